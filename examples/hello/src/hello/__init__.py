@@ -1,0 +1,1 @@
+"""A tiny web app for Slipway's example image."""

@@ -1,0 +1,108 @@
+"""``python -m slipway [run|metadata]``: environment in, exit code out.
+
+The only place that reads ``os.environ`` and the clock; every failure becomes one
+``::error::`` line (plus the long form in the job summary) and its exit code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+USAGE = """\
+usage: python -m slipway [run | metadata] [--help] [--version]
+
+Build, push, scan and report a container image, configured the way a GitHub
+Docker action is: INPUT_* variables (INPUT_IMAGES, INPUT_PLATFORMS, ...), the
+GITHUB_* variables and the event payload at GITHUB_EVENT_PATH.
+
+commands:
+  run        the whole pipeline (default)
+  metadata   compute tags, labels and annotations only; write them as outputs
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if {"-h", "--help"} & set(args):
+        sys.stdout.write(USAGE)
+        return 0
+    if "--version" in args:
+        from slipway import __version__
+
+        sys.stdout.write(f"slipway {__version__}\n")
+        return 0
+    command = args[0] if args else "run"
+    if command not in ("run", "metadata"):
+        sys.stderr.write(f"unknown command {command!r}\n\n{USAGE}")
+        return 2
+    return _guarded(command)
+
+
+def _guarded(command: str) -> int:
+    from slipway.errors import ExitCode, SlipwayError
+    from slipway.workflow import Workflow
+
+    env = dict(os.environ)
+    workflow = Workflow(env)
+    now = _now(env)
+    try:
+        if command == "metadata":
+            from slipway.metadata_command import run_metadata
+
+            run_metadata(env, workflow, now)
+        else:
+            from slipway import pipeline
+
+            pipeline.run(env, workflow, now)
+    except SlipwayError as error:
+        _report_error(workflow, error.title, error.message, error.hint)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        workflow.error("interrupted")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if env.get("RUNNER_DEBUG") == "1":
+            traceback.print_exc()
+        _report_error(
+            workflow,
+            "Internal error",
+            f"{type(error).__name__}: {error}",
+            "Re-run with debug logging "
+            "(RUNNER_DEBUG=1) for a traceback, and report it to the Slipway maintainers.",
+        )
+        return int(ExitCode.INTERNAL)
+    return 0
+
+
+def _report_error(workflow: object, title: str, message: str, hint: str) -> None:
+    from slipway.report.markdown import text
+    from slipway.workflow import Workflow
+
+    assert isinstance(workflow, Workflow)
+    workflow.error(message + (f"\n{hint}" if hint else ""), title=title)
+    fence = "```"
+    body = message.replace(fence, "~~~")
+    long_form = f"## Slipway: {text(title)}\n\n{fence}text\n{body}\n{fence}\n"
+    if hint:
+        fix = hint.replace(fence, "~~~")
+        long_form += f"\n**How to fix:**\n\n{fence}yaml\n{fix}\n{fence}\n"
+    with contextlib.suppress(OSError, ValueError):
+        workflow.append_summary(long_form)
+
+
+def _now(env: dict[str, str]) -> datetime:
+    """The run's time; SOURCE_DATE_EPOCH pins it for reproducible builds."""
+    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

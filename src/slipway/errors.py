@@ -1,0 +1,80 @@
+"""The errors Slipway stops with, each with its own exit code.
+
+Every message says what failed, why, and how to fix it; `hint` carries the fix,
+often as a YAML snippet for the workflow file.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, one per kind of failure."""
+
+    OK = 0
+    GATE_FAILED = 1
+    INPUT = 2
+    TOOL = 3
+    REGISTRY = 4
+    BUILD = 5
+    SCAN = 6
+    INTERNAL = 70
+
+
+class SlipwayError(Exception):
+    """Base of every failure Slipway reports to the user (never with a traceback)."""
+
+    exit_code = ExitCode.INTERNAL
+    title = "Slipway failed"
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class InputError(SlipwayError):
+    """An input is missing or malformed; raised before anything is built."""
+
+    exit_code = ExitCode.INPUT
+    title = "Invalid input"
+
+    def __init__(self, name: str, message: str, hint: str = "") -> None:
+        super().__init__(f"input '{name}': {message}", hint)
+        self.name = name
+
+
+class ToolError(SlipwayError):
+    """An external program is missing, too old, or failed."""
+
+    exit_code = ExitCode.TOOL
+    title = "External tool failed"
+
+
+class RegistryError(SlipwayError):
+    """The registry refused or could not be reached."""
+
+    exit_code = ExitCode.REGISTRY
+    title = "Registry error"
+
+
+class BuildError(SlipwayError):
+    """docker buildx build failed."""
+
+    exit_code = ExitCode.BUILD
+    title = "Build failed"
+
+
+class ScanError(SlipwayError):
+    """Trivy could not scan (as opposed to finding vulnerabilities)."""
+
+    exit_code = ExitCode.SCAN
+    title = "Scan failed"
+
+
+class GateFailed(SlipwayError):
+    """The scan found what `fail-on` does not allow."""
+
+    exit_code = ExitCode.GATE_FAILED
+    title = "Security gate failed"

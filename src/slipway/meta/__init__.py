@@ -1,0 +1,1 @@
+"""Pure tag and label computation from the GitHub context (no I/O, no clock)."""

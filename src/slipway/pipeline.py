@@ -1,0 +1,166 @@
+"""The stages of one run, in the order that never tags what fails the gate.
+
+build + push by digest -> read the index -> scan every platform -> gate ->
+tag (only when the gate passes) -> summary and outputs -> exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from slipway.context import load_event, read_context
+from slipway.errors import GateFailed, RegistryError, SlipwayError
+from slipway.gate import gate_failures
+from slipway.inputs import Inputs, read_inputs
+from slipway.plan import Plan, make_plan
+from slipway.report.summary import Outcome, render_summary
+from slipway.tools import buildx, docker, trivy
+from slipway.tools.oci_layout import Layout
+from slipway.tools.registry import Manifest, client_for, platform_manifests
+from slipway.tools.run import Runner
+from slipway.workflow import Workflow
+
+
+@dataclass
+class State:
+    """What the stages found out so far."""
+
+    digest: str = ""
+    index: Manifest | None = None
+    platform_digests: dict[str, str] = field(default_factory=dict)
+    scans: list[trivy.ImageScan] = field(default_factory=list)
+    tagged: list[str] = field(default_factory=list)
+
+
+def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
+    """Run the whole pipeline from the action's environment."""
+    inputs = read_inputs(env)
+    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
+    plan = make_plan(inputs, context, env=env, now=now)
+    if inputs.password:
+        workflow.mask(inputs.password)
+    with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
+        work = Path(tmp)
+        runner = Runner(workflow, {**env, "DOCKER_CONFIG": str(work / "docker-config")})
+        _login(runner, inputs)
+        _execute(runner, workflow, inputs, plan, work)
+
+
+def _login(runner: Runner, inputs: Inputs) -> None:
+    if inputs.username:
+        registry = inputs.registry or inputs.images[0].registry
+        docker.login(runner, registry, inputs.username, inputs.password)
+
+
+def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, work: Path) -> None:
+    state = State()
+    with workflow.group("Build"):
+        state.digest = buildx.build(runner, plan, work).digest
+    layout = Layout(work / "layout")
+    _read_layout(layout, plan, state)
+    if plan.push:
+        with workflow.group("Push by digest"):
+            _push(workflow, inputs, plan, layout)
+    if plan.scan.enabled and plan.push:
+        with workflow.group("Scan"):
+            _scan(runner, plan, state, work)
+    failures = gate_failures(plan.scan, state.scans)
+    tag_error: SlipwayError | None = None
+    if plan.push and not failures:
+        try:
+            _tag(inputs, plan, state)
+        except RegistryError as error:
+            tag_error = error
+    _report(workflow, plan, state, failures)
+    if tag_error is not None:
+        raise tag_error
+    if failures:
+        raise GateFailed(
+            "; ".join(failures), "No tag was created or moved. Fix the findings or raise `fail-on`."
+        )
+
+
+def _read_layout(layout: Layout, plan: Plan, state: State) -> None:
+    top = layout.top()
+    state.index = Manifest(top.digest, top.media_type, layout.read(top.digest))
+    if state.index.is_index:
+        found = platform_manifests(state.index.json())
+        state.platform_digests = {m.platform: m.digest for m in found}
+    else:
+        state.platform_digests = {
+            str(plan.platforms[0]) if plan.platforms else "default": state.digest
+        }
+
+
+def _push(workflow: Workflow, inputs: Inputs, plan: Plan, layout: Layout) -> None:
+    """Push blobs, then manifests, then the index, by digest, to every image; no tags."""
+    uploads = layout.uploads()
+    for image in plan.images:
+        client = client_for(image, inputs.username, inputs.password)
+        sent = 0
+        for upload in uploads:
+            digest = upload.descriptor.digest
+            if upload.is_manifest:
+                manifest = Manifest(digest, upload.descriptor.media_type, layout.read(digest))
+                client.put_manifest(image.repository, digest, manifest)
+            elif client.push_blob(image.repository, digest, layout.path(digest)):
+                sent += 1
+        workflow.info(
+            f"pushed {image.with_digest(uploads[-1].descriptor.digest)} ({sent} new blobs)"
+        )
+
+
+def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
+    image = plan.images[0]
+    for number, (platform, digest) in enumerate(state.platform_digests.items()):
+        report = work / f"trivy-{platform.replace('/', '-')}.json"
+        argv = trivy.image_argv(
+            image.with_digest(digest),
+            str(report),
+            severities=plan.scan.scan_severities,
+            db_repositories=plan.scan.db_repositories,
+            cache_dir=plan.scan.cache_dir,
+            insecure=image.is_loopback,
+        )
+        if number > 0:  # one DB download per run, shared by every platform
+            argv.insert(2, "--skip-db-update")
+        found = trivy.scan_image(runner, argv, report)
+        state.scans.append(trivy.ImageScan(platform, image.with_digest(digest), tuple(found)))
+
+
+def _tag(inputs: Inputs, plan: Plan, state: State) -> None:
+    """Point every tag of every image at the scanned index, one manifest PUT per tag."""
+    assert state.index is not None
+    for image in plan.images:
+        client = client_for(image, inputs.username, inputs.password)
+        for tag in plan.tags:
+            client.put_manifest(image.repository, tag, state.index)
+            state.tagged.append(image.with_tag(tag))
+
+
+def _report(workflow: Workflow, plan: Plan, state: State, failures: tuple[str, ...]) -> None:
+    outcome = Outcome(
+        state.digest, state.platform_digests, tuple(state.tagged), tuple(state.scans), failures
+    )
+    workflow.append_summary(render_summary(plan, outcome))
+    workflow.set_output("digest", state.digest)
+    workflow.set_output("tags", "\n".join(plan.refs))
+    workflow.set_output("labels", "\n".join(f"{k}={v}" for k, v in plan.labels.items()))
+    workflow.set_output("platform-digests", json.dumps(state.platform_digests))
+    counts = {s.platform: _counts(s) for s in state.scans}
+    workflow.set_output("vulnerabilities", json.dumps(counts, sort_keys=True))
+    workflow.set_output(
+        "scan-result", "skipped" if not state.scans else ("failed" if failures else "passed")
+    )
+
+
+def _counts(scan: trivy.ImageScan) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for vuln in scan.vulnerabilities:
+        counts[vuln.severity] = counts.get(vuln.severity, 0) + 1
+    return counts

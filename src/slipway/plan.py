@@ -1,0 +1,99 @@
+"""The pure core: inputs + context (+ the clock and repository record, passed in) -> `Plan`.
+
+Nothing here touches the environment, the clock, the network or a file: every
+decision about what to build, push, scan and tag is made here and unit-tested
+with tables; the stages only carry it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from slipway.context import Context
+from slipway.inputs import SEVERITIES, Inputs
+from slipway.meta.labels import build_args_from_labels, compute_labels
+from slipway.meta.tags import compute_tags
+from slipway.platforms import Platform
+from slipway.refs import ImageName
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """What Trivy is asked for, and the gate applied to what it finds."""
+
+    enabled: bool
+    report_severities: tuple[str, ...]
+    fail_on: str  # a severity, or "none"
+    db_repositories: tuple[str, ...]
+    cache_dir: str
+
+    @property
+    def scan_severities(self) -> tuple[str, ...]:
+        """What Trivy must find: the report's severities plus everything the gate counts."""
+        return tuple(
+            s for s in SEVERITIES if s in self.report_severities or s in self.gate_severities
+        )
+
+    @property
+    def gate_severities(self) -> tuple[str, ...]:
+        """Severities that fail the gate (``fail-on`` and above)."""
+        if self.fail_on == "none":
+            return ()
+        return SEVERITIES[SEVERITIES.index(self.fail_on) :]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one run does, decided up front."""
+
+    images: tuple[ImageName, ...]
+    version: str
+    tags: tuple[str, ...]
+    labels: Mapping[str, str]
+    build_args: Mapping[str, str]
+    context: str
+    dockerfile: str
+    platforms: tuple[Platform, ...]
+    push: bool
+    scan: ScanPlan
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Every ``image:tag`` the run publishes, image by image."""
+        return tuple(image.with_tag(tag) for image in self.images for tag in self.tags)
+
+
+def make_plan(
+    inputs: Inputs,
+    context: Context,
+    *,
+    env: Mapping[str, str],
+    now: datetime,
+    repo: Mapping[str, Any] | None = None,
+) -> Plan:
+    """Decide the run: tags, labels, build args, platforms, scan and gate."""
+    tagset = compute_tags(context, env)
+    labels = compute_labels(context, tagset.version, now, repo)
+    dockerfile = inputs.file or str(PurePosixPath(inputs.context) / "Dockerfile")
+    return Plan(
+        images=inputs.images,
+        version=tagset.version,
+        tags=tagset.tags,
+        labels=labels,
+        build_args=build_args_from_labels(labels),
+        context=inputs.context,
+        dockerfile=dockerfile,
+        platforms=inputs.platforms,
+        push=inputs.push,
+        scan=ScanPlan(
+            enabled=inputs.scan,
+            report_severities=inputs.severity,
+            fail_on=inputs.fail_on,
+            db_repositories=inputs.trivy_db_repository,
+            cache_dir=inputs.trivy_cache_dir,
+        ),
+    )

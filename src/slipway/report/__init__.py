@@ -1,0 +1,1 @@
+"""Pure renderers: Markdown summary and comment, annotations, SARIF. They return strings."""

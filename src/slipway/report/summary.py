@@ -1,0 +1,126 @@
+"""The job summary (Markdown) of one run: image, tags, digests, platforms, scan counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slipway.inputs import SEVERITIES
+from slipway.plan import Plan
+from slipway.report.markdown import code, link, text
+from slipway.tools.trivy import ImageScan
+
+TOP_FINDINGS = 20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the run did, for the renderers."""
+
+    digest: str
+    platform_digests: dict[str, str]
+    tagged: tuple[str, ...]
+    scans: tuple[ImageScan, ...]
+    gate_failures: tuple[str, ...]  # why the gate failed; empty when it passed or did not run
+
+
+def severity_counts(scan: ImageScan) -> Counter[str]:
+    """Findings per severity for one platform."""
+    return Counter(v.severity for v in scan.vulnerabilities)
+
+
+def render_summary(plan: Plan, outcome: Outcome) -> str:
+    """The whole job summary."""
+    lines = ["## Slipway", ""]
+    lines += [f"**Image:** {', '.join(code(str(i)) for i in plan.images)}  "]
+    lines += [f"**Digest:** {code(outcome.digest) or '_not pushed_'}  "]
+    lines += [
+        f"**Platforms:** {', '.join(code(str(p)) for p in plan.platforms) or '_builder default_'}",
+        "",
+    ]
+    lines += _tags_section(plan, outcome)
+    lines += _scan_section(plan, outcome)
+    lines += _labels_section(plan)
+    return "\n".join(lines) + "\n"
+
+
+def _tags_section(plan: Plan, outcome: Outcome) -> list[str]:
+    if outcome.tagged:
+        head = "### Tags"
+        rows = [f"- {code(ref)}" for ref in outcome.tagged]
+    elif plan.push:
+        head = "### Tags (not applied)"
+        rows = [f"- ~~{code(ref)}~~" for ref in plan.refs] + [
+            "",
+            "No tag was created or moved: the image failed the security gate. Inspect it by digest.",
+        ]
+    else:
+        head = "### Tags (not pushed)"
+        rows = [f"- {code(ref)}" for ref in plan.refs]
+    return [head, "", *rows, ""]
+
+
+def _scan_section(plan: Plan, outcome: Outcome) -> list[str]:
+    if not outcome.scans:
+        return ["### Vulnerabilities", "", "_Not scanned._", ""]
+    shown = [s for s in SEVERITIES[::-1] if s in plan.scan.report_severities]
+    lines = ["### Vulnerabilities", "", "| Platform | Digest | " + " | ".join(shown) + " |"]
+    lines.append("|---|---|" + "---|" * len(shown))
+    for scan in outcome.scans:
+        counts = severity_counts(scan)
+        digest = outcome.platform_digests.get(scan.platform, "")
+        cells = " | ".join(str(counts.get(s, 0)) for s in shown)
+        lines.append(f"| {code(scan.platform)} | {code(digest[:19])} | {cells} |")
+    lines.append("")
+    lines += _top_findings(plan, outcome.scans)
+    if outcome.gate_failures:
+        lines += [f"**Gate failed** (fail-on: {code(plan.scan.fail_on)}):", ""]
+        lines += [f"- {text(reason)}" for reason in outcome.gate_failures]
+    else:
+        lines.append(f"**Gate passed** (fail-on: {code(plan.scan.fail_on)}).")
+    lines.append("")
+    return lines
+
+
+def _top_findings(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
+    merged: dict[tuple[str, str], tuple[str, list[str], str, str, str, str]] = {}
+    for scan in scans:
+        for v in scan.vulnerabilities:
+            if v.severity not in plan.scan.report_severities:
+                continue
+            key = (v.id, v.package)
+            if key not in merged:
+                merged[key] = (v.severity, [], v.installed, v.fixed, v.url, v.title)
+            merged[key][1].append(scan.platform)
+    if not merged:
+        return ["No findings at the reported severities.", ""]
+    order = sorted(
+        merged.items(), key=lambda kv: (-SEVERITIES.index(kv[1][0]), kv[1][3] == "", kv[0])
+    )
+    lines = ["| Severity | ID | Package | Installed → Fixed | Platforms |", "|---|---|---|---|---|"]
+    for (vuln_id, package), (severity, platforms, installed, fixed, url, _title) in order[
+        :TOP_FINDINGS
+    ]:
+        fixed_cell = code(fixed) if fixed else "_no fix_"
+        lines.append(
+            f"| {severity} | {link(vuln_id, url)} | {code(package)} | {code(installed)} → {fixed_cell} "
+            f"| {', '.join(code(p) for p in platforms)} |"
+        )
+    if len(order) > TOP_FINDINGS:
+        lines.append(f"\n{len(order) - TOP_FINDINGS} more findings in the Trivy reports.")
+    return [*lines, ""]
+
+
+def _labels_section(plan: Plan) -> list[str]:
+    rows = [f"| {code(key)} | {code(value)} |" for key, value in plan.labels.items()]
+    return [
+        "<details><summary>Labels</summary>",
+        "",
+        "| Label | Value |",
+        "|---|---|",
+        *rows,
+        "",
+        "</details>",
+        "",
+    ]

@@ -1,0 +1,1 @@
+"""Adapters around external programs and APIs: pure argv builders and parsers, thin runs."""

@@ -1,0 +1,100 @@
+"""The one place a subprocess is started.
+
+Prints the command line (never a secret: secrets reach programs through stdin or
+files), resolves the program on PATH with a clear error when it is missing, and
+shows program output with workflow commands switched off, since build logs carry
+untrusted text.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from slipway.errors import ToolError
+from slipway.workflow import Workflow
+
+INSTALL_HINTS = {
+    "docker": "Install the Docker CLI (https://docs.docker.com/engine/install/), or run scripts/dev-env.",
+    "trivy": "Install Trivy (https://trivy.dev/latest/getting-started/installation/), or run scripts/dev-env.",
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished program: exit code and captured output."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class Runner:
+    """Runs programs for the adapters, with one environment and one log."""
+
+    def __init__(self, workflow: Workflow, env: Mapping[str, str]) -> None:
+        self.workflow = workflow
+        self.env = dict(env)
+
+    def which(self, program: str) -> str:
+        """The program's full path, or a ToolError that says how to install it."""
+        path = shutil.which(program, path=self.env.get("PATH"))
+        if path is None:
+            raise ToolError(f"{program} was not found on PATH", INSTALL_HINTS.get(program, ""))
+        return path
+
+    def stream(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> Result:
+        """Run ``argv`` showing its merged output live (commands off); output is also kept."""
+        program = self.which(argv[0])
+        self.workflow.info("$ " + shlex.join(argv))
+        lines: list[str] = []
+        with (
+            self.workflow.stop_commands(),
+            subprocess.Popen(
+                [program, *argv[1:]],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                env={**self.env, **(env or {})},
+            ) as process,
+        ):
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append(line)
+                self.workflow.raw(line.rstrip("\n"))
+        return Result(tuple(argv), process.returncode, "".join(lines), "")
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        stdin: str | None = None,
+        env: Mapping[str, str] | None = None,
+        show_output: bool = False,
+        timeout: float | None = None,
+    ) -> Result:
+        """Run ``argv`` to completion; output is captured, and shown when asked."""
+        program = self.which(argv[0])
+        self.workflow.info("$ " + shlex.join(argv))
+        full_env = {**self.env, **(env or {})}
+        try:
+            completed = subprocess.run(
+                [program, *argv[1:]],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                env=full_env,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise ToolError(f"{argv[0]} did not finish within {timeout:.0f} s") from None
+        result = Result(tuple(argv), completed.returncode, completed.stdout, completed.stderr)
+        if show_output or result.returncode != 0:
+            self.workflow.verbatim(result.stderr + result.stdout)
+        return result

@@ -1,0 +1,142 @@
+"""The only writer of workflow commands and of the GITHUB_* files.
+
+Escaping follows actions/toolkit (the spec for workflow commands): command data
+escapes ``%``, CR and LF; properties also escape ``:`` and ``,``. Multi-line values
+in ``GITHUB_OUTPUT`` use a random delimiter and refuse values that contain it.
+Outside GitHub (no ``GITHUB_OUTPUT`` / ``GITHUB_STEP_SUMMARY``), outputs and the
+summary go to standard output so a developer sees them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+# https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#step-isolation-and-limits
+SUMMARY_LIMIT_BYTES = 1024 * 1024
+
+
+def escape_data(value: str) -> str:
+    """Escape the message part of a workflow command (toolkit's escapeData)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a property value of a workflow command (toolkit's escapeProperty)."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_command(command: str, message: str, properties: Mapping[str, str | int] = {}) -> str:
+    """Return one ``::command props::message`` line with everything escaped."""
+    props = ",".join(
+        f"{key}={escape_property(str(value))}"
+        for key, value in properties.items()
+        if value not in ("", None)
+    )
+    head = f"::{command} {props}" if props else f"::{command}"
+    return f"{head}::{escape_data(message)}"
+
+
+def format_output(name: str, value: str, delimiter: str) -> str:
+    """Return a ``GITHUB_OUTPUT`` record (heredoc form) for one output."""
+    if delimiter in name or delimiter in value:
+        raise ValueError(f"unexpected delimiter in output {name!r}; refusing to write it")
+    return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+
+
+class Workflow:
+    """Talks to the runner: commands on stdout, files named by GITHUB_* variables."""
+
+    def __init__(self, env: Mapping[str, str], stream: TextIO | None = None) -> None:
+        self._env = env
+        self._stream = stream if stream is not None else sys.stdout
+
+    def _print(self, line: str) -> None:
+        self._stream.write(line + "\n")
+        self._stream.flush()
+
+    def raw(self, line: str) -> None:
+        """Print one line as is; only for use inside `stop_commands`."""
+        self._print(line)
+
+    def command(self, command: str, message: str, **properties: str | int) -> None:
+        """Write any workflow command, escaped."""
+        self._print(format_command(command, message, properties))
+
+    def error(self, message: str, **properties: str | int) -> None:
+        """An error annotation (properties: title, file, line, endLine, col, endColumn)."""
+        self.command("error", message, **properties)
+
+    def warning(self, message: str, **properties: str | int) -> None:
+        """A warning annotation."""
+        self.command("warning", message, **properties)
+
+    def notice(self, message: str, **properties: str | int) -> None:
+        """A notice annotation."""
+        self.command("notice", message, **properties)
+
+    def debug(self, message: str) -> None:
+        """A debug line, shown when the run has debug logging on."""
+        self.command("debug", message)
+
+    def mask(self, secret: str) -> None:
+        """Ask the runner to mask ``secret`` (each line of it) in every later log line."""
+        for line in secret.splitlines():
+            if line.strip():
+                self.command("add-mask", line)
+
+    def info(self, message: str) -> None:
+        """A plain log line; any workflow command inside it is neutralised."""
+        with self.stop_commands():
+            self._print(message)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        """A collapsible log group."""
+        self.command("group", title)
+        try:
+            yield
+        finally:
+            self._print("::endgroup::")
+
+    @contextmanager
+    def stop_commands(self) -> Iterator[None]:
+        """Stop the runner from processing commands in text printed meanwhile."""
+        token = secrets.token_hex(16)
+        self._print(f"::stop-commands::{token}")
+        try:
+            yield
+        finally:
+            self._print(f"::{token}::")
+
+    def verbatim(self, text: str) -> None:
+        """Print tool output as it is, with workflow commands switched off around it."""
+        with self.stop_commands():
+            self._stream.write(text if text.endswith("\n") or not text else text + "\n")
+            self._stream.flush()
+
+    def set_output(self, name: str, value: str) -> None:
+        """Set a step output (``GITHUB_OUTPUT``), or print it outside GitHub."""
+        path = self._env.get("GITHUB_OUTPUT")
+        if not path:
+            self.info(f"output {name}={value}")
+            return
+        record = format_output(name, value, f"ghadelimiter_{uuid.uuid4()}")
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(record)
+
+    def append_summary(self, markdown: str) -> None:
+        """Append to the job summary (``GITHUB_STEP_SUMMARY``), or print it outside GitHub."""
+        if len(markdown.encode()) > SUMMARY_LIMIT_BYTES:
+            raise ValueError("summary exceeds GitHub's 1 MiB limit; render a shorter one")
+        path = self._env.get("GITHUB_STEP_SUMMARY")
+        if not path:
+            self.verbatim(markdown)
+            return
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
