@@ -1,0 +1,79 @@
+"""Workflow commands and GITHUB_* files, escaped as actions/toolkit does."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from slipway.workflow import Workflow, escape_data, escape_property, format_command, format_output
+
+
+@pytest.mark.parametrize(
+    ("value", "data", "prop"),
+    [
+        ("plain", "plain", "plain"),
+        ("100%", "100%25", "100%25"),
+        ("a\r\nb", "a%0D%0Ab", "a%0D%0Ab"),
+        ("file:1,2", "file:1,2", "file%3A1%2C2"),
+        ("x%0A::error::pwned", "x%250A::error::pwned", "x%250A%3A%3Aerror%3A%3Apwned"),
+    ],
+)
+def test_escaping(value: str, data: str, prop: str) -> None:
+    assert escape_data(value) == data
+    assert escape_property(value) == prop
+
+
+def test_command_with_properties() -> None:
+    line = format_command("error", "bad\nthing", {"file": "Dockerfile", "line": 3, "title": "a,b:c"})
+    assert line == "::error file=Dockerfile,line=3,title=a%2Cb%3Ac::bad%0Athing"
+
+
+
+def test_output_uses_random_delimiter(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    Workflow({"GITHUB_OUTPUT": str(out)}).set_output("tags", "a\nb")
+    text = out.read_text()
+    match = re.fullmatch(r"tags<<(ghadelimiter_[0-9a-f-]{36})\na\nb\n\1\n", text)
+    assert match, text
+
+
+def test_output_refuses_value_containing_delimiter() -> None:
+    with pytest.raises(ValueError, match="delimiter"):
+        format_output("x", "evil ghadelimiter_1", "ghadelimiter_1")
+
+
+def test_info_wraps_untrusted_text_in_stop_commands() -> None:
+    stream = io.StringIO()
+    Workflow({}, stream).info("::error::pwned")
+    lines = stream.getvalue().splitlines()
+    token = lines[0].removeprefix("::stop-commands::")
+    assert len(token) == 32
+    assert lines == [f"::stop-commands::{token}", "::error::pwned", f"::{token}::"]
+
+
+def test_mask_each_line() -> None:
+    stream = io.StringIO()
+    Workflow({}, stream).mask("s3cret\nline2")
+    assert stream.getvalue() == "::add-mask::s3cret\n::add-mask::line2\n"
+
+
+def test_summary_appends_to_file(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    workflow = Workflow({"GITHUB_STEP_SUMMARY": str(summary)})
+    workflow.append_summary("# one")
+    workflow.append_summary("two\n")
+    assert summary.read_text() == "# one\ntwo\n"
+
+
+def test_summary_over_limit_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="1 MiB"):
+        Workflow({"GITHUB_STEP_SUMMARY": str(tmp_path / "s")}).append_summary("x" * (1024 * 1024 + 1))
+
+
+def test_hostile_message_stays_one_command() -> None:
+    stream = io.StringIO()
+    Workflow({}, stream).warning("pkg x\n::error::pwned")
+    assert stream.getvalue() == "::warning::pkg x%0A::error::pwned\n"
