@@ -32,8 +32,16 @@ def test_split_list(value: str, expected: list[str]) -> None:
 
 VALID = [
     ({}, "platforms", ()),
-    ({"platforms": "linux/amd64, linux/arm64"}, "platforms", (Platform("linux", "amd64"), Platform("linux", "arm64"))),
-    ({"platforms": "linux/arm/v7\nlinux/arm64/v8"}, "platforms", (Platform("linux", "arm", "v7"), Platform("linux", "arm64"))),
+    (
+        {"platforms": "linux/amd64, linux/arm64"},
+        "platforms",
+        (Platform("linux", "amd64"), Platform("linux", "arm64")),
+    ),
+    (
+        {"platforms": "linux/arm/v7\nlinux/arm64/v8"},
+        "platforms",
+        (Platform("linux", "arm", "v7"), Platform("linux", "arm64")),
+    ),
     ({"platforms": "linux/arm"}, "platforms", (Platform("linux", "arm", "v7"),)),
     ({"platforms": "linux/amd64,linux/amd64"}, "platforms", (Platform("linux", "amd64"),)),
     ({"push": "TRUE"}, "push", True),
@@ -45,7 +53,11 @@ VALID = [
     ({}, "fail_on", "CRITICAL"),
     ({"fail-on": "None"}, "fail_on", "none"),
     ({"fail-on": "high"}, "fail_on", "HIGH"),
-    ({"images": "ghcr.io/o/a\nname=docker.io/o/b"}, "images", (ImageName("ghcr.io", "o/a"), ImageName("docker.io", "o/b"))),
+    (
+        {"images": "ghcr.io/o/a\nname=docker.io/o/b"},
+        "images",
+        (ImageName("ghcr.io", "o/a"), ImageName("docker.io", "o/b")),
+    ),
     ({"images": "alpine"}, "images", (ImageName("docker.io", "library/alpine"),)),
     ({"context": "examples/hello"}, "context", "examples/hello"),
     ({}, "context", "."),

@@ -20,20 +20,31 @@ def put(root: Path, data: bytes) -> dict[str, Any]:
 
 def manifest(root: Path, layers: list[bytes]) -> dict[str, Any]:
     config = {"mediaType": "application/vnd.oci.image.config.v1+json", **put(root, b"{}")}
-    layer_descriptors = [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **put(root, x)} for x in layers]
+    layer_descriptors = [
+        {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **put(root, x)} for x in layers
+    ]
     body = json.dumps({"schemaVersion": 2, "config": config, "layers": layer_descriptors}).encode()
     return {"mediaType": OCI_MANIFEST, **put(root, body)}
 
 
 def make_layout(root: Path) -> dict[str, Any]:
-    amd = {**manifest(root, [b"base", b"amd"]), "platform": {"os": "linux", "architecture": "amd64"}}
-    arm = {**manifest(root, [b"base", b"arm"]), "platform": {"os": "linux", "architecture": "arm64"}}
+    amd = {
+        **manifest(root, [b"base", b"amd"]),
+        "platform": {"os": "linux", "architecture": "amd64"},
+    }
+    arm = {
+        **manifest(root, [b"base", b"arm"]),
+        "platform": {"os": "linux", "architecture": "arm64"},
+    }
     att = {
         **manifest(root, [b"provenance"]),
         "platform": {"os": "unknown", "architecture": "unknown"},
         "annotations": {"vnd.docker.reference.type": "attestation-manifest"},
     }
-    index = {"mediaType": OCI_INDEX, **put(root, json.dumps({"manifests": [amd, arm, att]}).encode())}
+    index = {
+        "mediaType": OCI_INDEX,
+        **put(root, json.dumps({"manifests": [amd, arm, att]}).encode()),
+    }
     (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [index]}))
     return index
 
@@ -47,8 +58,15 @@ def test_uploads_children_first_each_blob_once(tmp_path: Path) -> None:
     for position, upload in enumerate(uploads):
         if upload.is_manifest:
             children = Layout(tmp_path).read_json(upload.descriptor.digest)
-            child_digests = [c["digest"] for c in [children.get("config", {}), *children.get("layers", []),
-                                                    *children.get("manifests", [])] if c]
+            child_digests = [
+                c["digest"]
+                for c in [
+                    children.get("config", {}),
+                    *children.get("layers", []),
+                    *children.get("manifests", []),
+                ]
+                if c
+            ]
             assert all(digests.index(c) < position for c in child_digests)
     assert sum(u.is_manifest for u in uploads) == 4
 
@@ -60,7 +78,9 @@ def test_platform_manifests_skip_attestations(tmp_path: Path) -> None:
 
 
 def test_parse_challenge() -> None:
-    scheme, params = parse_challenge('Bearer realm="https://auth.test/token",service="registry.test",scope="x"')
+    scheme, params = parse_challenge(
+        'Bearer realm="https://auth.test/token",service="registry.test",scope="x"'
+    )
     assert scheme == "bearer"
     assert params == {"realm": "https://auth.test/token", "service": "registry.test", "scope": "x"}
     assert parse_challenge('Basic realm="r"') == ("basic", {"realm": "r"})

@@ -18,7 +18,9 @@ def golden(name: str) -> str:
     return (REPORTS / f"{name}.json.golden").read_text()
 
 
-@pytest.mark.parametrize("name", ["debian-buster", "alpine-310", "centos-7", "pip", "npm", "ubuntu-1804"])
+@pytest.mark.parametrize(
+    "name", ["debian-buster", "alpine-310", "centos-7", "pip", "npm", "ubuntu-1804"]
+)
 def test_counts_match_the_report(name: str) -> None:
     text = golden(name)
     expected = sum(len(r.get("Vulnerabilities") or []) for r in json.loads(text)["Results"])
@@ -57,6 +59,9 @@ def test_image_argv() -> None:
     )
     assert argv[:2] == ["trivy", "image"]
     assert argv[argv.index("--severity") + 1] == "HIGH,CRITICAL"
-    assert argv[argv.index("--db-repository") + 1] == "127.0.0.1:5000/db:2,ghcr.io/aquasecurity/trivy-db:2"
+    assert (
+        argv[argv.index("--db-repository") + 1]
+        == "127.0.0.1:5000/db:2,ghcr.io/aquasecurity/trivy-db:2"
+    )
     assert "--insecure" in argv
     assert argv[-1].endswith("a" * 64)

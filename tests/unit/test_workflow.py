@@ -27,9 +27,10 @@ def test_escaping(value: str, data: str, prop: str) -> None:
 
 
 def test_command_with_properties() -> None:
-    line = format_command("error", "bad\nthing", {"file": "Dockerfile", "line": 3, "title": "a,b:c"})
+    line = format_command(
+        "error", "bad\nthing", {"file": "Dockerfile", "line": 3, "title": "a,b:c"}
+    )
     assert line == "::error file=Dockerfile,line=3,title=a%2Cb%3Ac::bad%0Athing"
-
 
 
 def test_output_uses_random_delimiter(tmp_path: Path) -> None:
@@ -70,7 +71,9 @@ def test_summary_appends_to_file(tmp_path: Path) -> None:
 
 def test_summary_over_limit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="1 MiB"):
-        Workflow({"GITHUB_STEP_SUMMARY": str(tmp_path / "s")}).append_summary("x" * (1024 * 1024 + 1))
+        Workflow({"GITHUB_STEP_SUMMARY": str(tmp_path / "s")}).append_summary(
+            "x" * (1024 * 1024 + 1)
+        )
 
 
 def test_hostile_message_stays_one_command() -> None:

@@ -1,0 +1,87 @@
+"""The gate's verdict and the summary's content, with hostile finding text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from slipway.context import read_context
+from slipway.gate import gate_failures
+from slipway.inputs import read_inputs
+from slipway.plan import Plan, ScanPlan, make_plan
+from slipway.report.summary import Outcome, render_summary
+from slipway.tools.trivy import ImageScan, Vulnerability
+
+
+def vuln(
+    vuln_id: str, severity: str, fixed: str = "1.1", package: str = "openssl"
+) -> Vulnerability:
+    return Vulnerability(
+        vuln_id, package, "1.0", fixed, severity, "title", f"https://avd.test/{vuln_id}", "debian"
+    )
+
+
+SCANS = (
+    ImageScan(
+        "linux/amd64",
+        "r@sha256:a",
+        (vuln("CVE-1", "CRITICAL"), vuln("CVE-2", "HIGH"), vuln("CVE-3", "LOW")),
+    ),
+    ImageScan(
+        "linux/arm64",
+        "r@sha256:b",
+        (vuln("CVE-1", "CRITICAL"), vuln("CVE-4", "CRITICAL", fixed="")),
+    ),
+)
+
+
+def test_gate_reasons_per_platform() -> None:
+    assert gate_failures(ScanPlan(True, ("HIGH",), "CRITICAL", (), ""), SCANS) == (
+        "1 CRITICAL in linux/amd64 (fail-on: CRITICAL)",
+        "2 CRITICAL in linux/arm64 (fail-on: CRITICAL)",
+    )
+    assert gate_failures(ScanPlan(True, ("HIGH",), "HIGH", (), ""), SCANS[:1]) == (
+        "1 CRITICAL, 1 HIGH in linux/amd64 (fail-on: HIGH)",
+    )
+    assert gate_failures(ScanPlan(True, ("HIGH",), "none", (), ""), SCANS) == ()
+
+
+def plan(push: bool = True) -> Plan:
+    inputs = read_inputs({"INPUT_IMAGES": "127.0.0.1:5000/app", "INPUT_PUSH": str(push).lower()})
+    context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, {})
+    return make_plan(inputs, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_summary_merges_findings_across_platforms() -> None:
+    outcome = Outcome(
+        "sha256:" + "f" * 64, {"linux/amd64": "sha256:a", "linux/arm64": "sha256:b"}, (), SCANS, ()
+    )
+    summary = render_summary(plan(), outcome)
+    assert summary.count("CVE\\-1") == 1  # one row, both platforms
+    assert "CVE\\-3" not in summary  # LOW is not reported
+    assert "| `linux/amd64` | `sha256:a` | 1 | 1 |" in summary
+    assert "_no fix_" in summary
+
+
+def test_summary_when_gate_failed_shows_no_tags() -> None:
+    outcome = Outcome(
+        "sha256:" + "f" * 64, {}, (), SCANS, ("1 CRITICAL in linux/amd64 (fail-on: CRITICAL)",)
+    )
+    summary = render_summary(plan(), outcome)
+    assert "Tags (not applied)" in summary
+    assert "~~`127.0.0.1:5000/app:main`~~" in summary
+    assert "Gate failed" in summary
+
+
+def test_hostile_findings_are_inert() -> None:
+    hostile = Vulnerability(
+        "CVE-9<img src=x onerror=alert(1)>", "x%0A::error::pwned", "1\n@everyone", "", "CRITICAL",
+        "[x](javascript:alert(1))", "javascript:alert(1)", "t",
+    )  # fmt: skip
+    outcome = Outcome("sha256:1", {}, (), (ImageScan("linux/amd64", "r", (hostile,)),), ())
+    summary = render_summary(plan(), outcome)
+    assert "<img" not in summary
+    assert "](javascript" not in summary
+    # GitHub does not resolve mentions inside code spans; outside them none may remain.
+    outside_code = "".join(summary.split("`")[::2])
+    assert "@everyone" not in outside_code
+    assert not any(line.startswith("::") for line in summary.splitlines())
