@@ -53,7 +53,9 @@ class FrontHandler(BaseHTTPRequestHandler):
         """Wrap the connection in TLS (handshake in this thread) and start tracking it."""
         self.expect_continue = False
         self._backend: HTTPConnection | None = None
+        self._tls = self.server.ssl_context is not None
         if self.server.ssl_context is not None:
+            # The plain socket is detached into the TLS one, which socketserver never sees.
             self.request = self.server.ssl_context.wrap_socket(self.request, server_side=True)
         self.server.track(self.request, add=True)
         super().setup()
@@ -64,6 +66,8 @@ class FrontHandler(BaseHTTPRequestHandler):
         self.server.track(self.request, add=False)
         with contextlib.suppress(OSError):
             super().finish()
+        if self._tls:
+            self.request.close()
 
     def log_message(self, format: str, *args: object) -> None:
         """Route http.server's access log to the ``regfront`` logger."""

@@ -147,7 +147,10 @@ class RegFront:
         """Serve in a daemon thread; returns self."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name=f"regfront:{self.port}", daemon=True
+                target=self._server.serve_forever,
+                args=(0.05,),
+                name=f"regfront:{self.port}",
+                daemon=True,
             )
             self._thread.start()
         return self

@@ -47,8 +47,9 @@ class BodyError(ConnectionError):
 
 def is_chunked(headers: Message) -> bool:
     """Whether the message body uses chunked transfer coding (the final coding wins)."""
-    codings = [c.strip().lower() for v in headers.get_all("Transfer-Encoding", []) for c in
-               v.split(",")]
+    codings = [
+        c.strip().lower() for v in headers.get_all("Transfer-Encoding", []) for c in v.split(",")
+    ]
     return bool(codings) and codings[-1] == "chunked"
 
 

@@ -1,0 +1,125 @@
+"""A throwaway CNCF distribution registry (``docker-registry serve``) for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import random
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import requests
+
+PORTS = range(5100, 5200)  # the range tests may use; 5000 is the shared registry
+
+
+def free_port(ports: range = PORTS) -> int:
+    """A port of ``ports`` nothing listens on now (racy by nature: retry on failure)."""
+    for port in random.sample(ports, len(ports)):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+class LocalRegistry:
+    """``docker-registry serve`` on 127.0.0.1, storage under ``root``.
+
+    ``htpasswd``: a bcrypt htpasswd file, turning on basic auth.
+    """
+
+    def __init__(self, root: Path, *, htpasswd: Path | None = None) -> None:
+        self.root = root
+        self.htpasswd = htpasswd
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:PORT``."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://{self.address}"
+
+    def _config(self) -> str:
+        auth = ""
+        if self.htpasswd is not None:
+            auth = f"auth:\n  htpasswd: {{realm: regfront-test, path: {self.htpasswd}}}\n"
+        return (
+            "version: 0.1\nlog: {level: warn}\n"
+            f"storage:\n  filesystem: {{rootdirectory: {self.root / 'data'}}}\n"
+            "  delete: {enabled: true}\n"
+            f"{auth}http:\n  addr: {self.address}\n"
+        )
+
+    def start(self, attempts: int = 5) -> Self:
+        """Start on a free port of 5100-5199 and wait until ``/v2/`` answers."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        for _ in range(attempts):
+            self.port = free_port()
+            config = self.root / "config.yml"
+            config.write_text(self._config())
+            log = (self.root / "registry.log").open("ab")
+            self._process = subprocess.Popen(
+                ["docker-registry", "serve", str(config)], stdout=log, stderr=log
+            )
+            log.close()
+            if self._wait_ready():
+                return self
+            self.stop()
+        raise RuntimeError(f"docker-registry did not start, see {self.root / 'registry.log'}")
+
+    def _wait_ready(self, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                return False  # exited: most likely the port was taken meanwhile
+            with contextlib.suppress(requests.ConnectionError):
+                if requests.get(f"{self.url}/v2/", timeout=2).status_code in (200, 401):
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        """Terminate the registry process."""
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def corrupt_blobs(self) -> list[str]:
+        """Blobs in storage whose content does not hash to their digest (should be none)."""
+        bad = []
+        for data in (self.root / "data").glob("docker/registry/v2/blobs/sha256/*/*/data"):
+            digest = hashlib.sha256()
+            with data.open("rb") as stream:
+                while piece := stream.read(1 << 20):
+                    digest.update(piece)
+            if digest.hexdigest() != data.parent.name:
+                bad.append(data.parent.name)
+        return bad
