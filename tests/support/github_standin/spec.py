@@ -46,7 +46,7 @@ EMULATED: tuple[tuple[str, str], ...] = (
 )
 
 # Bump when cut_spec() changes, so stale cached cuts are not reused.
-_CUT_FORMAT = 1
+_CUT_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,31 @@ def _refs(node: Any) -> Iterator[str]:
             yield from _refs(value)
 
 
+def _allow_null_in_nullable_enums(node: Any) -> None:
+    """Add None to the ``enum`` of ``nullable`` schemas, in place.
+
+    OAS 3.0.3 made ``nullable`` extend ``type`` only, so a nullable enum without null
+    rejects null (OAI/OpenAPI-Specification#1900), and openapi-core follows that. GitHub's
+    description relies on the older reading: a check run in progress has
+    ``"conclusion": null``, which its schema would reject.
+    """
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if node.get("nullable") is True and isinstance(enum, list) and None not in enum:
+            enum.append(None)
+        for value in node.values():
+            _allow_null_in_nullable_enums(value)
+    elif isinstance(node, list):
+        for value in node:
+            _allow_null_in_nullable_enums(value)
+
+
 def cut_spec(full: dict[str, Any], operations: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """Return ``full`` reduced to ``operations`` and the components they reach."""
+    """Return ``full`` reduced to ``operations`` and the components they reach.
+
+    The cut shares nodes with ``full`` and normalises them (see
+    :func:`_allow_null_in_nullable_enums`), so ``full`` must not be used afterwards.
+    """
     cut = {k: v for k, v in full.items() if k not in ("paths", "components", "webhooks")}
     paths: dict[str, dict[str, Any]] = {}
     for method, template in operations:
@@ -102,6 +125,7 @@ def cut_spec(full: dict[str, Any], operations: tuple[tuple[str, str], ...]) -> d
         components.setdefault(kind, {})[name] = node
         pending.extend(_refs(node))
     cut["components"] = components
+    _allow_null_in_nullable_enums(cut)
     return cut
 
 

@@ -19,6 +19,7 @@ from .validation import Violation
 
 Clock = Callable[[], datetime]
 PERMISSIONS = ("read", "write")
+RATE_LIMITS = {"token": 5000, "anonymous": 60}  # requests per hour, as on GitHub
 DEFAULT_LOGIN = "github-actions[bot]"
 
 
@@ -136,6 +137,7 @@ class State:
         self.violations: list[Violation] = []
         self.requests: list[RequestRecord] = []
         self.rate_used: dict[str, int] = {}
+        self.rate_reset = int(clock().timestamp()) + 3600
         self._ids: Iterator[int] = itertools.count(1_000_001)
 
     def next_id(self) -> int:
@@ -145,6 +147,17 @@ class State:
     def now(self) -> str:
         """Return the clock's time in GitHub's format."""
         return iso(self.clock())
+
+    def rate_budget(self, token: Token | None) -> tuple[int, int, int]:
+        """Return (limit, used, reset epoch) of the core budget of ``token``'s client."""
+        key = token.token if token else "anonymous"
+        limit = RATE_LIMITS["token" if token else "anonymous"]
+        return limit, self.rate_used.get(key, 0), self.rate_reset
+
+    def spend_rate(self, token: Token | None) -> None:
+        """Count one request against ``token``'s client budget."""
+        key = token.token if token else "anonymous"
+        self.rate_used[key] = self.rate_used.get(key, 0) + 1
 
     def add_token(self, token: str, permission: str = "write", login: str = DEFAULT_LOGIN) -> None:
         """Accept ``token`` with ``permission`` ("read" or "write")."""
@@ -166,8 +179,13 @@ class State:
         for issue in fields.pop("issues", []):
             repo.issues[int(issue["number"])] = {"id": self.next_id(), **issue}
         for comment in fields.pop("comments", []):
-            self.add_comments(owner, name, int(comment["issue_number"]), [comment["body"]],
-                              user=comment.get("user", DEFAULT_LOGIN))
+            self.add_comments(
+                owner,
+                name,
+                int(comment["issue_number"]),
+                [comment["body"]],
+                user=comment.get("user", DEFAULT_LOGIN),
+            )
         repo.fields.update(fields)
         return repo
 
@@ -192,7 +210,8 @@ class State:
     def comments_on(self, owner: str, repo: str, issue_number: int) -> list[Comment]:
         """Return the comments of one issue, oldest first."""
         return [
-            c for c in self.comments.values()
+            c
+            for c in self.comments.values()
             if (c.owner, c.repo, c.issue_number) == (owner, repo, issue_number)
         ]
 
