@@ -7,38 +7,38 @@ memory, and answer its control endpoint itself.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import io
-import ipaddress
 import json
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 import requests
 
 from tests.support.regfront import DownMode, FaultKind, FaultRule, RegFront, parse_faults
-from tests.support.regfront.backend import LocalRegistry
+from tests.support.regfront.backend import LocalRegistry, write_self_signed
+from tests.support.regfront.images import (
+    build_context,
+    buildx_push,
+    check_image_tree,
+    get_checked,
+    upload_blob,
+)
 from tests.support.regfront.wire import iter_chunked, rewrite_location
 
 pytestmark = pytest.mark.integration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REPO = "slipway-test/x"
-INDEX_TYPES = (
-    "application/vnd.oci.image.index.v1+json, "
-    "application/vnd.docker.distribution.manifest.list.v2+json, "
-    "application/vnd.oci.image.manifest.v1+json, "
-    "application/vnd.docker.distribution.manifest.v2+json"
-)
 MIB = 1 << 20
 
 
@@ -126,58 +126,6 @@ def front_process(registry: LocalRegistry) -> Iterator[tuple[str, int]]:
         assert process.wait(timeout=10) == 0
 
 
-def build_context(directory: Path) -> Path:
-    """A FROM scratch image with one text file per platform (no QEMU needed)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "Dockerfile").write_text(
-        "FROM scratch\nARG TARGETARCH\nCOPY hello-${TARGETARCH}.txt /hello.txt\n"
-    )
-    nonce = f"{time.time_ns()} {random.random()}"  # new blobs every run
-    for arch in ("amd64", "arm64"):
-        (directory / f"hello-{arch}.txt").write_text(f"{arch} {nonce}\n")
-    return directory
-
-
-def buildx_push(
-    ref: str, context: Path, *, provenance: bool = False, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    argv = ["docker", "buildx", "build", "--platform", "linux/amd64,linux/arm64", "--push"]
-    argv += ["-t", ref, f"--provenance={str(provenance).lower()}", str(context)]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env, check=False)
-
-
-def get_checked(url: str, digest: str, **kwargs: Any) -> bytes:
-    """GET a manifest or blob by digest and check that the content hashes to it."""
-    response = requests.get(url, timeout=30, headers={"Accept": INDEX_TYPES}, **kwargs)
-    response.raise_for_status()
-    assert f"sha256:{hashlib.sha256(response.content).hexdigest()}" == digest, url
-    return response.content
-
-
-def check_image_tree(base: str, tag: str, **kwargs: Any) -> tuple[bytes, int]:
-    """Read an index and everything it references; (index bytes, number of objects)."""
-    top = requests.get(
-        f"{base}/v2/{REPO}/manifests/{tag}", timeout=30, headers={"Accept": INDEX_TYPES}, **kwargs
-    )
-    top.raise_for_status()
-    index = get_checked(
-        f"{base}/v2/{REPO}/manifests/{top.headers['Docker-Content-Digest']}",
-        top.headers["Docker-Content-Digest"],
-        **kwargs,
-    )
-    assert index == top.content
-    seen = 1
-    for entry in json.loads(index)["manifests"]:
-        manifest = json.loads(
-            get_checked(f"{base}/v2/{REPO}/manifests/{entry['digest']}", entry["digest"], **kwargs)
-        )
-        for blob in [manifest["config"], *manifest["layers"]]:
-            get_checked(f"{base}/v2/{REPO}/blobs/{blob['digest']}", blob["digest"], **kwargs)
-            seen += 1
-        seen += 1
-    return index, seen
-
-
 # --- Docker through the front ----------------------------------------------------------
 
 
@@ -190,8 +138,8 @@ def test_multiplatform_push_through_front(
         f"{front.address}/{REPO}:{tag}", build_context(tmp_path), provenance=provenance
     )
     assert result.returncode == 0, result.stderr
-    via_front, objects = check_image_tree(front.url, tag)
-    direct, _ = check_image_tree(registry.url, tag)
+    via_front, objects = check_image_tree(front.url, REPO, tag)
+    direct, _ = check_image_tree(registry.url, REPO, tag)
     assert via_front == direct
     platforms = {m["platform"]["architecture"] for m in json.loads(direct)["manifests"]}
     assert platforms == ({"amd64", "arm64", "unknown"} if provenance else {"amd64", "arm64"})
@@ -221,13 +169,16 @@ def test_push_with_upload_faults_never_corrupts(
     assert set(stats.faults) <= {"503", "429"}
     assert registry.corrupt_blobs() == []
     if first.returncode == 0:  # Docker retried its way through
-        check_image_tree(front.url, "faulty")
+        check_image_tree(front.url, REPO, "faulty")
     else:
         assert "503" in first.stderr or "429" in first.stderr, first.stderr
     front.clear_faults()
     second = buildx_push(ref, context)
     assert second.returncode == 0, second.stderr
-    assert check_image_tree(front.url, "faulty")[0] == check_image_tree(registry.url, "faulty")[0]
+    assert (
+        check_image_tree(front.url, REPO, "faulty")[0]
+        == check_image_tree(registry.url, REPO, "faulty")[0]
+    )
     assert registry.corrupt_blobs() == []
     assert front.stats.faults_total == stats.faults_total
 
@@ -249,19 +200,6 @@ def test_down_switch_refuses_until_up(front: RegFront) -> None:
     assert (stats.requests, stats.refused_down, stats.forwarded) == (3, 2, 1)
 
 
-def upload_blob(base: str, data: bytes, **kwargs: Any) -> str:
-    """Monolithic upload (POST, then PUT with the body); returns the digest."""
-    digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
-    started = requests.post(f"{base}/v2/{REPO}/blobs/uploads/", timeout=10, **kwargs)
-    assert started.status_code == 202, started.text
-    assert started.headers["Location"].startswith(f"{base}/v2/{REPO}/blobs/uploads/")
-    done = requests.put(
-        started.headers["Location"], params={"digest": digest}, data=data, timeout=30, **kwargs
-    )
-    assert done.status_code == 201, done.text
-    return digest
-
-
 def test_counted_faults_hit_the_next_matching_requests(front: RegFront) -> None:
     front.set_faults(
         {
@@ -281,7 +219,7 @@ def test_counted_faults_hit_the_next_matching_requests(front: RegFront) -> None:
 
 
 def test_drop_and_reset_cut_connections_but_not_data(front: RegFront) -> None:
-    digest = upload_blob(front.url, random.Random(5).randbytes(3 * MIB))
+    digest = upload_blob(front.url, REPO, random.Random(5).randbytes(3 * MIB))
     blob_url = f"{front.url}/v2/{REPO}/blobs/{digest}"
     front.set_faults(
         [
@@ -295,6 +233,51 @@ def test_drop_and_reset_cut_connections_but_not_data(front: RegFront) -> None:
         requests.get(blob_url, timeout=5).raise_for_status()
     get_checked(blob_url, digest)
     assert front.stats.faults == {"drop": 1, "reset": 1}
+
+
+# --- the wire, byte by byte: keep-alive, HEAD, Expect: 100-continue --------------------
+
+
+def read_head(stream: BinaryIO) -> tuple[int, dict[str, str]]:
+    """Read a status line and headers off a raw connection."""
+    status = int(stream.readline().split()[1])
+    headers = {}
+    while (line := stream.readline().decode()) not in ("\r\n", ""):
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers
+
+
+def test_keep_alive_head_and_expect_continue(front: RegFront) -> None:
+    blob = b"sent after 100 Continue\n"
+    digest = f"sha256:{hashlib.sha256(blob).hexdigest()}"
+    with socket.create_connection(("127.0.0.1", front.port), timeout=10) as conn:
+        stream = conn.makefile("rb")
+        host = f"Host: {front.address}\r\n"
+        conn.sendall(f"HEAD /v2/ HTTP/1.1\r\n{host}\r\nGET /v2/ HTTP/1.1\r\n{host}\r\n".encode())
+        status, headers = read_head(stream)  # HEAD: Content-Length, yet no body follows
+        assert (status, headers["content-length"]) == (200, "2")
+        assert read_head(stream)[0] == 200
+        assert stream.read(2) == b"{}"
+        conn.sendall(
+            f"POST /v2/{REPO}/blobs/uploads/ HTTP/1.1\r\n{host}Content-Length: 0\r\n\r\n".encode()
+        )
+        status, headers = read_head(stream)
+        assert status == 202
+        target = headers["location"].removeprefix(front.url) + f"&digest={digest}"
+        put = f"PUT {target} HTTP/1.1\r\n{host}Content-Length: {len(blob)}\r\nExpect: 100-continue\r\n\r\n"
+        front.set_faults([FaultRule(FaultKind.UNAVAILABLE, "PUT", count=1)])
+        conn.sendall(put.encode())
+        status, headers = read_head(stream)  # refused before the body: no 100, then closed
+        assert (status, headers["connection"], headers["retry-after"]) == (503, "close", "1")
+    with socket.create_connection(("127.0.0.1", front.port), timeout=10) as conn:
+        stream = conn.makefile("rb")
+        conn.sendall(put.encode())
+        assert read_head(stream) == (100, {})
+        conn.sendall(blob)
+        status, headers = read_head(stream)
+        assert (status, headers["docker-content-digest"]) == (201, digest)
+    get_checked(f"{front.url}/v2/{REPO}/blobs/{digest}", digest)
 
 
 # --- process mode: big blobs and the control endpoint -------------------------------------
@@ -368,41 +351,7 @@ def test_control_endpoint_is_served_by_the_front(
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for IP 127.0.0.1 and its key: (cert.pem, key.pem)."""
-    from cryptography import x509  # a PyGithub dependency (pyjwt[crypto])
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "regfront-test")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    directory = tmp_path_factory.mktemp("tls")
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
+    return write_self_signed(tmp_path_factory.mktemp("tls"))
 
 
 def test_tls_front_before_htpasswd_registry(tmp_path: Path, tls_files: tuple[Path, Path]) -> None:
@@ -424,7 +373,7 @@ def test_tls_front_before_htpasswd_registry(tmp_path: Path, tls_files: tuple[Pat
             401,
             'Basic realm="regfront-test"',
         )
-        digest = upload_blob(front.url, b"through TLS\n", **secure)  # Location: https front
+        digest = upload_blob(front.url, REPO, b"through TLS\n", **secure)  # Location: https front
         get_checked(f"{front.url}/v2/{REPO}/blobs/{digest}", digest, **secure)
         # Docker tries HTTPS first for 127.0.0.0/8 registries and skips verification there.
         env = {**os.environ, "DOCKER_CONFIG": str(tmp_path / "docker")}
@@ -443,7 +392,7 @@ def test_tls_front_before_htpasswd_registry(tmp_path: Path, tls_files: tuple[Pat
         )
         assert pushed.returncode == 0, pushed.stderr
         assert (
-            check_image_tree(front.url, "tls", **secure)[0]
-            == check_image_tree(registry.url, "tls", auth=secure["auth"])[0]
+            check_image_tree(front.url, REPO, "tls", **secure)[0]
+            == check_image_tree(registry.url, REPO, "tls", auth=secure["auth"])[0]
         )
         assert front.stats.backend_errors == 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
+import ipaddress
 import random
 import socket
 import subprocess
@@ -123,3 +125,41 @@ class LocalRegistry:
             if digest.hexdigest() != data.parent.name:
                 bad.append(data.parent.name)
         return bad
+
+
+def write_self_signed(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for IP 127.0.0.1 and its key: (cert.pem, key.pem).
+
+    Uses ``cryptography``, which PyGithub brings in (pyjwt[crypto]).
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "regfront-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    ip = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([ip]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    key_path.write_bytes(pem)
+    return cert_path, key_path

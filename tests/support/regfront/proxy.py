@@ -1,6 +1,7 @@
-"""The request handler of regfront: one thread per client connection, streaming both ways.
+"""The request handler of regfront: one thread per client connection.
 
-Each client connection gets its own keep-alive connection to the backend. Manifest
+It answers control requests, applies the down switch and the faults, and hands the rest
+to its :class:`~.forward.BackendLink` (its own keep-alive backend connection). Manifest
 requests (``/v2/<name>/manifests/<ref>``) hold the server's manifest lock while they are
 forwarded, because distribution 2.8 rewrites a tag's link file in place and Docker pushes
 an index's manifests in parallel (HTTP 500 "invalid checksum digest format", see
@@ -11,35 +12,22 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import logging
 import re
-import select
 import socket
 import struct
-from http.client import HTTPConnection, HTTPException, HTTPResponse
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, cast
 
 from . import control, wire
 from .faults import DownMode, FaultKind, FaultRule
+from .forward import BackendLink
 
 if TYPE_CHECKING:
     from .server import FrontServer
 
 LOG = logging.getLogger("regfront")
 MANIFEST_PATH = re.compile(r"^/v2/.+/manifests/[^/?]+(\?.*)?$")
-_ERROR_CODES = {429: "TOOMANYREQUESTS", 500: "UNKNOWN", 502: "UNAVAILABLE", 503: "UNAVAILABLE"}
-
-
-class _ClientGone(Exception):
-    """The client closed or broke its connection mid-request."""
-
-
-def error_body(status: int, message: str) -> bytes:
-    """A registry-style (distribution spec) error document."""
-    code = _ERROR_CODES.get(status, "UNKNOWN")
-    return json.dumps({"errors": [{"code": code, "message": message, "detail": None}]}).encode()
 
 
 class FrontHandler(BaseHTTPRequestHandler):
@@ -52,7 +40,7 @@ class FrontHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         """Wrap the connection in TLS (handshake in this thread) and start tracking it."""
         self.expect_continue = False
-        self._backend: HTTPConnection | None = None
+        self.link = BackendLink(self.server.backend, self.server.backend_timeout)
         self._tls = self.server.ssl_context is not None
         if self.server.ssl_context is not None:
             # The plain socket is detached into the TLS one, which socketserver never sees.
@@ -62,7 +50,7 @@ class FrontHandler(BaseHTTPRequestHandler):
 
     def finish(self) -> None:
         """Close the backend connection and stop tracking this one."""
-        self._close_backend()
+        self.link.close()
         self.server.track(self.request, add=False)
         with contextlib.suppress(OSError):
             super().finish()
@@ -122,7 +110,7 @@ class FrontHandler(BaseHTTPRequestHandler):
             if down is DownMode.DROP:
                 self.drop_connection()
             else:
-                self.answer(503, error_body(503, "regfront: down"), retry_after=1)
+                self.answer(503, wire.error_body(503, "regfront: down"), retry_after=1)
             return
         rule = self.server.plan.decide(self.command, self.path)
         if rule is not None:
@@ -138,9 +126,9 @@ class FrontHandler(BaseHTTPRequestHandler):
         if self.server.serialise_manifests and MANIFEST_PATH.match(self.path):
             with self.server.manifest_lock:
                 stats.add("manifests")
-                self.forward(reset=reset)
+                self.link.forward(self, reset=reset)
         else:
-            self.forward(reset=reset)
+            self.link.forward(self, reset=reset)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_any
 
@@ -185,148 +173,4 @@ class FrontHandler(BaseHTTPRequestHandler):
         """Answer with the fault's status (and Retry-After for 429 and 503)."""
         status = rule.kind.status or 500
         retry = rule.retry_after if status in (429, 503) else None
-        self.answer(status, error_body(status, "regfront: injected fault"), retry_after=retry)
-
-    def _close_backend(self) -> None:
-        if self._backend is not None:
-            self._backend.close()
-            self._backend = None
-
-    def _backend_connection(self) -> tuple[HTTPConnection, bool]:
-        """The backend connection to use, and whether it is a reused keep-alive one."""
-        conn = self._backend
-        if conn is not None and conn.sock is not None:
-            # An idle keep-alive connection that is readable has been closed by the backend.
-            readable, _, _ = select.select([conn.sock], [], [], 0)
-            if readable:
-                self._close_backend()
-        if self._backend is None:
-            host, port = self.server.backend
-            self._backend = HTTPConnection(host, port, timeout=self.server.backend_timeout)
-        return self._backend, self._backend.sock is not None
-
-    def _send_request(self, conn: HTTPConnection) -> bool:
-        """Send the request line, headers and body; False if the backend broke mid-body."""
-        chunked = wire.is_chunked(self.headers)
-        conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-        for name, value in wire.end_to_end(self.headers.items()):
-            conn.putheader(name, value)
-        if self.server.ssl_context is not None:
-            conn.putheader("X-Forwarded-Proto", "https")  # distribution builds URLs from it
-        if chunked:
-            conn.putheader("Transfer-Encoding", "chunked")
-        conn.endheaders()
-        if not wire.has_request_body(self.headers):
-            return True
-        self.send_continue()
-        pieces = wire.iter_request_body(self.rfile, self.headers)
-        while True:
-            try:
-                piece = next(pieces, None)
-            except (OSError, ValueError) as error:
-                raise _ClientGone(str(error)) from error
-            try:
-                if piece is None:
-                    if chunked:
-                        conn.send(wire.encode_chunk(b""))
-                    return True
-                conn.send(wire.encode_chunk(piece) if chunked else piece)
-            except OSError:
-                # The backend may have answered early and closed; try to read that answer.
-                self.close_connection = True
-                return False
-            self.server.stats.add("bytes_up", len(piece))
-
-    def forward(self, *, reset: bool = False) -> None:
-        """Pass the request to the backend and relay its answer (cut short if ``reset``)."""
-        bodiless = not wire.has_request_body(self.headers)
-        for _attempt in range(2):
-            conn, reused = self._backend_connection()
-            try:
-                self._send_request(conn)
-                response = conn.getresponse()
-            except _ClientGone:
-                self.server.stats.add("client_errors")
-                self._close_backend()
-                self.drop_connection()
-                return
-            except (OSError, HTTPException) as error:
-                self._close_backend()
-                if reused and bodiless:
-                    continue  # a stale keep-alive connection: safe to replay once
-                LOG.warning("backend failed on %s %s: %s", self.command, self.path, error)
-                self.server.stats.add("backend_errors")
-                message = f"regfront: backend failed: {error}"
-                self.answer(502, error_body(502, message), drain=bodiless)
-                return
-            break
-        else:
-            self.server.stats.add("backend_errors")
-            self.answer(502, error_body(502, "regfront: backend closed the connection"))
-            return
-        self.server.stats.add("forwarded")
-        self.relay(response, reset=reset)
-
-    def relay(self, response: HTTPResponse, *, reset: bool) -> None:
-        """Send the backend's answer to the client, streaming its body."""
-        front_base = f"{self.server.scheme}://{self.headers.get('Host', self.server.address)}"
-        backend = "{}:{}".format(*self.server.backend)
-        headers = [
-            (n, wire.rewrite_location(v, backend, front_base) if n.lower() == "location" else v)
-            for n, v in wire.end_to_end(response.getheaders())
-        ]
-        LOG.debug(
-            "%s %s (%s) -> %d %s",
-            self.command,
-            self.path,
-            "chunked" if wire.is_chunked(self.headers) else self.headers.get("Content-Length"),
-            response.status,
-            response.getheader("Content-Length", "chunked"),
-        )
-        bodiless = self.command == "HEAD" or response.status in (204, 304)
-        chunked = not bodiless and response.length is None
-        if chunked:
-            headers.append(("Transfer-Encoding", "chunked"))
-        if self.close_connection:
-            headers.append(("Connection", "close"))
-        if reset and (bodiless or response.length == 0):
-            self._close_backend()
-            self.drop_connection(abort=True)  # the answer is lost, after the backend acted
-            return
-        try:
-            self.wfile.write(wire.status_bytes(response.status, response.reason, headers))
-            if not bodiless:
-                self._relay_body(response, chunked=chunked, reset=reset)
-        except _ClientGone as error:
-            LOG.info("client left during %s %s: %s", self.command, self.path, error)
-            self.server.stats.add("client_errors")
-            reset = True
-        except (OSError, HTTPException) as error:
-            LOG.warning("backend broke during %s %s: %s", self.command, self.path, error)
-            self.server.stats.add("backend_errors")
-            reset = True
-        if reset:
-            self._close_backend()
-            self.drop_connection(abort=True)
-        elif response.will_close:
-            self._close_backend()
-        else:
-            # read1() does not mark an exhausted Content-Length body (or HEAD) as done;
-            # without close() the next request on this connection is CannotSendRequest.
-            response.close()
-
-    def _relay_body(self, response: HTTPResponse, *, chunked: bool, reset: bool) -> None:
-        """Copy the body piece by piece; with ``reset``, stop after about half of it."""
-        budget = (response.length or wire.PIECE) // 2 if reset else None
-        while True:
-            piece = response.read1(wire.PIECE)
-            if budget is not None:
-                piece = piece[: max(budget, 1)]
-                budget -= len(piece)
-            try:
-                self.wfile.write(wire.encode_chunk(piece) if chunked else piece)
-            except OSError as error:
-                raise _ClientGone(str(error)) from error
-            self.server.stats.add("bytes_down", len(piece))
-            if not piece or (budget is not None and budget <= 0):
-                return
+        self.answer(status, wire.error_body(status, "regfront: injected fault"), retry_after=retry)

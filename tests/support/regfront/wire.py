@@ -7,6 +7,7 @@ in memory whole (RFC 9112 sections 6 and 7 for the framing rules used here).
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable, Iterator
 from email.message import Message
 from http import HTTPStatus
@@ -171,3 +172,12 @@ def reply(
     if close:
         pairs.append(("Connection", "close"))
     out.write(status_bytes(status, HTTPStatus(status).phrase, pairs) + body)
+
+
+_ERROR_CODES = {429: "TOOMANYREQUESTS", 500: "UNKNOWN", 502: "UNAVAILABLE", 503: "UNAVAILABLE"}
+
+
+def error_body(status: int, message: str) -> bytes:
+    """A registry-style error document (OCI distribution spec, "Error Codes")."""
+    code = _ERROR_CODES.get(status, "UNKNOWN")
+    return json.dumps({"errors": [{"code": code, "message": message, "detail": None}]}).encode()
