@@ -1,9 +1,9 @@
 """What the GitHub stand-in remembers: seeded repositories, tokens, and what clients wrote.
 
 Records hold only what a client or a seed supplied; :mod:`.objects` renders them into
-full GitHub JSON objects on the way out. ``State.seed`` reads the seed JSON format (documented in the docstring of
-:mod:`tests.support.github_standin`), and ``State.snapshot`` produces the state file
-written in standalone mode.
+full GitHub JSON objects on the way out. ``State.seed`` reads the seed JSON format
+(documented in the docstring of :mod:`tests.support.github_standin`), and
+``State.snapshot`` produces the state file written in standalone mode.
 """
 
 from __future__ import annotations
