@@ -36,7 +36,9 @@ def _placeholder(spec: Spec, schema: dict[str, Any], name: str, url_base: str) -
     return {"array": [], "integer": 0, "number": 0, "boolean": False}.get(str(kind))
 
 
-def complete(spec: Spec, schema: dict[str, Any], obj: dict[str, Any], url_base: str) -> Any:
+def complete(
+    spec: Spec, schema: dict[str, Any], obj: dict[str, Any], url_base: str
+) -> dict[str, Any]:
     """Fill the required properties ``obj`` lacks (recursively) from ``schema``."""
     schema = spec.resolve(schema)
     for part in schema.get("allOf", []):

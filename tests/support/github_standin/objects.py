@@ -54,7 +54,7 @@ def user(spec: Spec, api: str, login: str, kind: str | None = None) -> dict[str,
         "site_admin": False,
         "user_view_type": "public",
     }
-    return complete(spec, spec.schema("simple-user"), obj, f"{api}/users/{login}")  # type: ignore[no-any-return]
+    return complete(spec, spec.schema("simple-user"), obj, f"{api}/users/{login}")
 
 
 def license_object(spdx: str | dict[str, Any] | None) -> dict[str, Any] | None:
