@@ -82,7 +82,7 @@ def render_metadata(
         "UpdatedAt": go_time(updated_at),
         "DownloadedAt": go_time(downloaded_at),
     }
-    return json.dumps(metadata).encode()
+    return json.dumps(metadata, separators=(",", ":")).encode()
 
 
 def build_db(
