@@ -41,10 +41,20 @@ def build_context(directory: Path) -> Path:
 def buildx_push(
     ref: str, context: Path, *, provenance: bool = False, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``docker buildx build --platform linux/amd64,linux/arm64 --push -t REF CONTEXT``."""
+    """``docker buildx build --platform linux/amd64,linux/arm64 --push -t REF CONTEXT``.
+
+    With the containerd image store ``--push`` also keeps the image locally under REF
+    (ports change every run): that local copy is removed again.
+    """
     argv = ["docker", "buildx", "build", "--platform", PLATFORMS, "--push", "-t", ref]
     argv += [f"--provenance={str(provenance).lower()}", str(context)]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env, check=False)
+    try:
+        return subprocess.run(
+            argv, capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+    finally:
+        remove = ["docker", "image", "rm", "--force", ref]
+        subprocess.run(remove, capture_output=True, timeout=60, env=env, check=False)
 
 
 def get_checked(url: str, digest: str, **kwargs: Any) -> bytes:
