@@ -1,3 +1,5 @@
-"""Shared test configuration."""
+"""Shared test configuration: the GitHub API stand-in fixtures."""
 
 from __future__ import annotations
+
+pytest_plugins = ["tests.support.pytest_github"]

@@ -1,0 +1,109 @@
+"""The whole run on real parts: examples/hello for two platforms, pushed, scanned, tagged, reported.
+
+Real Docker engine + buildx + QEMU, the local registry, real Trivy with the test DB
+downloaded from the registry, a real push payload from @octokit/webhooks-examples.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.actionrun import run_action, unique_repository
+from tests.support.devenv import DevEnv, load_devenv
+from tests.support.oci import RegistryView
+from tests.support.payloads import load_event
+
+pytestmark = pytest.mark.e2e
+PLATFORMS = ("linux/amd64", "linux/arm64")
+
+
+@pytest.fixture(scope="module")
+def devenv() -> DevEnv:
+    return load_devenv()
+
+
+def inputs(devenv: DevEnv, repository: str, tmp_path: Path, **more: str) -> dict[str, str]:
+    return {
+        "IMAGES": f"{devenv.registry}/{repository}",
+        "CONTEXT": "examples/hello",
+        "PLATFORMS": ",".join(PLATFORMS),
+        "PUSH": "true",
+        "TRIVY-DB-REPOSITORY": devenv.trivy_db,
+        "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
+        **more,
+    }
+
+
+def test_branch_push_builds_pushes_scans_tags_and_reports(devenv: DevEnv, tmp_path: Path) -> None:
+    payload = load_event("push", index=4)  # refs/heads/master of Codertocat/Hello-World
+    sha = payload["after"]
+    repository = unique_repository()
+    run = run_action(tmp_path, "push", payload, inputs(devenv, repository, tmp_path, **{"FAIL-ON": "none"}))
+    assert run.returncode == 0, run.log
+
+    registry = RegistryView(devenv.registry)
+    digest = run.outputs["digest"]
+    assert sorted(registry.tags(repository)) == sorted(["master", f"sha-{sha[:7]}"])
+    for tag in registry.tags(repository):
+        served = registry.manifest(repository, tag)
+        assert served is not None
+        assert served[0] == digest
+    platforms = registry.platforms(repository, digest)
+    assert sorted(platforms) == sorted(PLATFORMS)
+    assert json.loads(run.outputs["platform-digests"]) == platforms
+
+    for platform, manifest_digest in platforms.items():
+        config = registry.config(repository, manifest_digest)
+        assert f"{config['os']}/{config['architecture']}" == platform
+        labels = config["config"]["Labels"]
+        assert labels["org.opencontainers.image.version"] == "master"
+        assert labels["org.opencontainers.image.revision"] == sha
+        assert labels["org.opencontainers.image.source"] == "https://github.com/Codertocat/Hello-World"
+        assert labels["org.opencontainers.image.title"] == "Hello-World"
+        # The seed's build args reached the Dockerfile: its own LABEL line was expanded with them.
+        label_steps = [h["created_by"] for h in config["history"] if h["created_by"].startswith("LABEL ")]
+        assert any(f"org.opencontainers.image.revision={sha}" in step for step in label_steps), label_steps
+        assert config["config"]["User"] == "10001:10001"
+
+    assert "CVE\\-2099\\-10001" in run.summary  # the planted CRITICAL in openssl
+    assert "| `linux/arm64` |" in run.summary
+    assert "Gate passed" in run.summary
+    counts = json.loads(run.outputs["vulnerabilities"])
+    assert counts["linux/amd64"]["CRITICAL"] >= 1
+    assert counts["linux/arm64"]["CRITICAL"] >= 1
+    assert run.outputs["scan-result"] == "passed"
+    assert run.outputs["tags"].splitlines() == [
+        f"{devenv.registry}/{repository}:master",
+        f"{devenv.registry}/{repository}:sha-{sha[:7]}",
+    ]
+
+
+def test_tag_push_failing_the_gate_creates_no_tag(devenv: DevEnv, tmp_path: Path) -> None:
+    payload = load_event("push", index=0)  # refs/tags/simple-tag
+    repository = unique_repository()
+    run = run_action(tmp_path, "push", payload, inputs(devenv, repository, tmp_path))
+    assert run.returncode == 1, run.log
+    assert "::error title=Security gate failed::" in run.log
+    assert "CRITICAL in linux/arm64 (fail-on: CRITICAL)" in run.log
+    assert "Traceback" not in run.log
+
+    registry = RegistryView(devenv.registry)
+    assert registry.tags(repository) == []
+    digest = run.outputs["digest"]
+    assert registry.manifest(repository, digest) is not None  # inspectable by digest
+    assert "Tags (not applied)" in run.summary
+    assert run.outputs["scan-result"] == "failed"
+
+
+def test_bad_platform_stops_before_building(devenv: DevEnv, tmp_path: Path) -> None:
+    repository = unique_repository()
+    run = run_action(
+        tmp_path, "push", load_event("push", index=4), inputs(devenv, repository, tmp_path, PLATFORMS="linux/arm65")
+    )
+    assert run.returncode == 2
+    assert "::error title=Invalid input::input 'platforms'" in run.log
+    assert "docker buildx" not in run.log
+    assert RegistryView(devenv.registry).tags(repository) == []
