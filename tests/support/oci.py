@@ -8,14 +8,13 @@ from typing import Any
 
 import requests
 
-ACCEPT = ", ".join(
-    [
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-    ]
+MEDIA_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
 )
+ACCEPT = ", ".join(MEDIA_TYPES)
 
 
 class RegistryView:
@@ -26,11 +25,17 @@ class RegistryView:
 
     def manifest(self, repository: str, reference: str) -> tuple[str, dict[str, Any]] | None:
         """(digest of the exact bytes, document), or None when the reference does not exist."""
-        response = requests.get(f"{self.base}/{repository}/manifests/{reference}", headers={"Accept": ACCEPT}, timeout=30)
+        response = requests.get(
+            f"{self.base}/{repository}/manifests/{reference}",
+            headers={"Accept": ACCEPT},
+            timeout=30,
+        )
         if response.status_code == 404:
             return None
         response.raise_for_status()
-        return "sha256:" + hashlib.sha256(response.content).hexdigest(), json.loads(response.content)
+        return "sha256:" + hashlib.sha256(response.content).hexdigest(), json.loads(
+            response.content
+        )
 
     def tags(self, repository: str) -> list[str]:
         """The repository's tags (empty when it has none)."""
@@ -57,7 +62,11 @@ class RegistryView:
         result = {}
         for entry in found[1].get("manifests", []):
             platform = entry.get("platform", {})
-            name = "/".join(p for p in (platform.get("os"), platform.get("architecture"), platform.get("variant")) if p)
+            name = "/".join(
+                p
+                for p in (platform.get("os"), platform.get("architecture"), platform.get("variant"))
+                if p
+            )
             if name != "unknown/unknown":
                 result[name] = entry["digest"]
         return result

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 class Hello(BaseHTTPRequestHandler):
     """Says hello."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         body = f"hello from {os.uname().machine}\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
