@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.support.actionrun import run_action, unique_repository
 from tests.support.devenv import DevEnv, load_devenv
@@ -41,7 +42,9 @@ def test_branch_push_builds_pushes_scans_tags_and_reports(devenv: DevEnv, tmp_pa
     payload = load_event("push", index=4)  # refs/heads/master of Codertocat/Hello-World
     sha = payload["after"]
     repository = unique_repository()
-    run = run_action(tmp_path, "push", payload, inputs(devenv, repository, tmp_path, **{"FAIL-ON": "none"}))
+    run = run_action(
+        tmp_path, "push", payload, inputs(devenv, repository, tmp_path, **{"FAIL-ON": "none"})
+    )
     assert run.returncode == 0, run.log
 
     registry = RegistryView(devenv.registry)
@@ -61,11 +64,17 @@ def test_branch_push_builds_pushes_scans_tags_and_reports(devenv: DevEnv, tmp_pa
         labels = config["config"]["Labels"]
         assert labels["org.opencontainers.image.version"] == "master"
         assert labels["org.opencontainers.image.revision"] == sha
-        assert labels["org.opencontainers.image.source"] == "https://github.com/Codertocat/Hello-World"
+        assert (
+            labels["org.opencontainers.image.source"] == "https://github.com/Codertocat/Hello-World"
+        )
         assert labels["org.opencontainers.image.title"] == "Hello-World"
         # The seed's build args reached the Dockerfile: its own LABEL line was expanded with them.
-        label_steps = [h["created_by"] for h in config["history"] if h["created_by"].startswith("LABEL ")]
-        assert any(f"org.opencontainers.image.revision={sha}" in step for step in label_steps), label_steps
+        label_steps = [
+            h["created_by"] for h in config["history"] if h["created_by"].startswith("LABEL ")
+        ]
+        assert any(f"org.opencontainers.image.revision={sha}" in step for step in label_steps), (
+            label_steps
+        )
         assert config["config"]["User"] == "10001:10001"
 
     assert "CVE\\-2099\\-10001" in run.summary  # the planted CRITICAL in openssl
@@ -101,9 +110,42 @@ def test_tag_push_failing_the_gate_creates_no_tag(devenv: DevEnv, tmp_path: Path
 def test_bad_platform_stops_before_building(devenv: DevEnv, tmp_path: Path) -> None:
     repository = unique_repository()
     run = run_action(
-        tmp_path, "push", load_event("push", index=4), inputs(devenv, repository, tmp_path, PLATFORMS="linux/arm65")
+        tmp_path,
+        "push",
+        load_event("push", index=4),
+        inputs(devenv, repository, tmp_path, PLATFORMS="linux/arm65"),
     )
     assert run.returncode == 2
     assert "::error title=Invalid input::input 'platforms'" in run.log
     assert "docker buildx" not in run.log
     assert RegistryView(devenv.registry).tags(repository) == []
+
+
+def test_auth_registry_with_tls_and_credentials(devenv: DevEnv, tmp_path: Path) -> None:
+    repository = unique_repository()
+    given = inputs(devenv, repository, tmp_path, USERNAME=devenv.auth_user, PASSWORD=devenv.auth_password)
+    given["IMAGES"] = f"{devenv.auth_registry}/{repository}"
+    given["FAIL-ON"] = "none"
+    run = run_action(tmp_path, "push", load_event("push", index=4), given)
+    assert run.returncode == 0, run.log
+    assert f"::add-mask::{devenv.auth_password}" in run.log
+    assert run.log.count(devenv.auth_password) == 1  # only in the mask command itself
+    assert run.outputs["scan-result"] == "passed"
+    tags = requests.get(
+        f"https://{devenv.auth_registry}/v2/{repository}/tags/list",
+        auth=(devenv.auth_user, devenv.auth_password),
+        verify=devenv.test_ca,
+        timeout=30,
+    ).json()["tags"]
+    assert "master" in tags
+
+
+def test_wrong_password_fails_before_building(devenv: DevEnv, tmp_path: Path) -> None:
+    repository = unique_repository()
+    given = inputs(devenv, repository, tmp_path, USERNAME=devenv.auth_user, PASSWORD="wrong-password")
+    given["IMAGES"] = f"{devenv.auth_registry}/{repository}"
+    run = run_action(tmp_path, "push", load_event("push", index=4), given)
+    assert run.returncode == 4, run.log
+    assert f"::error title=Registry error::login to {devenv.auth_registry} failed" in run.log
+    assert "docker buildx build" not in run.log
+    assert "wrong-password" not in run.log.replace("::add-mask::wrong-password", "")

@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 
 from slipway.errors import RegistryError
 from slipway.refs import ImageName
@@ -93,6 +95,7 @@ class RegistryClient:
         password: str = "",
         *,
         loopback: bool = False,
+        ca_bundle: str = "",
         timeout: float = 30.0,
         retry_budget: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -100,6 +103,9 @@ class RegistryClient:
         self.registry = registry
         self._auth = (username, password) if username else None
         self._schemes = ["https", "http"] if loopback else ["https"]
+        # Like Docker: a CA from /etc/docker/certs.d/<registry>/, else the system store;
+        # loopback registries are "insecure" (no verification, plain HTTP allowed).
+        self._verify: str | bool = ca_bundle or not loopback
         self._timeout = timeout
         self._retry_budget = retry_budget
         self._sleep = sleep
@@ -115,9 +121,17 @@ class RegistryClient:
         if token:
             headers["Authorization"] = token
         try:
-            return self._session.request(
-                method, self._url(path), headers=headers, timeout=self._timeout, **kwargs
-            )
+            with warnings.catch_warnings():
+                # verify=False is used only for loopback registries, as Docker does.
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                return self._session.request(
+                    method,
+                    self._url(path),
+                    headers=headers,
+                    timeout=self._timeout,
+                    verify=self._verify,
+                    **kwargs,
+                )
         except requests.exceptions.SSLError:
             if len(self._schemes) > 1:  # a loopback registry without TLS, as Docker allows
                 self._schemes.pop(0)
@@ -168,7 +182,11 @@ class RegistryClient:
             )
         query = {"service": params.get("service", ""), "scope": scope}
         reply = self._session.get(
-            params["realm"], params=query, auth=self._auth, timeout=self._timeout
+            params["realm"],
+            params=query,
+            auth=self._auth,
+            timeout=self._timeout,
+            verify=self._verify,
         )
         if reply.status_code != 200:
             raise RegistryError(
@@ -262,9 +280,24 @@ class RegistryClient:
             delay = min(delay * 2, 8.0)
 
 
+DOCKER_CERTS_D = Path("/etc/docker/certs.d")
+
+
+def registry_ca(registry: str, certs_d: Path = DOCKER_CERTS_D) -> str:
+    """The CA Docker uses for ``registry`` (``certs.d/<registry>/ca.crt``), or ""."""
+    candidate = certs_d / registry / "ca.crt"
+    return str(candidate) if candidate.is_file() else ""
+
+
 def client_for(image: ImageName, username: str = "", password: str = "") -> RegistryClient:
-    """A client for the registry of ``image``."""
-    return RegistryClient(image.registry, username, password, loopback=image.is_loopback)
+    """A client for the registry of ``image``, trusting what Docker trusts for it."""
+    return RegistryClient(
+        image.registry,
+        username,
+        password,
+        loopback=image.is_loopback,
+        ca_bundle=registry_ca(image.registry),
+    )
 
 
 def _raise_for(response: requests.Response, what: str) -> None:
