@@ -130,6 +130,16 @@ class Workflow:
         with Path(path).open("a", encoding="utf-8") as handle:
             handle.write(record)
 
+    def export_variable(self, name: str, value: str) -> None:
+        """Set an environment variable for later steps (``GITHUB_ENV``), or print it outside GitHub."""
+        path = self._env.get("GITHUB_ENV")
+        if not path:
+            self.info(f"env {name}={value}")
+            return
+        record = format_output(name, value, f"ghadelimiter_{uuid.uuid4()}")
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(record)
+
     def append_summary(self, markdown: str) -> None:
         """Append to the job summary (``GITHUB_STEP_SUMMARY``), or print it outside GitHub."""
         if len(markdown.encode()) > SUMMARY_LIMIT_BYTES:

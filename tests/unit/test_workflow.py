@@ -80,3 +80,14 @@ def test_hostile_message_stays_one_command() -> None:
     stream = io.StringIO()
     Workflow({}, stream).warning("pkg x\n::error::pwned")
     assert stream.getvalue() == "::warning::pkg x%0A::error::pwned\n"
+
+
+def test_export_variable_uses_github_env(tmp_path: Path) -> None:
+    env_file = tmp_path / "env"
+    Workflow({"GITHUB_ENV": str(env_file)}).export_variable(
+        "DOCKER_METADATA_OUTPUT_VERSION", "1.2.3"
+    )
+    assert re.fullmatch(
+        r"DOCKER_METADATA_OUTPUT_VERSION<<(ghadelimiter_[0-9a-f-]{36})\n1\.2\.3\n\1\n",
+        env_file.read_text(),
+    )
