@@ -123,7 +123,9 @@ def test_bad_platform_stops_before_building(devenv: DevEnv, tmp_path: Path) -> N
 
 def test_auth_registry_with_tls_and_credentials(devenv: DevEnv, tmp_path: Path) -> None:
     repository = unique_repository()
-    given = inputs(devenv, repository, tmp_path, USERNAME=devenv.auth_user, PASSWORD=devenv.auth_password)
+    given = inputs(
+        devenv, repository, tmp_path, USERNAME=devenv.auth_user, PASSWORD=devenv.auth_password
+    )
     given["IMAGES"] = f"{devenv.auth_registry}/{repository}"
     given["FAIL-ON"] = "none"
     run = run_action(tmp_path, "push", load_event("push", index=4), given)
@@ -142,7 +144,9 @@ def test_auth_registry_with_tls_and_credentials(devenv: DevEnv, tmp_path: Path) 
 
 def test_wrong_password_fails_before_building(devenv: DevEnv, tmp_path: Path) -> None:
     repository = unique_repository()
-    given = inputs(devenv, repository, tmp_path, USERNAME=devenv.auth_user, PASSWORD="wrong-password")
+    given = inputs(
+        devenv, repository, tmp_path, USERNAME=devenv.auth_user, PASSWORD="wrong-password"
+    )
     given["IMAGES"] = f"{devenv.auth_registry}/{repository}"
     run = run_action(tmp_path, "push", load_event("push", index=4), given)
     assert run.returncode == 4, run.log
