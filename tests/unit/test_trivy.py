@@ -11,7 +11,7 @@ import pytest
 from slipway.errors import ScanError
 from slipway.tools.trivy import image_argv, parse_report
 
-REPORTS = Path(__file__).parents[3] / "shared" / "fixtures" / "trivy" / "reports"
+REPORTS = Path(__file__).parents[1] / "data" / "trivy-reports"
 
 
 def golden(name: str) -> str:
