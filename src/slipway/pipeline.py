@@ -16,12 +16,13 @@ from pathlib import Path
 from slipway.context import load_event, read_context
 from slipway.errors import GateFailed, RegistryError, SlipwayError
 from slipway.gate import gate_failures
-from slipway.inputs import Inputs, read_inputs
+from slipway.inputs import Inputs, credential_for, read_inputs
 from slipway.plan import Plan, make_plan
+from slipway.refs import ImageName
 from slipway.report.summary import Outcome, render_summary
 from slipway.tools import buildx, docker, trivy
 from slipway.tools.oci_layout import Layout
-from slipway.tools.registry import Manifest, client_for, platform_manifests
+from slipway.tools.registry import Manifest, RegistryClient, client_for, platform_manifests
 from slipway.tools.run import Runner
 from slipway.workflow import Workflow
 
@@ -42,8 +43,8 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     inputs = read_inputs(env)
     context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
     plan = make_plan(inputs, context, env=env, now=now)
-    if inputs.password:
-        workflow.mask(inputs.password)
+    for secret in inputs.secrets:
+        workflow.mask(secret)
     with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
         work = Path(tmp)
         runner = Runner(workflow, {**env, "DOCKER_CONFIG": str(work / "docker-config")})
@@ -52,9 +53,15 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
 
 
 def _login(runner: Runner, inputs: Inputs) -> None:
-    if inputs.username:
-        registry = inputs.registry or inputs.images[0].registry
-        docker.login(runner, registry, inputs.username, inputs.password)
+    for credential in inputs.credentials:
+        docker.login(runner, credential.registry, credential.username, credential.password)
+
+
+def _client(inputs: Inputs, image: ImageName) -> RegistryClient:
+    credential = credential_for(inputs.credentials, image.registry)
+    if credential is None:
+        return client_for(image)
+    return client_for(image, credential.username, credential.password)
 
 
 def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, work: Path) -> None:
@@ -101,7 +108,7 @@ def _push(workflow: Workflow, inputs: Inputs, plan: Plan, layout: Layout) -> Non
     """Push blobs, then manifests, then the index, by digest, to every image; no tags."""
     uploads = layout.uploads()
     for image in plan.images:
-        client = client_for(image, inputs.username, inputs.password)
+        client = _client(inputs, image)
         sent = 0
         for upload in uploads:
             digest = upload.descriptor.digest
@@ -137,7 +144,7 @@ def _tag(inputs: Inputs, plan: Plan, state: State) -> None:
     """Point every tag of every image at the scanned index, one manifest PUT per tag."""
     assert state.index is not None
     for image in plan.images:
-        client = client_for(image, inputs.username, inputs.password)
+        client = _client(inputs, image)
         for tag in plan.tags:
             client.put_manifest(image.repository, tag, state.index)
             state.tagged.append(image.with_tag(tag))

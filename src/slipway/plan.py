@@ -8,13 +8,13 @@ with tables; the stages only carry it out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
 from slipway.context import Context
-from slipway.inputs import SEVERITIES, Inputs
+from slipway.inputs import SEVERITIES, BuildOptions, Inputs
 from slipway.meta.labels import build_args_from_labels, compute_labels
 from slipway.meta.tags import compute_tags
 from slipway.platforms import Platform
@@ -60,6 +60,8 @@ class Plan:
     platforms: tuple[Platform, ...]
     push: bool
     scan: ScanPlan
+    build: BuildOptions = field(default_factory=BuildOptions)
+    provenance: str = ""  # the resolved --provenance value
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -89,6 +91,8 @@ def make_plan(
         dockerfile=dockerfile,
         platforms=inputs.platforms,
         push=inputs.push,
+        build=inputs.build,
+        provenance=resolve_provenance(inputs.build.provenance, context),
         scan=ScanPlan(
             enabled=inputs.scan,
             report_severities=inputs.severity,
@@ -97,3 +101,13 @@ def make_plan(
             cache_dir=inputs.trivy_cache_dir,
         ),
     )
+
+
+def resolve_provenance(requested: str, context: Context) -> str:
+    """``provenance`` as build-push-action resolves it: by default mode=max for public
+    repositories and mode=min for private ones (max can reveal build arguments)."""
+    if requested:
+        return requested.lower() if requested.lower() in ("true", "false") else requested
+    repo = context.payload.get("repository")
+    private = bool(repo.get("private", True)) if isinstance(repo, Mapping) else True
+    return "mode=min" if private else "mode=max"

@@ -8,6 +8,7 @@ exists until the scan gate has passed.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ def _quote_csv(value: str) -> str:
 
 
 def build_argv(plan: Plan, metadata_file: str, layout_dir: str) -> list[str]:
-    """The ``docker buildx build`` command line for ``plan``."""
+    """The ``docker buildx build`` command line for ``plan`` (no secret value in it)."""
+    options = plan.build
     argv = [
         "docker",
         "buildx",
@@ -43,14 +45,50 @@ def build_argv(plan: Plan, metadata_file: str, layout_dir: str) -> list[str]:
         "--metadata-file",
         metadata_file,
     ]
+    if options.builder:
+        argv += ["--builder", options.builder]
     if plan.platforms:
         argv += ["--platform", ",".join(str(p) for p in plan.platforms)]
+    if options.target:
+        argv += ["--target", options.target]
     for key, value in plan.labels.items():
         argv += ["--label", f"{key}={value}"]
-    for key, value in plan.build_args.items():
+    # The seed's org_oci_* args first, so a user's own build-args can override them.
+    for key, value in [*plan.build_args.items(), *options.build_args]:
         argv += ["--build-arg", f"{key}={value}"]
+    argv += _repeat("--build-context", [f"{name}={path}" for name, path in options.build_contexts])
+    argv += _repeat("--secret", [f"id={sid},env={env}" for sid, env in secret_env_names(plan)])
+    argv += _repeat("--secret", [f"id={sid},src={path}" for sid, path in options.secret_files])
+    argv += _repeat("--ssh", options.ssh)
+    argv += _repeat("--cache-from", options.cache_from) + _repeat("--cache-to", options.cache_to)
+    argv += _repeat("--ulimit", options.ulimit)
+    if options.shm_size:
+        argv += ["--shm-size", options.shm_size]
+    if options.no_cache:
+        argv.append("--no-cache")
+    if options.pull:
+        argv.append("--pull")
+    if plan.provenance:
+        argv.append(f"--provenance={plan.provenance}")
+    if options.sbom:
+        argv.append(f"--sbom={options.sbom}")
     argv += ["--output", f"type=oci,{_quote_csv('dest=' + layout_dir)},tar=false", plan.context]
     return argv
+
+
+def _repeat(flag: str, values: Sequence[str]) -> list[str]:
+    return [part for value in values for part in (flag, value)]
+
+
+def secret_env_names(plan: Plan) -> list[tuple[str, str]]:
+    """(secret id, environment variable) pairs: secrets reach buildx through its environment."""
+    return [(sid, f"SLIPWAY_BUILD_SECRET_{n}") for n, (sid, _) in enumerate(plan.build.secrets)]
+
+
+def secret_env(plan: Plan) -> dict[str, str]:
+    """The environment that carries the secret values to buildx."""
+    names = dict(secret_env_names(plan))
+    return {names[sid]: value for sid, value in plan.build.secrets}
 
 
 def parse_metadata(text: str) -> BuildResult:
@@ -66,7 +104,9 @@ def parse_metadata(text: str) -> BuildResult:
 def build(runner: Runner, plan: Plan, workdir: Path) -> BuildResult:
     """Run the build; raise BuildError with buildx's own last lines on failure."""
     metadata_file = workdir / "buildx-metadata.json"
-    result = runner.stream(build_argv(plan, str(metadata_file), str(workdir / "layout")))
+    result = runner.stream(
+        build_argv(plan, str(metadata_file), str(workdir / "layout")), env=secret_env(plan)
+    )
     if result.returncode != 0:
         tail = "\n".join(result.stdout.strip().splitlines()[-5:])
         raise BuildError(f"docker buildx build exited with {result.returncode}:\n{tail}")

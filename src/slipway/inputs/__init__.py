@@ -1,0 +1,136 @@
+"""Action inputs: ``INPUT_*`` environment variables -> a validated, frozen `Inputs`.
+
+Every problem is an `InputError` naming the input and the fix, raised before any
+build starts. Names follow docker/metadata-action, build-push-action, login-action
+and aquasecurity/trivy-action where the concept is the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from slipway.errors import InputError
+from slipway.inputs.build import BuildOptions, read_build_options
+from slipway.inputs.reader import InputReader, did_you_mean, input_env_name, split_list
+from slipway.inputs.registry import Credential, credential_for, read_credentials
+from slipway.platforms import Platform, parse_platform
+from slipway.refs import ImageName, parse_image_name
+
+__all__ = [
+    "SEVERITIES",
+    "BuildOptions",
+    "Credential",
+    "InputReader",
+    "Inputs",
+    "credential_for",
+    "input_env_name",
+    "read_inputs",
+    "split_list",
+]
+
+SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the action was asked to do, validated."""
+
+    images: tuple[ImageName, ...]
+    context: str
+    file: str
+    platforms: tuple[Platform, ...]
+    push: bool
+    credentials: tuple[Credential, ...]
+    scan: bool
+    severity: tuple[str, ...]
+    fail_on: str
+    trivy_db_repository: tuple[str, ...]
+    trivy_cache_dir: str
+    github_token: str
+    build: BuildOptions = field(default_factory=BuildOptions)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value given, to be masked before anything prints."""
+        return tuple(c.password for c in self.credentials if c.password) + tuple(
+            v for _, v in self.build.secrets
+        )
+
+
+def _severities(reader: InputReader, name: str, default: str) -> tuple[str, ...]:
+    values = [value.upper() for value in reader.items(name, default)]
+    for value in values:
+        if value not in SEVERITIES:
+            raise InputError(name, f"unknown severity {value!r}", did_you_mean(value, SEVERITIES))
+    return tuple(sorted(set(values), key=SEVERITIES.index))
+
+
+def _platforms(reader: InputReader) -> tuple[Platform, ...]:
+    platforms: list[Platform] = []
+    for raw in reader.items("platforms"):
+        try:
+            platform = parse_platform(raw)
+        except ValueError as error:
+            raise InputError(
+                "platforms", str(error), "Example: `platforms: linux/amd64,linux/arm64`."
+            ) from None
+        if platform not in platforms:
+            platforms.append(platform)
+    return tuple(platforms)
+
+
+def _images(reader: InputReader) -> tuple[ImageName, ...]:
+    raw = reader.items("images")
+    if not raw:
+        raise InputError(
+            "images",
+            "no image name given",
+            "Name the image(s) to build, one per line, e.g.\n  images: ghcr.io/${{ github.repository }}",
+        )
+    images: list[ImageName] = []
+    for item in raw:
+        name = item.removeprefix("name=") if re.match(r"^name=", item) else item
+        try:
+            images.append(parse_image_name(name))
+        except ValueError as error:
+            raise InputError(
+                "images", str(error), "Use `registry/namespace/name`, lower case, no tag."
+            ) from None
+    return tuple(images)
+
+
+def _fail_on(reader: InputReader) -> str:
+    fail_on = reader.text("fail-on", "CRITICAL").upper()
+    if fail_on == "NONE":
+        return "none"
+    if fail_on not in SEVERITIES:
+        raise InputError(
+            "fail-on",
+            f"{fail_on!r} is not a severity",
+            "Use one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL, or none.",
+        )
+    return fail_on
+
+
+def read_inputs(env: Mapping[str, str]) -> Inputs:
+    """Read and validate every input; the first problem raises `InputError`."""
+    reader = InputReader(env)
+    images = _images(reader)
+    push = reader.boolean("push", default=False)
+    return Inputs(
+        images=images,
+        context=reader.text("context", "."),
+        file=reader.text("file"),
+        platforms=_platforms(reader),
+        push=push,
+        credentials=read_credentials(reader, images, push),
+        scan=reader.boolean("scan", default=True),
+        severity=_severities(reader, "severity", "HIGH,CRITICAL"),
+        fail_on=_fail_on(reader),
+        trivy_db_repository=tuple(reader.items("trivy-db-repository")),
+        trivy_cache_dir=reader.text("trivy-cache-dir"),
+        github_token=reader.text("github-token"),
+        build=read_build_options(reader),
+    )

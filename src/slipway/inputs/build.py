@@ -1,0 +1,98 @@
+"""Build inputs, named as docker/build-push-action names them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from slipway.errors import InputError
+from slipway.inputs.reader import InputReader
+
+DRIVERS = ("docker", "docker-container", "remote")
+_CACHE_TYPES = ("registry", "gha", "local", "inline", "s3", "azblob")
+_SECRET_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Everything passed on to ``docker buildx build`` besides tags, labels and platforms."""
+
+    target: str = ""
+    build_args: tuple[tuple[str, str], ...] = ()
+    build_contexts: tuple[tuple[str, str], ...] = ()
+    # (id, value): values reach buildx through its environment only, never argv or logs.
+    secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    secret_files: tuple[tuple[str, str], ...] = ()  # (id, path)
+    ssh: tuple[str, ...] = ()
+    no_cache: bool = False
+    pull: bool = False
+    cache_from: tuple[str, ...] = ()
+    cache_to: tuple[str, ...] = ()
+    provenance: str = ""  # "" = automatic (mode=min for private repositories, max for public)
+    sbom: str = ""
+    shm_size: str = ""
+    ulimit: tuple[str, ...] = ()
+    builder: str = ""
+    driver: str = "docker"
+    endpoint: str = ""
+
+
+def _cache_entries(reader: InputReader, name: str) -> tuple[str, ...]:
+    entries = tuple(reader.items(name, ignore_comma=True))
+    for entry in entries:
+        kind = dict(p.partition("=")[::2] for p in entry.split(",")).get("type", "registry")
+        if "=" not in entry:  # a bare reference means type=registry,ref=...
+            continue
+        if kind not in _CACHE_TYPES:
+            raise InputError(
+                name, f"unknown cache type {kind!r}", f"Use one of {', '.join(_CACHE_TYPES)}."
+            )
+    return entries
+
+
+def _secrets(reader: InputReader) -> tuple[tuple[str, str], ...]:
+    secrets = reader.pairs("secrets")
+    for secret_id, _ in (*secrets, *reader.pairs("secret-files")):
+        if not _SECRET_ID.match(secret_id):
+            raise InputError(
+                "secrets", f"secret id {secret_id[:40]!r} has characters BuildKit does not accept"
+            )
+    return secrets
+
+
+def read_build_options(reader: InputReader) -> BuildOptions:
+    """Read and check the build inputs."""
+    driver = reader.choice("driver", DRIVERS, "docker")
+    endpoint = reader.text("endpoint")
+    if driver == "remote" and not endpoint:
+        raise InputError(
+            "endpoint", "driver 'remote' needs an endpoint", "e.g. `endpoint: tcp://buildkitd:1234`"
+        )
+    provenance = reader.text("provenance")
+    if provenance.lower() not in ("", "true", "false") and not provenance.startswith(
+        ("mode=", "builder-id=")
+    ):
+        raise InputError(
+            "provenance",
+            f"{provenance!r} is not understood",
+            "Use true, false, mode=min or mode=max.",
+        )
+    return BuildOptions(
+        target=reader.text("target"),
+        build_args=reader.pairs("build-args"),
+        build_contexts=reader.pairs("build-contexts"),
+        secrets=_secrets(reader),
+        secret_files=reader.pairs("secret-files"),
+        ssh=tuple(reader.items("ssh", ignore_comma=True)),
+        no_cache=reader.boolean("no-cache", default=False),
+        pull=reader.boolean("pull", default=False),
+        cache_from=_cache_entries(reader, "cache-from"),
+        cache_to=_cache_entries(reader, "cache-to"),
+        provenance=provenance,
+        sbom=reader.text("sbom"),
+        shm_size=reader.text("shm-size"),
+        ulimit=tuple(reader.items("ulimit", ignore_comma=True)),
+        builder=reader.text("builder"),
+        driver=driver,
+        endpoint=endpoint,
+    )

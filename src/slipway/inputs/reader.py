@@ -1,0 +1,98 @@
+"""Typed access to raw inputs: ``INPUT_*`` variables, lists, booleans, choices.
+
+GitHub passes input ``foo-bar`` as ``INPUT_FOO-BAR`` (upper-cased, hyphens kept).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from collections.abc import Mapping
+
+from slipway.errors import InputError
+
+SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+_TRUE = ("true", "True", "TRUE")
+_FALSE = ("false", "False", "FALSE")
+
+
+def input_env_name(name: str) -> str:
+    """The environment variable GitHub sets for input ``name``."""
+    return "INPUT_" + name.replace(" ", "_").upper()
+
+
+def split_list(value: str, *, ignore_comma: bool = False) -> list[str]:
+    """Split a list input on newlines (and commas, CSV-quoted), trimming blanks.
+
+    Same rule as docker/metadata-action's ``getInputList``.
+    """
+    items: list[str] = []
+    for line in value.splitlines():
+        if ignore_comma:
+            items.append(line)
+            continue
+        items.extend(next(csv.reader([line], skipinitialspace=True), []))
+    return [item.strip() for item in items if item.strip()]
+
+
+class InputReader:
+    """Typed access to the raw input mapping, with errors that name the input."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def text(self, name: str, default: str = "") -> str:
+        """The trimmed string value, or ``default`` when unset or empty."""
+        return self._env.get(input_env_name(name), "").strip() or default
+
+    def boolean(self, name: str, default: bool) -> bool:
+        """A YAML 1.2 core-schema boolean, as actions/toolkit's getBooleanInput."""
+        raw = self.text(name)
+        if not raw:
+            return default
+        if raw in _TRUE:
+            return True
+        if raw in _FALSE:
+            return False
+        raise InputError(
+            name, f"{raw!r} is not a boolean", f"Use `{name}: true` or `{name}: false`."
+        )
+
+    def items(self, name: str, default: str = "", *, ignore_comma: bool = False) -> list[str]:
+        """A list input (newline, and unless ``ignore_comma`` also comma, separated)."""
+        return split_list(self.text(name, default), ignore_comma=ignore_comma)
+
+    def raw(self, name: str) -> str:
+        """The untrimmed value (multi-line YAML, secrets)."""
+        return self._env.get(input_env_name(name), "")
+
+    def pairs(self, name: str, *, ignore_comma: bool = True) -> tuple[tuple[str, str], ...]:
+        """``KEY=VALUE`` items; a missing ``=`` or empty key is an error naming the item."""
+        found: list[tuple[str, str]] = []
+        for number, item in enumerate(self.items(name, ignore_comma=ignore_comma), start=1):
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                # The line itself is not shown: in `secrets` it may be a secret value.
+                raise InputError(
+                    name,
+                    f"line {number} is not KEY=VALUE",
+                    f"Write one `KEY=VALUE` per line in `{name}`.",
+                )
+            found.append((key.strip(), value))
+        return tuple(found)
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        """One value out of ``allowed`` (case-insensitive), with a did-you-mean."""
+        raw = self.text(name, default)
+        for option in allowed:
+            if raw.lower() == option.lower():
+                return option
+        raise InputError(
+            name, f"{raw!r} is not one of {', '.join(allowed)}", did_you_mean(raw, allowed)
+        )
+
+
+def did_you_mean(raw: str, allowed: tuple[str, ...] | list[str]) -> str:
+    """A hint naming the closest allowed value, or listing them all."""
+    close = difflib.get_close_matches(raw, list(allowed), n=1)
+    return f"Did you mean {close[0]!r}?" if close else f"Allowed: {', '.join(allowed)}."

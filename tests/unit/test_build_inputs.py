@@ -1,0 +1,154 @@
+"""Build and registry inputs (build-push-action / login-action names) and the buildx command line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from slipway.context import read_context
+from slipway.errors import InputError
+from slipway.inputs import Credential, credential_for, read_inputs
+from slipway.plan import make_plan
+from slipway.tools.buildx import build_argv, secret_env
+
+BASE = {"INPUT_IMAGES": "127.0.0.1:5000/app"}
+
+
+def read(**inputs: str) -> Any:
+    return read_inputs(
+        {**BASE, **{f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()}}
+    )
+
+
+def argv_for(payload: dict[str, Any] | None = None, **inputs: str) -> list[str]:
+    context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, payload or {})
+    plan = make_plan(read(**inputs), context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
+    return build_argv(plan, "/m.json", "/layout")
+
+
+def pairs(argv: list[str], flag: str) -> list[str]:
+    return [argv[i + 1] for i, part in enumerate(argv) if part == flag]
+
+
+def test_build_options_reach_buildx() -> None:
+    argv = argv_for(
+        target="runtime",
+        build_args="A=1\nB=x,y",
+        build_contexts="alpine=docker-image://alpine:3.20",
+        cache_from="type=registry,ref=r/cache:main",
+        cache_to="type=registry,ref=r/cache:main,mode=max",
+        no_cache="true",
+        pull="true",
+        shm_size="2g",
+        ulimit="nofile=1024:1024",
+        sbom="true",
+        builder="multi",
+        ssh="default",
+    )
+    assert argv[argv.index("--target") + 1] == "runtime"
+    assert pairs(argv, "--build-arg")[-2:] == ["A=1", "B=x,y"]
+    assert pairs(argv, "--build-context") == ["alpine=docker-image://alpine:3.20"]
+    assert pairs(argv, "--cache-from") == ["type=registry,ref=r/cache:main"]
+    assert pairs(argv, "--cache-to") == ["type=registry,ref=r/cache:main,mode=max"]
+    assert {"--no-cache", "--pull", "--sbom=true"} <= set(argv)
+    assert argv[argv.index("--builder") + 1] == "multi"
+    assert argv[-3:] == ["--output", "type=oci,dest=/layout,tar=false", "."]
+
+
+def test_user_build_arg_overrides_the_seed_arg() -> None:
+    args = pairs(argv_for(build_args="org_oci_version=custom"), "--build-arg")
+    assert args.index("org_oci_version=custom") > args.index("org_oci_version=main")
+
+
+def test_secret_values_never_in_argv() -> None:
+    inputs = {"secrets": "npm_token=s3cr3t-value\nother=a=b", "secret_files": "key=/run/key.pem"}
+    argv = argv_for(None, **inputs)
+    assert not any("s3cr3t" in part for part in argv)
+    assert pairs(argv, "--secret") == [
+        "id=npm_token,env=SLIPWAY_BUILD_SECRET_0",
+        "id=other,env=SLIPWAY_BUILD_SECRET_1",
+        "id=key,src=/run/key.pem",
+    ]
+    parsed = read(**inputs)
+    assert "s3cr3t" not in repr(parsed)
+    assert parsed.secrets == ("s3cr3t-value", "a=b")
+    context = read_context({}, {})
+    plan = make_plan(parsed, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert secret_env(plan) == {
+        "SLIPWAY_BUILD_SECRET_0": "s3cr3t-value",
+        "SLIPWAY_BUILD_SECRET_1": "a=b",
+    }
+
+
+@pytest.mark.parametrize(
+    ("payload", "given", "expected"),
+    [
+        ({"repository": {"private": False}}, "", "--provenance=mode=max"),
+        ({"repository": {"private": True}}, "", "--provenance=mode=min"),
+        ({}, "", "--provenance=mode=min"),
+        ({}, "false", "--provenance=false"),
+        ({}, "mode=max", "--provenance=mode=max"),
+    ],
+)
+def test_provenance_default_follows_visibility(
+    payload: dict[str, Any], given: str, expected: str
+) -> None:
+    assert expected in argv_for(payload, provenance=given)
+
+
+def test_registry_auth_yaml_list() -> None:
+    inputs = read(
+        images="ghcr.io/o/a\ndocker.io/o/b",
+        push="true",
+        registry_auth="- registry: ghcr.io\n  username: u1\n  password: p1\n- username: u2\n  password: p2\n",
+    )
+    assert inputs.credentials == (
+        Credential("ghcr.io", "u1", "p1"),
+        Credential("docker.io", "u2", "p2"),
+    )
+    assert credential_for(inputs.credentials, "docker.io") == Credential("docker.io", "u2", "p2")
+    assert "p1" not in repr(inputs.credentials)
+
+
+def test_single_login_defaults_to_the_first_image_registry() -> None:
+    inputs = read(images="ghcr.io/o/a", push="true", username="u", password="p")
+    assert inputs.credentials == (Credential("ghcr.io", "u", "p"),)
+
+
+INVALID = [
+    ({"build_args": "NOEQUALS"}, "build-args", "is not KEY=VALUE"),
+    ({"secrets": "=value"}, "secrets", "is not KEY=VALUE"),
+    ({"secrets": "bad id=x"}, "secrets", "characters BuildKit does not accept"),
+    ({"cache_to": "type=nowhere,ref=x"}, "cache-to", "unknown cache type"),
+    ({"driver": "kubernetes"}, "driver", "not one of"),
+    ({"driver": "remote"}, "endpoint", "needs an endpoint"),
+    ({"provenance": "always"}, "provenance", "not understood"),
+    ({"no_cache": "1"}, "no-cache", "not a boolean"),
+    ({"registry_auth": "registry: x"}, "registry-auth", "must be a YAML list"),
+    (
+        {"registry_auth": "- registry: x\n  username: u"},
+        "registry-auth",
+        "needs username and password",
+    ),
+    ({"registry_auth": "- [unclosed"}, "registry-auth", "not valid YAML"),
+    (
+        {"images": "ghcr.io/o/a\nquay.io/o/b", "push": "true", "username": "u", "password": "p"},
+        "password",
+        "quay.io",
+    ),
+]
+
+
+@pytest.mark.parametrize(("given", "name", "message"), INVALID)
+def test_invalid(given: dict[str, str], name: str, message: str) -> None:
+    with pytest.raises(InputError, match=message) as caught:
+        read(**given)
+    assert caught.value.name == name
+
+
+def test_secret_value_not_echoed_in_error() -> None:
+    with pytest.raises(InputError) as caught:
+        read(secrets="good=1\nnot-a-pair-but-secret-text")
+    assert "secret-text" not in caught.value.message
