@@ -1,24 +1,68 @@
-"""``python -m slipway metadata``: tags, labels and version as outputs; nothing built."""
+"""``python -m slipway metadata``: tags, labels and annotations as outputs; nothing built.
+
+The contract: from exactly the environment the action reads (``INPUT_*``,
+``GITHUB_*``, the event payload, ``DOCKER_METADATA_*``, ``SOURCE_DATE_EPOCH``) it
+computes metadata-action's outputs (``version``, ``tags``, ``tag-names``, ``labels``,
+``annotations``, ``json``) and writes them as step outputs and, unless
+``DOCKER_METADATA_SET_OUTPUT_ENV`` is false, as ``DOCKER_METADATA_OUTPUT_*``
+variables. Bad input raises `InputError` (exit code 2, one clear message).
+"""
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from slipway.context import load_event, read_context
-from slipway.inputs import read_inputs
-from slipway.plan import make_plan
+from slipway.context import Context, load_event, read_context
+from slipway.github import RepositoryFacts, load_repository_facts
+from slipway.meta.config import MetadataConfig, read_metadata_config
+from slipway.meta.engine import Metadata, compute_metadata, render_outputs
 from slipway.workflow import Workflow
+
+OUTPUT_ENV_PREFIX = "DOCKER_METADATA_OUTPUT_"
+
+
+def output_env_name(output: str) -> str:
+    """``tag-names`` -> ``DOCKER_METADATA_OUTPUT_TAG_NAMES`` (metadata-action's rule)."""
+    return OUTPUT_ENV_PREFIX + re.sub(r"\W", "_", output).upper()
+
+
+def resolve_metadata(
+    env: Mapping[str, str], now: datetime, *, facts: RepositoryFacts | None = None
+) -> tuple[MetadataConfig, Context, Metadata, tuple[str, ...]]:
+    """Read config and context, query GitHub, compute; return them and the API warnings."""
+    config = read_metadata_config(env)
+    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
+    if facts is None:
+        want_tags = config.flavor.latest == "highest"
+        facts = load_repository_facts(context, config.github_token, want_tags=want_tags)
+    metadata = compute_metadata(
+        config,
+        context,
+        env=env,
+        now=now,
+        repo=facts.repo,
+        released_tags=facts.released_tags,
+    )
+    return config, context, metadata, facts.warnings
+
+
+def write_outputs(workflow: Workflow, config: MetadataConfig, metadata: Metadata) -> None:
+    """Set each output, and its ``DOCKER_METADATA_OUTPUT_*`` variable when enabled."""
+    for name, value in render_outputs(metadata, config).items():
+        workflow.set_output(name, value)
+        if config.set_output_env:
+            workflow.export_variable(output_env_name(name), value)
 
 
 def run_metadata(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Compute and write the metadata outputs only."""
-    inputs = read_inputs(env)
-    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
-    plan = make_plan(inputs, context, env=env, now=now)
-    workflow.set_output("version", plan.version)
-    workflow.set_output("tags", "\n".join(plan.refs))
-    workflow.set_output("tag-names", "\n".join(plan.tags))
-    workflow.set_output("labels", "\n".join(f"{k}={v}" for k, v in plan.labels.items()))
-    workflow.set_output("json", json.dumps({"tags": list(plan.refs), "labels": dict(plan.labels)}))
+    config, _, metadata, api_warnings = resolve_metadata(env, now)
+    for warning in (*api_warnings, *metadata.warnings):
+        workflow.warning(warning)
+    with workflow.group("Docker metadata"):
+        workflow.info(f"version: {metadata.version}")
+        for tag in metadata.tags:
+            workflow.info(f"tag: {tag}")
+    write_outputs(workflow, config, metadata)

@@ -1,4 +1,11 @@
-"""OCI labels (``org.opencontainers.image.*``) and the seed document's ``org_oci_*`` build args."""
+"""OCI labels and annotations (``org.opencontainers.image.*``) and the seed's build args.
+
+As metadata-action's ``getOCIAnnotationsWithCustoms``: eight keys from the repository
+record and the run, then the user's ``labels`` (or ``annotations``) entries, each a
+Handlebars template; a later key wins, entries without ``=`` are dropped, and the
+result is sorted by key as JavaScript's ``localeCompare`` sorts (ICU root order:
+case-insensitive first, punctuation before digits before letters).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slipway.context import Context
+from slipway.meta import handlebars
 
 OCI = "org.opencontainers.image"
 
@@ -17,6 +25,8 @@ BUILD_ARG_LABELS = {
     "org_oci_revision": f"{OCI}.revision",
     "org_oci_created": f"{OCI}.created",
 }
+# ICU root collation order of ASCII punctuation and symbols (they sort before digits).
+_PUNCTUATION = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 
 
 def format_created(now: datetime) -> str:
@@ -24,25 +34,74 @@ def format_created(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
-def compute_labels(
-    context: Context, version: str, now: datetime, repo: Mapping[str, Any] | None = None
-) -> dict[str, str]:
-    """OCI labels from the repository record (API or event payload) and the run."""
-    info: Mapping[str, Any] = repo if repo is not None else context.payload.get("repository") or {}
-    license_info = info.get("license") or {}
+def _char_key(char: str) -> tuple[int, int | str]:
+    if char.isspace():
+        return (0, ord(char))
+    if char in _PUNCTUATION:
+        return (1, _PUNCTUATION.index(char))
+    if char.isdigit():
+        return (3, char)
+    if char.isalpha():
+        return (4, char.lower())
+    return (2, ord(char))
+
+
+def locale_key(text: str) -> tuple[tuple[tuple[int, int | str], ...], tuple[bool, ...]]:
+    """A sort key close to ``a.localeCompare(b)`` (primary order, then lower case first)."""
+    return tuple(_char_key(char) for char in text), tuple(char.isupper() for char in text)
+
+
+def base_annotations(
+    repo: Mapping[str, Any], *, version: str, created: str, revision: str
+) -> list[str]:
+    """The eight OCI keys, as ``key=value``, from the repository record and the run."""
+    license_info = repo.get("license")
     spdx = license_info.get("spdx_id") if isinstance(license_info, Mapping) else None
-    return {
-        f"{OCI}.title": str(info.get("name") or context.repo),
-        f"{OCI}.description": str(info.get("description") or ""),
-        f"{OCI}.url": str(info.get("html_url") or context.repository_url),
-        f"{OCI}.source": str(info.get("html_url") or context.repository_url),
-        f"{OCI}.version": version,
-        f"{OCI}.created": format_created(now),
-        f"{OCI}.revision": context.sha,
-        f"{OCI}.licenses": str(spdx) if spdx and spdx != "NOASSERTION" else "",
-    }
+    return [
+        f"{OCI}.title={repo.get('name') or ''}",
+        f"{OCI}.description={repo.get('description') or ''}",
+        f"{OCI}.url={repo.get('html_url') or ''}",
+        f"{OCI}.source={repo.get('html_url') or ''}",
+        f"{OCI}.version={version}",
+        f"{OCI}.created={created}",
+        f"{OCI}.revision={revision}",
+        f"{OCI}.licenses={spdx or ''}",
+    ]
+
+
+def merge_annotations(
+    base: list[str], extra: tuple[str, ...], scope: handlebars.Scope
+) -> dict[str, str]:
+    """Base entries plus rendered user entries -> a key-sorted dict (later keys win)."""
+    merged: dict[str, str] = {}
+    for entry in [*base, *(handlebars.render(item, scope) for item in extra)]:
+        key, sep, value = entry.partition("=")
+        if sep:
+            merged[key] = value
+    return {key: merged[key] for key in sorted(merged, key=locale_key)}
 
 
 def build_args_from_labels(labels: Mapping[str, str]) -> dict[str, str]:
     """The ``org_oci_*`` build args the seed's Dockerfile pattern reads."""
     return {arg: labels.get(label, "") or "unknown" for arg, label in BUILD_ARG_LABELS.items()}
+
+
+def repository_record(context: Context, repo: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The API record, else the event payload's ``repository``, else what the context knows."""
+    if repo is not None:
+        return repo
+    payload_repo = context.payload.get("repository")
+    if isinstance(payload_repo, Mapping) and payload_repo:
+        return payload_repo
+    return {"name": context.repo, "html_url": context.repository_url}
+
+
+def compute_labels(
+    context: Context, version: str, now: datetime, repo: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """OCI labels for `slipway.plan` until it calls the engine (no user labels)."""
+    record = repository_record(context, repo)
+    base = base_annotations(
+        record, version=version, created=format_created(now), revision=context.sha
+    )
+    return dict(entry.partition("=")[::2] for entry in base)

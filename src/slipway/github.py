@@ -1,0 +1,115 @@
+"""The GitHub REST API through PyGithub, on ``GITHUB_API_URL`` (so GitHub Enterprise works).
+
+Two reads, both optional for a run: the repository record (``GET /repos/{owner}/{repo}``)
+that the OCI labels come from, and the repository's git tags (``GET
+/repos/{owner}/{repo}/tags``) that ``flavor: latest=highest`` compares against. A
+failure never stops the run: the caller gets None and the reason, and falls back to
+the event payload. The token is only ever handed to PyGithub, never logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from github import Auth, Github, GithubException
+from urllib3.util.retry import Retry
+
+from slipway.context import Context
+
+TIMEOUT_SECONDS = 15
+MAX_TAGS = 1000  # ten pages of 100: plenty to find the highest release
+ANONYMOUS = "no github-token, so the repository record comes from the event payload"
+API_FAILED = "GitHub API {what} failed ({reason}); {fallback}"
+REPO_FALLBACK = "the repository record comes from the event payload"
+TAGS_FALLBACK = "'latest' is not moved (flavor latest=highest)"
+NO_REPOSITORY = "GITHUB_REPOSITORY is not set"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A value read from the API, or None and why not."""
+
+    value: Any
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RepositoryFacts:
+    """What the metadata engine takes from the API, and the warnings about it."""
+
+    repo: Mapping[str, Any] | None = None
+    released_tags: tuple[str, ...] | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def make_client(api_url: str, token: str) -> Github:
+    """A PyGithub client on ``api_url``: two quick retries on 5xx, no throttling sleeps."""
+    retry = Retry(
+        total=2,
+        backoff_factor=0.2,
+        status_forcelist=(500, 502, 503, 504),
+        allowed_methods=("GET",),
+        raise_on_status=False,
+    )
+    return Github(
+        base_url=api_url.rstrip("/"),
+        auth=Auth.Token(token) if token else None,
+        timeout=TIMEOUT_SECONDS,
+        retry=retry,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, GithubException):
+        message = error.data.get("message") if isinstance(error.data, dict) else None
+        return f"HTTP {error.status}" + (f": {message}" if message else "")
+    return type(error).__name__
+
+
+def fetch_repository(api_url: str, repository: str, token: str) -> Lookup:
+    """The repository record as GitHub returns it (a dict), or None and the reason."""
+    if not repository:
+        return Lookup(None, NO_REPOSITORY)
+    try:
+        with make_client(api_url, token) as client:
+            return Lookup(dict(client.get_repo(repository).raw_data))
+    except (GithubException, requests.RequestException) as error:
+        return Lookup(None, _reason(error))
+
+
+def fetch_tag_names(api_url: str, repository: str, token: str, limit: int = MAX_TAGS) -> Lookup:
+    """The names of the repository's git tags (newest pages first), or None and the reason."""
+    if not repository:
+        return Lookup(None, NO_REPOSITORY)
+    try:
+        with make_client(api_url, token) as client:
+            tags = client.get_repo(repository, lazy=True).get_tags()
+            names = [tag.name for _, tag in zip(range(limit), tags, strict=False)]
+            return Lookup(tuple(names))
+    except (GithubException, requests.RequestException) as error:
+        return Lookup(None, _reason(error))
+
+
+def load_repository_facts(context: Context, token: str, *, want_tags: bool) -> RepositoryFacts:
+    """Read the repository record (and the tag list when ``want_tags``) for the engine."""
+    if not token:
+        return RepositoryFacts(warnings=(ANONYMOUS,))
+    warnings: list[str] = []
+    repo = fetch_repository(context.api_url, context.repository, token)
+    if repo.value is None:
+        warnings.append(
+            API_FAILED.format(what="repository", reason=repo.reason, fallback=REPO_FALLBACK)
+        )
+    tags = Lookup(None)
+    if want_tags:
+        tags = fetch_tag_names(context.api_url, context.repository, token)
+        if tags.value is None:
+            warnings.append(
+                API_FAILED.format(what="tag list", reason=tags.reason, fallback=TAGS_FALLBACK)
+            )
+    return RepositoryFacts(repo.value, tags.value, tuple(warnings))
