@@ -57,7 +57,7 @@ TAGS_HINT = "Example:\n  tags: |\n    type=ref,event=branch\n    type=semver,pat
 FLAVOR_HINT = "Example:\n  flavor: |\n    latest=auto\n    prefix=v,onlatest=true"
 IMAGES_HINT = "Example:\n  images: |\n    ghcr.io/org/app\n    name=docker.io/org/app,enable=false"
 UNKNOWN_TYPE = "unknown tag type {value!r} in {entry!r}"
-MISSING_ATTRIBUTE = "{entry!r} needs a {name} attribute"
+MISSING_ATTRIBUTE = "{entry!r} needs the {name} attribute"
 INVALID_ATTRIBUTE = "{entry!r}: {name}={value!r} is not one of {allowed}"
 UNKNOWN_ATTRIBUTE = "unknown attribute {name!r} in {entry!r}"
 NOT_A_NUMBER = "{entry!r}: {name}={value!r} is not a number"
