@@ -45,7 +45,7 @@ class RepositoryFacts:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
-def make_client(api_url: str, token: str) -> Github:
+def make_client(api_url: str, token: str, *, lazy: bool = False) -> Github:
     """A PyGithub client on ``api_url``: two quick retries on 5xx, no throttling sleeps."""
     retry = Retry(
         total=2,
@@ -61,6 +61,7 @@ def make_client(api_url: str, token: str) -> Github:
         retry=retry,
         seconds_between_requests=None,
         seconds_between_writes=None,
+        lazy=lazy,
     )
 
 
@@ -87,8 +88,8 @@ def fetch_tag_names(api_url: str, repository: str, token: str, limit: int = MAX_
     if not repository:
         return Lookup(None, NO_REPOSITORY)
     try:
-        with make_client(api_url, token) as client:
-            tags = client.get_repo(repository, lazy=True).get_tags()
+        with make_client(api_url, token, lazy=True) as client:
+            tags = client.get_repo(repository).get_tags()
             names = [tag.name for _, tag in zip(range(limit), tags, strict=False)]
             return Lookup(tuple(names))
     except (GithubException, requests.RequestException) as error:
