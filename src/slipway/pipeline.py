@@ -59,9 +59,10 @@ def _login(runner: Runner, inputs: Inputs) -> None:
 
 def _client(inputs: Inputs, image: ImageName) -> RegistryClient:
     credential = credential_for(inputs.credentials, image.registry)
+    budget = inputs.registry_timeout
     if credential is None:
-        return client_for(image)
-    return client_for(image, credential.username, credential.password)
+        return client_for(image, retry_budget=budget)
+    return client_for(image, credential.username, credential.password, retry_budget=budget)
 
 
 def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, work: Path) -> None:

@@ -50,6 +50,7 @@ def run_action(
     timeout: float = 1200,
 ) -> ActionRun:
     """Run Slipway with ``INPUT_*`` (hyphens kept) and a real event payload."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     out, summary = tmp_path / "github_output", tmp_path / "step_summary.md"
     out.touch()
     summary.touch()

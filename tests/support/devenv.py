@@ -15,6 +15,7 @@ class DevEnv:
     """Where the local registries, the test DB and the caches are."""
 
     registry: str
+    registry_backend: str  # the registry itself, behind regfront on `registry`
     auth_registry: str
     auth_user: str
     auth_password: str
@@ -32,6 +33,7 @@ def load_devenv() -> DevEnv:
     values = dict(re.findall(r"^export (\w+)=(.*)$", path.read_text(), flags=re.MULTILINE))
     return DevEnv(
         registry=values["SLIPWAY_REGISTRY"],
+        registry_backend=values["SLIPWAY_REGISTRY_BACKEND"],
         auth_registry=values["SLIPWAY_AUTH_REGISTRY"],
         auth_user=values["SLIPWAY_AUTH_USER"],
         auth_password=values["SLIPWAY_AUTH_PASSWORD"],

@@ -50,6 +50,7 @@ class Inputs:
     trivy_cache_dir: str
     github_token: str
     build: BuildOptions = field(default_factory=BuildOptions)
+    registry_timeout: float = 60.0  # seconds of consecutive transient failures before giving up
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -133,4 +134,18 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         trivy_cache_dir=reader.text("trivy-cache-dir"),
         github_token=reader.text("github-token"),
         build=read_build_options(reader),
+        registry_timeout=_seconds(reader, "registry-timeout", 60.0),
     )
+
+
+def _seconds(reader: InputReader, name: str, default: float) -> float:
+    raw = reader.text(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw.removesuffix("s"))
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise InputError(name, f"{raw!r} is not a number of seconds", f"e.g. `{name}: 120`")
+    return value

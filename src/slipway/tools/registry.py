@@ -108,6 +108,7 @@ class RegistryClient:
         self._verify: str | bool = ca_bundle or not loopback
         self._timeout = timeout
         self._retry_budget = retry_budget
+        self._failing_since: float | None = None  # start of the current run of failures
         self._sleep = sleep
         self._session = requests.Session()
         self._tokens: dict[str, str] = {}
@@ -138,6 +139,18 @@ class RegistryClient:
                 return self._send(method, path, scope, headers=headers, **kwargs)
             raise
 
+    def _out_of_budget(self, delay: float) -> bool:
+        """True when waiting ``delay`` more would exceed the retry budget.
+
+        The budget bounds a run of consecutive failures across all requests, so a
+        registry that is down for good fails the push within the budget, however
+        many blobs remain; any success starts a new budget.
+        """
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+        return now + delay - self._failing_since > self._retry_budget
+
     def attempt(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
         """One request, answering an authentication challenge once; no retries."""
         response = self._send(method, path, scope, **kwargs)
@@ -148,19 +161,18 @@ class RegistryClient:
 
     def request(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
         """`attempt` with bounded, backed-off retries of transient errors (429, 5xx, resets)."""
-        deadline = time.monotonic() + self._retry_budget
         delay = 0.5
         while True:
             try:
                 response = self.attempt(method, path, scope, **kwargs)
             except requests.exceptions.ConnectionError as error:
-                if time.monotonic() + delay > deadline:
+                if self._out_of_budget(delay):
                     raise RegistryError(f"cannot reach registry {self.registry}: {error}") from None
             else:
-                if (
-                    response.status_code not in TRANSIENT_STATUS
-                    or time.monotonic() + delay > deadline
-                ):
+                if response.status_code not in TRANSIENT_STATUS:
+                    self._failing_since = None
+                    return response
+                if self._out_of_budget(delay):
                     return response
                 delay = max(delay, float(response.headers.get("Retry-After", "0") or 0))
             self._sleep(delay)
@@ -246,7 +258,6 @@ class RegistryClient:
         if self.blob_exists(repository, digest):
             return False
         scope = f"repository:{repository}:pull,push"
-        deadline = time.monotonic() + self._retry_budget
         delay = 0.5
         while True:
             started = self.request("POST", f"/v2/{repository}/blobs/uploads/", scope)
@@ -267,14 +278,12 @@ class RegistryClient:
                 with path.open("rb") as handle:
                     finished = self.attempt("PUT", target, scope, data=handle, headers=headers)
             except requests.exceptions.ConnectionError as error:
-                if time.monotonic() + delay > deadline:
+                if self._out_of_budget(delay):
                     raise RegistryError(f"cannot reach registry {self.registry}: {error}") from None
             else:
-                if (
-                    finished.status_code not in TRANSIENT_STATUS
-                    or time.monotonic() + delay > deadline
-                ):
+                if finished.status_code not in TRANSIENT_STATUS or self._out_of_budget(delay):
                     _raise_for(finished, f"{self.registry}/{repository}@{digest}")
+                    self._failing_since = None
                     return True
             self._sleep(delay)
             delay = min(delay * 2, 8.0)
@@ -289,7 +298,9 @@ def registry_ca(registry: str, certs_d: Path = DOCKER_CERTS_D) -> str:
     return str(candidate) if candidate.is_file() else ""
 
 
-def client_for(image: ImageName, username: str = "", password: str = "") -> RegistryClient:
+def client_for(
+    image: ImageName, username: str = "", password: str = "", *, retry_budget: float = 60.0
+) -> RegistryClient:
     """A client for the registry of ``image``, trusting what Docker trusts for it."""
     return RegistryClient(
         image.registry,
@@ -297,6 +308,7 @@ def client_for(image: ImageName, username: str = "", password: str = "") -> Regi
         password,
         loopback=image.is_loopback,
         ca_bundle=registry_ca(image.registry),
+        retry_budget=retry_budget,
     )
 
 

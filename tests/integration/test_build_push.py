@@ -1,0 +1,198 @@
+"""Build and push on the real engine and registry: several platforms, faults, secrets, caches."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import subprocess
+import tarfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.actionrun import ActionRun, run_action, unique_repository
+from tests.support.devenv import DevEnv, load_devenv
+from tests.support.oci import RegistryView
+from tests.support.payloads import load_event
+from tests.support.regfront import RegFront
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def devenv() -> DevEnv:
+    return load_devenv()
+
+
+def scratch_context(directory: Path, platforms: tuple[str, ...]) -> Path:
+    """FROM scratch + one file per platform: builds for any platform without QEMU; new content each call."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Dockerfile").write_text(
+        "FROM scratch\nARG TARGETARCH\nARG TARGETVARIANT\nARG org_oci_version=unknown\n"
+        "LABEL org.opencontainers.image.version=$org_oci_version\n"
+        "COPY file-${TARGETARCH}${TARGETVARIANT} /file\n"
+    )
+    nonce = uuid.uuid4().hex
+    for platform in platforms:
+        arch_variant = "".join(platform.split("/")[1:])
+        (directory / f"file-{arch_variant}").write_text(f"{platform} {nonce}\n")
+    return directory
+
+
+def run(tmp_path: Path, registry: str, repository: str, context: Path, **inputs: str) -> ActionRun:
+    given = {
+        "IMAGES": f"{registry}/{repository}",
+        "CONTEXT": str(context),
+        "PUSH": "true",
+        "SCAN": "false",
+    }
+    return run_action(tmp_path, "push", load_event("push", index=4), {**given, **inputs})
+
+
+def test_three_platforms_each_with_labels(devenv: DevEnv, tmp_path: Path) -> None:
+    platforms = ("linux/amd64", "linux/arm64", "linux/s390x")
+    repository = unique_repository("slipway-test/three")
+    result = run(tmp_path, devenv.registry, repository, scratch_context(tmp_path / "ctx", platforms),
+                 PLATFORMS=",".join(platforms), PROVENANCE="false")  # fmt: skip
+    assert result.returncode == 0, result.log
+    view = RegistryView(devenv.registry)
+    served = view.manifest(repository, "master")
+    assert served is not None
+    assert served[0] == result.outputs["digest"]
+    found = view.platforms(repository, result.outputs["digest"])
+    assert sorted(found) == sorted(platforms)
+    for platform, digest in found.items():
+        config = view.config(repository, digest)
+        assert config["architecture"] == platform.split("/")[1]
+        assert config["config"]["Labels"]["org.opencontainers.image.version"] == "master"
+
+
+@pytest.fixture
+def front(devenv: DevEnv) -> Iterator[RegFront]:
+    with RegFront(devenv.registry_backend) as started:
+        yield started
+
+
+def test_push_survives_transient_registry_errors(
+    devenv: DevEnv, front: RegFront, tmp_path: Path
+) -> None:
+    front.set_faults(
+        {
+            "seed": 3,
+            "rules": [
+                {"kind": "503", "method": "POST|PUT|PATCH|HEAD", "path": "/blobs/", "rate": 0.3},
+                {
+                    "kind": "429",
+                    "method": "PUT",
+                    "path": "/manifests/",
+                    "rate": 0.3,
+                    "retry_after": 1,
+                },
+                {"kind": "drop", "method": "PUT", "path": "/blobs/uploads/", "rate": 0.2},
+            ],
+        }
+    )
+    repository = unique_repository("slipway-test/faults")
+    result = run(tmp_path, front.address, repository, scratch_context(tmp_path / "ctx", ("linux/amd64", "linux/arm64")),
+                 PLATFORMS="linux/amd64,linux/arm64")  # fmt: skip
+    assert result.returncode == 0, result.log
+    assert front.stats.faults_total >= 3
+    served = RegistryView(devenv.registry).manifest(repository, "master")
+    assert served is not None
+    assert served[0] == result.outputs["digest"]
+
+
+def test_registry_down_fails_clearly_and_tags_nothing(
+    devenv: DevEnv, front: RegFront, tmp_path: Path
+) -> None:
+    front.set_down(True)
+    repository = unique_repository("slipway-test/down")
+    started = time.monotonic()
+    result = run(tmp_path, front.address, repository, scratch_context(tmp_path / "ctx", ("linux/amd64",)),
+                 PLATFORMS="linux/amd64", **{"REGISTRY-TIMEOUT": "8"})  # fmt: skip
+    assert result.returncode == 4, result.log
+    assert "::error title=Registry error::" in result.log
+    assert "Traceback" not in result.log
+    assert time.monotonic() - started < 60  # bounded by registry-timeout, not per request
+    assert RegistryView(devenv.registry).tags(repository) == []
+
+
+def layer_bytes(view: RegistryView, repository: str, manifest_digest: str) -> Iterator[bytes]:
+    found = view.manifest(repository, manifest_digest)
+    assert found is not None
+    for layer in found[1]["layers"]:
+        blob = requests.get(f"{view.base}/{repository}/blobs/{layer['digest']}", timeout=60).content
+        with tarfile.open(fileobj=io.BytesIO(gzip.decompress(blob))) as tar:
+            for member in tar.getmembers():
+                handle = tar.extractfile(member) if member.isfile() else None
+                yield member.name.encode() + b"\0" + (handle.read() if handle else b"")
+
+
+def test_build_secret_is_used_but_never_stored_or_logged(devenv: DevEnv, tmp_path: Path) -> None:
+    secret = f"s3cr3t-{uuid.uuid4().hex}"
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        "FROM python:3.11-slim-bookworm\n"
+        f"RUN --mount=type=secret,id=token,required=true echo {uuid.uuid4().hex} >/nonce"
+        " && sha256sum /run/secrets/token | cut -c1-64 > /token.sha256\n"
+    )
+    repository = unique_repository("slipway-test/secret")
+    result = run(
+        tmp_path,
+        devenv.registry,
+        repository,
+        context,
+        PLATFORMS="linux/amd64",
+        SECRETS=f"token={secret}",
+    )
+    assert result.returncode == 0, result.log
+    assert f"::add-mask::{secret}" in result.log
+    assert result.log.count(secret) == 1  # the mask command only
+    assert all(secret not in value for value in result.outputs.values())
+    view = RegistryView(devenv.registry)
+    (manifest_digest,) = view.platforms(repository, result.outputs["digest"]).values()
+    files = b"".join(layer_bytes(view, repository, manifest_digest))
+    assert secret.encode() not in files
+    assert hashlib.sha256(secret.encode()).hexdigest().encode() in files  # the build did see it
+    config = view.config(repository, manifest_digest)
+    assert secret not in str(config)
+
+
+def test_registry_cache_is_reused(devenv: DevEnv, tmp_path: Path) -> None:
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        f"FROM python:3.11-slim-bookworm\nRUN echo {uuid.uuid4().hex} > /stamp && sleep 1\n"
+    )
+    cache = f"{devenv.registry}/{unique_repository('slipway-test/cache')}:buildcache"
+    repository = unique_repository("slipway-test/cached")
+    first = run(tmp_path / "1", devenv.registry, repository, context, PLATFORMS="linux/amd64",
+                **{"CACHE-TO": f"type=registry,ref={cache},mode=max"})  # fmt: skip
+    assert first.returncode == 0, first.log
+    assert "exporting cache" in first.log.lower() or "writing cache manifest" in first.log
+    # Forget the local build cache, so only the registry cache can satisfy the RUN step.
+    subprocess.run(
+        ["docker", "buildx", "prune", "--all", "--force"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    second = run(tmp_path / "2", devenv.registry, repository, context, PLATFORMS="linux/amd64",
+                 **{"CACHE-FROM": f"type=registry,ref={cache}"})  # fmt: skip
+    assert second.returncode == 0, second.log
+    assert "importing cache manifest from" in second.log
+    # buildx's plain progress for a registry-cache hit: the step's layer is downloaded
+    # ("#6 sha256:... done") and the step never runs: "sleep 1" would make it DONE >= 1.0s.
+    lines = [line.rstrip() for line in second.log.splitlines()]
+    (step,) = {line.split()[0] for line in lines if "RUN echo" in line and line.startswith("#")}
+    assert any(line.startswith(f"{step} sha256:") and line.endswith("done") for line in lines), (
+        second.log
+    )
+    (done,) = [line for line in lines if line.startswith(f"{step} DONE ")]
+    assert float(done.split()[-1].rstrip("s")) < 1.0, done
