@@ -30,7 +30,7 @@ _ESCAPES = {
 }
 _MUSTACHE = re.compile(r"(\\*)(\{\{\{?)(~?)((?:(?!\}\}).)*?)(~?)(\}\}\}?)", re.DOTALL)
 _ARG = re.compile(
-    r"""\s*(?:(?P<key>[^\s=]+)=)?(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|(?P<word>[^\s'"]+))""",
+    r"""\s*(?:(?P<key>[^\s='"]+)=)?(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|(?P<word>[^\s'"]+))""",
     re.DOTALL,
 )
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
