@@ -67,6 +67,9 @@ def _client(inputs: Inputs, image: ImageName) -> RegistryClient:
 
 def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, work: Path) -> None:
     state = State()
+    if plan.push:
+        with workflow.group("Preflight"):
+            _preflight(workflow, inputs, plan)
     with workflow.group("Build"):
         state.digest = buildx.build(runner, plan, work).digest
     layout = Layout(work / "layout")
@@ -91,6 +94,13 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
         raise GateFailed(
             "; ".join(failures), "No tag was created or moved. Fix the findings or raise `fail-on`."
         )
+
+
+def _preflight(workflow: Workflow, inputs: Inputs, plan: Plan) -> None:
+    """Fail in seconds, not after the build, when a registry refuses the push."""
+    for image in plan.images:
+        _client(inputs, image).check_push(image.repository)
+        workflow.info(f"push to {image} allowed")
 
 
 def _read_layout(layout: Layout, plan: Plan, state: State) -> None:

@@ -196,3 +196,18 @@ def test_registry_cache_is_reused(devenv: DevEnv, tmp_path: Path) -> None:
     )
     (done,) = [line for line in lines if line.startswith(f"{step} DONE ")]
     assert float(done.split()[-1].rstrip("s")) < 1.0, done
+
+
+def test_preflight_refusal_fails_in_seconds_before_building(
+    devenv: DevEnv, front: RegFront, tmp_path: Path
+) -> None:
+    front.set_faults({"rules": [{"kind": "403", "method": "POST", "path": "/blobs/uploads/"}]})
+    repository = unique_repository("slipway-test/denied")
+    started = time.monotonic()
+    result = run(tmp_path, front.address, repository, scratch_context(tmp_path / "ctx", ("linux/amd64",)),
+                 PLATFORMS="linux/amd64")  # fmt: skip
+    assert result.returncode == 4, result.log
+    assert time.monotonic() - started < 10
+    assert f"push to {front.address}/{repository} (preflight): HTTP 403" in result.log
+    assert "docker buildx build" not in result.log
+    assert RegistryView(devenv.registry).tags(repository) == []

@@ -242,6 +242,20 @@ class RegistryClient:
         data: dict[str, Any] = response.json()
         return data
 
+    def check_push(self, repository: str) -> None:
+        """Preflight: prove the credentials may push to ``repository``, in seconds.
+
+        Starts a blob upload (which needs push rights, as the real push will) and
+        cancels it again, so nothing is written.
+        """
+        scope = f"repository:{repository}:pull,push"
+        started = self.request("POST", f"/v2/{repository}/blobs/uploads/", scope)
+        _raise_for(started, f"push to {self.registry}/{repository} (preflight)")
+        location = started.headers.get("Location", "")
+        if location:
+            target = urljoin(self._url(f"/v2/{repository}/blobs/uploads/"), location)
+            self.attempt("DELETE", target.removeprefix(self._url("")), scope)
+
     def blob_exists(self, repository: str, digest: str) -> bool:
         """True when the registry already has the blob in ``repository``."""
         response = self.request(

@@ -32,6 +32,7 @@ from typing import Any
 class FaultKind(StrEnum):
     """What an injected fault does to the request."""
 
+    DENIED = "403"  # permanent: the credentials may not push
     TOO_MANY_REQUESTS = "429"
     INTERNAL_ERROR = "500"
     BAD_GATEWAY = "502"

@@ -174,7 +174,13 @@ def reply(
     out.write(status_bytes(status, HTTPStatus(status).phrase, pairs) + body)
 
 
-_ERROR_CODES = {429: "TOOMANYREQUESTS", 500: "UNKNOWN", 502: "UNAVAILABLE", 503: "UNAVAILABLE"}
+_ERROR_CODES = {
+    403: "DENIED",
+    429: "TOOMANYREQUESTS",
+    500: "UNKNOWN",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+}
 
 
 def error_body(status: int, message: str) -> bytes:
