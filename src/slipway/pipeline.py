@@ -16,7 +16,9 @@ from pathlib import Path
 from slipway.context import load_event, read_context
 from slipway.errors import GateFailed, RegistryError, SlipwayError
 from slipway.gate import gate_failures
+from slipway.github import load_repository_facts
 from slipway.inputs import Inputs, credential_for, read_inputs
+from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
 from slipway.refs import ImageName
 from slipway.report.summary import Outcome, render_summary
@@ -41,10 +43,17 @@ class State:
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Run the whole pipeline from the action's environment."""
     inputs = read_inputs(env)
-    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
-    plan = make_plan(inputs, context, env=env, now=now)
     for secret in inputs.secrets:
         workflow.mask(secret)
+    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
+    want_tags = inputs.metadata.flavor.latest == "highest"
+    facts = load_repository_facts(context, inputs.github_token, want_tags=want_tags)
+    plan = make_plan(
+        inputs, context, env=env, now=now, repo=facts.repo, released_tags=facts.released_tags
+    )
+    assert plan.metadata is not None
+    for warning in (*facts.warnings, *plan.metadata.warnings):
+        workflow.warning(warning)
     with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
         work = Path(tmp)
         runner = Runner(workflow, {**env, "DOCKER_CONFIG": str(work / "docker-config")})
@@ -87,7 +96,7 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
             _tag(inputs, plan, state)
         except RegistryError as error:
             tag_error = error
-    _report(workflow, plan, state, failures)
+    _report(workflow, inputs, plan, state, failures)
     if tag_error is not None:
         raise tag_error
     if failures:
@@ -161,14 +170,16 @@ def _tag(inputs: Inputs, plan: Plan, state: State) -> None:
             state.tagged.append(image.with_tag(tag))
 
 
-def _report(workflow: Workflow, plan: Plan, state: State, failures: tuple[str, ...]) -> None:
+def _report(
+    workflow: Workflow, inputs: Inputs, plan: Plan, state: State, failures: tuple[str, ...]
+) -> None:
     outcome = Outcome(
         state.digest, state.platform_digests, tuple(state.tagged), tuple(state.scans), failures
     )
     workflow.append_summary(render_summary(plan, outcome))
+    assert plan.metadata is not None
+    write_outputs(workflow, inputs.metadata, plan.metadata)
     workflow.set_output("digest", state.digest)
-    workflow.set_output("tags", "\n".join(plan.refs))
-    workflow.set_output("labels", "\n".join(f"{k}={v}" for k, v in plan.labels.items()))
     workflow.set_output("platform-digests", json.dumps(state.platform_digests))
     counts = {s.platform: _counts(s) for s in state.scans}
     workflow.set_output("vulnerabilities", json.dumps(counts, sort_keys=True))

@@ -7,7 +7,7 @@ with tables; the stages only carry it out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -15,8 +15,7 @@ from typing import Any
 
 from slipway.context import Context
 from slipway.inputs import SEVERITIES, BuildOptions, Inputs
-from slipway.meta.labels import build_args_from_labels, compute_labels
-from slipway.meta.tags import compute_tags
+from slipway.meta.engine import Metadata, compute_metadata
 from slipway.platforms import Platform
 from slipway.refs import ImageName
 
@@ -62,6 +61,8 @@ class Plan:
     scan: ScanPlan
     build: BuildOptions = field(default_factory=BuildOptions)
     provenance: str = ""  # the resolved --provenance value
+    annotations: tuple[str, ...] = ()  # level-prefixed, for buildx --annotation
+    metadata: Metadata | None = None  # the metadata-action compatible result (outputs)
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -76,23 +77,27 @@ def make_plan(
     env: Mapping[str, str],
     now: datetime,
     repo: Mapping[str, Any] | None = None,
+    released_tags: Sequence[str] | None = None,
 ) -> Plan:
-    """Decide the run: tags, labels, build args, platforms, scan and gate."""
-    tagset = compute_tags(context, env)
-    labels = compute_labels(context, tagset.version, now, repo)
+    """Decide the run: tags, labels, annotations, build args, platforms, scan and gate."""
+    metadata = compute_metadata(
+        inputs.metadata, context, env=env, now=now, repo=repo, released_tags=released_tags
+    )
     dockerfile = inputs.file or str(PurePosixPath(inputs.context) / "Dockerfile")
     return Plan(
         images=inputs.images,
-        version=tagset.version,
-        tags=tagset.tags,
-        labels=labels,
-        build_args=build_args_from_labels(labels),
+        version=metadata.version,
+        tags=metadata.tag_names,
+        labels=metadata.labels,
+        build_args=metadata.build_args,
         context=inputs.context,
         dockerfile=dockerfile,
         platforms=inputs.platforms,
         push=inputs.push,
         build=inputs.build,
         provenance=resolve_provenance(inputs.build.provenance, context),
+        annotations=build_annotations(metadata),
+        metadata=metadata,
         scan=ScanPlan(
             enabled=inputs.scan,
             report_severities=inputs.severity,
@@ -100,6 +105,20 @@ def make_plan(
             db_repositories=inputs.trivy_db_repository,
             cache_dir=inputs.trivy_cache_dir,
         ),
+    )
+
+
+def build_annotations(metadata: Metadata) -> tuple[str, ...]:
+    """Annotations for the build: the requested levels, and always the index and manifests.
+
+    metadata-action's ``annotations`` output follows DOCKER_METADATA_ANNOTATIONS_LEVELS
+    (default ``manifest``); the pushed image carries them on its index too.
+    """
+    levels = list(dict.fromkeys([*metadata.annotation_levels, "manifest", "index"]))
+    return tuple(
+        f"{level}:{key}={value}"
+        for level in levels
+        for key, value in metadata.annotation_values.items()
     )
 
 

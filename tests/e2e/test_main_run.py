@@ -42,9 +42,8 @@ def test_branch_push_builds_pushes_scans_tags_and_reports(devenv: DevEnv, tmp_pa
     payload = load_event("push", index=4)  # refs/heads/master of Codertocat/Hello-World
     sha = payload["after"]
     repository = unique_repository()
-    run = run_action(
-        tmp_path, "push", payload, inputs(devenv, repository, tmp_path, **{"FAIL-ON": "none"})
-    )
+    given = inputs(devenv, repository, tmp_path, TAGS="type=ref,event=branch\ntype=sha")
+    run = run_action(tmp_path, "push", payload, {**given, "FAIL-ON": "none"})
     assert run.returncode == 0, run.log
 
     registry = RegistryView(devenv.registry)
@@ -56,6 +55,9 @@ def test_branch_push_builds_pushes_scans_tags_and_reports(devenv: DevEnv, tmp_pa
         assert served[0] == digest
     platforms = registry.platforms(repository, digest)
     assert sorted(platforms) == sorted(PLATFORMS)
+    index = registry.manifest(repository, digest)
+    assert index is not None
+    assert index[1]["annotations"]["org.opencontainers.image.revision"] == sha
     assert json.loads(run.outputs["platform-digests"]) == platforms
 
     for platform, manifest_digest in platforms.items():

@@ -59,6 +59,13 @@ VALID = [
         (ImageName("ghcr.io", "o/a"), ImageName("docker.io", "o/b")),
     ),
     ({"images": "alpine"}, "images", (ImageName("docker.io", "library/alpine"),)),
+    # metadata-action lower-cases image names; disabled entries are not built.
+    ({"images": "ghcr.io/Org/App"}, "images", (ImageName("ghcr.io", "org/app"),)),
+    (
+        {"images": "ghcr.io/o/a\nname=ghcr.io/o/b,enable=false"},
+        "images",
+        (ImageName("ghcr.io", "o/a"),),
+    ),
     ({"context": "examples/hello"}, "context", "examples/hello"),
     ({}, "context", "."),
     ({"trivy-db-repository": "a:1\nb:2"}, "trivy_db_repository", ("a:1", "b:2")),
@@ -76,7 +83,7 @@ def test_push_to_loopback_needs_no_credentials() -> None:
 
 INVALID = [
     ({"images": ""}, "images", "no image name given"),
-    ({"images": "ghcr.io/Org/App"}, "images", "not a valid image name"),
+    ({"images": "ghcr.io/org/app!"}, "images", "not a valid image name"),
     ({"images": "ghcr.io/org/app:v1"}, "images", "has a tag"),
     ({"images": "ghcr.io/org/app@sha256:" + "a" * 64}, "images", "has a digest"),
     ({"platforms": "linux/arm65"}, "platforms", "did you mean 'arm64'"),

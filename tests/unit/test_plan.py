@@ -9,9 +9,8 @@ import pytest
 
 from slipway.context import Context, read_context
 from slipway.inputs import read_inputs
-from slipway.meta.labels import build_args_from_labels, compute_labels, format_created
-from slipway.meta.tags import compute_tags, sanitize_tag
-from slipway.plan import ScanPlan, make_plan
+from slipway.meta.labels import format_created
+from slipway.plan import Plan, ScanPlan, make_plan
 
 SHA = "860c1904a1ce19322e91ac35af1ab07466440c37"
 NOW = datetime(2026, 11, 23, 19, 50, 31, 123456, tzinfo=UTC)
@@ -34,55 +33,40 @@ def ctx(event: str, ref: str, payload: dict[str, Any] | None = None) -> Context:
     return read_context(env, {"repository": REPO, **(payload or {})})
 
 
+def plan_for(event: str, ref: str, payload: dict[str, Any] | None = None, **inputs: str) -> Plan:
+    given = {
+        "INPUT_IMAGES": "127.0.0.1:5000/app",
+        **{f"INPUT_{k.upper()}": v for k, v in inputs.items()},
+    }
+    return make_plan(read_inputs(given), ctx(event, ref, payload), env={}, now=NOW)
+
+
 TAGS = [
-    ("push", "refs/heads/main", {}, ("main", "sha-860c190")),
-    ("push", "refs/heads/feature/new thing", {}, ("feature-new-thing", "sha-860c190")),
-    ("push", "refs/tags/v1.2.3", {}, ("v1.2.3", "latest", "sha-860c190")),
+    # metadata-action's default rules: schedule, ref branch, ref tag (+ latest), ref pr.
+    ("push", "refs/heads/main", {}, ("main",)),
+    ("push", "refs/heads/feature/new thing", {}, ("feature-new-thing",)),
+    ("push", "refs/tags/v1.2.3", {}, ("v1.2.3", "latest")),
     (
         "pull_request",
         "refs/pull/15/merge",
         {"number": 15, "pull_request": {"number": 15}},
-        ("pr-15", "sha-860c190"),
+        ("pr-15",),
     ),
-    (
-        "pull_request_target",
-        "refs/heads/main",
-        {"pull_request": {"number": 7}},
-        ("pr-7", "sha-860c190"),
-    ),
-    ("workflow_dispatch", "", {}, ("sha-860c190",)),
 ]
 
 
 @pytest.mark.parametrize(("event", "ref", "payload", "expected"), TAGS)
-def test_tags(event: str, ref: str, payload: dict[str, Any], expected: tuple[str, ...]) -> None:
-    tagset = compute_tags(ctx(event, ref, payload))
-    assert tagset.tags == expected
-    assert tagset.version == expected[0]
+def test_default_tags(
+    event: str, ref: str, payload: dict[str, Any], expected: tuple[str, ...]
+) -> None:
+    plan = plan_for(event, ref, payload)
+    assert plan.tags == expected
+    assert plan.version == expected[0]
 
 
-def test_short_sha_length_and_pr_head_sha() -> None:
-    context = ctx(
-        "pull_request",
-        "refs/pull/1/merge",
-        {"pull_request": {"number": 1, "head": {"sha": "abcdef0123456"}}},
-    )
-    env = {"DOCKER_METADATA_SHORT_SHA_LENGTH": "10", "DOCKER_METADATA_PR_HEAD_SHA": "true"}
-    assert compute_tags(context, env).tags == ("pr-1", "sha-abcdef0123")
-
-
-@pytest.mark.parametrize(
-    ("raw", "clean"),
-    [
-        ("feature/x", "feature-x"),
-        ("..hidden", "hidden"),
-        ("-dash", "dash"),
-        ("a" * 300, "a" * 128),
-        ("ok_1.2-x", "ok_1.2-x"),
-    ],
-)
-def test_sanitize(raw: str, clean: str) -> None:
-    assert sanitize_tag(raw) == clean
+def test_sha_rule_and_short_length() -> None:
+    plan = plan_for("push", "refs/heads/main", TAGS="type=sha")
+    assert plan.tags == ("sha-860c190",)
 
 
 def test_created_has_milliseconds() -> None:
@@ -90,10 +74,12 @@ def test_created_has_milliseconds() -> None:
 
 
 def test_labels_and_seed_build_args() -> None:
-    labels = compute_labels(ctx("push", "refs/tags/v1.2.3"), "v1.2.3", NOW)
+    plan = plan_for("push", "refs/tags/v1.2.3")
+    labels = plan.labels
     assert labels["org.opencontainers.image.licenses"] == "Apache-2.0"
     assert labels["org.opencontainers.image.source"] == "https://github.com/octo-org/hello"
-    assert build_args_from_labels(labels) == {
+    assert labels["org.opencontainers.image.created"] == "2026-11-23T19:50:31.123Z"
+    assert dict(plan.build_args) == {
         "org_oci_version": "v1.2.3",
         "org_oci_source": "https://github.com/octo-org/hello",
         "org_oci_revision": SHA,
@@ -101,12 +87,22 @@ def test_labels_and_seed_build_args() -> None:
     }
 
 
-def test_labels_without_repository_record_fall_back_to_context() -> None:
-    context = read_context({"GITHUB_REPOSITORY": "o/r", "GITHUB_SHA": SHA}, {})
-    labels = compute_labels(context, "", NOW)
-    assert labels["org.opencontainers.image.title"] == "r"
-    assert labels["org.opencontainers.image.url"] == "https://github.com/o/r"
-    assert build_args_from_labels(labels)["org_oci_version"] == "unknown"
+def test_user_labels_override() -> None:
+    plan = plan_for("push", "refs/heads/main", LABELS="org.opencontainers.image.title=Custom")
+    assert plan.labels["org.opencontainers.image.title"] == "Custom"
+
+
+def test_annotations_reach_index_and_manifests() -> None:
+    annotations = plan_for("push", "refs/heads/main").annotations
+    assert "manifest:org.opencontainers.image.version=main" in annotations
+    assert "index:org.opencontainers.image.version=main" in annotations
+
+
+def test_disabled_image_is_not_built() -> None:
+    plan = plan_for(
+        "push", "refs/heads/main", IMAGES="127.0.0.1:5000/a\nname=127.0.0.1:5000/b,enable=false"
+    )
+    assert plan.refs == ("127.0.0.1:5000/a:main",)
 
 
 def test_plan_refs_and_dockerfile() -> None:
@@ -114,12 +110,7 @@ def test_plan_refs_and_dockerfile() -> None:
         {"INPUT_IMAGES": "127.0.0.1:5000/a\n127.0.0.1:5000/b", "INPUT_CONTEXT": "app"}
     )
     plan = make_plan(inputs, ctx("push", "refs/heads/main"), env={}, now=NOW)
-    assert plan.refs == (
-        "127.0.0.1:5000/a:main",
-        "127.0.0.1:5000/a:sha-860c190",
-        "127.0.0.1:5000/b:main",
-        "127.0.0.1:5000/b:sha-860c190",
-    )
+    assert plan.refs == ("127.0.0.1:5000/a:main", "127.0.0.1:5000/b:main")
     assert plan.dockerfile == "app/Dockerfile"
 
 

@@ -7,7 +7,6 @@ and aquasecurity/trivy-action where the concept is the same.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -15,6 +14,8 @@ from slipway.errors import InputError
 from slipway.inputs.build import BuildOptions, read_build_options
 from slipway.inputs.reader import InputReader, did_you_mean, input_env_name, split_list
 from slipway.inputs.registry import Credential, credential_for, read_credentials
+from slipway.meta.config import MetadataConfig, read_metadata_config
+from slipway.meta.rules import parse_images
 from slipway.platforms import Platform, parse_platform
 from slipway.refs import ImageName, parse_image_name
 
@@ -51,6 +52,7 @@ class Inputs:
     github_token: str
     build: BuildOptions = field(default_factory=BuildOptions)
     registry_timeout: float = 60.0  # seconds of consecutive transient failures before giving up
+    metadata: MetadataConfig = field(default_factory=MetadataConfig)  # tags, flavor, labels, ...
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -83,7 +85,7 @@ def _platforms(reader: InputReader) -> tuple[Platform, ...]:
 
 
 def _images(reader: InputReader) -> tuple[ImageName, ...]:
-    raw = reader.items("images")
+    raw = [entry.name for entry in parse_images(reader.raw("images")) if entry.enable]
     if not raw:
         raise InputError(
             "images",
@@ -91,10 +93,9 @@ def _images(reader: InputReader) -> tuple[ImageName, ...]:
             "Name the image(s) to build, one per line, e.g.\n  images: ghcr.io/${{ github.repository }}",
         )
     images: list[ImageName] = []
-    for item in raw:
-        name = item.removeprefix("name=") if re.match(r"^name=", item) else item
+    for name in raw:
         try:
-            images.append(parse_image_name(name))
+            images.append(parse_image_name(name.lower()))
         except ValueError as error:
             raise InputError(
                 "images", str(error), "Use `registry/namespace/name`, lower case, no tag."
@@ -135,6 +136,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         github_token=reader.text("github-token"),
         build=read_build_options(reader),
         registry_timeout=_seconds(reader, "registry-timeout", 60.0),
+        metadata=read_metadata_config(env),
     )
 
 

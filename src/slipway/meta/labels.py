@@ -94,14 +94,3 @@ def repository_record(context: Context, repo: Mapping[str, Any] | None) -> Mappi
     if isinstance(payload_repo, Mapping) and payload_repo:
         return payload_repo
     return {"name": context.repo, "html_url": context.repository_url}
-
-
-def compute_labels(
-    context: Context, version: str, now: datetime, repo: Mapping[str, Any] | None = None
-) -> dict[str, str]:
-    """OCI labels for `slipway.plan` until it calls the engine (no user labels)."""
-    record = repository_record(context, repo)
-    base = base_annotations(
-        record, version=version, created=format_created(now), revision=context.sha
-    )
-    return dict(entry.partition("=")[::2] for entry in base)

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 
 from slipway.errors import InputError
 from slipway.meta import handlebars, pep440, semver
-from slipway.meta.compat import TagSet, compute_tags, sanitize_tag
 from slipway.meta.expressions import RunFacts, short_sha
 from slipway.meta.handlebars import Helper, TemplateError
 from slipway.meta.jsregex import JsRegexError, compile_js, compile_pattern
 from slipway.meta.rules import Flavor, RefEvent, TagRule, TagType
 
-__all__ = ["TagSet", "Version", "compute_tags", "compute_version", "fix_tag", "sanitize_tag"]
+__all__ = ["Version", "compute_version", "fix_tag"]
 
 MAX_TAG_LENGTH = 128
 HASH_LENGTH = 8

@@ -53,6 +53,7 @@ def build_argv(plan: Plan, metadata_file: str, layout_dir: str) -> list[str]:
         argv += ["--target", options.target]
     for key, value in plan.labels.items():
         argv += ["--label", f"{key}={value}"]
+    argv += _repeat("--annotation", plan.annotations)
     # The seed's org_oci_* args first, so a user's own build-args can override them.
     for key, value in [*plan.build_args.items(), *options.build_args]:
         argv += ["--build-arg", f"{key}={value}"]
