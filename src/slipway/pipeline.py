@@ -14,10 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 from slipway.context import load_event, read_context
-from slipway.errors import GateFailed, RegistryError, SlipwayError
+from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github import load_repository_facts
 from slipway.inputs import Inputs, credential_for, read_inputs
+from slipway.merge import MergeError, merge_index
 from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
 from slipway.refs import ImageName
@@ -79,13 +80,20 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
     if plan.push:
         with workflow.group("Preflight"):
             _preflight(workflow, inputs, plan)
-    with workflow.group("Build"):
-        state.digest = buildx.build(runner, plan, work).digest
-    layout = Layout(work / "layout")
-    _read_layout(layout, plan, state)
-    if plan.push:
-        with workflow.group("Push by digest"):
-            _push(workflow, inputs, plan, layout)
+    if inputs.merge_digests:
+        with workflow.group("Merge"):
+            _merge(workflow, inputs, plan, state)
+    else:
+        with workflow.group("Build"):
+            state.digest = buildx.build(runner, plan, work).digest
+        layout = Layout(work / "layout")
+        _read_layout(layout, plan, state)
+        if plan.push:
+            with workflow.group("Push by digest"):
+                _push(workflow, inputs, plan, layout)
+    if inputs.push_by_digest:  # one part of a split build: the merge job scans and tags
+        _report(workflow, inputs, plan, state, (), by_digest_only=True)
+        return
     if plan.scan.enabled and plan.push:
         with workflow.group("Scan"):
             _scan(runner, plan, state, work)
@@ -110,6 +118,30 @@ def _preflight(workflow: Workflow, inputs: Inputs, plan: Plan) -> None:
     for image in plan.images:
         _client(inputs, image).check_push(image.repository)
         workflow.info(f"push to {image} allowed")
+
+
+def _merge(workflow: Workflow, inputs: Inputs, plan: Plan, state: State) -> None:
+    """Create the index of a split build from its parts' digests, in every image repository."""
+    first = plan.images[0]
+    sources = [
+        _client(inputs, first).get_manifest(first.repository, d) for d in inputs.merge_digests
+    ]
+    index_annotations = dict(
+        entry.removeprefix("index:").split("=", 1)
+        for entry in plan.annotations
+        if entry.startswith("index:")
+    )
+    try:
+        state.index = merge_index(sources, index_annotations)
+    except MergeError as error:
+        raise InputError("merge-digests", str(error)) from None
+    state.digest = state.index.digest
+    state.platform_digests = {m.platform: m.digest for m in platform_manifests(state.index.json())}
+    for image in plan.images:
+        _client(inputs, image).put_manifest(image.repository, state.digest, state.index)
+        workflow.info(
+            f"merged {image.with_digest(state.digest)} ({', '.join(state.platform_digests)})"
+        )
 
 
 def _read_layout(layout: Layout, plan: Plan, state: State) -> None:
@@ -171,10 +203,21 @@ def _tag(inputs: Inputs, plan: Plan, state: State) -> None:
 
 
 def _report(
-    workflow: Workflow, inputs: Inputs, plan: Plan, state: State, failures: tuple[str, ...]
+    workflow: Workflow,
+    inputs: Inputs,
+    plan: Plan,
+    state: State,
+    failures: tuple[str, ...],
+    *,
+    by_digest_only: bool = False,
 ) -> None:
     outcome = Outcome(
-        state.digest, state.platform_digests, tuple(state.tagged), tuple(state.scans), failures
+        state.digest,
+        state.platform_digests,
+        tuple(state.tagged),
+        tuple(state.scans),
+        failures,
+        by_digest_only=by_digest_only,
     )
     workflow.append_summary(render_summary(plan, outcome))
     assert plan.metadata is not None

@@ -211,3 +211,47 @@ def test_preflight_refusal_fails_in_seconds_before_building(
     assert f"push to {front.address}/{repository} (preflight): HTTP 403" in result.log
     assert "docker buildx build" not in result.log
     assert RegistryView(devenv.registry).tags(repository) == []
+
+
+def test_split_build_push_by_digest_then_merge(devenv: DevEnv, tmp_path: Path) -> None:
+    repository = unique_repository("slipway-test/split")
+    context = scratch_context(tmp_path / "ctx", ("linux/amd64", "linux/arm64"))
+    parts = []
+    for platform in ("linux/amd64", "linux/arm64"):
+        part = run(tmp_path / platform.replace("/", "-"), devenv.registry, repository, context,
+                   PLATFORMS=platform, **{"PUSH-BY-DIGEST": "true"})  # fmt: skip
+        assert part.returncode == 0, part.log
+        assert "applied by the merge job" in part.summary
+        parts.append(part.outputs["digest"])
+    view = RegistryView(devenv.registry)
+    assert view.tags(repository) == []  # the parts are untagged
+
+    merged = run(tmp_path / "merge", devenv.registry, repository, context,
+                 **{"MERGE-DIGESTS": "\n".join(parts)})  # fmt: skip
+    assert merged.returncode == 0, merged.log
+    assert "docker buildx build" not in merged.log
+    assert view.tags(repository) == ["master"]
+    served = view.manifest(repository, "master")
+    assert served is not None
+    assert served[0] == merged.outputs["digest"]
+    assert sorted(view.platforms(repository, "master")) == ["linux/amd64", "linux/arm64"]
+    assert served[1]["annotations"]["org.opencontainers.image.version"] == "master"
+    for platform, digest in view.platforms(repository, "master").items():
+        labels = view.config(repository, digest)["config"]["Labels"]
+        assert labels["org.opencontainers.image.version"] == "master", platform
+
+
+def test_merging_two_parts_of_the_same_platform_is_refused(devenv: DevEnv, tmp_path: Path) -> None:
+    repository = unique_repository("slipway-test/split-bad")
+    parts = []
+    for number in (1, 2):
+        context = scratch_context(tmp_path / f"ctx{number}", ("linux/amd64",))
+        part = run(tmp_path / str(number), devenv.registry, repository, context, PLATFORMS="linux/amd64",
+                   **{"PUSH-BY-DIGEST": "true"})  # fmt: skip
+        assert part.returncode == 0, part.log
+        parts.append(part.outputs["digest"])
+    merged = run(tmp_path / "merge", devenv.registry, repository, tmp_path / "ctx1",
+                 **{"MERGE-DIGESTS": "\n".join(parts)})  # fmt: skip
+    assert merged.returncode == 2, merged.log
+    assert "two sources carry linux/amd64" in merged.log
+    assert RegistryView(devenv.registry).tags(repository) == []

@@ -17,7 +17,7 @@ from slipway.inputs.registry import Credential, credential_for, read_credentials
 from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.rules import parse_images
 from slipway.platforms import Platform, parse_platform
-from slipway.refs import ImageName, parse_image_name
+from slipway.refs import ImageName, is_digest, parse_image_name
 
 __all__ = [
     "SEVERITIES",
@@ -53,6 +53,8 @@ class Inputs:
     build: BuildOptions = field(default_factory=BuildOptions)
     registry_timeout: float = 60.0  # seconds of consecutive transient failures before giving up
     metadata: MetadataConfig = field(default_factory=MetadataConfig)  # tags, flavor, labels, ...
+    push_by_digest: bool = False  # push this build untagged and unscanned (a split build's part)
+    merge_digests: tuple[str, ...] = ()  # digests of push-by-digest parts: merge, scan, tag
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -137,7 +139,37 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         build=read_build_options(reader),
         registry_timeout=_seconds(reader, "registry-timeout", 60.0),
         metadata=read_metadata_config(env),
+        push_by_digest=reader.boolean("push-by-digest", default=False),
+        merge_digests=_merge_digests(reader, push),
     )
+
+
+MERGE_EXAMPLE = """merge-digests: |
+  ${{ needs.build.outputs.digest-amd64 }}
+  ${{ needs.build.outputs.digest-arm64 }}"""
+
+
+def _merge_digests(reader: InputReader, push: bool) -> tuple[str, ...]:
+    digests = tuple(reader.items("merge-digests"))
+    for number, digest in enumerate(digests, start=1):
+        if not is_digest(digest):
+            raise InputError(
+                "merge-digests", f"entry {number} is not a sha256:<64 hex> digest", MERGE_EXAMPLE
+            )
+    if digests and not push:
+        raise InputError(
+            "push", "merge-digests creates an index in the registry, so it needs push: true"
+        )
+    by_digest = reader.boolean("push-by-digest", default=False)
+    if by_digest and not push:
+        raise InputError("push", "push-by-digest pushes to the registry, so it needs push: true")
+    if digests and by_digest:
+        raise InputError(
+            "merge-digests",
+            "cannot be combined with push-by-digest",
+            "Use one in the build jobs, the other in the merge job.",
+        )
+    return digests
 
 
 def _seconds(reader: InputReader, name: str, default: float) -> float:

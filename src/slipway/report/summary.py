@@ -23,6 +23,7 @@ class Outcome:
     tagged: tuple[str, ...]
     scans: tuple[ImageScan, ...]
     gate_failures: tuple[str, ...]  # why the gate failed; empty when it passed or did not run
+    by_digest_only: bool = False  # one part of a split build: tags come with the merge
 
 
 def severity_counts(scan: ImageScan) -> Counter[str]:
@@ -49,6 +50,9 @@ def _tags_section(plan: Plan, outcome: Outcome) -> list[str]:
     if outcome.tagged:
         head = "### Tags"
         rows = [f"- {code(ref)}" for ref in outcome.tagged]
+    elif outcome.by_digest_only:
+        head = "### Tags (applied by the merge job)"
+        rows = ["Pushed by digest only: this is one part of a split build."]
     elif plan.push:
         head = "### Tags (not applied)"
         rows = [f"- ~~{code(ref)}~~" for ref in plan.refs] + [
