@@ -58,6 +58,10 @@ class RegistryError(SlipwayError):
     exit_code = ExitCode.REGISTRY
     title = "Registry error"
 
+    def __init__(self, message: str, hint: str = "", *, status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status  # the HTTP status, when the registry answered
+
 
 class BuildError(SlipwayError):
     """docker buildx build failed."""

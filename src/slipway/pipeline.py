@@ -23,6 +23,7 @@ from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
 from slipway.refs import ImageName
 from slipway.report.summary import Outcome, render_summary
+from slipway.tagging import Target, apply_tags
 from slipway.tools import buildx, docker, trivy
 from slipway.tools.oci_layout import Layout
 from slipway.tools.registry import Manifest, RegistryClient, client_for, platform_manifests
@@ -193,13 +194,11 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
 
 
 def _tag(inputs: Inputs, plan: Plan, state: State) -> None:
-    """Point every tag of every image at the scanned index, one manifest PUT per tag."""
+    """Point every tag of every image at the scanned index (see slipway.tagging)."""
     assert state.index is not None
-    for image in plan.images:
-        client = _client(inputs, image)
-        for tag in plan.tags:
-            client.put_manifest(image.repository, tag, state.index)
-            state.tagged.append(image.with_tag(tag))
+    targets = [Target(image, _client(inputs, image)) for image in plan.images]
+    apply_tags(targets, plan.tags, state.index)
+    state.tagged.extend(plan.refs)
 
 
 def _report(

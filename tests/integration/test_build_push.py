@@ -17,6 +17,7 @@ import requests
 
 from tests.support.actionrun import ActionRun, run_action, unique_repository
 from tests.support.devenv import DevEnv, load_devenv
+from tests.support.images import scratch_context
 from tests.support.oci import RegistryView
 from tests.support.payloads import load_event
 from tests.support.regfront import RegFront
@@ -27,21 +28,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def devenv() -> DevEnv:
     return load_devenv()
-
-
-def scratch_context(directory: Path, platforms: tuple[str, ...]) -> Path:
-    """FROM scratch + one file per platform: builds for any platform without QEMU; new content each call."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "Dockerfile").write_text(
-        "FROM scratch\nARG TARGETARCH\nARG TARGETVARIANT\nARG org_oci_version=unknown\n"
-        "LABEL org.opencontainers.image.version=$org_oci_version\n"
-        "COPY file-${TARGETARCH}${TARGETVARIANT} /file\n"
-    )
-    nonce = uuid.uuid4().hex
-    for platform in platforms:
-        arch_variant = "".join(platform.split("/")[1:])
-        (directory / f"file-{arch_variant}").write_text(f"{platform} {nonce}\n")
-    return directory
 
 
 def run(tmp_path: Path, registry: str, repository: str, context: Path, **inputs: str) -> ActionRun:

@@ -221,6 +221,21 @@ class RegistryClient:
         media_type = response.headers.get("Content-Type", "").split(";")[0]
         return Manifest(digest, media_type, response.content)
 
+    def find_manifest(self, repository: str, reference: str) -> Manifest | None:
+        """`get_manifest`, or None when the reference does not exist (404)."""
+        try:
+            return self.get_manifest(repository, reference)
+        except RegistryError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def delete_tag(self, repository: str, tag: str) -> bool:
+        """Delete a tag (OCI distribution 1.1 allows it; many registries refuse): True when done."""
+        scope = f"repository:{repository}:pull,push,delete"
+        response = self.request("DELETE", f"/v2/{repository}/manifests/{tag}", scope)
+        return response.status_code in (200, 202)
+
     def put_manifest(self, repository: str, reference: str, manifest: Manifest) -> None:
         """Store ``manifest`` under ``reference`` (a tag): one atomic PUT."""
         scope = f"repository:{repository}:pull,push"
@@ -336,5 +351,7 @@ def _raise_for(response: requests.Response, what: str) -> None:
         404: "The repository or reference does not exist.",
     }
     raise RegistryError(
-        f"{what}: HTTP {response.status_code} {detail}", hints.get(response.status_code, "")
+        f"{what}: HTTP {response.status_code} {detail}",
+        hints.get(response.status_code, ""),
+        status=response.status_code,
     )

@@ -1,43 +1,42 @@
-"""Trivy: ``trivy image`` argv (pure), JSON report parsing (pure), a thin run."""
+"""Trivy: argv builders (pure), JSON report parsers (pure), thin runs.
+
+Only machine output is read: ``--format json`` reports and ``trivy version --format json``.
+Platform scans share one cache directory; Trivy locks it, so they run one after another
+and all but the DB download use ``--skip-db-update``.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from slipway.errors import ScanError
-from slipway.tools.run import Runner
+from slipway.errors import ScanError, ToolError
+from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
+from slipway.tools.run import Result, Runner
 
+__all__ = [
+    "ImageScan",
+    "Misconfiguration",
+    "Secret",
+    "Vulnerability",
+    "config_argv",
+    "download_db_argv",
+    "image_argv",
+    "parse_db_metadata",
+    "parse_misconfigurations",
+    "parse_report",
+    "parse_secrets",
+    "run_trivy",
+    "scan_image",
+]
 
-@dataclass(frozen=True)
-class Vulnerability:
-    """One finding, as Trivy reports it."""
+ImageScan = PlatformScan  # the name the pipeline, gate and summary know
 
-    id: str
-    package: str
-    installed: str
-    fixed: str
-    severity: str
-    title: str
-    url: str
-    target: str
-
-    @property
-    def fixable(self) -> bool:
-        """True when a fixed version exists."""
-        return bool(self.fixed)
-
-
-@dataclass(frozen=True)
-class ImageScan:
-    """Trivy's findings for one platform image."""
-
-    platform: str
-    image: str
-    vulnerabilities: tuple[Vulnerability, ...]
+REPORT_UNREADABLE = "Trivy wrote an unreadable report: {error}"
+TRIVY_FAILED = "trivy {command} exited with {code}:\n{tail}"
 
 
 def image_argv(
@@ -48,34 +47,132 @@ def image_argv(
     db_repositories: Sequence[str],
     cache_dir: str,
     insecure: bool,
+    scanners: Sequence[str] = ("vuln",),
+    skip_db_update: bool = False,
+    ignore_unfixed: bool = False,
+    ignorefile: str = "",
+    vex: Sequence[str] = (),
+    platform: str = "",
+    layout_dir: str = "",
+    output_format: str = "json",
 ) -> list[str]:
-    """The ``trivy image`` command line for one image reference."""
-    argv = ["trivy", "image", "--quiet", "--format", "json", "--output", report_file]
-    argv += ["--scanners", "vuln", "--severity", ",".join(severities), "--image-src", "remote"]
-    if db_repositories:
+    """``trivy image`` for one image: a remote reference, or ``image`` inside ``layout_dir``."""
+    argv = ["trivy", "image", "--quiet", "--format", output_format, "--output", report_file]
+    if output_format == "json":
+        argv += ["--scanners", ",".join(scanners), "--severity", ",".join(severities)]
+    if skip_db_update:
+        argv.append("--skip-db-update")
+    elif db_repositories:
         argv += ["--db-repository", ",".join(db_repositories)]
     if cache_dir:
         argv += ["--cache-dir", cache_dir]
+    if ignore_unfixed:
+        argv.append("--ignore-unfixed")
+    if ignorefile:
+        argv += ["--ignorefile", ignorefile]
+    for document in vex:
+        argv += ["--vex", document]
+    if platform:
+        argv += ["--platform", platform]
     if insecure:
         argv.append("--insecure")
-    argv.append(image)
+    if layout_dir:
+        # An OCI layout holding an index: --platform picks the manifest (push: false).
+        return [*argv, "--input", layout_dir]
+    return [*argv, "--image-src", "remote", image]
+
+
+def download_db_argv(repository: str, cache_dir: str, *, insecure: bool) -> list[str]:
+    """Download (or refresh) the vulnerability DB from one repository into ``cache_dir``."""
+    argv = ["trivy", "image", "--download-db-only", "--quiet", "--db-repository", repository]
+    argv += ["--cache-dir", cache_dir, "--no-progress"]
+    if insecure:
+        argv.append("--insecure")
     return argv
+
+
+def version_argv(cache_dir: str) -> list[str]:
+    """``trivy version`` with the DB's metadata, as JSON."""
+    return ["trivy", "version", "--format", "json", "--cache-dir", cache_dir]
+
+
+def config_argv(dockerfile: str, report_file: str, *, severities: Sequence[str]) -> list[str]:
+    """``trivy config`` on the Dockerfile, offline with the embedded checks."""
+    argv = ["trivy", "config", "--quiet", "--skip-check-update", "--format", "json"]
+    argv += ["--severity", ",".join(severities), "--output", report_file, dockerfile]
+    return argv
+
+
+def _load(text: str) -> dict[str, Any]:
+    try:
+        report = json.loads(text)
+    except ValueError as error:
+        raise ScanError(REPORT_UNREADABLE.format(error=error)) from None
+    if not isinstance(report, dict):
+        raise ScanError(REPORT_UNREADABLE.format(error="not a JSON object"))
+    return report
+
+
+def _results(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [r for r in report.get("Results") or [] if isinstance(r, Mapping)]
 
 
 def parse_report(text: str) -> list[Vulnerability]:
     """The vulnerabilities of a Trivy JSON report (schema version 2)."""
-    try:
-        report: dict[str, Any] = json.loads(text)
-    except ValueError as error:
-        raise ScanError(f"Trivy wrote an unreadable report: {error}") from None
-    found: list[Vulnerability] = []
-    for result in report.get("Results") or []:
-        for vuln in result.get("Vulnerabilities") or []:
-            found.append(_vulnerability(vuln, str(result.get("Target", ""))))
+    report = _load(text)
+    return [
+        _vulnerability(vuln, result)
+        for result in _results(report)
+        for vuln in result.get("Vulnerabilities") or []
+    ]
+
+
+def parse_secrets(text: str) -> list[Secret]:
+    """The secrets of a Trivy JSON report; the matched text is dropped on purpose."""
+    found: list[Secret] = []
+    for result in _results(_load(text)):
+        for secret in result.get("Secrets") or []:
+            layer = secret.get("Layer") or {}
+            found.append(
+                Secret(
+                    rule=str(secret.get("RuleID", "")),
+                    category=str(secret.get("Category", "")),
+                    severity=str(secret.get("Severity", "UNKNOWN")).upper(),
+                    title=str(secret.get("Title", "")),
+                    path="/" + str(result.get("Target", "")).lstrip("/"),
+                    line=int(secret.get("StartLine") or 0),
+                    layer=str(layer.get("DiffID", "")),
+                )
+            )
     return found
 
 
-def _vulnerability(vuln: Mapping[str, Any], target: str) -> Vulnerability:
+def parse_misconfigurations(text: str, dockerfile: str) -> list[Misconfiguration]:
+    """Failed checks of a ``trivy config`` report on one Dockerfile."""
+    found: list[Misconfiguration] = []
+    for result in _results(_load(text)):
+        for check in result.get("Misconfigurations") or []:
+            if str(check.get("Status", "FAIL")) != "FAIL":
+                continue
+            cause = check.get("CauseMetadata") or {}
+            start, end = cause.get("StartLine"), cause.get("EndLine")
+            found.append(
+                Misconfiguration(
+                    id=str(check.get("ID") or check.get("AVDID") or ""),
+                    severity=str(check.get("Severity", "UNKNOWN")).upper(),
+                    title=str(check.get("Title", "")),
+                    message=str(check.get("Message", "")),
+                    url=str(check.get("PrimaryURL", "")),
+                    file=dockerfile,
+                    start_line=int(start) if start else None,
+                    end_line=int(end) if end else None,
+                )
+            )
+    return found
+
+
+def _vulnerability(vuln: Mapping[str, Any], result: Mapping[str, Any]) -> Vulnerability:
+    layer = vuln.get("Layer") or {}
     return Vulnerability(
         id=str(vuln.get("VulnerabilityID", "")),
         package=str(vuln.get("PkgName", "")),
@@ -84,14 +181,52 @@ def _vulnerability(vuln: Mapping[str, Any], target: str) -> Vulnerability:
         severity=str(vuln.get("Severity", "UNKNOWN")).upper(),
         title=str(vuln.get("Title", "")),
         url=str(vuln.get("PrimaryURL", "")),
-        target=target,
+        target=str(result.get("Target", "")),
+        pkg_path=str(vuln.get("PkgPath", "")),
+        pkg_type=str(result.get("Type", "")),
+        layer=str(layer.get("DiffID", "")),
     )
 
 
-def scan_image(runner: Runner, argv: list[str], report_file: Path) -> list[Vulnerability]:
-    """Run one ``trivy image`` and parse its report."""
-    result = runner.run(argv, timeout=1800)
+def parse_db_metadata(text: str) -> tuple[datetime | None, datetime | None]:
+    """(UpdatedAt, DownloadedAt) of a DB ``metadata.json``; None when absent or zero."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    return _go_time(data.get("UpdatedAt")), _go_time(data.get("DownloadedAt"))
+
+
+def _go_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or value.startswith("0001-"):
+        return None
+    head, _, rest = value.partition(".")
+    zone = rest[rest.find("+") :] if "+" in rest else ("+00:00" if value.endswith("Z") else "")
+    try:
+        return datetime.fromisoformat(head.removesuffix("Z") + zone)
+    except ValueError:
+        return None
+
+
+def run_trivy(runner: Runner, argv: list[str], *, timeout: float) -> Result:
+    """Run Trivy; a non-zero exit is a ScanError carrying the last lines of its log."""
+    try:
+        result = runner.run(argv, timeout=timeout)
+    except ToolError as error:
+        raise ScanError(error.message, error.hint) from None
     if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
-        raise ScanError(f"trivy image exited with {result.returncode}:\n{tail}")
+        raise ScanError(TRIVY_FAILED.format(command=argv[1], code=result.returncode, tail=tail(result)))
+    return result
+
+
+def tail(result: Result, lines: int = 5) -> str:
+    """The last lines of a program's output, for an error message."""
+    return "\n".join((result.stderr or result.stdout).strip().splitlines()[-lines:])
+
+
+def scan_image(runner: Runner, argv: list[str], report_file: Path) -> list[Vulnerability]:
+    """Run one ``trivy image`` and parse its vulnerabilities."""
+    run_trivy(runner, argv, timeout=1800)
     return parse_report(report_file.read_text(encoding="utf-8"))

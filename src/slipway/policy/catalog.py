@@ -1,0 +1,131 @@
+"""The rules: the seed document's image guidance, one ID each, with a one-line fix.
+
+Where Trivy (``trivy config``, DS-xxxx) or hadolint (DLxxxx) already check a rule,
+their IDs are mapped onto ours (`TOOL_RULES`) instead of re-implementing the check;
+Slipway's own checks (`slipway.policy.checks`) cover only what they miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slipway.policy.model import OFF
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the policy."""
+
+    id: str
+    slug: str
+    title: str
+    severity: str  # the default: a policy severity, or "off"
+    fix: str
+
+
+ROOT_USER = Rule(
+    "SW001", "root-user", "Final stage runs as root", "HIGH",
+    "Add `USER <uid>` (non-root, numeric) as the last USER of the final stage.",
+)  # fmt: skip
+UNTRUSTED_BASE = Rule(
+    "SW002", "untrusted-base", "Base image not from a trusted registry", "HIGH",
+    "Use a base image from a registry listed in `trusted-registries`, or add that registry.",
+)  # fmt: skip
+UNPINNED_BASE = Rule(
+    "SW003", "unpinned-base", "Base image not pinned (latest or no tag)", "MEDIUM",
+    "Name a release tag, e.g. `FROM python:3.12-slim-bookworm`, not `latest` or no tag.",
+)  # fmt: skip
+NO_DIGEST = Rule(
+    "SW004", "base-not-digest-pinned", "Base image not pinned by digest", OFF,
+    "Pin the base by digest: `FROM image:tag@sha256:...` (let Dependabot/Renovate bump it).",
+)  # fmt: skip
+SECRET_ARG_ENV = Rule(
+    "SW005", "secret-in-arg-env", "Credential in ARG/ENV", "CRITICAL",
+    "Pass secrets with `RUN --mount=type=secret,id=NAME` (the `secrets` input), not ARG/ENV.",
+)  # fmt: skip
+SECRET_FILE = Rule(
+    "SW006", "secret-file-copied", "Key or credential file copied into the image", "CRITICAL",
+    "Do not COPY keys or credential files; use `RUN --mount=type=secret` and .dockerignore.",
+)  # fmt: skip
+TOKEN_IN_RUN = Rule(
+    "SW007", "token-in-run", "Token or password in a RUN line", "CRITICAL",
+    "Read the token from a build secret: `RUN --mount=type=secret,id=token ...`.",
+)  # fmt: skip
+PORT = Rule(
+    "SW008", "port-not-allowed", "Port exposed that is not allowed", "MEDIUM",
+    "Remove the port from EXPOSE, or add it to the `allowed-ports` input if it is needed.",
+)  # fmt: skip
+PRIVILEGED = Rule(
+    "SW009", "privileged-build", "Privileged step (sudo or RUN --security=insecure)", "HIGH",
+    "Drop `sudo` (RUN already runs as the current USER) and `--security=insecure`.",
+)  # fmt: skip
+BUILD_TOOLS = Rule(
+    "SW010", "build-tools-in-final", "Compilers/build tools in the final image", "MEDIUM",
+    "Build in a first stage and `COPY --from=build` only the result into the final stage.",
+)  # fmt: skip
+APT_LISTS = Rule(
+    "SW011", "apt-lists-left", "apt lists left in the layer", "LOW",
+    "End the RUN with `&& rm -rf /var/lib/apt/lists/*`.",
+)  # fmt: skip
+PIP_CACHE = Rule(
+    "SW012", "pip-cache-left", "pip cache left in the layer", "LOW",
+    "Use `pip install --no-cache-dir` (or `ENV PIP_NO_CACHE_DIR=1`).",
+)  # fmt: skip
+APK_CACHE = Rule(
+    "SW013", "apk-cache-left", "apk cache left in the layer", "LOW",
+    "Use `apk add --no-cache`.",
+)  # fmt: skip
+PKG_CACHE = Rule(
+    "SW014", "package-cache-left", "yum/dnf/zypper cache left in the layer", "LOW",
+    "End the RUN with `&& yum clean all` (dnf/microdnf: `clean all`, zypper: `clean`).",
+)  # fmt: skip
+ADD_URL = Rule(
+    "SW015", "add-remote-url", "ADD of a remote URL", "MEDIUM",
+    "Download in a RUN with a checksum check (`curl -fsSL URL | sha256sum -c`), or `ADD --checksum=`.",
+)  # fmt: skip
+NO_HEALTHCHECK = Rule(
+    "SW016", "healthcheck-missing", "No HEALTHCHECK", "INFO",
+    'Add `HEALTHCHECK CMD ["/app/healthcheck"]`, or `HEALTHCHECK NONE` to say there is none.',
+)  # fmt: skip
+
+RULES: tuple[Rule, ...] = (
+    ROOT_USER, UNTRUSTED_BASE, UNPINNED_BASE, NO_DIGEST, SECRET_ARG_ENV, SECRET_FILE,
+    TOKEN_IN_RUN, PORT, PRIVILEGED, BUILD_TOOLS, APT_LISTS, PIP_CACHE, APK_CACHE, PKG_CACHE,
+    ADD_URL, NO_HEALTHCHECK,
+)  # fmt: skip
+BY_ID = {rule.id: rule for rule in RULES}
+BY_SLUG = {rule.slug: rule for rule in RULES}
+
+# Tool check IDs -> our rule. Unlisted tool checks (style: DL3059, pinning apt versions)
+# are left out: the findings stay on the lines that matter for the seed's guidance.
+TOOL_RULES: dict[str, Rule] = {
+    # trivy config (embedded checks, Trivy 0.76)
+    "DS-0001": UNPINNED_BASE,
+    "DS-0002": ROOT_USER,
+    "DS-0004": PORT,  # port 22; dropped when `allowed-ports` allows 22
+    "DS-0010": PRIVILEGED,
+    "DS-0015": PKG_CACHE,
+    "DS-0019": PKG_CACHE,
+    "DS-0020": PKG_CACHE,
+    "DS-0025": APK_CACHE,
+    "DS-0026": NO_HEALTHCHECK,
+    "DS-0027": PKG_CACHE,
+    "DS-0031": SECRET_ARG_ENV,
+    # hadolint 2.15
+    "DL3002": ROOT_USER,
+    "DL3004": PRIVILEGED,
+    "DL3006": UNPINNED_BASE,
+    "DL3007": UNPINNED_BASE,
+    "DL3009": APT_LISTS,
+    "DL3019": APK_CACHE,
+    "DL3032": PKG_CACHE,
+    "DL3036": PKG_CACHE,
+    "DL3040": PKG_CACHE,
+    "DL3042": PIP_CACHE,
+    "DL3064": SECRET_ARG_ENV,
+}
+
+
+def find_rule(name: str) -> Rule | None:
+    """A rule by ID (``SW001``) or slug (``root-user``), case-insensitive."""
+    return BY_ID.get(name.upper()) or BY_SLUG.get(name.lower())

@@ -1,0 +1,88 @@
+"""The findings model: what Trivy found, per platform, in Slipway's own terms.
+
+Every text field here comes from a report and is untrusted: renderers must pass it
+through `slipway.report.markdown` or `slipway.workflow`, never print it raw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Vulnerability:
+    """One vulnerable package in one image."""
+
+    id: str
+    package: str
+    installed: str
+    fixed: str
+    severity: str
+    title: str
+    url: str
+    target: str
+    pkg_path: str = ""  # language packages: the lock file or site-packages entry
+    pkg_type: str = ""  # debian, pip, npm, ...
+    layer: str = ""  # the layer's DiffID
+    dockerfile_line: int | None = None  # the instruction that added the layer, when known
+
+    @property
+    def fixable(self) -> bool:
+        """True when a fixed version exists."""
+        return bool(self.fixed)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Identity across platforms: the same advisory on the same package and version."""
+        return (self.id, self.package, self.installed, self.pkg_path)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret baked into a layer (the matched text itself is never kept)."""
+
+    rule: str
+    category: str
+    severity: str
+    title: str
+    path: str
+    line: int
+    layer: str = ""
+    dockerfile_line: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """Identity across platforms."""
+        return (self.rule, self.path, self.line)
+
+
+@dataclass(frozen=True)
+class Misconfiguration:
+    """A failed Dockerfile check (``trivy config``), with its line when Trivy knows it."""
+
+    id: str
+    severity: str
+    title: str
+    message: str
+    url: str
+    file: str
+    start_line: int | None = None
+    end_line: int | None = None
+
+
+@dataclass(frozen=True)
+class PlatformScan:
+    """Trivy's findings for one platform image."""
+
+    platform: str
+    image: str
+    vulnerabilities: tuple[Vulnerability, ...]
+    secrets: tuple[Secret, ...] = ()
+    digest: str = ""
+    reused: bool = False  # the result came from the scan cache, Trivy did not run
+
+
+def severity_rank(severity: str) -> int:
+    """Sort key: CRITICAL first."""
+    order = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
+    return order.index(severity) if severity in order else len(order)

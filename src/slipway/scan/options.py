@@ -1,0 +1,56 @@
+"""What the scan stage is asked to do: a frozen `ScanOptions`, read from the inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+SCANNERS = ("vuln", "secret", "config")
+
+# Trivy 0.76's own default (mirror.gcr.io), then the two public mirrors trivy-action users
+# fall back to by hand when one of them answers TOOMANYREQUESTS.
+DEFAULT_DB_REPOSITORIES = (
+    "mirror.gcr.io/aquasec/trivy-db:2",
+    "ghcr.io/aquasecurity/trivy-db:2",
+    "public.ecr.aws/aquasecurity/trivy-db:2",
+)
+DEFAULT_DB_MAX_AGE = 7 * 24 * 3600.0
+DEFAULT_SCAN_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """The scan inputs, validated."""
+
+    enabled: bool = True
+    severity: tuple[str, ...] = ("HIGH", "CRITICAL")  # what is reported
+    fail_on: str = "CRITICAL"  # the gate: a severity, or "none"
+    ignore_unfixed: bool = False
+    trivyignores: tuple[str, ...] = ()
+    vex: tuple[str, ...] = ()
+    scanners: tuple[str, ...] = SCANNERS
+    db_repositories: tuple[str, ...] = DEFAULT_DB_REPOSITORIES
+    cache_dir: str = ""  # empty: Trivy's default (~/.cache/trivy)
+    db_max_age: float = DEFAULT_DB_MAX_AGE  # seconds
+    timeout: float = DEFAULT_SCAN_TIMEOUT  # seconds per Trivy run
+    sbom_file: str = ""  # CycloneDX per platform when set
+    db_retries: int = 3  # attempts per repository
+    db_backoff: float = 2.0  # seconds before the 2nd attempt; doubles after
+
+    @property
+    def gate_severities(self) -> tuple[str, ...]:
+        """Severities that fail the gate (``fail-on`` and above)."""
+        if self.fail_on == "none":
+            return ()
+        return SEVERITIES[SEVERITIES.index(self.fail_on) :]
+
+    @property
+    def scan_severities(self) -> tuple[str, ...]:
+        """What Trivy must find: the report's severities plus everything the gate counts."""
+        wanted = set(self.severity) | set(self.gate_severities)
+        return tuple(s for s in SEVERITIES if s in wanted)
+
+    @property
+    def image_scanners(self) -> tuple[str, ...]:
+        """Scanners run on images (``config`` runs on the Dockerfile instead)."""
+        return tuple(s for s in self.scanners if s != "config")

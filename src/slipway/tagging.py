@@ -1,0 +1,78 @@
+"""Apply every tag of every image to the scanned index, all or (as far as registries allow) none.
+
+Tags are applied only after the gate passed. Before the first tag is written, every
+repository must serve the index by digest and every tag's current target is recorded;
+if a tag write then fails, the tags already written are put back where they were
+(a moved tag to its old index; a new tag deleted where the registry allows it), and
+the error says exactly what could not be undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slipway.errors import RegistryError
+from slipway.refs import ImageName
+from slipway.tools.registry import Manifest, RegistryClient
+
+TAG_FAILED = "tagging stopped at {ref}: {reason}"
+UNDO_INCOMPLETE = "could not undo: {refs} (the registry refused to delete or restore them)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One repository to tag, with its client."""
+
+    image: ImageName
+    client: RegistryClient
+
+
+def apply_tags(targets: Sequence[Target], tags: Sequence[str], index: Manifest) -> list[str]:
+    """Point each ``image:tag`` at ``index``; returns the refs written, in order."""
+    previous: dict[str, Manifest | None] = {}
+    for target in targets:  # verify everything before the first write
+        target.client.get_manifest(target.image.repository, index.digest)
+        for tag in tags:
+            previous[target.image.with_tag(tag)] = target.client.find_manifest(
+                target.image.repository, tag
+            )
+    written: list[tuple[Target, str]] = []
+    for target in targets:
+        for tag in tags:
+            ref = target.image.with_tag(tag)
+            old = previous[ref]
+            if old is not None and old.digest == index.digest:
+                continue  # already there (a re-run)
+            try:
+                target.client.put_manifest(target.image.repository, tag, index)
+            except RegistryError as error:
+                raise _rolled_back(error, ref, written, previous) from None
+            written.append((target, tag))
+    return [target.image.with_tag(tag) for target, tag in written]
+
+
+def _rolled_back(
+    error: RegistryError,
+    ref: str,
+    written: list[tuple[Target, str]],
+    previous: dict[str, Manifest | None],
+) -> RegistryError:
+    stuck: list[str] = []
+    for target, tag in reversed(written):
+        old = previous[target.image.with_tag(tag)]
+        try:
+            if old is not None:
+                target.client.put_manifest(target.image.repository, tag, old)
+            elif not target.client.delete_tag(target.image.repository, tag):
+                stuck.append(target.image.with_tag(tag))
+        except RegistryError:
+            stuck.append(target.image.with_tag(tag))
+    message = TAG_FAILED.format(ref=ref, reason=error.message)
+    if stuck:
+        message += "; " + UNDO_INCOMPLETE.format(refs=", ".join(stuck))
+    elif written:
+        message += f"; the {len(written)} tag(s) already written were put back"
+    return RegistryError(
+        message, error.hint or "Re-run the job: tagging is idempotent.", status=error.status
+    )
