@@ -95,12 +95,14 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
     if inputs.push_by_digest:  # one part of a split build: the merge job scans and tags
         _report(workflow, inputs, plan, state, (), by_digest_only=True)
         return
+    tag_error: SlipwayError | None = None
+    if plan.push and inputs.tag_on_gate_failure:  # opt-in: publish, then scan
+        _tag(inputs, plan, state)
     if plan.scan.enabled and plan.push:
         with workflow.group("Scan"):
             _scan(runner, plan, state, work)
     failures = gate_failures(plan.scan, state.scans)
-    tag_error: SlipwayError | None = None
-    if plan.push and not failures:
+    if plan.push and not failures and not inputs.tag_on_gate_failure:
         try:
             _tag(inputs, plan, state)
         except RegistryError as error:

@@ -78,3 +78,26 @@ def test_fail_on_none_tags_the_scanned_index(devenv: DevEnv, tmp_path: Path) -> 
 def _scanned_refs(run: ActionRun) -> list[str]:
     """The image references Trivy was run on, from the logged command lines."""
     return [line.split()[-1] for line in run.log.splitlines() if line.startswith("$ trivy image")]
+
+
+def test_tag_on_gate_failure_restores_publish_then_scan(devenv: DevEnv, tmp_path: Path) -> None:
+    repository = unique_repository("slipway-test/gate-old-way")
+    payload = load_event("push", index=0)
+    payload["ref"] = "refs/tags/v3.0.0"
+    given = {
+        "IMAGES": f"{devenv.registry}/{repository}",
+        "CONTEXT": "examples/hello",
+        "PLATFORMS": "linux/amd64",
+        "PUSH": "true",
+        "TAGS": "type=semver,pattern={{version}}",
+        "TAG-ON-GATE-FAILURE": "true",
+        "TRIVY-DB-REPOSITORY": devenv.trivy_db,
+        "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
+    }
+    run = run_action(tmp_path, "push", payload, given)
+    assert run.returncode == 1, run.log  # the gate still fails the job...
+    assert sorted(RegistryView(devenv.registry).tags(repository)) == [
+        "3.0.0",
+        "latest",
+    ]  # ...after publishing
+    assert "failed the gate" in run.summary

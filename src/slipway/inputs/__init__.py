@@ -53,6 +53,7 @@ class Inputs:
     build: BuildOptions = field(default_factory=BuildOptions)
     registry_timeout: float = 60.0  # seconds of consecutive transient failures before giving up
     metadata: MetadataConfig = field(default_factory=MetadataConfig)  # tags, flavor, labels, ...
+    tag_on_gate_failure: bool = False  # publish-then-scan, as the anchors do (opt-in)
     push_by_digest: bool = False  # push this build untagged and unscanned (a split build's part)
     merge_digests: tuple[str, ...] = ()  # digests of push-by-digest parts: merge, scan, tag
 
@@ -139,6 +140,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         build=read_build_options(reader),
         registry_timeout=_seconds(reader, "registry-timeout", 60.0),
         metadata=read_metadata_config(env),
+        tag_on_gate_failure=reader.boolean("tag-on-gate-failure", default=False),
         push_by_digest=reader.boolean("push-by-digest", default=False),
         merge_digests=_merge_digests(reader, push),
     )

@@ -50,6 +50,10 @@ def _tags_section(plan: Plan, outcome: Outcome) -> list[str]:
     if outcome.tagged:
         head = "### Tags"
         rows = [f"- {code(ref)}" for ref in outcome.tagged]
+        if outcome.gate_failures:
+            rows.append(
+                "\nTagged before the scan (`tag-on-gate-failure: true`): these tags name an image that failed the gate."
+            )
     elif outcome.by_digest_only:
         head = "### Tags (applied by the merge job)"
         rows = ["Pushed by digest only: this is one part of a split build."]
