@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from slipway.context import load_event, read_context
@@ -23,9 +24,11 @@ from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
 from slipway.refs import ImageName
 from slipway.report.summary import Outcome, render_summary
+from slipway.scan import stage as scan_stage
+from slipway.scan.merge import vulnerability_counts
 from slipway.tagging import Target, apply_tags
 from slipway.tools import buildx, docker, trivy
-from slipway.tools.oci_layout import Layout
+from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.registry import Manifest, RegistryClient, client_for, platform_manifests
 from slipway.tools.run import Runner
 from slipway.workflow import Workflow
@@ -85,13 +88,17 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
         with workflow.group("Merge"):
             _merge(workflow, inputs, plan, state)
     else:
+        layout = Layout(layout_dir(runner.env))
         with workflow.group("Build"):
-            state.digest = buildx.build(runner, plan, work).digest
-        layout = Layout(work / "layout")
-        _read_layout(layout, plan, state)
+            built = buildx.build(runner, plan, work, layout.root)
+        state.digest = built.digest
+        top = Descriptor.of(built.descriptor) if built.descriptor else layout.top()
+        _read_layout(layout, top, plan, state)
         if plan.push:
             with workflow.group("Push by digest"):
-                _push(workflow, inputs, plan, layout)
+                _push(workflow, inputs, plan, layout, top)
+        # Keep the export store from growing without bound: blobs unused for a week go.
+        layout.prune(top, older_than=LAYOUT_KEEP_SECONDS, now=time.time())
     if inputs.push_by_digest:  # one part of a split build: the merge job scans and tags
         _report(workflow, inputs, plan, state, (), by_digest_only=True)
         return
@@ -147,8 +154,20 @@ def _merge(workflow: Workflow, inputs: Inputs, plan: Plan, state: State) -> None
         )
 
 
-def _read_layout(layout: Layout, plan: Plan, state: State) -> None:
-    top = layout.top()
+LAYOUT_KEEP_SECONDS = 7 * 24 * 3600
+
+
+def layout_dir(env: Mapping[str, str]) -> Path:
+    """Where builds are exported: kept between runs, so unchanged blobs are not rewritten."""
+    if env.get("SLIPWAY_LAYOUT_DIR"):
+        return Path(env["SLIPWAY_LAYOUT_DIR"])
+    cache = env.get("XDG_CACHE_HOME") or str(
+        Path(env.get("HOME") or tempfile.gettempdir()) / ".cache"
+    )
+    return Path(cache) / "slipway" / "oci-layout"
+
+
+def _read_layout(layout: Layout, top: Descriptor, plan: Plan, state: State) -> None:
     state.index = Manifest(top.digest, top.media_type, layout.read(top.digest))
     if state.index.is_index:
         found = platform_manifests(state.index.json())
@@ -159,9 +178,9 @@ def _read_layout(layout: Layout, plan: Plan, state: State) -> None:
         }
 
 
-def _push(workflow: Workflow, inputs: Inputs, plan: Plan, layout: Layout) -> None:
+def _push(workflow: Workflow, inputs: Inputs, plan: Plan, layout: Layout, top: Descriptor) -> None:
     """Push blobs, then manifests, then the index, by digest, to every image; no tags."""
-    uploads = layout.uploads()
+    uploads = layout.uploads(top)
     for image in plan.images:
         client = _client(inputs, image)
         sent = 0
@@ -178,21 +197,40 @@ def _push(workflow: Workflow, inputs: Inputs, plan: Plan, layout: Layout) -> Non
 
 
 def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
+    # --- scan stage (issue 5): every platform by digest, one DB download, reports written
+    # before the gate is looked at. Not pushed: the OCI layout the build wrote is scanned.
     image = plan.images[0]
-    for number, (platform, digest) in enumerate(state.platform_digests.items()):
-        report = work / f"trivy-{platform.replace('/', '-')}.json"
-        argv = trivy.image_argv(
-            image.with_digest(digest),
-            str(report),
-            severities=plan.scan.scan_severities,
-            db_repositories=plan.scan.db_repositories,
-            cache_dir=plan.scan.cache_dir,
+    targets = [
+        scan_stage.Target(
+            platform,
+            digest,
+            image.with_digest(digest) if plan.push else f"{image}@{digest} (local build)",
+            layout_dir="" if plan.push else str(work / "layout"),
             insecure=image.is_loopback,
         )
-        if number > 0:  # one DB download per run, shared by every platform
-            argv.insert(2, "--skip-db-update")
-        found = trivy.scan_image(runner, argv, report)
-        state.scans.append(trivy.ImageScan(platform, image.with_digest(digest), tuple(found)))
+        for platform, digest in state.platform_digests.items()
+    ]
+    out_dir = Path(runner.env.get("GITHUB_WORKSPACE") or ".") / ".slipway"
+    outcome = scan_stage.scan_platforms(
+        runner,
+        plan.scan.scan_options,
+        targets,
+        dockerfile=plan.dockerfile,
+        work=work,
+        out_dir=out_dir,
+        now=datetime.now(UTC),
+    )
+    for warning in outcome.warnings:
+        runner.workflow.warning(warning)
+    for scan in outcome.scans:
+        if scan.reused:
+            runner.workflow.info(f"{scan.platform}: unchanged image and DB, scan result reused")
+    state.scans.extend(outcome.scans)
+    runner.workflow.set_output("report-file", outcome.report_file)
+    runner.workflow.set_output("sarif-file", outcome.sarif_file)
+    if outcome.sbom_files:
+        runner.workflow.set_output("sbom-files", json.dumps(outcome.sbom_files, sort_keys=True))
+    # --- end scan stage
 
 
 def _tag(inputs: Inputs, plan: Plan, state: State) -> None:
@@ -225,15 +263,8 @@ def _report(
     write_outputs(workflow, inputs.metadata, plan.metadata)
     workflow.set_output("digest", state.digest)
     workflow.set_output("platform-digests", json.dumps(state.platform_digests))
-    counts = {s.platform: _counts(s) for s in state.scans}
+    counts = vulnerability_counts(state.scans, plan.scan.scan_severities)  # scan stage (issue 5)
     workflow.set_output("vulnerabilities", json.dumps(counts, sort_keys=True))
     workflow.set_output(
         "scan-result", "skipped" if not state.scans else ("failed" if failures else "passed")
     )
-
-
-def _counts(scan: trivy.ImageScan) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for vuln in scan.vulnerabilities:
-        counts[vuln.severity] = counts.get(vuln.severity, 0) + 1
-    return counts

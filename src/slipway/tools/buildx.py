@@ -25,6 +25,12 @@ class BuildResult:
     digest: str
     metadata: dict[str, Any]
 
+    @property
+    def descriptor(self) -> dict[str, Any]:
+        """The OCI descriptor of the built image or index."""
+        value = self.metadata.get("containerimage.descriptor")
+        return value if isinstance(value, dict) else {}
+
 
 def _quote_csv(value: str) -> str:
     """Quote a value for buildx's CSV-style ``--output`` option when needed."""
@@ -102,11 +108,15 @@ def parse_metadata(text: str) -> BuildResult:
     return BuildResult(digest=digest, metadata=data)
 
 
-def build(runner: Runner, plan: Plan, workdir: Path) -> BuildResult:
-    """Run the build; raise BuildError with buildx's own last lines on failure."""
+def build(runner: Runner, plan: Plan, workdir: Path, layout_dir: Path) -> BuildResult:
+    """Run the build into ``layout_dir``; raise BuildError with buildx's last lines on failure.
+
+    ``layout_dir`` may hold earlier builds: BuildKit skips blobs it already has there,
+    which makes a warm rebuild's export several times faster.
+    """
     metadata_file = workdir / "buildx-metadata.json"
     result = runner.stream(
-        build_argv(plan, str(metadata_file), str(workdir / "layout")), env=secret_env(plan)
+        build_argv(plan, str(metadata_file), str(layout_dir)), env=secret_env(plan)
     )
     if result.returncode != 0:
         tail = "\n".join(result.stdout.strip().splitlines()[-5:])

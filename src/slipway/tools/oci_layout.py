@@ -58,9 +58,19 @@ class Layout:
         return data
 
     def top(self) -> Descriptor:
-        """The descriptor the build produced (first entry of index.json)."""
+        """The descriptor of the last build written here (first entry of index.json)."""
         index = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
         return Descriptor.of(index["manifests"][0])
+
+    def prune(self, keep: Descriptor, *, older_than: float, now: float) -> int:
+        """Remove blobs ``keep`` does not reference and not touched since ``older_than`` s."""
+        referenced = {u.descriptor.digest for u in self.uploads(keep)}
+        removed = 0
+        for blob in (self.root / "blobs" / "sha256").glob("*"):
+            if f"sha256:{blob.name}" not in referenced and now - blob.stat().st_mtime > older_than:
+                blob.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def uploads(self, top: Descriptor | None = None) -> list[Upload]:
         """Everything to push, children before parents, each blob once."""
