@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
-from slipway.tools.oci_layout import Layout
+from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.registry import OCI_INDEX, OCI_MANIFEST, parse_challenge, platform_manifests
 
 
@@ -84,3 +85,27 @@ def test_parse_challenge() -> None:
     assert scheme == "bearer"
     assert params == {"realm": "https://auth.test/token", "service": "registry.test", "scope": "x"}
     assert parse_challenge('Basic realm="r"') == ("basic", {"realm": "r"})
+
+
+def test_prune_keeps_what_the_build_uses_and_recent_blobs(tmp_path: Path) -> None:
+    index = make_layout(tmp_path)
+    layout = Layout(tmp_path)
+    stale = put(tmp_path, b"an old build's layer")
+    fresh = put(tmp_path, b"another run's layer, just written")
+    now = 10_000_000.0
+    for blob in (tmp_path / "blobs" / "sha256").iterdir():
+        os.utime(blob, (now - 30 * 86400, now - 30 * 86400))
+    os.utime(layout.path(fresh["digest"]), (now - 60, now - 60))
+    top = Descriptor(OCI_INDEX, index["digest"], index["size"])
+    assert layout.prune(top, older_than=7 * 86400, now=now) == 1
+    assert not layout.path(stale["digest"]).exists()
+    assert layout.path(fresh["digest"]).exists()
+    assert all(layout.path(u.descriptor.digest).exists() for u in layout.uploads(top))
+
+
+def test_layout_dir_is_kept_between_runs() -> None:
+    from slipway.pipeline import layout_dir
+
+    assert layout_dir({"HOME": "/home/runner"}) == Path("/home/runner/.cache/slipway/oci-layout")
+    assert layout_dir({"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path("/c/slipway/oci-layout")
+    assert layout_dir({"SLIPWAY_LAYOUT_DIR": "/x"}) == Path("/x")
