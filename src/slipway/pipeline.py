@@ -205,7 +205,7 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
             platform,
             digest,
             image.with_digest(digest) if plan.push else f"{image}@{digest} (local build)",
-            layout_dir="" if plan.push else str(work / "layout"),
+            layout_dir="" if plan.push else str(layout_dir(runner.env)),
             insecure=image.is_loopback,
         )
         for platform, digest in state.platform_digests.items()

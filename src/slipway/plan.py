@@ -8,7 +8,7 @@ with tables; the stages only carry it out.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -18,6 +18,7 @@ from slipway.inputs import SEVERITIES, BuildOptions, Inputs
 from slipway.meta.engine import Metadata, compute_metadata
 from slipway.platforms import Platform
 from slipway.refs import ImageName
+from slipway.scan.options import DEFAULT_DB_REPOSITORIES, ScanOptions
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,20 @@ class ScanPlan:
     fail_on: str  # a severity, or "none"
     db_repositories: tuple[str, ...]
     cache_dir: str
+    options: ScanOptions | None = None  # every scan input (issue 5); None: defaults + the above
+
+    @property
+    def scan_options(self) -> ScanOptions:
+        """The scan stage's options; the fields above win where both are given."""
+        return replace(
+            self.options or ScanOptions(),
+            enabled=self.enabled,
+            severity=self.report_severities,
+            fail_on=self.fail_on,
+            db_repositories=self.db_repositories
+            or (self.options.db_repositories if self.options else DEFAULT_DB_REPOSITORIES),
+            cache_dir=self.cache_dir,
+        )
 
     @property
     def scan_severities(self) -> tuple[str, ...]:

@@ -98,7 +98,7 @@ def test_tag_push_failing_the_gate_creates_no_tag(devenv: DevEnv, tmp_path: Path
     run = run_action(tmp_path, "push", payload, inputs(devenv, repository, tmp_path))
     assert run.returncode == 1, run.log
     assert "::error title=Security gate failed::" in run.log
-    assert "CRITICAL in linux/arm64 (fail-on: CRITICAL)" in run.log
+    assert "in linux/arm64 (fail-on: CRITICAL)" in run.log
     assert "Traceback" not in run.log
 
     registry = RegistryView(devenv.registry)

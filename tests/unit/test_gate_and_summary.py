@@ -36,11 +36,14 @@ SCANS = (
 
 def test_gate_reasons_per_platform() -> None:
     assert gate_failures(ScanPlan(True, ("HIGH",), "CRITICAL", (), ""), SCANS) == (
-        "1 CRITICAL in linux/amd64 (fail-on: CRITICAL)",
-        "2 CRITICAL in linux/arm64 (fail-on: CRITICAL)",
+        "1 CRITICAL vulnerability with a fix in linux/amd64 (fail-on: CRITICAL)",
+        "2 CRITICAL vulnerabilities (1 with fixes) in linux/arm64 (fail-on: CRITICAL)",
     )
     assert gate_failures(ScanPlan(True, ("HIGH",), "HIGH", (), ""), SCANS[:1]) == (
-        "1 CRITICAL, 1 HIGH in linux/amd64 (fail-on: HIGH)",
+        (
+            "1 CRITICAL vulnerability with a fix, 1 HIGH vulnerability with a fix in linux/amd64"
+            " (fail-on: HIGH)"
+        ),
     )
     assert gate_failures(ScanPlan(True, ("HIGH",), "none", (), ""), SCANS) == ()
 

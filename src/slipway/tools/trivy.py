@@ -217,7 +217,9 @@ def run_trivy(runner: Runner, argv: list[str], *, timeout: float) -> Result:
     except ToolError as error:
         raise ScanError(error.message, error.hint) from None
     if result.returncode != 0:
-        raise ScanError(TRIVY_FAILED.format(command=argv[1], code=result.returncode, tail=tail(result)))
+        raise ScanError(
+            TRIVY_FAILED.format(command=argv[1], code=result.returncode, tail=tail(result))
+        )
     return result
 
 

@@ -1,0 +1,90 @@
+"""The scan inputs -> a frozen `ScanOptions`; each problem is an `InputError` naming the input."""
+
+from __future__ import annotations
+
+import re
+
+from slipway.errors import InputError
+from slipway.inputs.reader import InputReader, did_you_mean
+from slipway.scan.options import (
+    DEFAULT_DB_MAX_AGE,
+    DEFAULT_DB_REPOSITORIES,
+    DEFAULT_SCAN_TIMEOUT,
+    SCANNERS,
+    SEVERITIES,
+    ScanOptions,
+)
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
+_UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_SCANNER_ALIASES = {"vulnerability": "vuln", "misconfig": "config", "secrets": "secret"}
+
+
+def duration(reader: InputReader, name: str, default: float) -> float:
+    """Seconds from ``90``, ``90s``, ``15m``, ``12h`` or ``7d``."""
+    raw = reader.text(name)
+    if not raw:
+        return default
+    match = _DURATION.match(raw.lower())
+    value = float(match.group(1)) * _UNIT[match.group(2)] if match else 0.0
+    if value <= 0:
+        raise InputError(
+            name, f"{raw!r} is not a duration", f"Use seconds or a unit: `{name}: 7d`, `15m`."
+        )
+    return value
+
+
+def _severities(reader: InputReader) -> tuple[str, ...]:
+    values = [value.upper() for value in reader.items("severity", "HIGH,CRITICAL")]
+    for value in values:
+        if value not in SEVERITIES:
+            raise InputError(
+                "severity", f"unknown severity {value!r}", did_you_mean(value, SEVERITIES)
+            )
+    return tuple(sorted(set(values), key=SEVERITIES.index))
+
+
+def _fail_on(reader: InputReader) -> str:
+    raw = reader.text("fail-on", "CRITICAL").upper()
+    if raw == "NONE":
+        return "none"
+    if raw not in SEVERITIES:
+        raise InputError(
+            "fail-on",
+            f"{raw!r} is not a severity",
+            "Use one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL, or none.",
+        )
+    return raw
+
+
+def _scanners(reader: InputReader) -> tuple[str, ...]:
+    found: list[str] = []
+    for raw in reader.items("scanners", ",".join(SCANNERS)):
+        value = _SCANNER_ALIASES.get(raw.lower(), raw.lower())
+        if value not in SCANNERS:
+            raise InputError(
+                "scanners", f"unknown scanner {raw!r}", did_you_mean(value, list(SCANNERS))
+            )
+        if value not in found:
+            found.append(value)
+    return tuple(found)
+
+
+def read_scan_options(reader: InputReader) -> ScanOptions:
+    """Read ``scan``, ``severity``, ``fail-on``, ``ignore-unfixed``, ``trivyignores``,
+    ``vex``, ``scanners``, ``trivy-db-repository``, ``trivy-cache-dir``, ``db-max-age``,
+    ``scan-timeout`` and ``sbom-file``."""
+    return ScanOptions(
+        enabled=reader.boolean("scan", default=True),
+        severity=_severities(reader),
+        fail_on=_fail_on(reader),
+        ignore_unfixed=reader.boolean("ignore-unfixed", default=False),
+        trivyignores=tuple(reader.items("trivyignores")),
+        vex=tuple(reader.items("vex")),
+        scanners=_scanners(reader),
+        db_repositories=tuple(reader.items("trivy-db-repository")) or DEFAULT_DB_REPOSITORIES,
+        cache_dir=reader.text("trivy-cache-dir"),
+        db_max_age=duration(reader, "db-max-age", DEFAULT_DB_MAX_AGE),
+        timeout=duration(reader, "scan-timeout", DEFAULT_SCAN_TIMEOUT),
+        sbom_file=reader.text("sbom-file"),
+    )

@@ -1,0 +1,127 @@
+"""The vulnerability DB without rate-limit failures: decisions and messages (pure).
+
+One download per run into the cache directory, tried repository by repository with
+backoff; if none answers, a cached DB younger than ``db-max-age`` is used with a warning.
+The stage carries these decisions out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+DB_REPOSITORY_FAILED = (
+    "Trivy DB repository {repository} failed ({error}); using the DB from {served} instead."
+)
+DB_STALE_FALLBACK = (
+    "No Trivy DB repository could be reached ({tried}); scanning with the cached DB "
+    "from {updated} ({age} old, within db-max-age). Results may miss the newest advisories."
+)
+DB_ALL_FAILED = "Could not get the Trivy vulnerability DB: every repository failed."
+DB_ALL_FAILED_HINT = """\
+Tried, in order:
+{attempts}
+{cache}
+Cache the DB between runs so a registry outage or rate limit (TOOMANYREQUESTS) does not
+stop the job; the reusable workflow does this:
+
+  - uses: actions/cache@v4
+    with:
+      path: ${{{{ runner.temp }}}}/trivy
+      key: trivy-db-${{{{ github.run_id }}}}
+      restore-keys: trivy-db-
+  - uses: slipway/slipway@v1
+    with:
+      trivy-cache-dir: ${{{{ runner.temp }}}}/trivy
+      db-max-age: 7d
+
+or list a mirror you control first in `trivy-db-repository`."""
+NO_CACHE = "No cached DB was found in {cache_dir}."
+TOO_OLD = (
+    "The cached DB in {cache_dir} is from {updated} ({age} old), older than db-max-age ({max_age})."
+)
+
+# Trivy's log wording for failures that may pass on a retry.
+_TRANSIENT = (
+    "TOOMANYREQUESTS",
+    "429",
+    "connection refused",
+    "connection reset",
+    "timeout",
+    "i/o timeout",
+    "EOF",
+    "500",
+    "502",
+    "503",
+    "504",
+)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One repository's outcome: the short error, or empty when it served the DB."""
+
+    repository: str
+    error: str = ""
+
+
+def is_transient(error: str) -> bool:
+    """True when a failure may pass on a retry (rate limit, network, 5xx)."""
+    return any(word.lower() in error.lower() for word in _TRANSIENT)
+
+
+def backoff_delays(attempts: int, base: float) -> list[float]:
+    """Seconds to wait before each attempt: 0, base, 2*base, ..."""
+    return [0.0] + [base * 2**n for n in range(max(attempts - 1, 0))]
+
+
+def short_error(log: str, limit: int = 300) -> str:
+    """The telling line of a Trivy failure log, bounded."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    fatal = [line for line in lines if "FATAL" in line or "error" in line.lower()]
+    line = (fatal or lines or ["no output"])[-1]
+    line = line.split("\t")[-1]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def human_age(seconds: float) -> str:
+    """``3d 4h`` / ``5h 2m`` / ``40m``."""
+    minutes = int(seconds // 60)
+    days, hours, mins = minutes // 1440, (minutes % 1440) // 60, minutes % 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins}m"
+    return f"{mins}m"
+
+
+def fallback_decision(
+    attempts: Sequence[Attempt],
+    updated_at: datetime | None,
+    now: datetime,
+    max_age: float,
+    cache_dir: str,
+) -> tuple[str, str, str]:
+    """After every repository failed: ("warning", text, "") to scan anyway, or
+    ("error", message, hint) to stop."""
+    tried = ", ".join(a.repository for a in attempts)
+    if updated_at is not None:
+        age = (now - updated_at).total_seconds()
+        if age <= max_age:
+            updated = updated_at.isoformat()
+            return (
+                "warning",
+                DB_STALE_FALLBACK.format(tried=tried, updated=updated, age=human_age(age)),
+                "",
+            )
+        cache = TOO_OLD.format(
+            cache_dir=cache_dir,
+            updated=updated_at.isoformat(),
+            age=human_age(age),
+            max_age=human_age(max_age),
+        )
+    else:
+        cache = NO_CACHE.format(cache_dir=cache_dir)
+    lines = "\n".join(f"  - {a.repository}: {a.error}" for a in attempts)
+    return "error", DB_ALL_FAILED, DB_ALL_FAILED_HINT.format(attempts=lines, cache=cache)

@@ -1,0 +1,109 @@
+"""Findings merged across platforms, counts for the outputs, and the merged JSON report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slipway.scan.findings import (
+    Misconfiguration,
+    PlatformScan,
+    Secret,
+    Vulnerability,
+    severity_rank,
+)
+from slipway.scan.options import SEVERITIES
+
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Merged:
+    """One finding and every platform it was found on."""
+
+    finding: Vulnerability | Secret
+    platforms: tuple[str, ...]
+
+
+def merge(scans: Sequence[PlatformScan], severities: Iterable[str]) -> list[Merged]:
+    """Vulnerabilities and secrets at ``severities``, one entry per finding, worst first."""
+    wanted = set(severities)
+    found: dict[tuple[object, ...], tuple[Vulnerability | Secret, list[str]]] = {}
+    for scan in scans:
+        items: list[Vulnerability | Secret] = [*scan.vulnerabilities, *scan.secrets]
+        for item in items:
+            if item.severity not in wanted:
+                continue
+            key = (type(item).__name__, *item.key)
+            entry = found.setdefault(key, (item, []))
+            if scan.platform not in entry[1]:
+                entry[1].append(scan.platform)
+    merged = [Merged(item, tuple(platforms)) for item, platforms in found.values()]
+    merged.sort(key=_order)
+    return merged
+
+
+def _order(entry: Merged) -> tuple[int, bool, str, str]:
+    finding = entry.finding
+    fixable = isinstance(finding, Vulnerability) and finding.fixable
+    name = finding.id if isinstance(finding, Vulnerability) else finding.rule
+    where = finding.package if isinstance(finding, Vulnerability) else finding.path
+    return (severity_rank(finding.severity), not fixable, name, where)
+
+
+def _tally(vulnerabilities: Iterable[Vulnerability], wanted: set[str]) -> dict[str, Any]:
+    counts: dict[str, Any] = {s: 0 for s in reversed(SEVERITIES) if s in wanted}
+    fixable: dict[str, int] = {}
+    unfixable: dict[str, int] = {}
+    for vuln in vulnerabilities:
+        if vuln.severity not in wanted:
+            continue
+        counts[vuln.severity] = counts.get(vuln.severity, 0) + 1
+        side = fixable if vuln.fixable else unfixable
+        side[vuln.severity] = side.get(vuln.severity, 0) + 1
+    counts["fixable"] = fixable
+    counts["unfixable"] = unfixable
+    return counts
+
+
+def vulnerability_counts(
+    scans: Sequence[PlatformScan], severities: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """The ``vulnerabilities`` output: per platform, and ``all`` (each finding once).
+
+    ``{"linux/amd64": {"CRITICAL": 2, "HIGH": 1, "fixable": {"CRITICAL": 2},
+    "unfixable": {"HIGH": 1}}, ..., "all": {...}}``
+    """
+    wanted = set(severities)
+    counts = {scan.platform: _tally(scan.vulnerabilities, wanted) for scan in scans}
+    unique = {v.key: v for scan in scans for v in scan.vulnerabilities}
+    counts["all"] = _tally(unique.values(), wanted)
+    return counts
+
+
+def merged_report(
+    scans: Sequence[PlatformScan],
+    misconfigurations: Sequence[Misconfiguration],
+    severities: Iterable[str],
+    db_updated_at: str,
+) -> dict[str, Any]:
+    """The ``report-file`` document: findings at the reported severities, merged."""
+    wanted = set(severities)
+    vulnerabilities: list[dict[str, Any]] = []
+    secrets: list[dict[str, Any]] = []
+    for entry in merge(scans, wanted):
+        record = {**vars(entry.finding), "platforms": list(entry.platforms)}
+        if isinstance(entry.finding, Vulnerability):
+            vulnerabilities.append({**record, "fixable": entry.finding.fixable})
+        else:
+            secrets.append(record)
+    return {
+        "version": REPORT_VERSION,
+        "db_updated_at": db_updated_at,
+        "severities": [s for s in reversed(SEVERITIES) if s in wanted],
+        "platforms": {s.platform: {"image": s.image, "digest": s.digest} for s in scans},
+        "vulnerabilities": vulnerabilities,
+        "secrets": secrets,
+        "misconfigurations": [vars(m) for m in misconfigurations if m.severity in wanted],
+    }

@@ -1,0 +1,125 @@
+"""SARIF 2.1.0 for GitHub code scanning: the report's severity filter, rules de-duplicated.
+
+Every result points at the Dockerfile (the line that added the layer when known, else
+line 1): code scanning needs a file in the repository, and the Dockerfile is where the
+fix goes. Only plain ``text`` fields are written: report text is untrusted and SARIF
+``markdown`` fields would render it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
+from slipway.scan.merge import Merged, merge
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+TOOL_NAME = "Slipway (Trivy)"
+TOOL_URI = "https://github.com/aquasecurity/trivy"
+LEVELS = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "note"}
+# What Trivy's own SARIF uses, so GitHub sorts alerts the same way.
+SECURITY_SEVERITY = {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "2.0"}
+
+
+def _level(severity: str) -> str:
+    return LEVELS.get(severity, "note")
+
+
+def _location(uri: str, line: int | None, end_line: int | None = None) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": max(line or 1, 1)}
+    if end_line and end_line >= region["startLine"]:
+        region["endLine"] = end_line
+    return {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}
+
+
+def _rule(rule_id: str, title: str, severity: str, url: str, tags: list[str]) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "id": rule_id,
+        "name": rule_id,
+        "shortDescription": {"text": title or rule_id},
+        "fullDescription": {"text": title or rule_id},
+        "defaultConfiguration": {"level": _level(severity)},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY.get(severity, "0.0"),
+            "tags": [*tags, "security", severity],
+        },
+    }
+    if url.startswith("https://"):
+        rule["helpUri"] = url
+    rule["help"] = {"text": f"{rule_id}: {title}\n{url}".strip()}
+    return rule
+
+
+def _describe(entry: Merged) -> tuple[str, str, str, str, list[str], str]:
+    """(rule id, title, url, message, tags, dedup key) of a merged finding."""
+    finding = entry.finding
+    platforms = ", ".join(entry.platforms)
+    if isinstance(finding, Vulnerability):
+        fix = f"fixed in {finding.fixed}" if finding.fixed else "no fix yet"
+        message = (
+            f"{finding.id} ({finding.severity}) in {finding.package} {finding.installed}, "
+            f"{fix}; platforms: {platforms}; target: {finding.target}"
+        )
+        return finding.id, finding.title, finding.url, message, ["vulnerability"], finding.id
+    assert isinstance(finding, Secret)
+    message = f"{finding.title} ({finding.severity}) in {finding.path}:{finding.line}; platforms: {platforms}"
+    return finding.rule, finding.title, "", message, ["secret"], finding.rule
+
+
+def render_sarif(
+    scans: Sequence[PlatformScan],
+    misconfigurations: Sequence[Misconfiguration],
+    severities: Sequence[str],
+    dockerfile: str,
+    *,
+    trivy_version: str = "",
+) -> dict[str, Any]:
+    """One SARIF run with the findings at ``severities``."""
+    wanted = set(severities)
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    results: list[dict[str, Any]] = []
+
+    def rule_index(rule_id: str, make: dict[str, Any]) -> int:
+        if rule_id not in index:
+            index[rule_id] = len(rules)
+            rules.append(make)
+        return index[rule_id]
+
+    for entry in merge(scans, wanted):
+        rule_id, title, url, message, tags, _ = _describe(entry)
+        severity = entry.finding.severity
+        number = rule_index(rule_id, _rule(rule_id, title, severity, url, tags))
+        results.append(
+            {
+                "ruleId": rule_id,
+                "ruleIndex": number,
+                "level": _level(severity),
+                "message": {"text": message},
+                "locations": [_location(dockerfile, entry.finding.dockerfile_line)],
+            }
+        )
+    for check in misconfigurations:
+        if check.severity not in wanted:
+            continue
+        number = rule_index(
+            check.id, _rule(check.id, check.title, check.severity, check.url, ["misconfiguration"])
+        )
+        results.append(
+            {
+                "ruleId": check.id,
+                "ruleIndex": number,
+                "level": _level(check.severity),
+                "message": {"text": f"{check.title}: {check.message}"},
+                "locations": [_location(check.file, check.start_line, check.end_line)],
+            }
+        )
+    driver: dict[str, Any] = {"name": TOOL_NAME, "informationUri": TOOL_URI, "rules": rules}
+    if trivy_version:
+        driver["version"] = trivy_version
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }

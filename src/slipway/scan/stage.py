@@ -1,0 +1,303 @@
+"""The scan stage: one DB download, every platform by digest, the Dockerfile, reports written.
+
+The only module of `slipway.scan` that runs Trivy or touches files; decisions are made
+by the pure modules beside it. Platform scans run one after another: Trivy locks its
+cache directory.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from slipway.errors import ScanError
+from slipway.scan import db
+from slipway.scan.findings import Misconfiguration, PlatformScan
+from slipway.scan.ignores import merge_ignorefiles
+from slipway.scan.merge import merged_report
+from slipway.scan.options import ScanOptions
+from slipway.scan.reuse import scan_key
+from slipway.scan.sarif import render_sarif
+from slipway.tools import trivy
+from slipway.tools.run import Runner
+
+REPORT_FILE = "slipway-scan.json"
+SARIF_FILE = "slipway-scan.sarif"
+RESULTS_DIR = "slipway-results"  # inside the Trivy cache dir: reused scan results
+
+
+@dataclass(frozen=True)
+class Target:
+    """One platform image: a pushed ``image@digest``, or a manifest in a local OCI layout."""
+
+    platform: str
+    digest: str
+    image: str  # image@digest (pushed) or a label for the local build
+    layout_dir: str = ""  # set when the image was not pushed
+    insecure: bool = False
+
+
+@dataclass
+class ScanOutcome:
+    """What the stage produced."""
+
+    scans: list[PlatformScan] = field(default_factory=list)
+    misconfigurations: list[Misconfiguration] = field(default_factory=list)
+    db_updated_at: str = ""
+    warnings: list[str] = field(default_factory=list)
+    report_file: str = ""
+    sarif_file: str = ""
+    sbom_files: dict[str, str] = field(default_factory=dict)
+    trivy_runs: int = 0  # image scans Trivy actually ran (reused ones are not counted)
+    db_downloads: int = 0
+
+
+def default_cache_dir(env: dict[str, str]) -> str:
+    """Trivy's own default: ``$XDG_CACHE_HOME/trivy`` or ``~/.cache/trivy``."""
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "/root")) / ".cache")
+    return str(Path(base) / "trivy")
+
+
+def _is_loopback(reference: str) -> bool:
+    return reference.startswith(("127.", "localhost", "[::1]"))
+
+
+def ensure_db(
+    runner: Runner,
+    options: ScanOptions,
+    cache_dir: str,
+    *,
+    now: datetime,
+    sleep: Callable[[float], None],
+    outcome: ScanOutcome,
+) -> None:
+    """Get the DB once into ``cache_dir``; fall back to a fresh-enough cached one."""
+    attempts: list[db.Attempt] = []
+    for repository in options.db_repositories:
+        error = _download(
+            runner, options, repository, cache_dir=cache_dir, sleep=sleep, outcome=outcome
+        )
+        if not error:
+            if attempts:
+                failed = "; ".join(f"{a.repository}: {a.error}" for a in attempts)
+                outcome.warnings.append(
+                    db.DB_REPOSITORY_FAILED.format(
+                        repository=", ".join(a.repository for a in attempts),
+                        error=failed,
+                        served=repository,
+                    )
+                )
+            break
+        attempts.append(db.Attempt(repository, error))
+    updated_at, _ = _read_metadata(cache_dir)
+    if len(attempts) == len(options.db_repositories):
+        verdict, text, hint = db.fallback_decision(
+            attempts, updated_at, now, options.db_max_age, cache_dir
+        )
+        if verdict == "error":
+            raise ScanError(text, hint)
+        outcome.warnings.append(text)
+    outcome.db_updated_at = updated_at.isoformat() if updated_at else ""
+
+
+def _download(
+    runner: Runner,
+    options: ScanOptions,
+    repository: str,
+    *,
+    cache_dir: str,
+    sleep: Callable[[float], None],
+    outcome: ScanOutcome,
+) -> str:
+    """Try one repository with backoff; the short error, or empty on success."""
+    error = ""
+    argv = trivy.download_db_argv(repository, cache_dir, insecure=_is_loopback(repository))
+    for delay in db.backoff_delays(options.db_retries, options.db_backoff):
+        if delay:
+            sleep(delay)
+        result = runner.run(argv, timeout=options.timeout)
+        outcome.db_downloads += 1
+        if result.returncode == 0:
+            return ""
+        error = db.short_error(result.stderr + result.stdout)
+        if not db.is_transient(error):
+            break
+    return error or "failed"
+
+
+def _read_metadata(cache_dir: str) -> tuple[datetime | None, datetime | None]:
+    path = Path(cache_dir) / "db" / "metadata.json"
+    if not (path.is_file() and (path.parent / "trivy.db").is_file()):
+        return None, None
+    return trivy.parse_db_metadata(path.read_text(encoding="utf-8"))
+
+
+def _documents(options: ScanOptions) -> dict[str, str]:
+    documents: dict[str, str] = {}
+    for name in (*options.trivyignores, *options.vex):
+        path = Path(name)
+        if not path.is_file():
+            raise ScanError(
+                f"{name} was not found.",
+                "List existing files in `trivyignores` / `vex` (paths relative to the workspace).",
+            )
+        documents[name] = path.read_text(encoding="utf-8")
+    return documents
+
+
+def _ignorefile(options: ScanOptions, documents: dict[str, str], work: Path) -> str:
+    """Trivy takes one ignore file: several are merged into one YAML document."""
+    if not options.trivyignores:
+        return ""
+    if len(options.trivyignores) == 1:
+        return options.trivyignores[0]
+    merged = work / "merged.trivyignore.yaml"
+    merged.write_text(
+        merge_ignorefiles([(n, documents[n]) for n in options.trivyignores]), encoding="utf-8"
+    )
+    return str(merged)
+
+
+def scan_platforms(
+    runner: Runner,
+    options: ScanOptions,
+    targets: Sequence[Target],
+    *,
+    dockerfile: str,
+    work: Path,
+    out_dir: Path,
+    now: datetime,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ScanOutcome:
+    """Run the whole stage; reports are written before anyone looks at the gate."""
+    outcome = ScanOutcome()
+    cache_dir = options.cache_dir or default_cache_dir(runner.env)
+    documents = _documents(options)
+    ignorefile = _ignorefile(options, documents, work)
+    if options.image_scanners:
+        ensure_db(runner, options, cache_dir, now=now, sleep=sleep, outcome=outcome)
+    for target in targets if options.image_scanners else ():
+        outcome.scans.append(
+            _scan_one(
+                runner,
+                options,
+                target,
+                cache_dir=cache_dir,
+                documents=documents,
+                ignorefile=ignorefile,
+                work=work,
+                outcome=outcome,
+            )
+        )
+    if "config" in options.scanners and Path(dockerfile).is_file():
+        report = work / "trivy-config.json"
+        argv = trivy.config_argv(dockerfile, str(report), severities=options.scan_severities)
+        trivy.run_trivy(runner, argv, timeout=options.timeout)
+        found = trivy.parse_misconfigurations(report.read_text(encoding="utf-8"), dockerfile)
+        outcome.misconfigurations = found
+        outcome.scans = [replace(s, misconfigurations=tuple(found)) for s in outcome.scans]
+    if options.sbom_file:
+        for target in targets:
+            outcome.sbom_files[target.platform] = _sbom(runner, options, target, cache_dir)
+    _write_reports(options, outcome, dockerfile, out_dir)
+    return outcome
+
+
+def _scan_one(
+    runner: Runner,
+    options: ScanOptions,
+    target: Target,
+    *,
+    cache_dir: str,
+    documents: dict[str, str],
+    ignorefile: str,
+    work: Path,
+    outcome: ScanOutcome,
+) -> PlatformScan:
+    key = scan_key(
+        target.digest,
+        outcome.db_updated_at,
+        severities=options.scan_severities,
+        scanners=options.image_scanners,
+        ignore_unfixed=options.ignore_unfixed,
+        documents=documents,
+    )
+    stored = Path(cache_dir) / RESULTS_DIR / f"{key}.json"
+    reused = stored.is_file() and bool(outcome.db_updated_at)
+    if reused:
+        text = stored.read_text(encoding="utf-8")
+    else:
+        report = work / f"trivy-{target.platform.replace('/', '-')}.json"
+        argv = trivy.image_argv(
+            target.image,
+            str(report),
+            severities=options.scan_severities,
+            db_repositories=(),
+            cache_dir=cache_dir,
+            insecure=target.insecure,
+            scanners=options.image_scanners,
+            skip_db_update=True,  # ensure_db downloaded it once for every platform
+            ignore_unfixed=options.ignore_unfixed,
+            ignorefile=ignorefile,
+            vex=options.vex,
+            platform=target.platform if target.layout_dir else "",
+            layout_dir=target.layout_dir,
+        )
+        trivy.run_trivy(runner, argv, timeout=options.timeout)
+        outcome.trivy_runs += 1
+        text = report.read_text(encoding="utf-8")
+        if outcome.db_updated_at:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            stored.write_text(text, encoding="utf-8")
+    return PlatformScan(
+        target.platform,
+        target.image,
+        tuple(trivy.parse_report(text)),
+        tuple(trivy.parse_secrets(text)),
+        digest=target.digest,
+        reused=reused,
+    )
+
+
+def sbom_path(sbom_file: str, platform: str) -> str:
+    """``sbom.cdx.json`` + ``linux/arm64`` -> ``sbom-linux-arm64.cdx.json``."""
+    path = Path(sbom_file)
+    stem, dot, rest = path.name.partition(".")
+    return str(path.with_name(f"{stem}-{platform.replace('/', '-')}{dot}{rest}"))
+
+
+def _sbom(runner: Runner, options: ScanOptions, target: Target, cache_dir: str) -> str:
+    output = sbom_path(options.sbom_file, target.platform)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    argv = trivy.image_argv(
+        target.image,
+        output,
+        severities=(),
+        db_repositories=(),
+        cache_dir=cache_dir,
+        insecure=target.insecure,
+        skip_db_update=True,
+        platform=target.platform if target.layout_dir else "",
+        layout_dir=target.layout_dir,
+        output_format="cyclonedx",
+    )
+    trivy.run_trivy(runner, argv, timeout=options.timeout)
+    return output
+
+
+def _write_reports(
+    options: ScanOptions, outcome: ScanOutcome, dockerfile: str, out_dir: Path
+) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = merged_report(
+        outcome.scans, outcome.misconfigurations, options.severity, outcome.db_updated_at
+    )
+    sarif = render_sarif(outcome.scans, outcome.misconfigurations, options.severity, dockerfile)
+    report_path, sarif_path = out_dir / REPORT_FILE, out_dir / SARIF_FILE
+    report_path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    sarif_path.write_text(json.dumps(sarif, indent=1) + "\n", encoding="utf-8")
+    outcome.report_file, outcome.sarif_file = str(report_path), str(sarif_path)
