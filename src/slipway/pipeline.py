@@ -10,12 +10,12 @@ import json
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from slipway.context import load_event, read_context
-from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
+from slipway.errors import BuildError, GateFailed, InputError, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github import load_repository_facts
 from slipway.inputs import Inputs, credential_for, read_inputs
@@ -27,7 +27,7 @@ from slipway.report.summary import Outcome, render_summary
 from slipway.scan import stage as scan_stage
 from slipway.scan.merge import vulnerability_counts
 from slipway.tagging import Target, apply_tags
-from slipway.tools import buildx, docker, trivy
+from slipway.tools import builder, buildx, docker, trivy
 from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.registry import Manifest, RegistryClient, client_for, platform_manifests
 from slipway.tools.run import Runner
@@ -90,6 +90,7 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
     else:
         layout = Layout(layout_dir(runner.env))
         with workflow.group("Build"):
+            plan = _set_up_builder(runner, workflow, plan)
             built = buildx.build(runner, plan, work, layout.root)
         state.digest = built.digest
         top = Descriptor.of(built.descriptor) if built.descriptor else layout.top()
@@ -121,6 +122,38 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
         raise GateFailed(
             "; ".join(failures), "No tag was created or moved. Fix the findings or raise `fail-on`."
         )
+
+
+def _set_up_builder(runner: Runner, workflow: Workflow, plan: Plan) -> Plan:
+    """QEMU and a multi-platform builder, only when the requested platforms need them."""
+    if not plan.platforms:
+        return plan
+    setup = builder.plan_setup(plan.platforms, builder.read_facts(runner, plan.build.builder))
+    if not setup.needed:
+        workflow.info(f"builder ready for {', '.join(map(str, plan.platforms))}: nothing to set up")
+        return plan
+    if setup.qemu:
+        result = runner.run(builder.qemu_argv(setup.qemu), timeout=300)
+        if result.returncode != 0:
+            raise BuildError(f"could not register QEMU for {', '.join(setup.qemu)}", QEMU_HINT)
+    if not setup.create_builder:
+        return plan
+    workflow.notice(
+        builder.NO_MULTIPLATFORM.format(count=len(plan.platforms), name=builder.BUILDER_NAME)
+    )
+    exists = runner.run(["docker", "buildx", "inspect", builder.BUILDER_NAME], timeout=60)
+    if (
+        exists.returncode != 0
+        and runner.run(builder.create_builder_argv(), timeout=600).returncode != 0
+    ):
+        raise BuildError("could not create a docker-container builder", QEMU_HINT)
+    return replace(plan, build=replace(plan.build, builder=builder.BUILDER_NAME))
+
+
+QEMU_HINT = (
+    "Register QEMU on the runner first (e.g. docker/setup-qemu-action), or build each "
+    "platform on a native runner with push-by-digest and merge-digests."
+)
 
 
 def _preflight(workflow: Workflow, inputs: Inputs, plan: Plan) -> None:
@@ -205,7 +238,7 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
             platform,
             digest,
             image.with_digest(digest) if plan.push else f"{image}@{digest} (local build)",
-            layout_dir="" if plan.push else str(layout_dir(runner.env)),
+            layout_dir="" if plan.push else f"{layout_dir(runner.env)}@{state.digest}",
             insecure=image.is_loopback,
         )
         for platform, digest in state.platform_digests.items()

@@ -1,0 +1,113 @@
+"""Builder setup: QEMU and a multi-platform builder only when the requested platforms need them.
+
+What docker/setup-qemu-action and setup-buildx-action do, decided from facts instead
+of done every time: the platforms the selected builder already supports (``docker
+buildx inspect``) and whether the engine stores images with containerd (without it,
+the default ``docker`` driver cannot build several platforms into one image).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slipway.errors import BuildError
+from slipway.platforms import QEMU_NAMES, Platform, parse_platform
+from slipway.tools.run import Runner
+
+BUILDER_NAME = "slipway-multiplatform"
+BINFMT_IMAGE = "tonistiigi/binfmt:qemu-v8.1.5"
+NO_MULTIPLATFORM = (
+    "the Docker engine has no containerd image store, so its default builder cannot build "
+    "{count} platforms into one image; Slipway uses a docker-container builder ({name})"
+)
+
+
+@dataclass(frozen=True)
+class BuilderFacts:
+    """What ``docker buildx inspect`` and ``docker info`` say."""
+
+    name: str
+    driver: str
+    platforms: tuple[Platform, ...]
+    containerd_store: bool
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What must be done before building: QEMU handlers and/or a builder to create."""
+
+    qemu: tuple[str, ...] = ()  # QEMU handler names to install (aarch64, arm, ...)
+    create_builder: bool = False
+
+    @property
+    def needed(self) -> bool:
+        """True when anything has to be done."""
+        return bool(self.qemu) or self.create_builder
+
+
+def parse_inspect(text: str) -> tuple[str, str, tuple[Platform, ...]]:
+    """(name, driver, platforms) from ``docker buildx inspect`` output."""
+    name = re.search(r"^Name:\s*(\S+)", text, flags=re.MULTILINE)
+    driver = re.search(r"^Driver:\s*(\S+)", text, flags=re.MULTILINE)
+    platforms: list[Platform] = []
+    for line in re.findall(r"^Platforms:\s*(.*)$", text, flags=re.MULTILINE):
+        for item in line.split(","):
+            try:
+                platforms.append(parse_platform(item.strip().rstrip("*")))
+            except ValueError:
+                continue  # a platform Slipway does not know cannot be requested either
+    return (name.group(1) if name else "", driver.group(1) if driver else "", tuple(platforms))
+
+
+def supports(platforms: Sequence[Platform], wanted: Platform) -> bool:
+    """True when the builder lists ``wanted`` (a variant-less entry covers amd64 variants)."""
+    return any(p == wanted or (p.os, p.arch, "") == (wanted.os, wanted.arch, "") for p in platforms)
+
+
+def plan_setup(requested: Sequence[Platform], facts: BuilderFacts) -> Setup:
+    """Decide QEMU and builder setup (pure)."""
+    missing = [p for p in requested if not supports(facts.platforms, p)]
+    qemu = tuple(dict.fromkeys(QEMU_NAMES[p.arch] for p in missing if p.arch in QEMU_NAMES))
+    unsupported = [p for p in missing if p.arch not in QEMU_NAMES]
+    if unsupported:
+        raise BuildError(f"no way to build {', '.join(map(str, unsupported))} on this runner")
+    multi = len(requested) > 1 and facts.driver == "docker" and not facts.containerd_store
+    return Setup(qemu=qemu, create_builder=multi)
+
+
+def read_facts(runner: Runner, builder: str) -> BuilderFacts:
+    """Ask buildx and the engine."""
+    argv = [
+        "docker",
+        "buildx",
+        "inspect",
+        "--bootstrap",
+        *(["--builder", builder] if builder else []),
+    ]
+    inspected = runner.run(argv, timeout=300)
+    if inspected.returncode != 0:
+        raise BuildError(f"docker buildx inspect failed: {inspected.stderr.strip()[-300:]}")
+    name, driver, platforms = parse_inspect(inspected.stdout)
+    info = runner.run(["docker", "info", "--format", "{{json .DriverStatus}}"], timeout=60)
+    return BuilderFacts(name, driver, platforms, "io.containerd.snapshotter" in info.stdout)
+
+
+def qemu_argv(handlers: Sequence[str], image: str = BINFMT_IMAGE) -> list[str]:
+    """Register QEMU handlers the way setup-qemu-action does (a privileged helper container)."""
+    return ["docker", "run", "--rm", "--privileged", image, "--install", ",".join(handlers)]
+
+
+def create_builder_argv(name: str = BUILDER_NAME) -> list[str]:
+    """A docker-container builder (can build and push several platforms, push by digest)."""
+    return [
+        "docker",
+        "buildx",
+        "create",
+        "--name",
+        name,
+        "--driver",
+        "docker-container",
+        "--bootstrap",
+    ]
