@@ -61,9 +61,24 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         workflow.warning(warning)
     with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
         work = Path(tmp)
-        runner = Runner(workflow, {**env, "DOCKER_CONFIG": str(work / "docker-config")})
+        config = private_docker_config(env, work / "docker-config")
+        runner = Runner(workflow, {**env, "DOCKER_CONFIG": str(config)})
         _login(runner, inputs)
         _execute(runner, workflow, inputs, plan, work)
+
+
+def private_docker_config(env: Mapping[str, str], path: Path) -> Path:
+    """A DOCKER_CONFIG of our own for the credentials (removed with the run's temp dir).
+
+    It shares the user's buildx builders and docker contexts (links, not copies), so a
+    builder made by setup-buildx-action, or by Slipway on an earlier run, is still found.
+    """
+    path.mkdir(mode=0o700)
+    user = Path(env.get("DOCKER_CONFIG") or Path(env.get("HOME") or "/root") / ".docker")
+    for shared in ("buildx", "contexts"):
+        (user / shared).mkdir(parents=True, exist_ok=True)
+        (path / shared).symlink_to(user / shared, target_is_directory=True)
+    return path
 
 
 def _login(runner: Runner, inputs: Inputs) -> None:

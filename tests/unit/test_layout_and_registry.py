@@ -109,3 +109,15 @@ def test_layout_dir_is_kept_between_runs() -> None:
     assert layout_dir({"HOME": "/home/runner"}) == Path("/home/runner/.cache/slipway/oci-layout")
     assert layout_dir({"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path("/c/slipway/oci-layout")
     assert layout_dir({"SLIPWAY_LAYOUT_DIR": "/x"}) == Path("/x")
+
+
+def test_private_docker_config_shares_builders_not_credentials(tmp_path: Path) -> None:
+    from slipway.pipeline import private_docker_config
+
+    user = tmp_path / "home" / ".docker"
+    (user / "buildx" / "instances").mkdir(parents=True)
+    (user / "config.json").write_text('{"auths": {"x": {"auth": "secret"}}}')
+    private = private_docker_config({"HOME": str(tmp_path / "home")}, tmp_path / "private")
+    assert (private / "buildx" / "instances").is_dir()
+    assert (private / "contexts").resolve() == (user / "contexts").resolve()
+    assert not (private / "config.json").exists()  # the user's credentials stay out
