@@ -122,19 +122,16 @@ class Workflow:
 
     def set_output(self, name: str, value: str) -> None:
         """Set a step output (``GITHUB_OUTPUT``), or print it outside GitHub."""
-        path = self._env.get("GITHUB_OUTPUT")
-        if not path:
-            self.info(f"output {name}={value}")
-            return
-        record = format_output(name, value, f"ghadelimiter_{uuid.uuid4()}")
-        with Path(path).open("a", encoding="utf-8") as handle:
-            handle.write(record)
+        self._append_record("GITHUB_OUTPUT", "output", name, value)
 
     def export_variable(self, name: str, value: str) -> None:
         """Set an environment variable for later steps (``GITHUB_ENV``), or print it outside GitHub."""
-        path = self._env.get("GITHUB_ENV")
+        self._append_record("GITHUB_ENV", "env", name, value)
+
+    def _append_record(self, file_variable: str, kind: str, name: str, value: str) -> None:
+        path = self._env.get(file_variable)
         if not path:
-            self.info(f"env {name}={value}")
+            self.info(f"{kind} {name}={value}")
             return
         record = format_output(name, value, f"ghadelimiter_{uuid.uuid4()}")
         with Path(path).open("a", encoding="utf-8") as handle:
