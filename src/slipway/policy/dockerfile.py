@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 SUPPRESSION = re.compile(r"#\s*slipway:ignore=([A-Za-z0-9_,\-]+)[ \t]*([^\n]*)")
 _DIRECTIVE = re.compile(r"^#\s*(\w+)\s*=\s*(\S+)\s*$")
 _HEREDOC = re.compile(r"<<-?\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\1")
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VARIABLE = re.compile(
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
 
 
 @dataclass(frozen=True)
@@ -197,9 +199,15 @@ class _Builder:
         self.pending = []
         self.instructions.append(
             Instruction(
-                keyword, args, start, self.position, stage, _flags(args), tuple(heredocs),
+                keyword,
+                args,
+                start,
+                self.position,
+                stage,
+                _flags(args),
+                tuple(heredocs),
                 suppressions,
-            )  # fmt: skip
+            )
         )
 
     def _heredocs(self, args: str) -> list[str]:
@@ -230,4 +238,17 @@ def parse_dockerfile(text: str, path: str = "Dockerfile") -> Dockerfile:
     builder.parse()
     return Dockerfile(
         path, tuple(builder.instructions), tuple(builder.stages), tuple(builder.file_suppressions)
+    )
+
+
+def for_target(dockerfile: Dockerfile, target: str) -> Dockerfile:
+    """The Dockerfile as ``--target`` builds it: stages after the target are left out."""
+    stage = dockerfile.stage_named(target) if target else None
+    if stage is None:
+        return dockerfile
+    return Dockerfile(
+        dockerfile.path,
+        tuple(i for i in dockerfile.instructions if i.stage <= stage.index),
+        dockerfile.stages[: stage.index + 1],
+        dockerfile.file_suppressions,
     )

@@ -1,0 +1,133 @@
+"""Tool findings + our own checks -> the policy's findings: mapped, selected, suppressed.
+
+``evaluate`` is the one place where a Trivy DS-xxxx or hadolint DLxxxx ID becomes a
+Slipway rule, where the ``policy`` input picks severities (or turns a rule off), and
+where ``# slipway:ignore=ID reason`` comments silence a finding. The same finding
+seen by several tools is reported once, at its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from slipway.policy import catalog
+from slipway.policy.checks import own_checks
+from slipway.policy.dockerfile import Dockerfile
+from slipway.policy.image import check_image_config
+from slipway.policy.model import (
+    OFF,
+    Finding,
+    PolicyConfig,
+    PolicyResult,
+    Source,
+    Suppressed,
+    ToolFinding,
+)
+
+_TOOLS = (Source.TRIVY, Source.HADOLINT)
+
+
+def rule_for(found: ToolFinding, config: PolicyConfig) -> catalog.Rule | None:
+    """Our rule for a tool's (or our own) check, or None when it is not part of the policy."""
+    if found.source not in _TOOLS:
+        return catalog.BY_ID.get(found.check_id)
+    if found.check_id == "DS-0004" and config.allowed_ports and 22 in config.allowed_ports:
+        return None
+    if found.check_id == "DS-0031" and "cop" in found.message.lower():
+        return catalog.SECRET_FILE
+    return catalog.TOOL_RULES.get(found.check_id)
+
+
+def severity_of(rule: catalog.Rule, config: PolicyConfig) -> str:
+    """The severity the policy gives ``rule`` (``off`` when it is not checked)."""
+    if not config.enabled:
+        return OFF
+    return config.overrides.get(rule.id, rule.severity)
+
+
+def _line(found: ToolFinding, rule: catalog.Rule, dockerfile: Dockerfile) -> int:
+    if found.line or rule is not catalog.ROOT_USER:
+        return found.line
+    final = dockerfile.final_stage  # "no USER at all": the final FROM is the line to change
+    return final.line if final else 0
+
+
+def _suppression(dockerfile: Dockerfile, finding: Finding, tool_id: str) -> Suppressed | None:
+    instruction = dockerfile.at_line(finding.line) if finding.line else None
+    candidates = list(dockerfile.file_suppressions)
+    if instruction is not None:
+        candidates = [*instruction.suppressions, *candidates]
+    for suppression in candidates:
+        if finding.id in suppression.ids or (tool_id and tool_id.upper() in suppression.ids):
+            return Suppressed(finding, suppression.reason, suppression.line)
+    return None
+
+
+def evaluate(
+    dockerfile: Dockerfile,
+    found: Iterable[ToolFinding],
+    config: PolicyConfig,
+    *,
+    platform: str | None = None,
+) -> PolicyResult:
+    """Map, select and suppress ``found``; one finding per rule and line."""
+    findings: dict[tuple[str, int], Finding] = {}
+    suppressed: dict[tuple[str, int], Suppressed] = {}
+    for item in found:
+        rule = rule_for(item, config)
+        if rule is None:
+            continue
+        severity = severity_of(rule, config)
+        if severity == OFF:
+            continue
+        line = _line(item, rule, dockerfile)
+        key = (rule.id, line)
+        if key in findings or key in suppressed:
+            continue
+        tool_id = item.check_id if item.source in _TOOLS else ""
+        finding = Finding(
+            rule.id, rule.title, severity, dockerfile.path, line, rule.fix, item.source,
+            platform, item.message, tool_id,
+        )  # fmt: skip
+        silenced = _suppression(dockerfile, finding, tool_id)
+        if silenced is not None:
+            suppressed[key] = silenced
+        else:
+            findings[key] = finding
+    order = sorted(findings.values(), key=lambda f: (f.line, f.id))
+    return PolicyResult(tuple(order), tuple(suppressed.values()))
+
+
+def check_dockerfile(
+    dockerfile: Dockerfile, tool_findings: Sequence[ToolFinding], config: PolicyConfig
+) -> PolicyResult:
+    """The Dockerfile's findings: our checks first, then Trivy's and hadolint's, mapped."""
+    return evaluate(dockerfile, [*own_checks(dockerfile, config), *tool_findings], config)
+
+
+def check_image(
+    dockerfile: Dockerfile,
+    image_configs: Mapping[str, Mapping[str, Any]],
+    config: PolicyConfig,
+    dockerfile_result: PolicyResult,
+) -> PolicyResult:
+    """Image-config findings per platform that the Dockerfile's findings do not already say."""
+    seen = {(f.id, f.line) for f in dockerfile_result.findings}
+    seen |= {(s.finding.id, s.finding.line) for s in dockerfile_result.suppressed}
+    findings: list[Finding] = []
+    suppressed: list[Suppressed] = []
+    for platform, image_config in sorted(image_configs.items()):
+        found = check_image_config(image_config, dockerfile, config)
+        result = evaluate(dockerfile, found, config, platform=platform)
+        findings += [f for f in result.findings if (f.id, f.line) not in seen]
+        suppressed += [s for s in result.suppressed if (s.finding.id, s.finding.line) not in seen]
+    return PolicyResult(tuple(findings), tuple(suppressed))
+
+
+def merge(*results: PolicyResult) -> PolicyResult:
+    """Several results as one (Dockerfile first, then image configs)."""
+    return PolicyResult(
+        tuple(f for r in results for f in r.findings),
+        tuple(s for r in results for s in r.suppressed),
+    )

@@ -1,0 +1,78 @@
+"""Each example Dockerfile, with the real tools' captured reports: every finding at its line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from slipway.policy.dockerfile import parse_dockerfile
+from slipway.policy.evaluate import check_dockerfile, check_image, merge
+from slipway.tools.hadolint import parse_lint
+from slipway.tools.trivy_config import parse_config_report
+from tests.unit.policy.examples import CONFIG, DATA, EXAMPLES, expected, pairs, suppressed_pairs
+
+CASES = sorted(expected().items())
+
+
+@pytest.mark.parametrize(("name", "want"), CASES, ids=[name for name, _ in CASES])
+def test_example_dockerfile_findings(name: str, want: dict[str, Any]) -> None:
+    dockerfile = parse_dockerfile((EXAMPLES / name / "Dockerfile").read_text(), "Dockerfile")
+    found = [
+        *parse_config_report((DATA / f"{name}.trivy.json").read_text()),
+        *parse_lint((DATA / f"{name}.hadolint.json").read_text()),
+    ]
+    result = check_dockerfile(dockerfile, found, CONFIG)
+    assert sorted(pairs(result), key=lambda p: (p[1], p[0])) == sorted(
+        want["dockerfile"], key=lambda p: (p[1], p[0])
+    )
+    if name != "suppressed":
+        assert suppressed_pairs(result) == []
+
+
+ROOT_CONFIG: dict[str, Any] = {"config": {"User": ""}}
+NONROOT_CONFIG: dict[str, Any] = {"config": {"User": "10001:10001"}}
+
+
+def test_root_example_is_caught_on_the_image_config_at_the_final_from() -> None:
+    dockerfile = parse_dockerfile((EXAMPLES / "root" / "Dockerfile").read_text(), "Dockerfile")
+    plain = check_dockerfile(dockerfile, [], CONFIG)
+    image = check_image(dockerfile, {"linux/amd64": ROOT_CONFIG}, CONFIG, plain)
+    assert [(f.id, f.line, f.source, f.platform) for f in image.findings] == [
+        ("SW001", 6, "image-config", "linux/amd64")
+    ]
+
+
+def test_image_config_finding_already_in_the_dockerfile_is_not_repeated() -> None:
+    dockerfile = parse_dockerfile((EXAMPLES / "rootlast" / "Dockerfile").read_text(), "Dockerfile")
+    found = parse_config_report((DATA / "rootlast.trivy.json").read_text())
+    plain = check_dockerfile(dockerfile, found, CONFIG)
+    image = check_image(dockerfile, {"linux/amd64": ROOT_CONFIG}, CONFIG, plain)
+    assert image.findings == ()
+    assert pairs(merge(plain, image)) == [["SW001", 5]]
+
+
+def test_suppressed_example_keeps_reasons() -> None:
+    dockerfile = parse_dockerfile((EXAMPLES / "suppressed" / "Dockerfile").read_text())
+    found = [
+        *parse_config_report((DATA / "suppressed.trivy.json").read_text()),
+        *parse_lint((DATA / "suppressed.hadolint.json").read_text()),
+    ]
+    result = check_dockerfile(dockerfile, found, CONFIG)
+    reasons = {s.finding.id: s.reason for s in result.suppressed}
+    assert reasons["SW001"] == "binds raw sockets"
+    assert reasons["SW016"] == "a batch job: nothing to probe"
+    image = check_image(dockerfile, {"linux/amd64": ROOT_CONFIG}, CONFIG, result)
+    assert image.findings == ()
+
+
+def test_exposed_port_from_the_base_image_config() -> None:
+    dockerfile = parse_dockerfile("FROM python:3.11-slim\nUSER 1\n")
+    config: dict[str, Any] = {"config": {"User": "1", "ExposedPorts": {"5432/tcp": {}}}}
+    image = check_image(
+        dockerfile, {"linux/arm64": config}, CONFIG, check_dockerfile(dockerfile, [], CONFIG)
+    )
+    assert [(f.id, f.line, f.detail, f.platform) for f in image.findings] == [
+        ("SW008", 1, "5432", "linux/arm64")
+    ]
+    assert check_image(dockerfile, {"linux/arm64": NONROOT_CONFIG}, CONFIG, image).findings == ()
