@@ -6,12 +6,13 @@ manifest PUT, so a tag points at exactly the index that was scanned.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,26 @@ class RegistryClient:
         _raise_for(response, f"{self.registry}/{repository}@{digest}")
         data: dict[str, Any] = response.json()
         return data
+
+    # --- issue 8 (size analysis): streaming blob reads ---------------------------------
+    @contextlib.contextmanager
+    def open_blob(self, repository: str, digest: str) -> Iterator[requests.Response]:
+        """A blob as a stream (``response.raw``, still compressed), for layer tarballs.
+
+        Nothing is buffered in memory or written to disk; the connection is released
+        when the ``with`` block ends. Redirects to blob storage are followed.
+        """
+        response = self.request(
+            "GET", f"/v2/{repository}/blobs/{digest}", f"repository:{repository}:pull", stream=True
+        )
+        try:
+            _raise_for(response, f"{self.registry}/{repository}@{digest}")
+            response.raw.decode_content = False  # the layer's own compression is read as is
+            yield response
+        finally:
+            response.close()
+
+    # --- end issue 8 --------------------------------------------------------------------
 
     def check_push(self, repository: str) -> None:
         """Preflight: prove the credentials may push to ``repository``, in seconds.
