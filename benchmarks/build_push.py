@@ -64,7 +64,13 @@ def bare_argv(env: dict[str, str], registry: str) -> list[str]:
     context = read_context(env, load_event("push", index=4))
     plan = make_plan(inputs, context, env=env, now=datetime.fromtimestamp(int(EPOCH), tz=UTC))
     argv = build_argv(plan, "/dev/null", "/unused")
-    argv = [*argv[:argv.index("--output")], "--push", "-t", f"{registry}/slipway-bench/bare:master", argv[-1]]
+    argv = [
+        *argv[: argv.index("--output")],
+        "--push",
+        "-t",
+        f"{registry}/slipway-bench/bare:master",
+        argv[-1],
+    ]
     return [part for part in argv if not part.startswith("--metadata-file") and part != "/dev/null"]
 
 

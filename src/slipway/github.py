@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -26,6 +27,7 @@ API_FAILED = "GitHub API {what} failed ({reason}); {fallback}"
 REPO_FALLBACK = "the repository record comes from the event payload"
 TAGS_FALLBACK = "'latest' is not moved (flavor latest=highest)"
 NO_REPOSITORY = "GITHUB_REPOSITORY is not set"
+DATE_FALLBACK = "{{commit_date}} uses the push payload's commit time, else the run time"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class RepositoryFacts:
     repo: Mapping[str, Any] | None = None
     released_tags: tuple[str, ...] | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    commit_date: datetime | None = None
 
 
 def make_client(api_url: str, token: str, *, lazy: bool = False) -> Github:
@@ -96,8 +99,23 @@ def fetch_tag_names(api_url: str, repository: str, token: str, limit: int = MAX_
         return Lookup(None, _reason(error))
 
 
-def load_repository_facts(context: Context, token: str, *, want_tags: bool) -> RepositoryFacts:
-    """Read the repository record (and the tag list when ``want_tags``) for the engine."""
+def fetch_commit_date(api_url: str, repository: str, sha: str, token: str) -> Lookup:
+    """The committer date of ``sha`` (``GET /repos/{o}/{r}/commits/{sha}``), or None and why."""
+    if not repository or not sha:
+        return Lookup(None, NO_REPOSITORY if not repository else "GITHUB_SHA is not set")
+    try:
+        with make_client(api_url, token) as client:
+            date = client.get_repo(repository, lazy=True).get_commit(sha).commit.committer.date
+            return Lookup(date if date.tzinfo else date.replace(tzinfo=UTC))
+    except (GithubException, requests.RequestException) as error:
+        return Lookup(None, _reason(error))
+
+
+def load_repository_facts(
+    context: Context, token: str, *, want_tags: bool, want_commit_date: bool = False
+) -> RepositoryFacts:
+    """Read the repository record (the tag list when ``want_tags``, the commit's date
+    when ``want_commit_date``) for the engine."""
     if not token:
         return RepositoryFacts(warnings=(ANONYMOUS,))
     warnings: list[str] = []
@@ -113,4 +131,11 @@ def load_repository_facts(context: Context, token: str, *, want_tags: bool) -> R
             warnings.append(
                 API_FAILED.format(what="tag list", reason=tags.reason, fallback=TAGS_FALLBACK)
             )
-    return RepositoryFacts(repo.value, tags.value, tuple(warnings))
+    commit = Lookup(None)
+    if want_commit_date:
+        commit = fetch_commit_date(context.api_url, context.repository, context.sha, token)
+        if commit.value is None:
+            warnings.append(
+                API_FAILED.format(what="commit", reason=commit.reason, fallback=DATE_FALLBACK)
+            )
+    return RepositoryFacts(repo.value, tags.value, tuple(warnings), commit.value)

@@ -17,7 +17,7 @@ from datetime import datetime
 from slipway.context import Context, load_event, read_context
 from slipway.github import RepositoryFacts, load_repository_facts
 from slipway.meta.config import MetadataConfig, read_metadata_config
-from slipway.meta.engine import Metadata, compute_metadata, render_outputs
+from slipway.meta.engine import Metadata, compute_metadata, render_outputs, uses_commit_date
 from slipway.workflow import Workflow
 
 OUTPUT_ENV_PREFIX = "DOCKER_METADATA_OUTPUT_"
@@ -36,7 +36,12 @@ def resolve_metadata(
     context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
     if facts is None:
         want_tags = config.flavor.latest == "highest"
-        facts = load_repository_facts(context, config.github_token, want_tags=want_tags)
+        facts = load_repository_facts(
+            context,
+            config.github_token,
+            want_tags=want_tags,
+            want_commit_date=uses_commit_date(config),
+        )
     metadata = compute_metadata(
         config,
         context,
@@ -44,6 +49,7 @@ def resolve_metadata(
         now=now,
         repo=facts.repo,
         released_tags=facts.released_tags,
+        commit_date=facts.commit_date,
     )
     return config, context, metadata, facts.warnings
 

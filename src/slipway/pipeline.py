@@ -20,6 +20,7 @@ from slipway.gate import gate_failures
 from slipway.github import load_repository_facts
 from slipway.inputs import Inputs, credential_for, read_inputs
 from slipway.merge import MergeError, merge_index
+from slipway.meta.engine import uses_commit_date
 from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
 from slipway.refs import ImageName
@@ -52,9 +53,20 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         workflow.mask(secret)
     context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
     want_tags = inputs.metadata.flavor.latest == "highest"
-    facts = load_repository_facts(context, inputs.github_token, want_tags=want_tags)
+    facts = load_repository_facts(
+        context,
+        inputs.github_token,
+        want_tags=want_tags,
+        want_commit_date=uses_commit_date(inputs.metadata),
+    )
     plan = make_plan(
-        inputs, context, env=env, now=now, repo=facts.repo, released_tags=facts.released_tags
+        inputs,
+        context,
+        env=env,
+        now=now,
+        repo=facts.repo,
+        released_tags=facts.released_tags,
+        commit_date=facts.commit_date,
     )
     assert plan.metadata is not None
     for warning in (*facts.warnings, *plan.metadata.warnings):

@@ -93,10 +93,17 @@ def make_plan(
     now: datetime,
     repo: Mapping[str, Any] | None = None,
     released_tags: Sequence[str] | None = None,
+    commit_date: datetime | None = None,
 ) -> Plan:
     """Decide the run: tags, labels, annotations, build args, platforms, scan and gate."""
     metadata = compute_metadata(
-        inputs.metadata, context, env=env, now=now, repo=repo, released_tags=released_tags
+        inputs.metadata,
+        context,
+        env=env,
+        now=now,
+        repo=repo,
+        released_tags=released_tags,
+        commit_date=commit_date,
     )
     dockerfile = inputs.file or str(PurePosixPath(inputs.context) / "Dockerfile")
     return Plan(

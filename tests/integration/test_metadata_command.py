@@ -157,3 +157,48 @@ def test_bad_input_exits_2_with_one_clear_error(tmp_path: Path) -> None:
     assert "needs the pattern attribute" in result.log
     assert "Traceback" not in result.log
     assert result.outputs == {}
+
+
+def test_commit_date_comes_from_the_commits_api(tmp_path: Path, github: GitHubStandIn) -> None:
+    github.add_token(TOKEN, "read")
+    payload = payloads.load_event("workflow_dispatch")  # no commit date in the payload
+    env = payloads.runner_env("workflow_dispatch", payload, tmp_path / "e.json", github.url)
+    owner, name = payload["repository"]["full_name"].split("/")
+    github.seed_repo(
+        owner, name, commits=[{"sha": env["GITHUB_SHA"], "date": "2020-02-29T23:30:00Z"}]
+    )
+    result = run_metadata(
+        tmp_path,
+        "workflow_dispatch",
+        payload,
+        api=github.url,
+        **{
+            "INPUT_IMAGES": "ghcr.io/o/app",
+            "INPUT_TAGS": "type=raw,value={{commit_date 'YYYYMMDD-HHmm' tz='Asia/Tokyo'}}",
+            "INPUT_GITHUB-TOKEN": TOKEN,
+        },
+    )
+    assert result.returncode == 0, result.log
+    assert result.outputs["tags"] == "ghcr.io/o/app:20200301-0830"
+    assert any(r.path.endswith(f"/commits/{env['GITHUB_SHA']}") for r in github.requests)
+
+
+def test_unknown_commit_warns_and_falls_back(tmp_path: Path, github: GitHubStandIn) -> None:
+    github.add_token(TOKEN, "read")
+    payload = payloads.load_event("workflow_dispatch")
+    github.seed_repo(*payload["repository"]["full_name"].split("/"))
+    result = run_metadata(
+        tmp_path,
+        "workflow_dispatch",
+        payload,
+        api=github.url,
+        **{
+            "INPUT_IMAGES": "ghcr.io/o/app",
+            "INPUT_TAGS": "type=raw,value={{commit_date 'YYYY'}}",
+            "INPUT_GITHUB-TOKEN": TOKEN,
+            "SOURCE_DATE_EPOCH": "1767225600",
+        },
+    )
+    assert result.returncode == 0, result.log
+    assert "::warning::GitHub API commit failed (HTTP 422" in result.log
+    assert re.fullmatch(r"ghcr\.io/o/app:\d{4}", result.outputs["tags"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -146,9 +146,16 @@ def compute_metadata(
     now: datetime,
     repo: Mapping[str, Any] | None = None,
     released_tags: Sequence[str] | None = None,
+    commit_date: datetime | None = None,
 ) -> Metadata:
-    """Compute tags, labels, annotations and build args for one run."""
+    """Compute tags, labels, annotations and build args for one run.
+
+    ``commit_date`` is the commit's committer date from the API (as metadata-action reads
+    it for ``{{commit_date}}``); without it the push payload's, else the run time, is used.
+    """
     facts = derive_facts(context, pr_head_sha=config.pr_head_sha)
+    if commit_date is not None:
+        facts = replace(facts, commit_date=commit_date)
     record = repository_record(context, repo)
     engine = Engine(
         facts=facts,
@@ -194,3 +201,8 @@ def render_outputs(metadata: Metadata, config: MetadataConfig) -> dict[str, str]
         "annotations": config.sep_annotations.join(metadata.annotations),
         "json": json.dumps(metadata.as_json(), ensure_ascii=False, separators=(",", ":")),
     }
+
+
+def uses_commit_date(config: MetadataConfig) -> bool:
+    """True when any rule, flavor, label or annotation uses ``{{commit_date}}``."""
+    return "commit_date" in repr((config.tags, config.flavor, config.labels, config.annotations))

@@ -130,6 +130,29 @@ def tag(spec: Spec, api: str, repo: Repo, record: dict[str, Any]) -> Any:
     return complete(spec, spec.schema("tag"), obj, url)
 
 
+def commit(spec: Spec, api: str, repo: Repo, record: dict[str, Any]) -> Any:
+    """Render a seeded commit (``{"sha", "date", "message"}``) as GET .../commits/{ref} does."""
+    url, sha = f"{api}/repos/{repo.owner}/{repo.name}", str(record["sha"])
+    person = {"name": "Octo Cat", "email": "octocat@example.test", "date": str(record["date"])}
+    obj = {
+        "sha": sha,
+        "node_id": node_id("C", stable_id(sha)),
+        "url": f"{url}/commits/{sha}",
+        "commit": {
+            "url": f"{url}/git/commits/{sha}",
+            "author": dict(person),
+            "committer": dict(person),
+            "message": str(record.get("message", "")),
+            "comment_count": 0,
+            "tree": {"sha": "0" * 40, "url": f"{url}/git/trees/{'0' * 40}"},
+        },
+        "parents": [],
+        "author": user(spec, api, "octocat"),
+        "committer": user(spec, api, "octocat"),
+    }
+    return complete(spec, spec.schema("commit"), obj, url)
+
+
 def release(spec: Spec, api: str, repo: Repo, record: dict[str, Any]) -> Any:
     """Render a seeded release; seed fields (``tag_name``, ``draft``...) override defaults."""
     full = f"{repo.owner}/{repo.name}"

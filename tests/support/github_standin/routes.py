@@ -138,6 +138,16 @@ def list_tags(call: Call) -> Reply:
     return paginate(call, [objects.tag(call.spec, call.api, repo, t) for t in repo.tags])
 
 
+@route("GET", "/repos/{owner}/{repo}/commits/{ref}")
+def get_commit(call: Call) -> Reply:
+    """GET a seeded commit by its SHA."""
+    repo = call.repo()
+    record = repo.commits.get(call.params["ref"])
+    if record is None:
+        raise ApiError(422, f"No commit found for SHA: {call.params['ref']}")
+    return Reply(200, objects.commit(call.spec, call.api, repo, record))
+
+
 @route("GET", "/repos/{owner}/{repo}/releases")
 def list_releases(call: Call) -> Reply:
     """GET the seeded releases, in seed order."""

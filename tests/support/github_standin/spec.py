@@ -29,6 +29,7 @@ EMULATED: tuple[tuple[str, str], ...] = (
     ("GET", "/user"),
     ("GET", "/repos/{owner}/{repo}"),
     ("GET", "/repos/{owner}/{repo}/tags"),
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}"),
     ("GET", "/repos/{owner}/{repo}/releases"),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"),
     ("GET", "/repos/{owner}/{repo}/issues/{issue_number}"),

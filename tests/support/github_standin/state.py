@@ -54,6 +54,7 @@ class Repo:
     releases: list[dict[str, Any]] = field(default_factory=list)
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    commits: dict[str, dict[str, Any]] = field(default_factory=dict)  # sha -> {"date", "message"}
 
 
 @dataclass
@@ -166,11 +167,13 @@ class State:
         self.tokens[token] = Token(token, permission, login)
 
     def seed_repo(self, owner: str, name: str, **fields: Any) -> Repo:
-        """Create (or extend) a repository; ``tags``, ``releases``, ``pulls``, ``issues``
-        and ``comments`` are lists of records, everything else overlays the repo JSON."""
+        """Create (or extend) a repository; ``tags``, ``releases``, ``pulls``, ``issues``,
+        ``commits`` and ``comments`` are lists of records, everything else overlays the repo JSON."""
         repo = self.repos.get((owner, name)) or Repo(owner, name, self.next_id())
         self.repos[(owner, name)] = repo
         repo.tags.extend(fields.pop("tags", []))
+        for commit in fields.pop("commits", []):
+            repo.commits[str(commit["sha"])] = dict(commit)
         repo.releases.extend(
             {"id": self.next_id(), **release} for release in fields.pop("releases", [])
         )
