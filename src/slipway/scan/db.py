@@ -77,12 +77,18 @@ def backoff_delays(attempts: int, base: float) -> list[float]:
 
 
 def short_error(log: str, limit: int = 300) -> str:
-    """The telling line of a Trivy failure log, bounded."""
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
-    fatal = [line for line in lines if "FATAL" in line or "error" in line.lower()]
-    line = (fatal or lines or ["no output"])[-1]
-    line = line.split("\t")[-1]
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    """The telling part of a Trivy failure log, on one line, bounded.
+
+    Trivy's FATAL message nests the cause last (``... OCI repository error: 1 error
+    occurred: * Get "...": connect: connection refused``), so the end is kept.
+    """
+    text = log.strip()
+    if "FATAL" in text:
+        text = text[text.rindex("FATAL") :].split("\t", 2)[-1]
+    elif text:
+        text = text.splitlines()[-1]
+    flat = " ".join(text.replace("\t", " ").split()) or "no output"
+    return flat if len(flat) <= limit else "…" + flat[-(limit - 1) :]
 
 
 def human_age(seconds: float) -> str:

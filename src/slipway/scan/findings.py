@@ -83,7 +83,9 @@ class PlatformScan:
     reused: bool = False  # the result came from the scan cache, Trivy did not run
 
 
+_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3, "UNKNOWN": 4}
+
+
 def severity_rank(severity: str) -> int:
     """Sort key: CRITICAL first."""
-    order = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
-    return order.index(severity) if severity in order else len(order)
+    return _RANK.get(severity, len(_RANK))

@@ -31,14 +31,17 @@ def merge(scans: Sequence[PlatformScan], severities: Iterable[str]) -> list[Merg
     wanted = set(severities)
     found: dict[tuple[object, ...], tuple[Vulnerability | Secret, list[str]]] = {}
     for scan in scans:
-        items: list[Vulnerability | Secret] = [*scan.vulnerabilities, *scan.secrets]
-        for item in items:
-            if item.severity not in wanted:
-                continue
-            key = (type(item).__name__, *item.key)
-            entry = found.setdefault(key, (item, []))
-            if scan.platform not in entry[1]:
-                entry[1].append(scan.platform)
+        platform = scan.platform
+        for vuln in scan.vulnerabilities:
+            if vuln.severity in wanted:
+                entry = found.setdefault(("v", *vuln.key), (vuln, []))
+                if platform not in entry[1]:
+                    entry[1].append(platform)
+        for secret in scan.secrets:
+            if secret.severity in wanted:
+                entry = found.setdefault(("s", *secret.key), (secret, []))
+                if platform not in entry[1]:
+                    entry[1].append(platform)
     merged = [Merged(item, tuple(platforms)) for item, platforms in found.values()]
     merged.sort(key=_order)
     return merged
@@ -46,10 +49,9 @@ def merge(scans: Sequence[PlatformScan], severities: Iterable[str]) -> list[Merg
 
 def _order(entry: Merged) -> tuple[int, bool, str, str]:
     finding = entry.finding
-    fixable = isinstance(finding, Vulnerability) and finding.fixable
-    name = finding.id if isinstance(finding, Vulnerability) else finding.rule
-    where = finding.package if isinstance(finding, Vulnerability) else finding.path
-    return (severity_rank(finding.severity), not fixable, name, where)
+    if isinstance(finding, Vulnerability):
+        return (severity_rank(finding.severity), not finding.fixed, finding.id, finding.package)
+    return (severity_rank(finding.severity), True, finding.rule, finding.path)
 
 
 def _tally(vulnerabilities: Iterable[Vulnerability], wanted: set[str]) -> dict[str, Any]:
@@ -87,12 +89,14 @@ def merged_report(
     misconfigurations: Sequence[Misconfiguration],
     severities: Iterable[str],
     db_updated_at: str,
+    merged: Sequence[Merged] | None = None,
 ) -> dict[str, Any]:
-    """The ``report-file`` document: findings at the reported severities, merged."""
+    """The ``report-file`` document: findings at the reported severities, merged
+    (``merged``: `merge`'s result at the same severities, when already computed)."""
     wanted = set(severities)
     vulnerabilities: list[dict[str, Any]] = []
     secrets: list[dict[str, Any]] = []
-    for entry in merge(scans, wanted):
+    for entry in merge(scans, wanted) if merged is None else merged:
         record = {**vars(entry.finding), "platforms": list(entry.platforms)}
         if isinstance(entry.finding, Vulnerability):
             vulnerabilities.append({**record, "fixable": entry.finding.fixable})

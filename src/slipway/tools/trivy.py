@@ -26,6 +26,7 @@ __all__ = [
     "download_db_argv",
     "image_argv",
     "parse_db_metadata",
+    "parse_image_report",
     "parse_misconfigurations",
     "parse_report",
     "parse_secrets",
@@ -119,32 +120,39 @@ def _results(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def parse_report(text: str) -> list[Vulnerability]:
     """The vulnerabilities of a Trivy JSON report (schema version 2)."""
-    report = _load(text)
-    return [
-        _vulnerability(vuln, result)
-        for result in _results(report)
-        for vuln in result.get("Vulnerabilities") or []
-    ]
+    return parse_image_report(text)[0]
 
 
 def parse_secrets(text: str) -> list[Secret]:
     """The secrets of a Trivy JSON report; the matched text is dropped on purpose."""
-    found: list[Secret] = []
+    return parse_image_report(text)[1]
+
+
+def parse_image_report(text: str) -> tuple[list[Vulnerability], list[Secret]]:
+    """Vulnerabilities and secrets of one ``trivy image`` report, read in one pass."""
+    vulnerabilities: list[Vulnerability] = []
+    secrets: list[Secret] = []
     for result in _results(_load(text)):
-        for secret in result.get("Secrets") or []:
-            layer = secret.get("Layer") or {}
-            found.append(
-                Secret(
-                    rule=str(secret.get("RuleID", "")),
-                    category=str(secret.get("Category", "")),
-                    severity=str(secret.get("Severity", "UNKNOWN")).upper(),
-                    title=str(secret.get("Title", "")),
-                    path="/" + str(result.get("Target", "")).lstrip("/"),
-                    line=int(secret.get("StartLine") or 0),
-                    layer=str(layer.get("DiffID", "")),
-                )
-            )
-    return found
+        target = str(result.get("Target", ""))
+        kind = str(result.get("Type", ""))
+        vulnerabilities.extend(
+            _vulnerability(vuln, target, kind) for vuln in result.get("Vulnerabilities") or []
+        )
+        secrets.extend(_secret(secret, target) for secret in result.get("Secrets") or [])
+    return vulnerabilities, secrets
+
+
+def _secret(secret: Mapping[str, Any], target: str) -> Secret:
+    layer = secret.get("Layer") or {}
+    return Secret(
+        rule=str(secret.get("RuleID", "")),
+        category=str(secret.get("Category", "")),
+        severity=str(secret.get("Severity", "UNKNOWN")).upper(),
+        title=str(secret.get("Title", "")),
+        path="/" + target.lstrip("/"),
+        line=int(secret.get("StartLine") or 0),
+        layer=str(layer.get("DiffID", "")),
+    )
 
 
 def parse_misconfigurations(text: str, dockerfile: str) -> list[Misconfiguration]:
@@ -171,20 +179,23 @@ def parse_misconfigurations(text: str, dockerfile: str) -> list[Misconfiguration
     return found
 
 
-def _vulnerability(vuln: Mapping[str, Any], result: Mapping[str, Any]) -> Vulnerability:
-    layer = vuln.get("Layer") or {}
+def _vulnerability(vuln: Mapping[str, Any], target: str, kind: str) -> Vulnerability:
+    # Called once per finding (10,000s in a big report): plain lookups, no copies; Trivy
+    # writes these fields as strings, `or ""` covers null and absent.
+    get = vuln.get
+    layer = get("Layer") or {}
     return Vulnerability(
-        id=str(vuln.get("VulnerabilityID", "")),
-        package=str(vuln.get("PkgName", "")),
-        installed=str(vuln.get("InstalledVersion", "")),
-        fixed=str(vuln.get("FixedVersion", "")),
-        severity=str(vuln.get("Severity", "UNKNOWN")).upper(),
-        title=str(vuln.get("Title", "")),
-        url=str(vuln.get("PrimaryURL", "")),
-        target=str(result.get("Target", "")),
-        pkg_path=str(vuln.get("PkgPath", "")),
-        pkg_type=str(result.get("Type", "")),
-        layer=str(layer.get("DiffID", "")),
+        get("VulnerabilityID") or "",
+        get("PkgName") or "",
+        get("InstalledVersion") or "",
+        get("FixedVersion") or "",
+        (get("Severity") or "UNKNOWN").upper(),
+        get("Title") or "",
+        get("PrimaryURL") or "",
+        target,
+        get("PkgPath") or "",
+        kind,
+        layer.get("DiffID") or "",
     )
 
 

@@ -62,6 +62,12 @@ def test_backoff_and_short_error() -> None:
     assert db.backoff_delays(1, 2.0) == [0.0]
     log = "2026-11-23T20:32:12Z\tINFO\tNeed to update DB\n2026-11-23T20:32:12Z\tFATAL\tFatal error\trun error: boom\n"
     assert db.short_error(log) == "run error: boom"
+    nested = (
+        "2026-11-23T20:32:12Z\tFATAL\tFatal error\trun error: init error: DB error: OCI repository"
+        ' error: 1 error occurred:\n\t* Get "https://127.0.0.1:1/v2/": connect: connection refused\n'
+    )
+    assert db.short_error(nested).endswith("connect: connection refused")
+    assert db.short_error(nested).startswith("run error: init error")
     assert len(db.short_error("x" * 1000)) == 300
 
 

@@ -1,0 +1,113 @@
+"""Benchmark: the scan stage's own work on a large report, and DB downloads per run.
+
+1. A 10,000-finding Trivy report (cloned from Trivy's golden report, so every field has
+   the real schema's shape) found on two platforms: parse both, merge, count, write the
+   merged report and SARIF. Goal: under 0.5 s.
+2. N platforms (1..8) through the stage with a Trivy stand-in: DB downloads counted.
+   Goal: exactly one per run whatever N (tests/integration/test_scan.py checks the same
+   with the real Trivy).
+
+    .venv/bin/python benchmarks/scan_bench.py [--findings 10000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from tests.unit.scan.fakes import FakeTrivyRunner, synthetic_report
+
+from slipway.scan import stage
+from slipway.scan.findings import PlatformScan
+from slipway.scan.gate import gate_reasons
+from slipway.scan.merge import merge, merged_report, vulnerability_counts
+from slipway.scan.options import ScanOptions
+from slipway.scan.sarif import render_sarif
+from slipway.tools import trivy
+
+SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+GOAL_SECONDS = 0.5
+
+
+def one_round(reports: dict[str, str]) -> float:
+    """Seconds to turn two platforms' reports into outputs, report file and SARIF."""
+    started = time.perf_counter()
+    scans = []
+    for n, (platform, text) in enumerate(reports.items()):
+        vulnerabilities, secrets = trivy.parse_image_report(text)
+        scans.append(
+            PlatformScan(platform, f"r@sha256:{n}", tuple(vulnerabilities), tuple(secrets))
+        )
+    json.dumps(vulnerability_counts(scans, SEVERITIES))
+    merged = merge(scans, SEVERITIES)
+    compact = (",", ":")
+    json.dumps(
+        merged_report(scans, (), SEVERITIES, "2026-11-23", merged=merged), separators=compact
+    )
+    json.dumps(render_sarif(scans, (), SEVERITIES, "Dockerfile", merged=merged), separators=compact)
+    gate_reasons("CRITICAL", scans)
+    return time.perf_counter() - started
+
+
+def downloads_for(platforms: int) -> int:
+    """DB downloads one stage run makes for ``platforms`` platforms."""
+    runner = FakeTrivyRunner(synthetic_report(50))
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        (base / "work").mkdir()
+        stage.scan_platforms(
+            runner,
+            ScanOptions(db_repositories=("db/a:2",), cache_dir=str(base / "cache")),
+            [
+                stage.Target(f"linux/p{n}", f"sha256:{n:064x}", f"r@sha256:{n:064x}")
+                for n in range(platforms)
+            ],
+            dockerfile=str(base / "Dockerfile"),
+            work=base / "work",
+            out_dir=base / "out",
+            now=datetime.now(UTC),
+        )
+    return runner.count("--download-db-only")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--findings", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    text = json.dumps(synthetic_report(args.findings, secrets=10))
+    scenarios = {
+        "1 platform (the goal)": {"linux/amd64": text},
+        "2 platforms, same findings merged": {"linux/amd64": text, "linux/arm64": text},
+    }
+    medians: dict[str, float] = {}
+    for name, reports in scenarios.items():
+        times = [one_round(reports) for _ in range(args.rounds)]
+        medians[name] = statistics.median(times)
+        print(f"{args.findings}-finding report, {name} -> outputs, report file, SARIF:")
+        print("  rounds: " + ", ".join(f"{t:.3f} s" for t in times))
+        print(f"  median {medians[name]:.3f} s")
+    median = next(iter(medians.values()))
+    print(f"goal: < {GOAL_SECONDS} s for one {args.findings}-finding report: {median:.3f} s")
+    counts = {n: downloads_for(n) for n in (1, 2, 4, 8)}
+    print(
+        "DB downloads per run by platform count: "
+        + ", ".join(f"{n}: {c}" for n, c in counts.items())
+    )
+    ok = median < GOAL_SECONDS and set(counts.values()) == {1}
+    print("OK" if ok else "GOAL MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
