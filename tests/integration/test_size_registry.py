@@ -1,0 +1,125 @@
+"""Image size from the registry: a baseline pushed first, then the change measured against it.
+
+Layers are streamed from the registry (no ``docker pull``, nothing in the image store).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from slipway.policy.dockerfile import parse_dockerfile
+from slipway.size.delta import compare, size_failures
+from slipway.size.hints import size_hints
+from slipway.size.limits import SizeLimits
+from slipway.size.measure import LayerCache, measure_baseline, measure_image
+from slipway.tools.oci_layout import Layout
+from slipway.tools.registry import Manifest, RegistryClient
+from tests.support.devenv import DevEnv, load_devenv
+
+pytestmark = pytest.mark.integration
+
+BASELINE = """\
+FROM python:3.11-slim-bookworm
+RUN head -c 1000000 /dev/urandom > /opt/small.bin
+USER 10001
+"""
+# Line 3 grows by 5 MB of incompressible data; line 4 leaves apt's cache behind.
+CHANGED = """\
+FROM python:3.11-slim-bookworm
+RUN head -c 1000000 /dev/urandom > /opt/small.bin
+RUN head -c 5000000 /dev/urandom > /opt/model.bin
+RUN mkdir -p /var/cache/apt && head -c 2000000 /dev/urandom > /var/cache/apt/pkgcache.bin
+USER 10001
+"""
+
+
+def build_and_push(
+    client: RegistryClient, repository: str, tag: str, dockerfile: str, work: Path
+) -> str:
+    """Build for linux/amd64 into an OCI layout and push it by digest, then the tag."""
+    context = work / tag
+    context.mkdir(parents=True)
+    (context / "Dockerfile").write_text(dockerfile)
+    out = work / f"{tag}-layout"
+    argv = ["docker", "buildx", "build", "--platform", "linux/amd64", "--provenance=mode=min"]
+    argv += ["--output", f"type=oci,dest={out},tar=false", str(context)]
+    completed = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    layout = Layout(out)
+    for upload in layout.uploads():
+        digest = upload.descriptor.digest
+        if upload.is_manifest:
+            manifest = Manifest(digest, upload.descriptor.media_type, layout.read(digest))
+            client.put_manifest(repository, digest, manifest)
+        else:
+            client.push_blob(repository, digest, layout.path(digest))
+    top = layout.top()
+    client.put_manifest(
+        repository, tag, Manifest(top.digest, top.media_type, layout.read(top.digest))
+    )
+    return top.digest
+
+
+@pytest.fixture(scope="module")
+def devenv() -> DevEnv:
+    return load_devenv()
+
+
+def test_size_delta_against_a_baseline_pushed_first(devenv: DevEnv, tmp_path: Path) -> None:
+    client = RegistryClient(devenv.registry, loopback=True)
+    repository = f"slipway-test/size-{uuid.uuid4().hex[:10]}"
+    build_and_push(client, repository, "main", BASELINE, tmp_path)
+    build_and_push(client, repository, "pr-1", CHANGED, tmp_path)
+    dockerfile = parse_dockerfile(CHANGED, "Dockerfile")
+    cache: LayerCache = {}
+
+    current = measure_image(client, repository, "pr-1", dockerfile, cache=cache)
+    baseline = measure_baseline(client, repository, "main", parse_dockerfile(BASELINE), cache=cache)
+    assert sorted(current) == sorted(baseline) == ["linux/amd64"]
+    size = current["linux/amd64"]
+    assert [layer.line for layer in size.layers] == [0, 2, 3, 4]
+    assert size.uncompressed is not None
+    assert size.uncompressed > size.compressed
+    model = size.layers[2]
+    assert model.contents is not None
+    assert (model.contents.largest[0].path, model.contents.largest[0].size) == (
+        "opt/model.bin",
+        5_000_000,
+    )
+
+    delta = compare(size, baseline["linux/amd64"])
+    assert 7_000_000 < delta.compressed < 7_100_000
+    assert delta.uncompressed is not None
+    assert delta.uncompressed > 7_000_000
+    grown = {d.line: d.describe() for d in delta.layers}
+    assert sorted(grown) == [3, 4]
+    assert grown[3].startswith("+5.0 MB, RUN head -c 5000000 /dev/urandom")
+    assert grown[3].endswith("line 3")
+
+    sizes, deltas = {"linux/amd64": size}, {"linux/amd64": delta}
+    assert size_failures(sizes, deltas, SizeLimits(max_increase=10_000_000)) == ()
+    failures = size_failures(sizes, deltas, SizeLimits(max_increase=1_000_000), "main")
+    assert len(failures) == 1
+    assert "against main" in failures[0]
+
+    hints = size_hints(sizes.values())
+    assert [(h.kind, h.line) for h in hints] == [("cache-cleanup", 4)]
+    assert "leaves 2.0 MB in /var/cache/apt" in hints[0].message
+
+    # Streamed, never pulled: the engine's image store does not know the image.
+    inspect = subprocess.run(
+        ["docker", "image", "inspect", f"{devenv.registry}/{repository}:pr-1"],
+        capture_output=True,
+        check=False,
+    )
+    assert inspect.returncode != 0
+
+
+def test_no_baseline_yet(devenv: DevEnv) -> None:
+    client = RegistryClient(devenv.registry, loopback=True)
+    missing = f"slipway-test/size-{uuid.uuid4().hex[:10]}"
+    assert measure_baseline(client, missing, "main", None) == {}
