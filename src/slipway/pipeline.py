@@ -119,8 +119,8 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
         with workflow.group("Build"):
             plan = _set_up_builder(runner, workflow, plan)
             built = buildx.build(runner, plan, work, layout.root)
-        state.digest = built.digest
-        top = Descriptor.of(built.descriptor) if built.descriptor else layout.top()
+        top = _built_top(layout, built)
+        state.digest = top.digest
         _read_layout(layout, top, plan, state)
         if plan.push:
             with workflow.group("Push by digest"):
@@ -215,6 +215,15 @@ def _merge(workflow: Workflow, inputs: Inputs, plan: Plan, state: State) -> None
 
 
 LAYOUT_KEEP_SECONDS = 7 * 24 * 3600
+
+
+def _built_top(layout: Layout, built: buildx.BuildResult) -> Descriptor:
+    """The build's index in the layout: buildx's descriptor (index.json as a fallback)."""
+    if built.descriptor:
+        described = Descriptor.of(built.descriptor)
+        if layout.path(described.digest).is_file():
+            return described
+    return layout.top()
 
 
 def layout_dir(env: Mapping[str, str]) -> Path:

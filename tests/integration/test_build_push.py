@@ -241,3 +241,32 @@ def test_merging_two_parts_of_the_same_platform_is_refused(devenv: DevEnv, tmp_p
     assert merged.returncode == 2, merged.log
     assert "two sources carry linux/amd64" in merged.log
     assert RegistryView(devenv.registry).tags(repository) == []
+
+
+def test_load_without_push_keeps_the_image_local(devenv: DevEnv, tmp_path: Path) -> None:
+    repository = unique_repository("slipway-test/load")
+    context = scratch_context(tmp_path / "ctx", ("linux/amd64",))
+    result = run_action(
+        tmp_path,
+        "push",
+        load_event("push", index=4),
+        {
+            "IMAGES": f"{devenv.registry}/{repository}",
+            "CONTEXT": str(context),
+            "PLATFORMS": "linux/amd64",
+            "LOAD": "true",
+            "SCAN": "false",
+        },
+    )
+    ref = f"{devenv.registry}/{repository}:master"
+    try:
+        assert result.returncode == 0, result.log
+        inspected = subprocess.run(
+            ["docker", "image", "inspect", ref], capture_output=True, timeout=60, check=False
+        )
+        assert inspected.returncode == 0, inspected.stderr
+        assert RegistryView(devenv.registry).tags(repository) == []  # nothing pushed
+    finally:
+        subprocess.run(
+            ["docker", "image", "rm", "-f", ref], capture_output=True, timeout=60, check=False
+        )

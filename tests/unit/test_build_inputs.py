@@ -152,3 +152,26 @@ def test_secret_value_not_echoed_in_error() -> None:
     with pytest.raises(InputError) as caught:
         read(secrets="good=1\nnot-a-pair-but-secret-text")
     assert "secret-text" not in caught.value.message
+
+
+def test_load_and_extra_outputs_run_as_a_second_invocation() -> None:
+    assert pairs(argv_for(load="true", outputs="type=local,dest=/out"), "--output") == [
+        "type=oci,dest=/layout,tar=false"
+    ]
+    inputs = read(
+        load="true", outputs="type=local,dest=/out", images="127.0.0.1:5000/a\n127.0.0.1:5000/b"
+    )
+    context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, {})
+    plan = make_plan(inputs, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
+    extra = build_argv(plan, "/m2.json", "", extra_outputs=True)
+    assert pairs(extra, "--output") == [
+        'type=image,"name=127.0.0.1:5000/a:main,127.0.0.1:5000/b:main"',
+        "type=local,dest=/out",
+    ]
+
+
+@pytest.mark.parametrize("output", ["type=registry,ref=x", "type=image,name=x,push=true"])
+def test_outputs_that_push_are_refused(output: str) -> None:
+    with pytest.raises(InputError, match="bypass the scan gate") as caught:
+        read(outputs=output)
+    assert caught.value.name == "outputs"

@@ -33,6 +33,8 @@ class BuildOptions:
     shm_size: str = ""
     ulimit: tuple[str, ...] = ()
     builder: str = ""
+    load: bool = False  # also load the result into the local image store, under its tags
+    outputs: tuple[str, ...] = ()  # extra buildx outputs, besides Slipway's own OCI layout
     driver: str = "docker"
     endpoint: str = ""
 
@@ -58,6 +60,18 @@ def _secrets(reader: InputReader) -> tuple[tuple[str, str], ...]:
                 "secrets", f"secret id {secret_id[:40]!r} has characters BuildKit does not accept"
             )
     return secrets
+
+
+def _outputs(reader: InputReader) -> tuple[str, ...]:
+    outputs = tuple(reader.items("outputs", ignore_comma=True))
+    for output in outputs:
+        if "push=true" in output.replace(" ", "") or output.startswith("type=registry"):
+            raise InputError(
+                "outputs",
+                "an output that pushes would bypass the scan gate (tags before the scan)",
+                "Use `push: true`: Slipway pushes by digest, scans, then tags.",
+            )
+    return outputs
 
 
 def read_build_options(reader: InputReader) -> BuildOptions:
@@ -93,6 +107,8 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         shm_size=reader.text("shm-size"),
         ulimit=tuple(reader.items("ulimit", ignore_comma=True)),
         builder=reader.text("builder"),
+        load=reader.boolean("load", default=False),
+        outputs=_outputs(reader),
         driver=driver,
         endpoint=endpoint,
     )

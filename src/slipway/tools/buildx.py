@@ -39,8 +39,16 @@ def _quote_csv(value: str) -> str:
     return value
 
 
-def build_argv(plan: Plan, metadata_file: str, layout_dir: str) -> list[str]:
-    """The ``docker buildx build`` command line for ``plan`` (no secret value in it)."""
+def build_argv(
+    plan: Plan, metadata_file: str, layout_dir: str, *, extra_outputs: bool = False
+) -> list[str]:
+    """The ``docker buildx build`` command line for ``plan`` (no secret value in it).
+
+    The main build writes the OCI layout only. With ``extra_outputs`` the same build
+    writes `load` and the user's `outputs` instead: BuildKit 0.13 leaves the layout's
+    index blob out when one build has several exporters, so those run as a second,
+    fully cached invocation.
+    """
     options = plan.build
     argv = [
         "docker",
@@ -79,8 +87,16 @@ def build_argv(plan: Plan, metadata_file: str, layout_dir: str) -> list[str]:
         argv.append(f"--provenance={plan.provenance}")
     if options.sbom:
         argv.append(f"--sbom={options.sbom}")
-    argv += ["--output", f"type=oci,{_quote_csv('dest=' + layout_dir)},tar=false", plan.context]
+    argv += _outputs(plan, layout_dir, extra_outputs=extra_outputs)
+    argv.append(plan.context)
     return argv
+
+
+def _outputs(plan: Plan, layout_dir: str, *, extra_outputs: bool) -> list[str]:
+    if not extra_outputs:
+        return ["--output", f"type=oci,{_quote_csv('dest=' + layout_dir)},tar=false"]
+    load = [f"type=image,{_quote_csv('name=' + ','.join(plan.refs))}"] if plan.build.load else []
+    return _repeat("--output", [*load, *plan.build.outputs])
 
 
 def _repeat(flag: str, values: Sequence[str]) -> list[str]:
@@ -125,4 +141,11 @@ def build(runner: Runner, plan: Plan, workdir: Path, layout_dir: Path) -> BuildR
     built = parse_metadata(text)
     if not built.digest:
         raise BuildError("buildx reported no image digest")
+    if plan.build.load or plan.build.outputs:
+        extra = build_argv(plan, str(workdir / "buildx-extra.json"), "", extra_outputs=True)
+        again = runner.stream(extra, env=secret_env(plan))
+        if again.returncode != 0:
+            raise BuildError(
+                f"writing the extra outputs (load/outputs) failed with {again.returncode}"
+            )
     return built
