@@ -7,6 +7,7 @@ the image-config checks read the config of the image buildx really built.
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from slipway.policy.dockerfile import parse_dockerfile
+from slipway.policy.layer_secrets import check_layer_secrets
 from slipway.policy.stage import check_images, lint_dockerfile
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
@@ -77,6 +80,18 @@ def test_example_built_for_real(
     assert image == want["image"]
     assert all(f.platform == "linux/amd64" for f in result.findings if f.source == "image-config")
     assert suppressed_pairs(result) == sorted(want["suppressed"], key=lambda p: p[1])
+
+
+def test_trivy_secret_scan_of_the_layers(runner: Runner, tmp_path: Path) -> None:
+    build_config("layersecret", tmp_path / "layout")
+    report = tmp_path / "secrets.json"
+    argv = ["trivy", "image", "--quiet", "--scanners", "secret", "--format", "json"]
+    argv += ["--output", str(report), "--cache-dir", str(tmp_path / "cache")]
+    result = runner.run([*argv, "--input", str(tmp_path / "layout")], timeout=300)
+    assert result.returncode == 0, result.stderr
+    dockerfile = parse_dockerfile((EXAMPLES / "layersecret" / "Dockerfile").read_text())
+    found = check_layer_secrets(json.loads(report.read_text()), dockerfile, CONFIG, "linux/amd64")
+    assert pairs(found) == expected()["layersecret"]["layers"]
 
 
 def test_missing_linter_is_a_warning_not_a_failure(tmp_path: Path) -> None:

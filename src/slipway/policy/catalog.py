@@ -88,10 +88,15 @@ NO_HEALTHCHECK = Rule(
     'Add `HEALTHCHECK CMD ["/app/healthcheck"]`, or `HEALTHCHECK NONE` to say there is none.',
 )  # fmt: skip
 
+SECRET_IN_LAYER = Rule(
+    "SW017", "secret-in-layer", "Secret found in an image layer (Trivy secret scan)", "CRITICAL",
+    "Keep the file out of the image (.dockerignore, `RUN --mount=type=secret`) and rotate it.",
+)  # fmt: skip
+
 RULES: tuple[Rule, ...] = (
     ROOT_USER, UNTRUSTED_BASE, UNPINNED_BASE, NO_DIGEST, SECRET_ARG_ENV, SECRET_FILE,
     TOKEN_IN_RUN, PORT, PRIVILEGED, BUILD_TOOLS, APT_LISTS, PIP_CACHE, APK_CACHE, PKG_CACHE,
-    ADD_URL, NO_HEALTHCHECK,
+    ADD_URL, NO_HEALTHCHECK, SECRET_IN_LAYER,
 )  # fmt: skip
 BY_ID = {rule.id: rule for rule in RULES}
 BY_SLUG = {rule.slug: rule for rule in RULES}
@@ -124,6 +129,9 @@ TOOL_RULES: dict[str, Rule] = {
     "DL3042": PIP_CACHE,
     "DL3064": SECRET_ARG_ENV,
 }
+
+
+LAYER_SCAN_PREFIX = "trivy-secret:"  # Trivy secret-scan results: "trivy-secret:<RuleID>"
 
 
 def find_rule(name: str) -> Rule | None:

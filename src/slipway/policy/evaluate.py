@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from slipway.policy import catalog
-from slipway.policy.checks import own_checks
+from slipway.policy.checks import final_stages, own_checks
 from slipway.policy.dockerfile import Dockerfile
-from slipway.policy.image import check_image_config
+from slipway.policy.image import check_image_config, is_root
 from slipway.policy.model import (
     OFF,
     Finding,
@@ -34,6 +34,8 @@ def rule_for(found: ToolFinding, config: PolicyConfig) -> catalog.Rule | None:
         return catalog.BY_ID.get(found.check_id)
     if found.check_id == "DS-0004" and config.allowed_ports and 22 in config.allowed_ports:
         return None
+    if found.check_id.startswith(catalog.LAYER_SCAN_PREFIX):
+        return catalog.SECRET_IN_LAYER
     if found.check_id == "DS-0031" and "cop" in found.message.lower():
         return catalog.SECRET_FILE
     return catalog.TOOL_RULES.get(found.check_id)
@@ -123,6 +125,28 @@ def check_image(
         findings += [f for f in result.findings if (f.id, f.line) not in seen]
         suppressed += [s for s in result.suppressed if (s.finding.id, s.finding.line) not in seen]
     return PolicyResult(tuple(findings), tuple(suppressed))
+
+
+def drop_root_set_by_base(
+    result: PolicyResult,
+    dockerfile: Dockerfile,
+    image_configs: Mapping[str, Mapping[str, Any]],
+) -> PolicyResult:
+    """Without a USER line the linters assume root; the base image may have set a user.
+
+    When every platform's config names a non-root user, the "no USER" finding (at the
+    final FROM) is not true of the image and is dropped; a `USER root` line stays.
+    """
+    final = dockerfile.final_stage
+    chain = {s.index for s in final_stages(dockerfile)}
+    has_user = any(i.keyword == "USER" and i.stage in chain for i in dockerfile.instructions)
+    users = [str((c.get("config") or {}).get("User") or "") for c in image_configs.values()]
+    if final is None or has_user or not users or any(is_root(u) for u in users):
+        return result
+    kept = tuple(
+        f for f in result.findings if not (f.id == catalog.ROOT_USER.id and f.line == final.line)
+    )
+    return PolicyResult(kept, result.suppressed)
 
 
 def merge(*results: PolicyResult) -> PolicyResult:

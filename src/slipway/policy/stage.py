@@ -14,7 +14,12 @@ from typing import Any
 
 from slipway.errors import SlipwayError
 from slipway.policy.dockerfile import Dockerfile, for_target, parse_dockerfile
-from slipway.policy.evaluate import check_dockerfile, check_image, merge
+from slipway.policy.evaluate import (
+    check_dockerfile,
+    check_image,
+    drop_root_set_by_base,
+    merge,
+)
 from slipway.policy.model import PolicyConfig, PolicyResult, ToolFinding
 from slipway.tools import hadolint, trivy_config
 from slipway.tools.run import Runner
@@ -70,4 +75,6 @@ def check_images(
     """The Dockerfile's findings plus the image-config findings of every platform."""
     if not config.enabled:
         return check.result
-    return merge(check.result, check_image(check.dockerfile, image_configs, config, check.result))
+    dockerfile_result = drop_root_set_by_base(check.result, check.dockerfile, image_configs)
+    image_result = check_image(check.dockerfile, image_configs, config, dockerfile_result)
+    return merge(dockerfile_result, image_result)

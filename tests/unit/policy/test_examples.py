@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from slipway.policy.dockerfile import parse_dockerfile
-from slipway.policy.evaluate import check_dockerfile, check_image, merge
+from slipway.policy.evaluate import (
+    check_dockerfile,
+    check_image,
+    drop_root_set_by_base,
+    merge,
+)
+from slipway.policy.layer_secrets import check_layer_secrets
+from slipway.policy.model import PolicyConfig, ToolFinding
 from slipway.tools.hadolint import parse_lint
 from slipway.tools.trivy_config import parse_config_report
 from tests.unit.policy.examples import CONFIG, DATA, EXAMPLES, expected, pairs, suppressed_pairs
@@ -76,3 +84,38 @@ def test_exposed_port_from_the_base_image_config() -> None:
         ("SW008", 1, "5432", "linux/arm64")
     ]
     assert check_image(dockerfile, {"linux/arm64": NONROOT_CONFIG}, CONFIG, image).findings == ()
+
+
+def test_layer_secrets_point_at_the_copy_that_added_them() -> None:
+    dockerfile = parse_dockerfile((EXAMPLES / "layersecret" / "Dockerfile").read_text())
+    report = json.loads((DATA / "layersecret.trivy-image.json").read_text())
+    result = check_layer_secrets(report, dockerfile, CONFIG, "linux/amd64")
+    assert pairs(result) == expected()["layersecret"]["layers"]
+    finding = result.findings[0]
+    assert finding.detail == "AWS Access Key ID in /app/settings.ini"
+    assert "*" not in finding.detail  # Trivy's (masked) match is never carried along
+    assert finding.platform == "linux/amd64"
+    off = PolicyConfig(overrides={"SW017": "off"})
+    assert check_layer_secrets(report, dockerfile, off, "linux/amd64").findings == ()
+
+
+def test_layer_secret_from_an_unknown_instruction_is_file_level() -> None:
+    dockerfile = parse_dockerfile("FROM a:1\nRUN true\n")
+    report = {"Results": [{"Target": "/x", "Secrets": [{"RuleID": "r", "Layer": {}}]}]}
+    result = check_layer_secrets(report, dockerfile, CONFIG, "linux/arm64")
+    assert pairs(result) == [["SW017", 0]]
+
+
+def test_a_user_set_by_the_base_image_clears_the_no_user_finding() -> None:
+    dockerfile = parse_dockerfile("FROM ghcr.io/acme/nonroot-base:1\nCOPY app /app\n")
+    found = [ToolFinding("trivy", "DS-0002", 0, "Specify at least 1 USER command")]
+    plain = check_dockerfile(dockerfile, found, PolicyConfig())
+    assert pairs(plain) == [["SW001", 1]]
+    nonroot = {"linux/amd64": NONROOT_CONFIG, "linux/arm64": NONROOT_CONFIG}
+    assert drop_root_set_by_base(plain, dockerfile, nonroot).findings == ()
+    mixed = {"linux/amd64": NONROOT_CONFIG, "linux/arm64": ROOT_CONFIG}
+    assert pairs(drop_root_set_by_base(plain, dockerfile, mixed)) == [["SW001", 1]]
+    explicit = parse_dockerfile("FROM ghcr.io/acme/nonroot-base:1\nUSER root\n")
+    found = [ToolFinding("trivy", "DS-0002", 2, "Last USER should not be root")]
+    plain = check_dockerfile(explicit, found, PolicyConfig())
+    assert pairs(drop_root_set_by_base(plain, explicit, nonroot)) == [["SW001", 2]]
