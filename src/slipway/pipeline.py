@@ -44,6 +44,7 @@ class State:
     platform_digests: dict[str, str] = field(default_factory=dict)
     scans: list[trivy.ImageScan] = field(default_factory=list)
     tagged: list[str] = field(default_factory=list)
+    build_metadata: dict[str, object] = field(default_factory=dict)  # buildx --metadata-file
 
 
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
@@ -121,6 +122,7 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
             built = buildx.build(runner, plan, work, layout.root)
         top = _built_top(layout, built)
         state.digest = top.digest
+        state.build_metadata = built.metadata
         _read_layout(layout, top, plan, state)
         if plan.push:
             with workflow.group("Push by digest"):
@@ -332,6 +334,11 @@ def _report(
     write_outputs(workflow, inputs.metadata, plan.metadata)
     workflow.set_output("digest", state.digest)
     workflow.set_output("platform-digests", json.dumps(state.platform_digests))
+    # build-push-action's outputs: imageid is the config digest of a one-platform build.
+    workflow.set_output(
+        "imageid", str(state.build_metadata.get("containerimage.config.digest") or state.digest)
+    )
+    workflow.set_output("metadata", json.dumps(state.build_metadata, sort_keys=True))
     counts = vulnerability_counts(state.scans, plan.scan.scan_severities)  # scan stage (issue 5)
     workflow.set_output("vulnerabilities", json.dumps(counts, sort_keys=True))
     workflow.set_output(

@@ -82,6 +82,8 @@ def test_branch_push_builds_pushes_scans_tags_and_reports(devenv: DevEnv, tmp_pa
     assert "CVE\\-2099\\-10001" in run.summary  # the planted CRITICAL in openssl
     assert "| `linux/arm64` |" in run.summary
     assert "Gate passed" in run.summary
+    assert "provenance attestation per platform" in run.summary
+    assert json.loads(run.outputs["metadata"])["containerimage.digest"]
     # This engine already builds both platforms: no QEMU, no extra builder.
     assert "builder ready for linux/amd64, linux/arm64: nothing to set up" in run.log
     counts = json.loads(run.outputs["vulnerabilities"])

@@ -40,6 +40,12 @@ def render_summary(plan: Plan, outcome: Outcome) -> str:
         f"**Platforms:** {', '.join(code(str(p)) for p in plan.platforms) or '_builder default_'}",
         "",
     ]
+    if plan.provenance and plan.provenance != "false":
+        lines += [
+            "<sub>The index also lists one provenance attestation per platform "
+            "(`unknown/unknown` entries): build records, not images; they are not scanned.</sub>",
+            "",
+        ]
     lines += _tags_section(plan, outcome)
     lines += _scan_section(plan, outcome)
     lines += _labels_section(plan)
