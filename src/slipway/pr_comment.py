@@ -1,0 +1,366 @@
+"""The sticky pull-request comment: one comment per image, found by a hidden marker, updated
+in place on every run (PyGithub on ``GITHUB_API_URL``).
+
+A pull request from a fork (or from Dependabot) runs ``pull_request`` workflows with a
+read-only token; then Slipway does not try, says so in one notice, and leaves the body
+in the ``comment-file`` for a ``workflow_run`` workflow to post
+(examples/workflows/post-comment.yml). A failure to comment is a warning, unless
+``pr-comment: always``. The token is only ever handed to PyGithub.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException
+from github.IssueComment import IssueComment
+
+from slipway.context import Context
+from slipway.errors import ExitCode, SlipwayError
+from slipway.inputs.report import CommentMode, ReportOptions
+from slipway.report.fit import COMMENT_LIMIT_CHARS, Block, fit, measure_chars
+from slipway.workflow import Workflow
+
+TIMEOUT_SECONDS = 15
+MARKER = "<!-- slipway:report:{key} -->"
+MERGE_QUEUE_REF = re.compile(r"gh-readonly-queue/.+/pr-([0-9]+)-[0-9a-f]{40}$")
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+READ_ONLY_NOTICE = (
+    "Slipway did not comment on pull request #{number}: this run's token is read-only "
+    "(a pull request from a fork or from Dependabot). The job summary and annotations are "
+    "written, and the comment body is in {file} (output comment-file). To post it safely, "
+    "upload that file as an artifact and post it from a workflow_run workflow that never "
+    "runs the pull request's code: see examples/workflows/post-comment.yml."
+)
+COMMENT_FAILED = "Could not comment on pull request #{number} ({reason})."
+COMMENT_HINT = (
+    "Give the job `permissions: { pull-requests: write }` (or `issues: write`), or set "
+    "`pr-comment: auto` so that a failure to comment is only a warning."
+)
+HISTORY_START, HISTORY_END = "<!-- slipway:history -->", "<!-- /slipway:history -->"
+HISTORY_LINE = re.compile(
+    r"^- [a-z][a-z ]{0,29} · run \[#[0-9]{1,12}\]\(https://[^\s()<>\"']+/actions/runs/[0-9]+\)"
+    r" · `[0-9a-f]{7}` · [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC$"
+)
+MAX_HISTORY = 20
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to keep trying: ``attempts`` per call, ``budget`` seconds of waiting in all."""
+
+    attempts: int = 4
+    budget: float = 90.0
+    backoff: float = 1.0  # the first wait after a 5xx or a connection error, then doubled
+    max_wait: float = 60.0  # a longer Retry-After or rate-limit reset is not waited for
+
+
+@dataclass
+class Retrier:
+    """Retries GitHub API calls: rate limits (403/429 with ``Retry-After`` or
+    ``x-ratelimit-reset``, primary and secondary), 5xx and connection errors with backoff;
+    everything else at once. ``sleep`` and ``clock`` (epoch seconds) are injectable."""
+
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+    waited: float = 0.0
+    waits: list[float] = field(default_factory=list)
+
+    def call(self, action: Callable[[], T]) -> T:
+        """``action()``, retried while the policy allows; the last error is raised."""
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                return action()
+            except (GithubException, requests.RequestException) as error:
+                wait = self.wait_for(error, attempt)
+                last = attempt == self.policy.attempts
+                if wait is None or last or self.waited + wait > self.policy.budget:
+                    raise
+            self.sleep(wait)
+            self.waited += wait
+            self.waits.append(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def wait_for(self, error: Exception, attempt: int) -> float | None:
+        """Seconds to wait before trying again, or None when retrying cannot help."""
+        backoff = min(self.policy.backoff * 2.0 ** (attempt - 1), self.policy.max_wait)
+        if not isinstance(error, GithubException) or error.status >= 500:
+            return backoff
+        if error.status not in (403, 429):
+            return None
+        headers = {k.lower(): v for k, v in (error.headers or {}).items()}
+        wait = _rate_limit_wait(error, headers, self.clock())
+        return wait if wait is not None and wait <= self.policy.max_wait else None
+
+
+def _rate_limit_wait(error: GithubException, headers: dict[str, str], now: float) -> float | None:
+    # https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
+    # #handle-rate-limit-errors-appropriately: Retry-After first, then x-ratelimit-reset
+    # when nothing remains, else (secondary limit without headers) at least a minute.
+    if headers.get("retry-after", "").strip().isdigit():
+        return float(headers["retry-after"])
+    if (
+        headers.get("x-ratelimit-remaining") == "0"
+        and headers.get("x-ratelimit-reset", "").isdigit()
+    ):
+        return max(float(headers["x-ratelimit-reset"]) - now, 0.0) + 1.0
+    data: Any = error.data
+    message = str(data.get("message", "")) if isinstance(data, dict) else ""
+    return 60.0 if "rate limit" in message.lower() else None
+
+
+class CommentError(SlipwayError):
+    """The pull-request comment could not be written and ``pr-comment: always`` was set."""
+
+    exit_code = ExitCode.TOOL
+    title = "Pull request comment failed"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The pull request to comment on, and whether the event says the token is read-only."""
+
+    number: int
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to the comment: created, updated, skipped or failed."""
+
+    status: str
+    reason: str = ""
+    comment_id: int | None = None
+    url: str = ""
+    file: str = ""  # the comment-file output ("" when there was no pull request)
+
+
+def marker_for(key: str) -> str:
+    """The hidden marker for ``key`` (an image name): only safe characters, no ``--``."""
+    safe = re.sub(r"[^A-Za-z0-9._/:@]+", "-", key).strip("-")
+    return MARKER.format(key=re.sub(r"-{2,}", "-", safe)[:200] or "default")
+
+
+def merge_queue_pr(ref: str) -> int | None:
+    """The PR number in a merge queue head ref (``gh-readonly-queue/<base>/pr-<N>-<sha>``)."""
+    match = MERGE_QUEUE_REF.search(ref)
+    return int(match.group(1)) if match else None
+
+
+def is_read_only_event(context: Context) -> bool:
+    """True when the event says the token is read-only: ``pull_request`` from a fork (or a
+    deleted fork) or by Dependabot. ``pull_request_target`` always has a write token."""
+    if context.event_name != "pull_request":
+        return False
+    if context.actor == "dependabot[bot]":
+        return True
+    pr = context.payload.get("pull_request")
+    if not isinstance(pr, Mapping):
+        return False
+    head, base = pr.get("head"), pr.get("base")
+    head_repo = head.get("repo") if isinstance(head, Mapping) else None
+    base_repo = base.get("repo") if isinstance(base, Mapping) else None
+    base_name = base_repo.get("full_name") if isinstance(base_repo, Mapping) else None
+    if not isinstance(head_repo, Mapping):
+        return True  # the fork was deleted
+    return head_repo.get("full_name") != (base_name or context.repository)
+
+
+def resolve_target(context: Context, options: ReportOptions) -> Target | None:
+    """The pull request this run reports on: ``pr-number``, the PR event's, or the merge
+    queue's; None when there is none."""
+    read_only = is_read_only_event(context)
+    if options.pr_number is not None:
+        return Target(options.pr_number, read_only)
+    if context.event_name in PULL_REQUEST_EVENTS and context.pr_number is not None:
+        return Target(context.pr_number, read_only)
+    if context.event_name == "merge_group":
+        group = context.payload.get("merge_group")
+        ref = str(group.get("head_ref") or "") if isinstance(group, Mapping) else ""
+        number = merge_queue_pr(ref) or merge_queue_pr(context.ref)
+        return Target(number) if number else None
+    return None
+
+
+def history_line(verdict: str, run_number: str, run_url: str, sha: str, when: str) -> str:
+    """One history line (``when``: ``YYYY-MM-DD HH:MM UTC``); "" if any part is malformed."""
+    line = f"- {verdict} · run [#{run_number}]({run_url}) · `{sha[:7]}` · {when}"
+    return line if HISTORY_LINE.match(line) else ""
+
+
+def earlier_history(previous_body: str | None) -> list[str]:
+    """The history lines of an earlier body, each re-validated (bodies are data)."""
+    if not previous_body or HISTORY_START not in previous_body:
+        return []
+    block = previous_body.split(HISTORY_START, 1)[1].split(HISTORY_END, 1)[0]
+    return [line for line in block.splitlines() if HISTORY_LINE.match(line)]
+
+
+def compose_body(marker: str, report: str, history: list[str]) -> str:
+    """Marker, report, then the history (newest first); within GitHub's comment limit."""
+    variants = []
+    for count in (len(history), 5, 1):
+        kept = history[: min(count, MAX_HISTORY)]
+        if kept:
+            lines = ["<details><summary>Earlier runs</summary>", "", HISTORY_START, *kept]
+            variants.append("\n".join([*lines, HISTORY_END, "", "</details>"]))
+    sections = [Block("marker", (marker,), True), Block("report", (report.rstrip("\n"),), True)]
+    if variants:
+        sections.append(Block("history", tuple(variants)))
+    return fit(sections, COMMENT_LIMIT_CHARS, measure_chars).text
+
+
+def write_comment_file(
+    base: Path, options: ReportOptions, number: int, marker: str, body: str
+) -> str:
+    """Write the JSON and Markdown bodies for a ``workflow_run`` poster; returns the JSON path."""
+    path = base / options.comment_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"pr_number": number, "marker": marker, "body": body}
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (base / options.comment_markdown_file).write_text(body, encoding="utf-8")
+    return options.comment_file
+
+
+def make_client(api_url: str, token: str) -> Github:
+    """A PyGithub client without its own retries or sleeps: `Retrier` decides."""
+    return Github(
+        base_url=api_url.rstrip("/"),
+        auth=Auth.Token(token) if token else None,
+        timeout=TIMEOUT_SECONDS,
+        retry=None,
+        per_page=100,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        lazy=True,
+    )
+
+
+def reason(error: Exception) -> str:
+    """A short reason for a log line (never the token: only status and GitHub's message)."""
+    if isinstance(error, GithubException):
+        data: Any = error.data
+        message = data.get("message") if isinstance(data, dict) else None
+        return f"HTTP {error.status}" + (f": {str(message)[:200]}" if message else "")
+    return type(error).__name__
+
+
+def is_forbidden(error: Exception) -> bool:
+    """A 403 that is not a rate limit: the token may not write here."""
+    if not isinstance(error, GithubException) or error.status != 403:
+        return False
+    data: Any = error.data
+    return "rate limit" not in str(data.get("message", "") if isinstance(data, dict) else "")
+
+
+@dataclass
+class Sticky:
+    """Finds and writes the sticky comment of one pull request."""
+
+    client: Github
+    repository: str
+    number: int
+    marker: str
+    retrier: Retrier
+
+    def identity(self) -> str | None:
+        """The token's login; None for an installation token (``GET /user`` is 403)."""
+        try:
+            return self.retrier.call(lambda: str(self.client.get_user().login))
+        except GithubException as error:
+            if error.status in (401, 403):
+                return None
+            raise
+
+    def find(self, login: str | None) -> IssueComment | None:
+        """The oldest comment by us (``login``, or any bot) starting with the marker."""
+        issue = self.client.get_repo(self.repository).get_issue(self.number)
+        for comment in issue.get_comments():
+            if not (comment.body or "").startswith(self.marker):
+                continue
+            user = comment.user
+            if (user.login == login) if login else (user.type == "Bot"):
+                return comment
+        return None
+
+    def upsert(self, make_body: Callable[[str | None], str], create: bool) -> Outcome:
+        """Update our comment in place, or create it (when ``create``).
+
+        Each attempt searches again: a create answered by a 5xx may have been applied,
+        and a second search is what keeps the comment unique."""
+        login = self.identity()
+
+        def attempt() -> Outcome:
+            existing = self.find(login)
+            if existing is not None:
+                existing.edit(make_body(existing.body))
+                return Outcome("updated", comment_id=existing.id, url=existing.html_url)
+            if not create:
+                return Outcome("skipped", "no earlier comment to update")
+            issue = self.client.get_repo(self.repository).get_issue(self.number)
+            made = issue.create_comment(make_body(None))
+            return Outcome("created", comment_id=made.id, url=made.html_url)
+
+        return self.retrier.call(attempt)
+
+
+def post_comment(
+    workflow: Workflow,
+    context: Context,
+    options: ReportOptions,
+    *,
+    token: str,
+    key: str,
+    report: str,
+    failed: bool,
+    base: Path,
+    retrier: Retrier,
+    history: str = "",
+) -> Outcome:
+    """Write the comment file, then create or update the sticky comment as ``pr-comment`` says.
+
+    ``report`` is the rendered comment (already fitted, untrusted text escaped); ``history``
+    is this run's `history_line` (kept when ``comment-history`` is on)."""
+    target = resolve_target(context, options)
+    if target is None:
+        return Outcome("skipped", "no pull request for this event")
+    marker = marker_for(key)
+
+    def make_body(previous: str | None) -> str:
+        if not options.comment_history:
+            return compose_body(marker, report, [])
+        return compose_body(marker, report, [h for h in [history] if h] + earlier_history(previous))
+
+    file = write_comment_file(base, options, target.number, marker, make_body(None))
+    mode = options.pr_comment
+    if mode is CommentMode.NEVER:
+        return Outcome("skipped", "pr-comment: never", file=file)
+    if target.read_only:
+        workflow.notice(READ_ONLY_NOTICE.format(number=target.number, file=file))
+        return Outcome("skipped", "read-only token", file=file)
+    create = failed or mode is not CommentMode.ON_FAILURE
+    try:
+        with make_client(context.api_url, token) as client:
+            sticky = Sticky(client, context.repository, target.number, marker, retrier)
+            outcome = sticky.upsert(make_body, create)
+    except (GithubException, requests.RequestException) as error:
+        message = COMMENT_FAILED.format(number=target.number, reason=reason(error))
+        if mode is CommentMode.ALWAYS:
+            raise CommentError(message, COMMENT_HINT) from None
+        if is_forbidden(error):
+            workflow.notice(READ_ONLY_NOTICE.format(number=target.number, file=file))
+        else:
+            workflow.warning(message)
+        return Outcome("failed", reason(error), file=file)
+    return Outcome(outcome.status, outcome.reason, outcome.comment_id, outcome.url, file)
