@@ -158,6 +158,10 @@ def test_planted_findings_on_both_platforms_one_db_download_then_reuse(
         assert [s.rule for s in platform_scan.secrets] == ["aws-access-key-id"]
         assert platform_scan.secrets[0].path == "/root/.aws/credentials"
     assert "AKIA2E0A8F3B244C9986" not in Path(outcome.report_file).read_text()
+    # Findings point at the Dockerfile line whose layer brought them in.
+    amd64 = next(s for s in outcome.scans if s.platform == "linux/amd64")
+    assert {v.dockerfile_line for v in amd64.vulnerabilities} == {3}  # COPY root-${TARGETARCH}/
+    assert amd64.secrets[0].dockerfile_line == 4  # COPY credentials
     # The Dockerfile misconfiguration with its line (USER root is line 5).
     root_user = [m for m in outcome.misconfigurations if m.id == "DS-0002"]
     assert [(m.start_line, m.severity) for m in root_user] == [(5, "HIGH")]
@@ -171,6 +175,15 @@ def test_planted_findings_on_both_platforms_one_db_download_then_reuse(
     rule_ids = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
     assert len(rule_ids) == len(set(rule_ids))
     assert {"CVE-2099-10001", "aws-access-key-id", "DS-0002"} <= set(rule_ids)
+    regions = {
+        r["ruleId"]: r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for r in sarif["runs"][0]["results"]
+    }
+    assert (regions["CVE-2099-10001"], regions["aws-access-key-id"], regions["DS-0002"]) == (
+        3,
+        4,
+        5,
+    )
 
     # Same digests, same DB, same options: nothing is scanned again.
     again, runner = scan(pushed, tmp_path, options_for(devenv, cache))

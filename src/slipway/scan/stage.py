@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from slipway.errors import ScanError
-from slipway.scan import db
+from slipway.scan.attribution import layer_lines
+from slipway.scan.dbfetch import fetch_db
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.scan.ignores import merge_ignorefiles
 from slipway.scan.merge import merge, merged_report
@@ -62,80 +63,6 @@ def default_cache_dir(env: dict[str, str]) -> str:
     return str(Path(base) / "trivy")
 
 
-def _is_loopback(reference: str) -> bool:
-    return reference.startswith(("127.", "localhost", "[::1]"))
-
-
-def ensure_db(
-    runner: Runner,
-    options: ScanOptions,
-    cache_dir: str,
-    *,
-    now: datetime,
-    sleep: Callable[[float], None],
-    outcome: ScanOutcome,
-) -> None:
-    """Get the DB once into ``cache_dir``; fall back to a fresh-enough cached one."""
-    attempts: list[db.Attempt] = []
-    for repository in options.db_repositories:
-        error = _download(
-            runner, options, repository, cache_dir=cache_dir, sleep=sleep, outcome=outcome
-        )
-        if not error:
-            if attempts:
-                failed = "; ".join(f"{a.repository}: {a.error}" for a in attempts)
-                outcome.warnings.append(
-                    db.DB_REPOSITORY_FAILED.format(
-                        repository=", ".join(a.repository for a in attempts),
-                        error=failed,
-                        served=repository,
-                    )
-                )
-            break
-        attempts.append(db.Attempt(repository, error))
-    updated_at, _ = _read_metadata(cache_dir)
-    if len(attempts) == len(options.db_repositories):
-        verdict, text, hint = db.fallback_decision(
-            attempts, updated_at, now, options.db_max_age, cache_dir
-        )
-        if verdict == "error":
-            raise ScanError(text, hint)
-        outcome.warnings.append(text)
-    outcome.db_updated_at = updated_at.isoformat() if updated_at else ""
-
-
-def _download(
-    runner: Runner,
-    options: ScanOptions,
-    repository: str,
-    *,
-    cache_dir: str,
-    sleep: Callable[[float], None],
-    outcome: ScanOutcome,
-) -> str:
-    """Try one repository with backoff; the short error, or empty on success."""
-    error = ""
-    argv = trivy.download_db_argv(repository, cache_dir, insecure=_is_loopback(repository))
-    for delay in db.backoff_delays(options.db_retries, options.db_backoff):
-        if delay:
-            sleep(delay)
-        result = runner.run(argv, timeout=options.timeout)
-        outcome.db_downloads += 1
-        if result.returncode == 0:
-            return ""
-        error = db.short_error(result.stderr + result.stdout)
-        if not db.is_transient(error):
-            break
-    return error or "failed"
-
-
-def _read_metadata(cache_dir: str) -> tuple[datetime | None, datetime | None]:
-    path = Path(cache_dir) / "db" / "metadata.json"
-    if not (path.is_file() and (path.parent / "trivy.db").is_file()):
-        return None, None
-    return trivy.parse_db_metadata(path.read_text(encoding="utf-8"))
-
-
 def _documents(options: ScanOptions) -> dict[str, str]:
     documents: dict[str, str] = {}
     for name in (*options.trivyignores, *options.vex):
@@ -178,8 +105,14 @@ def scan_platforms(
     cache_dir = options.cache_dir or default_cache_dir(runner.env)
     documents = _documents(options)
     ignorefile = _ignorefile(options, documents, work)
+    dockerfile_path = Path(dockerfile)
+    dockerfile_text = (
+        dockerfile_path.read_text(encoding="utf-8") if dockerfile_path.is_file() else ""
+    )
     if options.image_scanners:
-        ensure_db(runner, options, cache_dir, now=now, sleep=sleep, outcome=outcome)
+        fetched = fetch_db(runner, options, cache_dir, now=now, sleep=sleep)
+        outcome.db_updated_at, outcome.db_downloads = fetched.updated_at, fetched.runs
+        outcome.warnings.extend(fetched.warnings)
     for target in targets if options.image_scanners else ():
         outcome.scans.append(
             _scan_one(
@@ -189,11 +122,12 @@ def scan_platforms(
                 cache_dir=cache_dir,
                 documents=documents,
                 ignorefile=ignorefile,
+                dockerfile_text=dockerfile_text,
                 work=work,
                 outcome=outcome,
             )
         )
-    if "config" in options.scanners and Path(dockerfile).is_file():
+    if "config" in options.scanners and dockerfile_text:
         report = work / "trivy-config.json"
         argv = trivy.config_argv(dockerfile, str(report), severities=options.scan_severities)
         trivy.run_trivy(runner, argv, timeout=options.timeout)
@@ -215,6 +149,7 @@ def _scan_one(
     cache_dir: str,
     documents: dict[str, str],
     ignorefile: str,
+    dockerfile_text: str,
     work: Path,
     outcome: ScanOutcome,
 ) -> PlatformScan:
@@ -253,7 +188,12 @@ def _scan_one(
         if outcome.db_updated_at:
             stored.parent.mkdir(parents=True, exist_ok=True)
             stored.write_text(text, encoding="utf-8")
-    vulnerabilities, secrets = trivy.parse_image_report(text)
+    document = trivy.load_report(text)
+    vulnerabilities, secrets = trivy.parse_image_document(document)
+    lines = layer_lines(document.get("Metadata") or {}, dockerfile_text)
+    if lines:  # the Dockerfile line that added each finding's layer
+        vulnerabilities = [replace(v, dockerfile_line=lines.get(v.layer)) for v in vulnerabilities]
+        secrets = [replace(s, dockerfile_line=lines.get(s.layer)) for s in secrets]
     return PlatformScan(
         target.platform,
         target.image,

@@ -25,7 +25,9 @@ __all__ = [
     "config_argv",
     "download_db_argv",
     "image_argv",
+    "load_report",
     "parse_db_metadata",
+    "parse_image_document",
     "parse_image_report",
     "parse_misconfigurations",
     "parse_report",
@@ -128,11 +130,21 @@ def parse_secrets(text: str) -> list[Secret]:
     return parse_image_report(text)[1]
 
 
+def load_report(text: str) -> dict[str, Any]:
+    """A Trivy JSON report as a dict; a ScanError when it is not one."""
+    return _load(text)
+
+
 def parse_image_report(text: str) -> tuple[list[Vulnerability], list[Secret]]:
     """Vulnerabilities and secrets of one ``trivy image`` report, read in one pass."""
+    return parse_image_document(_load(text))
+
+
+def parse_image_document(report: Mapping[str, Any]) -> tuple[list[Vulnerability], list[Secret]]:
+    """Vulnerabilities and secrets of an already loaded ``trivy image`` report."""
     vulnerabilities: list[Vulnerability] = []
     secrets: list[Secret] = []
-    for result in _results(_load(text)):
+    for result in _results(report):
         target = str(result.get("Target", ""))
         kind = str(result.get("Type", ""))
         vulnerabilities.extend(
