@@ -16,6 +16,7 @@ from slipway.size.delta import compare, size_failures
 from slipway.size.hints import size_hints
 from slipway.size.limits import SizeLimits
 from slipway.size.measure import LayerCache, measure_baseline, measure_image
+from slipway.size.stage import analyse_size
 from slipway.tools.oci_layout import Layout
 from slipway.tools.registry import Manifest, RegistryClient
 from tests.support.devenv import DevEnv, load_devenv
@@ -69,11 +70,21 @@ def devenv() -> DevEnv:
     return load_devenv()
 
 
-def test_size_delta_against_a_baseline_pushed_first(devenv: DevEnv, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def pushed(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> tuple[RegistryClient, str]:
+    """A baseline (tag main) pushed first, then the change (tag pr-1)."""
     client = RegistryClient(devenv.registry, loopback=True)
     repository = f"slipway-test/size-{uuid.uuid4().hex[:10]}"
-    build_and_push(client, repository, "main", BASELINE, tmp_path)
-    build_and_push(client, repository, "pr-1", CHANGED, tmp_path)
+    work = tmp_path_factory.mktemp("size")
+    build_and_push(client, repository, "main", BASELINE, work)
+    build_and_push(client, repository, "pr-1", CHANGED, work)
+    return client, repository
+
+
+def test_size_delta_against_a_baseline_pushed_first(
+    devenv: DevEnv, pushed: tuple[RegistryClient, str]
+) -> None:
+    client, repository = pushed
     dockerfile = parse_dockerfile(CHANGED, "Dockerfile")
     cache: LayerCache = {}
 
@@ -117,6 +128,23 @@ def test_size_delta_against_a_baseline_pushed_first(devenv: DevEnv, tmp_path: Pa
         check=False,
     )
     assert inspect.returncode != 0
+
+
+def test_size_stage_report(pushed: tuple[RegistryClient, str]) -> None:
+    client, repository = pushed
+    dockerfile = parse_dockerfile(CHANGED, "Dockerfile")
+    limits = SizeLimits(max_increase_percent=1.0)
+    report = analyse_size(
+        client, repository, "pr-1", dockerfile, baseline_ref="main", limits=limits
+    )
+    assert sorted(report.deltas) == ["linux/amd64"]
+    assert len(report.failures) == 1
+    assert "max-size-increase 1%" in report.failures[0]
+    assert [h.kind for h in report.hints] == ["cache-cleanup"]
+    first = analyse_size(client, repository, "pr-1", dockerfile, baseline_ref="no-such-tag")
+    assert first.deltas == {}
+    assert first.failures == ()
+    assert "does not exist" in first.notes[0]
 
 
 def test_no_baseline_yet(devenv: DevEnv) -> None:

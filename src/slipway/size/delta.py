@@ -49,7 +49,10 @@ class LayerDelta:
         layer = self.current or self.baseline
         assert layer is not None
         what = layer.instruction[:60] + ("..." if len(layer.instruction) > 60 else "")
-        where = f" line {layer.line}" if layer.line else f" ({layer.stage})"
+        if self.current is None:
+            where = " (removed)"
+        else:
+            where = f" line {layer.line}" if layer.line else f" ({layer.stage})"
         return f"{format_delta(self.compressed)}, {what or 'layer'}{where}"
 
 

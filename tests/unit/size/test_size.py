@@ -19,6 +19,7 @@ from slipway.size.layers import read_layer
 from slipway.size.limits import SizeLimits, format_delta, format_size, parse_size
 from slipway.size.measure import build_platform_size
 from slipway.size.model import Layer, LayerContents, PlatformSize, clean_created_by
+from slipway.size.stage import baseline_reference
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES = Path(__file__).resolve().parents[3] / "tests" / "images" / "policy"
@@ -199,3 +200,24 @@ def test_build_platform_size_from_manifest_and_config() -> None:
     assert [layer.line for layer in size.layers] == [0, 4, 5, 7, 8, 9]
     assert size.layers[2].contents == LayerContents(22_856_192)
     assert size.layers[3].instruction == "RUN pip install pip"
+
+
+@pytest.mark.parametrize(
+    ("given", "event", "base_ref", "ref"),
+    [
+        ("v1.2.3", "pull_request", "main", "v1.2.3"),
+        ("", "pull_request", "main", "main"),
+        ("", "pull_request_target", "release/1.x", "release-1.x"),
+        ("", "push", "", ""),
+    ],
+)
+def test_baseline_reference(given: str, event: str, base_ref: str, ref: str) -> None:
+    assert baseline_reference(given, event, base_ref) == ref
+
+
+def test_removed_layer_has_no_line() -> None:
+    before = platform([BASE_LAYER, Layer("sha256:a", GZIP, 5_000_000, PIP, 14, "stage 0")])
+    delta = compare(platform([BASE_LAYER]), before)
+    assert [d.describe() for d in delta.layers] == [
+        "-5.0 MB, RUN pip install -r requirements.txt (removed)"
+    ]
