@@ -155,6 +155,8 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
 
 def _set_up_builder(runner: Runner, workflow: Workflow, plan: Plan) -> Plan:
     """QEMU and a multi-platform builder, only when the requested platforms need them."""
+    if plan.build.driver != "docker" and not plan.build.builder:
+        plan = replace(plan, build=replace(plan.build, builder=_ensure_builder(runner, plan)))
     if not plan.platforms:
         return plan
     setup = builder.plan_setup(plan.platforms, builder.read_facts(runner, plan.build.builder))
@@ -170,13 +172,19 @@ def _set_up_builder(runner: Runner, workflow: Workflow, plan: Plan) -> Plan:
     workflow.notice(
         builder.NO_MULTIPLATFORM.format(count=len(plan.platforms), name=builder.BUILDER_NAME)
     )
-    exists = runner.run(["docker", "buildx", "inspect", builder.BUILDER_NAME], timeout=60)
-    if (
-        exists.returncode != 0
-        and runner.run(builder.create_builder_argv(), timeout=600).returncode != 0
-    ):
-        raise BuildError("could not create a docker-container builder", QEMU_HINT)
-    return replace(plan, build=replace(plan.build, builder=builder.BUILDER_NAME))
+    multi = replace(plan, build=replace(plan.build, driver="docker-container", builder=""))
+    return replace(plan, build=replace(plan.build, builder=_ensure_builder(runner, multi)))
+
+
+def _ensure_builder(runner: Runner, plan: Plan) -> str:
+    """The builder for ``plan.build.driver``: reused when it exists, else created."""
+    name = builder.driver_builder_name(plan.build.driver)
+    if runner.run(["docker", "buildx", "inspect", name], timeout=60).returncode == 0:
+        return name
+    argv = builder.create_builder_argv(name, plan.build.driver, plan.build.endpoint)
+    if runner.run(argv, timeout=600).returncode != 0:
+        raise BuildError(f"could not create a {plan.build.driver} builder", QEMU_HINT)
+    return name
 
 
 QEMU_HINT = (

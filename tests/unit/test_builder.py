@@ -72,3 +72,14 @@ def test_platform_qemu_cannot_provide_is_an_error() -> None:
 
 def test_qemu_argv() -> None:
     assert qemu_argv(["aarch64", "arm"])[-2:] == ["--install", "aarch64,arm"]
+
+
+def test_builder_for_a_driver() -> None:
+    from slipway.tools.builder import create_builder_argv, driver_builder_name
+
+    assert driver_builder_name("docker-container") == "slipway-multiplatform"
+    assert create_builder_argv("slipway-remote", "remote", "tcp://buildkitd:1234")[-3:] == [
+        "remote",
+        "--bootstrap",
+        "tcp://buildkitd:1234",
+    ]

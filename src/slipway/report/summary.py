@@ -42,8 +42,10 @@ def render_summary(plan: Plan, outcome: Outcome) -> str:
     ]
     if plan.provenance and plan.provenance != "false":
         lines += [
-            "<sub>The index also lists one provenance attestation per platform "
-            "(`unknown/unknown` entries): build records, not images; they are not scanned.</sub>",
+            (
+                "<sub>The index also lists one provenance attestation per platform "
+                "(`unknown/unknown` entries): build records, not images; they are not scanned.</sub>"
+            ),
             "",
         ]
     lines += _tags_section(plan, outcome)

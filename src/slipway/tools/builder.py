@@ -99,15 +99,15 @@ def qemu_argv(handlers: Sequence[str], image: str = BINFMT_IMAGE) -> list[str]:
     return ["docker", "run", "--rm", "--privileged", image, "--install", ",".join(handlers)]
 
 
-def create_builder_argv(name: str = BUILDER_NAME) -> list[str]:
-    """A docker-container builder (can build and push several platforms, push by digest)."""
-    return [
-        "docker",
-        "buildx",
-        "create",
-        "--name",
-        name,
-        "--driver",
-        "docker-container",
-        "--bootstrap",
-    ]
+def create_builder_argv(
+    name: str = BUILDER_NAME, driver: str = "docker-container", endpoint: str = ""
+) -> list[str]:
+    """A builder with ``driver`` (docker-container: several platforms in one image;
+    remote: an existing BuildKit daemon at ``endpoint``)."""
+    argv = ["docker", "buildx", "create", "--name", name, "--driver", driver, "--bootstrap"]
+    return [*argv, endpoint] if endpoint else argv
+
+
+def driver_builder_name(driver: str) -> str:
+    """The builder Slipway creates (and reuses) for ``driver``."""
+    return BUILDER_NAME if driver == "docker-container" else f"slipway-{driver}"
