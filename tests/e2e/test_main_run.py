@@ -7,6 +7,7 @@ downloaded from the registry, a real push payload from @octokit/webhooks-example
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,7 @@ def test_auth_registry_with_tls_and_credentials(devenv: DevEnv, tmp_path: Path) 
 
 
 def test_wrong_password_fails_before_building(devenv: DevEnv, tmp_path: Path) -> None:
+    started = time.monotonic()
     repository = unique_repository()
     given = inputs(
         devenv, repository, tmp_path, USERNAME=devenv.auth_user, PASSWORD="wrong-password"
@@ -156,6 +158,37 @@ def test_wrong_password_fails_before_building(devenv: DevEnv, tmp_path: Path) ->
     given["IMAGES"] = f"{devenv.auth_registry}/{repository}"
     run = run_action(tmp_path, "push", load_event("push", index=4), given)
     assert run.returncode == 4, run.log
+    assert time.monotonic() - started < 10
     assert f"::error title=Registry error::login to {devenv.auth_registry} failed" in run.log
     assert "docker buildx build" not in run.log
     assert "wrong-password" not in run.log.replace("::add-mask::wrong-password", "")
+
+
+def test_two_registries_at_once(devenv: DevEnv, tmp_path: Path) -> None:
+    """A plain registry and the htpasswd + TLS one, credentials through registry-auth."""
+    repository = unique_repository()
+    auth = (
+        f"- registry: {devenv.auth_registry}\n"
+        f"  username: {devenv.auth_user}\n"
+        f"  password: {devenv.auth_password}\n"
+    )
+    given = {
+        **inputs(devenv, repository, tmp_path, SCAN="false", PLATFORMS="linux/amd64"),
+        "IMAGES": f"{devenv.registry}/{repository}\n{devenv.auth_registry}/{repository}",
+        "REGISTRY-AUTH": auth,
+    }
+    run = run_action(tmp_path, "push", load_event("push", index=4), given)
+    assert run.returncode == 0, run.log
+    assert run.log.count(devenv.auth_password) == 1  # the mask command only
+    plain = RegistryView(devenv.registry).manifest(repository, "master")
+    assert plain is not None
+    assert plain[0] == run.outputs["digest"]
+    served = requests.get(
+        f"https://{devenv.auth_registry}/v2/{repository}/manifests/master",
+        auth=(devenv.auth_user, devenv.auth_password),
+        headers={"Accept": "application/vnd.oci.image.index.v1+json"},
+        verify=devenv.test_ca,
+        timeout=30,
+    )
+    assert served.status_code == 200
+    assert served.headers["Docker-Content-Digest"] == run.outputs["digest"]
