@@ -7,7 +7,7 @@ that instruction is looked up in the Dockerfile, so the finding points at the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from slipway.policy.catalog import LAYER_SCAN_PREFIX
@@ -15,6 +15,7 @@ from slipway.policy.checks import final_stages
 from slipway.policy.dockerfile import Dockerfile
 from slipway.policy.evaluate import evaluate
 from slipway.policy.model import PolicyConfig, PolicyResult, Source, ToolFinding
+from slipway.scan.findings import Secret
 from slipway.size.model import clean_created_by
 
 
@@ -57,3 +58,24 @@ def check_layer_secrets(
 ) -> PolicyResult:
     """Policy findings (SW017) for one platform's secret scan."""
     return evaluate(dockerfile, secret_tool_findings(report, dockerfile), config, platform=platform)
+
+
+def check_scan_secrets(
+    secrets: Iterable[Secret], dockerfile: Dockerfile, config: PolicyConfig, platform: str
+) -> PolicyResult:
+    """The scan stage's secrets (already attributed to a line) as SW017 findings.
+
+    Lets the main run reuse the image scan's ``--scanners secret`` results instead of a
+    second scan; `check_layer_secrets` does the same from a raw Trivy report.
+    """
+    found = [
+        ToolFinding(
+            Source.TRIVY,
+            LAYER_SCAN_PREFIX + secret.rule,
+            secret.dockerfile_line or 0,
+            f"{secret.title or secret.rule} in {secret.path}",
+            dockerfile.path,
+        )
+        for secret in secrets
+    ]
+    return evaluate(dockerfile, found, config, platform=platform)

@@ -14,8 +14,9 @@ from slipway.policy.evaluate import (
     drop_root_set_by_base,
     merge,
 )
-from slipway.policy.layer_secrets import check_layer_secrets
+from slipway.policy.layer_secrets import check_layer_secrets, check_scan_secrets
 from slipway.policy.model import PolicyConfig, ToolFinding
+from slipway.scan.findings import Secret
 from slipway.tools.hadolint import parse_lint
 from slipway.tools.trivy_config import parse_config_report
 from tests.unit.policy.examples import CONFIG, DATA, EXAMPLES, expected, pairs, suppressed_pairs
@@ -119,3 +120,12 @@ def test_a_user_set_by_the_base_image_clears_the_no_user_finding() -> None:
     found = [ToolFinding("trivy", "DS-0002", 2, "Last USER should not be root")]
     plain = check_dockerfile(explicit, found, PolicyConfig())
     assert pairs(drop_root_set_by_base(plain, explicit, nonroot)) == [["SW001", 2]]
+
+
+def test_scan_stage_secrets_become_sw017() -> None:
+    dockerfile = parse_dockerfile((EXAMPLES / "layersecret" / "Dockerfile").read_text())
+    found = Secret("aws-access-key-id", "AWS", "CRITICAL", "AWS Access Key ID", "/app/settings.ini", 3,
+                   "sha256:e11a", dockerfile_line=3)  # fmt: skip
+    result = check_scan_secrets([found], dockerfile, CONFIG, "linux/amd64")
+    assert pairs(result) == expected()["layersecret"]["layers"]
+    assert result.findings[0].tool_id == "trivy-secret:aws-access-key-id"
