@@ -168,7 +168,7 @@ def _patch(
 def pack_sarif(sarif: Mapping[str, Any] | str) -> str:
     """gzip, then base64: the form the code-scanning API takes."""
     text = sarif if isinstance(sarif, str) else json.dumps(sarif, separators=(",", ":"))
-    return base64.b64encode(gzip.compress(text.encode(), mtime=0)).decode("ascii")
+    return base64.b64encode(gzip.compress(text.encode(), compresslevel=6, mtime=0)).decode("ascii")
 
 
 def upload_sarif(
