@@ -115,11 +115,16 @@ def check_ports(dockerfile: Dockerfile, config: PolicyConfig) -> Iterator[ToolFi
     for instruction in dockerfile.instructions:
         if instruction.keyword != "EXPOSE" or instruction.stage not in indexes:
             continue
-        for word in instruction.body.split():
-            for port in expand_ports(word):
-                bad = not 0 < port < 65536
-                if bad or (config.allowed_ports is not None and port not in config.allowed_ports):
-                    yield _hit(catalog.PORT, dockerfile, instruction.line, str(port))
+        refused = [
+            port
+            for word in instruction.body.split()
+            for port in expand_ports(word)
+            if not 0 < port < 65536
+            or (config.allowed_ports is not None and port not in config.allowed_ports)
+        ]
+        if refused:  # one finding per line, naming every refused port
+            detail = ", ".join(str(port) for port in refused[:10])
+            yield _hit(catalog.PORT, dockerfile, instruction.line, detail)
 
 
 def expand_ports(word: str) -> list[int]:

@@ -191,3 +191,11 @@ def test_blocking_uses_fail_on() -> None:
 )
 def test_fails_gate(severity: str, fail_on: str, fails: bool) -> None:
     assert fails_gate(severity, fail_on) is fails
+
+
+def test_every_refused_port_of_a_line_is_named() -> None:
+    dockerfile = parse_dockerfile("FROM a:1\nEXPOSE 22 8080 9000-9001/tcp 70000\n")
+    result = check_dockerfile(dockerfile, [], PolicyConfig(allowed_ports=frozenset({8080})))
+    assert [(f.id, f.line, f.detail) for f in result.findings] == [
+        ("SW008", 2, "22, 9000, 9001, 70000")
+    ]
