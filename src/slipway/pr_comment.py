@@ -213,7 +213,7 @@ def compose_body(marker: str, report: str, history: list[str]) -> str:
     for count in (len(history), 5, 1):
         kept = history[: min(count, MAX_HISTORY)]
         if kept:
-            lines = ["<details><summary>Earlier runs</summary>", "", HISTORY_START, *kept]
+            lines = ["<details><summary>History (newest first)</summary>", "", HISTORY_START, *kept]
             variants.append("\n".join([*lines, HISTORY_END, "", "</details>"]))
     sections = [Block("marker", (marker,), True), Block("report", (report.rstrip("\n"),), True)]
     if variants:
@@ -340,7 +340,10 @@ def post_comment(
     def make_body(previous: str | None) -> str:
         if not options.comment_history:
             return compose_body(marker, report, [])
-        return compose_body(marker, report, [h for h in [history] if h] + earlier_history(previous))
+        current = [history] if history else []
+        runs = {line.split(" · ")[1] for line in current}  # a re-run replaces its own line
+        earlier = [line for line in earlier_history(previous) if line.split(" · ")[1] not in runs]
+        return compose_body(marker, report, current + earlier)
 
     file = write_comment_file(base, options, target.number, marker, make_body(None))
     mode = options.pr_comment

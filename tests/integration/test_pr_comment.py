@@ -205,7 +205,7 @@ def test_history_keeps_earlier_runs(github: GitHubStandIn, tmp_path: Path) -> No
     _seed(github)
     run = Run(github, tmp_path, load_event("pull_request", "opened"))
     url = "https://github.com/Codertocat/Hello-World/actions/runs/"
-    for number, verdict in ((1, "failed"), (2, "passed")):
+    for number, verdict in ((1, "failed"), (2, "failed"), (2, "passed")):  # 2 re-run
         line = history_line(
             verdict, str(number), f"{url}{number}", "abcdef0" * 6, "2026-01-02 03:04 UTC"
         )
@@ -224,6 +224,7 @@ def test_history_keeps_earlier_runs(github: GitHubStandIn, tmp_path: Path) -> No
     (body,) = _ours(github)
     assert "report 2" in body
     assert body.index("- passed · run [#2]") < body.index("- failed · run [#1]")
+    assert body.count("run [#2]") == 1
 
 
 def test_merge_group_comments_on_the_queued_pull_request(
