@@ -1,7 +1,10 @@
-"""The action container's entry point: run Slipway's main and exit with its code."""
+"""The action container's entry point: Slipway's main, with the workspace made safe for git
+and handed back to its owner at exit (slipway.container)."""
+
+from __future__ import annotations
 
 import sys
 
-from slipway.__main__ import main
+from slipway.container import run_in_container
 
-sys.exit(main())
+sys.exit(run_in_container())

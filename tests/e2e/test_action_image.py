@@ -1,0 +1,212 @@
+"""The action image (./Dockerfile, built by scripts/build-action-image from local stand-ins).
+
+What it holds (Python + slipway + its dependencies, docker CLI + buildx, Trivy, nothing
+else), how fast ``python -m slipway --help`` starts in it, its compressed size per layer,
+that a wrong Trivy checksum fails the build, and the entry point's duties as root: the
+workspace is a git safe.directory, and what the run created there goes back to its owner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from slipway.container import hand_back, safe_directory_env
+from tests.support.act import RUNNER_UID, action_image
+from tests.support.devenv import ROOT, load_devenv
+from tests.support.oci import RegistryView
+from tests.support.payloads import load_event, write_event
+
+MB = 1_000_000
+# Compressed: the base (about 49 MB for the local stand-in), docker CLI 10, buildx 20,
+# Trivy 53, the virtual environment 12.
+SIZE_BUDGET = 160 * MB
+STARTUP_BUDGET = 0.5
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    return action_image()
+
+
+def sh(image: str, script: str, *docker_args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["docker", "run", "--rm", *docker_args, "--entrypoint", "/bin/sh", image, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.e2e
+def test_image_holds_the_tools_and_nothing_else(image: str) -> None:
+    done = sh(
+        image,
+        "docker --version && docker buildx version && trivy --version"
+        " && python3 -c 'import slipway, github, docker, yaml, jsonschema, requests'"
+        " && echo compilers: $(command -v gcc cc c++ make) && echo pip: $(command -v pip pip3)"
+        " && echo apt-lists: $(ls /var/lib/apt/lists 2>/dev/null | grep -vc '^lock$' || true)"
+        " && echo pip-cache: $(ls -d /root/.cache/pip 2>/dev/null)",
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Docker version 26.1" in out
+    assert "buildx 0.13.1" in out
+    assert "Version: 0.76.0" in out
+    lines = out.splitlines()
+    assert "compilers:" in lines
+    assert "pip:" in lines
+    assert "apt-lists: 0" in lines
+    assert "pip-cache:" in lines
+
+
+@pytest.mark.e2e
+def test_help_starts_in_under_half_a_second(image: str) -> None:
+    script = (
+        "import subprocess, sys, time\n"
+        "best = 9.9\n"
+        "for _ in range(3):\n"
+        "    t = time.perf_counter()\n"
+        "    subprocess.run([sys.executable, '-m', 'slipway', '--help'], check=True,"
+        " capture_output=True)\n"
+        "    best = min(best, time.perf_counter() - t)\n"
+        "print(best)\n"
+    )
+    done = sh(image, f'python3 -c "{script}"')
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) < STARTUP_BUDGET
+
+
+@pytest.mark.e2e
+def test_compressed_size_per_layer(image: str) -> None:
+    name, digest = image.split("@")
+    host, path = name.split("/", 1)
+    registry = RegistryView(host)
+    sizes = _layer_sizes(registry, path.rsplit(":", 1)[0], digest)
+    base = registry.platforms("library/python", "3.11-slim-bookworm")["linux/amd64"]
+    base_sizes = _layer_sizes(registry, "library/python", base)
+    shown = [round(size / MB, 1) for size in sizes]
+    # The base's layers, then docker CLI, buildx, Trivy, the venv, entrypoint.py: no more.
+    assert sizes[: len(base_sizes)] == base_sizes, shown
+    assert len(sizes) == len(base_sizes) + 5, shown
+    assert sum(sizes) < SIZE_BUDGET, shown
+
+
+def _layer_sizes(registry: RegistryView, repository: str, digest: str) -> list[int]:
+    found = registry.manifest(repository, digest)
+    assert found is not None
+    return [layer["size"] for layer in found[1]["layers"]]
+
+
+@pytest.mark.e2e
+def test_a_wrong_trivy_checksum_fails_the_build(image: str) -> None:
+    done = subprocess.run(
+        [
+            "docker",
+            "buildx",
+            "build",
+            "--target",
+            "trivy",
+            "--platform",
+            "linux/amd64",
+            "--build-arg",
+            f"TRIVY_SHA256=amd64={'0' * 64}",
+            "--output",
+            "type=cacheonly",
+            ".",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "/usr/local/bin/trivy: FAILED" in done.stderr
+
+
+@pytest.mark.e2e
+def test_entrypoint_hands_what_it_created_back_to_the_workspace_owner(
+    image: str, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    env = write_event(
+        workspace / "event.json", "push", load_event("push", index=4), "http://127.0.0.1:9"
+    )
+    for path in (workspace, workspace / "event.json"):
+        os.chown(path, RUNNER_UID, RUNNER_UID)
+    env |= {
+        "GITHUB_EVENT_PATH": "/github/workspace/event.json",
+        "GITHUB_OUTPUT": "/github/workspace/output.txt",
+        "INPUT_IMAGES": f"{load_devenv().registry}/slipway-test/entrypoint",
+    }
+    argv = ["docker", "run", "--rm", "--network", "host", "-v", f"{workspace}:/github/workspace"]
+    for key, value in env.items():
+        argv += ["-e", f"{key}={value}"]
+    done = subprocess.run(
+        [*argv, image, "metadata"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = workspace / "output.txt"
+    assert "tags<<" in output.read_text()
+    assert output.stat().st_uid == RUNNER_UID
+
+
+def test_safe_directory_env_appends_to_git_config_from_the_environment() -> None:
+    assert safe_directory_env({}, "/github/workspace") == {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "safe.directory",
+        "GIT_CONFIG_VALUE_0": "/github/workspace",
+    }
+    assert safe_directory_env({"GIT_CONFIG_COUNT": "2"}, "/w") == {
+        "GIT_CONFIG_COUNT": "3",
+        "GIT_CONFIG_KEY_2": "safe.directory",
+        "GIT_CONFIG_VALUE_2": "/w",
+    }
+
+
+def test_safe_directory_env_is_what_git_reads(tmp_path: Path) -> None:
+    env = {**os.environ, **safe_directory_env({}, str(tmp_path))}
+    done = subprocess.run(
+        ["git", "config", "--get-all", "safe.directory"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert str(tmp_path) in done.stdout.splitlines()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
+def test_hand_back_changes_only_what_was_created_since(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    (workspace / "old").mkdir(parents=True)
+    (workspace / "old" / "file").write_text("before")
+    os.chown(workspace, RUNNER_UID, RUNNER_UID)
+    old_time = time.time() - 3600
+    since = time.time() - 1
+    os.utime(workspace / "old" / "file", (old_time, old_time))
+    (workspace / "new" / "deep").mkdir(parents=True)
+    (workspace / "new" / "deep" / "file").write_text("created by the run")
+    (workspace / "link").symlink_to("/etc/hostname")
+    # ctime cannot be set back: "old" entries are told apart by a later `since`.
+    changed = hand_back(workspace, since)
+    owners = {str(p.relative_to(workspace)): p.lstat().st_uid for p in workspace.rglob("*")}
+    assert changed >= 4
+    assert owners["new/deep/file"] == RUNNER_UID
+    assert owners["link"] == RUNNER_UID
+    assert Path("/etc/hostname").stat().st_uid == 0  # the link was not followed
+    assert hand_back(workspace, time.time() + 60) == 0
+    assert json.dumps(owners)  # every entry is reachable
+
+
+def test_hand_back_does_nothing_when_we_own_the_workspace(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    assert hand_back(tmp_path, 0.0, uid=tmp_path.stat().st_uid) == 0
