@@ -33,11 +33,15 @@ MARKER = "<!-- slipway:report:{key} -->"
 MERGE_QUEUE_REF = re.compile(r"gh-readonly-queue/.+/pr-([0-9]+)-[0-9a-f]{40}$")
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 READ_ONLY_NOTICE = (
-    "Slipway did not comment on pull request #{number}: this run's token is read-only "
-    "(a pull request from a fork or from Dependabot). The job summary and annotations are "
+    "Slipway did not comment on pull request #{number}: this run's token may not write "
+    "comments (pull requests from forks and from Dependabot get a read-only token; "
+    "otherwise give the job `pull-requests: write`). The job summary and annotations are "
     "written, and the comment body is in {file} (output comment-file). To post it safely, "
     "upload that file as an artifact and post it from a workflow_run workflow that never "
     "runs the pull request's code: see examples/workflows/post-comment.yml."
+)
+FILE_FAILED = (
+    "Could not write the comment file {file} ({reason}); the comment-file output is empty."
 )
 COMMENT_FAILED = "Could not comment on pull request #{number} ({reason})."
 COMMENT_HINT = (
@@ -79,7 +83,7 @@ class Retrier:
 
     def call(self, action: Callable[[], T]) -> T:
         """``action()``, retried while the policy allows; the last error is raised."""
-        for attempt in range(1, self.policy.attempts + 1):
+        for attempt in range(1, max(self.policy.attempts, 1) + 1):
             try:
                 return action()
             except (GithubException, requests.RequestException) as error:
@@ -289,8 +293,8 @@ class Sticky:
         for comment in issue.get_comments():
             if not (comment.body or "").startswith(self.marker):
                 continue
-            user = comment.user
-            if (user.login == login) if login else (user.type == "Bot"):
+            user = comment.user  # None for a deleted account
+            if user is not None and ((user.login == login) if login else (user.type == "Bot")):
                 return comment
         return None
 
@@ -345,7 +349,11 @@ def post_comment(
         earlier = [line for line in earlier_history(previous) if line.split(" · ")[1] not in runs]
         return compose_body(marker, report, current + earlier)
 
-    file = write_comment_file(base, options, target.number, marker, make_body(None))
+    try:
+        file = write_comment_file(base, options, target.number, marker, make_body(None))
+    except OSError as error:
+        workflow.warning(FILE_FAILED.format(file=options.comment_file, reason=error.strerror))
+        file = ""
     mode = options.pr_comment
     if mode is CommentMode.NEVER:
         return Outcome("skipped", "pr-comment: never", file=file)

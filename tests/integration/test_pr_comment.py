@@ -249,3 +249,10 @@ def test_merge_group_comments_on_the_queued_pull_request(
     )
     assert outcome.status == "created"
     assert len(github.comments("octo-org", "octo-repo", 104)) == 1
+
+
+def test_an_unwritable_comment_file_is_a_warning(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "slipway-report").write_text("a file, not a directory", encoding="utf-8")
+    outcome = run.post("report", pr_comment=CommentMode.NEVER)
+    assert (outcome.status, outcome.file) == ("skipped", "")
+    assert len(run.warnings()) == 1
