@@ -35,6 +35,19 @@ class Level(StrEnum):
 
 
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTICE: 2}
+SEVERITY_RANKS = {"UNKNOWN": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
+
+
+def severity_rank(severity: str) -> int:
+    """Trivy's severity as a rank (CRITICAL=4 ... UNKNOWN=0; anything else 0)."""
+    return SEVERITY_RANKS.get(severity.upper(), 0)
+
+
+def level_for(severity: str, fail_on: str) -> Level:
+    """An error when ``severity`` blocks the gate (at or above ``fail-on``), else a warning."""
+    if fail_on.lower() != "none" and severity_rank(severity) >= severity_rank(fail_on):
+        return Level.ERROR
+    return Level.WARNING
 
 
 def clip(value: str, limit: int) -> str:

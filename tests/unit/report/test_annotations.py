@@ -7,7 +7,17 @@ import io
 import pytest
 
 from slipway.checks import batches, check_annotation
-from slipway.report.annotations import MAX_MESSAGE, Annotation, Budget, Level, emit, order, select
+from slipway.report.annotations import (
+    MAX_MESSAGE,
+    Annotation,
+    Budget,
+    Level,
+    emit,
+    level_for,
+    order,
+    select,
+    severity_rank,
+)
 from slipway.workflow import Workflow
 
 HOSTILE = [
@@ -118,3 +128,18 @@ def test_batches_of_50() -> None:
     items = [{"n": n} for n in range(120)]
     assert [len(b) for b in batches(items)] == [50, 50, 20]
     assert batches([]) == [[]]
+
+
+@pytest.mark.parametrize(
+    ("severity", "fail_on", "level"),
+    [
+        ("CRITICAL", "CRITICAL", Level.ERROR),
+        ("HIGH", "CRITICAL", Level.WARNING),
+        ("HIGH", "high", Level.ERROR),
+        ("CRITICAL", "none", Level.WARNING),
+        ("bogus", "LOW", Level.WARNING),
+    ],
+)
+def test_level_for_the_gate(severity: str, fail_on: str, level: Level) -> None:
+    assert level_for(severity, fail_on) is level
+    assert severity_rank("critical") == 4
