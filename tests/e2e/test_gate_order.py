@@ -77,7 +77,13 @@ def test_fail_on_none_tags_the_scanned_index(devenv: DevEnv, tmp_path: Path) -> 
 
 def _scanned_refs(run: ActionRun) -> list[str]:
     """The image references Trivy was run on, from the logged command lines."""
-    return [line.split()[-1] for line in run.log.splitlines() if line.startswith("$ trivy image")]
+    return [
+        part
+        for line in run.log.splitlines()
+        if line.startswith("$ trivy image")
+        for part in line.split()
+        if "@sha256:" in part
+    ]
 
 
 def test_tag_on_gate_failure_restores_publish_then_scan(devenv: DevEnv, tmp_path: Path) -> None:
