@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 from slipway.errors import InputError
 from slipway.inputs.build import BuildOptions, read_build_options
+from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader, did_you_mean, input_env_name, split_list
 from slipway.inputs.registry import Credential, credential_for, read_credentials
+from slipway.inputs.report import ReportOptions, read_report_options
 from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.rules import parse_images
 from slipway.platforms import Platform, parse_platform
@@ -56,6 +58,8 @@ class Inputs:
     tag_on_gate_failure: bool = False  # publish-then-scan, as the anchors do (opt-in)
     push_by_digest: bool = False  # push this build untagged and unscanned (a split build's part)
     merge_digests: tuple[str, ...] = ()  # digests of push-by-digest parts: merge, scan, tag
+    policy: PolicyInputs = field(default_factory=PolicyInputs)  # Dockerfile policy and size gates
+    report: ReportOptions = field(default_factory=ReportOptions)  # PR comment, check run, SARIF
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -143,6 +147,8 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         tag_on_gate_failure=reader.boolean("tag-on-gate-failure", default=False),
         push_by_digest=reader.boolean("push-by-digest", default=False),
         merge_digests=_merge_digests(reader, push),
+        policy=read_policy_inputs(reader),
+        report=read_report_options(reader),
     )
 
 
