@@ -289,7 +289,8 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
         )
         for platform, digest in state.platform_digests.items()
     ]
-    out_dir = Path(runner.env.get("GITHUB_WORKSPACE") or ".") / ".slipway"
+    workspace = Path(runner.env.get("GITHUB_WORKSPACE") or ".")
+    out_dir = workspace / ".slipway"
     outcome = scan_stage.scan_platforms(
         runner,
         plan.scan.scan_options,
@@ -305,10 +306,17 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
         if scan.reused:
             runner.workflow.info(f"{scan.platform}: unchanged image and DB, scan result reused")
     state.scans.extend(outcome.scans)
-    runner.workflow.set_output("report-file", outcome.report_file)
-    runner.workflow.set_output("sarif-file", outcome.sarif_file)
+    # Relative to the workspace: the container's /github/workspace is another path for
+    # the job's later steps, which run in the workspace.
+    relative = {k: scan_stage.workspace_path(v, workspace) for k, v in outcome.sbom_files.items()}
+    runner.workflow.set_output(
+        "report-file", scan_stage.workspace_path(outcome.report_file, workspace)
+    )
+    runner.workflow.set_output(
+        "sarif-file", scan_stage.workspace_path(outcome.sarif_file, workspace)
+    )
     if outcome.sbom_files:
-        runner.workflow.set_output("sbom-files", json.dumps(outcome.sbom_files, sort_keys=True))
+        runner.workflow.set_output("sbom-files", json.dumps(relative, sort_keys=True))
     # --- end scan stage
 
 

@@ -338,3 +338,39 @@ def test_local_build_is_scanned_from_the_layout_with_sboms(
         document = json.loads(Path(path).read_text())
         assert document["bomFormat"] == "CycloneDX"
         assert any(c.get("name") == "libssl3" for c in document.get("components", []))
+
+
+def test_the_main_run_uses_the_stage(
+    devenv: DevEnv, pushed: dict[str, Any], tmp_path: Path
+) -> None:
+    """python -m slipway: scan, reports written, then the gate fails with its one-line reason."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    repository = unique_repository("slipway-test/scan-run")
+    inputs = {
+        "IMAGES": f"{devenv.registry}/{repository}",
+        "CONTEXT": str(pushed["context"]),
+        "PLATFORMS": ",".join(PLATFORMS),
+        "PUSH": "true",
+        "PROVENANCE": "false",
+        "TRIVY-DB-REPOSITORY": devenv.trivy_db,
+        "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
+    }
+    run = run_action(
+        tmp_path / "run", "push", load_event("push", index=4), inputs,
+        extra_env={"GITHUB_WORKSPACE": str(workspace),
+                   "SLIPWAY_LAYOUT_DIR": str(pushed["layout"])},
+    )  # fmt: skip
+    assert run.returncode == 1, run.log
+    reason = "2 CRITICAL vulnerabilities with fixes, 1 CRITICAL secret in linux/arm64"
+    assert f"{reason} (fail-on: CRITICAL)" in run.log
+    assert run.outputs["scan-result"] == "failed"
+    assert run.outputs["sarif-file"] == ".slipway/slipway-scan.sarif"
+    sarif = json.loads((workspace / run.outputs["sarif-file"]).read_text())
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    report = json.loads((workspace / run.outputs["report-file"]).read_text())
+    assert sorted(report["platforms"]) == sorted(PLATFORMS)
+    counts = json.loads(run.outputs["vulnerabilities"])
+    assert counts["linux/arm64"]["fixable"]["CRITICAL"] == 2
+    assert counts["all"]["CRITICAL"] == 2

@@ -204,6 +204,14 @@ def _scan_one(
     )
 
 
+def workspace_path(path: str, workspace: Path) -> str:
+    """``path`` relative to ``workspace`` when inside it (as later steps see it), else as is."""
+    try:
+        return str(Path(path).resolve().relative_to(workspace.resolve()))
+    except ValueError:
+        return path
+
+
 def sbom_path(sbom_file: str, platform: str) -> str:
     """``sbom.cdx.json`` + ``linux/arm64`` -> ``sbom-linux-arm64.cdx.json``."""
     path = Path(sbom_file)

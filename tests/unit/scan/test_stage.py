@@ -103,3 +103,9 @@ def test_missing_ignore_file_is_named(tmp_path: Path) -> None:
 def test_sbom_paths() -> None:
     assert stage.sbom_path("out/sbom.cdx.json", "linux/arm64") == "out/sbom-linux-arm64.cdx.json"
     assert stage.sbom_path("sbom", "linux/arm/v7") == "sbom-linux-arm-v7"
+
+
+def test_outputs_are_relative_to_the_workspace(tmp_path: Path) -> None:
+    inside = tmp_path / ".slipway" / "slipway-scan.sarif"
+    assert stage.workspace_path(str(inside), tmp_path) == ".slipway/slipway-scan.sarif"
+    assert stage.workspace_path("/elsewhere/x.json", tmp_path) == "/elsewhere/x.json"
