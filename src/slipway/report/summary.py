@@ -90,6 +90,7 @@ def _scan_section(plan: Plan, outcome: Outcome) -> list[str]:
         lines.append(f"| {code(scan.platform)} | {code(digest[:19])} | {cells} |")
     lines.append("")
     lines += _top_findings(plan, outcome.scans)
+    lines += _secrets_and_dockerfile(plan, outcome.scans)
     if outcome.gate_failures:
         lines += [f"**Gate failed** (fail-on: {code(plan.scan.fail_on)}):", ""]
         lines += [f"- {text(reason)}" for reason in outcome.gate_failures]
@@ -126,6 +127,40 @@ def _top_findings(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
     if len(order) > TOP_FINDINGS:
         lines.append(f"\n{len(order) - TOP_FINDINGS} more findings in the Trivy reports.")
     return [*lines, ""]
+
+
+def _secrets_and_dockerfile(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
+    """Secrets in layers and Dockerfile misconfigurations at the reported severities (issue 5)."""
+    wanted = plan.scan.report_severities
+    secrets: dict[tuple[str, str, int], tuple[str, str, list[str]]] = {}
+    for scan in scans:
+        for secret in scan.secrets:
+            if secret.severity in wanted:
+                entry = secrets.setdefault(secret.key, (secret.severity, secret.title, []))
+                entry[2].append(scan.platform)
+    checks = list(dict.fromkeys(m for s in scans for m in s.misconfigurations))
+    checks = [m for m in checks if m.severity in wanted]
+    lines: list[str] = []
+    if secrets:
+        lines += ["| Severity | Secret | File | Platforms |", "|---|---|---|---|"]
+        for (rule, path, line), (severity, title, platforms) in list(secrets.items())[
+            :TOP_FINDINGS
+        ]:
+            lines.append(
+                f"| {severity} | {text(title or rule)} | {code(f'{path}:{line}')} "
+                f"| {', '.join(code(p) for p in platforms)} |"
+            )
+        lines.append("")
+    if checks:
+        lines += ["| Severity | Dockerfile check | Line |", "|---|---|---|"]
+        for check in checks[:TOP_FINDINGS]:
+            where = f"{check.file}:{check.start_line}" if check.start_line else check.file
+            lines.append(
+                f"| {check.severity} | {link(check.id, check.url)} {text(check.title)} "
+                f"| {code(where)} |"
+            )
+        lines.append("")
+    return lines
 
 
 def _labels_section(plan: Plan) -> list[str]:
