@@ -184,6 +184,7 @@ def run_act(
     done = subprocess.run(
         argv,
         cwd=workspace,
+        stdin=subprocess.DEVNULL,  # act asks for a default image on a terminal only
         capture_output=True,
         text=True,
         timeout=timeout,
