@@ -13,11 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from slipway.context import load_event, read_context
+from slipway.context import Context, load_event, read_context
 from slipway.errors import BuildError, GateFailed, InputError, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github import load_repository_facts
+from slipway.image_checks import ImageChecks, run_image_checks
 from slipway.inputs import Inputs, credential_for, read_inputs
 from slipway.merge import MergeError, merge_index
 from slipway.meta.engine import uses_commit_date
@@ -25,6 +27,7 @@ from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
 from slipway.refs import ImageName
 from slipway.report.summary import Outcome, render_summary
+from slipway.reporting import deliver, finding_annotations
 from slipway.scan import stage as scan_stage
 from slipway.scan.merge import vulnerability_counts
 from slipway.tagging import Target, apply_tags
@@ -45,6 +48,8 @@ class State:
     scans: list[trivy.ImageScan] = field(default_factory=list)
     tagged: list[str] = field(default_factory=list)
     build_metadata: dict[str, object] = field(default_factory=dict)  # buildx --metadata-file
+    checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
+    comment_error: SlipwayError | None = None  # raised last: the gate's exit code wins
 
 
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
@@ -77,7 +82,7 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         config = private_docker_config(env, work / "docker-config")
         runner = Runner(workflow, {**env, "DOCKER_CONFIG": str(config)})
         _login(runner, inputs)
-        _execute(runner, workflow, inputs, plan, work)
+        _execute(runner, workflow, inputs, plan, context=context, work=work, now=now)
 
 
 def private_docker_config(env: Mapping[str, str], path: Path) -> Path:
@@ -107,8 +112,18 @@ def _client(inputs: Inputs, image: ImageName) -> RegistryClient:
     return client_for(image, credential.username, credential.password, retry_budget=budget)
 
 
-def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, work: Path) -> None:
+def _execute(
+    runner: Runner,
+    workflow: Workflow,
+    inputs: Inputs,
+    plan: Plan,
+    *,
+    context: Context,
+    work: Path,
+    now: datetime,
+) -> None:
     state = State()
+    layout: Layout | None = None
     if plan.push:
         with workflow.group("Preflight"):
             _preflight(workflow, inputs, plan)
@@ -130,27 +145,67 @@ def _execute(runner: Runner, workflow: Workflow, inputs: Inputs, plan: Plan, wor
         # Keep the export store from growing without bound: blobs unused for a week go.
         layout.prune(top, older_than=LAYOUT_KEEP_SECONDS, now=time.time())
     if inputs.push_by_digest:  # one part of a split build: the merge job scans and tags
-        _report(workflow, inputs, plan, state, (), by_digest_only=True)
+        _report(workflow, inputs, plan, state, (), context=context, now=now, by_digest_only=True)
         return
     tag_error: SlipwayError | None = None
     if plan.push and inputs.tag_on_gate_failure:  # opt-in: publish, then scan
         _tag(inputs, plan, state)
-    if plan.scan.enabled and plan.push:
+    if plan.scan.enabled:
         with workflow.group("Scan"):
             _scan(runner, plan, state, work)
-    failures = gate_failures(plan.scan, state.scans)
+    with workflow.group("Dockerfile policy and image size"):
+        state.checks = _image_checks(
+            runner, inputs, plan, context=context, state=state, layout=layout, work=work
+        )
+    failures = gate_failures(plan.scan, state.scans) + state.checks.failures
     if plan.push and not failures and not inputs.tag_on_gate_failure:
         try:
             _tag(inputs, plan, state)
         except RegistryError as error:
             tag_error = error
-    _report(workflow, inputs, plan, state, failures)
+    _report(workflow, inputs, plan, state, failures, context=context, now=now)
     if tag_error is not None:
         raise tag_error
     if failures:
         raise GateFailed(
             "; ".join(failures), "No tag was created or moved. Fix the findings or raise `fail-on`."
         )
+    if state.comment_error is not None:  # pr-comment: always
+        raise state.comment_error
+
+
+def _image_checks(
+    runner: Runner,
+    inputs: Inputs,
+    plan: Plan,
+    *,
+    context: Context,
+    state: State,
+    layout: Layout | None,
+    work: Path,
+) -> ImageChecks:
+    """The seed's guidance as checks (slipway.image_checks); configs from the layout or registry."""
+    image = plan.images[0]
+    client = _client(inputs, image) if plan.push else None
+
+    def read_config(manifest_digest: str) -> Mapping[str, Any]:
+        if layout is not None:
+            return layout.read_json(layout.read_json(manifest_digest)["config"]["digest"])
+        assert client is not None
+        manifest = client.get_manifest(image.repository, manifest_digest).json()
+        return client.get_blob_json(image.repository, manifest["config"]["digest"])
+
+    return run_image_checks(
+        runner,
+        inputs,
+        plan,
+        context,
+        platform_digests=state.platform_digests,
+        read_config=read_config,
+        client=client,
+        digest=state.digest,
+        work=work,
+    )
 
 
 def _set_up_builder(runner: Runner, workflow: Workflow, plan: Plan) -> Plan:
@@ -335,6 +390,8 @@ def _report(
     state: State,
     failures: tuple[str, ...],
     *,
+    context: Context,
+    now: datetime,
     by_digest_only: bool = False,
 ) -> None:
     outcome = Outcome(
@@ -344,8 +401,10 @@ def _report(
         tuple(state.scans),
         failures,
         by_digest_only=by_digest_only,
+        checks=state.checks,
     )
-    workflow.append_summary(render_summary(plan, outcome))
+    summary = render_summary(plan, outcome)
+    workflow.append_summary(summary)
     assert plan.metadata is not None
     write_outputs(workflow, inputs.metadata, plan.metadata)
     workflow.set_output("digest", state.digest)
@@ -360,3 +419,18 @@ def _report(
     workflow.set_output(
         "scan-result", "skipped" if not state.scans else ("failed" if failures else "passed")
     )
+    if by_digest_only:
+        return
+    marks = finding_annotations(plan, state.scans, state.checks)
+    delivered = deliver(
+        workflow,
+        inputs,
+        plan,
+        context,
+        summary=summary,
+        marks=marks,
+        failed=bool(failures),
+        now=now,
+    )
+    workflow.set_output("comment-file", delivered.comment_file)
+    state.comment_error = delivered.error

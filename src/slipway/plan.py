@@ -126,8 +126,18 @@ def make_plan(
             fail_on=inputs.fail_on,
             db_repositories=inputs.trivy_db_repository,
             cache_dir=inputs.trivy_cache_dir,
+            options=_scan_options(inputs),
         ),
     )
+
+
+def _scan_options(inputs: Inputs) -> ScanOptions:
+    """The scan inputs; with the Dockerfile policy on, it owns the Dockerfile checks
+    (trivy config's findings mapped to its rules), so the scan leaves them out."""
+    options = inputs.scan_options
+    if inputs.policy.policy.enabled and "config" in options.scanners:
+        return replace(options, scanners=tuple(s for s in options.scanners if s != "config"))
+    return options
 
 
 def build_annotations(metadata: Metadata) -> tuple[str, ...]:

@@ -16,10 +16,12 @@ from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader, did_you_mean, input_env_name, split_list
 from slipway.inputs.registry import Credential, credential_for, read_credentials
 from slipway.inputs.report import ReportOptions, read_report_options
+from slipway.inputs.scan import read_scan_options
 from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.rules import parse_images
 from slipway.platforms import Platform, parse_platform
 from slipway.refs import ImageName, is_digest, parse_image_name
+from slipway.scan.options import ScanOptions
 
 __all__ = [
     "SEVERITIES",
@@ -60,6 +62,7 @@ class Inputs:
     merge_digests: tuple[str, ...] = ()  # digests of push-by-digest parts: merge, scan, tag
     policy: PolicyInputs = field(default_factory=PolicyInputs)  # Dockerfile policy and size gates
     report: ReportOptions = field(default_factory=ReportOptions)  # PR comment, check run, SARIF
+    scan_options: ScanOptions = field(default_factory=ScanOptions)  # scanners, ignores, DB...
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -149,6 +152,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         merge_digests=_merge_digests(reader, push),
         policy=read_policy_inputs(reader),
         report=read_report_options(reader),
+        scan_options=read_scan_options(reader),
     )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from slipway.image_checks import ImageChecks
 from slipway.inputs import SEVERITIES
 from slipway.plan import Plan
+from slipway.report.checks_section import render_checks
 from slipway.report.markdown import code, link, text
 from slipway.tools.trivy import ImageScan
 
@@ -24,6 +26,7 @@ class Outcome:
     scans: tuple[ImageScan, ...]
     gate_failures: tuple[str, ...]  # why the gate failed; empty when it passed or did not run
     by_digest_only: bool = False  # one part of a split build: tags come with the merge
+    checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
 
 
 def severity_counts(scan: ImageScan) -> Counter[str]:
@@ -50,6 +53,7 @@ def render_summary(plan: Plan, outcome: Outcome) -> str:
         ]
     lines += _tags_section(plan, outcome)
     lines += _scan_section(plan, outcome)
+    lines += render_checks(outcome.checks)
     lines += _labels_section(plan)
     return "\n".join(lines) + "\n"
 

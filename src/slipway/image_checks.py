@@ -1,0 +1,82 @@
+"""The seed's image guidance as a stage: Dockerfile policy on the file and the built
+image configs, and image size from the registry (with the base-branch delta).
+
+Runs after the push (sizes are read from the registry, layers streamed, never pulled)
+and before the gate: blocking policy findings and size-gate failures break it like
+vulnerabilities do, so an image that fails them is never tagged either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slipway.context import Context
+from slipway.inputs import Inputs
+from slipway.plan import Plan
+from slipway.policy.dockerfile import Dockerfile
+from slipway.policy.model import PolicyResult
+from slipway.policy.stage import check_images, lint_dockerfile
+from slipway.size.stage import SizeReport, analyse_size, baseline_reference
+from slipway.tools.registry import RegistryClient
+from slipway.tools.run import Runner
+
+POLICY_BLOCKS = "{count} Dockerfile policy finding(s) at or above {fail_on}"
+
+
+@dataclass(frozen=True)
+class ImageChecks:
+    """What the policy and size checks found, and why (if) they fail the gate."""
+
+    policy: PolicyResult | None = None
+    size: SizeReport | None = None
+    dockerfile: Dockerfile | None = None
+    failures: tuple[str, ...] = ()
+
+
+def run_image_checks(
+    runner: Runner,
+    inputs: Inputs,
+    plan: Plan,
+    context: Context,
+    *,
+    platform_digests: Mapping[str, str],
+    read_config: Callable[[str], Mapping[str, Any]],
+    client: RegistryClient | None,
+    digest: str,
+    work: Path,
+) -> ImageChecks:
+    """Lint the Dockerfile, check each platform's config, measure sizes when pushed."""
+    check = lint_dockerfile(
+        runner,
+        Path(plan.dockerfile),
+        work,
+        inputs.policy.policy,
+        target=plan.build.target,
+        display_path=plan.dockerfile,
+    )
+    for warning in check.warnings:
+        runner.workflow.warning(warning)
+    configs = {platform: read_config(d) for platform, d in platform_digests.items()}
+    policy = check_images(check, configs, inputs.policy.policy)
+    failures: list[str] = []
+    blocking = policy.blocking(plan.scan.fail_on)
+    if blocking:
+        failures.append(POLICY_BLOCKS.format(count=len(blocking), fail_on=plan.scan.fail_on))
+    size = None
+    if client is not None and plan.images:
+        baseline = baseline_reference(
+            inputs.policy.size_baseline, context.event_name, context.base_ref
+        )
+        size = analyse_size(
+            client,
+            plan.images[0].repository,
+            digest,
+            check.dockerfile,
+            baseline_ref=baseline,
+            limits=inputs.policy.limits,
+        )
+        failures += size.failures
+    return ImageChecks(policy, size, check.dockerfile, tuple(failures))

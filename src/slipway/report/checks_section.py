@@ -1,0 +1,72 @@
+"""Summary sections for the Dockerfile policy findings and the image sizes (pure)."""
+
+from __future__ import annotations
+
+from slipway.image_checks import ImageChecks
+from slipway.report.markdown import code, text
+from slipway.size.limits import format_delta, format_size
+
+MAX_ROWS = 30
+
+
+def render_checks(checks: ImageChecks) -> list[str]:
+    """Both sections, as Markdown lines (empty when nothing was checked)."""
+    return _policy(checks) + _size(checks)
+
+
+def _policy(checks: ImageChecks) -> list[str]:
+    if checks.policy is None:
+        return []
+    findings = sorted(checks.policy.findings, key=lambda f: (-_rank(f.severity), f.line, f.id))
+    lines = ["### Dockerfile practices (the seed's image-security list)", ""]
+    if not findings:
+        lines.append("No findings.")
+    else:
+        lines += ["| Severity | Rule | Line | Finding | Fix |", "|---|---|---|---|---|"]
+        for f in findings[:MAX_ROWS]:
+            detail = f" ({text(f.detail, 80)})" if f.detail else ""
+            where = str(f.line) if f.line else "file"
+            lines.append(
+                f"| {f.severity} | {code(f.id)} | {where} | {text(f.title, 100)}{detail} | {text(f.fix, 120)} |"
+            )
+        if len(findings) > MAX_ROWS:
+            lines.append(f"\n{len(findings) - MAX_ROWS} more in the SARIF and the annotations.")
+    if checks.policy.suppressed:
+        lines.append(
+            f"\n{len(checks.policy.suppressed)} finding(s) suppressed inline (`# slipway:ignore=`)."
+        )
+    return [*lines, ""]
+
+
+def _size(checks: ImageChecks) -> list[str]:
+    report = checks.size
+    if report is None:
+        return []
+    lines = [
+        "### Image size",
+        "",
+        "| Platform | Compressed | Unpacked | Change |",
+        "|---|---|---|---|",
+    ]
+    for platform, size in report.sizes.items():
+        delta = report.deltas.get(platform)
+        change = format_delta(delta.compressed) if delta else "_no baseline_"
+        unpacked = format_size(size.uncompressed) if size.uncompressed is not None else "?"
+        lines.append(
+            f"| {code(platform)} | {format_size(size.compressed)} | {unpacked} | {change} |"
+        )
+    for platform, delta in report.deltas.items():
+        grown = [d for d in delta.layers if d.compressed][:5]
+        if grown:
+            lines += ["", f"Changes in {code(platform)} against {code(report.baseline_ref)}:"]
+            lines += [f"- {text(d.describe(), 160)}" for d in grown]
+    for hint in report.hints[:5]:
+        lines.append(f"\n_Hint:_ {text(hint.message, 240)}")
+    for failure in report.failures:
+        lines.append(f"\n**Size gate:** {text(failure, 200)}")
+    return [*lines, ""]
+
+
+def _rank(severity: str) -> int:
+    order = ("INFO", "UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+    return order.index(severity) if severity in order else 0

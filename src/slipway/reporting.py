@@ -1,0 +1,139 @@
+"""Report back: annotations on the Dockerfile lines, the sticky PR comment, the check run
+and the SARIF upload — everything after the summary, each optional part failing soft.
+
+Findings become `report.annotations.Annotation`s (most important first, within GitHub's
+per-step limits); the comment body is the summary fitted to GitHub's 65,536 characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from slipway.checks import CheckOutput, create_check_run, upload_sarif
+from slipway.context import Context
+from slipway.image_checks import ImageChecks
+from slipway.inputs import Inputs
+from slipway.plan import Plan
+from slipway.pr_comment import CommentError, Retrier, history_line, post_comment
+from slipway.report import annotations as ann
+from slipway.report.fit import Block, fit, measure_chars
+from slipway.scan.findings import PlatformScan
+from slipway.scan.stage import SARIF_FILE
+from slipway.workflow import Workflow
+
+COMMENT_LIMIT = 65_536 - 4_096  # room for the marker and the history lines
+TRUNCATED = (
+    "\n\n_The report was shortened to fit a comment: the job summary and SARIF have all of it._\n"
+)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What reporting produced: the comment file, and a comment error `always` makes fatal."""
+
+    comment_file: str = ""
+    error: CommentError | None = None
+
+
+def finding_annotations(
+    plan: Plan, scans: Sequence[PlatformScan], checks: ImageChecks
+) -> list[ann.Annotation]:
+    """Vulnerabilities and secrets on the line that added their layer; policy findings."""
+    dockerfile, fail_on = plan.dockerfile, plan.scan.fail_on
+    found: dict[str, ann.Annotation] = {}
+    for scan in scans:
+        for v in scan.vulnerabilities:
+            if v.severity not in plan.scan.report_severities:
+                continue
+            fix = f"fixed in {v.fixed}" if v.fixed else "no fix yet"
+            found.setdefault(f"{v.id} {v.package}", ann.Annotation(
+                ann.level_for(v.severity, fail_on),
+                f"{v.package} {v.installed} ({v.severity}, {fix}) — introduced here",
+                title=f"{v.id} in {v.package}", file=dockerfile, line=v.dockerfile_line,
+                rank=ann.severity_rank(v.severity), fixable=v.fixable, key=f"{v.id} {v.package}",
+            ))  # fmt: skip
+        for s in scan.secrets:
+            found.setdefault(f"{s.rule} {s.path}", ann.Annotation(
+                ann.level_for(s.severity, fail_on), f"secret ({s.title}) in {s.path} of this layer",
+                title=f"Secret: {s.rule}", file=dockerfile, line=s.dockerfile_line,
+                rank=ann.severity_rank(s.severity), key=f"{s.rule} {s.path}",
+            ))  # fmt: skip
+    for f in checks.policy.findings if checks.policy else ():
+        found.setdefault(f"{f.id} {f.line}", ann.Annotation(
+            ann.level_for(f.severity, fail_on), f"{f.title}. Fix: {f.fix}",
+            title=f"{f.id} {f.title}", file=f.file or dockerfile, line=f.line or None,
+            rank=ann.severity_rank(f.severity), key=f"{f.id} {f.line}",
+        ))  # fmt: skip
+    return list(found.values())
+
+
+def deliver(
+    workflow: Workflow,
+    inputs: Inputs,
+    plan: Plan,
+    context: Context,
+    *,
+    summary: str,
+    marks: Sequence[ann.Annotation],
+    failed: bool,
+    now: datetime,
+) -> Delivered:
+    """Annotations, then the sticky comment (a failure there only warns, unless `always`)."""
+    ann.emit(workflow, ann.select(marks))
+    comment = fit([Block("report", (summary, summary[: COMMENT_LIMIT // 2] + TRUNCATED), required=True)],
+                  COMMENT_LIMIT, measure_chars).text  # fmt: skip
+    run_url = f"{context.server_url}/{context.repository}/actions/runs/{context.run_id}"
+    verdict = "failed" if failed else "passed"
+    history = history_line(
+        verdict, context.run_number, run_url, context.sha, now.strftime("%Y-%m-%d %H:%M UTC")
+    )
+    try:
+        outcome = post_comment(
+            workflow, context, inputs.report, token=inputs.github_token, key=str(plan.images[0]),
+            report=comment, failed=failed, base=Path(context.workspace or "."), retrier=Retrier(),
+            history=history,
+        )  # fmt: skip
+    except CommentError as error:
+        return Delivered(error=error)
+    _checks_and_sarif(workflow, inputs, plan, context, comment=comment, marks=marks, failed=failed)
+    return Delivered(comment_file=outcome.file)
+
+
+def _checks_and_sarif(
+    workflow: Workflow,
+    inputs: Inputs,
+    plan: Plan,
+    context: Context,
+    *,
+    comment: str,
+    marks: Sequence[ann.Annotation],
+    failed: bool,
+) -> None:
+    retrier = Retrier()
+    if inputs.report.check_run:
+        output = CheckOutput(
+            f"Slipway: {plan.images[0]}",
+            "Security gate failed" if failed else "Security gate passed",
+            comment,
+            "failure" if failed else "success",
+        )
+        create_check_run(
+            workflow,
+            context,
+            token=inputs.github_token,
+            output=output,
+            annotations=marks,
+            retrier=retrier,
+        )
+    sarif = Path(context.workspace or ".") / ".slipway" / SARIF_FILE
+    if inputs.report.upload_sarif and sarif.is_file():
+        upload_sarif(
+            workflow,
+            context,
+            token=inputs.github_token,
+            sarif=sarif.read_text(encoding="utf-8"),
+            retrier=retrier,
+        )
