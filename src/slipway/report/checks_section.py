@@ -26,9 +26,9 @@ def _policy(checks: ImageChecks) -> list[str]:
         for f in findings[:MAX_ROWS]:
             detail = f" ({text(f.detail, 80)})" if f.detail else ""
             where = str(f.line) if f.line else "file"
-            lines.append(
-                f"| {f.severity} | {code(f.id)} | {where} | {text(f.title, 100)}{detail} | {text(f.fix, 120)} |"
-            )
+            fix = f.fix.replace("|", "\\|").replace("\n", " ")  # the rule catalog's own Markdown
+            title = f"{text(f.title, 100)}{detail}"
+            lines.append(f"| {f.severity} | {code(f.id)} | {where} | {title} | {fix} |")
         if len(findings) > MAX_ROWS:
             lines.append(f"\n{len(findings) - MAX_ROWS} more in the SARIF and the annotations.")
     if checks.policy.suppressed:
