@@ -104,32 +104,47 @@ def _scan_section(plan: Plan, outcome: Outcome) -> list[str]:
     return lines
 
 
+@dataclass
+class _Row:
+    """One finding of the top table, merged across platforms."""
+
+    severity: str
+    installed: str
+    fixed: str
+    url: str
+    line: int | None
+    platforms: list[str] = field(default_factory=list)
+
+
 def _top_findings(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
-    merged: dict[tuple[str, str], tuple[str, list[str], str, str, str, str]] = {}
+    merged: dict[tuple[str, str], _Row] = {}
     for scan in scans:
         for v in scan.vulnerabilities:
             if v.severity not in plan.scan.report_severities:
                 continue
-            key = (v.id, v.package)
-            if key not in merged:
-                merged[key] = (v.severity, [], v.installed, v.fixed, v.url, v.title)
-            merged[key][1].append(scan.platform)
+            row = merged.setdefault(
+                (v.id, v.package), _Row(v.severity, v.installed, v.fixed, v.url, v.dockerfile_line)
+            )
+            row.platforms.append(scan.platform)
     if not merged:
         return ["No findings at the reported severities.", ""]
     order = sorted(
-        merged.items(), key=lambda kv: (-SEVERITIES.index(kv[1][0]), kv[1][3] == "", kv[0])
+        merged.items(), key=lambda kv: (-SEVERITIES.index(kv[1].severity), kv[1].fixed == "", kv[0])
     )
-    lines = ["| Severity | ID | Package | Installed → Fixed | Platforms |", "|---|---|---|---|---|"]
-    for (vuln_id, package), (severity, platforms, installed, fixed, url, _title) in order[
-        :TOP_FINDINGS
-    ]:
-        fixed_cell = code(fixed) if fixed else "_no fix_"
+    lines = [
+        "| Severity | ID | Package | Installed → Fixed | Introduced by | Platforms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for (vuln_id, package), row in order[:TOP_FINDINGS]:
+        fixed_cell = code(row.fixed) if row.fixed else "_no fix_"
+        where = code(f"{plan.dockerfile}:{row.line}") if row.line else "_base image_"
         lines.append(
-            f"| {severity} | {link(vuln_id, url)} | {code(package)} | {code(installed)} → {fixed_cell} "
-            f"| {', '.join(code(p) for p in platforms)} |"
+            f"| {row.severity} | {link(vuln_id, row.url)} | {code(package)} "
+            f"| {code(row.installed)} → {fixed_cell} | {where} "
+            f"| {', '.join(code(p) for p in row.platforms)} |"
         )
     if len(order) > TOP_FINDINGS:
-        lines.append(f"\n{len(order) - TOP_FINDINGS} more findings in the Trivy reports.")
+        lines.append(f"\n{len(order) - TOP_FINDINGS} more findings in the report file and SARIF.")
     return [*lines, ""]
 
 
