@@ -85,6 +85,7 @@ def pushed(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         "PUSH": "true",
         "SCAN": "false",
         "PROVENANCE": "false",
+        "POLICY": "none",  # the planted key file is the point here; the policy would block it
     }
     run = run_action(
         base / "run", "push", load_event("push", index=4), inputs,
