@@ -19,7 +19,7 @@ from slipway.context import Context, load_event, read_context
 from slipway.errors import BuildError, GateFailed, InputError, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github import load_repository_facts
-from slipway.image_checks import ImageChecks, run_image_checks
+from slipway.image_checks import ImageChecks, add_policy_to_sarif, run_image_checks
 from slipway.inputs import Inputs, credential_for, read_inputs
 from slipway.merge import MergeError, merge_index
 from slipway.meta.engine import uses_commit_date
@@ -30,6 +30,7 @@ from slipway.report.summary import Outcome, render_summary
 from slipway.reporting import deliver, finding_annotations
 from slipway.scan import stage as scan_stage
 from slipway.scan.merge import vulnerability_counts
+from slipway.scan.stage import SARIF_FILE
 from slipway.tagging import Target, apply_tags
 from slipway.tools import builder, buildx, docker, trivy
 from slipway.tools.oci_layout import Descriptor, Layout
@@ -157,6 +158,7 @@ def _execute(
         state.checks = _image_checks(
             runner, inputs, plan, context=context, state=state, layout=layout, work=work
         )
+        add_policy_to_sarif(_workspace(runner.env) / ".slipway" / SARIF_FILE, state.checks)
     failures = gate_failures(plan.scan, state.scans) + state.checks.failures
     if plan.push and not failures and not inputs.tag_on_gate_failure:
         try:
@@ -344,7 +346,7 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
         )
         for platform, digest in state.platform_digests.items()
     ]
-    workspace = Path(runner.env.get("GITHUB_WORKSPACE") or ".")
+    workspace = _workspace(runner.env)
     out_dir = workspace / ".slipway"
     outcome = scan_stage.scan_platforms(
         runner,
@@ -373,6 +375,11 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
     if outcome.sbom_files:
         runner.workflow.set_output("sbom-files", json.dumps(relative, sort_keys=True))
     # --- end scan stage
+
+
+def _workspace(env: Mapping[str, str]) -> Path:
+    """Where reports are written (the runner's workspace; here outside GitHub)."""
+    return Path(env.get("GITHUB_WORKSPACE") or ".")
 
 
 def _tag(inputs: Inputs, plan: Plan, state: State) -> None:

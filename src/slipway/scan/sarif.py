@@ -133,3 +133,30 @@ def render_sarif(
         "version": "2.1.0",
         "runs": [{"tool": {"driver": driver}, "results": results}],
     }
+
+
+def add_results(
+    sarif: dict[str, Any],
+    findings: Sequence[tuple[str, str, str, str, str, str, int | None]],
+) -> dict[str, Any]:
+    """Add other stages' findings (Dockerfile policy) to the run, rules de-duplicated.
+
+    Each finding is (rule id, title, severity, help URL, message, file, line).
+    """
+    run = sarif["runs"][0]
+    rules: list[dict[str, Any]] = run["tool"]["driver"]["rules"]
+    index = {rule["id"]: number for number, rule in enumerate(rules)}
+    for rule_id, title, severity, url, message, file, line in findings:
+        if rule_id not in index:
+            index[rule_id] = len(rules)
+            rules.append(_rule(rule_id, title, severity, url, ["policy"]))
+        run["results"].append(
+            {
+                "ruleId": rule_id,
+                "ruleIndex": index[rule_id],
+                "level": _level(severity),
+                "message": {"text": message},
+                "locations": [_location(file, line)],
+            }
+        )
+    return sarif
