@@ -70,6 +70,12 @@ def finding_annotations(
     return list(found.values())
 
 
+def fit_comment(summary: str) -> str:
+    """The summary as a comment body within GitHub's limit: whole, or cut with a note."""
+    cut = summary[: COMMENT_LIMIT // 2].rsplit("\n", 1)[0] + TRUNCATED
+    return fit([Block("report", (summary, cut), required=True)], COMMENT_LIMIT, measure_chars).text
+
+
 def deliver(
     workflow: Workflow,
     inputs: Inputs,
@@ -83,8 +89,7 @@ def deliver(
 ) -> Delivered:
     """Annotations, then the sticky comment (a failure there only warns, unless `always`)."""
     ann.emit(workflow, ann.select(marks))
-    comment = fit([Block("report", (summary, summary[: COMMENT_LIMIT // 2] + TRUNCATED), required=True)],
-                  COMMENT_LIMIT, measure_chars).text  # fmt: skip
+    comment = fit_comment(summary)
     run_url = f"{context.server_url}/{context.repository}/actions/runs/{context.run_id}"
     verdict = "failed" if failed else "passed"
     history = history_line(
