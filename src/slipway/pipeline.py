@@ -26,7 +26,7 @@ from slipway.meta.engine import uses_commit_date
 from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
 from slipway.refs import ImageName
-from slipway.report.summary import Outcome, render_summary
+from slipway.report.summary import BuildStats, Outcome, render_summary
 from slipway.reporting import deliver, finding_annotations
 from slipway.scan import stage as scan_stage
 from slipway.scan.merge import vulnerability_counts
@@ -51,6 +51,7 @@ class State:
     build_metadata: dict[str, object] = field(default_factory=dict)  # buildx --metadata-file
     checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
     comment_error: SlipwayError | None = None  # raised last: the gate's exit code wins
+    build_stats: BuildStats | None = None  # build time and cache use, for the summary
 
 
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
@@ -135,7 +136,9 @@ def _execute(
         layout = Layout(layout_dir(runner.env))
         with workflow.group("Build"):
             plan = _set_up_builder(runner, workflow, plan)
+            started = time.monotonic()
             built = buildx.build(runner, plan, work, layout.root)
+            state.build_stats = BuildStats(time.monotonic() - started, built.steps, built.cached)
         top = _built_top(layout, built)
         state.digest = top.digest
         state.build_metadata = built.metadata
@@ -409,6 +412,7 @@ def _report(
         failures,
         by_digest_only=by_digest_only,
         checks=state.checks,
+        build_stats=state.build_stats,
     )
     summary = render_summary(plan, outcome)
     workflow.append_summary(summary)

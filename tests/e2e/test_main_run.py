@@ -84,6 +84,9 @@ def test_branch_push_builds_pushes_scans_tags_and_reports(devenv: DevEnv, tmp_pa
     assert "| `linux/arm64` |" in run.summary
     assert "Gate passed" in run.summary
     assert "provenance attestation per platform" in run.summary
+    assert "steps from the cache" in run.summary
+    assert "### Dockerfile practices" in run.summary
+    assert "### Image size" in run.summary
     assert json.loads(run.outputs["metadata"])["containerimage.digest"]
     # This engine already builds both platforms: no QEMU, no extra builder.
     assert "builder ready for linux/amd64, linux/arm64: nothing to set up" in run.log

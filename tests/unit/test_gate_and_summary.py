@@ -88,3 +88,13 @@ def test_hostile_findings_are_inert() -> None:
     outside_code = "".join(summary.split("`")[::2])
     assert "@everyone" not in outside_code
     assert not any(line.startswith("::") for line in summary.splitlines())
+
+
+def test_build_time_and_cache_use() -> None:
+    from slipway.report.summary import BuildStats
+    from slipway.tools.buildx import count_steps
+
+    log = "#5 [build 1/3] FROM x\n#5 CACHED\n#6 [build 2/3] RUN a\n#6 DONE 1.0s\n#7 [stage-1 3/3] COPY b\n#7 CACHED\n"
+    assert count_steps(log) == (3, 2)
+    outcome = Outcome("sha256:1", {}, (), (), (), build_stats=BuildStats(12.34, 3, 2))
+    assert "**Build:** 12.3 s, 2 of 3 steps from the cache" in render_summary(plan(), outcome)

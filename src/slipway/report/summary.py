@@ -17,6 +17,15 @@ TOP_FINDINGS = 20
 
 
 @dataclass(frozen=True)
+class BuildStats:
+    """How long the build took and how much of it came from the cache."""
+
+    seconds: float
+    steps: int
+    cached: int
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What the run did, for the renderers."""
 
@@ -27,6 +36,7 @@ class Outcome:
     gate_failures: tuple[str, ...]  # why the gate failed; empty when it passed or did not run
     by_digest_only: bool = False  # one part of a split build: tags come with the merge
     checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
+    build_stats: BuildStats | None = None
 
 
 def severity_counts(scan: ImageScan) -> Counter[str]:
@@ -40,7 +50,8 @@ def render_summary(plan: Plan, outcome: Outcome) -> str:
     lines += [f"**Image:** {', '.join(code(str(i)) for i in plan.images)}  "]
     lines += [f"**Digest:** {code(outcome.digest) or '_not pushed_'}  "]
     lines += [
-        f"**Platforms:** {', '.join(code(str(p)) for p in plan.platforms) or '_builder default_'}",
+        f"**Platforms:** {', '.join(code(str(p)) for p in plan.platforms) or '_builder default_'}  ",
+        *_build_line(outcome.build_stats),
         "",
     ]
     if plan.provenance and plan.provenance != "false":
@@ -56,6 +67,14 @@ def render_summary(plan: Plan, outcome: Outcome) -> str:
     lines += render_checks(outcome.checks)
     lines += _labels_section(plan)
     return "\n".join(lines) + "\n"
+
+
+def _build_line(stats: BuildStats | None) -> list[str]:
+    if stats is None:
+        return []
+    return [
+        f"**Build:** {stats.seconds:.1f} s, {stats.cached} of {stats.steps} steps from the cache"
+    ]
 
 
 def _tags_section(plan: Plan, outcome: Outcome) -> list[str]:

@@ -8,8 +8,9 @@ exists until the scan gate has passed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ class BuildResult:
 
     digest: str
     metadata: dict[str, Any]
+    steps: int = 0  # Dockerfile steps buildx ran or took from its cache
+    cached: int = 0  # of those, from the cache
 
     @property
     def descriptor(self) -> dict[str, Any]:
@@ -114,6 +117,16 @@ def secret_env(plan: Plan) -> dict[str, str]:
     return {names[sid]: value for sid, value in plan.build.secrets}
 
 
+_STEP = re.compile(r"^#(\d+) \[[^\]]*\d+/\d+\] ", re.MULTILINE)
+_CACHED = re.compile(r"^#(\d+) CACHED$", re.MULTILINE)
+
+
+def count_steps(log: str) -> tuple[int, int]:
+    """(Dockerfile steps, steps from cache) in buildx's plain progress output."""
+    steps = set(_STEP.findall(log))
+    return len(steps), len(steps & set(_CACHED.findall(log)))
+
+
 def parse_metadata(text: str) -> BuildResult:
     """Read buildx's ``--metadata-file`` JSON."""
     try:
@@ -138,7 +151,8 @@ def build(runner: Runner, plan: Plan, workdir: Path, layout_dir: Path) -> BuildR
         tail = "\n".join(result.stdout.strip().splitlines()[-5:])
         raise BuildError(f"docker buildx build exited with {result.returncode}:\n{tail}")
     text = metadata_file.read_text(encoding="utf-8") if metadata_file.exists() else ""
-    built = parse_metadata(text)
+    steps, cached = count_steps(result.stdout)
+    built = replace(parse_metadata(text), steps=steps, cached=cached)
     if not built.digest:
         raise BuildError("buildx reported no image digest")
     if plan.build.load or plan.build.outputs:
