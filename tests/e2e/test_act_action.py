@@ -42,7 +42,11 @@ def image() -> str:
 
 @pytest.fixture
 def api(github: GitHubStandIn) -> GitHubStandIn:
-    github.seed_repo("Codertocat", "Hello-World")
+    github.seed_repo(
+        "Codertocat",
+        "Hello-World",
+        pulls=[{"number": 2, "head_ref": "changes", "base_ref": "master"}],
+    )
     github.add_token(TOKEN, "write")
     return github
 
@@ -183,3 +187,7 @@ def test_pull_request_failing_the_gate_is_annotated_and_untagged(
     (summary,) = result.summaries("image")
     assert "Tags (not applied)" in summary
     assert f"pr-{payload['number']}" in summary
+    # One sticky comment on the pull request, posted with the workflow's token.
+    (comment,) = api.comments("Codertocat", "Hello-World", payload["number"])
+    assert comment.body.startswith("<!-- slipway:report:")
+    assert "Gate failed" in comment.body
