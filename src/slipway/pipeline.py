@@ -10,13 +10,13 @@ import json
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from slipway.context import Context, load_event, read_context
-from slipway.errors import BuildError, GateFailed, InputError, RegistryError, SlipwayError
+from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github import load_repository_facts
 from slipway.image_checks import ImageChecks, add_policy_to_sarif, run_image_checks
@@ -32,7 +32,7 @@ from slipway.scan import stage as scan_stage
 from slipway.scan.merge import vulnerability_counts
 from slipway.scan.stage import SARIF_FILE
 from slipway.tagging import Target, apply_tags
-from slipway.tools import builder, buildx, docker, trivy
+from slipway.tools import builder, buildx, docker, oci_layout, trivy
 from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.registry import Manifest, RegistryClient, client_for, platform_manifests
 from slipway.tools.run import Runner
@@ -81,24 +81,10 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         workflow.warning(warning)
     with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
         work = Path(tmp)
-        config = private_docker_config(env, work / "docker-config")
+        config = docker.private_docker_config(env, work / "docker-config")
         runner = Runner(workflow, {**env, "DOCKER_CONFIG": str(config)})
         _login(runner, inputs)
         _execute(runner, workflow, inputs, plan, context=context, work=work, now=now)
-
-
-def private_docker_config(env: Mapping[str, str], path: Path) -> Path:
-    """A DOCKER_CONFIG of our own for the credentials (removed with the run's temp dir).
-
-    It shares the user's buildx builders and docker contexts (links, not copies), so a
-    builder made by setup-buildx-action, or by Slipway on an earlier run, is still found.
-    """
-    path.mkdir(mode=0o700)
-    user = Path(env.get("DOCKER_CONFIG") or Path(env.get("HOME") or "/root") / ".docker")
-    for shared in ("buildx", "contexts"):
-        (user / shared).mkdir(parents=True, exist_ok=True)
-        (path / shared).symlink_to(user / shared, target_is_directory=True)
-    return path
 
 
 def _login(runner: Runner, inputs: Inputs) -> None:
@@ -133,13 +119,13 @@ def _execute(
         with workflow.group("Merge"):
             _merge(workflow, inputs, plan, state)
     else:
-        layout = Layout(layout_dir(runner.env))
+        layout = Layout(oci_layout.layout_dir(runner.env))
         with workflow.group("Build"):
-            plan = _set_up_builder(runner, workflow, plan)
+            plan = builder.set_up(runner, plan)
             started = time.monotonic()
             built = buildx.build(runner, plan, work, layout.root)
             state.build_stats = BuildStats(time.monotonic() - started, built.steps, built.cached)
-        top = _built_top(layout, built)
+        top = buildx.built_top(layout, built)
         state.digest = top.digest
         state.build_metadata = built.metadata
         _read_layout(layout, top, plan, state)
@@ -147,7 +133,7 @@ def _execute(
             with workflow.group("Push by digest"):
                 _push(workflow, inputs, plan, layout, top)
         # Keep the export store from growing without bound: blobs unused for a week go.
-        layout.prune(top, older_than=LAYOUT_KEEP_SECONDS, now=time.time())
+        layout.prune(top, older_than=oci_layout.LAYOUT_KEEP_SECONDS, now=time.time())
     if inputs.push_by_digest:  # one part of a split build: the merge job scans and tags
         _report(workflow, inputs, plan, state, (), context=context, now=now, by_digest_only=True)
         return
@@ -213,46 +199,6 @@ def _image_checks(
     )
 
 
-def _set_up_builder(runner: Runner, workflow: Workflow, plan: Plan) -> Plan:
-    """QEMU and a multi-platform builder, only when the requested platforms need them."""
-    if plan.build.driver != "docker" and not plan.build.builder:
-        plan = replace(plan, build=replace(plan.build, builder=_ensure_builder(runner, plan)))
-    if not plan.platforms:
-        return plan
-    setup = builder.plan_setup(plan.platforms, builder.read_facts(runner, plan.build.builder))
-    if not setup.needed:
-        workflow.info(f"builder ready for {', '.join(map(str, plan.platforms))}: nothing to set up")
-        return plan
-    if setup.qemu:
-        result = runner.run(builder.qemu_argv(setup.qemu), timeout=300)
-        if result.returncode != 0:
-            raise BuildError(f"could not register QEMU for {', '.join(setup.qemu)}", QEMU_HINT)
-    if not setup.create_builder:
-        return plan
-    workflow.notice(
-        builder.NO_MULTIPLATFORM.format(count=len(plan.platforms), name=builder.BUILDER_NAME)
-    )
-    multi = replace(plan, build=replace(plan.build, driver="docker-container", builder=""))
-    return replace(plan, build=replace(plan.build, builder=_ensure_builder(runner, multi)))
-
-
-def _ensure_builder(runner: Runner, plan: Plan) -> str:
-    """The builder for ``plan.build.driver``: reused when it exists, else created."""
-    name = builder.driver_builder_name(plan.build.driver)
-    if runner.run(["docker", "buildx", "inspect", name], timeout=60).returncode == 0:
-        return name
-    argv = builder.create_builder_argv(name, plan.build.driver, plan.build.endpoint)
-    if runner.run(argv, timeout=600).returncode != 0:
-        raise BuildError(f"could not create a {plan.build.driver} builder", QEMU_HINT)
-    return name
-
-
-QEMU_HINT = (
-    "Register QEMU on the runner first (e.g. docker/setup-qemu-action), or build each "
-    "platform on a native runner with push-by-digest and merge-digests."
-)
-
-
 def _preflight(workflow: Workflow, inputs: Inputs, plan: Plan) -> None:
     """Fail in seconds, not after the build, when a registry refuses the push."""
     for image in plan.images:
@@ -282,28 +228,6 @@ def _merge(workflow: Workflow, inputs: Inputs, plan: Plan, state: State) -> None
         workflow.info(
             f"merged {image.with_digest(state.digest)} ({', '.join(state.platform_digests)})"
         )
-
-
-LAYOUT_KEEP_SECONDS = 7 * 24 * 3600
-
-
-def _built_top(layout: Layout, built: buildx.BuildResult) -> Descriptor:
-    """The build's index in the layout: buildx's descriptor (index.json as a fallback)."""
-    if built.descriptor:
-        described = Descriptor.of(built.descriptor)
-        if layout.path(described.digest).is_file():
-            return described
-    return layout.top()
-
-
-def layout_dir(env: Mapping[str, str]) -> Path:
-    """Where builds are exported: kept between runs, so unchanged blobs are not rewritten."""
-    if env.get("SLIPWAY_LAYOUT_DIR"):
-        return Path(env["SLIPWAY_LAYOUT_DIR"])
-    cache = env.get("XDG_CACHE_HOME") or str(
-        Path(env.get("HOME") or tempfile.gettempdir()) / ".cache"
-    )
-    return Path(cache) / "slipway" / "oci-layout"
 
 
 def _read_layout(layout: Layout, top: Descriptor, plan: Plan, state: State) -> None:
@@ -344,7 +268,7 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
             platform,
             digest,
             image.with_digest(digest) if plan.push else f"{image}@{digest} (local build)",
-            layout_dir="" if plan.push else f"{layout_dir(runner.env)}@{state.digest}",
+            layout_dir="" if plan.push else f"{oci_layout.layout_dir(runner.env)}@{state.digest}",
             insecure=image.is_loopback,
         )
         for platform, digest in state.platform_digests.items()

@@ -104,7 +104,7 @@ def test_prune_keeps_what_the_build_uses_and_recent_blobs(tmp_path: Path) -> Non
 
 
 def test_layout_dir_is_kept_between_runs() -> None:
-    from slipway.pipeline import layout_dir
+    from slipway.tools.oci_layout import layout_dir
 
     assert layout_dir({"HOME": "/home/runner"}) == Path("/home/runner/.cache/slipway/oci-layout")
     assert layout_dir({"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path("/c/slipway/oci-layout")
@@ -112,7 +112,7 @@ def test_layout_dir_is_kept_between_runs() -> None:
 
 
 def test_private_docker_config_shares_builders_not_credentials(tmp_path: Path) -> None:
-    from slipway.pipeline import private_docker_config
+    from slipway.tools.docker import private_docker_config
 
     user = tmp_path / "home" / ".docker"
     (user / "buildx" / "instances").mkdir(parents=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slipway.errors import BuildError
+from slipway.plan import Plan
 from slipway.platforms import QEMU_NAMES, Platform, parse_platform
 from slipway.tools.run import Runner
 
@@ -111,3 +112,44 @@ def create_builder_argv(
 def driver_builder_name(driver: str) -> str:
     """The builder Slipway creates (and reuses) for ``driver``."""
     return BUILDER_NAME if driver == "docker-container" else f"slipway-{driver}"
+
+
+def set_up(runner: Runner, plan: Plan) -> Plan:
+    """QEMU and a multi-platform builder, only when the requested platforms need them;
+    returns ``plan`` with the builder to use."""
+    if plan.build.driver != "docker" and not plan.build.builder:
+        plan = replace(plan, build=replace(plan.build, builder=ensure_builder(runner, plan)))
+    if not plan.platforms:
+        return plan
+    setup = plan_setup(plan.platforms, read_facts(runner, plan.build.builder))
+    if not setup.needed:
+        runner.workflow.info(
+            f"builder ready for {', '.join(map(str, plan.platforms))}: nothing to set up"
+        )
+        return plan
+    if setup.qemu:
+        result = runner.run(qemu_argv(setup.qemu), timeout=300)
+        if result.returncode != 0:
+            raise BuildError(f"could not register QEMU for {', '.join(setup.qemu)}", QEMU_HINT)
+    if not setup.create_builder:
+        return plan
+    runner.workflow.notice(NO_MULTIPLATFORM.format(count=len(plan.platforms), name=BUILDER_NAME))
+    multi = replace(plan, build=replace(plan.build, driver="docker-container", builder=""))
+    return replace(plan, build=replace(plan.build, builder=ensure_builder(runner, multi)))
+
+
+def ensure_builder(runner: Runner, plan: Plan) -> str:
+    """The builder for ``plan.build.driver``: reused when it exists, else created."""
+    name = driver_builder_name(plan.build.driver)
+    if runner.run(["docker", "buildx", "inspect", name], timeout=60).returncode == 0:
+        return name
+    argv = create_builder_argv(name, plan.build.driver, plan.build.endpoint)
+    if runner.run(argv, timeout=600).returncode != 0:
+        raise BuildError(f"could not create a {plan.build.driver} builder", QEMU_HINT)
+    return name
+
+
+QEMU_HINT = (
+    "Register QEMU on the runner first (e.g. docker/setup-qemu-action), or build each "
+    "platform on a native runner with push-by-digest and merge-digests."
+)

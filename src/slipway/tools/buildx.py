@@ -16,6 +16,7 @@ from typing import Any
 
 from slipway.errors import BuildError
 from slipway.plan import Plan
+from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.run import Runner
 
 
@@ -163,3 +164,12 @@ def build(runner: Runner, plan: Plan, workdir: Path, layout_dir: Path) -> BuildR
                 f"writing the extra outputs (load/outputs) failed with {again.returncode}"
             )
     return built
+
+
+def built_top(layout: Layout, built: BuildResult) -> Descriptor:
+    """The build's index in the layout: buildx's descriptor (index.json as a fallback)."""
+    if built.descriptor:
+        described = Descriptor.of(built.descriptor)
+        if layout.path(described.digest).is_file():
+            return described
+    return layout.top()
