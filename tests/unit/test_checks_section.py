@@ -21,3 +21,22 @@ def test_policy_rows_escape_details_but_keep_the_fix_markdown() -> None:
 
 def test_nothing_checked_renders_nothing() -> None:
     assert render_checks(ImageChecks()) == []
+
+
+def test_size_section_has_the_layer_table_and_largest_files() -> None:
+    from slipway.size.model import FileEntry, Layer, LayerContents, PlatformSize
+    from slipway.size.stage import SizeReport
+
+    big = Layer("sha256:b", "application/vnd.oci.image.layer.v1.tar+gzip", 40_000_000,
+                "RUN pip install -r requirements.txt # buildkit", line=14, stage="final",
+                contents=LayerContents(90_000_000, (FileEntry("usr/lib/<b>big</b>.so", 30_000_000),)))  # fmt: skip
+    base = Layer("sha256:a", "application/vnd.oci.image.layer.v1.tar+gzip", 20_000_000, "ADD rootfs.tar /",
+                 stage="base image", contents=LayerContents(60_000_000))  # fmt: skip
+    size = PlatformSize("linux/amd64", "sha256:m", (base, big))
+    lines = "\n".join(render_checks(ImageChecks(size=SizeReport({"linux/amd64": size}))))
+    assert "| `linux/amd64` | 60.0 MB | 150.0 MB | _no baseline_ |" in lines
+    layer_rows = [
+        line for line in lines.splitlines() if line.startswith(("| 40.0 MB", "| 20.0 MB"))
+    ]
+    assert layer_rows[0].startswith("| 40.0 MB | 14 | final | `RUN pip install")  # biggest first
+    assert "`usr/lib/<b>big</b>.so` 30.0 MB" in lines  # inside a code span: inert

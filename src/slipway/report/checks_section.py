@@ -5,8 +5,10 @@ from __future__ import annotations
 from slipway.image_checks import ImageChecks
 from slipway.report.markdown import code, text
 from slipway.size.limits import format_delta, format_size
+from slipway.size.model import PlatformSize
 
 MAX_ROWS = 30
+MAX_LAYERS = 8
 
 
 def render_checks(checks: ImageChecks) -> list[str]:
@@ -55,6 +57,8 @@ def _size(checks: ImageChecks) -> list[str]:
         lines.append(
             f"| {code(platform)} | {format_size(size.compressed)} | {unpacked} | {change} |"
         )
+    for platform, size in report.sizes.items():
+        lines += _layers(platform, size)
     for platform, delta in report.deltas.items():
         grown = [d for d in delta.layers if d.compressed][:5]
         if grown:
@@ -65,6 +69,28 @@ def _size(checks: ImageChecks) -> list[str]:
     for failure in report.failures:
         lines.append(f"\n**Size gate:** {text(failure, 200)}")
     return [*lines, ""]
+
+
+def _layers(platform: str, size: PlatformSize) -> list[str]:
+    """The biggest layers (size, Dockerfile line, stage, instruction) and what fills the biggest."""
+    biggest = sorted(size.layers, key=lambda layer: -layer.compressed)[:MAX_LAYERS]
+    lines = [
+        "",
+        f"<details><summary>Layers of {code(platform)}</summary>",
+        "",
+        "| Size | Line | Stage | Instruction |",
+        "|---|---|---|---|",
+    ]
+    for layer in biggest:
+        line = str(layer.line) if layer.line else ""
+        lines.append(
+            f"| {format_size(layer.compressed)} | {line} | {text(layer.stage, 40)} | {code(layer.instruction, 100)} |"
+        )
+    top = next((layer for layer in biggest if layer.contents and layer.contents.largest), None)
+    if top is not None and top.contents is not None:
+        lines += ["", f"Largest files added by {code(top.instruction, 60)}:"]
+        lines += [f"- {code(f.path, 120)} {format_size(f.size)}" for f in top.contents.largest[:5]]
+    return [*lines, "", "</details>"]
 
 
 def _rank(severity: str) -> int:
