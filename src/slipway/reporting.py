@@ -14,10 +14,11 @@ from pathlib import Path
 
 from slipway.checks import CheckOutput, create_check_run, upload_sarif
 from slipway.context import Context
+from slipway.github_api import Retrier
 from slipway.image_checks import ImageChecks
 from slipway.inputs import Inputs
 from slipway.plan import Plan
-from slipway.pr_comment import CommentError, Retrier, history_line, post_comment
+from slipway.pr_comment import CommentError, history_line, post_comment
 from slipway.report import annotations as ann
 from slipway.report.fit import Block, fit, measure_chars
 from slipway.scan.findings import PlatformScan

@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 
 from slipway.context import Context, read_context
+from slipway.github_api import Retrier, RetryPolicy
 from slipway.inputs.report import CommentMode, ReportOptions
 from slipway.pr_comment import (
     READ_ONLY_NOTICE,
     CommentError,
     Outcome,
-    Retrier,
-    RetryPolicy,
     history_line,
     marker_for,
     post_comment,

@@ -8,15 +8,13 @@ import pytest
 from github import GithubException
 
 from slipway.context import Context
+from slipway.github_api import Retrier, RetryPolicy, is_forbidden
 from slipway.inputs.report import ReportOptions
 from slipway.pr_comment import (
-    Retrier,
-    RetryPolicy,
     Target,
     compose_body,
     earlier_history,
     history_line,
-    is_forbidden,
     marker_for,
     merge_queue_pr,
     resolve_target,
