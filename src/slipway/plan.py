@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from slipway.context import Context
-from slipway.inputs import SEVERITIES, BuildOptions, Inputs
+from slipway.inputs import BuildOptions, Inputs
 from slipway.meta.engine import Metadata, compute_metadata
 from slipway.platforms import Platform
 from slipway.refs import ImageName
@@ -48,16 +48,12 @@ class ScanPlan:
     @property
     def scan_severities(self) -> tuple[str, ...]:
         """What Trivy must find: the report's severities plus everything the gate counts."""
-        return tuple(
-            s for s in SEVERITIES if s in self.report_severities or s in self.gate_severities
-        )
+        return self.scan_options.scan_severities
 
     @property
     def gate_severities(self) -> tuple[str, ...]:
         """Severities that fail the gate (``fail-on`` and above)."""
-        if self.fail_on == "none":
-            return ()
-        return SEVERITIES[SEVERITIES.index(self.fail_on) :]
+        return self.scan_options.gate_severities
 
 
 @dataclass(frozen=True)

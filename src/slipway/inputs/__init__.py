@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from slipway.errors import InputError
 from slipway.inputs.build import BuildOptions, read_build_options
 from slipway.inputs.policy import PolicyInputs, read_policy_inputs
-from slipway.inputs.reader import InputReader, did_you_mean, input_env_name, split_list
+from slipway.inputs.reader import InputReader, input_env_name, split_list
 from slipway.inputs.registry import Credential, credential_for, read_credentials
 from slipway.inputs.report import ReportOptions, read_report_options
 from slipway.inputs.scan import read_scan_options
@@ -21,7 +21,7 @@ from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.rules import parse_images
 from slipway.platforms import Platform, parse_platform
 from slipway.refs import ImageName, is_digest, parse_image_name
-from slipway.scan.options import ScanOptions
+from slipway.scan.options import SEVERITIES, ScanOptions
 
 __all__ = [
     "SEVERITIES",
@@ -34,8 +34,6 @@ __all__ = [
     "read_inputs",
     "split_list",
 ]
-
-SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -72,14 +70,6 @@ class Inputs:
         )
 
 
-def _severities(reader: InputReader, name: str, default: str) -> tuple[str, ...]:
-    values = [value.upper() for value in reader.items(name, default)]
-    for value in values:
-        if value not in SEVERITIES:
-            raise InputError(name, f"unknown severity {value!r}", did_you_mean(value, SEVERITIES))
-    return tuple(sorted(set(values), key=SEVERITIES.index))
-
-
 def _platforms(reader: InputReader) -> tuple[Platform, ...]:
     platforms: list[Platform] = []
     for raw in reader.items("platforms"):
@@ -113,24 +103,12 @@ def _images(reader: InputReader) -> tuple[ImageName, ...]:
     return tuple(images)
 
 
-def _fail_on(reader: InputReader) -> str:
-    fail_on = reader.text("fail-on", "CRITICAL").upper()
-    if fail_on == "NONE":
-        return "none"
-    if fail_on not in SEVERITIES:
-        raise InputError(
-            "fail-on",
-            f"{fail_on!r} is not a severity",
-            "Use one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL, or none.",
-        )
-    return fail_on
-
-
 def read_inputs(env: Mapping[str, str]) -> Inputs:
     """Read and validate every input; the first problem raises `InputError`."""
     reader = InputReader(env)
     images = _images(reader)
     push = reader.boolean("push", default=False)
+    scan = read_scan_options(reader)  # `scan`, `severity` and `fail-on` are read once, there
     return Inputs(
         images=images,
         context=reader.text("context", "."),
@@ -138,9 +116,9 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         platforms=_platforms(reader),
         push=push,
         credentials=read_credentials(reader, images, push),
-        scan=reader.boolean("scan", default=True),
-        severity=_severities(reader, "severity", "HIGH,CRITICAL"),
-        fail_on=_fail_on(reader),
+        scan=scan.enabled,
+        severity=scan.severity,
+        fail_on=scan.fail_on,
         trivy_db_repository=tuple(reader.items("trivy-db-repository")),
         trivy_cache_dir=reader.text("trivy-cache-dir"),
         github_token=reader.text("github-token"),
@@ -152,7 +130,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         merge_digests=_merge_digests(reader, push),
         policy=read_policy_inputs(reader),
         report=read_report_options(reader),
-        scan_options=read_scan_options(reader),
+        scan_options=scan,
     )
 
 

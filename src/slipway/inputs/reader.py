@@ -11,7 +11,6 @@ from collections.abc import Mapping
 
 from slipway.errors import InputError
 
-SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 _TRUE = ("true", "True", "TRUE")
 _FALSE = ("false", "False", "FALSE")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slipway.image_checks import ImageChecks
+from slipway.policy.model import POLICY_SEVERITIES
 from slipway.report.markdown import code, text
 from slipway.size.limits import format_delta, format_size
 from slipway.size.model import PlatformSize
@@ -94,5 +95,4 @@ def _layers(platform: str, size: PlatformSize) -> list[str]:
 
 
 def _rank(severity: str) -> int:
-    order = ("INFO", "UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
-    return order.index(severity) if severity in order else 0
+    return POLICY_SEVERITIES.index(severity) if severity in POLICY_SEVERITIES else -1
