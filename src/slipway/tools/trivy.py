@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from slipway.errors import ScanError, ToolError
@@ -33,7 +32,6 @@ __all__ = [
     "parse_report",
     "parse_secrets",
     "run_trivy",
-    "scan_image",
 ]
 
 ImageScan = PlatformScan  # the name the pipeline, gate and summary know
@@ -249,9 +247,3 @@ def run_trivy(runner: Runner, argv: list[str], *, timeout: float) -> Result:
 def tail(result: Result, lines: int = 5) -> str:
     """The last lines of a program's output, for an error message."""
     return "\n".join((result.stderr or result.stdout).strip().splitlines()[-lines:])
-
-
-def scan_image(runner: Runner, argv: list[str], report_file: Path) -> list[Vulnerability]:
-    """Run one ``trivy image`` and parse its vulnerabilities."""
-    run_trivy(runner, argv, timeout=1800)
-    return parse_report(report_file.read_text(encoding="utf-8"))
