@@ -76,7 +76,6 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         released_tags=facts.released_tags,
         commit_date=facts.commit_date,
     )
-    assert plan.metadata is not None
     for warning in (*facts.warnings, *plan.metadata.warnings):
         workflow.warning(warning)
     with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
@@ -340,7 +339,6 @@ def _report(
     )
     summary = render_summary(plan, outcome)
     workflow.append_summary(summary)
-    assert plan.metadata is not None
     write_outputs(workflow, inputs.metadata, plan.metadata)
     workflow.set_output("digest", state.digest)
     workflow.set_output("platform-digests", json.dumps(state.platform_digests))

@@ -61,10 +61,7 @@ class Plan:
     """Everything one run does, decided up front."""
 
     images: tuple[ImageName, ...]
-    version: str
-    tags: tuple[str, ...]
-    labels: Mapping[str, str]
-    build_args: Mapping[str, str]
+    metadata: Metadata  # the metadata-action compatible result: tags, labels, outputs
     context: str
     dockerfile: str
     platforms: tuple[Platform, ...]
@@ -73,7 +70,26 @@ class Plan:
     build: BuildOptions = field(default_factory=BuildOptions)
     provenance: str = ""  # the resolved --provenance value
     annotations: tuple[str, ...] = ()  # level-prefixed, for buildx --annotation
-    metadata: Metadata | None = None  # the metadata-action compatible result (outputs)
+
+    @property
+    def version(self) -> str:
+        """The main version (metadata-action's ``version`` output)."""
+        return self.metadata.version
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Tag names, most important first."""
+        return self.metadata.tag_names
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        """OCI labels for ``--label``."""
+        return self.metadata.labels
+
+    @property
+    def build_args(self) -> Mapping[str, str]:
+        """The seed's ``org_oci_*`` build args."""
+        return self.metadata.build_args
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -104,10 +120,7 @@ def make_plan(
     dockerfile = inputs.file or str(PurePosixPath(inputs.context) / "Dockerfile")
     return Plan(
         images=inputs.images,
-        version=metadata.version,
-        tags=metadata.tag_names,
-        labels=metadata.labels,
-        build_args=metadata.build_args,
+        metadata=metadata,
         context=inputs.context,
         dockerfile=dockerfile,
         platforms=inputs.platforms,
@@ -115,7 +128,6 @@ def make_plan(
         build=inputs.build,
         provenance=resolve_provenance(inputs.build.provenance, context),
         annotations=build_annotations(metadata),
-        metadata=metadata,
         scan=ScanPlan(
             enabled=inputs.scan,
             report_severities=inputs.severity,
