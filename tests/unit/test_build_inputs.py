@@ -175,3 +175,17 @@ def test_outputs_that_push_are_refused(output: str) -> None:
     with pytest.raises(InputError, match="bypass the scan gate") as caught:
         read(outputs=output)
     assert caught.value.name == "outputs"
+
+
+@pytest.mark.parametrize(
+    ("given", "seconds"), [("", 60.0), ("120", 120.0), ("90s", 90.0), ("2m", 120.0)]
+)
+def test_registry_timeout(given: str, seconds: float) -> None:
+    assert read(registry_timeout=given).registry_timeout == seconds
+
+
+@pytest.mark.parametrize("given", ["0", "-5", "soon"])
+def test_registry_timeout_invalid(given: str) -> None:
+    with pytest.raises(InputError, match="is not a duration") as caught:
+        read(registry_timeout=given)
+    assert caught.value.name == "registry-timeout"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from slipway.errors import InputError
 from slipway.inputs.build import BuildOptions, read_build_options
 from slipway.inputs.policy import PolicyInputs, read_policy_inputs
-from slipway.inputs.reader import InputReader, input_env_name, split_list
+from slipway.inputs.reader import InputReader, duration, input_env_name, split_list
 from slipway.inputs.registry import Credential, credential_for, read_credentials
 from slipway.inputs.report import ReportOptions, read_report_options
 from slipway.inputs.scan import read_scan_options
@@ -123,7 +123,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         trivy_cache_dir=reader.text("trivy-cache-dir"),
         github_token=reader.text("github-token"),
         build=read_build_options(reader),
-        registry_timeout=_seconds(reader, "registry-timeout", 60.0),
+        registry_timeout=duration(reader, "registry-timeout", 60.0),
         metadata=read_metadata_config(env),
         tag_on_gate_failure=reader.boolean("tag-on-gate-failure", default=False),
         push_by_digest=reader.boolean("push-by-digest", default=False),
@@ -160,16 +160,3 @@ def _merge_digests(reader: InputReader, push: bool) -> tuple[str, ...]:
             "Use one in the build jobs, the other in the merge job.",
         )
     return digests
-
-
-def _seconds(reader: InputReader, name: str, default: float) -> float:
-    raw = reader.text(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw.removesuffix("s"))
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise InputError(name, f"{raw!r} is not a number of seconds", f"e.g. `{name}: 120`")
-    return value

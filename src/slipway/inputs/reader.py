@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 from collections.abc import Mapping
 
 from slipway.errors import InputError
@@ -95,3 +96,21 @@ def did_you_mean(raw: str, allowed: tuple[str, ...] | list[str]) -> str:
     """A hint naming the closest allowed value, or listing them all."""
     close = difflib.get_close_matches(raw, list(allowed), n=1)
     return f"Did you mean {close[0]!r}?" if close else f"Allowed: {', '.join(allowed)}."
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
+_UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def duration(reader: InputReader, name: str, default: float) -> float:
+    """Seconds from ``90``, ``90s``, ``15m``, ``12h`` or ``7d``."""
+    raw = reader.text(name)
+    if not raw:
+        return default
+    match = _DURATION.match(raw.lower())
+    value = float(match.group(1)) * _UNIT[match.group(2)] if match else 0.0
+    if value <= 0:
+        raise InputError(
+            name, f"{raw!r} is not a duration", f"Use seconds or a unit: `{name}: 7d`, `15m`."
+        )
+    return value

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from slipway.errors import InputError
-from slipway.inputs.reader import InputReader, did_you_mean
+from slipway.inputs.reader import InputReader, did_you_mean, duration
 from slipway.scan.options import (
     DEFAULT_DB_MAX_AGE,
     DEFAULT_DB_REPOSITORIES,
@@ -15,23 +13,7 @@ from slipway.scan.options import (
     ScanOptions,
 )
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
-_UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SCANNER_ALIASES = {"vulnerability": "vuln", "misconfig": "config", "secrets": "secret"}
-
-
-def duration(reader: InputReader, name: str, default: float) -> float:
-    """Seconds from ``90``, ``90s``, ``15m``, ``12h`` or ``7d``."""
-    raw = reader.text(name)
-    if not raw:
-        return default
-    match = _DURATION.match(raw.lower())
-    value = float(match.group(1)) * _UNIT[match.group(2)] if match else 0.0
-    if value <= 0:
-        raise InputError(
-            name, f"{raw!r} is not a duration", f"Use seconds or a unit: `{name}: 7d`, `15m`."
-        )
-    return value
 
 
 def _severities(reader: InputReader) -> tuple[str, ...]:
