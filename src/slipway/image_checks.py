@@ -19,8 +19,9 @@ from slipway.inputs import Inputs
 from slipway.plan import Plan
 from slipway.policy.dockerfile import Dockerfile
 from slipway.policy.model import PolicyResult
-from slipway.policy.stage import check_images, lint_dockerfile
+from slipway.policy.stage import DockerfileCheck, check_images, lint_dockerfile
 from slipway.scan.sarif import add_results
+from slipway.size.measure import LayerCache
 from slipway.size.stage import SizeReport, analyse_size, baseline_reference
 from slipway.tools.registry import RegistryClient
 from slipway.tools.run import Runner
@@ -38,20 +39,9 @@ class ImageChecks:
     failures: tuple[str, ...] = ()
 
 
-def run_image_checks(
-    runner: Runner,
-    inputs: Inputs,
-    plan: Plan,
-    context: Context,
-    *,
-    platform_digests: Mapping[str, str],
-    read_config: Callable[[str], Mapping[str, Any]],
-    client: RegistryClient | None,
-    digest: str,
-    work: Path,
-) -> ImageChecks:
-    """Lint the Dockerfile, check each platform's config, measure sizes when pushed."""
-    check = lint_dockerfile(
+def lint(runner: Runner, inputs: Inputs, plan: Plan, work: Path) -> DockerfileCheck:
+    """The Dockerfile's own checks (they need no image: the pipeline runs them alongside)."""
+    return lint_dockerfile(
         runner,
         Path(plan.dockerfile),
         work,
@@ -59,6 +49,22 @@ def run_image_checks(
         target=plan.build.target,
         display_path=plan.dockerfile,
     )
+
+
+def run_image_checks(
+    runner: Runner,
+    inputs: Inputs,
+    plan: Plan,
+    context: Context,
+    *,
+    check: DockerfileCheck,
+    platform_digests: Mapping[str, str],
+    read_config: Callable[[str], Mapping[str, Any]],
+    client: RegistryClient | None,
+    digest: str,
+    layer_cache: LayerCache | None = None,
+) -> ImageChecks:
+    """Add each platform's config to the Dockerfile's findings; measure sizes when pushed."""
     for warning in check.warnings:
         runner.workflow.warning(warning)
     configs = {platform: read_config(d) for platform, d in platform_digests.items()}
@@ -79,6 +85,7 @@ def run_image_checks(
             check.dockerfile,
             baseline_ref=baseline,
             limits=inputs.policy.limits,
+            cache=layer_cache,
         )
         failures += size.failures
     return ImageChecks(policy, size, check.dockerfile, tuple(failures))

@@ -15,22 +15,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from slipway import image_checks
+from slipway.alongside import Alongside
 from slipway.context import Context, load_event, read_context
 from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github import load_repository_facts
-from slipway.image_checks import ImageChecks, add_policy_to_sarif, run_image_checks
+from slipway.image_checks import ImageChecks, add_policy_to_sarif
 from slipway.inputs import Inputs, credential_for, read_inputs
 from slipway.merge import MergeError, merge_index
 from slipway.meta.engine import uses_commit_date
 from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
+from slipway.policy.stage import DockerfileCheck
 from slipway.refs import ImageName
 from slipway.report.summary import BuildStats, Outcome, render_summary
 from slipway.reporting import deliver, finding_annotations
 from slipway.scan import stage as scan_stage
 from slipway.scan.merge import vulnerability_counts
 from slipway.scan.stage import SARIF_FILE
+from slipway.size.store import STORE_DIR, LayerStore
 from slipway.tagging import Target, apply_tags
 from slipway.tools import builder, buildx, docker, oci_layout, trivy
 from slipway.tools.oci_layout import Descriptor, Layout
@@ -111,6 +115,12 @@ def _execute(
 ) -> None:
     state = State()
     layout: Layout | None = None
+    # The Dockerfile checks need only the Dockerfile: they run while the build does.
+    dockerfile_check = (
+        None
+        if inputs.push_by_digest
+        else Alongside(runner, lambda quiet: image_checks.lint(quiet, inputs, plan, work))
+    )
     if plan.push:
         with workflow.group("Preflight"):
             _preflight(workflow, inputs, plan)
@@ -143,8 +153,15 @@ def _execute(
         with workflow.group("Scan"):
             _scan(runner, plan, state, work)
     with workflow.group("Dockerfile policy and image size"):
+        assert dockerfile_check is not None
         state.checks = _image_checks(
-            runner, inputs, plan, context=context, state=state, layout=layout, work=work
+            runner,
+            inputs,
+            plan,
+            context=context,
+            state=state,
+            layout=layout,
+            check=dockerfile_check.result(),
         )
         add_policy_to_sarif(_workspace(runner.env) / ".slipway" / SARIF_FILE, state.checks)
     failures = gate_failures(plan.scan, state.scans) + state.checks.failures
@@ -172,7 +189,7 @@ def _image_checks(
     context: Context,
     state: State,
     layout: Layout | None,
-    work: Path,
+    check: DockerfileCheck,
 ) -> ImageChecks:
     """The seed's guidance as checks (slipway.image_checks); configs from the layout or registry."""
     image = plan.images[0]
@@ -185,17 +202,23 @@ def _image_checks(
         manifest = client.get_manifest(image.repository, manifest_digest).json()
         return client.get_blob_json(image.repository, manifest["config"]["digest"])
 
-    return run_image_checks(
+    # Layer contents are kept with the scan results: both are worth keeping between runs.
+    cache_dir = plan.scan.scan_options.cache_dir or scan_stage.default_cache_dir(runner.env)
+    layers = LayerStore(Path(cache_dir) / STORE_DIR)
+    checks = image_checks.run_image_checks(
         runner,
         inputs,
         plan,
         context,
+        check=check,
         platform_digests=state.platform_digests,
         read_config=read_config,
         client=client,
         digest=state.digest,
-        work=work,
+        layer_cache=layers,
     )
+    layers.prune()
+    return checks
 
 
 def _preflight(workflow: Workflow, inputs: Inputs, plan: Plan) -> None:

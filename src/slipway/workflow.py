@@ -9,6 +9,7 @@ summary go to standard output so a developer sees them.
 
 from __future__ import annotations
 
+import io
 import secrets
 import sys
 import uuid
@@ -59,6 +60,22 @@ class Workflow:
     def _print(self, line: str) -> None:
         self._stream.write(line + "\n")
         self._stream.flush()
+
+    def buffered(self) -> Workflow:
+        """A workflow for work run alongside a stage: its log waits in memory for `replay`.
+
+        Its files (outputs, summary) are this workflow's; only the log is held back, so
+        lines of two things running at once never interleave.
+        """
+        return Workflow(self._env, io.StringIO())
+
+    def replay(self, buffered: Workflow) -> None:
+        """Print what ``buffered`` logged, unchanged (its commands were escaped when made)."""
+        if isinstance(buffered._stream, io.StringIO):
+            self._stream.write(buffered._stream.getvalue())
+            self._stream.flush()
+            buffered._stream.seek(0)
+            buffered._stream.truncate()
 
     def raw(self, line: str) -> None:
         """Print one line as is; only for use inside `stop_commands`."""
