@@ -5,21 +5,29 @@ Layers are streamed from the registry (no ``docker pull``, nothing in the image 
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
+import json
 import subprocess
+import tarfile
 import uuid
 from pathlib import Path
 
 import pytest
 
+from slipway.errors import RegistryError
 from slipway.policy.dockerfile import parse_dockerfile
 from slipway.size.delta import compare, size_failures
 from slipway.size.hints import size_hints
 from slipway.size.limits import SizeLimits
 from slipway.size.measure import LayerCache, measure_baseline, measure_image
 from slipway.size.stage import analyse_size
+from slipway.size.store import LayerStore
 from slipway.tools.oci_layout import Layout
 from slipway.tools.registry import Manifest, RegistryClient
 from tests.support.devenv import DevEnv, load_devenv
+from tests.support.regfront.backend import LocalRegistry
 
 pytestmark = pytest.mark.integration
 
@@ -151,3 +159,74 @@ def test_no_baseline_yet(devenv: DevEnv) -> None:
     client = RegistryClient(devenv.registry, loopback=True)
     missing = f"slipway-test/size-{uuid.uuid4().hex[:10]}"
     assert measure_baseline(client, missing, "main", None) == {}
+
+
+def test_layer_contents_are_kept_between_runs(
+    pushed: tuple[RegistryClient, str], tmp_path: Path
+) -> None:
+    client, repository = pushed
+    dockerfile = parse_dockerfile(CHANGED, "Dockerfile")
+    first = analyse_size(client, repository, "pr-1", dockerfile, cache=LayerStore(tmp_path))
+    layers = first.sizes["linux/amd64"].layers
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == sorted(
+        layer.digest.removeprefix("sha256:") for layer in layers
+    )
+    # The next run answers from the store: an entry changed on disk is what it reports.
+    model = layers[2]
+    entry = tmp_path / f"{model.digest.removeprefix('sha256:')}.json"
+    stored = json.loads(entry.read_text())
+    stored["uncompressed"] = 424242
+    entry.write_text(json.dumps(stored))
+    again = analyse_size(client, repository, "pr-1", dockerfile, cache=LayerStore(tmp_path))
+    contents = again.sizes["linux/amd64"].layers[2].contents
+    assert contents is not None
+    assert contents.uncompressed == 424242
+
+
+def _layer(payload: bytes) -> bytes:
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w") as archive:
+        info = tarfile.TarInfo("opt/data.bin")
+        info.size = len(payload)
+        archive.addfile(info, io.BytesIO(payload))
+    return gzip.compress(tar.getvalue(), mtime=0)
+
+
+def test_a_layer_whose_bytes_do_not_match_its_digest_is_refused(tmp_path: Path) -> None:
+    layer = _layer(b"x" * 5000)
+    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {}}).encode()
+    blobs = {f"sha256:{hashlib.sha256(b).hexdigest()}": b for b in (layer, config)}
+    layer_digest, config_digest = list(blobs)
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": config_digest,
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": layer_digest,
+                    "size": len(layer),
+                }
+            ],
+        }
+    ).encode()
+    with LocalRegistry(tmp_path / "registry") as registry:
+        client = RegistryClient(registry.address, loopback=True)
+        for digest, data in blobs.items():
+            (tmp_path / "blob").write_bytes(data)
+            client.push_blob("damaged", digest, tmp_path / "blob")
+        media_type = "application/vnd.oci.image.manifest.v1+json"
+        client.put_manifest("damaged", "v1", Manifest("", media_type, manifest))
+        store = LayerStore(tmp_path / "store")
+        sizes = measure_image(client, "damaged", "v1", None, cache=store)
+        assert sizes["linux/amd64"].uncompressed is not None
+        # Storage damaged since: same length, other bytes.
+        stored = next((tmp_path / "registry").rglob(f"{layer_digest[7:]}/data"))
+        stored.write_bytes(_layer(b"y" * 5000))
+        with pytest.raises(RegistryError, match="do not match that digest"):
+            measure_image(client, "damaged", "v1", None, cache=LayerStore(tmp_path / "other"))
