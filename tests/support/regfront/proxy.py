@@ -42,6 +42,9 @@ class FrontHandler(BaseHTTPRequestHandler):
         self.expect_continue = False
         self.link = BackendLink(self.server.backend, self.server.backend_timeout)
         self._tls = self.server.ssl_context is not None
+        # Replies go out as headers, then body: without NODELAY, Nagle holds the body back
+        # until the client's delayed ACK (40 ms) on every reused keep-alive connection.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.server.ssl_context is not None:
             # The plain socket is detached into the TLS one, which socketserver never sees.
             self.request = self.server.ssl_context.wrap_socket(self.request, server_side=True)
