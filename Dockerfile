@@ -9,9 +9,10 @@
 # builds with `NAME:TAG@sha256:...` arguments; users then run that image by digest from the
 # published action.yml, never this Dockerfile (docs/action.md, "Release and pinning").
 #
-# Python dependencies come from the `wheels` stage. By default it runs `pip wheel` against
-# PyPI; builds without network (tests) and the release (locked versions) replace the stage
-# with a wheelhouse made on the host: `--build-context wheels=DIR`.
+# Python dependencies come from the `wheels` stage: by default `pip wheel` fetches exactly
+# what requirements.lock pins, every file checked against its SHA-256 (scripts/lock
+# re-locks). Builds without network (tests) replace the stage with a wheelhouse made on
+# the host from the same lock: `--build-context wheels=DIR`.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 ARG DOCKER_CLI_IMAGE=docker:26.1-cli
 ARG BUILDX_IMAGE=docker/buildx-bin:0.13.1
@@ -23,10 +24,12 @@ FROM ${TRIVY_IMAGE} AS trivy-image
 
 # --- wheels: slipway and its dependencies as wheels (replaceable by a host wheelhouse) -------
 FROM ${PYTHON_IMAGE} AS wheel-download
-COPY pyproject.toml README.md /src/
+COPY requirements.lock pyproject.toml README.md /src/
 COPY src/ /src/src/
 RUN python3 -m venv /tmp/pip \
-    && /tmp/pip/bin/pip wheel --no-cache-dir --wheel-dir /out /src
+    && /tmp/pip/bin/pip wheel --no-cache-dir --require-hashes --only-binary :all: \
+        --wheel-dir /out -r /src/requirements.lock \
+    && /tmp/pip/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /out /src
 
 FROM scratch AS wheels
 COPY --from=wheel-download /out/ /
