@@ -12,12 +12,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from slipway.alongside import Alongside
 from slipway.errors import BuildError
 from slipway.plan import Plan
 from slipway.platforms import QEMU_NAMES, Platform, parse_platform
 from slipway.tools.run import Runner
 
 BUILDER_NAME = "slipway-multiplatform"
+DRIVER_STATUS = "{{json .DriverStatus}}"
 BINFMT_IMAGE = "tonistiigi/binfmt:qemu-v8.1.5"
 NO_MULTIPLATFORM = (
     "the Docker engine has no containerd image store, so its default builder cannot build "
@@ -78,8 +80,15 @@ def plan_setup(requested: Sequence[Platform], facts: BuilderFacts) -> Setup:
     return Setup(qemu=qemu, create_builder=multi)
 
 
-def read_facts(runner: Runner, builder: str) -> BuilderFacts:
-    """Ask buildx and the engine."""
+def read_facts(runner: Runner, builder: str, *, platforms: int = 2) -> BuilderFacts:
+    """Ask buildx and, for several ``platforms``, the engine (at the same time)."""
+    info = (
+        Alongside(
+            runner, lambda r: r.run(["docker", "info", "--format", DRIVER_STATUS], timeout=60)
+        )
+        if platforms > 1
+        else None
+    )
     argv = [
         "docker",
         "buildx",
@@ -90,9 +99,9 @@ def read_facts(runner: Runner, builder: str) -> BuilderFacts:
     inspected = runner.run(argv, timeout=300)
     if inspected.returncode != 0:
         raise BuildError(f"docker buildx inspect failed: {inspected.stderr.strip()[-300:]}")
-    name, driver, platforms = parse_inspect(inspected.stdout)
-    info = runner.run(["docker", "info", "--format", "{{json .DriverStatus}}"], timeout=60)
-    return BuilderFacts(name, driver, platforms, "io.containerd.snapshotter" in info.stdout)
+    name, driver, supported = parse_inspect(inspected.stdout)
+    status = info.result().stdout if info is not None else ""
+    return BuilderFacts(name, driver, supported, "io.containerd.snapshotter" in status)
 
 
 def qemu_argv(handlers: Sequence[str], image: str = BINFMT_IMAGE) -> list[str]:
@@ -121,7 +130,8 @@ def set_up(runner: Runner, plan: Plan) -> Plan:
         plan = replace(plan, build=replace(plan.build, builder=ensure_builder(runner, plan)))
     if not plan.platforms:
         return plan
-    setup = plan_setup(plan.platforms, read_facts(runner, plan.build.builder))
+    facts = read_facts(runner, plan.build.builder, platforms=len(plan.platforms))
+    setup = plan_setup(plan.platforms, facts)
     if not setup.needed:
         runner.workflow.info(
             f"builder ready for {', '.join(map(str, plan.platforms))}: nothing to set up"
