@@ -30,3 +30,44 @@ def test_every_output_is_documented_and_written() -> None:
         assert f'"{name}"' in SOURCE, f"output {name!r} is documented but never written"
     written = set(re.findall(r'set_output\(\s*"([a-z-]+)"', SOURCE))
     assert written <= set(outputs), f"outputs written but not documented: {written - set(outputs)}"
+
+
+def migration_rows() -> list[tuple[str, str, str]]:
+    """(anchor action, anchor names, Slipway) rows of the README's migration table."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Migrating from the docker/* actions and trivy-action", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and "/" in cells[0] and not cells[0].startswith("-"):
+            rows.append((cells[0], cells[1], cells[2]))
+    return rows
+
+
+def names(cell: str) -> set[str]:
+    """Backticked input-like names in a table cell (`push-by-digest: true` is not one)."""
+    return set(re.findall(r"`([a-z][a-z0-9-]*)`", cell))
+
+
+def test_migration_table_names_only_what_the_action_has() -> None:
+    data = action()
+    known = set(data["inputs"]) | set(data["outputs"])
+    rows = migration_rows()
+    assert len(rows) > 30
+    for anchor, theirs, ours in rows:
+        if ours.startswith("same names"):
+            assert names(theirs) <= known, (anchor, theirs)
+        if ours.startswith(("not needed", "not offered", "not applicable", "always", "the ")):
+            continue
+        assert names(ours) - {"tags"} <= known, (anchor, ours)
+        assert "not yet" not in ours, (anchor, ours)
+    anchors = {a for a, _, _ in rows}
+    assert anchors == {
+        "docker/metadata-action",
+        "docker/setup-qemu-action",
+        "docker/setup-buildx-action",
+        "docker/login-action",
+        "docker/build-push-action",
+        "aquasecurity/trivy-action",
+    }
