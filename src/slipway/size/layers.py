@@ -8,6 +8,7 @@ disk and nothing is seeked. gzip and plain tar always work; zstd when the
 from __future__ import annotations
 
 import gzip
+import hashlib
 import heapq
 import importlib
 import tarfile
@@ -26,21 +27,30 @@ class Readable(Protocol):
         ...
 
 
-class _Counter:
-    """A read-only stream that counts the bytes read through it."""
+class Tap:
+    """A read-only stream that counts, and when asked hashes, the bytes read through it."""
 
-    def __init__(self, stream: Readable) -> None:
+    def __init__(self, stream: Readable, *, hashed: bool = False) -> None:
         self._stream = stream
         self.count = 0
+        self._hash = hashlib.sha256() if hashed else None
 
     def read(self, size: int = -1) -> bytes:
         data = self._stream.read(size)
         self.count += len(data)
+        if self._hash is not None:
+            self._hash.update(data)
         return data
 
     def drain(self) -> None:
+        """Read what is left."""
         while self.read(CHUNK):
             pass
+
+    def digest(self) -> str:
+        """``sha256:...`` of everything read (a tap made with ``hashed``)."""
+        assert self._hash is not None, "Tap(hashed=True) computes a digest"
+        return "sha256:" + self._hash.hexdigest()
 
 
 def decompressor(stream: Readable, media_type: str) -> Readable | None:
@@ -65,7 +75,7 @@ def read_layer(stream: Readable, media_type: str, *, top: int = 10) -> LayerCont
     raw = decompressor(stream, media_type)
     if raw is None:
         return None
-    counter = _Counter(raw)
+    counter = Tap(raw)
     largest: list[tuple[int, str]] = []
     cache: dict[str, int] = {}
     build_tools = 0

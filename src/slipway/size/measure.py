@@ -8,14 +8,13 @@ and the baseline, so a base layer is read once per run).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from slipway.errors import RegistryError
 from slipway.policy.dockerfile import Dockerfile
 from slipway.size.attribution import layer_origins
-from slipway.size.layers import CHUNK, Readable, read_layer
+from slipway.size.layers import Tap, read_layer
 from slipway.size.model import Layer, LayerContents, PlatformSize
 from slipway.tools.registry import Manifest, RegistryClient, platform_manifests
 
@@ -50,33 +49,15 @@ def build_platform_size(
     return PlatformSize(platform, manifest_digest, layers, final.base if final else "")
 
 
-class _Hashing:
-    """Reads through to a stream, hashing what passes (to check a layer's digest)."""
-
-    def __init__(self, stream: Readable) -> None:
-        self._stream = stream
-        self.hash = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self.hash.update(data)
-        return data
-
-    def drain(self) -> str:
-        """Read what is left; the digest of everything read."""
-        while self.read(CHUNK):
-            pass
-        return "sha256:" + self.hash.hexdigest()
-
-
 def read_blob_layer(
     client: RegistryClient, repository: str, digest: str, media_type: str
 ) -> LayerContents | None:
     """Stream one layer from the registry; its bytes must match its digest."""
     with client.open_blob(repository, digest) as response:
-        stream = _Hashing(response.raw)
+        stream = Tap(response.raw, hashed=True)
         contents = read_layer(stream, media_type)
-        if digest.startswith("sha256:") and stream.drain() != digest:
+        stream.drain()
+        if digest.startswith("sha256:") and stream.digest() != digest:
             raise RegistryError(
                 f"the registry sent bytes for layer {digest} of {repository} that do not "
                 "match that digest",
