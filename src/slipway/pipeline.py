@@ -28,7 +28,7 @@ from slipway.meta.engine import uses_commit_date
 from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
 from slipway.policy.stage import DockerfileCheck
-from slipway.refs import ImageName
+from slipway.refs import ImageName, allows_plain_http
 from slipway.report.summary import BuildStats, Outcome, render_summary
 from slipway.reporting import deliver, finding_annotations
 from slipway.scan import stage as scan_stage
@@ -37,6 +37,7 @@ from slipway.scan.stage import SARIF_FILE
 from slipway.size.store import STORE_DIR, LayerStore
 from slipway.tagging import Target, apply_tags
 from slipway.tools import builder, buildx, docker, oci_layout, trivy
+from slipway.tools.builder import Builders
 from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.registry import Manifest, RegistryClient, client_for, platform_manifests
 from slipway.tools.run import Runner
@@ -85,22 +86,49 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
         work = Path(tmp)
         config = docker.private_docker_config(env, work / "docker-config")
+        _login(inputs, config)
         runner = Runner(workflow, {**env, "DOCKER_CONFIG": str(config)})
-        _login(runner, inputs)
-        _execute(runner, workflow, inputs, plan, context=context, work=work, now=now)
+        builders = Builders(runner, work)
+        try:
+            _execute(
+                runner,
+                workflow,
+                inputs,
+                plan,
+                context=context,
+                work=work,
+                now=now,
+                builders=builders,
+            )
+        finally:
+            builders.close()
 
 
-def _login(runner: Runner, inputs: Inputs) -> None:
+def _login(inputs: Inputs, config: Path) -> None:
+    """Check every login with its registry (what `docker login` does), then store them all."""
     for credential in inputs.credentials:
-        docker.login(runner, credential.registry, credential.username, credential.password)
+        client_for(
+            ImageName(credential.registry, "_"),
+            credential.username,
+            credential.password,
+            retry_budget=inputs.registry_timeout,
+            insecure_registries=inputs.insecure_registries,
+        ).check_login()
+    docker.write_credentials(config, inputs.credentials)
 
 
 def _client(inputs: Inputs, image: ImageName) -> RegistryClient:
     credential = credential_for(inputs.credentials, image.registry)
-    budget = inputs.registry_timeout
+    budget, insecure = inputs.registry_timeout, inputs.insecure_registries
     if credential is None:
-        return client_for(image, retry_budget=budget)
-    return client_for(image, credential.username, credential.password, retry_budget=budget)
+        return client_for(image, retry_budget=budget, insecure_registries=insecure)
+    return client_for(
+        image,
+        credential.username,
+        credential.password,
+        retry_budget=budget,
+        insecure_registries=insecure,
+    )
 
 
 def _execute(
@@ -112,6 +140,7 @@ def _execute(
     context: Context,
     work: Path,
     now: datetime,
+    builders: Builders,
 ) -> None:
     state = State()
     layout: Layout | None = None
@@ -130,9 +159,19 @@ def _execute(
     else:
         layout = Layout(oci_layout.layout_dir(runner.env))
         with workflow.group("Build"):
-            plan = builder.set_up(runner, plan)
+            options = plan.build
+            name = builder.set_up(
+                runner,
+                builders,
+                plan.platforms,
+                builder=options.builder,
+                driver=options.driver,
+                endpoint=options.endpoint,
+                image=options.buildkit_image,
+                insecure=inputs.insecure_registries,
+            )
             started = time.monotonic()
-            built = buildx.build(runner, plan, work, layout.root)
+            built = buildx.build(runner, plan, work, layout.root, builder=name)
             state.build_stats = BuildStats(time.monotonic() - started, built.steps, built.cached)
         top = buildx.built_top(layout, built)
         state.digest = top.digest
@@ -291,7 +330,7 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
             digest,
             image.with_digest(digest) if plan.push else f"{image}@{digest} (local build)",
             layout_dir="" if plan.push else f"{oci_layout.layout_dir(runner.env)}@{state.digest}",
-            insecure=image.is_loopback,
+            insecure=allows_plain_http(image.registry, plan.scan.scan_options.insecure_registries),
         )
         for platform, digest in state.platform_digests.items()
     ]

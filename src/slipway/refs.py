@@ -51,6 +51,20 @@ class ImageName:
         return f"{self}@{digest}"
 
 
+def registry_of(reference: str) -> str:
+    """The registry part of an image or artifact reference (``host[:port]``), Docker Hub by default."""
+    first, _, rest = reference.partition("/")
+    if rest and (("." in first or ":" in first) or first == "localhost"):
+        return first
+    return DOCKER_HUB
+
+
+def allows_plain_http(registry: str, insecure_registries: tuple[str, ...] = ()) -> bool:
+    """True where Slipway may talk plain HTTP: a loopback registry, as Docker allows, or one
+    listed in ``insecure-registries`` (a ``services:`` registry, reached by its alias)."""
+    return registry in insecure_registries or ImageName(registry, "x").is_loopback
+
+
 def parse_image_name(value: str) -> ImageName:
     """Parse ``[registry/]path`` (no tag, no digest); Docker Hub names are normalised."""
     if "@" in value:

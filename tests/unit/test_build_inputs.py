@@ -44,7 +44,6 @@ def test_build_options_reach_buildx() -> None:
         shm_size="2g",
         ulimit="nofile=1024:1024",
         sbom="true",
-        builder="multi",
         ssh="default",
     )
     assert argv[argv.index("--target") + 1] == "runtime"
@@ -53,7 +52,7 @@ def test_build_options_reach_buildx() -> None:
     assert pairs(argv, "--cache-from") == ["type=registry,ref=r/cache:main"]
     assert pairs(argv, "--cache-to") == ["type=registry,ref=r/cache:main,mode=max"]
     assert {"--no-cache", "--pull", "--sbom=true"} <= set(argv)
-    assert argv[argv.index("--builder") + 1] == "multi"
+    assert "--builder" not in argv  # the builder stage names it: build_argv(builder=...)
     assert argv[-3:] == ["--output", "type=oci,dest=/layout,tar=false", "."]
 
 
@@ -133,11 +132,6 @@ INVALID = [
         "needs username and password",
     ),
     ({"registry_auth": "- [unclosed"}, "registry-auth", "not valid YAML"),
-    (
-        {"images": "ghcr.io/o/a\nquay.io/o/b", "push": "true", "username": "u", "password": "p"},
-        "password",
-        "quay.io",
-    ),
 ]
 
 
@@ -154,7 +148,7 @@ def test_secret_value_not_echoed_in_error() -> None:
     assert "secret-text" not in caught.value.message
 
 
-def test_load_and_extra_outputs_run_as_a_second_invocation() -> None:
+def test_load_and_extra_outputs_run_as_more_invocations() -> None:
     assert pairs(argv_for(load="true", outputs="type=local,dest=/out"), "--output") == [
         "type=oci,dest=/layout,tar=false"
     ]
@@ -163,11 +157,16 @@ def test_load_and_extra_outputs_run_as_a_second_invocation() -> None:
     )
     context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, {})
     plan = make_plan(inputs, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
-    extra = build_argv(plan, "/m2.json", "", extra_outputs=True)
-    assert pairs(extra, "--output") == [
-        'type=image,"name=127.0.0.1:5000/a:main,127.0.0.1:5000/b:main"',
-        "type=local,dest=/out",
+    load = build_argv(plan, "/m2.json", "", export="load")
+    # docker: the docker-container builder's `image` would stay in the builder
+    assert pairs(load, "--output") == [
+        'type=docker,"name=127.0.0.1:5000/a:main,127.0.0.1:5000/b:main"'
     ]
+    # the classic store cannot hold an attested index: the loaded image has no attestations
+    assert {"--provenance=false", "--sbom=false"} <= set(load)
+    outputs = build_argv(plan, "/m3.json", "", export="outputs")
+    assert pairs(outputs, "--output") == ["type=local,dest=/out"]
+    assert "--provenance=false" not in outputs
 
 
 @pytest.mark.parametrize("output", ["type=registry,ref=x", "type=image,name=x,push=true"])

@@ -93,7 +93,9 @@ INVALID = [
     ({"push": "yes"}, "push", "not a boolean"),
     ({"severity": "HIGHEST"}, "severity", "unknown severity"),
     ({"fail-on": "bad"}, "fail-on", "not a severity"),
-    ({"images": "ghcr.io/org/app", "push": "true"}, "password", "needs credentials"),
+    ({"insecure-registries": "http://registry:5000"}, "insecure-registries", "no scheme"),
+    ({"insecure-registries": "registry:5000/path"}, "insecure-registries", "no scheme"),
+    ({"insecure-registries": "registry:99999"}, "insecure-registries", r"host\[:port\]"),
     ({"username": "me"}, "password", "go together"),
     ({"password": "secret"}, "username", "go together"),
 ]

@@ -29,8 +29,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             "did you mean 'arm64'",
         ),
         (
-            {"INPUT_IMAGES": "ghcr.io/o/a", "INPUT_PUSH": "true"},
-            "input 'password': push to ghcr.io needs credentials",
+            {"INPUT_IMAGES": "ghcr.io/o/a", "INPUT_INSECURE-REGISTRIES": "http://ghcr.io"},
+            "input 'insecure-registries': 'http://ghcr.io' is not a registry host[:port]",
         ),
     ],
 )

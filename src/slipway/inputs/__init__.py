@@ -8,13 +8,18 @@ and aquasecurity/trivy-action where the concept is the same.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from slipway.errors import InputError
 from slipway.inputs.build import BuildOptions, read_build_options
 from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader, duration, input_env_name, split_list
-from slipway.inputs.registry import Credential, credential_for, read_credentials
+from slipway.inputs.registry import (
+    Credential,
+    credential_for,
+    read_credentials,
+    read_insecure_registries,
+)
 from slipway.inputs.report import ReportOptions, read_report_options
 from slipway.inputs.scan import read_scan_options
 from slipway.meta.config import MetadataConfig, read_metadata_config
@@ -61,6 +66,7 @@ class Inputs:
     policy: PolicyInputs = field(default_factory=PolicyInputs)  # Dockerfile policy and size gates
     report: ReportOptions = field(default_factory=ReportOptions)  # PR comment, check run, SARIF
     scan_options: ScanOptions = field(default_factory=ScanOptions)  # scanners, ignores, DB...
+    insecure_registries: tuple[str, ...] = ()  # host[:port] reached over plain HTTP
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -108,14 +114,17 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
     reader = InputReader(env)
     images = _images(reader)
     push = reader.boolean("push", default=False)
-    scan = read_scan_options(reader)  # `scan`, `severity` and `fail-on` are read once, there
+    insecure = read_insecure_registries(reader)
+    # `scan`, `severity` and `fail-on` are read once, there
+    scan = replace(read_scan_options(reader), insecure_registries=insecure)
     return Inputs(
         images=images,
         context=reader.text("context", "."),
         file=reader.text("file"),
         platforms=_platforms(reader),
         push=push,
-        credentials=read_credentials(reader, images, push),
+        credentials=read_credentials(reader, images),
+        insecure_registries=insecure,
         scan=scan.enabled,
         severity=scan.severity,
         fail_on=scan.fail_on,

@@ -37,6 +37,7 @@ class BuildOptions:
     outputs: tuple[str, ...] = ()  # extra buildx outputs, besides Slipway's own OCI layout
     driver: str = "docker"
     endpoint: str = ""
+    buildkit_image: str = ""  # the image of a docker-container builder Slipway creates
 
 
 def _cache_entries(reader: InputReader, name: str) -> tuple[str, ...]:
@@ -111,4 +112,5 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         outputs=_outputs(reader),
         driver=driver,
         endpoint=endpoint,
+        buildkit_image=reader.text("buildkit-image"),
     )

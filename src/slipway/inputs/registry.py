@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -63,10 +64,8 @@ def _registry_auth(reader: InputReader) -> list[Credential]:
     return found
 
 
-def read_credentials(
-    reader: InputReader, images: tuple[ImageName, ...], push: bool
-) -> tuple[Credential, ...]:
-    """Every login, checked against what the run will push."""
+def read_credentials(reader: InputReader, images: tuple[ImageName, ...]) -> tuple[Credential, ...]:
+    """Every login given (``username``/``password``/``registry`` and ``registry-auth``)."""
     username, password = reader.text("username"), reader.text("password")
     if bool(username) != bool(password):
         missing = "password" if username else "username"
@@ -79,20 +78,33 @@ def read_credentials(
     if username:
         registry = reader.text("registry") or (images[0].registry if images else "docker.io")
         credentials.insert(0, Credential(registry, username, password))
-    if push:
-        covered = {c.registry for c in credentials}
-        remote = sorted(
-            {i.registry for i in images if not i.is_loopback and i.registry not in covered}
-        )
-        if remote:
-            raise InputError(
-                "password",
-                f"push to {', '.join(remote)} needs credentials",
-                "Log in with, for example:\n"
-                "  registry: ghcr.io\n  username: ${{ github.actor }}\n  password: ${{ secrets.GITHUB_TOKEN }}\n"
-                "or, for several registries:\n" + REGISTRY_AUTH_EXAMPLE,
-            )
+    # Whether a push needs credentials is the registry's to say (a `services:` registry
+    # usually takes anonymous pushes): the preflight asks it, before anything is built.
     return tuple(credentials)
+
+
+INSECURE_EXAMPLE = """insecure-registries: |
+  registry:5000        # a services: registry, by its alias"""
+_HOST_PORT = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?$"
+)
+
+
+def read_insecure_registries(reader: InputReader) -> tuple[str, ...]:
+    """``insecure-registries``: registries (``host[:port]``) Slipway and its builder may reach
+    over plain HTTP, as dockerd's and buildkitd's setting of that name."""
+    found: list[str] = []
+    for entry in reader.items("insecure-registries"):
+        port = entry.rpartition(":")[2] if entry.count(":") == 1 or "]:" in entry else ""
+        if not _HOST_PORT.match(entry) or (port and not 0 < int(port) < 65536):
+            raise InputError(
+                "insecure-registries",
+                f"{entry[:60]!r} is not a registry host[:port] (no scheme, no path)",
+                INSECURE_EXAMPLE,
+            )
+        if entry not in found:
+            found.append(entry)
+    return tuple(found)
 
 
 def credential_for(credentials: tuple[Credential, ...], registry: str) -> Credential | None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from slipway.errors import ScanError
+from slipway.refs import allows_plain_http, registry_of
 from slipway.scan import db
 from slipway.scan.options import ScanOptions
 from slipway.tools import trivy
@@ -22,10 +23,6 @@ class Fetched:
     updated_at: str = ""  # ISO time of the DB's UpdatedAt; empty when unknown
     warnings: list[str] = field(default_factory=list)
     runs: int = 0  # download commands run (each attempt counts)
-
-
-def _is_loopback(reference: str) -> bool:
-    return reference.startswith(("127.", "localhost", "[::1]"))
 
 
 def fetch_db(
@@ -78,7 +75,8 @@ def _download(
 ) -> str:
     """Try one repository with backoff; the short error, or empty on success."""
     error = ""
-    argv = trivy.download_db_argv(repository, cache_dir, insecure=_is_loopback(repository))
+    insecure = allows_plain_http(registry_of(repository), options.insecure_registries)
+    argv = trivy.download_db_argv(repository, cache_dir, insecure=insecure)
     for delay in db.backoff_delays(options.db_retries, options.db_backoff):
         if delay:
             sleep(delay)

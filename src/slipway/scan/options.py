@@ -35,6 +35,7 @@ class ScanOptions:
     timeout: float = DEFAULT_SCAN_TIMEOUT  # seconds per Trivy run
     sbom_file: str = ""  # CycloneDX per platform when set
     db_retries: int = 3  # attempts per repository
+    insecure_registries: tuple[str, ...] = ()  # plain HTTP allowed there (the input of that name)
     db_backoff: float = 2.0  # seconds before the 2nd attempt; doubles after
 
     @property

@@ -12,12 +12,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from slipway.errors import BuildError
 from slipway.plan import Plan
 from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.run import Runner
+
+Export = Literal["layout", "load", "outputs"]
 
 
 @dataclass(frozen=True)
@@ -44,14 +46,19 @@ def _quote_csv(value: str) -> str:
 
 
 def build_argv(
-    plan: Plan, metadata_file: str, layout_dir: str, *, extra_outputs: bool = False
+    plan: Plan,
+    metadata_file: str,
+    layout_dir: str,
+    *,
+    builder: str = "",
+    export: Export = "layout",
 ) -> list[str]:
     """The ``docker buildx build`` command line for ``plan`` (no secret value in it).
 
-    The main build writes the OCI layout only. With ``extra_outputs`` the same build
-    writes `load` and the user's `outputs` instead: BuildKit 0.13 leaves the layout's
-    index blob out when one build has several exporters, so those run as a second,
-    fully cached invocation.
+    The main build writes the OCI layout only (``export="layout"``). `load` and the user's
+    `outputs` are each a second, fully cached invocation of the same build: one build with
+    several exporters leaves the layout's index blob out (BuildKit 0.13). The image loaded into
+    the engine goes without attestations: the classic image store cannot hold an index.
     """
     options = plan.build
     argv = [
@@ -63,15 +70,17 @@ def build_argv(
         "--metadata-file",
         metadata_file,
     ]
-    if options.builder:
-        argv += ["--builder", options.builder]
+    if builder:
+        argv += ["--builder", builder]
     if plan.platforms:
         argv += ["--platform", ",".join(str(p) for p in plan.platforms)]
     if options.target:
         argv += ["--target", options.target]
     for key, value in plan.labels.items():
         argv += ["--label", f"{key}={value}"]
-    argv += _repeat("--annotation", plan.annotations)
+    # A loaded image is one manifest: there is no index to annotate.
+    annotations = [a for a in plan.annotations if not (export == "load" and a.startswith("index"))]
+    argv += _repeat("--annotation", annotations)
     # The seed's org_oci_* args first, so a user's own build-args can override them.
     for key, value in [*plan.build_args.items(), *options.build_args]:
         argv += ["--build-arg", f"{key}={value}"]
@@ -87,20 +96,24 @@ def build_argv(
         argv.append("--no-cache")
     if options.pull:
         argv.append("--pull")
-    if plan.provenance:
-        argv.append(f"--provenance={plan.provenance}")
-    if options.sbom:
-        argv.append(f"--sbom={options.sbom}")
-    argv += _outputs(plan, layout_dir, extra_outputs=extra_outputs)
+    if export == "load":
+        argv += ["--provenance=false", "--sbom=false"]
+    else:
+        if plan.provenance:
+            argv.append(f"--provenance={plan.provenance}")
+        if options.sbom:
+            argv.append(f"--sbom={options.sbom}")
+    argv += _outputs(plan, layout_dir, export)
     argv.append(plan.context)
     return argv
 
 
-def _outputs(plan: Plan, layout_dir: str, *, extra_outputs: bool) -> list[str]:
-    if not extra_outputs:
+def _outputs(plan: Plan, layout_dir: str, export: Export) -> list[str]:
+    if export == "layout":
         return ["--output", f"type=oci,{_quote_csv('dest=' + layout_dir)},tar=false"]
-    load = [f"type=image,{_quote_csv('name=' + ','.join(plan.refs))}"] if plan.build.load else []
-    return _repeat("--output", [*load, *plan.build.outputs])
+    if export == "load":
+        return ["--output", f"type=docker,{_quote_csv('name=' + ','.join(plan.refs))}"]
+    return _repeat("--output", plan.build.outputs)
 
 
 def _repeat(flag: str, values: Sequence[str]) -> list[str]:
@@ -138,7 +151,9 @@ def parse_metadata(text: str) -> BuildResult:
     return BuildResult(digest=digest, metadata=data)
 
 
-def build(runner: Runner, plan: Plan, workdir: Path, layout_dir: Path) -> BuildResult:
+def build(
+    runner: Runner, plan: Plan, workdir: Path, layout_dir: Path, *, builder: str = ""
+) -> BuildResult:
     """Run the build into ``layout_dir``; raise BuildError with buildx's last lines on failure.
 
     ``layout_dir`` may hold earlier builds: BuildKit skips blobs it already has there,
@@ -146,7 +161,8 @@ def build(runner: Runner, plan: Plan, workdir: Path, layout_dir: Path) -> BuildR
     """
     metadata_file = workdir / "buildx-metadata.json"
     result = runner.stream(
-        build_argv(plan, str(metadata_file), str(layout_dir)), env=secret_env(plan)
+        build_argv(plan, str(metadata_file), str(layout_dir), builder=builder),
+        env=secret_env(plan),
     )
     if result.returncode != 0:
         tail = "\n".join(result.stdout.strip().splitlines()[-5:])
@@ -156,13 +172,23 @@ def build(runner: Runner, plan: Plan, workdir: Path, layout_dir: Path) -> BuildR
     built = replace(parse_metadata(text), steps=steps, cached=cached)
     if not built.digest:
         raise BuildError("buildx reported no image digest")
-    if plan.build.load or plan.build.outputs:
-        extra = build_argv(plan, str(workdir / "buildx-extra.json"), "", extra_outputs=True)
-        again = runner.stream(extra, env=secret_env(plan))
+    extras: list[Export] = []
+    if plan.build.load:
+        extras.append("load")
+    if plan.build.outputs:
+        extras.append("outputs")
+    for export in extras:
+        argv = build_argv(
+            plan, str(workdir / f"buildx-{export}.json"), "", builder=builder, export=export
+        )
+        again = runner.stream(argv, env=secret_env(plan))
         if again.returncode != 0:
-            raise BuildError(
-                f"writing the extra outputs (load/outputs) failed with {again.returncode}"
+            what = (
+                "loading the image into the engine (load)"
+                if export == "load"
+                else "writing `outputs`"
             )
+            raise BuildError(f"{what} failed with {again.returncode}")
     return built
 
 

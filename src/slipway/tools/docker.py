@@ -1,34 +1,49 @@
-"""``docker login`` into a private DOCKER_CONFIG, the password on stdin."""
+"""The run's private Docker client configuration (DOCKER_CONFIG): credentials, shared builders.
+
+Credentials are written straight into ``config.json`` as ``docker login`` would store them
+without a credential helper, never through the daemon: the daemon runs on the host's network,
+where a ``services:`` registry's alias does not resolve (the registry client checks them first,
+from the action's own network).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+import json
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from slipway.errors import RegistryError
-from slipway.tools.run import Runner
+from slipway.inputs import Credential
+from slipway.tools.registry import DOCKER_HUB_NAMES
+
+# The key docker login uses for Docker Hub in config.json.
+DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 
 
-def login_argv(registry: str, username: str) -> list[str]:
-    """The login command line; the password goes to stdin, never to argv."""
-    return ["docker", "login", registry, "--username", username, "--password-stdin"]
+def auth_entries(credentials: Iterable[Credential]) -> dict[str, dict[str, str]]:
+    """``auths`` of config.json: registry -> {"auth": base64(user:password)} (pure)."""
+    entries: dict[str, dict[str, str]] = {}
+    for credential in credentials:
+        key = DOCKER_HUB_KEY if credential.registry in DOCKER_HUB_NAMES else credential.registry
+        token = base64.b64encode(f"{credential.username}:{credential.password}".encode()).decode()
+        entries[key] = {"auth": token}
+    return entries
 
 
-def login(runner: Runner, registry: str, username: str, password: str) -> None:
-    """Log in; the credentials land in the runner's DOCKER_CONFIG only."""
-    result = runner.run(login_argv(registry, username), stdin=password, timeout=120)
-    if result.returncode != 0:
-        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
-        raise RegistryError(
-            f"login to {registry} failed: {last[0]}", "Check `username` and `password`."
-        )
+def write_credentials(config_dir: Path, credentials: Iterable[Credential]) -> None:
+    """Store the logins in ``config_dir/config.json``, readable by us only."""
+    path = config_dir / "config.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"auths": auth_entries(credentials)}, handle)
 
 
 def private_docker_config(env: Mapping[str, str], path: Path) -> Path:
     """A DOCKER_CONFIG of our own for the credentials (removed with the run's temp dir).
 
     It shares the user's buildx builders and docker contexts (links, not copies), so a
-    builder made by setup-buildx-action, or by Slipway on an earlier run, is still found.
+    builder named in `builder` is still found.
     """
     path.mkdir(mode=0o700)
     user = Path(env.get("DOCKER_CONFIG") or Path(env.get("HOME") or "/root") / ".docker")

@@ -22,7 +22,7 @@ import requests
 import urllib3
 
 from slipway.errors import RegistryError
-from slipway.refs import ImageName
+from slipway.refs import ImageName, allows_plain_http
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -86,6 +86,10 @@ def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     return scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest))
 
 
+DOCKER_HUB_NAMES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+DOCKER_HUB_API = "registry-1.docker.io"
+
+
 class RegistryClient:
     """Talks to one registry with optional credentials; retries transient failures."""
 
@@ -115,7 +119,8 @@ class RegistryClient:
         self._tokens: dict[str, str] = {}
 
     def _url(self, path: str) -> str:
-        return f"{self._schemes[0]}://{self.registry}{path}"
+        host = DOCKER_HUB_API if self.registry in DOCKER_HUB_NAMES else self.registry
+        return f"{self._schemes[0]}://{host}{path}"
 
     def _send(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
@@ -278,6 +283,17 @@ class RegistryClient:
 
     # --- end issue 8 --------------------------------------------------------------------
 
+    def check_login(self) -> None:
+        """Prove the credentials are accepted (what ``docker login`` checks: ``GET /v2/``)."""
+        response = self.request("GET", "/v2/", "")
+        if response.status_code == 401:
+            raise RegistryError(
+                f"{self.registry} refused the credentials (HTTP 401)",
+                "Check `username`/`password` (or the entry in `registry-auth`) for this registry.",
+                status=401,
+            )
+        _raise_for(response, f"login to {self.registry}")
+
     def check_push(self, repository: str) -> None:
         """Preflight: prove the credentials may push to ``repository``, in seconds.
 
@@ -286,6 +302,12 @@ class RegistryClient:
         """
         scope = f"repository:{repository}:pull,push"
         started = self.request("POST", f"/v2/{repository}/blobs/uploads/", scope)
+        if started.status_code == 401 and self._auth is None:
+            raise RegistryError(
+                f"push to {self.registry}/{repository} needs credentials: the registry answered 401",
+                "Give them as `username` + `password` (with `registry`), or in `registry-auth`.",
+                status=401,
+            )
         _raise_for(started, f"push to {self.registry}/{repository} (preflight)")
         location = started.headers.get("Location", "")
         if location:
@@ -349,14 +371,19 @@ def registry_ca(registry: str, certs_d: Path = DOCKER_CERTS_D) -> str:
 
 
 def client_for(
-    image: ImageName, username: str = "", password: str = "", *, retry_budget: float = 60.0
+    image: ImageName,
+    username: str = "",
+    password: str = "",
+    *,
+    retry_budget: float = 60.0,
+    insecure_registries: tuple[str, ...] = (),
 ) -> RegistryClient:
     """A client for the registry of ``image``, trusting what Docker trusts for it."""
     return RegistryClient(
         image.registry,
         username,
         password,
-        loopback=image.is_loopback,
+        loopback=allows_plain_http(image.registry, insecure_registries),
         ca_bundle=registry_ca(image.registry),
         retry_budget=retry_budget,
     )

@@ -1,0 +1,173 @@
+"""Builder decisions: which builder a run needs, and the buildkitd.toml of one Slipway creates."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+
+from slipway.builders import (
+    BuilderFacts,
+    BuilderSpec,
+    EngineFacts,
+    Setup,
+    buildkitd_config,
+    create_argv,
+    parse_engine_info,
+    parse_inspect,
+    plan_setup,
+    qemu_argv,
+)
+from slipway.errors import BuildError
+from slipway.platforms import Platform, parse_platform
+
+INSPECT = """Name:          default
+Driver:        docker
+Last Activity: 2026-11-23 20:37:37 +0000 UTC
+
+Nodes:
+Name:             default
+Endpoint:         default
+Status:           running
+BuildKit version: v0.13.2
+Platforms:        linux/amd64, linux/amd64/v2, linux/amd64/v3, linux/arm64, linux/386*
+"""
+
+# Parts of `docker info --format '{{json .}}'` of the two engines scripts/dev-env starts
+# (Docker 28.5.2): the hosted runner's classic overlay2 store, and the containerd store.
+CLASSIC_INFO = {
+    "Driver": "overlay2",
+    "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
+    "RegistryConfig": {
+        "IndexConfigs": {
+            "docker.io": {"Mirrors": ["http://127.0.0.1:5000/"], "Name": "docker.io",
+                          "Official": True, "Secure": True},
+        },
+        "InsecureRegistryCIDRs": ["::1/128", "127.0.0.0/8"],
+        "Mirrors": ["http://127.0.0.1:5000/"],
+    },
+}  # fmt: skip
+CONTAINERD_INFO = {
+    **CLASSIC_INFO,
+    "Driver": "overlayfs",
+    "DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]],
+}
+
+
+def platforms(*names: str) -> tuple[Platform, ...]:
+    return tuple(parse_platform(n) for n in names)
+
+
+def test_parse_inspect() -> None:
+    name, driver, found = parse_inspect(INSPECT)
+    assert (name, driver) == ("default", "docker")
+    assert found == platforms(
+        "linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/arm64", "linux/386"
+    )
+
+
+def test_parse_engine_info() -> None:
+    classic = parse_engine_info(json.dumps(CLASSIC_INFO))
+    assert classic == EngineFacts(
+        containerd_store=False,
+        mirrors=("http://127.0.0.1:5000/",),
+        insecure_cidrs=("::1/128", "127.0.0.0/8"),
+    )
+    assert parse_engine_info(json.dumps(CONTAINERD_INFO)).containerd_store
+    insecure = {"RegistryConfig": {"IndexConfigs": {"reg.local:5000": {"Secure": False}}}}
+    assert parse_engine_info(json.dumps(insecure)).insecure_registries == ("reg.local:5000",)
+    assert parse_engine_info("not json") == EngineFacts()
+
+
+CLASSIC = EngineFacts(containerd_store=False)
+CONTAINERD = EngineFacts(containerd_store=True)
+
+
+@pytest.mark.parametrize(
+    ("requested", "builder_platforms", "driver", "engine", "expected"),
+    [
+        (("linux/amd64", "linux/arm64"), ("linux/amd64", "linux/arm64"), "docker", CONTAINERD, Setup()),
+        (("linux/amd64/v2",), ("linux/amd64",), "docker", CONTAINERD, Setup()),
+        (("linux/amd64", "linux/arm64"), ("linux/amd64",), "docker", CONTAINERD, Setup(qemu=("aarch64",))),
+        (("linux/arm/v7", "linux/arm/v6", "linux/s390x"), ("linux/amd64",), "docker", CONTAINERD,
+         Setup(qemu=("arm", "s390x"))),
+        # The classic store's docker driver cannot export the OCI layout: for several
+        # platforms, for one, and with `platforms` unset.
+        (("linux/amd64", "linux/arm64"), ("linux/amd64", "linux/arm64"), "docker", CLASSIC,
+         Setup(create_builder=True)),
+        (("linux/amd64",), ("linux/amd64",), "docker", CLASSIC, Setup(create_builder=True)),
+        ((), ("linux/amd64",), "docker", CLASSIC, Setup(create_builder=True)),
+        # A docker-container builder (Slipway's or the user's) can, whatever the engine.
+        (("linux/amd64",), ("linux/amd64",), "docker-container", CLASSIC, Setup()),
+        (("linux/amd64", "linux/arm64"), ("linux/amd64",), "remote", CLASSIC, Setup(qemu=("aarch64",))),
+    ],
+)  # fmt: skip
+def test_plan_setup(
+    requested: tuple[str, ...],
+    builder_platforms: tuple[str, ...],
+    driver: str,
+    engine: EngineFacts,
+    expected: Setup,
+) -> None:
+    facts = BuilderFacts("default", driver, platforms(*builder_platforms), engine)
+    assert plan_setup(platforms(*requested), facts) == expected
+
+
+def test_platform_qemu_cannot_provide_is_an_error() -> None:
+    facts = BuilderFacts("default", "docker", platforms("linux/amd64"), CONTAINERD)
+    with pytest.raises(BuildError, match="no way to build linux/386"):
+        plan_setup(platforms("linux/386"), facts)
+
+
+def test_buildkitd_config_inherits_the_engines_mirrors() -> None:
+    config = tomllib.loads(buildkitd_config(parse_engine_info(json.dumps(CLASSIC_INFO))))
+    assert config == {
+        "registry": {
+            "docker.io": {"mirrors": ["127.0.0.1:5000"]},
+            "127.0.0.1:5000": {"http": True, "insecure": True},
+        }
+    }
+
+
+def test_buildkitd_config_https_mirror_stays_tls() -> None:
+    engine = EngineFacts(mirrors=("https://mirror.gcr.io/",), insecure_cidrs=("127.0.0.0/8",))
+    assert tomllib.loads(buildkitd_config(engine)) == {
+        "registry": {"docker.io": {"mirrors": ["mirror.gcr.io"]}}
+    }
+
+
+def test_buildkitd_config_reaches_a_service_alias_by_its_address() -> None:
+    config = tomllib.loads(
+        buildkitd_config(EngineFacts(), ["registry:5000"], {"registry:5000": "10.214.3.2:5000"})
+    )
+    assert config == {
+        "registry": {
+            "registry:5000": {"http": True, "insecure": True, "mirrors": ["10.214.3.2:5000"]},
+            "10.214.3.2:5000": {"http": True, "insecure": True},
+        }
+    }
+
+
+def test_buildkitd_config_is_empty_for_a_plain_engine() -> None:
+    assert buildkitd_config(EngineFacts()) == ""
+
+
+def test_create_argv() -> None:
+    spec = BuilderSpec("slipway-1", image="reg/buildkit:1", config_file="/w/b.toml")
+    assert create_argv(spec) == [
+        "docker", "buildx", "create", "--name", "slipway-1", "--driver", "docker-container",
+        "--driver-opt", "network=host", "--driver-opt", "image=reg/buildkit:1",
+        "--buildkitd-config", "/w/b.toml", "--bootstrap",
+    ]  # fmt: skip
+    remote = create_argv(BuilderSpec("slipway-2", "remote", endpoint="tcp://buildkitd:1234"))
+    assert remote[-3:] == ["remote", "--bootstrap", "tcp://buildkitd:1234"]
+    assert "--driver-opt" not in remote
+
+
+def test_qemu_argv() -> None:
+    assert qemu_argv(["aarch64", "arm"], "binfmt:1")[-3:] == [
+        "binfmt:1",
+        "--install",
+        "aarch64,arm",
+    ]
