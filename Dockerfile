@@ -1,5 +1,6 @@
 # The Slipway action image: Python + the slipway package and its locked dependencies,
-# the docker CLI + buildx plugin, and Trivy. Nothing else: no compilers, no pip, no pip
+# the docker CLI + buildx plugin, git (the one binary: buildx reads the build's source and
+# revision with it for provenance) and Trivy. Nothing else: no compilers, no pip, no pip
 # cache, no apt lists.
 #
 # Every external image is a build arg. The committed defaults are tag references so that a
@@ -12,10 +13,12 @@
 # Python dependencies come from the `wheels` stage: by default `pip wheel` fetches exactly
 # what requirements.lock pins, every file checked against its SHA-256 (scripts/lock
 # re-locks). Builds without network (tests) replace the stage with a wheelhouse made on
-# the host from the same lock: `--build-context wheels=DIR`.
+# the host from the same lock: `--build-context wheels=DIR`; the `git` stage likewise
+# (`--build-context git=DIR` with DIR/git, Debian bookworm's /usr/bin/git).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
-ARG DOCKER_CLI_IMAGE=docker:26.1-cli
-ARG BUILDX_IMAGE=docker/buildx-bin:0.13.1
+ARG DOCKER_CLI_IMAGE=docker:28.5-cli
+# buildx >= 0.21 speaks GitHub's cache service v2 (type=gha); the tests use the same version.
+ARG BUILDX_IMAGE=docker/buildx-bin:0.29.1
 ARG TRIVY_IMAGE=aquasec/trivy:0.76.0
 
 FROM ${DOCKER_CLI_IMAGE} AS docker-cli
@@ -33,6 +36,18 @@ RUN python3 -m venv /tmp/pip \
 
 FROM scratch AS wheels
 COPY --from=wheel-download /out/ /
+
+# --- git: the binary alone (its builtins are all buildx runs; it links only libc, zlib and
+# PCRE2, which the base has), from Debian's package for the target architecture -------------
+FROM ${PYTHON_IMAGE} AS git-download
+WORKDIR /tmp/git-deb
+RUN apt-get update \
+    && apt-get download git \
+    && dpkg-deb -x git_*.deb /tmp/git \
+    && mkdir /out && cp /tmp/git/usr/bin/git /out/git
+
+FROM scratch AS git
+COPY --from=git-download /out/ /
 
 # --- Trivy, verified: the binary's SHA-256 per architecture ("ARCH=SUM" words) --------------
 FROM ${PYTHON_IMAGE} AS trivy
@@ -63,6 +78,7 @@ RUN python3 -m venv /opt/slipway \
 FROM ${PYTHON_IMAGE}
 COPY --from=docker-cli /usr/local/bin/docker /usr/local/bin/docker
 COPY --from=buildx /buildx /usr/local/libexec/docker/cli-plugins/docker-buildx
+COPY --from=git /git /usr/bin/git
 COPY --from=trivy /usr/local/bin/trivy /usr/local/bin/trivy
 COPY --from=build /opt/slipway /opt/slipway
 COPY entrypoint.py /opt/slipway/entrypoint.py

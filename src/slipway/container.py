@@ -8,9 +8,10 @@ GitHub runs container actions as root, with the runner user's checkout mounted a
   a ``safe.directory`` through git's environment configuration (``GIT_CONFIG_COUNT`` /
   ``GIT_CONFIG_KEY_n`` / ``GIT_CONFIG_VALUE_n``, git >= 2.31), which reaches every git the
   run starts and writes no file.
-* files the run creates in the workspace would be root's, and the job's later steps (as the
-  runner user) could not change or delete them (actions/runner#434): at exit, whatever this
-  run created or changed there is handed to the workspace's owner.
+* files the run creates in the workspace or in runner temp would be root's, and the job's
+  later steps (as the runner user) could not change, cache or delete them
+  (actions/runner#434): at exit, whatever this run created or changed there is handed to the
+  folder's owner.
 """
 
 from __future__ import annotations
@@ -80,4 +81,8 @@ def run_in_container(argv: Sequence[str] | None = None) -> int:
     try:
         return main(argv)
     finally:
+        # The workspace, and what outlives the container in runner temp (the state folder,
+        # local caches): a later step or actions/cache reads and replaces them as the runner.
         hand_back(Path(workspace), since)
+        if os.environ.get("RUNNER_TEMP"):
+            hand_back(Path(os.environ["RUNNER_TEMP"]), since)

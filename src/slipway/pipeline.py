@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from slipway import image_checks
+from slipway import image_checks, mounts, paths
 from slipway.alongside import Alongside
 from slipway.context import Context, load_event, read_context
 from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
@@ -62,6 +62,8 @@ class State:
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Run the whole pipeline from the action's environment."""
     inputs = read_inputs(env)
+    if mounts.has_absolute_paths(inputs):  # host paths in inputs, seen from our container
+        inputs = mounts.localize(inputs, docker.own_mounts(env))
     for secret in inputs.secrets:
         workflow.mask(secret)
     context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
@@ -157,7 +159,7 @@ def _execute(
         with workflow.group("Merge"):
             _merge(workflow, inputs, plan, state)
     else:
-        layout = Layout(oci_layout.layout_dir(runner.env))
+        layout = Layout(paths.layout_dir(runner.env))
         with workflow.group("Build"):
             options = plan.build
             name = builder.set_up(
@@ -329,7 +331,7 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
             platform,
             digest,
             image.with_digest(digest) if plan.push else f"{image}@{digest} (local build)",
-            layout_dir="" if plan.push else f"{oci_layout.layout_dir(runner.env)}@{state.digest}",
+            layout_dir="" if plan.push else f"{paths.layout_dir(runner.env)}@{state.digest}",
             insecure=allows_plain_http(image.registry, plan.scan.scan_options.insecure_registries),
         )
         for platform, digest in state.platform_digests.items()

@@ -48,7 +48,7 @@ def sh(image: str, script: str, *docker_args: str) -> subprocess.CompletedProces
 def test_image_holds_the_tools_and_nothing_else(image: str) -> None:
     done = sh(
         image,
-        "docker --version && docker buildx version && trivy --version"
+        "docker --version && docker buildx version && trivy --version && git --version"
         " && python3 -c 'import slipway, github, docker, yaml, jsonschema, requests'"
         " && echo compilers: $(command -v gcc cc c++ make) && echo pip: $(command -v pip pip3)"
         " && echo apt-lists: $(ls /var/lib/apt/lists 2>/dev/null | grep -vc '^lock$' || true)"
@@ -56,8 +56,9 @@ def test_image_holds_the_tools_and_nothing_else(image: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "Docker version 26.1" in out
-    assert "buildx 0.13.1" in out
+    assert "Docker version 28.5" in out
+    assert "buildx 0.29.1" in out  # >= 0.21: GitHub's cache service v2 (type=gha)
+    assert "git version 2." in out  # buildx records the build's source and revision with it
     assert "Version: 0.76.0" in out
     lines = out.splitlines()
     assert "compilers:" in lines

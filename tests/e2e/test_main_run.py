@@ -88,8 +88,10 @@ def test_branch_push_builds_pushes_scans_tags_and_reports(devenv: DevEnv, tmp_pa
     assert "### Dockerfile practices" in run.summary
     assert "### Image size" in run.summary
     assert json.loads(run.outputs["metadata"])["containerimage.digest"]
-    # This engine already builds both platforms: no QEMU, no extra builder.
-    assert "builder ready for linux/amd64, linux/arm64: nothing to set up" in run.log
+    # The hosted runner's classic store: a docker-container builder for this run, QEMU is there.
+    assert "building with a docker-container builder made for this run" in run.log
+    assert "builder ready for linux/amd64, linux/arm64" in run.log
+    assert "docker run --rm --privileged" not in run.log
     counts = json.loads(run.outputs["vulnerabilities"])
     assert counts["linux/amd64"]["CRITICAL"] >= 1
     assert counts["linux/arm64"]["CRITICAL"] >= 1
@@ -162,7 +164,9 @@ def test_wrong_password_fails_before_building(devenv: DevEnv, tmp_path: Path) ->
     run = run_action(tmp_path, "push", load_event("push", index=4), given)
     assert run.returncode == 4, run.log
     assert time.monotonic() - started < 10
-    assert f"::error title=Registry error::login to {devenv.auth_registry} failed" in run.log
+    assert (
+        f"::error title=Registry error::{devenv.auth_registry} refused the credentials" in run.log
+    )
     assert "docker buildx build" not in run.log
     assert "wrong-password" not in run.log.replace("::add-mask::wrong-password", "")
 

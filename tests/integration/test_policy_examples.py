@@ -22,6 +22,7 @@ from slipway.policy.stage import check_images, lint_dockerfile
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
 from slipway.workflow import Workflow
+from tests.support.builders import oci_builder
 from tests.support.devenv import ROOT
 from tests.unit.policy.examples import (
     CONFIG,
@@ -61,7 +62,8 @@ def runner() -> Runner:
 
 def build_config(name: str, out: Path) -> dict[str, Any]:
     """Build one example for linux/amd64 into an OCI layout; its image config."""
-    argv = ["docker", "buildx", "build", "--platform", "linux/amd64", "--provenance=false"]
+    argv = ["docker", "buildx", "build", "--builder", oci_builder(), "--platform", "linux/amd64"]
+    argv += ["--provenance=false"]
     argv += [*BUILD_CONTEXTS.get(name, []), "--output", f"type=oci,dest={out},tar=false"]
     completed = subprocess.run(
         [*argv, str(EXAMPLES / name)], capture_output=True, text=True, timeout=600, check=False

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 import pytest
 import requests
 
+from tests.support.devenv import load_devenv
 from tests.support.regfront import DownMode, FaultKind, FaultRule, RegFront, parse_faults
 from tests.support.regfront.backend import LocalRegistry, write_self_signed
 from tests.support.regfront.images import (
@@ -375,8 +376,13 @@ def test_tls_front_before_htpasswd_registry(tmp_path: Path, tls_files: tuple[Pat
         )
         digest = upload_blob(front.url, REPO, b"through TLS\n", **secure)  # Location: https front
         get_checked(f"{front.url}/v2/{REPO}/blobs/{digest}", digest, **secure)
-        # Docker tries HTTPS first for 127.0.0.0/8 registries and skips verification there.
+        # Docker tries HTTPS first for 127.0.0.0/8 registries and skips verification there:
+        # the engine pushes (the containerd-store engine's own builder), not a BuildKit builder.
         env = {**os.environ, "DOCKER_CONFIG": str(tmp_path / "docker")}
+        cs = load_devenv().cs_docker_host
+        if not cs:
+            pytest.skip("needs the containerd-store engine (scripts/dev-env starts it)")
+        env["DOCKER_HOST"] = cs
         login = subprocess.run(
             ["docker", "login", "-u", "alice", "--password-stdin", front.address],
             input="s3cret",
@@ -388,7 +394,10 @@ def test_tls_front_before_htpasswd_registry(tmp_path: Path, tls_files: tuple[Pat
         )
         assert login.returncode == 0, login.stderr
         pushed = buildx_push(
-            f"{front.address}/{REPO}:tls", build_context(tmp_path / "ctx"), env=env
+            f"{front.address}/{REPO}:tls",
+            build_context(tmp_path / "ctx"),
+            env=env,
+            builder="default",
         )
         assert pushed.returncode == 0, pushed.stderr
         assert (

@@ -26,6 +26,7 @@ from slipway.size.stage import analyse_size
 from slipway.size.store import LayerStore
 from slipway.tools.oci_layout import Layout
 from slipway.tools.registry import Manifest, RegistryClient
+from tests.support.builders import oci_builder
 from tests.support.devenv import DevEnv, load_devenv
 from tests.support.regfront.backend import LocalRegistry
 
@@ -54,7 +55,8 @@ def build_and_push(
     context.mkdir(parents=True)
     (context / "Dockerfile").write_text(dockerfile)
     out = work / f"{tag}-layout"
-    argv = ["docker", "buildx", "build", "--platform", "linux/amd64", "--provenance=mode=min"]
+    argv = ["docker", "buildx", "build", "--builder", oci_builder(), "--platform", "linux/amd64"]
+    argv += ["--provenance=mode=min"]
     argv += ["--output", f"type=oci,dest={out},tar=false", str(context)]
     completed = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
     assert completed.returncode == 0, completed.stderr[-3000:]

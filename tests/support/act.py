@@ -16,6 +16,7 @@ the Trivy DB and the GitHub API stand-in on 127.0.0.1 answer from every step.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -31,8 +32,7 @@ from tests.support.devenv import ROOT
 ACT = ROOT / ".venv" / "bin" / "act"
 WORKFLOWS = ROOT / "tests" / "e2e" / "workflows"
 STUBS = WORKFLOWS / "stubs"
-# The job containers' image: the local python:3.11-slim-bookworm stand-in has bash and python3.
-JOB_IMAGE = "library/python:3.11-slim-bookworm"
+JOB_IMAGE_DIR = ROOT / "tests" / "images" / "act-job"
 RUNNER_LABELS = ("ubuntu-latest", "ubuntu-24.04", "ubuntu-24.04-arm")
 RUNNER_UID = 1001  # the runner user's uid on GitHub's hosted runners
 REPOSITORY_URL = "https://github.com/Codertocat/Hello-World"
@@ -60,6 +60,21 @@ def action_image() -> str:
     if done.returncode != 0:
         raise RuntimeError(f"scripts/build-action-image failed:\n{done.stderr}")
     return done.stdout.strip().splitlines()[-1]
+
+
+@functools.cache
+def job_image() -> str:
+    """The job containers' image (tests/images/act-job: the python base, which has bash and
+    python3), built once per content on the default engine."""
+    dockerfile = JOB_IMAGE_DIR / "Dockerfile"
+    name = "slipway-test/act-job:" + hashlib.sha256(dockerfile.read_bytes()).hexdigest()[:12]
+    found = subprocess.run(["docker", "image", "inspect", name], capture_output=True, check=False)
+    if found.returncode != 0:
+        subprocess.run(
+            ["docker", "build", "--quiet", "-t", name, str(JOB_IMAGE_DIR)],
+            capture_output=True, check=True, timeout=300,
+        )  # fmt: skip
+    return name
 
 
 def released_action_yml(image: str) -> str:
@@ -151,9 +166,6 @@ def run_act(
     timeout: float = 900,
 ) -> ActRun:
     """Run ``workflow`` (a file name in .github/workflows) for ``event`` with ``payload``."""
-    from tests.support.devenv import load_devenv
-
-    registry = load_devenv().registry
     event_path = workspace.parent / f"{workspace.name}-event.json"
     event_path.write_text(json.dumps(payload), encoding="utf-8")
     argv = [
@@ -173,7 +185,7 @@ def run_act(
         f"{ACTION_REF}={workspace}",
     ]
     for label in RUNNER_LABELS:
-        argv += ["-P", f"{label}={registry}/{JOB_IMAGE}"]
+        argv += ["-P", f"{label}={job_image()}"]
     for ref, stub in STUBBED_ACTIONS.items():
         argv += ["--local-repository", f"{ref}={STUBS / stub}"]
     for name, value in variables.items():

@@ -22,6 +22,8 @@ class DevEnv:
     test_ca: str
     trivy_db: str
     cache: str
+    cs_docker_host: str = ""  # the containerd-store engine (unix://...), "" when there is none
+    buildkit_image: str = ""  # BuildKit for docker-container builders (the `buildkit-image` input)
 
 
 def load_devenv() -> DevEnv:
@@ -40,4 +42,6 @@ def load_devenv() -> DevEnv:
         test_ca=values["SLIPWAY_TEST_CA"],
         trivy_db=values["SLIPWAY_TRIVY_DB"],
         cache=values["SLIPWAY_CACHE"],
+        cs_docker_host=values.get("SLIPWAY_CS_DOCKER_HOST", ""),
+        buildkit_image=values.get("SLIPWAY_BUILDKIT_IMAGE", ""),
     )

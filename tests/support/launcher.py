@@ -43,13 +43,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tests.support.actionrun import parse_outputs
+from tests.support.devenv import ROOT
 from tests.support.payloads import runner_env
 
 RUNNER_UID = 1001  # the runner user on GitHub's hosted images
 RUNNER_GID = 1001
 INSTANCE_LABEL = "slipway-test-runner"  # DockerInstanceLabel: a hash per runner, a label here
 SOCKET = "/var/run/docker.sock"
+JOB_TOKEN = "ghs_launcherJobToken0000000000000000000"  # what ${{ github.token }} becomes
+
+
+def input_defaults(action_yml: Path = ROOT / "action.yml") -> dict[str, str]:
+    """Every input's default, as the runner passes it when the step does not set the input
+    (``${{ github.token }}`` evaluated to the job's token, other expressions left out)."""
+    declared = yaml.safe_load(action_yml.read_text(encoding="utf-8"))["inputs"]
+    defaults = {}
+    for name, spec in declared.items():
+        value = str((spec or {}).get("default", ""))
+        if "${{" in value:
+            if value.replace(" ", "") != "${{github.token}}":
+                continue
+            value = JOB_TOKEN
+        defaults[name] = value
+    return defaults
 
 
 @dataclass(frozen=True)
@@ -229,7 +248,7 @@ class Job:
                 "HOME": str(self.home),
             }
         )
-        for name, value in inputs.items():
+        for name, value in {**input_defaults(), **inputs}.items():
             env[f"INPUT_{name.replace(' ', '_').upper()}"] = value
         env.update(extra_env)
         return env

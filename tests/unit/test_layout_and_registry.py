@@ -103,12 +103,23 @@ def test_prune_keeps_what_the_build_uses_and_recent_blobs(tmp_path: Path) -> Non
     assert all(layout.path(u.descriptor.digest).exists() for u in layout.uploads(top))
 
 
-def test_layout_dir_is_kept_between_runs() -> None:
-    from slipway.tools.oci_layout import layout_dir
+def test_state_is_kept_where_it_outlives_the_container() -> None:
+    from slipway.paths import layout_dir, state_dir, trivy_cache_dir
 
     assert layout_dir({"HOME": "/home/runner"}) == Path("/home/runner/.cache/slipway/oci-layout")
     assert layout_dir({"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path("/c/slipway/oci-layout")
     assert layout_dir({"SLIPWAY_LAYOUT_DIR": "/x"}) == Path("/x")
+    # In the action's container HOME is emptied every job; runner temp outlives the step
+    # and is where a later actions/cache step finds it.
+    actions = {
+        "GITHUB_ACTIONS": "true",
+        "RUNNER_TEMP": "/github/runner_temp",
+        "HOME": "/github/home",
+    }
+    assert state_dir(actions) == Path("/github/runner_temp/slipway")
+    assert layout_dir(actions) == Path("/github/runner_temp/slipway/oci-layout")
+    assert trivy_cache_dir(actions) == Path("/github/runner_temp/slipway/trivy")
+    assert state_dir({**actions, "SLIPWAY_STATE_DIR": "/s"}) == Path("/s")
 
 
 def test_private_docker_config_shares_builders_not_credentials(tmp_path: Path) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from slipway.errors import ScanError
+from slipway.paths import trivy_cache_dir
 from slipway.scan.attribution import layer_lines
 from slipway.scan.dbfetch import fetch_db
 from slipway.scan.findings import Misconfiguration, PlatformScan
@@ -57,10 +58,9 @@ class ScanOutcome:
     db_downloads: int = 0
 
 
-def default_cache_dir(env: dict[str, str]) -> str:
-    """Trivy's own default: ``$XDG_CACHE_HOME/trivy`` or ``~/.cache/trivy``."""
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "/root")) / ".cache")
-    return str(Path(base) / "trivy")
+def default_cache_dir(env: Mapping[str, str]) -> str:
+    """Trivy's cache when `trivy-cache-dir` is not given: in the run's state folder."""
+    return str(trivy_cache_dir(env))
 
 
 def _documents(options: ScanOptions) -> dict[str, str]:

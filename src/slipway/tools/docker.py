@@ -11,12 +11,15 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from slipway.inputs import Credential
+from slipway.mounts import Mount
 from slipway.tools.registry import DOCKER_HUB_NAMES
 
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 # The key docker login uses for Docker Hub in config.json.
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 
@@ -51,3 +54,22 @@ def private_docker_config(env: Mapping[str, str], path: Path) -> Path:
         (user / shared).mkdir(parents=True, exist_ok=True)
         (path / shared).symlink_to(user / shared, target_is_directory=True)
     return path
+
+
+def own_mounts(env: Mapping[str, str]) -> tuple[Mount, ...]:
+    """The bind mounts of the container this process runs in, from the engine ("docker
+    inspect" of our own hostname, which Docker sets to the container's ID); () outside one."""
+    if env.get("GITHUB_ACTIONS") != "true" or not Path("/.dockerenv").exists():
+        return ()
+    import docker  # noqa: PLC0415 (149 ms: only a containerised run with host paths pays it)
+
+    try:
+        client = docker.DockerClient(base_url=env.get("DOCKER_HOST") or DEFAULT_SOCKET, timeout=10)
+        attrs = client.api.inspect_container(socket.gethostname())
+    except (docker.errors.DockerException, OSError):
+        return ()
+    return tuple(
+        Mount(str(m["Source"]), str(m["Destination"]))
+        for m in attrs.get("Mounts") or []
+        if m.get("Type") == "bind"
+    )

@@ -8,8 +8,6 @@ order manifest writes, and create tags only after the gate.
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,13 +97,3 @@ class Layout:
 
 
 LAYOUT_KEEP_SECONDS = 7 * 24 * 3600
-
-
-def layout_dir(env: Mapping[str, str]) -> Path:
-    """Where builds are exported: kept between runs, so unchanged blobs are not rewritten."""
-    if env.get("SLIPWAY_LAYOUT_DIR"):
-        return Path(env["SLIPWAY_LAYOUT_DIR"])
-    cache = env.get("XDG_CACHE_HOME") or str(
-        Path(env.get("HOME") or tempfile.gettempdir()) / ".cache"
-    )
-    return Path(cache) / "slipway" / "oci-layout"

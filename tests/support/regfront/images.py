@@ -16,6 +16,8 @@ from typing import Any
 
 import requests
 
+from tests.support.builders import oci_builder
+
 MANIFEST_TYPES = (
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -39,14 +41,22 @@ def build_context(directory: Path) -> Path:
 
 
 def buildx_push(
-    ref: str, context: Path, *, provenance: bool = False, env: dict[str, str] | None = None
+    ref: str,
+    context: Path,
+    *,
+    provenance: bool = False,
+    env: dict[str, str] | None = None,
+    builder: str = "",
 ) -> subprocess.CompletedProcess[str]:
     """``docker buildx build --platform linux/amd64,linux/arm64 --push -t REF CONTEXT``.
 
-    With the containerd image store ``--push`` also keeps the image locally under REF
-    (ports change every run): that local copy is removed again.
+    Built with the test builder (tests.support.builders) unless ``builder`` names another;
+    the engine's own builder on the containerd image store keeps a local copy under REF, so
+    that is removed again.
     """
-    argv = ["docker", "buildx", "build", "--platform", PLATFORMS, "--push", "-t", ref]
+    builder = builder or oci_builder((env or {}).get("DOCKER_HOST", ""))
+    argv = ["docker", "buildx", "build", "--builder", builder, "--platform", PLATFORMS]
+    argv += ["--push", "-t", ref]
     argv += [f"--provenance={str(provenance).lower()}", str(context)]
     try:
         return subprocess.run(

@@ -1,0 +1,41 @@
+"""Where a run keeps what should outlive it: the OCI layout, the Trivy DB and scan results,
+the layer store. One folder, ``state_dir``:
+
+* under GitHub Actions, ``$RUNNER_TEMP/slipway`` (``/github/runner_temp/slipway`` in the
+  action's container, ``${{ runner.temp }}/slipway`` for the job's other steps). It outlives
+  the container (``docker run --rm``), the runner user can read it afterwards (the entry
+  point hands it back), and an ``actions/cache`` step with that path keeps it between jobs.
+  The container's ``HOME`` (``/github/home``) is emptied for every job and is not the place;
+* elsewhere, ``$XDG_CACHE_HOME/slipway`` or ``~/.cache/slipway``;
+* ``SLIPWAY_STATE_DIR`` overrides both.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def state_dir(env: Mapping[str, str]) -> Path:
+    """The folder a run keeps its reusable state in (see the module's text)."""
+    if env.get("SLIPWAY_STATE_DIR"):
+        return Path(env["SLIPWAY_STATE_DIR"])
+    if env.get("GITHUB_ACTIONS") == "true" and env.get("RUNNER_TEMP"):
+        return Path(env["RUNNER_TEMP"]) / "slipway"
+    cache = env.get("XDG_CACHE_HOME") or str(
+        Path(env.get("HOME") or tempfile.gettempdir()) / ".cache"
+    )
+    return Path(cache) / "slipway"
+
+
+def layout_dir(env: Mapping[str, str]) -> Path:
+    """The OCI layout builds are exported to (kept: unchanged blobs are not rewritten)."""
+    if env.get("SLIPWAY_LAYOUT_DIR"):
+        return Path(env["SLIPWAY_LAYOUT_DIR"])
+    return state_dir(env) / "oci-layout"
+
+
+def trivy_cache_dir(env: Mapping[str, str]) -> Path:
+    """Trivy's cache (DB, scan results, layer store) when `trivy-cache-dir` is not given."""
+    return state_dir(env) / "trivy"

@@ -1,0 +1,254 @@
+"""The action image started as GitHub's runner starts it (tests.support.launcher), on the
+hosted runner's kind of engine (classic image store) and on a containerd-store engine.
+
+What a hosted job looks like from inside the container: the workspace at /github/workspace
+owned by the runner user, runner temp and a fresh home as mounts, the job's network with a
+``services:`` registry reached by its alias, and nothing of the runner user's home (no
+docker login, no buildx builder of an earlier step).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.act import action_image
+from tests.support.devenv import ROOT, load_devenv
+from tests.support.launcher import (
+    RUNNER_UID,
+    Engine,
+    Job,
+    Machine,
+    Service,
+    StepResult,
+    foreign_owned,
+    job,
+)
+from tests.support.payloads import load_event
+from tests.support.services import registry_image
+
+pytestmark = pytest.mark.e2e
+
+SERVICE = "registry:5000"  # how the job's steps name the services: registry
+DB_REPOSITORY = "slipway-test/trivy-db"
+
+
+def engines() -> list[Engine]:
+    """The hosted runner's kind of engine, and the containerd-store one when dev-env has it."""
+    found = [Engine("hosted", "/var/run/docker.sock")]
+    cs = load_devenv().cs_docker_host
+    if cs:
+        found.append(Engine("containerd", cs.removeprefix("unix://")))
+    return found
+
+
+@pytest.fixture(scope="module", params=engines(), ids=lambda e: e.name)
+def engine(request: pytest.FixtureRequest) -> Engine:
+    value: Engine = request.param
+    return value
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    return action_image()
+
+
+@pytest.fixture
+def machine(tmp_path: Path) -> Machine:
+    """A runner machine whose workspace is a checkout of examples/hello, the runner's."""
+    machine = Machine(tmp_path / "runner")
+    shutil.copytree(ROOT / "examples" / "hello", machine.workspace, dirs_exist_ok=True)
+    git = [
+        "git",
+        "-c",
+        "safe.directory=*",
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+    ]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "hello"]):
+        subprocess.run([*git, *args], cwd=machine.workspace, check=True, capture_output=True)
+    subprocess.run(
+        [*git, "remote", "add", "origin", "https://github.com/Codertocat/Hello-World"],
+        cwd=machine.workspace,
+        check=True,
+    )
+    machine.give_to_runner(machine.root)
+    return machine
+
+
+def registry_service(engine: Engine) -> Service:
+    return Service("registry", registry_image(engine), ports=("127.0.0.1::5000",))
+
+
+@pytest.fixture
+def services_job(machine: Machine, engine: Engine) -> Iterator[Job]:
+    """A job with a services: registry that already holds the Trivy DB (pushed from the host)."""
+    with job(machine, engine, [registry_service(engine)]) as current:
+        host = current.published("registry", 5000)
+        pushed = subprocess.run(
+            [sys.executable, "-m", "tests.support.trivydb", "push", "--registry", host,
+             "--repository", DB_REPOSITORY, "--tag", "2"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert pushed.returncode == 0, pushed.stderr
+        yield current
+
+
+def common_inputs(**more: str) -> dict[str, str]:
+    return {
+        "insecure-registries": SERVICE,
+        "trivy-db-repository": f"{SERVICE}/{DB_REPOSITORY}:2",
+        "buildkit-image": load_devenv().buildkit_image,
+        "pr-comment": "never",
+        "check-run": "false",
+        "fail-on": "none",  # the test DB plants CRITICALs in the base image: the gate is tested elsewhere
+        **more,
+    }
+
+
+def push_payload() -> dict[str, Any]:
+    return load_event("push", index=4)  # a branch push (master) of Codertocat/Hello-World
+
+
+def run(current: Job, image: str, inputs: dict[str, str]) -> StepResult:
+    # The API stand-in is not on the job's network: the refused connection answers at once.
+    return current.run_step(image, inputs, payload=push_payload(), api_url="http://127.0.0.1:9")
+
+
+def manifest(host: str, repository: str, reference: str) -> dict[str, Any]:
+    response = requests.get(
+        f"http://{host}/v2/{repository}/manifests/{reference}",
+        headers={
+            "Accept": "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json"
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, (reference, response.text)
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def test_one_platform_push_to_a_services_registry_by_alias(
+    services_job: Job, machine: Machine, image: str
+) -> None:
+    result = run(
+        services_job,
+        image,
+        common_inputs(images=f"{SERVICE}/acme/hello", platforms="linux/amd64", push="true"),
+    )
+    assert result.returncode == 0, result.log
+    # no credentials were needed: the registry takes anonymous pushes, and the preflight asked it
+    assert "needs credentials" not in result.log
+    host = services_job.published("registry", 5000)
+    tagged = manifest(host, "acme/hello", "master")
+    digest = result.outputs["digest"]
+    assert digest.startswith("sha256:")
+    assert tagged == manifest(host, "acme/hello", digest)
+    assert result.outputs["scan-result"] == "passed"
+    # what the run left in the workspace and in runner temp is the runner user's
+    assert foreign_owned(machine.workspace) == []
+    assert foreign_owned(machine.temp / "slipway") == []
+    # the builder made for the run is gone with it
+    assert "docker buildx rm" in result.log
+
+
+def test_a_second_job_starts_with_an_empty_home(
+    services_job: Job, machine: Machine, engine: Engine, image: str
+) -> None:
+    inputs = common_inputs(images=f"{SERVICE}/acme/again", platforms="linux/amd64", push="true")
+    first = run(services_job, image, inputs)
+    assert first.returncode == 0, first.log
+    (services_job.home / "left-by-job-1").touch()
+    with job(machine, engine) as second:  # a new job: its home is empty again
+        assert list(second.home.iterdir()) == []
+        second.network = services_job.network  # the same services, as a re-run would have
+        again = run(second, image, inputs)
+    assert again.returncode == 0, again.log
+    host = services_job.published("registry", 5000)
+    second_digest = again.outputs["digest"]
+    assert manifest(host, "acme/again", "master") == manifest(host, "acme/again", second_digest)
+
+
+def test_split_build_parts_by_digest_then_one_index(services_job: Job, image: str) -> None:
+    target = f"{SERVICE}/acme/split"
+    digests = []
+    for platform in ("linux/amd64", "linux/arm64"):
+        part = run(
+            services_job,
+            image,
+            common_inputs(
+                images=target, platforms=platform, push="true", **{"push-by-digest": "true"}
+            ),
+        )
+        assert part.returncode == 0, part.log
+        digests.append(part.outputs["digest"])
+    host = services_job.published("registry", 5000)
+    with pytest.raises(AssertionError):
+        manifest(host, "acme/split", "master")  # the parts are untagged
+    merged = run(
+        services_job,
+        image,
+        common_inputs(images=target, push="true", **{"merge-digests": "\n".join(digests)}),
+    )
+    assert merged.returncode == 0, merged.log
+    index = manifest(host, "acme/split", "master")
+    platforms = sorted(
+        f"{m['platform']['os']}/{m['platform']['architecture']}"
+        for m in index["manifests"]
+        if m["platform"]["architecture"] != "unknown"
+    )
+    assert platforms == ["linux/amd64", "linux/arm64"]
+    assert json.loads(merged.outputs["platform-digests"]).keys() == {"linux/amd64", "linux/arm64"}
+
+
+def test_a_local_cache_under_runner_temp_is_on_the_host_afterwards(
+    machine: Machine, engine: Engine, image: str
+) -> None:
+    cache = machine.temp / "buildcache"  # as `${{ runner.temp }}/buildcache` reaches the step
+    with job(machine, engine) as current:  # no services: the default bridge network
+        result = run(
+            current,
+            image,
+            common_inputs(
+                images="127.0.0.1:5000/acme/cached",
+                platforms="linux/amd64",
+                scan="false",
+                **{"cache-to": f"type=local,dest={cache},mode=max"},
+            ),
+        )
+    assert result.returncode == 0, result.log
+    assert (cache / "index.json").is_file()
+    assert foreign_owned(cache) == []
+    assert foreign_owned(machine.workspace) == []
+
+
+def test_a_cache_path_on_no_mount_is_refused_before_the_build(
+    machine: Machine, engine: Engine, image: str
+) -> None:
+    with job(machine, engine) as current:
+        result = run(
+            current,
+            image,
+            common_inputs(
+                images="127.0.0.1:5000/acme/lost",
+                **{"cache-to": "type=local,dest=/tmp/buildcache"},
+            ),
+        )
+    assert result.returncode == 2, result.log
+    assert "input 'cache-to'" in result.log
+    assert "lies on no mount" in result.log
+    assert "buildx build" not in result.log
+
+
+def test_the_workspace_owner_is_the_runner(machine: Machine) -> None:
+    assert machine.workspace.stat().st_uid == RUNNER_UID

@@ -1,0 +1,54 @@
+"""A docker-container builder for tests that call buildx directly, on any engine.
+
+The hosted runner's classic image store cannot export an OCI layout or build several
+platforms with buildx's default driver, so such tests build with one BuildKit builder per
+test process, configured as Slipway configures its own (the engine's mirrors: the local base
+images), from the BuildKit image scripts/dev-env made. Removed when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from slipway.builders import (
+    BuilderSpec,
+    buildkitd_config,
+    create_argv,
+    parse_engine_info,
+    remove_argv,
+)
+from tests.support.devenv import ROOT
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, check=False)
+
+
+def oci_builder(docker_host: str = "") -> str:
+    """The name of this process's test builder on ``docker_host`` ("" = the default engine)."""
+    return _builder(docker_host or "")
+
+
+@functools.cache
+def _builder(docker_host: str) -> str:
+    env = {**os.environ, "DOCKER_HOST": docker_host} if docker_host else None
+    values = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in (ROOT / ".cache" / "dev-env.sh").read_text().splitlines()
+        if line.startswith("export ")
+    )
+    info = _run(["docker", "info", "--format", "{{json .}}"], env)
+    config = Path(tempfile.mkdtemp(prefix="slipway-test-builder-")) / "buildkitd.toml"
+    config.write_text(buildkitd_config(parse_engine_info(info.stdout)), encoding="utf-8")
+    name = f"slipway-tests-{os.getpid()}-{abs(hash(docker_host)) % 10_000}"
+    spec = BuilderSpec(name, image=values["SLIPWAY_BUILDKIT_IMAGE"], config_file=str(config))
+    atexit.register(_run, remove_argv(name), env)
+    done = _run(create_argv(spec), env)
+    if done.returncode != 0:
+        raise RuntimeError(f"could not create the test builder: {done.stderr[-2000:]}")
+    return name

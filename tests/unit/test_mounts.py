@@ -1,0 +1,102 @@
+"""Host paths in inputs, moved onto the action container's mounts (what the runner does not)."""
+
+from __future__ import annotations
+
+import pytest
+
+from slipway.errors import InputError
+from slipway.inputs import read_inputs
+from slipway.mounts import Mount, container_path, has_absolute_paths, localize
+
+# The runner's six mounts for a job of Codertocat/Hello-World on a hosted runner.
+MOUNTS = (
+    Mount("/var/run/docker.sock", "/var/run/docker.sock"),
+    Mount("/home/runner/work/_temp", "/github/runner_temp"),
+    Mount("/home/runner/work/_temp/_github_home", "/github/home"),
+    Mount("/home/runner/work/_temp/_github_workflow", "/github/workflow"),
+    Mount("/home/runner/work/_temp/_runner_file_commands", "/github/file_commands"),
+    Mount("/home/runner/work/Hello-World/Hello-World", "/github/workspace"),
+)
+TEMP = "/home/runner/work/_temp"
+WORKSPACE = "/home/runner/work/Hello-World/Hello-World"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (f"{TEMP}/cache", "/github/runner_temp/cache"),
+        (TEMP, "/github/runner_temp"),
+        (f"{TEMP}/_github_home/x", "/github/home/x"),  # the longest source wins
+        (f"{WORKSPACE}/ctx/../Dockerfile", "/github/workspace/Dockerfile"),
+        ("/github/runner_temp/cache", "/github/runner_temp/cache"),  # already inside
+        ("/home/runner/work/_tempest", None),  # a prefix, not a parent
+        ("/tmp/cache", None),
+        ("/home/runner/.docker/config.json", None),
+    ],
+)
+def test_container_path(path: str, expected: str | None) -> None:
+    assert container_path(path, MOUNTS) == expected
+
+
+def read(**inputs: str):  # type: ignore[no-untyped-def]
+    env = {"INPUT_IMAGES": "127.0.0.1:5000/a"}
+    env.update({f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()})
+    return read_inputs(env)
+
+
+def test_every_path_input_is_moved() -> None:
+    inputs = read(
+        cache_to=f"type=local,dest={TEMP}/cache,mode=max",
+        cache_from=f"SRC={TEMP}/cache,Type=local\ntype=registry,ref=r/c",
+        secret_files=f"npm={TEMP}/npmrc",
+        build_contexts=f"base={WORKSPACE}/base\nimg=docker-image://alpine:3\nl=oci-layout://{TEMP}/l:v1",
+        ssh=f"default\nkey={TEMP}/id_ed25519",
+        context=f"{WORKSPACE}/app",
+        file=f"{WORKSPACE}/app/Dockerfile",
+    )
+    assert has_absolute_paths(inputs)
+    moved = localize(inputs, MOUNTS)
+    assert moved.build.cache_to == ("type=local,dest=/github/runner_temp/cache,mode=max",)
+    assert moved.build.cache_from == (
+        "src=/github/runner_temp/cache,type=local",
+        "type=registry,ref=r/c",
+    )
+    assert moved.build.secret_files == (("npm", "/github/runner_temp/npmrc"),)
+    assert dict(moved.build.build_contexts) == {
+        "base": "/github/workspace/base",
+        "img": "docker-image://alpine:3",
+        "l": "oci-layout:///github/runner_temp/l:v1",
+    }
+    assert moved.build.ssh == ("default", "key=/github/runner_temp/id_ed25519")
+    assert (moved.context, moved.file) == (
+        "/github/workspace/app",
+        "/github/workspace/app/Dockerfile",
+    )
+
+
+def test_relative_paths_stay_relative_to_the_workspace() -> None:
+    inputs = read(cache_to="type=local,dest=.cache/build", context="app")
+    assert not has_absolute_paths(inputs)
+    assert localize(inputs, MOUNTS) == inputs
+
+
+@pytest.mark.parametrize(
+    ("given", "name"),
+    [
+        ({"cache_to": "type=local,dest=/tmp/cache"}, "cache-to"),
+        ({"cache_from": "type=local,src=/home/runner/.cache/buildx"}, "cache-from"),
+        ({"secret_files": "npm=/home/runner/.npmrc"}, "secret-files"),
+        ({"build_contexts": "base=/opt/base"}, "build-contexts"),
+        ({"ssh": "key=/home/runner/.ssh/id_rsa"}, "ssh"),
+    ],
+)
+def test_a_path_on_no_mount_is_refused(given: dict[str, str], name: str) -> None:
+    with pytest.raises(InputError, match="lies on no mount") as caught:
+        localize(read(**given), MOUNTS)
+    assert caught.value.name == name
+    assert "runner.temp" in caught.value.hint
+
+
+def test_outside_a_container_nothing_moves() -> None:
+    inputs = read(cache_to="type=local,dest=/tmp/cache")
+    assert localize(inputs, ()) == inputs
