@@ -40,7 +40,7 @@ from slipway.tools import builder, buildx, docker, oci_layout, trivy
 from slipway.tools.builder import Builders
 from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.registry import Manifest, RegistryClient, client_for, platform_manifests
-from slipway.tools.run import Runner
+from slipway.tools.run import Runner, child_environment
 from slipway.workflow import Workflow
 
 
@@ -89,7 +89,9 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         work = Path(tmp)
         config = docker.private_docker_config(env, work / "docker-config")
         _login(inputs, config)
-        runner = Runner(workflow, {**env, "DOCKER_CONFIG": str(config)})
+        # Programs get what they need and no secret (build secrets go to buildx alone, by name).
+        child_env = child_environment(env, (*inputs.secrets, inputs.github_token))
+        runner = Runner(workflow, {**child_env, "DOCKER_CONFIG": str(config)})
         builders = Builders(runner, work)
         try:
             _execute(

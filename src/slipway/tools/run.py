@@ -23,6 +23,37 @@ INSTALL_HINTS = {
 }
 
 
+# What the runner hands a container action that no program Slipway starts needs: the runtime
+# tokens and endpoints (what buildx needs of them for `type=gha` is passed to it explicitly),
+# the job's token, and every INPUT_* (Slipway reads its inputs itself; they hold the password,
+# registry-auth and build secrets).
+WITHHELD = frozenset(
+    {
+        "ACTIONS_RUNTIME_TOKEN",
+        "ACTIONS_RUNTIME_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_RESULTS_URL",
+        "ACTIONS_CACHE_URL",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+    }
+)
+
+
+def child_environment(env: Mapping[str, str], secrets: Sequence[str] = ()) -> dict[str, str]:
+    """``env`` without what the programs Slipway runs must not see: ``WITHHELD``, every
+    ``INPUT_*``, and any variable whose value holds one of ``secrets``."""
+    found = [s for s in secrets if len(s) >= 4]
+    return {
+        key: value
+        for key, value in env.items()
+        if key not in WITHHELD
+        and not key.startswith("INPUT_")
+        and not any(secret in value for secret in found)
+    }
+
+
 @dataclass(frozen=True)
 class Result:
     """A finished program: exit code and captured output."""
