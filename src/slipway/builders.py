@@ -103,19 +103,27 @@ def supports(platforms: Sequence[Platform], wanted: Platform) -> bool:
     return any(p == wanted or (p.os, p.arch, "") == (wanted.os, wanted.arch, "") for p in platforms)
 
 
-def plan_setup(requested: Sequence[Platform], facts: BuilderFacts) -> Setup:
+def plan_setup(
+    requested: Sequence[Platform], facts: BuilderFacts, *, aliases: bool = False
+) -> Setup:
     """Decide QEMU and builder setup.
 
     A docker-container builder is created whenever the selected builder is the docker driver
-    of a classic-store engine: that driver cannot write the OCI layout every run exports.
+    of a classic-store engine, which cannot write the OCI layout every run exports, or when
+    ``aliases``: a registry the build may pull from is known by a name only the action's
+    container resolves (a ``services:`` alias), which the engine, on the host's network,
+    cannot reach.
     """
     missing = [p for p in requested if not supports(facts.platforms, p)]
     qemu = tuple(dict.fromkeys(QEMU_NAMES[p.arch] for p in missing if p.arch in QEMU_NAMES))
     unsupported = [p for p in missing if p.arch not in QEMU_NAMES]
     if unsupported:
         raise BuildError(f"no way to build {', '.join(map(str, unsupported))} on this runner")
-    classic = facts.driver == "docker" and not facts.engine.containerd_store
-    return Setup(qemu=qemu, create_builder=classic)
+    engine_builds = facts.driver == "docker"
+    return Setup(
+        qemu=qemu,
+        create_builder=engine_builds and (not facts.engine.containerd_store or aliases),
+    )
 
 
 def _host(url_or_host: str) -> str:

@@ -21,7 +21,9 @@ import pytest
 import requests
 
 from tests.support.act import action_image
+from tests.support.builders import oci_builder
 from tests.support.devenv import ROOT, load_devenv
+from tests.support.images import scratch_context
 from tests.support.launcher import (
     RUNNER_UID,
     Engine,
@@ -164,6 +166,35 @@ def test_one_platform_push_to_a_services_registry_by_alias(
     assert [
         n for n in names if n.startswith("buildx_buildkit_slipway-") and "-tests-" not in n
     ] == []
+
+
+def test_a_base_image_from_the_services_registry(
+    services_job: Job, machine: Machine, image: str
+) -> None:
+    """``FROM registry:5000/...``: the builder reaches the service by its alias too."""
+    host = services_job.published("registry", 5000)
+    base = scratch_context(machine.root.parent / "base", ("linux/amd64",))
+    pushed = subprocess.run(
+        ["docker", "buildx", "build", "--builder", oci_builder(), "--platform", "linux/amd64",
+         "--provenance=false", "--output", f"type=image,name={host}/acme/base:1,push=true", str(base)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert pushed.returncode == 0, pushed.stderr
+    (machine.workspace / "Dockerfile").write_text(
+        f"FROM {SERVICE}/acme/base:1\nCOPY src /src\nUSER 10001\n", encoding="utf-8"
+    )
+    machine.give_to_runner(machine.workspace)
+    result = run(
+        services_job,
+        image,
+        common_inputs(images=f"{SERVICE}/acme/derived", platforms="linux/amd64", push="true"),
+    )
+    assert result.returncode == 0, result.log
+    assert "building with a docker-container builder made for this run" in result.log
+    layers = manifest(
+        host, "acme/derived", json.loads(result.outputs["platform-digests"])["linux/amd64"]
+    )
+    assert len(layers["layers"]) == 2  # the base's file, then src
 
 
 def test_a_second_job_starts_with_an_empty_home(

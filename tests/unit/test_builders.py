@@ -114,6 +114,18 @@ def test_plan_setup(
     assert plan_setup(platforms(*requested), facts) == expected
 
 
+@pytest.mark.parametrize(("driver", "engine", "expected"), [
+    ("docker", CONTAINERD, True),  # the engine cannot resolve a services: alias
+    ("docker", CLASSIC, True),
+    ("docker-container", CONTAINERD, False),  # Slipway's own builder already maps it
+])  # fmt: skip
+def test_a_registry_only_the_job_network_knows_needs_an_own_builder(
+    driver: str, engine: EngineFacts, expected: bool
+) -> None:
+    facts = BuilderFacts("b", driver, platforms("linux/amd64"), engine)
+    assert plan_setup(platforms("linux/amd64"), facts, aliases=True).create_builder is expected
+
+
 def test_platform_qemu_cannot_provide_is_an_error() -> None:
     facts = BuilderFacts("default", "docker", platforms("linux/amd64"), CONTAINERD)
     with pytest.raises(BuildError, match="no way to build linux/386"):

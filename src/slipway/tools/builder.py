@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from slipway.alongside import Alongside
@@ -34,6 +34,12 @@ QEMU_HINT = (
     "Register QEMU on the runner first (e.g. docker/setup-qemu-action), or build each "
     "platform on a native runner with push-by-digest and merge-digests."
 )
+WHY_A_BUILDER = {
+    False: "the engine keeps images in its classic store, whose docker driver cannot export "
+    "an OCI layout",
+    True: "insecure-registries names a registry only this job's network resolves, which the "
+    "engine cannot reach",
+}
 FOREIGN_BUILDER_HINT = (
     "A container action does not see the runner user's buildx builders (setup-buildx-action "
     "keeps them in that user's home): leave `builder` empty and Slipway creates one, or use "
@@ -102,7 +108,13 @@ class Builders:
         self._created: list[str] = []
 
     def create(
-        self, driver: str, *, image: str = "", endpoint: str = "", insecure: Sequence[str] = ()
+        self,
+        driver: str,
+        *,
+        image: str = "",
+        endpoint: str = "",
+        insecure: Sequence[str] = (),
+        aliases: Mapping[str, str] | None = None,
     ) -> str:
         """Create (and bootstrap) a builder for this run; its name."""
         name = f"slipway-{uuid.uuid4().hex[:10]}"
@@ -112,9 +124,7 @@ class Builders:
                 self._runner.run(["docker", "info", "--format", "{{json .}}"], timeout=60).stdout
             )
             path = self._work / f"{name}.buildkitd.toml"
-            path.write_text(
-                buildkitd_config(facts, insecure, addresses(insecure)), encoding="utf-8"
-            )
+            path.write_text(buildkitd_config(facts, insecure, aliases), encoding="utf-8")
             config = str(path)
         spec = BuilderSpec(name, driver, image=image, endpoint=endpoint, config_file=config)
         self._created.append(name)  # removed at the end even if bootstrapping fails half-way
@@ -149,17 +159,18 @@ def set_up(
     insecure: Sequence[str] = (),
 ) -> str:
     """The builder to build with ("" = buildx's selected one), set up for ``platforms``."""
+    aliases = addresses(insecure)
     name = builder
     if not builder and driver != "docker":
-        name = builders.create(driver, image=image, endpoint=endpoint, insecure=insecure)
-    facts = read_facts(runner, name)
-    setup = plan_setup(platforms, facts)
-    if setup.create_builder:
-        runner.workflow.info(
-            "the engine keeps images in its classic store, whose docker driver cannot export "
-            "an OCI layout: building with a docker-container builder made for this run"
+        name = builders.create(
+            driver, image=image, endpoint=endpoint, insecure=insecure, aliases=aliases
         )
-        name = builders.create("docker-container", image=image, insecure=insecure)
+    facts = read_facts(runner, name)
+    setup = plan_setup(platforms, facts, aliases=bool(aliases))
+    if setup.create_builder:
+        why = WHY_A_BUILDER[bool(aliases) and facts.engine.containerd_store]
+        runner.workflow.info(f"{why}: building with a docker-container builder made for this run")
+        name = builders.create("docker-container", image=image, insecure=insecure, aliases=aliases)
         setup = plan_setup(platforms, read_facts(runner, name))
     if setup.qemu:
         result = runner.run(qemu_argv(setup.qemu, BINFMT_IMAGE), timeout=300)
