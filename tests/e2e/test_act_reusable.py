@@ -81,6 +81,42 @@ def test_caller_builds_each_platform_in_its_own_job_then_merges_scans_reports(
     assert digest in report
 
 
+def test_caller_with_push_false_builds_and_scans_every_platform_and_pushes_nothing(
+    tmp_path: Path,
+) -> None:
+    devenv = load_devenv()
+    workspace = make_workspace(tmp_path / "repo", action_image())
+    payload = load_event("push", index=4)
+    payload["ref"] = "refs/heads/main"
+    repository = unique_repository("slipway-test/act-no-push")
+    result = run_act(
+        workspace,
+        "push",
+        payload,
+        "reusable-caller.yml",
+        variables={
+            "SLIPWAY_IMAGE": f"{devenv.registry}/{repository}",
+            "SLIPWAY_PLATFORMS": "linux/amd64,linux/arm64",
+            "SLIPWAY_RUNNERS": json.dumps({"linux/amd64": "ubuntu-24.04"}),
+            "SLIPWAY_TRIVY_DB": devenv.trivy_db,
+            "SLIPWAY_PUSH": "false",
+        },
+        api_url="http://127.0.0.1:9",
+    )
+    assert result.returncode == 0, result.log[-8000:]
+    assert "push-by-digest pushes to the registry" not in result.log  # the old refusal
+    for platform in ("linux/amd64", "linux/arm64"):
+        (summary,) = result.summaries(f"build {platform}")
+        assert "Gate passed" in summary, summary  # each platform built and scanned alone
+    assert not result.summaries("/merge")  # nothing to merge
+    assert RegistryView(devenv.registry).tags(repository) == []  # nothing reached the registry
+    outputs = json.loads((workspace / "act-results" / "outputs-reusable.json").read_text())
+    assert outputs["digest"] == ""
+    assert outputs["scan-result"] == "passed"
+    (report,) = result.summaries("/report")
+    assert "nothing to merge" in report
+
+
 WORKFLOW_FILES = [
     ROOT / ".github" / "workflows" / "build.yml",
     ROOT / ".github" / "workflows" / "release.yml",
