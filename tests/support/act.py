@@ -176,6 +176,7 @@ def run_act(
         "--workflows",
         str(workspace / ".github" / "workflows" / workflow),
         "--bind",
+        "--rm",  # act keeps a failed job's containers and volumes unless told not to
         "--pull=false",
         "--action-offline-mode",
         "--no-cache-server",
@@ -193,16 +194,21 @@ def run_act(
     for name, value in (secrets or {}).items():
         argv += ["--secret", f"{name}={value}"]
     started = time.monotonic()
-    done = subprocess.run(
-        argv,
-        cwd=workspace,
-        stdin=subprocess.DEVNULL,  # act asks for a default image on a terminal only
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    try:
+        done = subprocess.run(
+            argv,
+            cwd=workspace,
+            stdin=subprocess.DEVNULL,  # act asks for a default image on a terminal only
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    finally:  # act's tool cache volume outlives every run; nothing here uses it again
+        subprocess.run(
+            ["docker", "volume", "rm", "--force", "act-toolcache"], capture_output=True, check=False
+        )
     return ActRun(
         done.returncode,
         done.stdout + done.stderr,
