@@ -135,7 +135,13 @@ def _host(url_or_host: str) -> str:
 
 
 def _in_cidrs(host: str, cidrs: Sequence[str]) -> bool:
-    name = host.rsplit(":", 1)[0].strip("[]") if host.count(":") <= 1 or "]" in host else host
+    """True when ``host`` (``name[:port]``, ``[v6]:port`` or a bare v6 address) is in ``cidrs``."""
+    if host.startswith("["):
+        name = host[1 : host.index("]")]
+    elif host.count(":") == 1:
+        name = host.split(":", maxsplit=1)[0]
+    else:
+        name = host
     try:
         address = ipaddress.ip_address(name)
     except ValueError:

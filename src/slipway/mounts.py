@@ -73,14 +73,12 @@ class _Mapper:
         return buildx_csv.render(changed)
 
     def context(self, value: str) -> str:
-        if value.startswith("oci-layout://"):
-            rest = value.removeprefix("oci-layout://")
-            path, at, ref = rest.partition("@")
-            path, colon, tag = (
-                path.rpartition(":") if ":" in path.rsplit("/", 1)[-1] else (path, "", "")
-            )
-            mapped = self.path("build-contexts", path, "the OCI layout")
-            return f"oci-layout://{mapped}{colon}{tag}{at}{ref}"
+        if value.startswith("oci-layout://"):  # oci-layout://PATH[:TAG][@DIGEST]
+            rest, at, digest = value.removeprefix("oci-layout://").partition("@")
+            folder, slash, last = rest.rpartition("/")
+            name, colon, tag = last.partition(":")  # a tag follows the path's last part
+            mapped = self.path("build-contexts", f"{folder}{slash}{name}", "the OCI layout")
+            return f"oci-layout://{mapped}{colon}{tag}{at}{digest}"
         if "://" in value or value.startswith("git@"):
             return value
         return self.path("build-contexts", value, "the build context")

@@ -161,6 +161,23 @@ def test_buildkitd_config_reaches_a_service_alias_by_its_address() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("mirror", "plain"),
+    [
+        ("https://127.0.0.1:5000/", True),
+        ("https://[::1]:5000/", True),
+        ("https://reg:5000/", False),
+    ],
+)
+def test_an_https_mirror_on_loopback_is_insecure_as_the_engine_treats_it(
+    mirror: str, plain: bool
+) -> None:
+    engine = EngineFacts(mirrors=(mirror,), insecure_cidrs=("::1/128", "127.0.0.0/8"))
+    hosts = tomllib.loads(buildkitd_config(engine))["registry"]
+    mirror_host: dict[str, object] = next((v for k, v in hosts.items() if k != "docker.io"), {})
+    assert ("http" in mirror_host) is plain
+
+
 def test_buildkitd_config_is_empty_for_a_plain_engine() -> None:
     assert buildkitd_config(EngineFacts()) == ""
 

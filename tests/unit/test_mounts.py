@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from slipway.errors import InputError
-from slipway.inputs import read_inputs
+from slipway.inputs import Inputs, read_inputs
 from slipway.mounts import Mount, container_path, has_absolute_paths, localize
 
 # The runner's six mounts for a job of Codertocat/Hello-World on a hosted runner.
@@ -38,7 +38,7 @@ def test_container_path(path: str, expected: str | None) -> None:
     assert container_path(path, MOUNTS) == expected
 
 
-def read(**inputs: str):  # type: ignore[no-untyped-def]
+def read(**inputs: str) -> Inputs:
     env = {"INPUT_IMAGES": "127.0.0.1:5000/a"}
     env.update({f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()})
     return read_inputs(env)
@@ -49,7 +49,10 @@ def test_every_path_input_is_moved() -> None:
         cache_to=f"type=local,dest={TEMP}/cache,mode=max",
         cache_from=f"SRC={TEMP}/cache,Type=local\ntype=registry,ref=r/c",
         secret_files=f"npm={TEMP}/npmrc",
-        build_contexts=f"base={WORKSPACE}/base\nimg=docker-image://alpine:3\nl=oci-layout://{TEMP}/l:v1",
+        build_contexts=(
+            f"base={WORKSPACE}/base\nimg=docker-image://alpine:3\nl=oci-layout://{TEMP}/l:v1\n"
+            f"d=oci-layout://{TEMP}/d@sha256:{'a' * 64}"
+        ),
         ssh=f"default\nkey={TEMP}/id_ed25519",
         context=f"{WORKSPACE}/app",
         file=f"{WORKSPACE}/app/Dockerfile",
@@ -66,6 +69,7 @@ def test_every_path_input_is_moved() -> None:
         "base": "/github/workspace/base",
         "img": "docker-image://alpine:3",
         "l": "oci-layout:///github/runner_temp/l:v1",
+        "d": f"oci-layout:///github/runner_temp/d@sha256:{'a' * 64}",
     }
     assert moved.build.ssh == ("default", "key=/github/runner_temp/id_ed25519")
     assert (moved.context, moved.file) == (

@@ -10,13 +10,14 @@ from __future__ import annotations
 import ipaddress
 import socket
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from slipway.alongside import Alongside
 from slipway.builders import (
     BuilderFacts,
     BuilderSpec,
+    EngineFacts,
     buildkitd_config,
     create_argv,
     parse_engine_info,
@@ -47,11 +48,18 @@ FOREIGN_BUILDER_HINT = (
 )
 
 
-def read_facts(runner: Runner, builder: str) -> BuilderFacts:
-    """Ask buildx about ``builder`` ("" = the selected one) and the engine, at the same time."""
-    info = Alongside(
-        runner, lambda r: r.run(["docker", "info", "--format", "{{json .}}"], timeout=60)
+def engine_info(runner: Runner) -> Alongside[EngineFacts]:
+    """``docker info``, asked on a thread: its answer is read when it is needed."""
+    return Alongside(
+        runner,
+        lambda r: parse_engine_info(
+            r.run(["docker", "info", "--format", "{{json .}}"], timeout=60).stdout
+        ),
     )
+
+
+def inspect(runner: Runner, builder: str) -> tuple[str, str, tuple[Platform, ...]]:
+    """(name, driver, platforms) of ``builder`` ("" = the selected one), bootstrapping it."""
     argv = [
         "docker",
         "buildx",
@@ -60,7 +68,6 @@ def read_facts(runner: Runner, builder: str) -> BuilderFacts:
         *(["--builder", builder] if builder else []),
     ]
     inspected = runner.run(argv, timeout=300)
-    engine = parse_engine_info(info.result().stdout)
     if inspected.returncode != 0:
         detail = inspected.stderr.strip()[-300:]
         if builder:
@@ -70,8 +77,7 @@ def read_facts(runner: Runner, builder: str) -> BuilderFacts:
                 FOREIGN_BUILDER_HINT,
             )
         raise BuildError(f"docker buildx inspect failed: {detail}")
-    name, driver, supported = parse_inspect(inspected.stdout)
-    return BuilderFacts(name, driver, supported, engine)
+    return parse_inspect(inspected.stdout)
 
 
 def addresses(hosts: Sequence[str]) -> dict[str, str]:
@@ -107,26 +113,16 @@ class Builders:
         self._work = work
         self._created: list[str] = []
 
-    def create(
-        self,
-        driver: str,
-        *,
-        image: str = "",
-        endpoint: str = "",
-        insecure: Sequence[str] = (),
-        aliases: Mapping[str, str] | None = None,
-    ) -> str:
-        """Create (and bootstrap) a builder for this run; its name."""
+    def create(self, driver: str, *, image: str = "", endpoint: str = "", config: str = "") -> str:
+        """Create (and bootstrap) a builder for this run, with ``config`` as its buildkitd.toml
+        (docker-container); its name."""
         name = f"slipway-{uuid.uuid4().hex[:10]}"
-        config = ""
-        if driver == "docker-container":
-            facts = parse_engine_info(
-                self._runner.run(["docker", "info", "--format", "{{json .}}"], timeout=60).stdout
-            )
+        config_file = ""
+        if driver == "docker-container" and config:
             path = self._work / f"{name}.buildkitd.toml"
-            path.write_text(buildkitd_config(facts, insecure, aliases), encoding="utf-8")
-            config = str(path)
-        spec = BuilderSpec(name, driver, image=image, endpoint=endpoint, config_file=config)
+            path.write_text(config, encoding="utf-8")
+            config_file = str(path)
+        spec = BuilderSpec(name, driver, image=image, endpoint=endpoint, config_file=config_file)
         self._created.append(name)  # removed at the end even if bootstrapping fails half-way
         result = self._runner.run(create_argv(spec), timeout=600)
         if result.returncode != 0:
@@ -159,19 +155,24 @@ def set_up(
     insecure: Sequence[str] = (),
 ) -> str:
     """The builder to build with ("" = buildx's selected one), set up for ``platforms``."""
+    info = engine_info(runner)  # asked while buildx inspects
     aliases = addresses(insecure)
-    name = builder
-    if not builder and driver != "docker":
-        name = builders.create(
-            driver, image=image, endpoint=endpoint, insecure=insecure, aliases=aliases
-        )
-    facts = read_facts(runner, name)
+    if builder or driver == "docker":
+        name = builder
+        facts = BuilderFacts(*inspect(runner, name), info.result())
+    else:
+        engine = info.result()
+        config = buildkitd_config(engine, insecure, aliases)
+        name = builders.create(driver, image=image, endpoint=endpoint, config=config)
+        facts = BuilderFacts(*inspect(runner, name), engine)
     setup = plan_setup(platforms, facts, aliases=bool(aliases))
     if setup.create_builder:
         why = WHY_A_BUILDER[bool(aliases) and facts.engine.containerd_store]
         runner.workflow.info(f"{why}: building with a docker-container builder made for this run")
-        name = builders.create("docker-container", image=image, insecure=insecure, aliases=aliases)
-        setup = plan_setup(platforms, read_facts(runner, name))
+        config = buildkitd_config(facts.engine, insecure, aliases)
+        name = builders.create("docker-container", image=image, config=config)
+        facts = BuilderFacts(*inspect(runner, name), facts.engine)
+        setup = plan_setup(platforms, facts)
     if setup.qemu:
         result = runner.run(qemu_argv(setup.qemu, BINFMT_IMAGE), timeout=300)
         if result.returncode != 0:
