@@ -36,10 +36,8 @@ def drop_imports(source: str, paths: list[str]) -> str:
 def main(argv: list[str]) -> int:
     target = Path(argv[1])
     text = target.read_text(encoding="utf-8")
-    if len(argv) > 2 and argv[2] == "--unused":
-        text = drop_imports(text, argv[3:])
-    else:
-        text = cut(text)
+    unused = len(argv) > 2 and argv[2] == "--unused"
+    text = drop_imports(text, argv[3:]) if unused else cut(text)
     target.write_text(text, encoding="utf-8")
     return 0
 
