@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from slipway import image_checks, mounts, paths
+from slipway import gha_cache, image_checks, mounts, paths
 from slipway.alongside import Alongside
 from slipway.context import Context, load_event, read_context
 from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
@@ -103,9 +103,21 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
                 work=work,
                 now=now,
                 builders=builders,
+                cache_env=_cache_service_env(env, plan, workflow),
             )
         finally:
             builders.close()
+
+
+def _cache_service_env(env: Mapping[str, str], plan: Plan, workflow: Workflow) -> dict[str, str]:
+    """type=gha: the runner's cache service, for buildx alone (slipway.gha_cache)."""
+    entries = (*plan.build.cache_from, *plan.build.cache_to)
+    if not any(gha_cache.is_gha(e) for e in entries):
+        return {}
+    found = gha_cache.service_env(env, plan.build.gha_token)
+    if found.get(gha_cache.TOKEN):
+        workflow.mask(found[gha_cache.TOKEN])
+    return found
 
 
 def _login(inputs: Inputs, config: Path) -> None:
@@ -145,6 +157,7 @@ def _execute(
     work: Path,
     now: datetime,
     builders: Builders,
+    cache_env: Mapping[str, str],
 ) -> None:
     state = State()
     layout: Layout | None = None
@@ -175,7 +188,9 @@ def _execute(
                 insecure=inputs.insecure_registries,
             )
             started = time.monotonic()
-            built = buildx.build(runner, plan, work, layout.root, builder=name)
+            built = buildx.build(
+                runner, plan, work, layout.root, builder=name, service_env=cache_env
+            )
             state.build_stats = BuildStats(time.monotonic() - started, built.steps, built.cached)
         top = buildx.built_top(layout, built)
         state.digest = top.digest

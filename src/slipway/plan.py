@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+from slipway import gha_cache
 from slipway.context import Context
 from slipway.inputs import BuildOptions, Inputs
 from slipway.meta.engine import Metadata, compute_metadata
@@ -125,7 +126,7 @@ def make_plan(
         dockerfile=dockerfile,
         platforms=inputs.platforms,
         push=inputs.push,
-        build=inputs.build,
+        build=_with_cache_scopes(inputs),
         provenance=resolve_provenance(inputs.build.provenance, context),
         annotations=build_annotations(metadata),
         scan=ScanPlan(
@@ -136,6 +137,18 @@ def make_plan(
             cache_dir=inputs.trivy_cache_dir,
             options=_scan_options(inputs),
         ),
+    )
+
+
+def _with_cache_scopes(inputs: Inputs) -> BuildOptions:
+    """The build options with a per image and platform ``scope`` on gha caches that name
+    none (slipway.gha_cache): the parts of a split build keep their own caches."""
+    scope = gha_cache.default_scope(inputs.images, inputs.platforms)
+    build = inputs.build
+    return replace(
+        build,
+        cache_from=tuple(gha_cache.with_scope(e, scope) for e in build.cache_from),
+        cache_to=tuple(gha_cache.with_scope(e, scope) for e in build.cache_to),
     )
 
 

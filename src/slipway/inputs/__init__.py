@@ -71,8 +71,10 @@ class Inputs:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value given, to be masked before anything prints."""
-        return tuple(c.password for c in self.credentials if c.password) + tuple(
-            v for _, v in self.build.secrets
+        return (
+            tuple(c.password for c in self.credentials if c.password)
+            + tuple(v for _, v in self.build.secrets)
+            + ((self.build.gha_token,) if self.build.gha_token else ())
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from slipway import gha_cache
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
 
@@ -38,10 +39,28 @@ class BuildOptions:
     driver: str = "docker"
     endpoint: str = ""
     buildkit_image: str = ""  # the image of a docker-container builder Slipway creates
+    # A token= given in a type=gha entry: taken out of the entry, it reaches buildx by its
+    # environment only (slipway.gha_cache).
+    gha_token: str = field(default="", repr=False)
+
+
+def _gha_token(*lists: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], str]:
+    """The lists with every gha ``token=`` taken out, and the (last) token found."""
+    token = ""
+    cleaned = []
+    for entries in lists:
+        kept = []
+        for entry in entries:
+            entry_without, found = gha_cache.split_token(entry)
+            kept.append(entry_without)
+            token = found or token
+        cleaned.append(tuple(kept))
+    return tuple(cleaned), token
 
 
 def _cache_entries(reader: InputReader, name: str) -> tuple[str, ...]:
     entries = tuple(reader.items(name, ignore_comma=True))
+    gha_cache.check_service(name, entries, reader.environment)
     for entry in entries:
         kind = dict(p.partition("=")[::2] for p in entry.split(",")).get("type", "registry")
         if "=" not in entry:  # a bare reference means type=registry,ref=...
@@ -92,6 +111,9 @@ def read_build_options(reader: InputReader) -> BuildOptions:
             f"{provenance!r} is not understood",
             "Use true, false, mode=min or mode=max.",
         )
+    (cache_from, cache_to), gha_token = _gha_token(
+        _cache_entries(reader, "cache-from"), _cache_entries(reader, "cache-to")
+    )
     return BuildOptions(
         target=reader.text("target"),
         build_args=reader.pairs("build-args"),
@@ -101,8 +123,8 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         ssh=tuple(reader.items("ssh", ignore_comma=True)),
         no_cache=reader.boolean("no-cache", default=False),
         pull=reader.boolean("pull", default=False),
-        cache_from=_cache_entries(reader, "cache-from"),
-        cache_to=_cache_entries(reader, "cache-to"),
+        cache_from=cache_from,
+        cache_to=cache_to,
         provenance=provenance,
         sbom=reader.text("sbom"),
         shm_size=reader.text("shm-size"),
@@ -113,4 +135,5 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         driver=driver,
         endpoint=endpoint,
         buildkit_image=reader.text("buildkit-image"),
+        gha_token=gha_token,
     )

@@ -41,6 +41,11 @@ class InputReader:
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = env
 
+    @property
+    def environment(self) -> Mapping[str, str]:
+        """The whole environment (what the runner provides besides the inputs)."""
+        return self._env
+
     def text(self, name: str, default: str = "") -> str:
         """The trimmed string value, or ``default`` when unset or empty."""
         return self._env.get(input_env_name(name), "").strip() or default

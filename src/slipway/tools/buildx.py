@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -152,7 +152,13 @@ def parse_metadata(text: str) -> BuildResult:
 
 
 def build(
-    runner: Runner, plan: Plan, workdir: Path, layout_dir: Path, *, builder: str = ""
+    runner: Runner,
+    plan: Plan,
+    workdir: Path,
+    layout_dir: Path,
+    *,
+    builder: str = "",
+    service_env: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Run the build into ``layout_dir``; raise BuildError with buildx's last lines on failure.
 
@@ -160,9 +166,9 @@ def build(
     which makes a warm rebuild's export several times faster.
     """
     metadata_file = workdir / "buildx-metadata.json"
+    env = {**secret_env(plan), **(service_env or {})}  # this process alone gets them
     result = runner.stream(
-        build_argv(plan, str(metadata_file), str(layout_dir), builder=builder),
-        env=secret_env(plan),
+        build_argv(plan, str(metadata_file), str(layout_dir), builder=builder), env=env
     )
     if result.returncode != 0:
         tail = "\n".join(result.stdout.strip().splitlines()[-5:])
@@ -181,7 +187,7 @@ def build(
         argv = build_argv(
             plan, str(workdir / f"buildx-{export}.json"), "", builder=builder, export=export
         )
-        again = runner.stream(argv, env=secret_env(plan))
+        again = runner.stream(argv, env=env)
         if again.returncode != 0:
             what = (
                 "loading the image into the engine (load)"
