@@ -257,8 +257,7 @@ def test_a_local_cache_under_runner_temp_is_on_the_host_afterwards(
             current,
             image,
             common_inputs(
-                images="127.0.0.1:5000/acme/cached",
-                platforms="linux/amd64",
+                images="127.0.0.1:5000/acme/cached",  # platforms unset: the builder's own
                 scan="false",
                 **{"cache-to": f"type=local,dest={cache},mode=max"},
             ),
@@ -267,6 +266,44 @@ def test_a_local_cache_under_runner_temp_is_on_the_host_afterwards(
     assert (cache / "index.json").is_file()
     assert foreign_owned(cache) == []
     assert foreign_owned(machine.workspace) == []
+
+
+def test_a_services_registry_with_credentials_by_alias(
+    machine: Machine, engine: Engine, image: str, tmp_path: Path
+) -> None:
+    """Credentials for a registry only the job's network resolves: checked by the registry API
+    from the action's container and stored without the daemon (which could not resolve it)."""
+    htpasswd = tmp_path / "auth" / "htpasswd"
+    htpasswd.parent.mkdir()
+    made = subprocess.run(
+        ["htpasswd", "-Bbn", "ci", "s3rvice-pass"], capture_output=True, text=True, check=True
+    )
+    htpasswd.write_text(made.stdout)
+    service = Service(
+        "registry",
+        registry_image(engine),
+        ports=("127.0.0.1::5000",),
+        env={"REGISTRY_AUTH_HTPASSWD_REALM": "ci", "REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd"},
+        volumes=(f"{htpasswd.parent}:/auth:ro",),
+    )
+    with job(machine, engine, [service]) as current:
+        base = common_inputs(images=f"{SERVICE}/acme/private", platforms="linux/amd64", push="true")
+        base.update(scan="false")
+        anonymous = run(current, image, base)
+        assert anonymous.returncode == 4, anonymous.log
+        assert f"push to {SERVICE}/acme/private needs credentials" in anonymous.log
+        assert "buildx build" not in anonymous.log
+        logged_in = run(current, image, {**base, "username": "ci", "password": "s3rvice-pass"})
+        assert logged_in.returncode == 0, logged_in.log
+        assert "s3rvice-pass" not in logged_in.log.replace("::add-mask::s3rvice-pass", "")
+        host = current.published("registry", 5000)
+        tagged = requests.get(
+            f"http://{host}/v2/acme/private/manifests/master",
+            auth=("ci", "s3rvice-pass"),
+            headers={"Accept": "application/vnd.oci.image.index.v1+json"},
+            timeout=30,
+        )
+        assert tagged.status_code == 200
 
 
 def test_a_cache_path_on_no_mount_is_refused_before_the_build(

@@ -24,6 +24,7 @@ class DevEnv:
     cache: str
     cs_docker_host: str = ""  # the containerd-store engine (unix://...), "" when there is none
     buildkit_image: str = ""  # BuildKit for docker-container builders (the `buildkit-image` input)
+    buildkit_bin: str = ""  # the folder with buildkitd and buildctl (for a `remote` builder)
 
 
 def load_devenv() -> DevEnv:
@@ -44,4 +45,5 @@ def load_devenv() -> DevEnv:
         cache=values["SLIPWAY_CACHE"],
         cs_docker_host=values.get("SLIPWAY_CS_DOCKER_HOST", ""),
         buildkit_image=values.get("SLIPWAY_BUILDKIT_IMAGE", ""),
+        buildkit_bin=values.get("SLIPWAY_BUILDKIT_BIN", ""),
     )

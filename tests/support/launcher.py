@@ -106,6 +106,7 @@ class Service:
     image: str
     ports: tuple[str, ...] = ()  # docker -p values, e.g. "127.0.0.1::5000"
     env: Mapping[str, str] = field(default_factory=dict)
+    volumes: tuple[str, ...] = ()  # docker -v values, as services.<id>.volumes
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,8 @@ class Job:
             argv += ["-p", port]
         for key, value in service.env.items():
             argv += ["-e", f"{key}={value}"]
+        for volume in service.volumes:
+            argv += ["-v", volume]
         self.engine.docker(*argv, "-e", "GITHUB_ACTIONS=true", "-e", "CI=true", service.image)
         self.engine.docker("start", name)
         self.services[service.alias] = name

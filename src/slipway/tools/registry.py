@@ -160,8 +160,11 @@ class RegistryClient:
     def attempt(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
         """One request, answering an authentication challenge once; no retries."""
         response = self._send(method, path, scope, **kwargs)
-        if response.status_code == 401 and scope not in self._tokens:
-            self._authenticate(response, scope)
+        if (
+            response.status_code == 401
+            and scope not in self._tokens
+            and self._authenticate(response, scope)
+        ):
             response = self._send(method, path, scope, **kwargs)
         return response
 
@@ -184,16 +187,16 @@ class RegistryClient:
             self._sleep(delay)
             delay = min(delay * 2, 8.0)
 
-    def _authenticate(self, response: requests.Response, scope: str) -> None:
+    def _authenticate(self, response: requests.Response, scope: str) -> bool:
+        """Answer a challenge; False when there is nothing to answer it with (no
+        credentials for basic auth): the caller sees the 401 and says what it means."""
         scheme, params = parse_challenge(response.headers.get("WWW-Authenticate", ""))
         if scheme == "basic":
             if self._auth is None:
-                raise RegistryError(
-                    f"{self.registry} requires credentials", "Set `username` and `password`."
-                )
+                return False
             basic = requests.auth._basic_auth_str(*self._auth)
             self._tokens[scope] = basic
-            return
+            return True
         if scheme != "bearer" or "realm" not in params:
             raise RegistryError(
                 f"{self.registry} sent an authentication challenge Slipway does not understand"
@@ -212,6 +215,7 @@ class RegistryClient:
             )
         body = reply.json()
         self._tokens[scope] = "Bearer " + str(body.get("token") or body.get("access_token") or "")
+        return True
 
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         """Fetch a manifest or index by tag or digest, exactly as stored."""

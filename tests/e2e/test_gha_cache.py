@@ -1,0 +1,135 @@
+"""``type=gha`` through the runner-faithful launcher on the hosted runner's kind of engine,
+against the cache service v2 stand-in (tests/support/gha_cache) with its blobs in Azurite.
+
+The job gets only what GitHub's runner gives a container action: ``ACTIONS_RUNTIME_TOKEN``,
+``ACTIONS_RESULTS_URL`` and ``ACTIONS_CACHE_URL`` (no ``ACTIONS_CACHE_SERVICE_V2``), and the
+step says nothing but ``type=gha``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.act import action_image
+from tests.support.devenv import ROOT, load_devenv
+from tests.support.gha_cache import Azurite, GhaCacheStandin
+from tests.support.launcher import Engine, Job, Machine, StepResult, foreign_owned, job
+from tests.support.payloads import load_event
+
+pytestmark = pytest.mark.e2e
+
+HOSTED = Engine("hosted", "/var/run/docker.sock")
+
+
+@pytest.fixture(scope="module")
+def azurite() -> Iterator[Azurite]:
+    with Azurite() as running:
+        yield running
+
+
+@pytest.fixture
+def cache(azurite: Azurite) -> Iterator[GhaCacheStandin]:
+    with GhaCacheStandin(azurite.account_url) as standin:
+        yield standin
+        standin.assert_no_violations()
+
+
+@pytest.fixture
+def machine(tmp_path: Path) -> Machine:
+    machine = Machine(tmp_path / "runner")
+    shutil.copytree(ROOT / "examples" / "hello", machine.workspace, dirs_exist_ok=True)
+    git = [
+        "git",
+        "-c",
+        "safe.directory=*",
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+    ]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "hello"]):
+        subprocess.run([*git, *args], cwd=machine.workspace, check=True, capture_output=True)
+    machine.give_to_runner(machine.root)
+    return machine
+
+
+def step(current: Job, cache: GhaCacheStandin, **inputs: str) -> StepResult:
+    runner_env = {  # what the runner hands every container action (ContainerActionHandler.cs)
+        "ACTIONS_RUNTIME_TOKEN": cache.token,
+        "ACTIONS_RESULTS_URL": cache.url,
+        "ACTIONS_CACHE_URL": cache.url,
+        "ACTIONS_RUNTIME_URL": "http://127.0.0.1:9/",
+    }
+    return current.run_step(
+        action_image(),
+        {
+            "images": "127.0.0.1:5000/acme/cached",
+            "scan": "false",
+            "policy": "none",
+            "check-run": "false",
+            "pr-comment": "never",
+            "buildkit-image": load_devenv().buildkit_image,
+            **inputs,
+        },
+        payload=load_event("push", index=4),
+        api_url="http://127.0.0.1:9",
+        extra_env=runner_env,
+    )
+
+
+def cached_steps(log: str) -> int:
+    return len(re.findall(r"^#\d+ CACHED$", log, flags=re.MULTILINE))
+
+
+def without_mask_lines(log: str) -> str:
+    """The log as GitHub shows it: ``::add-mask::`` commands are consumed by the runner."""
+    return "\n".join(line for line in log.splitlines() if not line.startswith("::add-mask::"))
+
+
+def test_a_fresh_job_reads_what_the_first_wrote(machine: Machine, cache: GhaCacheStandin) -> None:
+    with job(machine, HOSTED) as first:
+        wrote = step(first, cache, platforms="linux/amd64", **{"cache-to": "type=gha,mode=max"})
+    assert wrote.returncode == 0, wrote.log
+    assert cached_steps(wrote.log) == 0
+    finalized = [e for e in cache.entries if e.finalized]
+    assert any(e.key.startswith("index-acme/cached-linux-amd64-") for e in finalized), finalized
+    assert len(cache.blobs()) == len(finalized) > 1  # the layers and the index, in Azurite
+    with job(machine, HOSTED) as second:  # a new job: empty home, a new builder, no local cache
+        read = step(second, cache, platforms="linux/amd64", **{"cache-from": "type=gha"})
+    assert read.returncode == 0, read.log
+    assert cached_steps(read.log) >= 3, read.log  # WORKDIR, COPY and RUN of the build stage
+    for result in (wrote, read):
+        shown = without_mask_lines(result.log)
+        assert cache.token not in shown
+        assert f"::add-mask::{cache.token}" in result.log
+        assert "token=" not in shown
+        assert "ACTIONS_CACHE_SERVICE_V2" not in shown
+    assert foreign_owned(machine.workspace) == []
+
+
+def test_split_parts_keep_separate_scopes(machine: Machine, cache: GhaCacheStandin) -> None:
+    for platform in ("linux/amd64", "linux/arm64"):
+        with job(machine, HOSTED) as part:
+            result = step(part, cache, platforms=platform, **{"cache-to": "type=gha,mode=max"})
+        assert result.returncode == 0, result.log
+    indexes = {e.key.rsplit("-1-", 1)[0] for e in cache.entries if e.key.startswith("index-")}
+    assert indexes == {"index-acme/cached-linux-amd64", "index-acme/cached-linux-arm64"}
+
+
+def test_without_the_runners_cache_service_nothing_is_built(machine: Machine) -> None:
+    with job(machine, HOSTED) as current:
+        result = current.run_step(
+            action_image(),
+            {"images": "127.0.0.1:5000/acme/cached", "cache-to": "type=gha"},
+            payload=load_event("push", index=4),
+            api_url="http://127.0.0.1:9",
+        )
+    assert result.returncode == 2, result.log
+    assert "input 'cache-to': type=gha has no cache service to talk to" in result.log
+    assert "buildx build" not in result.log
