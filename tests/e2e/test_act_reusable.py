@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.act import action_image, make_workspace, run_act
+from tests.support.act import ActRun, action_image, make_workspace, run_act
 from tests.support.actionrun import unique_repository
 from tests.support.devenv import ROOT, load_devenv
 from tests.support.oci import RegistryView
@@ -26,15 +26,12 @@ from tests.support.payloads import load_event
 pytestmark = pytest.mark.e2e
 
 
-def test_caller_builds_each_platform_in_its_own_job_then_merges_scans_reports(
-    tmp_path: Path,
-) -> None:
+def run_caller(workspace: Path, repository: str, **variables: str) -> ActRun:
+    """reusable-caller.yml on a push to main: amd64 on its runner, arm64 under QEMU."""
     devenv = load_devenv()
-    workspace = make_workspace(tmp_path / "repo", action_image())
     payload = load_event("push", index=4)
     payload["ref"] = "refs/heads/main"
-    repository = unique_repository("slipway-test/act-reusable")
-    result = run_act(
+    return run_act(
         workspace,
         "push",
         payload,
@@ -44,9 +41,19 @@ def test_caller_builds_each_platform_in_its_own_job_then_merges_scans_reports(
             "SLIPWAY_PLATFORMS": "linux/amd64,linux/arm64",
             "SLIPWAY_RUNNERS": json.dumps({"linux/amd64": "ubuntu-24.04"}),
             "SLIPWAY_TRIVY_DB": devenv.trivy_db,
+            **variables,
         },
         api_url="http://127.0.0.1:9",
     )
+
+
+def test_caller_builds_each_platform_in_its_own_job_then_merges_scans_reports(
+    tmp_path: Path,
+) -> None:
+    devenv = load_devenv()
+    workspace = make_workspace(tmp_path / "repo", action_image())
+    repository = unique_repository("slipway-test/act-reusable")
+    result = run_caller(workspace, repository)
     assert result.returncode == 0, result.log[-8000:]
 
     # One build job per platform, each pushing exactly one untagged part.
@@ -86,23 +93,8 @@ def test_caller_with_push_false_builds_and_scans_every_platform_and_pushes_nothi
 ) -> None:
     devenv = load_devenv()
     workspace = make_workspace(tmp_path / "repo", action_image())
-    payload = load_event("push", index=4)
-    payload["ref"] = "refs/heads/main"
     repository = unique_repository("slipway-test/act-no-push")
-    result = run_act(
-        workspace,
-        "push",
-        payload,
-        "reusable-caller.yml",
-        variables={
-            "SLIPWAY_IMAGE": f"{devenv.registry}/{repository}",
-            "SLIPWAY_PLATFORMS": "linux/amd64,linux/arm64",
-            "SLIPWAY_RUNNERS": json.dumps({"linux/amd64": "ubuntu-24.04"}),
-            "SLIPWAY_TRIVY_DB": devenv.trivy_db,
-            "SLIPWAY_PUSH": "false",
-        },
-        api_url="http://127.0.0.1:9",
-    )
+    result = run_caller(workspace, repository, SLIPWAY_PUSH="false")
     assert result.returncode == 0, result.log[-8000:]
     assert "push-by-digest pushes to the registry" not in result.log  # the old refusal
     for platform in ("linux/amd64", "linux/arm64"):

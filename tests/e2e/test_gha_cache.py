@@ -9,8 +9,6 @@ step says nothing but ``type=gha``.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,19 +41,7 @@ def cache(azurite: Azurite) -> Iterator[GhaCacheStandin]:
 @pytest.fixture
 def machine(tmp_path: Path) -> Machine:
     machine = Machine(tmp_path / "runner")
-    shutil.copytree(ROOT / "examples" / "hello", machine.workspace, dirs_exist_ok=True)
-    git = [
-        "git",
-        "-c",
-        "safe.directory=*",
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.invalid",
-    ]
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "hello"]):
-        subprocess.run([*git, *args], cwd=machine.workspace, check=True, capture_output=True)
-    machine.give_to_runner(machine.root)
+    machine.check_out(ROOT / "examples" / "hello")
     return machine
 
 

@@ -10,7 +10,6 @@ docker login, no buildx builder of an earlier step).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -67,24 +66,7 @@ def image() -> str:
 def machine(tmp_path: Path) -> Machine:
     """A runner machine whose workspace is a checkout of examples/hello, the runner's."""
     machine = Machine(tmp_path / "runner")
-    shutil.copytree(ROOT / "examples" / "hello", machine.workspace, dirs_exist_ok=True)
-    git = [
-        "git",
-        "-c",
-        "safe.directory=*",
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.invalid",
-    ]
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "hello"]):
-        subprocess.run([*git, *args], cwd=machine.workspace, check=True, capture_output=True)
-    subprocess.run(
-        [*git, "remote", "add", "origin", "https://github.com/Codertocat/Hello-World"],
-        cwd=machine.workspace,
-        check=True,
-    )
-    machine.give_to_runner(machine.root)
+    machine.check_out(ROOT / "examples" / "hello")
     return machine
 
 

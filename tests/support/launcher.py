@@ -141,6 +141,28 @@ class Machine:
         for entry in (path, *path.rglob("*")):
             os.lchown(entry, RUNNER_UID, RUNNER_GID)
 
+    def check_out(self, source: Path) -> None:
+        """The workspace as actions/checkout leaves it: ``source``'s files, one commit, the
+        repository's remote, all the runner user's."""
+        shutil.copytree(source, self.workspace, dirs_exist_ok=True)
+        git = [
+            "git",
+            "-c",
+            "safe.directory=*",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+        ]
+        for args in (
+            ["init", "-q", "-b", "main"],
+            ["add", "-A"],
+            ["commit", "-q", "-m", "the example"],
+            ["remote", "add", "origin", f"https://github.com/{self.repository}"],
+        ):
+            subprocess.run([*git, *args], cwd=self.workspace, check=True, capture_output=True)
+        self.give_to_runner(self.root)
+
 
 class Job:
     """One job on a :class:`Machine`: a fresh home, and a network when it has services."""
