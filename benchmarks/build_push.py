@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from tests.support.builders import oci_builder
 from tests.support.devenv import load_devenv
 from tests.support.payloads import load_event, write_event
 
@@ -63,7 +64,8 @@ def bare_argv(env: dict[str, str], registry: str) -> list[str]:
     inputs = read_inputs(env)
     context = read_context(env, load_event("push", index=4))
     plan = make_plan(inputs, context, env=env, now=datetime.fromtimestamp(int(EPOCH), tz=UTC))
-    argv = build_argv(plan, "/dev/null", "/unused")
+    # the bare side builds as a hosted runner's user would: a docker-container builder
+    argv = build_argv(plan, "/dev/null", "/unused", builder=oci_builder())
     argv = [
         *argv[: argv.index("--output")],
         "--push",

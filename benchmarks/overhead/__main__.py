@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.act import action_image
+from tests.support.builders import oci_builder
 from tests.support.devenv import DevEnv, load_devenv
 from tests.support.payloads import load_event, write_event
 
@@ -125,6 +126,9 @@ def bare_round(devenv: DevEnv, work: Path, platforms: str) -> dict[str, float]:
             "docker",
             "buildx",
             "build",
+            # what a hosted runner's user has: a docker-container builder (setup-buildx-action)
+            "--builder",
+            oci_builder(),
             "--platform",
             platforms,
             "--provenance=false",
