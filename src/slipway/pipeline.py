@@ -123,27 +123,18 @@ def _cache_service_env(env: Mapping[str, str], plan: Plan, workflow: Workflow) -
 def _login(inputs: Inputs, config: Path) -> None:
     """Check every login with its registry (what `docker login` does), then store them all."""
     for credential in inputs.credentials:
-        client_for(
-            ImageName(credential.registry, "_"),
-            credential.username,
-            credential.password,
-            retry_budget=inputs.registry_timeout,
-            insecure_registries=inputs.insecure_registries,
-        ).check_login()
+        _client(inputs, ImageName(credential.registry, "_")).check_login()
     docker.write_credentials(config, inputs.credentials)
 
 
 def _client(inputs: Inputs, image: ImageName) -> RegistryClient:
     credential = credential_for(inputs.credentials, image.registry)
-    budget, insecure = inputs.registry_timeout, inputs.insecure_registries
-    if credential is None:
-        return client_for(image, retry_budget=budget, insecure_registries=insecure)
     return client_for(
         image,
-        credential.username,
-        credential.password,
-        retry_budget=budget,
-        insecure_registries=insecure,
+        credential.username if credential else "",
+        credential.password if credential else "",
+        retry_budget=inputs.registry_timeout,
+        insecure_registries=inputs.insecure_registries,
     )
 
 

@@ -90,6 +90,16 @@ def test_gha_without_a_cache_service_is_refused_before_the_build(
     assert "type=registry" in caught.value.hint
 
 
+def test_cache_entries_are_read_as_buildx_reads_them() -> None:
+    _, plan = plan_for({}, cache_to='TYPE=local,"dest=/c,d"')  # keys in any case, quoted values
+    assert plan.build.cache_to == ('TYPE=local,"dest=/c,d"',)
+    with pytest.raises(InputError, match="unknown cache type 'bogus'"):
+        plan_for({}, cache_to="mode=max,Type=bogus")
+    with pytest.raises(InputError, match="buildx cannot read") as caught:
+        plan_for({}, cache_to='type=local,dest="/c')
+    assert caught.value.name == "cache-to"
+
+
 def test_other_cache_types_need_no_service() -> None:
     assert not is_gha("type=registry,ref=r/c")
     plan_for({}, cache_to="type=local,dest=/c", cache_from="r/c:main")

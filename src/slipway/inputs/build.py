@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from slipway import gha_cache
+from slipway import buildx_csv, gha_cache
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
 
@@ -44,31 +44,31 @@ class BuildOptions:
     gha_token: str = field(default="", repr=False)
 
 
-def _gha_token(*lists: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], str]:
-    """The lists with every gha ``token=`` taken out, and the (last) token found."""
-    token = ""
-    cleaned = []
-    for entries in lists:
-        kept = []
-        for entry in entries:
-            entry_without, found = gha_cache.split_token(entry)
-            kept.append(entry_without)
-            token = found or token
-        cleaned.append(tuple(kept))
-    return tuple(cleaned), token
+def _without_gha_token(entries: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """``entries`` with a gha ``token=`` taken out of each, and the (last) token found."""
+    split = [gha_cache.split_token(entry) for entry in entries]
+    tokens = [token for _, token in split if token]
+    return tuple(entry for entry, _ in split), tokens[-1] if tokens else ""
 
 
 def _cache_entries(reader: InputReader, name: str) -> tuple[str, ...]:
     entries = tuple(reader.items(name, ignore_comma=True))
-    gha_cache.check_service(name, entries, reader.environment)
     for entry in entries:
-        kind = dict(p.partition("=")[::2] for p in entry.split(",")).get("type", "registry")
         if "=" not in entry:  # a bare reference means type=registry,ref=...
             continue
+        try:
+            kind = dict(buildx_csv.attributes(entry)).get("type", "registry")
+        except buildx_csv.CsvError as error:
+            raise InputError(
+                name,
+                f"buildx cannot read {entry[:60]!r}: {error}",
+                'Quote a value holding commas as a whole field: "dest=/a,b".',
+            ) from None
         if kind not in _CACHE_TYPES:
             raise InputError(
                 name, f"unknown cache type {kind!r}", f"Use one of {', '.join(_CACHE_TYPES)}."
             )
+    gha_cache.check_service(name, entries, reader.environment)
     return entries
 
 
@@ -111,9 +111,8 @@ def read_build_options(reader: InputReader) -> BuildOptions:
             f"{provenance!r} is not understood",
             "Use true, false, mode=min or mode=max.",
         )
-    (cache_from, cache_to), gha_token = _gha_token(
-        _cache_entries(reader, "cache-from"), _cache_entries(reader, "cache-to")
-    )
+    cache_from, token_from = _without_gha_token(_cache_entries(reader, "cache-from"))
+    cache_to, token_to = _without_gha_token(_cache_entries(reader, "cache-to"))
     return BuildOptions(
         target=reader.text("target"),
         build_args=reader.pairs("build-args"),
@@ -135,5 +134,5 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         driver=driver,
         endpoint=endpoint,
         buildkit_image=reader.text("buildkit-image"),
-        gha_token=gha_token,
+        gha_token=token_to or token_from,
     )

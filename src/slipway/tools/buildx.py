@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from slipway import buildx_csv
 from slipway.errors import BuildError
 from slipway.plan import Plan
 from slipway.tools.oci_layout import Descriptor, Layout
@@ -36,13 +37,6 @@ class BuildResult:
         """The OCI descriptor of the built image or index."""
         value = self.metadata.get("containerimage.descriptor")
         return value if isinstance(value, dict) else {}
-
-
-def _quote_csv(value: str) -> str:
-    """Quote a value for buildx's CSV-style ``--output`` option when needed."""
-    if any(ch in value for ch in ',"\n'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
 
 
 def build_argv(
@@ -110,9 +104,9 @@ def build_argv(
 
 def _outputs(plan: Plan, layout_dir: str, export: Export) -> list[str]:
     if export == "layout":
-        return ["--output", f"type=oci,{_quote_csv('dest=' + layout_dir)},tar=false"]
+        return ["--output", f"type=oci,{buildx_csv.quote('dest=' + layout_dir)},tar=false"]
     if export == "load":
-        return ["--output", f"type=docker,{_quote_csv('name=' + ','.join(plan.refs))}"]
+        return ["--output", f"type=docker,{buildx_csv.quote('name=' + ','.join(plan.refs))}"]
     return _repeat("--output", plan.build.outputs)
 
 
