@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +191,7 @@ def _execute(
             with workflow.group("Push by digest"):
                 _push(workflow, inputs, plan, layout, top)
         # Keep the export store from growing without bound: blobs unused for a week go.
-        layout.prune(top, older_than=oci_layout.LAYOUT_KEEP_SECONDS, now=time.time())
+        layout.prune(top, older_than=oci_layout.LAYOUT_KEEP_SECONDS, now=now.timestamp())
     if inputs.push_by_digest:  # one part of a split build: the merge job scans and tags
         _report(workflow, inputs, plan, state, (), context=context, now=now, by_digest_only=True)
         return
@@ -200,7 +200,7 @@ def _execute(
         _tag(inputs, plan, state)
     if plan.scan.enabled:
         with workflow.group("Scan"):
-            _scan(runner, plan, state, work)
+            _scan(runner, plan, state, work, now)
     with workflow.group("Dockerfile policy and image size"):
         assert dockerfile_check is not None
         state.checks = _image_checks(
@@ -330,7 +330,7 @@ def _push(workflow: Workflow, inputs: Inputs, plan: Plan, layout: Layout, top: D
         )
 
 
-def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
+def _scan(runner: Runner, plan: Plan, state: State, work: Path, now: datetime) -> None:
     # --- scan stage (issue 5): every platform by digest, one DB download, reports written
     # before the gate is looked at. Not pushed: the OCI layout the build wrote is scanned.
     image = plan.images[0]
@@ -353,7 +353,7 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path) -> None:
         dockerfile=plan.dockerfile,
         work=work,
         out_dir=out_dir,
-        now=datetime.now(UTC),
+        now=now,  # the run's one clock reading (__main__)
     )
     for warning in outcome.warnings:
         runner.workflow.warning(warning)

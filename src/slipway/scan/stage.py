@@ -103,6 +103,7 @@ def scan_platforms(
     """Run the whole stage; reports are written before anyone looks at the gate."""
     outcome = ScanOutcome()
     cache_dir = options.cache_dir or default_cache_dir(runner.env)
+    trivy_identity = trivy.identity(runner) if options.image_scanners else ""
     documents = _documents(options)
     ignorefile = _ignorefile(options, documents, work)
     dockerfile_path = Path(dockerfile)
@@ -125,6 +126,7 @@ def scan_platforms(
                 dockerfile_text=dockerfile_text,
                 work=work,
                 outcome=outcome,
+                trivy_identity=trivy_identity,
             )
         )
     if "config" in options.scanners and dockerfile_text:
@@ -152,6 +154,7 @@ def _scan_one(
     dockerfile_text: str,
     work: Path,
     outcome: ScanOutcome,
+    trivy_identity: str,
 ) -> PlatformScan:
     key = scan_key(
         target.digest,
@@ -160,6 +163,7 @@ def _scan_one(
         scanners=options.image_scanners,
         ignore_unfixed=options.ignore_unfixed,
         documents=documents,
+        trivy_version=trivy_identity,
     )
     stored = Path(cache_dir) / RESULTS_DIR / f"{key}.json"
     reused = stored.is_file() and bool(outcome.db_updated_at)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from slipway.errors import ScanError, ToolError
@@ -90,6 +91,14 @@ def download_db_argv(repository: str, cache_dir: str, *, insecure: bool) -> list
     if insecure:
         argv.append("--insecure")
     return argv
+
+
+def identity(runner: Runner) -> str:
+    """Which Trivy this is, without running it: the binary's path, size and modification
+    time (an upgrade changes them), for the scan-reuse key."""
+    path = Path(runner.which("trivy"))
+    info = path.stat()
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}"
 
 
 def version_argv(cache_dir: str) -> list[str]:

@@ -58,11 +58,17 @@ def synthetic_report(findings: int, *, secrets: int = 0) -> dict[str, Any]:
 class FakeTrivyRunner(Runner):
     """Answers ``trivy`` commands without a process; records them; can refuse downloads."""
 
-    def __init__(self, report: Mapping[str, Any], *, refuse: Sequence[str] = ()) -> None:
+    def __init__(
+        self, report: Mapping[str, Any], *, refuse: Sequence[str] = (), binary: Path | None = None
+    ) -> None:
         super().__init__(Workflow({}, io.StringIO()), {})
         self.report_text = json.dumps(report)
         self.refuse = tuple(refuse)
         self.commands: list[tuple[str, ...]] = []
+        self.binary = binary or GOLDEN  # any file: what "the trivy binary" is for the reuse key
+
+    def which(self, program: str) -> str:
+        return str(self.binary)
 
     def run(self, argv: Sequence[str], **_kwargs: Any) -> Result:
         self.commands.append(tuple(argv))

@@ -70,6 +70,20 @@ def test_rescan_is_reused(tmp_path: Path) -> None:
     assert runner.count("--scanners") == 2  # other options: scanned again
 
 
+def test_a_new_trivy_scans_again(tmp_path: Path) -> None:
+    options = ScanOptions(db_repositories=("a/db:2",), cache_dir=str(tmp_path / "c"))
+    old, new = tmp_path / "trivy-0.76.0", tmp_path / "trivy-0.77.0"
+    old.write_bytes(b"old trivy")
+    new.write_bytes(b"the new trivy")
+    run(tmp_path, FakeTrivyRunner(synthetic_report(20), binary=old), options)
+    again = FakeTrivyRunner(synthetic_report(20), binary=old)
+    assert not run(tmp_path, again, options)[0].trivy_runs  # same Trivy: reused
+    upgraded = FakeTrivyRunner(synthetic_report(20), binary=new)
+    outcome, _ = run(tmp_path, upgraded, options)
+    assert upgraded.count("--scanners") == 2  # another Trivy may find otherwise
+    assert not any(s.reused for s in outcome.scans)
+
+
 def test_rate_limited_repository_is_retried_with_backoff_then_skipped(tmp_path: Path) -> None:
     runner = FakeTrivyRunner(synthetic_report(5), refuse=("mirror/db:2",))
     options = ScanOptions(
