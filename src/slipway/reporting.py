@@ -88,7 +88,8 @@ def deliver(
     failed: bool,
     now: datetime,
 ) -> Delivered:
-    """Annotations, then the sticky comment (a failure there only warns, unless `always`)."""
+    """Annotations, the sticky comment, the check run, SARIF: each one fails alone (the
+    comment only warns, unless `always`, whose error the run raises after the rest is done)."""
     ann.emit(workflow, ann.select(marks))
     comment = fit_comment(summary)
     run_url = f"{context.server_url}/{context.repository}/actions/runs/{context.run_id}"
@@ -96,16 +97,18 @@ def deliver(
     history = history_line(
         verdict, context.run_number, run_url, context.sha, now.strftime("%Y-%m-%d %H:%M UTC")
     )
+    delivered = Delivered()
     try:
         outcome = post_comment(
             workflow, context, inputs.report, token=inputs.github_token, key=str(plan.images[0]),
             report=comment, failed=failed, base=Path(context.workspace or "."), retrier=Retrier(),
             history=history,
         )  # fmt: skip
+        delivered = Delivered(comment_file=outcome.file)
     except CommentError as error:
-        return Delivered(error=error)
+        delivered = Delivered(error=error)
     _checks_and_sarif(workflow, inputs, plan, context, comment=comment, marks=marks, failed=failed)
-    return Delivered(comment_file=outcome.file)
+    return delivered
 
 
 def _checks_and_sarif(
