@@ -23,6 +23,7 @@ from slipway.report import annotations as ann
 from slipway.report.fit import Block, fit, measure_chars
 from slipway.scan.findings import PlatformScan
 from slipway.scan.stage import SARIF_FILE
+from slipway.severity import rank
 from slipway.workflow import Workflow
 
 COMMENT_LIMIT = 65_536 - 4_096  # room for the marker and the history lines
@@ -54,19 +55,19 @@ def finding_annotations(
                 ann.level_for(v.severity, fail_on),
                 f"{v.package} {v.installed} ({v.severity}, {fix}) — introduced here",
                 title=f"{v.id} in {v.package}", file=dockerfile, line=v.dockerfile_line,
-                rank=ann.severity_rank(v.severity), fixable=v.fixable, key=f"{v.id} {v.package}",
+                rank=rank(v.severity), fixable=v.fixable, key=f"{v.id} {v.package}",
             ))  # fmt: skip
         for s in scan.secrets:
             found.setdefault(f"{s.rule} {s.path}", ann.Annotation(
                 ann.level_for(s.severity, fail_on), f"secret ({s.title}) in {s.path} of this layer",
                 title=f"Secret: {s.rule}", file=dockerfile, line=s.dockerfile_line,
-                rank=ann.severity_rank(s.severity), key=f"{s.rule} {s.path}",
+                rank=rank(s.severity), key=f"{s.rule} {s.path}",
             ))  # fmt: skip
     for f in checks.policy.findings if checks.policy else ():
         found.setdefault(f"{f.id} {f.line}", ann.Annotation(
             ann.level_for(f.severity, fail_on), f"{f.title}. Fix: {f.fix}",
             title=f"{f.id} {f.title}", file=f.file or dockerfile, line=f.line or None,
-            rank=ann.severity_rank(f.severity), key=f"{f.id} {f.line}",
+            rank=rank(f.severity), key=f"{f.id} {f.line}",
         ))  # fmt: skip
     return list(found.values())
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from slipway.severity import POLICY, fails_gate
+
 # Policy severities: the scan's scale with INFO below it. INFO never fails the gate.
-POLICY_SEVERITIES = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+POLICY_SEVERITIES = POLICY
 OFF = "off"
 
 
@@ -85,17 +87,3 @@ class PolicyResult:
     def blocking(self, fail_on: str) -> tuple[Finding, ...]:
         """Findings at or above ``fail-on`` (a scan severity or ``none``); INFO never blocks."""
         return tuple(f for f in self.findings if fails_gate(f.severity, fail_on))
-
-
-def fails_gate(severity: str, fail_on: str) -> bool:
-    """True when a finding of ``severity`` breaks ``fail-on``.
-
-    ``fail-on`` uses the scan's scale (UNKNOWN..CRITICAL or none); UNKNOWN there means
-    "everything", which for policy findings is LOW and up: INFO is advice, never a failure.
-    """
-    if fail_on == "none" or severity not in POLICY_SEVERITIES or severity == "INFO":
-        return False
-    threshold = "LOW" if fail_on == "UNKNOWN" else fail_on
-    if threshold not in POLICY_SEVERITIES:
-        return False
-    return POLICY_SEVERITIES.index(severity) >= POLICY_SEVERITIES.index(threshold)

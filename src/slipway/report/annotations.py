@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from slipway.severity import fails_gate
 from slipway.workflow import Workflow
 
 MAX_TITLE = 200
@@ -35,19 +36,11 @@ class Level(StrEnum):
 
 
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTICE: 2}
-SEVERITY_RANKS = {"UNKNOWN": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
-
-
-def severity_rank(severity: str) -> int:
-    """Trivy's severity as a rank (CRITICAL=4 ... UNKNOWN=0; anything else 0)."""
-    return SEVERITY_RANKS.get(severity.upper(), 0)
 
 
 def level_for(severity: str, fail_on: str) -> Level:
-    """An error when ``severity`` blocks the gate (at or above ``fail-on``), else a warning."""
-    if fail_on.lower() != "none" and severity_rank(severity) >= severity_rank(fail_on):
-        return Level.ERROR
-    return Level.WARNING
+    """An error when ``severity`` fails the gate (slipway.severity), else a warning."""
+    return Level.ERROR if fails_gate(severity, fail_on) else Level.WARNING
 
 
 def clip(value: str, limit: int) -> str:
@@ -65,7 +58,7 @@ class Annotation:
     file: str = ""
     line: int | None = None
     end_line: int | None = None
-    rank: int = 0  # severity rank, higher is more severe (CRITICAL=4 ... UNKNOWN=0)
+    rank: int = 0  # slipway.severity.rank: higher is more severe
     fixable: bool = False
     key: str = ""  # a stable tie-break (the advisory ID and package, say)
 

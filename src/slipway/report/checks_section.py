@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from slipway.image_checks import ImageChecks
-from slipway.policy.model import POLICY_SEVERITIES
 from slipway.report.markdown import code, text
+from slipway.severity import rank
 from slipway.size.limits import format_delta, format_size
 from slipway.size.model import PlatformSize
 
@@ -20,7 +20,7 @@ def render_checks(checks: ImageChecks) -> list[str]:
 def _policy(checks: ImageChecks) -> list[str]:
     if checks.policy is None:
         return []
-    findings = sorted(checks.policy.findings, key=lambda f: (-_rank(f.severity), f.line, f.id))
+    findings = sorted(checks.policy.findings, key=lambda f: (-rank(f.severity), f.line, f.id))
     lines = ["### Dockerfile practices (the seed's image-security list)", ""]
     if not findings:
         lines.append("No findings.")
@@ -92,7 +92,3 @@ def _layers(platform: str, size: PlatformSize) -> list[str]:
         lines += ["", f"Largest files added by {code(top.instruction, 60)}:"]
         lines += [f"- {code(f.path, 120)} {format_size(f.size)}" for f in top.contents.largest[:5]]
     return [*lines, "", "</details>"]
-
-
-def _rank(severity: str) -> int:
-    return POLICY_SEVERITIES.index(severity) if severity in POLICY_SEVERITIES else -1

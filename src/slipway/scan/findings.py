@@ -81,11 +81,3 @@ class PlatformScan:
     digest: str = ""
     misconfigurations: tuple[Misconfiguration, ...] = ()  # the Dockerfile's, same on every platform
     reused: bool = False  # the result came from the scan cache, Trivy did not run
-
-
-_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3, "UNKNOWN": 4}
-
-
-def severity_rank(severity: str) -> int:
-    """Sort key: CRITICAL first."""
-    return _RANK.get(severity, len(_RANK))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from slipway.scan.findings import Misconfiguration, PlatformScan
-from slipway.scan.options import SEVERITIES
+from slipway.severity import blocking
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -32,26 +32,26 @@ def gate_reasons(
     """
     if fail_on == "none":
         return ()
-    blocking = SEVERITIES[SEVERITIES.index(fail_on) :]
+    gating = blocking(fail_on)
     reasons: list[str] = []
     for scan in scans:
         parts: list[str] = []
-        for severity in reversed(blocking):
+        for severity in reversed(gating):
             vulns = [v for v in scan.vulnerabilities if v.severity == severity]
             if vulns:
                 fixable = sum(1 for v in vulns if v.fixable)
                 parts.append(_vulnerability_phrase(severity, len(vulns), fixable))
-        for severity in reversed(blocking):
+        for severity in reversed(gating):
             count = sum(1 for s in scan.secrets if s.severity == severity)
             if count:
                 parts.append(_plural(count, f"{severity} secret", f"{severity} secrets"))
         if parts:
             reasons.append(f"{', '.join(parts)} in {scan.platform} (fail-on: {fail_on})")
-    bad = [m for m in misconfigurations if m.severity in blocking]
+    bad = [m for m in misconfigurations if m.severity in gating]
     if bad:
         counts = [
             _plural(n, f"{s} misconfiguration", f"{s} misconfigurations")
-            for s in reversed(blocking)
+            for s in reversed(gating)
             if (n := sum(1 for m in bad if m.severity == s))
         ]
         reasons.append(f"{', '.join(counts)} in {bad[0].file} (fail-on: {fail_on})")

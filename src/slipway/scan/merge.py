@@ -11,9 +11,9 @@ from slipway.scan.findings import (
     PlatformScan,
     Secret,
     Vulnerability,
-    severity_rank,
 )
 from slipway.scan.options import SEVERITIES
+from slipway.severity import rank
 
 REPORT_VERSION = 1
 
@@ -50,8 +50,8 @@ def merge(scans: Sequence[PlatformScan], severities: Iterable[str]) -> list[Merg
 def _order(entry: Merged) -> tuple[int, bool, str, str]:
     finding = entry.finding
     if isinstance(finding, Vulnerability):
-        return (severity_rank(finding.severity), not finding.fixed, finding.id, finding.package)
-    return (severity_rank(finding.severity), True, finding.rule, finding.path)
+        return (-rank(finding.severity), not finding.fixed, finding.id, finding.package)
+    return (-rank(finding.severity), True, finding.rule, finding.path)
 
 
 def _tally(vulnerabilities: Iterable[Vulnerability], wanted: set[str]) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+from slipway.severity import TRIVY, blocking
+
+SEVERITIES = TRIVY  # the scan's scale (slipway.severity)
 SCANNERS = ("vuln", "secret", "config")
 
 # Trivy 0.76's own default (mirror.gcr.io), then the two public mirrors trivy-action users
@@ -41,9 +43,7 @@ class ScanOptions:
     @property
     def gate_severities(self) -> tuple[str, ...]:
         """Severities that fail the gate (``fail-on`` and above)."""
-        if self.fail_on == "none":
-            return ()
-        return SEVERITIES[SEVERITIES.index(self.fail_on) :]
+        return blocking(self.fail_on)
 
     @property
     def scan_severities(self) -> tuple[str, ...]:

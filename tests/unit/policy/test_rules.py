@@ -12,8 +12,9 @@ from slipway.policy.checks import (
 )
 from slipway.policy.dockerfile import parse_dockerfile
 from slipway.policy.evaluate import check_dockerfile, evaluate
-from slipway.policy.model import OFF, PolicyConfig, ToolFinding, fails_gate
+from slipway.policy.model import OFF, PolicyConfig, ToolFinding
 from slipway.policy.secrets import is_key_file, token_kind
+from slipway.severity import fails_gate
 
 FAKE_GITHUB = "ghp_" + "A1b2" * 9
 

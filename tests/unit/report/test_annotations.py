@@ -16,8 +16,8 @@ from slipway.report.annotations import (
     level_for,
     order,
     select,
-    severity_rank,
 )
+from slipway.severity import rank
 from slipway.workflow import Workflow
 
 HOSTILE = [
@@ -142,4 +142,4 @@ def test_batches_of_50() -> None:
 )
 def test_level_for_the_gate(severity: str, fail_on: str, level: Level) -> None:
     assert level_for(severity, fail_on) is level
-    assert severity_rank("critical") == 4
+    assert rank("critical") == 5
