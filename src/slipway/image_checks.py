@@ -8,7 +8,6 @@ vulnerabilities do, so an image that fails them is never tagged either.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,6 @@ from slipway.plan import Plan
 from slipway.policy.dockerfile import Dockerfile
 from slipway.policy.model import PolicyResult
 from slipway.policy.stage import DockerfileCheck, check_images, lint_dockerfile
-from slipway.scan.sarif import add_results
 from slipway.size.measure import LayerCache
 from slipway.size.stage import SizeReport, analyse_size, baseline_reference
 from slipway.tools.registry import RegistryClient
@@ -94,14 +92,14 @@ def run_image_checks(
 POLICY_DOCS = "https://github.com/slipway/slipway#image-policy-and-image-size"
 
 
-def add_policy_to_sarif(sarif_file: Path, checks: ImageChecks) -> None:
-    """The policy findings join the scan's SARIF (same file, one run, rules de-duplicated)."""
-    if checks.policy is None or not sarif_file.is_file():
-        return
-    findings = [
+def policy_sarif_findings(
+    checks: ImageChecks,
+) -> list[tuple[str, str, str, str, str, str, int | None]]:
+    """The policy findings as SARIF results (``scan.sarif.add_results``); INFO is advice."""
+    if checks.policy is None:
+        return []
+    return [
         (f.id, f.title, f.severity, POLICY_DOCS, f"{f.title}. Fix: {f.fix}", f.file, f.line or None)
         for f in checks.policy.findings
         if f.severity != "INFO"
     ]
-    sarif = add_results(json.loads(sarif_file.read_text(encoding="utf-8")), findings)
-    sarif_file.write_text(json.dumps(sarif, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -21,7 +21,7 @@ from slipway.context import Context, load_event, read_context
 from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github import load_repository_facts
-from slipway.image_checks import ImageChecks, add_policy_to_sarif
+from slipway.image_checks import ImageChecks, policy_sarif_findings
 from slipway.inputs import Inputs, credential_for, read_inputs
 from slipway.merge import MergeError, merge_index
 from slipway.meta.engine import uses_commit_date
@@ -33,6 +33,7 @@ from slipway.report.summary import BuildStats, Outcome, render_summary
 from slipway.reporting import deliver, finding_annotations
 from slipway.scan import stage as scan_stage
 from slipway.scan.merge import vulnerability_counts
+from slipway.scan.sarif import add_results, render_sarif
 from slipway.scan.stage import SARIF_FILE
 from slipway.size.store import STORE_DIR, LayerStore
 from slipway.tagging import Target, apply_tags
@@ -212,7 +213,7 @@ def _execute(
             layout=layout,
             check=dockerfile_check.result(),
         )
-        add_policy_to_sarif(_workspace(runner.env) / ".slipway" / SARIF_FILE, state.checks)
+    _write_sarif(runner, plan, state)
     failures = gate_failures(plan.scan, state.scans) + state.checks.failures
     if plan.push and not failures and not inputs.tag_on_gate_failure:
         try:
@@ -367,12 +368,24 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path, now: datetime) -
     runner.workflow.set_output(
         "report-file", scan_stage.workspace_path(outcome.report_file, workspace)
     )
-    runner.workflow.set_output(
-        "sarif-file", scan_stage.workspace_path(outcome.sarif_file, workspace)
-    )
     if outcome.sbom_files:
         runner.workflow.set_output("sbom-files", json.dumps(relative, sort_keys=True))
     # --- end scan stage
+
+
+def _write_sarif(runner: Runner, plan: Plan, state: State) -> None:
+    """SARIF once, from every finding: the scan's (vulnerabilities, secrets, the Dockerfile's
+    misconfigurations) and the policy's; written with `scan: false` too."""
+    misconfigurations = state.scans[0].misconfigurations if state.scans else ()
+    rendered = render_sarif(
+        state.scans, misconfigurations, plan.scan.report_severities, plan.dockerfile
+    )
+    sarif = add_results(rendered, policy_sarif_findings(state.checks))
+    workspace = _workspace(runner.env)
+    path = workspace / ".slipway" / SARIF_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(sarif, separators=(",", ":")) + "\n", encoding="utf-8")
+    runner.workflow.set_output("sarif-file", scan_stage.workspace_path(str(path), workspace))
 
 
 def _workspace(env: Mapping[str, str]) -> Path:

@@ -15,6 +15,7 @@ import requests
 
 from tests.support.actionrun import run_action, unique_repository
 from tests.support.devenv import DevEnv, load_devenv
+from tests.support.images import scratch_context
 from tests.support.oci import RegistryView
 from tests.support.payloads import load_event
 
@@ -199,3 +200,27 @@ def test_two_registries_at_once(devenv: DevEnv, tmp_path: Path) -> None:
     )
     assert served.status_code == 200
     assert served.headers["Docker-Content-Digest"] == run.outputs["digest"]
+
+
+def test_with_scan_off_policy_findings_still_reach_sarif(devenv: DevEnv, tmp_path: Path) -> None:
+    """SARIF is rendered once from every finding at the end: no scan, still the policy's."""
+    workspace = tmp_path / "workspace"
+    context = scratch_context(workspace / "ctx", ("linux/amd64",))  # no USER: runs as root
+    run = run_action(
+        tmp_path / "run",
+        "push",
+        load_event("push", index=4),
+        {
+            "IMAGES": f"{devenv.registry}/{unique_repository()}",
+            "CONTEXT": str(context),
+            "PLATFORMS": "linux/amd64",
+            "SCAN": "false",
+            "FAIL-ON": "none",
+        },
+        extra_env={"GITHUB_WORKSPACE": str(workspace)},
+    )
+    assert run.returncode == 0, run.log
+    assert "trivy image" not in run.log
+    sarif = json.loads((workspace / run.outputs["sarif-file"]).read_text())
+    rules = {rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert "SW001" in rules, rules  # the final stage runs as root

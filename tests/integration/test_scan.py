@@ -24,6 +24,7 @@ from slipway.errors import ScanError
 from slipway.scan import stage
 from slipway.scan.gate import gate_reasons
 from slipway.scan.options import ScanOptions
+from slipway.scan.sarif import render_sarif
 from slipway.tools.run import Result, Runner
 from slipway.workflow import Workflow
 from tests.support.actionrun import run_action, unique_repository
@@ -170,7 +171,9 @@ def test_planted_findings_on_both_platforms_one_db_download_then_reuse(
     report = json.loads(Path(outcome.report_file).read_text())
     openssl = [v for v in report["vulnerabilities"] if v["id"] == "CVE-2099-10001"]
     assert {tuple(v["platforms"]) for v in openssl} == {PLATFORMS}
-    sarif = json.loads(Path(outcome.sarif_file).read_text())
+    options = options_for(devenv, cache)
+    dockerfile = str(pushed["context"] / "Dockerfile")
+    sarif = render_sarif(outcome.scans, outcome.misconfigurations, options.severity, dockerfile)
     schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
     rule_ids = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]

@@ -23,7 +23,6 @@ from slipway.scan.ignores import merge_ignorefiles
 from slipway.scan.merge import merge, merged_report
 from slipway.scan.options import ScanOptions
 from slipway.scan.reuse import scan_key
-from slipway.scan.sarif import render_sarif
 from slipway.tools import trivy
 from slipway.tools.run import Runner
 
@@ -52,7 +51,6 @@ class ScanOutcome:
     db_updated_at: str = ""
     warnings: list[str] = field(default_factory=list)
     report_file: str = ""
-    sarif_file: str = ""
     sbom_files: dict[str, str] = field(default_factory=dict)
     trivy_runs: int = 0  # image scans Trivy actually ran (reused ones are not counted)
     db_downloads: int = 0
@@ -254,11 +252,8 @@ def _write_reports(
         outcome.db_updated_at,
         merged=merged,
     )
-    sarif = render_sarif(
-        outcome.scans, outcome.misconfigurations, options.severity, dockerfile, merged=merged
-    )
-    report_path, sarif_path = out_dir / REPORT_FILE, out_dir / SARIF_FILE
+    report_path = out_dir / REPORT_FILE
     # Compact: a 10,000-finding report is written in a third of the time indent takes.
+    # (SARIF is rendered once at the end of the run, from every stage's findings.)
     report_path.write_text(json.dumps(report, separators=(",", ":")) + "\n", encoding="utf-8")
-    sarif_path.write_text(json.dumps(sarif, separators=(",", ":")) + "\n", encoding="utf-8")
-    outcome.report_file, outcome.sarif_file = str(report_path), str(sarif_path)
+    outcome.report_file = str(report_path)
