@@ -14,12 +14,12 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import requests
 
 from tests.support.devenv import ROOT
+from tests.support.lifecycle import Running, terminate
 
 from .azure import ACCOUNT
 
@@ -51,7 +51,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-class Azurite:
+class Azurite(Running):
     """``azurite-blob`` as a context manager; ``.account_url`` is the blob account endpoint."""
 
     def __init__(self, skip_api_version_check: bool = False, binary: Path | None = None) -> None:
@@ -116,26 +116,8 @@ class Azurite:
     def stop(self) -> None:
         """Stop the process (SIGTERM, then SIGKILL) and remove the workspace."""
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+            terminate(self.process)
         self.process = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
-
-    def __enter__(self) -> Self:
-        """Start; see :meth:`start`."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop; see :meth:`stop`."""
-        self.stop()

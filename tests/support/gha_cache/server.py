@@ -15,8 +15,9 @@ import json
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, Self
+
+from tests.support.lifecycle import Running, serve_in_thread
 
 from .azure import BlobAccount, BlobInfo
 from .messages import METHODS, DecodeError, MissingFieldError, check_required, decode
@@ -87,7 +88,7 @@ class _Server(ThreadingHTTPServer):
     standin: GhaCacheStandin
 
 
-class GhaCacheStandin:
+class GhaCacheStandin(Running):
     """A cache service v2 stand-in whose blob URLs point at an Azurite blob account.
 
     ``azurite_blob_url`` is the account endpoint, e.g. ``Azurite().account_url``
@@ -120,10 +121,7 @@ class GhaCacheStandin:
         self.blob_account.create_container(self.container)
         self._server = _Server(self._address, _Handler)
         self._server.standin = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_thread(self._server)
         return self
 
     def stop(self) -> None:
@@ -133,19 +131,6 @@ class GhaCacheStandin:
             self._server.server_close()
             self._server = None
         self.blob_account.close()
-
-    def __enter__(self) -> Self:
-        """Start; see :meth:`start`."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop; see :meth:`stop`."""
-        self.stop()
 
     # -- what tests look at ----------------------------------------------------------------
     @property

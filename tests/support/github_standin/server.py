@@ -24,6 +24,8 @@ from urllib.parse import unquote
 
 from werkzeug.datastructures import Headers
 
+from tests.support.lifecycle import Running, serve_in_thread
+
 from . import scanning  # noqa: F401  (imported to register its routes)
 from .routes import HANDLERS, ApiError, Call, Reply
 from .spec import EMULATED, Spec, load_spec
@@ -83,7 +85,7 @@ def _token(headers: dict[str, str]) -> str | None:
     return token.strip() if scheme.lower() in ("token", "bearer") and token.strip() else None
 
 
-class StandIn:
+class StandIn(Running):
     """One stand-in server with its own :class:`State`; use as a context manager."""
 
     def __init__(
@@ -114,10 +116,7 @@ class StandIn:
         """Bind and serve in a background thread."""
         self._server = _Server(self._address, _Handler)
         self._server.standin = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_thread(self._server)
         return self
 
     def stop(self) -> None:
@@ -126,12 +125,6 @@ class StandIn:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def inject(self, fault: Fault) -> None:
         """Answer the next ``fault.times`` matching requests with ``fault``."""

@@ -11,10 +11,11 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import requests
+
+from tests.support.lifecycle import Running, terminate
 
 PORTS = range(5100, 5200)  # the range tests may use; 5000 is the shared registry
 
@@ -31,7 +32,7 @@ def free_port(ports: range = PORTS) -> int:
     raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
-class LocalRegistry:
+class LocalRegistry(Running):
     """``docker-registry serve`` on 127.0.0.1, storage under ``root``.
 
     ``htpasswd``: a bcrypt htpasswd file, turning on basic auth.
@@ -95,24 +96,8 @@ class LocalRegistry:
     def stop(self) -> None:
         """Terminate the registry process."""
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            terminate(self._process)
             self._process = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def corrupt_blobs(self) -> list[str]:
         """Blobs in storage whose content does not hash to their digest (should be none)."""

@@ -11,8 +11,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
+
+from tests.support.lifecycle import Running
 
 from .faults import DownMode, FaultPlan, FaultRule, parse_faults
 from .proxy import FrontHandler
@@ -96,7 +97,7 @@ def make_ssl_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
     return context
 
 
-class RegFront:
+class RegFront(Running):
     """A regfront running in a background thread of this process.
 
     >>> with RegFront("127.0.0.1:5101") as front:          # doctest: +SKIP
@@ -167,17 +168,6 @@ class RegFront:
             self._thread = None
         self._server.close_clients()
         self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def set_faults(
         self, rules: Sequence[FaultRule] | Mapping[str, Any], seed: int | None = 0
