@@ -26,8 +26,7 @@ from urllib.parse import urlsplit
 
 from slipway.errors import BuildError
 from slipway.platforms import QEMU_NAMES, Platform, parse_platform
-
-DOCKER_HUB = "docker.io"
+from slipway.refs import DOCKER_HUB
 
 
 @dataclass(frozen=True)
