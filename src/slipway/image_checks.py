@@ -8,17 +8,18 @@ vulnerabilities do, so an image that fails them is never tagged either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from slipway.context import Context
+from slipway.dockerfile import Dockerfile
 from slipway.inputs import Inputs
 from slipway.plan import Plan
-from slipway.policy.dockerfile import Dockerfile
 from slipway.policy.model import PolicyResult
 from slipway.policy.stage import DockerfileCheck, check_images, lint_dockerfile
+from slipway.scan.findings import PlatformScan
 from slipway.size.measure import LayerCache
 from slipway.size.stage import SizeReport, analyse_size, baseline_reference
 from slipway.tools.registry import RegistryClient
@@ -37,16 +38,11 @@ class ImageChecks:
     failures: tuple[str, ...] = ()
 
 
-def lint(runner: Runner, inputs: Inputs, plan: Plan, work: Path) -> DockerfileCheck:
+def lint(
+    runner: Runner, inputs: Inputs, plan: Plan, dockerfile: Dockerfile, work: Path
+) -> DockerfileCheck:
     """The Dockerfile's own checks (they need no image: the pipeline runs them alongside)."""
-    return lint_dockerfile(
-        runner,
-        Path(plan.dockerfile),
-        work,
-        inputs.policy.policy,
-        target=plan.build.target,
-        display_path=plan.dockerfile,
-    )
+    return lint_dockerfile(runner, dockerfile, Path(plan.dockerfile), work, inputs.policy.policy)
 
 
 def run_image_checks(
@@ -60,13 +56,14 @@ def run_image_checks(
     read_config: Callable[[str], Mapping[str, Any]],
     client: RegistryClient | None,
     digest: str,
+    scans: Sequence[PlatformScan] = (),
     layer_cache: LayerCache | None = None,
 ) -> ImageChecks:
     """Add each platform's config to the Dockerfile's findings; measure sizes when pushed."""
     for warning in check.warnings:
         runner.workflow.warning(warning)
     configs = {platform: read_config(d) for platform, d in platform_digests.items()}
-    policy = check_images(check, configs, inputs.policy.policy)
+    policy = check_images(check, configs, inputs.policy.policy, scans)
     failures: list[str] = []
     blocking = policy.blocking(plan.scan.fail_on)
     if blocking:

@@ -18,6 +18,7 @@ from typing import Any
 from slipway import gha_cache, image_checks, mounts, paths
 from slipway.alongside import Alongside
 from slipway.context import Context, load_event, read_context
+from slipway.dockerfile import Dockerfile
 from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github import load_repository_facts
@@ -27,7 +28,7 @@ from slipway.merge import MergeError, merge_index
 from slipway.meta.engine import uses_commit_date
 from slipway.metadata_command import write_outputs
 from slipway.plan import Plan, make_plan
-from slipway.policy.stage import DockerfileCheck
+from slipway.policy.stage import DockerfileCheck, read_dockerfile
 from slipway.refs import ImageName, allows_plain_http
 from slipway.report.summary import BuildStats, Outcome, render_summary
 from slipway.reporting import deliver, finding_annotations
@@ -153,11 +154,21 @@ def _execute(
 ) -> None:
     state = State()
     layout: Layout | None = None
+    # Read once: the policy, the scan's and the size table's lines all come from this model.
+    dockerfile = (
+        None
+        if inputs.push_by_digest
+        else read_dockerfile(
+            Path(plan.dockerfile), target=plan.build.target, display_path=plan.dockerfile
+        )
+    )
     # The Dockerfile checks need only the Dockerfile: they run while the build does.
     dockerfile_check = (
         None
-        if inputs.push_by_digest
-        else Alongside(runner, lambda quiet: image_checks.lint(quiet, inputs, plan, work))
+        if dockerfile is None
+        else Alongside(
+            runner, lambda quiet: image_checks.lint(quiet, inputs, plan, dockerfile, work)
+        )
     )
     if plan.push:
         with workflow.group("Preflight"):
@@ -201,7 +212,7 @@ def _execute(
         _tag(inputs, plan, state)
     if plan.scan.enabled:
         with workflow.group("Scan"):
-            _scan(runner, plan, state, work, now)
+            _scan(runner, plan, state, work, now, dockerfile)
     with workflow.group("Dockerfile policy and image size"):
         assert dockerfile_check is not None
         state.checks = _image_checks(
@@ -265,6 +276,7 @@ def _image_checks(
         read_config=read_config,
         client=client,
         digest=state.digest,
+        scans=state.scans,
         layer_cache=layers,
     )
     layers.prune()
@@ -331,7 +343,14 @@ def _push(workflow: Workflow, inputs: Inputs, plan: Plan, layout: Layout, top: D
         )
 
 
-def _scan(runner: Runner, plan: Plan, state: State, work: Path, now: datetime) -> None:
+def _scan(
+    runner: Runner,
+    plan: Plan,
+    state: State,
+    work: Path,
+    now: datetime,
+    dockerfile: Dockerfile | None,
+) -> None:
     # --- scan stage (issue 5): every platform by digest, one DB download, reports written
     # before the gate is looked at. Not pushed: the OCI layout the build wrote is scanned.
     image = plan.images[0]
@@ -351,7 +370,7 @@ def _scan(runner: Runner, plan: Plan, state: State, work: Path, now: datetime) -
         runner,
         plan.scan.scan_options,
         targets,
-        dockerfile=plan.dockerfile,
+        dockerfile=dockerfile,
         work=work,
         out_dir=out_dir,
         now=now,  # the run's one clock reading (__main__)

@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
-from slipway.policy.dockerfile import parse_dockerfile
-from slipway.policy.layer_secrets import check_layer_secrets
-from slipway.policy.stage import check_images, lint_dockerfile
+from slipway.dockerfile import parse_dockerfile
+from slipway.policy.layer_secrets import check_scan_secrets
+from slipway.policy.stage import check_images, lint_dockerfile, read_dockerfile
+from slipway.scan.findings import PlatformScan
+from slipway.scan.stage import attributed
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
 from slipway.workflow import Workflow
@@ -79,8 +81,9 @@ def build_config(name: str, out: Path) -> dict[str, Any]:
 def test_example_built_for_real(
     name: str, want: dict[str, Any], runner: Runner, tmp_path: Path
 ) -> None:
+    path = EXAMPLES / name / "Dockerfile"
     check = lint_dockerfile(
-        runner, EXAMPLES / name / "Dockerfile", tmp_path, CONFIG, display_path="Dockerfile"
+        runner, read_dockerfile(path, display_path="Dockerfile"), path, tmp_path, CONFIG
     )
     assert check.warnings == ()
     by_line = sorted(want["dockerfile"], key=lambda p: (p[1], p[0]))
@@ -101,14 +104,18 @@ def test_trivy_secret_scan_of_the_layers(runner: Runner, tmp_path: Path) -> None
     result = runner.run([*argv, "--input", str(tmp_path / "layout")], timeout=300)
     assert result.returncode == 0, result.stderr
     dockerfile = parse_dockerfile((EXAMPLES / "layersecret" / "Dockerfile").read_text())
-    found = check_layer_secrets(json.loads(report.read_text()), dockerfile, CONFIG, "linux/amd64")
+    # The scan stage's own reading: each secret at the line that added its layer.
+    _, secrets = attributed(json.loads(report.read_text()), dockerfile)
+    scan = PlatformScan("linux/amd64", "layout", (), tuple(secrets))
+    found = check_scan_secrets([scan], dockerfile, CONFIG)
     assert pairs(found) == expected()["layersecret"]["layers"]
 
 
 def test_missing_linter_is_a_warning_not_a_failure(tmp_path: Path) -> None:
     env = {"PATH": str(tmp_path)}  # neither trivy nor hadolint on PATH
     bare = Runner(Workflow(env, io.StringIO()), env)
-    check = lint_dockerfile(bare, EXAMPLES / "secrets" / "Dockerfile", tmp_path, CONFIG)
+    path = EXAMPLES / "secrets" / "Dockerfile"
+    check = lint_dockerfile(bare, read_dockerfile(path), path, tmp_path, CONFIG)
     assert len(check.warnings) == 2
     assert "were not checked" in check.warnings[0]
     # Slipway's own checks still ran.

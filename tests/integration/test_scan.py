@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 
 from slipway.errors import ScanError
+from slipway.policy.stage import read_dockerfile
 from slipway.scan import stage
 from slipway.scan.gate import gate_reasons
 from slipway.scan.options import ScanOptions
@@ -117,7 +118,7 @@ def scan(
         runner,
         options,
         kwargs.pop("targets", None) or targets(pushed),
-        dockerfile=str(pushed["context"] / "Dockerfile"),
+        dockerfile=read_dockerfile(pushed["context"] / "Dockerfile"),
         work=work,
         out_dir=tmp_path / "out",
         now=kwargs.pop("now", datetime.now(UTC)),

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from slipway.dockerfile import parse_dockerfile
 from slipway.errors import RegistryError
-from slipway.policy.dockerfile import parse_dockerfile
 from slipway.size.delta import compare, size_failures
 from slipway.size.hints import size_hints
 from slipway.size.limits import SizeLimits

@@ -10,8 +10,8 @@ import re
 import shlex
 from collections.abc import Iterator
 
+from slipway.dockerfile import Dockerfile, Instruction, Stage
 from slipway.policy import catalog
-from slipway.policy.dockerfile import Dockerfile, Instruction, Stage
 from slipway.policy.model import PolicyConfig, Source, ToolFinding
 from slipway.policy.secrets import is_key_file, token_kind
 
@@ -97,21 +97,9 @@ def _words(text: str) -> list[str]:
         return text.split()
 
 
-def final_stages(dockerfile: Dockerfile) -> list[Stage]:
-    """The final stage and the stages it is built FROM (their content is in the image)."""
-    chain: list[Stage] = []
-    stage = dockerfile.final_stage
-    while stage is not None and stage not in chain:
-        chain.append(stage)
-        stage = next(
-            (s for s in dockerfile.stages[: stage.index] if s.name and s.name == stage.base), None
-        )
-    return chain
-
-
 def check_ports(dockerfile: Dockerfile, config: PolicyConfig) -> Iterator[ToolFinding]:
     """SW008: EXPOSEd ports of the final image that ``allowed-ports`` does not list."""
-    indexes = {s.index for s in final_stages(dockerfile)}
+    indexes = {s.index for s in dockerfile.final_stages()}
     for instruction in dockerfile.instructions:
         if instruction.keyword != "EXPOSE" or instruction.stage not in indexes:
             continue
@@ -164,7 +152,7 @@ def installed_build_tools(instruction: Instruction) -> list[str]:
 
 def check_build_tools(dockerfile: Dockerfile) -> Iterator[ToolFinding]:
     """SW010: compilers or build tools installed in the stages that make the final image."""
-    indexes = {s.index for s in final_stages(dockerfile)}
+    indexes = {s.index for s in dockerfile.final_stages()}
     for instruction in dockerfile.instructions:
         if instruction.keyword == "RUN" and instruction.stage in indexes:
             tools = installed_build_tools(instruction)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from slipway.dockerfile import Dockerfile
 from slipway.policy import catalog
-from slipway.policy.checks import final_stages, own_checks
-from slipway.policy.dockerfile import Dockerfile
+from slipway.policy.checks import own_checks
 from slipway.policy.image import check_image_config, is_root
 from slipway.policy.model import (
     OFF,
@@ -138,7 +138,7 @@ def drop_root_set_by_base(
     final FROM) is not true of the image and is dropped; a `USER root` line stays.
     """
     final = dockerfile.final_stage
-    chain = {s.index for s in final_stages(dockerfile)}
+    chain = {s.index for s in dockerfile.final_stages()}
     has_user = any(i.keyword == "USER" and i.stage in chain for i in dockerfile.instructions)
     users = [str((c.get("config") or {}).get("User") or "") for c in image_configs.values()]
     if final is None or has_user or not users or any(is_root(u) for u in users):

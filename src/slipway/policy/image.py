@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from slipway.dockerfile import Dockerfile
 from slipway.policy import catalog
-from slipway.policy.checks import expand_ports, final_stages
-from slipway.policy.dockerfile import Dockerfile
+from slipway.policy.checks import expand_ports
 from slipway.policy.model import PolicyConfig, Source, ToolFinding
 
 
@@ -23,7 +23,7 @@ def is_root(user: str) -> bool:
 
 def _anchor(dockerfile: Dockerfile, keyword: str, port: int | None = None) -> int:
     """The line of the last ``keyword`` (exposing ``port``) in the final stages, else FROM."""
-    indexes = {s.index for s in final_stages(dockerfile)}
+    indexes = {s.index for s in dockerfile.final_stages()}
     for instruction in reversed(dockerfile.instructions):
         if instruction.stage in indexes and instruction.keyword == keyword:
             words = instruction.body.split()

@@ -7,20 +7,22 @@ have mapped are skipped and a warning says so (the other sources still apply).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import SlipwayError
-from slipway.policy.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.policy.evaluate import (
     check_dockerfile,
     check_image,
     drop_root_set_by_base,
     merge,
 )
+from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import PolicyConfig, PolicyResult, ToolFinding
+from slipway.scan.findings import PlatformScan
 from slipway.tools import hadolint, trivy_config
 from slipway.tools.run import Runner
 
@@ -37,21 +39,20 @@ class DockerfileCheck:
     warnings: tuple[str, ...] = ()
 
 
-def lint_dockerfile(
-    runner: Runner,
-    path: Path,
-    work: Path,
-    config: PolicyConfig,
-    *,
-    target: str = "",
-    display_path: str = "",
-) -> DockerfileCheck:
-    """All Dockerfile checks on ``path`` (``display_path`` is how findings name the file)."""
+def read_dockerfile(path: Path, *, target: str = "", display_path: str = "") -> Dockerfile:
+    """The Dockerfile as ``--target`` builds it, parsed once for every stage of the run
+    (``display_path`` is how findings name the file)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise SlipwayError(UNREADABLE.format(path=path, error=error.strerror)) from None
-    dockerfile = for_target(parse_dockerfile(text, display_path or str(path)), target)
+    return for_target(parse_dockerfile(text, display_path or str(path)), target)
+
+
+def lint_dockerfile(
+    runner: Runner, dockerfile: Dockerfile, path: Path, work: Path, config: PolicyConfig
+) -> DockerfileCheck:
+    """All Dockerfile checks on ``dockerfile``, read from ``path``."""
     if not config.enabled:
         return DockerfileCheck(dockerfile, PolicyResult(()))
     found: list[ToolFinding] = []
@@ -70,11 +71,16 @@ def lint_dockerfile(
 
 
 def check_images(
-    check: DockerfileCheck, image_configs: Mapping[str, Mapping[str, Any]], config: PolicyConfig
+    check: DockerfileCheck,
+    image_configs: Mapping[str, Mapping[str, Any]],
+    config: PolicyConfig,
+    scans: Sequence[PlatformScan] = (),
 ) -> PolicyResult:
-    """The Dockerfile's findings plus the image-config findings of every platform."""
+    """The Dockerfile's findings, the image-config findings of every platform, and the
+    secrets the scan found in the layers (SW017)."""
     if not config.enabled:
         return check.result
     dockerfile_result = drop_root_set_by_base(check.result, check.dockerfile, image_configs)
     image_result = check_image(check.dockerfile, image_configs, config, dockerfile_result)
-    return merge(dockerfile_result, image_result)
+    secrets = check_scan_secrets(scans, check.dockerfile, config)
+    return merge(dockerfile_result, image_result, secrets)

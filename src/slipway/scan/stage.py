@@ -13,12 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from slipway.dockerfile import Dockerfile
+from slipway.dockerfile.history import layer_lines
 from slipway.errors import ScanError
 from slipway.paths import trivy_cache_dir
-from slipway.scan.attribution import layer_lines
 from slipway.scan.dbfetch import fetch_db
-from slipway.scan.findings import Misconfiguration, PlatformScan
+from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 from slipway.scan.ignores import merge_ignorefiles
 from slipway.scan.merge import merge, merged_report
 from slipway.scan.options import ScanOptions
@@ -92,7 +94,7 @@ def scan_platforms(
     options: ScanOptions,
     targets: Sequence[Target],
     *,
-    dockerfile: str,
+    dockerfile: Dockerfile | None,
     work: Path,
     out_dir: Path,
     now: datetime,
@@ -104,10 +106,6 @@ def scan_platforms(
     trivy_identity = trivy.identity(runner) if options.image_scanners else ""
     documents = _documents(options)
     ignorefile = _ignorefile(options, documents, work)
-    dockerfile_path = Path(dockerfile)
-    dockerfile_text = (
-        dockerfile_path.read_text(encoding="utf-8") if dockerfile_path.is_file() else ""
-    )
     if options.image_scanners:
         fetched = fetch_db(runner, options, cache_dir, now=now, sleep=sleep)
         outcome.db_updated_at, outcome.db_downloads = fetched.updated_at, fetched.runs
@@ -121,23 +119,24 @@ def scan_platforms(
                 cache_dir=cache_dir,
                 documents=documents,
                 ignorefile=ignorefile,
-                dockerfile_text=dockerfile_text,
+                dockerfile=dockerfile,
                 work=work,
                 outcome=outcome,
                 trivy_identity=trivy_identity,
             )
         )
-    if "config" in options.scanners and dockerfile_text:
+    if "config" in options.scanners and dockerfile is not None:
         report = work / "trivy-config.json"
-        argv = trivy.config_argv(dockerfile, str(report), severities=options.scan_severities)
+        argv = trivy.config_argv(dockerfile.path, str(report), severities=options.scan_severities)
         trivy.run_trivy(runner, argv, timeout=options.timeout)
-        found = trivy.parse_misconfigurations(report.read_text(encoding="utf-8"), dockerfile)
+        text = report.read_text(encoding="utf-8")
+        found = trivy.parse_misconfigurations(text, dockerfile.path)
         outcome.misconfigurations = found
         outcome.scans = [replace(s, misconfigurations=tuple(found)) for s in outcome.scans]
     if options.sbom_file:
         for target in targets:
             outcome.sbom_files[target.platform] = _sbom(runner, options, target, cache_dir)
-    _write_reports(options, outcome, dockerfile, out_dir)
+    _write_reports(options, outcome, out_dir)
     return outcome
 
 
@@ -149,7 +148,7 @@ def _scan_one(
     cache_dir: str,
     documents: dict[str, str],
     ignorefile: str,
-    dockerfile_text: str,
+    dockerfile: Dockerfile | None,
     work: Path,
     outcome: ScanOutcome,
     trivy_identity: str,
@@ -190,12 +189,7 @@ def _scan_one(
         if outcome.db_updated_at:
             stored.parent.mkdir(parents=True, exist_ok=True)
             stored.write_text(text, encoding="utf-8")
-    document = trivy.load_report(text)
-    vulnerabilities, secrets = trivy.parse_image_document(document)
-    lines = layer_lines(document.get("Metadata") or {}, dockerfile_text)
-    if lines:  # the Dockerfile line that added each finding's layer
-        vulnerabilities = [replace(v, dockerfile_line=lines.get(v.layer)) for v in vulnerabilities]
-        secrets = [replace(s, dockerfile_line=lines.get(s.layer)) for s in secrets]
+    vulnerabilities, secrets = attributed(trivy.load_report(text), dockerfile)
     return PlatformScan(
         target.platform,
         target.image,
@@ -204,6 +198,20 @@ def _scan_one(
         digest=target.digest,
         reused=reused,
     )
+
+
+def attributed(
+    document: Mapping[str, Any], dockerfile: Dockerfile | None
+) -> tuple[list[Vulnerability], list[Secret]]:
+    """A Trivy image report's findings, each at the Dockerfile line that added its layer."""
+    vulnerabilities, secrets = trivy.parse_image_document(document)
+    metadata = document.get("Metadata") or {}
+    config = metadata.get("ImageConfig") or {}
+    lines = layer_lines(config, metadata.get("DiffIDs") or [], dockerfile)
+    if lines:
+        vulnerabilities = [replace(v, dockerfile_line=lines.get(v.layer)) for v in vulnerabilities]
+        secrets = [replace(s, dockerfile_line=lines.get(s.layer)) for s in secrets]
+    return vulnerabilities, secrets
 
 
 def workspace_path(path: str, workspace: Path) -> str:
@@ -240,9 +248,7 @@ def _sbom(runner: Runner, options: ScanOptions, target: Target, cache_dir: str) 
     return output
 
 
-def _write_reports(
-    options: ScanOptions, outcome: ScanOutcome, dockerfile: str, out_dir: Path
-) -> None:
+def _write_reports(options: ScanOptions, outcome: ScanOutcome, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     merged = merge(outcome.scans, options.severity)
     report = merged_report(

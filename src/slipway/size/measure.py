@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from slipway.dockerfile import Dockerfile
+from slipway.dockerfile.history import layer_origins
 from slipway.errors import RegistryError
-from slipway.policy.dockerfile import Dockerfile
-from slipway.size.attribution import layer_origins
 from slipway.size.layers import Tap, read_layer
 from slipway.size.model import Layer, LayerContents, PlatformSize
 from slipway.tools.registry import Manifest, RegistryClient, platform_manifests

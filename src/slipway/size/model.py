@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slipway.dockerfile.history import clean_created_by
+
 # Directories package managers leave behind (hint: clean them in the same RUN).
 CACHE_DIRS = (
     "var/lib/apt/lists",
@@ -90,23 +92,3 @@ class PlatformSize:
     def base_compressed(self) -> int:
         """Compressed bytes of the base image's layers."""
         return sum(layer.compressed for layer in self.layers if layer.from_base)
-
-
-def clean_created_by(created_by: str) -> str:
-    """``RUN /bin/sh -c pip install x # buildkit`` -> ``RUN pip install x``."""
-    text = created_by.strip().removesuffix("# buildkit").strip()
-    text = text.replace("/bin/sh -c #(nop) ", "").strip()
-    if text.startswith("/bin/sh -c "):
-        text = "RUN " + text.removeprefix("/bin/sh -c ")
-    if text.startswith("RUN "):
-        rest = text.removeprefix("RUN ")
-        if rest.startswith("|"):  # `RUN |2 A=1 B=2 /bin/sh -c ...`: the build args used
-            rest = rest.partition("/bin/sh -c ")[2] or rest
-        text = "RUN " + rest.removeprefix("/bin/sh -c ")
-    return text
-
-
-def keyword_of(created_by: str) -> str:
-    """The instruction keyword a history entry records (RUN, COPY, ...)."""
-    word = clean_created_by(created_by).split(" ", 1)[0].upper()
-    return word if word.isalpha() else "RUN"

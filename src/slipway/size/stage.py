@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from slipway.dockerfile import Dockerfile
 from slipway.meta.tags import clean_tag
-from slipway.policy.dockerfile import Dockerfile
 from slipway.size.delta import PlatformDelta, compare, size_failures
 from slipway.size.hints import Hint, size_hints
 from slipway.size.limits import SizeLimits

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slipway.policy.dockerfile import for_target, parse_dockerfile, substitute
+from slipway.dockerfile import for_target, parse_dockerfile, substitute
 
 CONTINUED = """\
 # escape=\\

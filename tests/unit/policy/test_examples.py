@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from slipway.policy.dockerfile import parse_dockerfile
+from slipway.dockerfile import parse_dockerfile
 from slipway.policy.evaluate import (
     check_dockerfile,
     check_image,
     drop_root_set_by_base,
     merge,
 )
-from slipway.policy.layer_secrets import check_layer_secrets, check_scan_secrets
+from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import PolicyConfig, ToolFinding
-from slipway.scan.findings import Secret
+from slipway.policy.stage import DockerfileCheck, check_images
+from slipway.scan.findings import PlatformScan, Secret
 from slipway.tools.hadolint import parse_lint
 from slipway.tools.trivy_config import parse_config_report
 from tests.unit.policy.examples import CONFIG, DATA, EXAMPLES, expected, pairs, suppressed_pairs
@@ -87,24 +87,38 @@ def test_exposed_port_from_the_base_image_config() -> None:
     assert check_image(dockerfile, {"linux/arm64": NONROOT_CONFIG}, CONFIG, image).findings == ()
 
 
+def secret_scan(platform: str, line: int | None) -> PlatformScan:
+    found = Secret("aws-access-key-id", "AWS", "CRITICAL", "AWS Access Key ID", "/app/settings.ini",
+                   3, "sha256:e11a", dockerfile_line=line)  # fmt: skip
+    return PlatformScan(platform, "r@sha256:1", (), (found,))
+
+
 def test_layer_secrets_point_at_the_copy_that_added_them() -> None:
     dockerfile = parse_dockerfile((EXAMPLES / "layersecret" / "Dockerfile").read_text())
-    report = json.loads((DATA / "layersecret.trivy-image.json").read_text())
-    result = check_layer_secrets(report, dockerfile, CONFIG, "linux/amd64")
-    assert pairs(result) == expected()["layersecret"]["layers"]
+    scans = [secret_scan("linux/arm64", 3), secret_scan("linux/amd64", 3)]
+    result = check_scan_secrets(scans, dockerfile, CONFIG)
+    assert pairs(result) == expected()["layersecret"]["layers"]  # once, not once per platform
     finding = result.findings[0]
     assert finding.detail == "AWS Access Key ID in /app/settings.ini"
-    assert "*" not in finding.detail  # Trivy's (masked) match is never carried along
     assert finding.platform == "linux/amd64"
+    assert finding.tool_id == "trivy-secret:aws-access-key-id"
     off = PolicyConfig(overrides={"SW017": "off"})
-    assert check_layer_secrets(report, dockerfile, off, "linux/amd64").findings == ()
+    assert check_scan_secrets(scans, dockerfile, off).findings == ()
 
 
-def test_layer_secret_from_an_unknown_instruction_is_file_level() -> None:
+def test_layer_secret_from_an_unknown_layer_is_file_level() -> None:
     dockerfile = parse_dockerfile("FROM a:1\nRUN true\n")
-    report = {"Results": [{"Target": "/x", "Secrets": [{"RuleID": "r", "Layer": {}}]}]}
-    result = check_layer_secrets(report, dockerfile, CONFIG, "linux/arm64")
+    result = check_scan_secrets([secret_scan("linux/arm64", None)], dockerfile, CONFIG)
     assert pairs(result) == [["SW017", 0]]
+
+
+def test_layer_secrets_reach_the_policy_result_with_the_image_checks() -> None:
+    dockerfile = parse_dockerfile((EXAMPLES / "layersecret" / "Dockerfile").read_text())
+    check = DockerfileCheck(dockerfile, check_dockerfile(dockerfile, [], CONFIG))
+    configs = {"linux/amd64": NONROOT_CONFIG}
+    result = check_images(check, configs, CONFIG, [secret_scan("linux/amd64", 3)])
+    assert ["SW017", 3] in pairs(result)
+    assert result.blocking("HIGH")  # CRITICAL by default: it fails the gate
 
 
 def test_a_user_set_by_the_base_image_clears_the_no_user_finding() -> None:
@@ -120,12 +134,3 @@ def test_a_user_set_by_the_base_image_clears_the_no_user_finding() -> None:
     found = [ToolFinding("trivy", "DS-0002", 2, "Last USER should not be root")]
     plain = check_dockerfile(explicit, found, PolicyConfig())
     assert pairs(drop_root_set_by_base(plain, explicit, nonroot)) == [["SW001", 2]]
-
-
-def test_scan_stage_secrets_become_sw017() -> None:
-    dockerfile = parse_dockerfile((EXAMPLES / "layersecret" / "Dockerfile").read_text())
-    found = Secret("aws-access-key-id", "AWS", "CRITICAL", "AWS Access Key ID", "/app/settings.ini", 3,
-                   "sha256:e11a", dockerfile_line=3)  # fmt: skip
-    result = check_scan_secrets([found], dockerfile, CONFIG, "linux/amd64")
-    assert pairs(result) == expected()["layersecret"]["layers"]
-    assert result.findings[0].tool_id == "trivy-secret:aws-access-key-id"

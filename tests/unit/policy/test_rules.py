@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from slipway.dockerfile import parse_dockerfile
 from slipway.policy.checks import (
     expand_ports,
     installed_build_tools,
     is_trusted,
     normalize_image,
 )
-from slipway.policy.dockerfile import parse_dockerfile
 from slipway.policy.evaluate import check_dockerfile, evaluate
 from slipway.policy.model import OFF, PolicyConfig, ToolFinding
 from slipway.policy.secrets import is_key_file, token_kind

@@ -33,7 +33,7 @@ def run(
         runner,
         options,
         targets(count),
-        dockerfile=str(tmp_path / "Dockerfile"),
+        dockerfile=None,  # no Dockerfile: no `trivy config`, findings without lines
         work=tmp_path / "work",
         out_dir=tmp_path / "out",
         now=NOW,

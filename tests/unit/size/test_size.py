@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from slipway.policy.dockerfile import parse_dockerfile
-from slipway.size.attribution import BASE, layer_origins
+from slipway.dockerfile import parse_dockerfile
+from slipway.dockerfile.history import BASE, clean_created_by, layer_origins
 from slipway.size.delta import compare, size_failures
 from slipway.size.hints import size_hints
 from slipway.size.layers import read_layer
 from slipway.size.limits import SizeLimits, format_delta, format_size, parse_size
 from slipway.size.measure import build_platform_size
-from slipway.size.model import Layer, LayerContents, PlatformSize, clean_created_by
+from slipway.size.model import Layer, LayerContents, PlatformSize
 from slipway.size.stage import baseline_reference
 
 DATA = Path(__file__).resolve().parent / "data"

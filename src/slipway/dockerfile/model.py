@@ -104,6 +104,17 @@ class Dockerfile:
         """True when a FROM names an earlier stage rather than an image."""
         return any(s.name and s.name.lower() == base.lower() for s in self.stages)
 
+    def final_stages(self) -> list[Stage]:
+        """The final stage and the stages it is built FROM (their content is in the image)."""
+        chain: list[Stage] = []
+        stage = self.final_stage
+        while stage is not None and stage not in chain:
+            chain.append(stage)
+            stage = next(
+                (s for s in self.stages[: stage.index] if s.name and s.name == stage.base), None
+            )
+        return chain
+
 
 def _strip_flags(args: str) -> str:
     return re.sub(r"^(?:--[\w-]+(?:=(?:\"[^\"]*\"|\S*))?\s+)*", "", args)
