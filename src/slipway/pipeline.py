@@ -264,7 +264,7 @@ def _image_checks(
         return client.get_blob_json(image.repository, manifest["config"]["digest"])
 
     # Layer contents are kept with the scan results: both are worth keeping between runs.
-    cache_dir = plan.scan.scan_options.cache_dir or scan_stage.default_cache_dir(runner.env)
+    cache_dir = plan.scan.cache_dir or scan_stage.default_cache_dir(runner.env)
     layers = LayerStore(Path(cache_dir) / STORE_DIR)
     checks = image_checks.run_image_checks(
         runner,
@@ -360,7 +360,7 @@ def _scan(
             digest,
             image.with_digest(digest) if plan.push else f"{image}@{digest} (local build)",
             layout_dir="" if plan.push else f"{paths.layout_dir(runner.env)}@{state.digest}",
-            insecure=allows_plain_http(image.registry, plan.scan.scan_options.insecure_registries),
+            insecure=allows_plain_http(image.registry, plan.scan.insecure_registries),
         )
         for platform, digest in state.platform_digests.items()
     ]
@@ -368,7 +368,7 @@ def _scan(
     out_dir = workspace / ".slipway"
     outcome = scan_stage.scan_platforms(
         runner,
-        plan.scan.scan_options,
+        plan.scan,
         targets,
         dockerfile=dockerfile,
         work=work,
@@ -396,9 +396,7 @@ def _write_sarif(runner: Runner, plan: Plan, state: State) -> None:
     """SARIF once, from every finding: the scan's (vulnerabilities, secrets, the Dockerfile's
     misconfigurations) and the policy's; written with `scan: false` too."""
     misconfigurations = state.scans[0].misconfigurations if state.scans else ()
-    rendered = render_sarif(
-        state.scans, misconfigurations, plan.scan.report_severities, plan.dockerfile
-    )
+    rendered = render_sarif(state.scans, misconfigurations, plan.scan.severity, plan.dockerfile)
     sarif = add_results(rendered, policy_sarif_findings(state.checks))
     workspace = _workspace(runner.env)
     path = workspace / ".slipway" / SARIF_FILE

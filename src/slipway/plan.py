@@ -19,42 +19,7 @@ from slipway.inputs import BuildOptions, Inputs
 from slipway.meta.engine import Metadata, compute_metadata
 from slipway.platforms import Platform
 from slipway.refs import ImageName
-from slipway.scan.options import DEFAULT_DB_REPOSITORIES, ScanOptions
-
-
-@dataclass(frozen=True)
-class ScanPlan:
-    """What Trivy is asked for, and the gate applied to what it finds."""
-
-    enabled: bool
-    report_severities: tuple[str, ...]
-    fail_on: str  # a severity, or "none"
-    db_repositories: tuple[str, ...]
-    cache_dir: str
-    options: ScanOptions | None = None  # every scan input (issue 5); None: defaults + the above
-
-    @property
-    def scan_options(self) -> ScanOptions:
-        """The scan stage's options; the fields above win where both are given."""
-        return replace(
-            self.options or ScanOptions(),
-            enabled=self.enabled,
-            severity=self.report_severities,
-            fail_on=self.fail_on,
-            db_repositories=self.db_repositories
-            or (self.options.db_repositories if self.options else DEFAULT_DB_REPOSITORIES),
-            cache_dir=self.cache_dir,
-        )
-
-    @property
-    def scan_severities(self) -> tuple[str, ...]:
-        """What Trivy must find: the report's severities plus everything the gate counts."""
-        return self.scan_options.scan_severities
-
-    @property
-    def gate_severities(self) -> tuple[str, ...]:
-        """Severities that fail the gate (``fail-on`` and above)."""
-        return self.scan_options.gate_severities
+from slipway.scan.options import ScanOptions
 
 
 @dataclass(frozen=True)
@@ -67,7 +32,7 @@ class Plan:
     dockerfile: str
     platforms: tuple[Platform, ...]
     push: bool
-    scan: ScanPlan
+    scan: ScanOptions  # what Trivy is asked for, and the gate applied to what it finds
     build: BuildOptions = field(default_factory=BuildOptions)
     provenance: str = ""  # the resolved --provenance value
     annotations: tuple[str, ...] = ()  # level-prefixed, for buildx --annotation
@@ -129,14 +94,7 @@ def make_plan(
         build=_with_cache_scopes(inputs),
         provenance=resolve_provenance(inputs.build.provenance, context),
         annotations=build_annotations(metadata),
-        scan=ScanPlan(
-            enabled=inputs.scan,
-            report_severities=inputs.severity,
-            fail_on=inputs.fail_on,
-            db_repositories=inputs.trivy_db_repository,
-            cache_dir=inputs.trivy_cache_dir,
-            options=_scan_options(inputs),
-        ),
+        scan=_scan_options(inputs),
     )
 
 
@@ -155,7 +113,7 @@ def _with_cache_scopes(inputs: Inputs) -> BuildOptions:
 def _scan_options(inputs: Inputs) -> ScanOptions:
     """The scan inputs; with the Dockerfile policy on, it owns the Dockerfile checks
     (trivy config's findings mapped to its rules), so the scan leaves them out."""
-    options = inputs.scan_options
+    options = inputs.scan
     if inputs.policy.policy.enabled and "config" in options.scanners:
         return replace(options, scanners=tuple(s for s in options.scanners if s != "config"))
     return options

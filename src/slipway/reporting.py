@@ -48,7 +48,7 @@ def finding_annotations(
     found: dict[str, ann.Annotation] = {}
     for scan in scans:
         for v in scan.vulnerabilities:
-            if v.severity not in plan.scan.report_severities:
+            if v.severity not in plan.scan.severity:
                 continue
             fix = f"fixed in {v.fixed}" if v.fixed else "no fix yet"
             found.setdefault(f"{v.id} {v.package}", ann.Annotation(

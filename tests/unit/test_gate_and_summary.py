@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from slipway.context import read_context
 from slipway.gate import gate_failures
 from slipway.inputs import read_inputs
-from slipway.plan import Plan, ScanPlan, make_plan
+from slipway.plan import Plan, make_plan
 from slipway.report.summary import Outcome, render_summary
+from slipway.scan.options import ScanOptions
 from slipway.tools.trivy import ImageScan, Vulnerability
 
 
@@ -35,17 +36,17 @@ SCANS = (
 
 
 def test_gate_reasons_per_platform() -> None:
-    assert gate_failures(ScanPlan(True, ("HIGH",), "CRITICAL", (), ""), SCANS) == (
+    assert gate_failures(ScanOptions(severity=("HIGH",), fail_on="CRITICAL"), SCANS) == (
         "1 CRITICAL vulnerability with a fix in linux/amd64 (fail-on: CRITICAL)",
         "2 CRITICAL vulnerabilities (1 with fixes) in linux/arm64 (fail-on: CRITICAL)",
     )
-    assert gate_failures(ScanPlan(True, ("HIGH",), "HIGH", (), ""), SCANS[:1]) == (
+    assert gate_failures(ScanOptions(severity=("HIGH",), fail_on="HIGH"), SCANS[:1]) == (
         (
             "1 CRITICAL vulnerability with a fix, 1 HIGH vulnerability with a fix in linux/amd64"
             " (fail-on: HIGH)"
         ),
     )
-    assert gate_failures(ScanPlan(True, ("HIGH",), "none", (), ""), SCANS) == ()
+    assert gate_failures(ScanOptions(severity=("HIGH",), fail_on="none"), SCANS) == ()
 
 
 def plan(push: bool = True) -> Plan:

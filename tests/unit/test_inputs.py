@@ -47,12 +47,12 @@ VALID = [
     ({"push": "TRUE"}, "push", True),
     ({"push": "false"}, "push", False),
     ({}, "push", False),
-    ({}, "scan", True),
-    ({}, "severity", ("HIGH", "CRITICAL")),
-    ({"severity": "critical,low"}, "severity", ("LOW", "CRITICAL")),
-    ({}, "fail_on", "CRITICAL"),
-    ({"fail-on": "None"}, "fail_on", "none"),
-    ({"fail-on": "high"}, "fail_on", "HIGH"),
+    ({}, "scan.enabled", True),
+    ({}, "scan.severity", ("HIGH", "CRITICAL")),
+    ({"severity": "critical,low"}, "scan.severity", ("LOW", "CRITICAL")),
+    ({}, "scan.fail_on", "CRITICAL"),
+    ({"fail-on": "None"}, "scan.fail_on", "none"),
+    ({"fail-on": "high"}, "scan.fail_on", "HIGH"),
     (
         {"images": "ghcr.io/o/a\nname=docker.io/o/b"},
         "images",
@@ -68,13 +68,16 @@ VALID = [
     ),
     ({"context": "examples/hello"}, "context", "examples/hello"),
     ({}, "context", "."),
-    ({"trivy-db-repository": "a:1\nb:2"}, "trivy_db_repository", ("a:1", "b:2")),
+    ({"trivy-db-repository": "a:1\nb:2"}, "scan.db_repositories", ("a:1", "b:2")),
 ]
 
 
 @pytest.mark.parametrize(("given", "field", "expected"), VALID)
 def test_valid(given: dict[str, str], field: str, expected: object) -> None:
-    assert getattr(read_inputs(env(**given)), field) == expected
+    value: object = read_inputs(env(**given))
+    for name in field.split("."):
+        value = getattr(value, name)
+    assert value == expected
 
 
 def test_push_to_loopback_needs_no_credentials() -> None:

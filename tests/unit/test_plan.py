@@ -10,7 +10,8 @@ import pytest
 from slipway.context import Context, read_context
 from slipway.inputs import read_inputs
 from slipway.meta.labels import format_created
-from slipway.plan import Plan, ScanPlan, make_plan
+from slipway.plan import Plan, make_plan
+from slipway.scan.options import ScanOptions
 
 SHA = "860c1904a1ce19322e91ac35af1ab07466440c37"
 NOW = datetime(2026, 11, 23, 19, 50, 31, 123456, tzinfo=UTC)
@@ -125,6 +126,6 @@ def test_plan_refs_and_dockerfile() -> None:
 def test_scan_plan_severities(
     report: tuple[str, ...], fail_on: str, scan: tuple[str, ...], gate: tuple[str, ...]
 ) -> None:
-    plan = ScanPlan(True, report, fail_on, (), "")
+    plan = ScanOptions(severity=report, fail_on=fail_on)
     assert plan.scan_severities == scan
     assert plan.gate_severities == gate

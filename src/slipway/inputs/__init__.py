@@ -51,11 +51,7 @@ class Inputs:
     platforms: tuple[Platform, ...]
     push: bool
     credentials: tuple[Credential, ...]
-    scan: bool
-    severity: tuple[str, ...]
-    fail_on: str
-    trivy_db_repository: tuple[str, ...]
-    trivy_cache_dir: str
+    scan: ScanOptions  # scan, severity, fail-on, scanners, ignores, the DB (inputs/scan.py)
     github_token: str
     build: BuildOptions = field(default_factory=BuildOptions)
     registry_timeout: float = 60.0  # seconds of consecutive transient failures before giving up
@@ -65,7 +61,6 @@ class Inputs:
     merge_digests: tuple[str, ...] = ()  # digests of push-by-digest parts: merge, scan, tag
     policy: PolicyInputs = field(default_factory=PolicyInputs)  # Dockerfile policy and size gates
     report: ReportOptions = field(default_factory=ReportOptions)  # PR comment, check run, SARIF
-    scan_options: ScanOptions = field(default_factory=ScanOptions)  # scanners, ignores, DB...
     insecure_registries: tuple[str, ...] = ()  # host[:port] reached over plain HTTP
 
     @property
@@ -127,11 +122,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         push=push,
         credentials=read_credentials(reader, images),
         insecure_registries=insecure,
-        scan=scan.enabled,
-        severity=scan.severity,
-        fail_on=scan.fail_on,
-        trivy_db_repository=tuple(reader.items("trivy-db-repository")),
-        trivy_cache_dir=reader.text("trivy-cache-dir"),
+        scan=scan,
         github_token=reader.text("github-token"),
         build=read_build_options(reader),
         registry_timeout=duration(reader, "registry-timeout", 60.0),
@@ -141,7 +132,6 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         merge_digests=_merge_digests(reader, push),
         policy=read_policy_inputs(reader),
         report=read_report_options(reader),
-        scan_options=scan,
     )
 
 

@@ -103,7 +103,7 @@ def _tags_section(plan: Plan, outcome: Outcome) -> list[str]:
 def _scan_section(plan: Plan, outcome: Outcome) -> list[str]:
     if not outcome.scans:
         return ["### Vulnerabilities", "", "_Not scanned._", ""]
-    shown = [s for s in SEVERITIES[::-1] if s in plan.scan.report_severities]
+    shown = [s for s in SEVERITIES[::-1] if s in plan.scan.severity]
     lines = ["### Vulnerabilities", "", "| Platform | Digest | " + " | ".join(shown) + " |"]
     lines.append("|---|---|" + "---|" * len(shown))
     for scan in outcome.scans:
@@ -139,7 +139,7 @@ def _top_findings(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
     merged: dict[tuple[str, str], _Row] = {}
     for scan in scans:
         for v in scan.vulnerabilities:
-            if v.severity not in plan.scan.report_severities:
+            if v.severity not in plan.scan.severity:
                 continue
             row = merged.setdefault(
                 (v.id, v.package), _Row(v.severity, v.installed, v.fixed, v.url, v.dockerfile_line)
@@ -169,7 +169,7 @@ def _top_findings(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
 
 def _secrets_and_dockerfile(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
     """Secrets in layers and Dockerfile misconfigurations at the reported severities (issue 5)."""
-    wanted = plan.scan.report_severities
+    wanted = plan.scan.severity
     secrets: dict[tuple[str, str, int], tuple[str, str, list[str]]] = {}
     for scan in scans:
         for secret in scan.secrets:
