@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from slipway.checks import batches, check_annotation, pack_sarif
+from slipway.github.checks import batches, check_annotation, pack_sarif
 from slipway.report.annotations import Annotation, Level, emit, select
 from slipway.report.fit import (
     COMMENT_LIMIT_CHARS,

@@ -30,12 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.unit.scan.fakes import FakeTrivyRunner, synthetic_report
 
-from slipway.scan import stage
+from slipway.gate import gate_reasons
+from slipway.report.sarif import render_sarif
+from slipway.scan.combined import merge, merged_report, vulnerability_counts
 from slipway.scan.findings import PlatformScan
-from slipway.scan.gate import gate_reasons
-from slipway.scan.merge import merge, merged_report, vulnerability_counts
 from slipway.scan.options import ScanOptions
-from slipway.scan.sarif import render_sarif
+from slipway.stages import scan as stage
 from slipway.tools import trivy
 
 SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
@@ -72,7 +72,7 @@ def downloads_for(platforms: int) -> int:
             runner,
             ScanOptions(db_repositories=("db/a:2",), cache_dir=str(base / "cache")),
             [
-                stage.Target(f"linux/p{n}", f"sha256:{n:064x}", f"r@sha256:{n:064x}")
+                stage.ScanTarget(f"linux/p{n}", f"sha256:{n:064x}", f"r@sha256:{n:064x}")
                 for n in range(platforms)
             ],
             dockerfile=str(base / "Dockerfile"),

@@ -57,7 +57,7 @@ def _guarded(command: str) -> int:
 
             run_metadata(env, workflow, now)
         else:
-            from slipway import pipeline
+            from slipway import run as pipeline
 
             pipeline.run(env, workflow, now)
     except SlipwayError as error:

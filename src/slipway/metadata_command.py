@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from slipway.context import Context, load_event, read_context
-from slipway.github import RepositoryFacts, load_repository_facts
+from slipway.github.facts import RepositoryFacts, load_repository_facts
 from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.engine import Metadata, compute_metadata, render_outputs, uses_commit_date
 from slipway.workflow import Workflow

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from slipway.checks import CheckOutput, create_check_run, upload_sarif
 from slipway.context import Context, read_context
-from slipway.github_api import Retrier
+from slipway.github.checks import CheckOutput, create_check_run, upload_sarif
+from slipway.github.client import Retrier
 from slipway.report.annotations import Annotation, Level
 from slipway.workflow import Workflow
 from tests.support.payloads import load_event, runner_env

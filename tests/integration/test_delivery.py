@@ -12,7 +12,7 @@ from pathlib import Path
 from slipway.context import read_context
 from slipway.inputs import read_inputs
 from slipway.plan import make_plan
-from slipway.reporting import deliver
+from slipway.stages.report import deliver
 from slipway.workflow import Workflow
 from tests.support.payloads import load_event, runner_env
 from tests.support.pytest_github import GitHubStandIn

@@ -1,9 +1,10 @@
-"""slipway.github against the GitHub API stand-in (validated against GitHub's OpenAPI)."""
+"""slipway.github.facts against the GitHub API stand-in (validated against GitHub's OpenAPI)."""
 
 from __future__ import annotations
 
 from slipway.context import read_context
-from slipway.github import (
+from slipway.github.client import Retrier, RetryPolicy
+from slipway.github.facts import (
     ANONYMOUS,
     fetch_repository,
     fetch_tag_names,
@@ -13,6 +14,12 @@ from tests.support.pytest_github import GitHubStandIn
 
 TOKEN = "ghs_metadata_token_1234"
 SHA = "a" * 40
+
+
+def fast(budget: float = 90.0) -> Retrier:
+    """The run's retrier, with its waits recorded instead of slept."""
+    waits: list[float] = []
+    return Retrier(RetryPolicy(budget=budget), sleep=waits.append)
 
 
 def _seed(github: GitHubStandIn, **fields: object) -> None:
@@ -29,7 +36,7 @@ def _seed(github: GitHubStandIn, **fields: object) -> None:
 
 def test_repository_record_comes_from_the_api(github: GitHubStandIn) -> None:
     _seed(github)
-    found = fetch_repository(github.url, "octo-org/hello", TOKEN)
+    found = fetch_repository(github.url, "octo-org/hello", TOKEN, fast())
     assert found.reason == ""
     assert found.value["name"] == "hello"
     assert found.value["description"] == "Hello app"
@@ -41,30 +48,43 @@ def test_repository_record_comes_from_the_api(github: GitHubStandIn) -> None:
 def test_server_errors_are_retried(github: GitHubStandIn) -> None:
     _seed(github)
     github.inject("GET", r"^/repos/octo-org/hello$", 502, times=2)
-    assert fetch_repository(github.url, "octo-org/hello", TOKEN).value is not None
+    assert fetch_repository(github.url, "octo-org/hello", TOKEN, fast()).value is not None
+
+
+def test_one_retry_budget_for_every_call_of_the_run(github: GitHubStandIn) -> None:
+    _seed(github, tags=[{"name": "v1.0.0", "sha": SHA}])
+    retrier = fast(budget=3.0)
+    github.inject("GET", r"^/repos/octo-org/hello$", 502, times=2)
+    assert fetch_repository(github.url, "octo-org/hello", TOKEN, retrier).value is not None
+    assert retrier.waits == [1.0, 2.0]  # the whole budget
+    github.inject("GET", r"^/repos/octo-org/hello/tags", 502, times=1)
+    found = fetch_tag_names(github.url, "octo-org/hello", TOKEN, retrier)
+    assert found.value is None  # the same budget: nothing left to wait for the second call
+    assert "502" in found.reason
+    assert retrier.waits == [1.0, 2.0]
 
 
 def test_missing_repository_gives_the_reason_without_the_token(github: GitHubStandIn) -> None:
     github.add_token(TOKEN, "read")
-    found = fetch_repository(github.url, "octo-org/absent", TOKEN)
+    found = fetch_repository(github.url, "octo-org/absent", TOKEN, fast())
     assert found.value is None
     assert "404" in found.reason
     assert TOKEN not in found.reason
 
 
 def test_unreachable_api_is_a_reason_not_a_crash() -> None:
-    found = fetch_repository("http://127.0.0.1:9", "octo-org/hello", TOKEN)
+    found = fetch_repository("http://127.0.0.1:9", "octo-org/hello", TOKEN, fast())
     assert found.value is None
     assert found.reason
 
 
 def test_tag_names_are_read_across_pages(github: GitHubStandIn) -> None:
     _seed(github, tags=[{"name": f"v1.{n}.0", "sha": SHA} for n in range(150)])
-    found = fetch_tag_names(github.url, "octo-org/hello", TOKEN)
+    found = fetch_tag_names(github.url, "octo-org/hello", TOKEN, fast())
     assert found.value is not None
     assert len(found.value) == 150
     assert found.value[:2] == ("v1.0.0", "v1.1.0")
-    assert fetch_tag_names(github.url, "octo-org/hello", TOKEN, limit=5).value == tuple(
+    assert fetch_tag_names(github.url, "octo-org/hello", TOKEN, fast(), limit=5).value == tuple(
         f"v1.{n}.0" for n in range(5)
     )
 

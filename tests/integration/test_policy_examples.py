@@ -18,9 +18,9 @@ import pytest
 
 from slipway.dockerfile import parse_dockerfile
 from slipway.policy.layer_secrets import check_scan_secrets
-from slipway.policy.stage import check_images, lint_dockerfile, read_dockerfile
 from slipway.scan.findings import PlatformScan
-from slipway.scan.stage import attributed
+from slipway.stages.policy import check_images, lint_dockerfile, read_dockerfile
+from slipway.stages.scan import attributed
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
 from slipway.workflow import Workflow

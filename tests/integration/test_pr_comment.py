@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from slipway.context import Context, read_context
-from slipway.github_api import Retrier, RetryPolicy
-from slipway.inputs.report import CommentMode, ReportOptions
-from slipway.pr_comment import (
+from slipway.github.client import Retrier, RetryPolicy
+from slipway.github.comment import (
     READ_ONLY_NOTICE,
     CommentError,
     Outcome,
@@ -20,6 +19,7 @@ from slipway.pr_comment import (
     marker_for,
     post_comment,
 )
+from slipway.inputs.report import CommentMode, ReportOptions
 from slipway.workflow import Workflow
 from tests.support.payloads import load_event, runner_env
 from tests.support.pytest_github import GitHubStandIn

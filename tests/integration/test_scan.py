@@ -21,11 +21,11 @@ import jsonschema
 import pytest
 
 from slipway.errors import ScanError
-from slipway.policy.stage import read_dockerfile
-from slipway.scan import stage
-from slipway.scan.gate import gate_reasons
+from slipway.gate import gate_reasons
+from slipway.report.sarif import render_sarif
 from slipway.scan.options import ScanOptions
-from slipway.scan.sarif import render_sarif
+from slipway.stages import scan as stage
+from slipway.stages.policy import read_dockerfile
 from slipway.tools.run import Result, Runner
 from slipway.workflow import Workflow
 from tests.support.actionrun import run_action, unique_repository
@@ -101,9 +101,9 @@ def pushed(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "index": run.outputs["digest"]}  # fmt: skip
 
 
-def targets(pushed: dict[str, Any]) -> list[stage.Target]:
+def targets(pushed: dict[str, Any]) -> list[stage.ScanTarget]:
     return [
-        stage.Target(platform, digest, f"{pushed['image']}@{digest}", insecure=True)
+        stage.ScanTarget(platform, digest, f"{pushed['image']}@{digest}", insecure=True)
         for platform, digest in sorted(pushed["digests"].items())
     ]
 
@@ -328,7 +328,7 @@ def test_local_build_is_scanned_from_the_layout_with_sboms(
 ) -> None:
     cache = fresh_copy(warm_cache, tmp_path / "cache", datetime.now(UTC))
     local = [
-        stage.Target(platform, digest, f"local@{digest}",
+        stage.ScanTarget(platform, digest, f"local@{digest}",
                      layout_dir=f"{pushed['layout']}@{pushed['index']}")
         for platform, digest in sorted(pushed["digests"].items())
     ]  # fmt: skip

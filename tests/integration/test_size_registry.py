@@ -21,9 +21,8 @@ from slipway.errors import RegistryError
 from slipway.size.delta import compare, size_failures
 from slipway.size.hints import size_hints
 from slipway.size.limits import SizeLimits
-from slipway.size.measure import LayerCache, measure_baseline, measure_image
-from slipway.size.stage import analyse_size
-from slipway.size.store import LayerStore
+from slipway.stages.size import LayerCache, analyse_size, measure_baseline, measure_image
+from slipway.tools.layer_store import LayerStore
 from slipway.tools.oci_layout import Layout
 from slipway.tools.registry import Manifest, RegistryClient
 from tests.support.builders import oci_builder

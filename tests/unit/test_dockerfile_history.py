@@ -13,7 +13,7 @@ from typing import Any
 
 from slipway.dockerfile import for_target, parse_dockerfile
 from slipway.dockerfile.history import BASE, attribute, keyword_of, layer_lines, layer_origins
-from slipway.scan.stage import attributed
+from slipway.stages.scan import attributed
 
 DOCKERFILE = """\
 FROM 127.0.0.1:5000/library/python:3.11-slim-bookworm

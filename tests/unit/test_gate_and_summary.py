@@ -9,8 +9,8 @@ from slipway.gate import gate_failures
 from slipway.inputs import read_inputs
 from slipway.plan import Plan, make_plan
 from slipway.report.summary import Outcome, render_summary
+from slipway.scan.findings import PlatformScan, Vulnerability
 from slipway.scan.options import ScanOptions
-from slipway.tools.trivy import ImageScan, Vulnerability
 
 
 def vuln(
@@ -22,12 +22,12 @@ def vuln(
 
 
 SCANS = (
-    ImageScan(
+    PlatformScan(
         "linux/amd64",
         "r@sha256:a",
         (vuln("CVE-1", "CRITICAL"), vuln("CVE-2", "HIGH"), vuln("CVE-3", "LOW")),
     ),
-    ImageScan(
+    PlatformScan(
         "linux/arm64",
         "r@sha256:b",
         (vuln("CVE-1", "CRITICAL"), vuln("CVE-4", "CRITICAL", fixed="")),
@@ -81,7 +81,7 @@ def test_hostile_findings_are_inert() -> None:
         "CVE-9<img src=x onerror=alert(1)>", "x%0A::error::pwned", "1\n@everyone", "", "CRITICAL",
         "[x](javascript:alert(1))", "javascript:alert(1)", "t",
     )  # fmt: skip
-    outcome = Outcome("sha256:1", {}, (), (ImageScan("linux/amd64", "r", (hostile,)),), ())
+    outcome = Outcome("sha256:1", {}, (), (PlatformScan("linux/amd64", "r", (hostile,)),), ())
     summary = render_summary(plan(), outcome)
     assert "<img" not in summary
     assert "](javascript" not in summary

@@ -10,7 +10,7 @@ import pytest
 
 from slipway.errors import InputError
 from slipway.inputs import read_inputs
-from slipway.merge import MergeError, merge_index
+from slipway.oci_index import MergeError, merge_index
 from slipway.tools.registry import OCI_INDEX, OCI_MANIFEST, Manifest, platform_manifests
 
 

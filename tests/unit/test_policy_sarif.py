@@ -8,9 +8,9 @@ from pathlib import Path
 
 import jsonschema
 
-from slipway.image_checks import ImageChecks, policy_sarif_findings
 from slipway.policy.model import Finding, PolicyResult
-from slipway.scan.sarif import add_results, render_sarif
+from slipway.report.sarif import add_results, render_sarif
+from slipway.stages.policy import ImageChecks, policy_sarif_findings
 
 SCHEMA = Path(__file__).parents[1] / "data" / "scan" / "sarif-schema-2.1.0.json"
 

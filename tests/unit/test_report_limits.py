@@ -9,8 +9,8 @@ from slipway.context import read_context
 from slipway.inputs import read_inputs
 from slipway.plan import make_plan
 from slipway.report.summary import Outcome, render_summary
-from slipway.reporting import COMMENT_LIMIT, fit_comment
-from slipway.tools.trivy import ImageScan, Vulnerability
+from slipway.scan.findings import PlatformScan, Vulnerability
+from slipway.stages.report import COMMENT_LIMIT, fit_comment
 from slipway.workflow import SUMMARY_LIMIT_BYTES
 
 
@@ -29,8 +29,8 @@ def test_ten_thousand_findings_fit_both_limits() -> None:
         for n in range(10_000)
     )
     scans = (
-        ImageScan("linux/amd64", "r@sha256:a", vulns),
-        ImageScan("linux/arm64", "r@sha256:b", vulns),
+        PlatformScan("linux/amd64", "r@sha256:a", vulns),
+        PlatformScan("linux/arm64", "r@sha256:b", vulns),
     )
     inputs = read_inputs({"INPUT_IMAGES": "127.0.0.1:5000/app", "INPUT_PUSH": "true"})
     context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, {})

@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from slipway.image_checks import ImageChecks
 from slipway.inputs import SEVERITIES
 from slipway.plan import Plan
 from slipway.report.checks_section import render_checks
 from slipway.report.markdown import code, link, text
-from slipway.tools.trivy import ImageScan
+from slipway.scan.findings import PlatformScan
+from slipway.stages.policy import ImageChecks
 
 TOP_FINDINGS = 20
 
@@ -32,14 +32,14 @@ class Outcome:
     digest: str
     platform_digests: dict[str, str]
     tagged: tuple[str, ...]
-    scans: tuple[ImageScan, ...]
+    scans: tuple[PlatformScan, ...]
     gate_failures: tuple[str, ...]  # why the gate failed; empty when it passed or did not run
     by_digest_only: bool = False  # one part of a split build: tags come with the merge
     checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
     build_stats: BuildStats | None = None
 
 
-def severity_counts(scan: ImageScan) -> Counter[str]:
+def severity_counts(scan: PlatformScan) -> Counter[str]:
     """Findings per severity for one platform."""
     return Counter(v.severity for v in scan.vulnerabilities)
 
@@ -135,7 +135,7 @@ class _Row:
     platforms: list[str] = field(default_factory=list)
 
 
-def _top_findings(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
+def _top_findings(plan: Plan, scans: Sequence[PlatformScan]) -> list[str]:
     merged: dict[tuple[str, str], _Row] = {}
     for scan in scans:
         for v in scan.vulnerabilities:
@@ -167,7 +167,7 @@ def _top_findings(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
     return [*lines, ""]
 
 
-def _secrets_and_dockerfile(plan: Plan, scans: Sequence[ImageScan]) -> list[str]:
+def _secrets_and_dockerfile(plan: Plan, scans: Sequence[PlatformScan]) -> list[str]:
     """Secrets in layers and Dockerfile misconfigurations at the reported severities (issue 5)."""
     wanted = plan.scan.severity
     secrets: dict[tuple[str, str, int], tuple[str, str, list[str]]] = {}

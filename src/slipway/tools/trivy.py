@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from slipway.errors import ScanError, ToolError
-from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
+from slipway.scan.findings import Misconfiguration, Secret, Vulnerability
 from slipway.tools.run import Result, Runner
 
 __all__ = [
-    "ImageScan",
     "Misconfiguration",
     "Secret",
     "Vulnerability",
@@ -35,7 +34,6 @@ __all__ = [
     "run_trivy",
 ]
 
-ImageScan = PlatformScan  # the name the pipeline, gate and summary know
 
 REPORT_UNREADABLE = "Trivy wrote an unreadable report: {error}"
 TRIVY_FAILED = "trivy {command} exited with {code}:\n{tail}"

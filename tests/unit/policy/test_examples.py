@@ -15,8 +15,8 @@ from slipway.policy.evaluate import (
 )
 from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import PolicyConfig, ToolFinding
-from slipway.policy.stage import DockerfileCheck, check_images
 from slipway.scan.findings import PlatformScan, Secret
+from slipway.stages.policy import DockerfileCheck, check_images
 from slipway.tools.hadolint import parse_lint
 from slipway.tools.trivy_config import parse_config_report
 from tests.unit.policy.examples import CONFIG, DATA, EXAMPLES, expected, pairs, suppressed_pairs

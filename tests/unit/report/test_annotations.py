@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from slipway.checks import batches, check_annotation
+from slipway.github.checks import batches, check_annotation
 from slipway.report.annotations import (
     MAX_MESSAGE,
     Annotation,

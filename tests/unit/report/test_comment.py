@@ -8,10 +8,9 @@ import pytest
 from github import GithubException
 
 from slipway.context import Context
-from slipway.github_api import Retrier, RetryPolicy, is_forbidden
-from slipway.inputs.report import ReportOptions
-from slipway.pr_comment import (
-    Target,
+from slipway.github.client import Retrier, RetryPolicy, is_forbidden
+from slipway.github.comment import (
+    CommentTarget,
     compose_body,
     earlier_history,
     history_line,
@@ -19,6 +18,7 @@ from slipway.pr_comment import (
     merge_queue_pr,
     resolve_target,
 )
+from slipway.inputs.report import ReportOptions
 from slipway.report.fit import COMMENT_LIMIT_CHARS
 
 SHA = "929f8209d40f77f4abc622a499c93a83babdbe64"
@@ -39,20 +39,20 @@ def _pr(head: str | None, base: str = "o/r", number: int = 7) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("event", "payload", "options", "actor", "expected"),
     [
-        ("pull_request", _pr("o/r"), ReportOptions(), "me", Target(7)),
-        ("pull_request", _pr("fork/r"), ReportOptions(), "me", Target(7, read_only=True)),
-        ("pull_request", _pr(None), ReportOptions(), "me", Target(7, read_only=True)),
-        ("pull_request", _pr("o/r"), ReportOptions(), "dependabot[bot]", Target(7, True)),
-        ("pull_request_target", _pr("fork/r"), ReportOptions(), "me", Target(7)),
+        ("pull_request", _pr("o/r"), ReportOptions(), "me", CommentTarget(7)),
+        ("pull_request", _pr("fork/r"), ReportOptions(), "me", CommentTarget(7, read_only=True)),
+        ("pull_request", _pr(None), ReportOptions(), "me", CommentTarget(7, read_only=True)),
+        ("pull_request", _pr("o/r"), ReportOptions(), "dependabot[bot]", CommentTarget(7, True)),
+        ("pull_request_target", _pr("fork/r"), ReportOptions(), "me", CommentTarget(7)),
         (
             "merge_group",
             {"merge_group": {"head_ref": f"refs/heads/gh-readonly-queue/main/pr-104-{SHA}"}},
             ReportOptions(),
             "me",
-            Target(104),
+            CommentTarget(104),
         ),
         ("push", {}, ReportOptions(), "me", None),
-        ("push", {}, ReportOptions(pr_number=12), "me", Target(12)),
+        ("push", {}, ReportOptions(pr_number=12), "me", CommentTarget(12)),
         (
             "merge_group",
             {"merge_group": {"head_ref": "refs/heads/main"}},
@@ -67,7 +67,7 @@ def test_resolve_target(
     payload: dict[str, Any],
     options: ReportOptions,
     actor: str,
-    expected: Target | None,
+    expected: CommentTarget | None,
 ) -> None:
     context = Context(event_name=event, repository="o/r", actor=actor, payload=payload)
     assert resolve_target(context, options) == expected

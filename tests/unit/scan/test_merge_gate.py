@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from slipway.gate import gate_reasons
+from slipway.scan.combined import merge, merged_report, vulnerability_counts
 from slipway.scan.findings import Vulnerability
-from slipway.scan.gate import gate_reasons
-from slipway.scan.merge import merge, merged_report, vulnerability_counts
 from tests.unit.scan.findings_data import MISCONFIG, SCANS, vuln
 
 

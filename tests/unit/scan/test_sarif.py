@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 
-from slipway.scan.sarif import render_sarif
+from slipway.report.sarif import render_sarif
 from tests.unit.scan.findings_data import MISCONFIG, SCANS, vuln
 
 SCHEMA = Path(__file__).parents[2] / "data" / "scan" / "sarif-schema-2.1.0.json"

@@ -10,16 +10,17 @@ from pathlib import Path
 import pytest
 
 from slipway.errors import ScanError
-from slipway.scan import stage
 from slipway.scan.options import ScanOptions
+from slipway.stages import scan as stage
+from slipway.stages.report import SARIF_FILE
 from tests.unit.scan.fakes import FakeTrivyRunner, synthetic_report
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def targets(count: int) -> list[stage.Target]:
+def targets(count: int) -> list[stage.ScanTarget]:
     return [
-        stage.Target(f"linux/arch{n}", f"sha256:{n:064x}", f"r@sha256:{n:064x}")
+        stage.ScanTarget(f"linux/arch{n}", f"sha256:{n:064x}", f"r@sha256:{n:064x}")
         for n in range(count)
     ]
 
@@ -51,7 +52,7 @@ def test_one_db_download_for_any_number_of_platforms(tmp_path: Path, platforms: 
     assert runner.count("--skip-db-update", "--scanners") == platforms
     assert len(outcome.scans) == platforms
     assert json.loads(Path(outcome.report_file).read_text())["version"] == 1
-    assert not (tmp_path / "out" / stage.SARIF_FILE).exists()  # rendered once, by the run
+    assert not (tmp_path / "out" / SARIF_FILE).exists()  # rendered once, by the run
 
 
 def test_rescan_is_reused(tmp_path: Path) -> None:
@@ -117,9 +118,3 @@ def test_missing_ignore_file_is_named(tmp_path: Path) -> None:
 def test_sbom_paths() -> None:
     assert stage.sbom_path("out/sbom.cdx.json", "linux/arm64") == "out/sbom-linux-arm64.cdx.json"
     assert stage.sbom_path("sbom", "linux/arm/v7") == "sbom-linux-arm-v7"
-
-
-def test_outputs_are_relative_to_the_workspace(tmp_path: Path) -> None:
-    inside = tmp_path / ".slipway" / "slipway-scan.sarif"
-    assert stage.workspace_path(str(inside), tmp_path) == ".slipway/slipway-scan.sarif"
-    assert stage.workspace_path("/elsewhere/x.json", tmp_path) == "/elsewhere/x.json"

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from slipway.size.model import FileEntry, LayerContents
-from slipway.size.store import LayerStore, from_json, to_json
+from slipway.tools.layer_store import LayerStore, from_json, to_json
 
 DIGEST = "sha256:" + "ab" * 32
 CONTENTS = LayerContents(

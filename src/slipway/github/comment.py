@@ -22,7 +22,7 @@ from github.IssueComment import IssueComment
 
 from slipway.context import Context
 from slipway.errors import ExitCode, SlipwayError
-from slipway.github_api import Retrier, is_forbidden, make_client, reason
+from slipway.github.client import Retrier, is_forbidden, make_client, reason
 from slipway.inputs.report import CommentMode, ReportOptions
 from slipway.report.fit import COMMENT_LIMIT_CHARS, Block, fit, measure_chars
 from slipway.workflow import Workflow
@@ -63,7 +63,7 @@ class CommentError(SlipwayError):
 
 
 @dataclass(frozen=True)
-class Target:
+class CommentTarget:
     """The pull request to comment on, and whether the event says the token is read-only."""
 
     number: int
@@ -112,19 +112,19 @@ def is_read_only_event(context: Context) -> bool:
     return head_repo.get("full_name") != (base_name or context.repository)
 
 
-def resolve_target(context: Context, options: ReportOptions) -> Target | None:
+def resolve_target(context: Context, options: ReportOptions) -> CommentTarget | None:
     """The pull request this run reports on: ``pr-number``, the PR event's, or the merge
     queue's; None when there is none."""
     read_only = is_read_only_event(context)
     if options.pr_number is not None:
-        return Target(options.pr_number, read_only)
+        return CommentTarget(options.pr_number, read_only)
     if context.event_name in PULL_REQUEST_EVENTS and context.pr_number is not None:
-        return Target(context.pr_number, read_only)
+        return CommentTarget(context.pr_number, read_only)
     if context.event_name == "merge_group":
         group = context.payload.get("merge_group")
         ref = str(group.get("head_ref") or "") if isinstance(group, Mapping) else ""
         number = merge_queue_pr(ref) or merge_queue_pr(context.ref)
-        return Target(number) if number else None
+        return CommentTarget(number) if number else None
     return None
 
 

@@ -7,24 +7,34 @@ per-step limits); the comment body is the summary fitted to GitHub's 65,536 char
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from slipway.checks import CheckOutput, create_check_run, upload_sarif
 from slipway.context import Context
-from slipway.github_api import Retrier
-from slipway.image_checks import ImageChecks
+from slipway.github.checks import CheckOutput, create_check_run, upload_sarif
+from slipway.github.client import Retrier
+from slipway.github.comment import CommentError, history_line, post_comment
 from slipway.inputs import Inputs
+from slipway.metadata_command import write_outputs
 from slipway.plan import Plan
-from slipway.pr_comment import CommentError, history_line, post_comment
 from slipway.report import annotations as ann
 from slipway.report.fit import Block, fit, measure_chars
+from slipway.report.sarif import add_results, render_sarif
+from slipway.report.summary import Outcome, render_summary
+from slipway.scan.combined import vulnerability_counts
 from slipway.scan.findings import PlatformScan
-from slipway.scan.stage import SARIF_FILE
 from slipway.severity import rank
+from slipway.stages.policy import ImageChecks, policy_sarif_findings
 from slipway.workflow import Workflow
+
+if TYPE_CHECKING:
+    from slipway.stages import Run, State
+
+SARIF_FILE = "slipway-scan.sarif"
 
 COMMENT_LIMIT = 65_536 - 4_096  # room for the marker and the history lines
 TRUNCATED = (
@@ -88,9 +98,13 @@ def deliver(
     marks: Sequence[ann.Annotation],
     failed: bool,
     now: datetime,
+    sarif: Path | None = None,
+    retrier: Retrier | None = None,
 ) -> Delivered:
     """Annotations, the sticky comment, the check run, SARIF: each one fails alone (the
-    comment only warns, unless `always`, whose error the run raises after the rest is done)."""
+    comment only warns, unless `always`, whose error the run raises after the rest is done).
+    Every GitHub call shares ``retrier``'s one budget."""
+    retrier = retrier or Retrier()
     ann.emit(workflow, ann.select(marks))
     comment = fit_comment(summary)
     run_url = f"{context.server_url}/{context.repository}/actions/runs/{context.run_id}"
@@ -102,13 +116,16 @@ def deliver(
     try:
         outcome = post_comment(
             workflow, context, inputs.report, token=inputs.github_token, key=str(plan.images[0]),
-            report=comment, failed=failed, base=Path(context.workspace or "."), retrier=Retrier(),
+            report=comment, failed=failed, base=Path(context.workspace or "."), retrier=retrier,
             history=history,
         )  # fmt: skip
         delivered = Delivered(comment_file=outcome.file)
     except CommentError as error:
         delivered = Delivered(error=error)
-    _checks_and_sarif(workflow, inputs, plan, context, comment=comment, marks=marks, failed=failed)
+    _checks_and_sarif(
+        workflow, inputs, plan, context,
+        comment=comment, marks=marks, failed=failed, sarif=sarif, retrier=retrier,
+    )  # fmt: skip
     return delivered
 
 
@@ -121,8 +138,9 @@ def _checks_and_sarif(
     comment: str,
     marks: Sequence[ann.Annotation],
     failed: bool,
+    sarif: Path | None,
+    retrier: Retrier,
 ) -> None:
-    retrier = Retrier()
     if inputs.report.check_run:
         output = CheckOutput(
             f"Slipway: {plan.images[0]}",
@@ -138,8 +156,7 @@ def _checks_and_sarif(
             annotations=marks,
             retrier=retrier,
         )
-    sarif = Path(context.workspace or ".") / ".slipway" / SARIF_FILE
-    if inputs.report.upload_sarif and sarif.is_file():
+    if inputs.report.upload_sarif and sarif is not None and sarif.is_file():
         upload_sarif(
             workflow,
             context,
@@ -147,3 +164,68 @@ def _checks_and_sarif(
             sarif=sarif.read_text(encoding="utf-8"),
             retrier=retrier,
         )
+
+
+def write_sarif(run: Run, state: State) -> Path:
+    """SARIF once, from every finding: the scan's (vulnerabilities, secrets, the Dockerfile's
+    misconfigurations) and the policy's; written with `scan: false` too."""
+    misconfigurations = state.scans[0].misconfigurations if state.scans else ()
+    rendered = render_sarif(
+        state.scans, misconfigurations, run.plan.scan.severity, run.plan.dockerfile
+    )
+    sarif = add_results(rendered, policy_sarif_findings(state.checks))
+    path = run.reports_dir / SARIF_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(sarif, separators=(",", ":")) + "\n", encoding="utf-8")
+    run.workflow.set_output("sarif-file", run.output_path(path))
+    return path
+
+
+def report(
+    run: Run,
+    state: State,
+    failures: tuple[str, ...],
+    *,
+    sarif: Path | None = None,
+    by_digest_only: bool = False,
+) -> None:
+    """The job summary and every output; then (unless one part of a split build) the
+    annotations, the sticky comment, the check run and the SARIF upload."""
+    workflow, plan = run.workflow, run.plan
+    outcome = Outcome(
+        state.digest,
+        state.platform_digests,
+        tuple(state.tagged),
+        tuple(state.scans),
+        failures,
+        by_digest_only=by_digest_only,
+        checks=state.checks,
+        build_stats=state.build_stats,
+    )
+    summary = render_summary(plan, outcome)
+    workflow.append_summary(summary)
+    _outputs(run, state, failures)
+    if by_digest_only:
+        return
+    delivered = deliver(
+        workflow, run.inputs, plan, run.context,
+        summary=summary, marks=finding_annotations(plan, state.scans, state.checks),
+        failed=bool(failures), now=run.now, sarif=sarif, retrier=run.github,
+    )  # fmt: skip
+    workflow.set_output("comment-file", delivered.comment_file)
+    state.comment_error = delivered.error
+
+
+def _outputs(run: Run, state: State, failures: tuple[str, ...]) -> None:
+    workflow, plan = run.workflow, run.plan
+    write_outputs(workflow, run.inputs.metadata, plan.metadata)
+    workflow.set_output("digest", state.digest)
+    workflow.set_output("platform-digests", json.dumps(state.platform_digests))
+    # build-push-action's outputs: imageid is the config digest of a one-platform build.
+    config_digest = state.build_metadata.get("containerimage.config.digest")
+    workflow.set_output("imageid", str(config_digest or state.digest))
+    workflow.set_output("metadata", json.dumps(state.build_metadata, sort_keys=True))
+    counts = vulnerability_counts(state.scans, plan.scan.scan_severities)
+    workflow.set_output("vulnerabilities", json.dumps(counts, sort_keys=True))
+    verdict = "skipped" if not state.scans else ("failed" if failures else "passed")
+    workflow.set_output("scan-result", verdict)

@@ -15,12 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from github import Auth, Github, GithubException
-from urllib3.util.retry import Retry
+from github import Github, GithubException
 
 from slipway.context import Context
+from slipway.github.client import Retrier, make_client, reason
 
-TIMEOUT_SECONDS = 15
 MAX_TAGS = 1000  # ten pages of 100: plenty to find the highest release
 ANONYMOUS = "no github-token, so the repository record comes from the event payload"
 API_FAILED = "GitHub API {what} failed ({reason}); {fallback}"
@@ -48,92 +47,79 @@ class RepositoryFacts:
     commit_date: datetime | None = None
 
 
-def make_client(api_url: str, token: str, *, lazy: bool = False) -> Github:
-    """A PyGithub client on ``api_url``: two quick retries on 5xx, no throttling sleeps."""
-    retry = Retry(
-        total=2,
-        backoff_factor=0.2,
-        status_forcelist=(500, 502, 503, 504),
-        allowed_methods=("GET",),
-        raise_on_status=False,
-    )
-    return Github(
-        base_url=api_url.rstrip("/"),
-        auth=Auth.Token(token) if token else None,
-        timeout=TIMEOUT_SECONDS,
-        retry=retry,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-        lazy=lazy,
-    )
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, GithubException):
-        message = error.data.get("message") if isinstance(error.data, dict) else None
-        return f"HTTP {error.status}" + (f": {message}" if message else "")
-    return type(error).__name__
-
-
-def fetch_repository(api_url: str, repository: str, token: str) -> Lookup:
+def fetch_repository(api_url: str, repository: str, token: str, retrier: Retrier) -> Lookup:
     """The repository record as GitHub returns it (a dict), or None and the reason."""
     if not repository:
         return Lookup(None, NO_REPOSITORY)
     try:
         with make_client(api_url, token) as client:
-            return Lookup(dict(client.get_repo(repository).raw_data))
+            return Lookup(retrier.call(lambda: dict(client.get_repo(repository).raw_data)))
     except (GithubException, requests.RequestException) as error:
-        return Lookup(None, _reason(error))
+        return Lookup(None, reason(error))
 
 
-def fetch_tag_names(api_url: str, repository: str, token: str, limit: int = MAX_TAGS) -> Lookup:
+def fetch_tag_names(
+    api_url: str, repository: str, token: str, retrier: Retrier, limit: int = MAX_TAGS
+) -> Lookup:
     """The names of the repository's git tags (newest pages first), or None and the reason."""
     if not repository:
         return Lookup(None, NO_REPOSITORY)
+
+    def names(client: Github) -> tuple[str, ...]:
+        tags = client.get_repo(repository).get_tags()
+        return tuple(tag.name for _, tag in zip(range(limit), tags, strict=False))
+
     try:
-        with make_client(api_url, token, lazy=True) as client:
-            tags = client.get_repo(repository).get_tags()
-            names = [tag.name for _, tag in zip(range(limit), tags, strict=False)]
-            return Lookup(tuple(names))
+        with make_client(api_url, token) as client:
+            return Lookup(retrier.call(lambda: names(client)))
     except (GithubException, requests.RequestException) as error:
-        return Lookup(None, _reason(error))
+        return Lookup(None, reason(error))
 
 
-def fetch_commit_date(api_url: str, repository: str, sha: str, token: str) -> Lookup:
+def fetch_commit_date(
+    api_url: str, repository: str, sha: str, token: str, retrier: Retrier
+) -> Lookup:
     """The committer date of ``sha`` (``GET /repos/{o}/{r}/commits/{sha}``), or None and why."""
     if not repository or not sha:
         return Lookup(None, NO_REPOSITORY if not repository else "GITHUB_SHA is not set")
     try:
         with make_client(api_url, token) as client:
-            date = client.get_repo(repository, lazy=True).get_commit(sha).commit.committer.date
+            commit = retrier.call(lambda: client.get_repo(repository, lazy=True).get_commit(sha))
+            date = commit.commit.committer.date
             return Lookup(date if date.tzinfo else date.replace(tzinfo=UTC))
     except (GithubException, requests.RequestException) as error:
-        return Lookup(None, _reason(error))
+        return Lookup(None, reason(error))
 
 
 def load_repository_facts(
-    context: Context, token: str, *, want_tags: bool, want_commit_date: bool = False
+    context: Context,
+    token: str,
+    *,
+    want_tags: bool,
+    want_commit_date: bool = False,
+    retrier: Retrier | None = None,
 ) -> RepositoryFacts:
     """Read the repository record (the tag list when ``want_tags``, the commit's date
     when ``want_commit_date``) for the engine."""
     if not token:
         return RepositoryFacts(warnings=(ANONYMOUS,))
+    retrier = retrier or Retrier()
     warnings: list[str] = []
-    repo = fetch_repository(context.api_url, context.repository, token)
+    repo = fetch_repository(context.api_url, context.repository, token, retrier)
     if repo.value is None:
         warnings.append(
             API_FAILED.format(what="repository", reason=repo.reason, fallback=REPO_FALLBACK)
         )
     tags = Lookup(None)
     if want_tags:
-        tags = fetch_tag_names(context.api_url, context.repository, token)
+        tags = fetch_tag_names(context.api_url, context.repository, token, retrier)
         if tags.value is None:
             warnings.append(
                 API_FAILED.format(what="tag list", reason=tags.reason, fallback=TAGS_FALLBACK)
             )
     commit = Lookup(None)
     if want_commit_date:
-        commit = fetch_commit_date(context.api_url, context.repository, context.sha, token)
+        commit = fetch_commit_date(context.api_url, context.repository, context.sha, token, retrier)
         if commit.value is None:
             warnings.append(
                 API_FAILED.format(what="commit", reason=commit.reason, fallback=DATE_FALLBACK)

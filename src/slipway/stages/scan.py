@@ -13,28 +13,32 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from slipway import paths
 from slipway.dockerfile import Dockerfile
 from slipway.dockerfile.history import layer_lines
 from slipway.errors import ScanError
 from slipway.paths import trivy_cache_dir
-from slipway.scan.dbfetch import fetch_db
+from slipway.refs import allows_plain_http
+from slipway.scan.combined import merge, merged_report
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 from slipway.scan.ignores import merge_ignorefiles
-from slipway.scan.merge import merge, merged_report
 from slipway.scan.options import ScanOptions
 from slipway.scan.reuse import scan_key
+from slipway.stages.trivy_db import fetch_db
 from slipway.tools import trivy
 from slipway.tools.run import Runner
 
+if TYPE_CHECKING:
+    from slipway.stages import Run, State
+
 REPORT_FILE = "slipway-scan.json"
-SARIF_FILE = "slipway-scan.sarif"
 RESULTS_DIR = "slipway-results"  # inside the Trivy cache dir: reused scan results
 
 
 @dataclass(frozen=True)
-class Target:
+class ScanTarget:
     """One platform image: a pushed ``image@digest``, or a manifest in a local OCI layout."""
 
     platform: str
@@ -92,7 +96,7 @@ def _ignorefile(options: ScanOptions, documents: dict[str, str], work: Path) -> 
 def scan_platforms(
     runner: Runner,
     options: ScanOptions,
-    targets: Sequence[Target],
+    targets: Sequence[ScanTarget],
     *,
     dockerfile: Dockerfile | None,
     work: Path,
@@ -143,7 +147,7 @@ def scan_platforms(
 def _scan_one(
     runner: Runner,
     options: ScanOptions,
-    target: Target,
+    target: ScanTarget,
     *,
     cache_dir: str,
     documents: dict[str, str],
@@ -214,14 +218,6 @@ def attributed(
     return vulnerabilities, secrets
 
 
-def workspace_path(path: str, workspace: Path) -> str:
-    """``path`` relative to ``workspace`` when inside it (as later steps see it), else as is."""
-    try:
-        return str(Path(path).resolve().relative_to(workspace.resolve()))
-    except ValueError:
-        return path
-
-
 def sbom_path(sbom_file: str, platform: str) -> str:
     """``sbom.cdx.json`` + ``linux/arm64`` -> ``sbom-linux-arm64.cdx.json``."""
     path = Path(sbom_file)
@@ -229,7 +225,7 @@ def sbom_path(sbom_file: str, platform: str) -> str:
     return str(path.with_name(f"{stem}-{platform.replace('/', '-')}{dot}{rest}"))
 
 
-def _sbom(runner: Runner, options: ScanOptions, target: Target, cache_dir: str) -> str:
+def _sbom(runner: Runner, options: ScanOptions, target: ScanTarget, cache_dir: str) -> str:
     output = sbom_path(options.sbom_file, target.platform)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     argv = trivy.image_argv(
@@ -263,3 +259,34 @@ def _write_reports(options: ScanOptions, outcome: ScanOutcome, out_dir: Path) ->
     # (SARIF is rendered once at the end of the run, from every stage's findings.)
     report_path.write_text(json.dumps(report, separators=(",", ":")) + "\n", encoding="utf-8")
     outcome.report_file = str(report_path)
+
+
+def scan(run: Run, state: State) -> None:
+    """Every platform by digest (not pushed: in the OCI layout the build wrote), one DB
+    download; reports written before the gate is looked at."""
+    plan, workflow = run.plan, run.workflow
+    image = plan.images[0]
+    targets = [
+        ScanTarget(
+            platform,
+            digest,
+            image.with_digest(digest) if plan.push else f"{image}@{digest} (local build)",
+            layout_dir="" if plan.push else f"{paths.layout_dir(run.runner.env)}@{state.digest}",
+            insecure=allows_plain_http(image.registry, plan.scan.insecure_registries),
+        )
+        for platform, digest in state.platform_digests.items()
+    ]
+    outcome = scan_platforms(
+        run.runner, plan.scan, targets,
+        dockerfile=run.dockerfile, work=run.work, out_dir=run.reports_dir, now=run.now,
+    )  # fmt: skip
+    for warning in outcome.warnings:
+        workflow.warning(warning)
+    for found in outcome.scans:
+        if found.reused:
+            workflow.info(f"{found.platform}: unchanged image and DB, scan result reused")
+    state.scans.extend(outcome.scans)
+    workflow.set_output("report-file", run.output_path(outcome.report_file))
+    if outcome.sbom_files:
+        sboms = {k: run.output_path(v) for k, v in outcome.sbom_files.items()}
+        workflow.set_output("sbom-files", json.dumps(sboms, sort_keys=True))

@@ -46,7 +46,7 @@ def from_json(data: object) -> LayerContents:
 
 
 class LayerStore(MutableMapping[str, LayerContents | None]):
-    """A `slipway.size.measure.LayerCache` that also remembers, on disk, what it learnt.
+    """A `slipway.stages.size.LayerCache` that also remembers, on disk, what it learnt.
 
     Unknown contents (``None``: a compression this install cannot read) stay in memory
     only, so a later install that can read them will.

@@ -11,24 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slipway.errors import RegistryError
 from slipway.refs import ImageName
+from slipway.stages.registries import client
 from slipway.tools.registry import Manifest, RegistryClient
+
+if TYPE_CHECKING:
+    from slipway.stages import Run, State
 
 TAG_FAILED = "tagging stopped at {ref}: {reason}"
 UNDO_INCOMPLETE = "could not undo: {refs} (the registry refused to delete or restore them)"
 
 
 @dataclass(frozen=True)
-class Target:
+class TagRepository:
     """One repository to tag, with its client."""
 
     image: ImageName
     client: RegistryClient
 
 
-def apply_tags(targets: Sequence[Target], tags: Sequence[str], index: Manifest) -> list[str]:
+def apply_tags(targets: Sequence[TagRepository], tags: Sequence[str], index: Manifest) -> list[str]:
     """Point each ``image:tag`` at ``index``; returns the refs written, in order."""
     previous: dict[str, Manifest | None] = {}
     for target in targets:  # verify everything before the first write
@@ -37,7 +42,7 @@ def apply_tags(targets: Sequence[Target], tags: Sequence[str], index: Manifest) 
             previous[target.image.with_tag(tag)] = target.client.find_manifest(
                 target.image.repository, tag
             )
-    written: list[tuple[Target, str]] = []
+    written: list[tuple[TagRepository, str]] = []
     for target in targets:
         for tag in tags:
             ref = target.image.with_tag(tag)
@@ -55,7 +60,7 @@ def apply_tags(targets: Sequence[Target], tags: Sequence[str], index: Manifest) 
 def _rolled_back(
     error: RegistryError,
     ref: str,
-    written: list[tuple[Target, str]],
+    written: list[tuple[TagRepository, str]],
     previous: dict[str, Manifest | None],
 ) -> RegistryError:
     stuck: list[str] = []
@@ -76,3 +81,11 @@ def _rolled_back(
     return RegistryError(
         message, error.hint or "Re-run the job: tagging is idempotent.", status=error.status
     )
+
+
+def tag(run: Run, state: State) -> None:
+    """Point every tag of every image at the scanned index."""
+    assert state.index is not None
+    repositories = [TagRepository(image, client(run.inputs, image)) for image in run.plan.images]
+    apply_tags(repositories, run.plan.tags, state.index)
+    state.tagged.extend(run.plan.refs)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from slipway.scan.combined import Merged, merge
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
-from slipway.scan.merge import Merged, merge
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "Slipway (Trivy)"

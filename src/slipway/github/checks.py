@@ -23,7 +23,7 @@ from github.CheckRun import CheckRun
 from github.GithubObject import NotSet
 
 from slipway.context import Context
-from slipway.github_api import Retrier, make_client, reason
+from slipway.github.client import Retrier, make_client, reason
 from slipway.report.annotations import MAX_MESSAGE, MAX_TITLE, Annotation, Level, clip, order
 from slipway.workflow import Workflow
 

@@ -1,0 +1,150 @@
+"""One run: the stages in the order that never tags what fails the gate.
+
+read inputs + context -> plan -> logins -> (preflight) -> build + push by digest, or
+merge a split build's parts -> scan every platform -> policy and size -> SARIF -> gate
+-> tag (only when it passes) -> summary, outputs, comment, check run -> exit status.
+Each stage is in `slipway.stages`; this module only orders them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from slipway import gha_cache, mounts
+from slipway.alongside import Alongside
+from slipway.context import load_event, read_context
+from slipway.errors import GateFailed, RegistryError, SlipwayError
+from slipway.gate import gate_failures
+from slipway.github.client import Retrier
+from slipway.github.facts import load_repository_facts
+from slipway.inputs import read_inputs
+from slipway.meta.engine import uses_commit_date
+from slipway.plan import Plan, make_plan
+from slipway.stages import Run, State, policy, registries, report, scan, tag
+from slipway.stages.build import build
+from slipway.stages.merge import merge
+from slipway.tools import docker
+from slipway.tools.builder import Builders
+from slipway.tools.oci_layout import Layout
+from slipway.tools.run import Runner, child_environment
+from slipway.workflow import Workflow
+
+
+def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
+    """Run the whole pipeline from the action's environment."""
+    inputs = read_inputs(env)
+    if mounts.has_absolute_paths(inputs):  # host paths in inputs, seen from our container
+        inputs = mounts.localize(inputs, docker.own_mounts(env))
+    for secret in inputs.secrets:
+        workflow.mask(secret)
+    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
+    github = Retrier()  # one retry budget for every GitHub API call of the run
+    facts = load_repository_facts(
+        context,
+        inputs.github_token,
+        want_tags=inputs.metadata.flavor.latest == "highest",
+        want_commit_date=uses_commit_date(inputs.metadata),
+        retrier=github,
+    )
+    plan = make_plan(
+        inputs,
+        context,
+        env=env,
+        now=now,
+        repo=facts.repo,
+        released_tags=facts.released_tags,
+        commit_date=facts.commit_date,
+    )
+    for warning in (*facts.warnings, *plan.metadata.warnings):
+        workflow.warning(warning)
+    # Read once: the policy, the scan's and the size table's lines all come from this model.
+    dockerfile = (
+        None
+        if inputs.push_by_digest
+        else policy.read_dockerfile(
+            Path(plan.dockerfile), target=plan.build.target, display_path=plan.dockerfile
+        )
+    )
+    with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
+        work = Path(tmp)
+        config = docker.private_docker_config(env, work / "docker-config")
+        registries.login(inputs, config)
+        # Programs get what they need and no secret (build secrets go to buildx alone, by name).
+        child_env = child_environment(env, (*inputs.secrets, inputs.github_token))
+        runner = Runner(workflow, {**child_env, "DOCKER_CONFIG": str(config)})
+        builders = Builders(runner, work)
+        try:
+            stages = Run(
+                runner, inputs, plan, context, work, now, builders, dockerfile,
+                cache_env=_cache_service_env(env, plan, workflow), github=github,
+            )  # fmt: skip
+            _execute(stages, State())
+        finally:
+            builders.close()
+
+
+def _cache_service_env(env: Mapping[str, str], plan: Plan, workflow: Workflow) -> dict[str, str]:
+    """type=gha: the runner's cache service, for buildx alone (slipway.gha_cache)."""
+    entries = (*plan.build.cache_from, *plan.build.cache_to)
+    if not any(gha_cache.is_gha(e) for e in entries):
+        return {}
+    found = gha_cache.service_env(env, plan.build.gha_token)
+    if found.get(gha_cache.TOKEN):
+        workflow.mask(found[gha_cache.TOKEN])
+    return found
+
+
+def _execute(run: Run, state: State) -> None:
+    inputs, plan, workflow = run.inputs, run.plan, run.workflow
+    dockerfile = run.dockerfile
+    # The Dockerfile checks need only the Dockerfile: they run while the build does.
+    lint = None
+    if dockerfile is not None:
+        lint = Alongside(
+            run.runner,
+            lambda quiet: policy.lint(quiet, inputs, plan, dockerfile, run.work),
+        )
+    if plan.push:
+        with workflow.group("Preflight"):
+            registries.preflight(run)
+    layout: Layout | None = None
+    if inputs.merge_digests:
+        with workflow.group("Merge"):
+            merge(run, state)
+    else:
+        layout = build(run, state)
+    if inputs.push_by_digest or lint is None:  # one part of a split build: the merge job
+        report.report(run, state, (), by_digest_only=True)  # scans and tags
+        return
+    if plan.push and inputs.tag_on_gate_failure:  # opt-in: publish, then scan
+        tag.tag(run, state)
+    if plan.scan.enabled:
+        with workflow.group("Scan"):
+            scan.scan(run, state)
+    with workflow.group("Dockerfile policy and image size"):
+        state.checks = policy.image_checks(run, state, layout, lint.result())
+    sarif = report.write_sarif(run, state)
+    failures = gate_failures(plan.scan, state.scans) + state.checks.failures
+    tag_error: SlipwayError | None = None
+    if plan.push and not failures and not inputs.tag_on_gate_failure:
+        try:
+            tag.tag(run, state)
+        except RegistryError as error:
+            tag_error = error
+    report.report(run, state, failures, sarif=sarif)
+    _finish(state, failures, tag_error)
+
+
+def _finish(state: State, failures: tuple[str, ...], tag_error: SlipwayError | None) -> None:
+    """The exit status: a tag error, then the gate, then a refused `always` comment."""
+    if tag_error is not None:
+        raise tag_error
+    if failures:
+        raise GateFailed(
+            "; ".join(failures), "No tag was created or moved. Fix the findings or raise `fail-on`."
+        )
+    if state.comment_error is not None:  # pr-comment: always
+        raise state.comment_error

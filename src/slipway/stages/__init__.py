@@ -1,0 +1,82 @@
+"""The run's effects, one module per stage, in the order `slipway.run` calls them:
+registries, build, merge, scan, policy (and size), tag, report.
+
+Every stage takes the run's `Run` (what does not change once the run starts) and its
+`State` (what the stages found out so far); the decisions are made by the pure
+packages (`slipway.plan`, `scan`, `policy`, `size`, `report`, `gate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from slipway.context import Context
+from slipway.dockerfile import Dockerfile
+from slipway.errors import SlipwayError
+from slipway.github.client import Retrier
+from slipway.inputs import Inputs
+from slipway.plan import Plan
+from slipway.report.summary import BuildStats
+from slipway.scan.findings import PlatformScan
+from slipway.stages.policy import ImageChecks
+from slipway.tools.builder import Builders
+from slipway.tools.registry import Manifest
+from slipway.tools.run import Runner
+from slipway.workflow import Workflow
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every stage of one run works with."""
+
+    runner: Runner  # runs programs with the run's child environment
+    inputs: Inputs
+    plan: Plan
+    context: Context
+    work: Path  # the run's private temporary folder
+    now: datetime  # the run's one clock reading
+    builders: Builders
+    dockerfile: Dockerfile | None  # parsed once (None for one part of a split build)
+    cache_env: Mapping[str, str] = field(default_factory=dict)  # type=gha: for buildx only
+    github: Retrier = field(default_factory=Retrier)  # one retry budget for every API call
+
+    @property
+    def workflow(self) -> Workflow:
+        """Workflow commands, outputs and the job summary."""
+        return self.runner.workflow
+
+    @property
+    def workspace(self) -> Path:
+        """The runner's workspace (here: the current folder outside GitHub)."""
+        return Path(self.runner.env.get("GITHUB_WORKSPACE") or ".")
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where the run's reports (scan JSON, SARIF, SBOMs) are written."""
+        return self.workspace / ".slipway"
+
+    def output_path(self, path: Path | str) -> str:
+        """``path`` as the job's later steps see it: relative to the workspace when inside
+        it (the container's /github/workspace is another path on the runner), else as is."""
+        try:
+            return str(Path(path).resolve().relative_to(self.workspace.resolve()))
+        except ValueError:
+            return str(path)
+
+
+@dataclass
+class State:
+    """What the stages found out so far."""
+
+    digest: str = ""
+    index: Manifest | None = None
+    platform_digests: dict[str, str] = field(default_factory=dict)
+    scans: list[PlatformScan] = field(default_factory=list)
+    tagged: list[str] = field(default_factory=list)
+    build_metadata: dict[str, object] = field(default_factory=dict)  # buildx --metadata-file
+    checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
+    comment_error: SlipwayError | None = None  # raised last: the gate's exit code wins
+    build_stats: BuildStats | None = None  # build time and cache use, for the summary

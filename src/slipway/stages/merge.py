@@ -1,0 +1,39 @@
+"""The merge stage of a split build: one index from the parts' digests, in every image
+repository (the parts were pushed by digest by their own jobs)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slipway.errors import InputError
+from slipway.oci_index import MergeError, merge_index
+from slipway.stages.registries import client
+from slipway.tools.registry import platform_manifests
+
+if TYPE_CHECKING:
+    from slipway.stages import Run, State
+
+
+def merge(run: Run, state: State) -> None:
+    """Create the index from ``merge-digests``; the state gets its digest and platforms."""
+    inputs, plan = run.inputs, run.plan
+    first = plan.images[0]
+    sources = [
+        client(inputs, first).get_manifest(first.repository, d) for d in inputs.merge_digests
+    ]
+    index_annotations = dict(
+        entry.removeprefix("index:").split("=", 1)
+        for entry in plan.annotations
+        if entry.startswith("index:")
+    )
+    try:
+        state.index = merge_index(sources, index_annotations)
+    except MergeError as error:
+        raise InputError("merge-digests", str(error)) from None
+    state.digest = state.index.digest
+    state.platform_digests = {m.platform: m.digest for m in platform_manifests(state.index.json())}
+    for image in plan.images:
+        client(inputs, image).put_manifest(image.repository, state.digest, state.index)
+        run.workflow.info(
+            f"merged {image.with_digest(state.digest)} ({', '.join(state.platform_digests)})"
+        )

@@ -1,0 +1,204 @@
+"""The policy stage: the seed's image guidance as checks that can fail the gate.
+
+Dockerfile policy on the file (Slipway's own rules, ``trivy config`` and hadolint, mapped
+by `slipway.policy`), on the built image configs, and on the secrets the scan found in
+the layers (SW017); then the image size from the registry (`slipway.stages.size`). Runs
+before the gate: what fails here is never tagged either. A missing or failing linter
+does not stop the run: the checks it would have mapped are skipped, with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from slipway.context import Context
+from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
+from slipway.errors import SlipwayError
+from slipway.inputs import Inputs
+from slipway.plan import Plan
+from slipway.policy.evaluate import (
+    check_dockerfile,
+    check_image,
+    drop_root_set_by_base,
+    merge,
+)
+from slipway.policy.layer_secrets import check_scan_secrets
+from slipway.policy.model import PolicyConfig, PolicyResult, ToolFinding
+from slipway.scan.findings import PlatformScan
+from slipway.stages.registries import client
+from slipway.stages.scan import default_cache_dir
+from slipway.stages.size import LayerCache, SizeReport, analyse_size, baseline_reference
+from slipway.tools import hadolint, trivy_config
+from slipway.tools.layer_store import STORE_DIR, LayerStore
+from slipway.tools.oci_layout import Layout
+from slipway.tools.registry import RegistryClient
+from slipway.tools.run import Runner
+
+if TYPE_CHECKING:
+    from slipway.stages import Run, State
+
+TOOL_SKIPPED = "{tool} did not run, so the policy rules it covers were not checked: {error}"
+UNREADABLE = "cannot read the Dockerfile {path}: {error}"
+
+
+@dataclass(frozen=True)
+class DockerfileCheck:
+    """The parsed Dockerfile, its findings, and warnings about checks that could not run."""
+
+    dockerfile: Dockerfile
+    result: PolicyResult
+    warnings: tuple[str, ...] = ()
+
+
+def read_dockerfile(path: Path, *, target: str = "", display_path: str = "") -> Dockerfile:
+    """The Dockerfile as ``--target`` builds it, parsed once for every stage of the run
+    (``display_path`` is how findings name the file)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SlipwayError(UNREADABLE.format(path=path, error=error.strerror)) from None
+    return for_target(parse_dockerfile(text, display_path or str(path)), target)
+
+
+def lint_dockerfile(
+    runner: Runner, dockerfile: Dockerfile, path: Path, work: Path, config: PolicyConfig
+) -> DockerfileCheck:
+    """All Dockerfile checks on ``dockerfile``, read from ``path``."""
+    if not config.enabled:
+        return DockerfileCheck(dockerfile, PolicyResult(()))
+    found: list[ToolFinding] = []
+    warnings: list[str] = []
+    try:
+        found += trivy_config.check_dockerfile(runner, path, work / "trivy-config.json")
+    except SlipwayError as error:
+        warnings.append(TOOL_SKIPPED.format(tool="trivy config", error=error.message))
+    try:
+        found += hadolint.lint_dockerfile(runner, str(path))
+    except SlipwayError as error:
+        warnings.append(TOOL_SKIPPED.format(tool="hadolint", error=error.message))
+    last_line = max((i.end_line for i in dockerfile.instructions), default=0)
+    found = [f for f in found if f.line <= last_line]  # stages after --target are not built
+    return DockerfileCheck(dockerfile, check_dockerfile(dockerfile, found, config), tuple(warnings))
+
+
+def check_images(
+    check: DockerfileCheck,
+    image_configs: Mapping[str, Mapping[str, Any]],
+    config: PolicyConfig,
+    scans: Sequence[PlatformScan] = (),
+) -> PolicyResult:
+    """The Dockerfile's findings, the image-config findings of every platform, and the
+    secrets the scan found in the layers (SW017)."""
+    if not config.enabled:
+        return check.result
+    dockerfile_result = drop_root_set_by_base(check.result, check.dockerfile, image_configs)
+    image_result = check_image(check.dockerfile, image_configs, config, dockerfile_result)
+    secrets = check_scan_secrets(scans, check.dockerfile, config)
+    return merge(dockerfile_result, image_result, secrets)
+
+
+POLICY_BLOCKS = "{count} Dockerfile policy finding(s) at or above {fail_on}"
+
+
+@dataclass(frozen=True)
+class ImageChecks:
+    """What the policy and size checks found, and why (if) they fail the gate."""
+
+    policy: PolicyResult | None = None
+    size: SizeReport | None = None
+    dockerfile: Dockerfile | None = None
+    failures: tuple[str, ...] = ()
+
+
+def lint(
+    runner: Runner, inputs: Inputs, plan: Plan, dockerfile: Dockerfile, work: Path
+) -> DockerfileCheck:
+    """The Dockerfile's own checks (they need no image: the pipeline runs them alongside)."""
+    return lint_dockerfile(runner, dockerfile, Path(plan.dockerfile), work, inputs.policy.policy)
+
+
+def run_image_checks(
+    runner: Runner,
+    inputs: Inputs,
+    plan: Plan,
+    context: Context,
+    *,
+    check: DockerfileCheck,
+    platform_digests: Mapping[str, str],
+    read_config: Callable[[str], Mapping[str, Any]],
+    client: RegistryClient | None,
+    digest: str,
+    scans: Sequence[PlatformScan] = (),
+    layer_cache: LayerCache | None = None,
+) -> ImageChecks:
+    """Add each platform's config to the Dockerfile's findings; measure sizes when pushed."""
+    for warning in check.warnings:
+        runner.workflow.warning(warning)
+    configs = {platform: read_config(d) for platform, d in platform_digests.items()}
+    policy = check_images(check, configs, inputs.policy.policy, scans)
+    failures: list[str] = []
+    blocking = policy.blocking(plan.scan.fail_on)
+    if blocking:
+        failures.append(POLICY_BLOCKS.format(count=len(blocking), fail_on=plan.scan.fail_on))
+    size = None
+    if client is not None and plan.images:
+        baseline = baseline_reference(
+            inputs.policy.size_baseline, context.event_name, context.base_ref
+        )
+        size = analyse_size(
+            client,
+            plan.images[0].repository,
+            digest,
+            check.dockerfile,
+            baseline_ref=baseline,
+            limits=inputs.policy.limits,
+            cache=layer_cache,
+        )
+        failures += size.failures
+    return ImageChecks(policy, size, check.dockerfile, tuple(failures))
+
+
+POLICY_DOCS = "https://github.com/slipway/slipway#image-policy-and-image-size"
+
+
+def policy_sarif_findings(
+    checks: ImageChecks,
+) -> list[tuple[str, str, str, str, str, str, int | None]]:
+    """The policy findings as SARIF results (``scan.sarif.add_results``); INFO is advice."""
+    if checks.policy is None:
+        return []
+    return [
+        (f.id, f.title, f.severity, POLICY_DOCS, f"{f.title}. Fix: {f.fix}", f.file, f.line or None)
+        for f in checks.policy.findings
+        if f.severity != "INFO"
+    ]
+
+
+def image_checks(
+    run: Run, state: State, layout: Layout | None, check: DockerfileCheck
+) -> ImageChecks:
+    """The checks on the built image: configs from the layout, or the registry once pushed."""
+    plan = run.plan
+    image = plan.images[0]
+    registry = client(run.inputs, image) if plan.push else None
+
+    def read_config(manifest_digest: str) -> Mapping[str, Any]:
+        if layout is not None:
+            return layout.read_json(layout.read_json(manifest_digest)["config"]["digest"])
+        assert registry is not None
+        manifest = registry.get_manifest(image.repository, manifest_digest).json()
+        return registry.get_blob_json(image.repository, manifest["config"]["digest"])
+
+    # Layer contents are kept with the scan results: both are worth keeping between runs.
+    cache_dir = plan.scan.cache_dir or default_cache_dir(run.runner.env)
+    layers = LayerStore(Path(cache_dir) / STORE_DIR)
+    checks = run_image_checks(
+        run.runner, run.inputs, plan, run.context,
+        check=check, platform_digests=state.platform_digests, read_config=read_config,
+        client=registry, digest=state.digest, scans=state.scans, layer_cache=layers,
+    )  # fmt: skip
+    layers.prune()
+    return checks
