@@ -56,11 +56,6 @@ class Setup:
     qemu: tuple[str, ...] = ()  # QEMU handler names to install (aarch64, arm, ...)
     create_builder: bool = False
 
-    @property
-    def needed(self) -> bool:
-        """True when anything has to be done."""
-        return bool(self.qemu) or self.create_builder
-
 
 def parse_engine_info(text: str) -> EngineFacts:
     """Read ``docker info --format '{{json .}}'``; missing parts read as absent."""

@@ -94,11 +94,6 @@ def parse_image_name(value: str) -> ImageName:
     return ImageName(registry, path)
 
 
-def is_valid_tag(tag: str) -> bool:
-    """True when ``tag`` matches the distribution tag grammar."""
-    return bool(_TAG.match(tag))
-
-
 def is_digest(value: str) -> bool:
     """True for a ``sha256:<64 hex>`` digest."""
     return bool(_DIGEST.match(value))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from slipway.errors import ScanError
-from slipway.tools.trivy import image_argv, parse_report
+from slipway.tools.trivy import image_argv, parse_image_report
 
 REPORTS = Path(__file__).parents[1] / "data" / "trivy-reports"
 
@@ -24,13 +24,13 @@ def golden(name: str) -> str:
 def test_counts_match_the_report(name: str) -> None:
     text = golden(name)
     expected = sum(len(r.get("Vulnerabilities") or []) for r in json.loads(text)["Results"])
-    found = parse_report(text)
+    found = parse_image_report(text)[0]
     assert len(found) == expected
     assert all(v.id and v.package and v.severity for v in found)
 
 
 def test_fields_of_one_finding() -> None:
-    found = parse_report(golden("debian-buster"))
+    found = parse_image_report(golden("debian-buster"))[0]
     bash = next(v for v in found if v.id == "CVE-2019-18276")
     assert (bash.package, bash.installed, bash.severity) == ("bash", "5.0-4", "LOW")
     assert not bash.fixable
@@ -39,13 +39,13 @@ def test_fields_of_one_finding() -> None:
 
 
 def test_no_vulnerabilities_and_no_results() -> None:
-    assert parse_report('{"SchemaVersion": 2}') == []
-    assert parse_report('{"Results": [{"Target": "x", "Vulnerabilities": null}]}') == []
+    assert parse_image_report('{"SchemaVersion": 2}')[0] == []
+    assert parse_image_report('{"Results": [{"Target": "x", "Vulnerabilities": null}]}')[0] == []
 
 
 def test_unreadable_report() -> None:
     with pytest.raises(ScanError, match="unreadable"):
-        parse_report("{not json")
+        parse_image_report("{not json")
 
 
 def test_image_argv() -> None:

@@ -62,8 +62,3 @@ def parse(text: str) -> SemVer | None:
     )
     build = tuple(found.group(5).split(".")) if found.group(5) else ()
     return SemVer(text, numbers[0], numbers[1], numbers[2], prerelease, build)
-
-
-def valid(text: str) -> bool:
-    """``semver.valid(text) != null``."""
-    return parse(text) is not None

@@ -29,8 +29,6 @@ __all__ = [
     "parse_image_document",
     "parse_image_report",
     "parse_misconfigurations",
-    "parse_report",
-    "parse_secrets",
     "run_trivy",
 ]
 
@@ -99,11 +97,6 @@ def identity(runner: Runner) -> str:
     return f"{path}:{info.st_size}:{info.st_mtime_ns}"
 
 
-def version_argv(cache_dir: str) -> list[str]:
-    """``trivy version`` with the DB's metadata, as JSON."""
-    return ["trivy", "version", "--format", "json", "--cache-dir", cache_dir]
-
-
 def config_argv(dockerfile: str, report_file: str, *, severities: Sequence[str]) -> list[str]:
     """``trivy config`` on the Dockerfile, offline with the embedded checks."""
     argv = ["trivy", "config", "--quiet", "--skip-check-update", "--format", "json"]
@@ -123,16 +116,6 @@ def _load(text: str) -> dict[str, Any]:
 
 def _results(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [r for r in report.get("Results") or [] if isinstance(r, Mapping)]
-
-
-def parse_report(text: str) -> list[Vulnerability]:
-    """The vulnerabilities of a Trivy JSON report (schema version 2)."""
-    return parse_image_report(text)[0]
-
-
-def parse_secrets(text: str) -> list[Secret]:
-    """The secrets of a Trivy JSON report; the matched text is dropped on purpose."""
-    return parse_image_report(text)[1]
 
 
 def load_report(text: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ def golden(name: str) -> str:
 
 def test_secrets_are_parsed_without_their_text() -> None:
     text = golden("secrets")
-    found = trivy.parse_secrets(text)
+    found = trivy.parse_image_report(text)[1]
     assert [(s.rule, s.severity, s.line, s.path) for s in found] == [
         ("aws-access-key-id", "CRITICAL", 3, "/deploy.sh"),
         ("mysecret", "HIGH", 7, "/deploy.sh"),
@@ -45,7 +45,7 @@ def test_misconfigurations_keep_failures_only() -> None:
 
 
 def test_vulnerability_details() -> None:
-    found = trivy.parse_report(golden("pip"))
+    found = trivy.parse_image_report(golden("pip"))[0]
     assert found
     assert all(v.pkg_type == "pip" for v in found)
 
