@@ -46,6 +46,17 @@ def container_path(path: str, mounts: Sequence[Mount]) -> str | None:
     return None
 
 
+def host_path(path: str, mounts: Sequence[Mount]) -> str:
+    """``path`` (inside the container) as the runner sees it: under a mount's destination it
+    moves to its source; elsewhere (no container, or no mount holds it) it stays as is."""
+    clean = posixpath.normpath(path)
+    for mount in sorted(mounts, key=lambda m: len(m.destination), reverse=True):
+        root = mount.destination.rstrip("/")
+        if clean == mount.destination or clean.startswith(root + "/"):
+            return mount.source.rstrip("/") + clean[len(root) :]
+    return path
+
+
 class _Mapper:
     def __init__(self, mounts: Sequence[Mount]) -> None:
         self.mounts = mounts

@@ -1,5 +1,5 @@
 """Where a run keeps what should outlive it: the OCI layout, the Trivy DB and scan results,
-the layer store. One folder, ``state_dir``:
+the layer store, and the run's reports. One folder, ``state_dir``:
 
 * under GitHub Actions, ``$RUNNER_TEMP/slipway`` (``/github/runner_temp/slipway`` in the
   action's container, ``${{ runner.temp }}/slipway`` for the job's other steps). It outlives
@@ -8,10 +8,14 @@ the layer store. One folder, ``state_dir``:
   The container's ``HOME`` (``/github/home``) is emptied for every job and is not the place;
 * elsewhere, ``$XDG_CACHE_HOME/slipway`` or ``~/.cache/slipway``;
 * ``SLIPWAY_STATE_DIR`` overrides both.
+
+Reports (scan JSON, SARIF, the comment body) go to ``reports/<step>`` in it: never into the
+checkout, where a later ``git status`` or ``COPY . .`` would pick them up.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,3 +43,9 @@ def layout_dir(env: Mapping[str, str]) -> Path:
 def trivy_cache_dir(env: Mapping[str, str]) -> Path:
     """Trivy's cache (DB, scan results, layer store) when `trivy-cache-dir` is not given."""
     return state_dir(env) / "trivy"
+
+
+def reports_dir(env: Mapping[str, str]) -> Path:
+    """This step's reports: ``reports/<GITHUB_ACTION>`` (each step of a job its own)."""
+    step = re.sub(r"[^A-Za-z0-9._-]", "_", env.get("GITHUB_ACTION") or "local").lstrip(".")
+    return state_dir(env) / "reports" / (step or "local")

@@ -36,8 +36,9 @@ from slipway.workflow import Workflow
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Run the whole pipeline from the action's environment."""
     inputs = read_inputs(env)
+    own_mounts = docker.own_mounts(env)  # () outside a container
     if mounts.has_absolute_paths(inputs):  # host paths in inputs, seen from our container
-        inputs = mounts.localize(inputs, docker.own_mounts(env))
+        inputs = mounts.localize(inputs, own_mounts)
     for secret in inputs.secrets:
         workflow.mask(secret)
     context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
@@ -80,7 +81,9 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
             stages = Run(
                 runner, inputs, plan, context, work, now, builders, dockerfile,
                 cache_env=_cache_service_env(env, plan, workflow), github=github,
+                mounts=own_mounts,
             )  # fmt: skip
+            report.clear_reports(stages)
             _execute(stages, State())
         finally:
             builders.close()

@@ -139,6 +139,12 @@ def test_one_platform_push_to_a_services_registry_by_alias(
     assert digest.startswith("sha256:")
     assert tagged == manifest(host, "acme/hello", digest)
     assert result.outputs["scan-result"] == "passed"
+    # the reports are on the runner, where the job's next steps look, and not in the checkout
+    for output in ("report-file", "sarif-file"):
+        path = Path(result.outputs[output])
+        assert path.is_relative_to(machine.temp), (output, path)
+        assert path.is_file(), (output, path)
+    assert machine.git_status() == ""
     # what the run left in the workspace and in runner temp is the runner user's
     assert foreign_owned(machine.workspace) == []
     assert foreign_owned(machine.temp / "slipway") == []

@@ -41,8 +41,9 @@ def test_a_refused_comment_with_always_still_delivers_the_check_run_and_sarif(
         "INPUT_CHECK-RUN": "true",
         "INPUT_UPLOAD-SARIF": "true",
     }
-    (tmp_path / ".slipway").mkdir()
-    (tmp_path / ".slipway" / "slipway-scan.sarif").write_text(json.dumps(SARIF))
+    sarif = tmp_path / "reports" / "slipway-scan.sarif"
+    sarif.parent.mkdir()
+    sarif.write_text(json.dumps(SARIF))
     inputs = read_inputs(env)
     context = read_context(env, payload)
     plan = make_plan(inputs, context, env=env, now=datetime(2026, 12, 1, tzinfo=UTC))
@@ -50,7 +51,8 @@ def test_a_refused_comment_with_always_still_delivers_the_check_run_and_sarif(
     log = io.StringIO()
     delivered = deliver(
         Workflow({}, log), inputs, plan, context, summary="## Slipway: passed\n", marks=[],
-        failed=False, now=datetime(2026, 12, 1, tzinfo=UTC),
+        failed=False, now=datetime(2026, 12, 1, tzinfo=UTC), sarif=sarif,
+        reports_dir=tmp_path / "reports",
     )  # fmt: skip
     assert delivered.error is not None  # `always`: the run fails with it, at the end
     assert "422" in str(delivered.error)

@@ -92,7 +92,7 @@ def test_first_run_creates_exactly_one_comment_and_writes_the_file(
     assert comments[0].user == "github-actions[bot]"
     record = json.loads((tmp_path / outcome.file).read_text(encoding="utf-8"))
     assert record == {"pr_number": PR, "marker": MARKER, "body": comments[0].body}
-    assert (tmp_path / "slipway-report/comment.md").read_text(encoding="utf-8") == record["body"]
+    assert (tmp_path / "comment.md").read_text(encoding="utf-8") == record["body"]
     assert WRITE not in run.log.getvalue()
 
 
@@ -251,7 +251,7 @@ def test_merge_group_comments_on_the_queued_pull_request(
 
 
 def test_an_unwritable_comment_file_is_a_warning(run: Run, tmp_path: Path) -> None:
-    (tmp_path / "slipway-report").write_text("a file, not a directory", encoding="utf-8")
+    (tmp_path / "comment.json").mkdir()  # a folder where the file should go
     outcome = run.post("report", pr_comment=CommentMode.NEVER)
     assert (outcome.status, outcome.file) == ("skipped", "")
     assert len(run.warnings()) == 1

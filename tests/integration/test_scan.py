@@ -351,6 +351,8 @@ def test_the_main_run_uses_the_stage(
     """python -m slipway: scan, reports written, then the gate fails with its one-line reason."""
     workspace = tmp_path / "workspace"
     workspace.mkdir()
+    (workspace / "README.md").write_text("a checkout\n")
+    before = list(workspace.iterdir())
     repository = unique_repository("slipway-test/scan-run")
     inputs = {
         "IMAGES": f"{devenv.registry}/{repository}",
@@ -370,7 +372,11 @@ def test_the_main_run_uses_the_stage(
     reason = "2 CRITICAL vulnerabilities with fixes, 1 CRITICAL secret in linux/arm64"
     assert f"{reason} (fail-on: CRITICAL)" in run.log
     assert run.outputs["scan-result"] == "failed"
-    assert run.outputs["sarif-file"] == ".slipway/slipway-scan.sarif"
+    # The reports are out of the checkout: nothing new in the workspace.
+    assert Path(run.outputs["sarif-file"]).is_absolute()
+    assert Path(run.outputs["sarif-file"]).name == "slipway-scan.sarif"
+    assert not Path(run.outputs["report-file"]).is_relative_to(workspace)
+    assert list(workspace.iterdir()) == before
     sarif = json.loads((workspace / run.outputs["sarif-file"]).read_text())
     schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)

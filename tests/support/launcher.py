@@ -136,6 +136,15 @@ class Machine:
         for path in (root, *root.rglob("*")):
             os.lchown(path, RUNNER_UID, RUNNER_GID)
 
+    def git_status(self) -> str:
+        """``git status --porcelain --ignored`` of the workspace: empty when the run left
+        nothing in the checkout (not even ignored files)."""
+        done = subprocess.run(
+            ["git", "-c", "safe.directory=*", "status", "--porcelain", "--ignored"],
+            cwd=self.workspace, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return done.stdout
+
     def give_to_runner(self, path: Path) -> None:
         """Make ``path`` (and what is under it) the runner user's, as a checkout would be."""
         for entry in (path, *path.rglob("*")):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from slipway.errors import InputError
 from slipway.inputs import Inputs, read_inputs
-from slipway.mounts import Mount, container_path, has_absolute_paths, localize
+from slipway.mounts import Mount, container_path, has_absolute_paths, host_path, localize
+from slipway.paths import reports_dir
 
 # The runner's six mounts for a job of Codertocat/Hello-World on a hosted runner.
 MOUNTS = (
@@ -104,3 +107,30 @@ def test_a_path_on_no_mount_is_refused(given: dict[str, str], name: str) -> None
 def test_outside_a_container_nothing_moves() -> None:
     inputs = read(cache_to="type=local,dest=/tmp/cache")
     assert localize(inputs, ()) == inputs
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/github/runner_temp/slipway/reports/__run/slipway-scan.sarif",
+         f"{TEMP}/slipway/reports/__run/slipway-scan.sarif"),
+        ("/github/home/x", f"{TEMP}/_github_home/x"),
+        ("/github/workspace/out/sbom.json", f"{WORKSPACE}/out/sbom.json"),
+        ("/github/runner_temp", TEMP),
+        ("/github/runner_tempfoo/x", "/github/runner_tempfoo/x"),  # not under the mount
+        ("/tmp/elsewhere.json", "/tmp/elsewhere.json"),  # no mount: as is
+    ],
+)  # fmt: skip
+def test_outputs_name_the_runners_path(path: str, expected: str) -> None:
+    assert host_path(path, MOUNTS) == expected
+    assert host_path(path, ()) == path  # outside a container nothing moves
+
+
+def test_reports_are_outside_the_checkout_one_folder_per_step() -> None:
+    actions = {"GITHUB_ACTIONS": "true", "RUNNER_TEMP": "/github/runner_temp"}
+    assert reports_dir({**actions, "GITHUB_ACTION": "slipway"}) == Path(
+        "/github/runner_temp/slipway/reports/slipway"
+    )
+    assert reports_dir({**actions, "GITHUB_ACTION": "__acme_slipway_2"}).name == "__acme_slipway_2"
+    assert reports_dir({**actions, "GITHUB_ACTION": "../x y"}).name == "_x_y"
+    assert reports_dir({"HOME": "/home/me"}) == Path("/home/me/.cache/slipway/reports/local")

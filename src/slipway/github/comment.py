@@ -53,6 +53,7 @@ HISTORY_LINE = re.compile(
     r" · `[0-9a-f]{7}` · [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC$"
 )
 MAX_HISTORY = 20
+DEFAULT_COMMENT_NAME = "comment.json"
 
 
 class CommentError(SlipwayError):
@@ -159,13 +160,16 @@ def compose_body(marker: str, report: str, history: list[str]) -> str:
 def write_comment_file(
     base: Path, options: ReportOptions, number: int, marker: str, body: str
 ) -> str:
-    """Write the JSON and Markdown bodies for a ``workflow_run`` poster; returns the JSON path."""
-    path = base / options.comment_file
+    """Write the JSON and Markdown bodies for a ``workflow_run`` poster; returns the JSON path.
+
+    ``comment-file`` is relative to ``base`` (the workspace); by default (empty) the file is
+    ``comment.json`` in ``base`` (the run's reports folder)."""
+    path = base / (options.comment_file or DEFAULT_COMMENT_NAME)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"pr_number": number, "marker": marker, "body": body}
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (base / options.comment_markdown_file).write_text(body, encoding="utf-8")
-    return options.comment_file
+    path.with_suffix(".md").write_text(body, encoding="utf-8")
+    return str(path)
 
 
 @dataclass
@@ -252,7 +256,8 @@ def post_comment(
     try:
         file = write_comment_file(base, options, target.number, marker, make_body(None))
     except OSError as error:
-        workflow.warning(FILE_FAILED.format(file=options.comment_file, reason=error.strerror))
+        name = base / (options.comment_file or DEFAULT_COMMENT_NAME)
+        workflow.warning(FILE_FAILED.format(file=name, reason=error.strerror))
         file = ""
     mode = options.pr_comment
     if mode is CommentMode.NEVER:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
 
-DEFAULT_COMMENT_FILE = "slipway-report/comment.json"
+DEFAULT_COMMENT_FILE = ""  # comment.json in the run's reports folder (slipway.paths)
 PR_NUMBER_HINT = "Give the number alone, e.g. `pr-number: ${{ github.event.pull_request.number }}`."
 COMMENT_FILE_HINT = (
     "Name a .json file; the Markdown body is written next to it with the .md suffix, "
@@ -35,12 +35,7 @@ class ReportOptions:
     comment_history: bool = False  # keep one line per earlier run in the sticky comment
     check_run: bool = False  # a check run carrying every annotation (needs checks: write)
     upload_sarif: bool = False  # code scanning upload (needs security-events: write)
-    comment_file: str = DEFAULT_COMMENT_FILE  # the body for a workflow_run poster
-
-    @property
-    def comment_markdown_file(self) -> str:
-        """The Markdown copy of the body, next to the JSON file."""
-        return self.comment_file.removesuffix(".json") + ".md"
+    comment_file: str = DEFAULT_COMMENT_FILE  # the body for a workflow_run poster; "": default
 
 
 def _pr_number(reader: InputReader) -> int | None:
@@ -54,6 +49,8 @@ def _pr_number(reader: InputReader) -> int | None:
 
 def _comment_file(reader: InputReader) -> str:
     raw = reader.text("comment-file", DEFAULT_COMMENT_FILE)
+    if not raw:
+        return raw
     if not raw.endswith(".json") or raw == ".json" or "\0" in raw or raw.endswith("/.json"):
         raise InputError("comment-file", f"{raw!r} is not a .json file name", COMMENT_FILE_HINT)
     return raw

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from slipway import mounts, paths
 from slipway.context import Context
 from slipway.dockerfile import Dockerfile
 from slipway.errors import SlipwayError
 from slipway.github.client import Retrier
 from slipway.inputs import Inputs
+from slipway.mounts import Mount
 from slipway.plan import Plan
 from slipway.report.summary import BuildStats
 from slipway.scan.findings import PlatformScan
@@ -42,6 +44,7 @@ class Run:
     dockerfile: Dockerfile | None  # parsed once (None for one part of a split build)
     cache_env: Mapping[str, str] = field(default_factory=dict)  # type=gha: for buildx only
     github: Retrier = field(default_factory=Retrier)  # one retry budget for every API call
+    mounts: tuple[Mount, ...] = ()  # the container's bind mounts (none outside a container)
 
     @property
     def workflow(self) -> Workflow:
@@ -55,16 +58,18 @@ class Run:
 
     @property
     def reports_dir(self) -> Path:
-        """Where the run's reports (scan JSON, SARIF, SBOMs) are written."""
-        return self.workspace / ".slipway"
+        """Where the run's reports (scan JSON, SARIF, the comment body) are written: the
+        state folder (runner temp under Actions), never the checkout (slipway.paths)."""
+        return paths.reports_dir(self.runner.env)
 
     def output_path(self, path: Path | str) -> str:
         """``path`` as the job's later steps see it: relative to the workspace when inside
-        it (the container's /github/workspace is another path on the runner), else as is."""
+        it (the container's /github/workspace is another path on the runner), else the
+        runner's own path of the mount that holds it (/github/runner_temp/x -> $RUNNER_TEMP/x)."""
         try:
             return str(Path(path).resolve().relative_to(self.workspace.resolve()))
         except ValueError:
-            return str(path)
+            return mounts.host_path(str(path), self.mounts)
 
 
 @dataclass

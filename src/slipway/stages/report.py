@@ -8,6 +8,7 @@ per-step limits); the comment body is the summary fitted to GitHub's 65,536 char
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,6 +99,7 @@ def deliver(
     marks: Sequence[ann.Annotation],
     failed: bool,
     now: datetime,
+    reports_dir: Path,
     sarif: Path | None = None,
     retrier: Retrier | None = None,
 ) -> Delivered:
@@ -105,6 +107,8 @@ def deliver(
     comment only warns, unless `always`, whose error the run raises after the rest is done).
     Every GitHub call shares ``retrier``'s one budget."""
     retrier = retrier or Retrier()
+    # comment-file is relative to the workspace; by default, next to the other reports
+    base = Path(context.workspace or ".") if inputs.report.comment_file else reports_dir
     ann.emit(workflow, ann.select(marks))
     comment = fit_comment(summary)
     run_url = f"{context.server_url}/{context.repository}/actions/runs/{context.run_id}"
@@ -116,7 +120,7 @@ def deliver(
     try:
         outcome = post_comment(
             workflow, context, inputs.report, token=inputs.github_token, key=str(plan.images[0]),
-            report=comment, failed=failed, base=Path(context.workspace or "."), retrier=retrier,
+            report=comment, failed=failed, base=base, retrier=retrier,
             history=history,
         )  # fmt: skip
         delivered = Delivered(comment_file=outcome.file)
@@ -166,6 +170,11 @@ def _checks_and_sarif(
         )
 
 
+def clear_reports(run: Run) -> None:
+    """An earlier run's reports of this step go first: a report is always this run's."""
+    shutil.rmtree(run.reports_dir, ignore_errors=True)
+
+
 def write_sarif(run: Run, state: State) -> Path:
     """SARIF once, from every finding: the scan's (vulnerabilities, secrets, the Dockerfile's
     misconfigurations) and the policy's; written with `scan: false` too."""
@@ -211,8 +220,10 @@ def report(
         workflow, run.inputs, plan, run.context,
         summary=summary, marks=finding_annotations(plan, state.scans, state.checks),
         failed=bool(failures), now=run.now, sarif=sarif, retrier=run.github,
+        reports_dir=run.reports_dir,
     )  # fmt: skip
-    workflow.set_output("comment-file", delivered.comment_file)
+    comment_file = delivered.comment_file
+    workflow.set_output("comment-file", run.output_path(comment_file) if comment_file else "")
     state.comment_error = delivered.error
 
 

@@ -48,7 +48,3 @@ def test_valid(env: dict[str, str], expected: ReportOptions) -> None:
 def test_invalid(env: dict[str, str], name: str) -> None:
     with pytest.raises(InputError, match=f"input '{name}'"):
         read_report_options(InputReader(env))
-
-
-def test_markdown_file_sits_next_to_the_json() -> None:
-    assert ReportOptions(comment_file="a/b.json").comment_markdown_file == "a/b.md"
