@@ -38,7 +38,7 @@ class Instruction:
     line: int  # first line, 1-based
     end_line: int
     stage: int  # index of the stage it belongs to; -1 before the first FROM
-    flags: Mapping[str, str] = field(default_factory=dict)  # --from=..., --chown=...
+    flags: tuple[tuple[str, str], ...] = ()  # (--)name, value: --from=..., each --mount=...
     heredocs: tuple[str, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
 
@@ -46,6 +46,11 @@ class Instruction:
     def body(self) -> str:
         """The arguments without ``--flag`` options, plus heredoc bodies (for RUN checks)."""
         return " ".join([_strip_flags(self.args), *self.heredocs]).strip()
+
+    def flag(self, name: str) -> str | None:
+        """The value of ``--name`` (the last one when repeated); None when not given."""
+        found = [value for key, value in self.flags if key == name]
+        return found[-1] if found else None
 
     def suppresses(self, rule_id: str) -> Suppression | None:
         """The suppression covering ``rule_id`` on this instruction, if any."""
@@ -120,14 +125,14 @@ def _strip_flags(args: str) -> str:
     return re.sub(r"^(?:--[\w-]+(?:=(?:\"[^\"]*\"|\S*))?\s+)*", "", args)
 
 
-def _flags(args: str) -> dict[str, str]:
-    """The leading ``--name=value`` options of an instruction."""
-    found: dict[str, str] = {}
+def _flags(args: str) -> tuple[tuple[str, str], ...]:
+    """The leading ``--name=value`` options of an instruction, repeated ones included."""
+    found: list[tuple[str, str]] = []
     rest = args
     while match := re.match(r"--([\w-]+)(?:=(\"[^\"]*\"|\S*))?\s*", rest):
-        found[match.group(1).lower()] = (match.group(2) or "").strip('"')
+        found.append((match.group(1).lower(), (match.group(2) or "").strip('"')))
         rest = rest[match.end() :]
-    return found
+    return tuple(found)
 
 
 def _suppressions(text: str, line: int) -> list[Suppression]:
@@ -235,11 +240,11 @@ class _Builder:
         return bodies
 
     def _from(self, args: str, line: int) -> int:
-        flags = _flags(args)
+        platform = dict(_flags(args)).get("platform", "")
         words = _strip_flags(args).split()
         base = substitute(words[0], self.global_args) if words else ""
         name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else ""
-        self.stages.append(Stage(len(self.stages), base, name, line, flags.get("platform", "")))
+        self.stages.append(Stage(len(self.stages), base, name, line, platform))
         return len(self.stages) - 1
 
 

@@ -128,9 +128,9 @@ def expand_ports(word: str) -> list[int]:
 def check_instructions(dockerfile: Dockerfile) -> Iterator[ToolFinding]:
     """SW009 ``RUN --security=insecure``, SW015 ``ADD`` of a URL without ``--checksum``."""
     for instruction in dockerfile.instructions:
-        if instruction.keyword == "RUN" and instruction.flags.get("security") == "insecure":
+        if instruction.keyword == "RUN" and instruction.flag("security") == "insecure":
             yield _hit(catalog.PRIVILEGED, dockerfile, instruction.line, "--security=insecure")
-        if instruction.keyword == "ADD" and "checksum" not in instruction.flags:
+        if instruction.keyword == "ADD" and instruction.flag("checksum") is None:
             sources = _words(instruction.body)[:-1]
             if any(re.match(r"^(?:https?|git|ssh)://|^git@", s) for s in sources):
                 yield _hit(catalog.ADD_URL, dockerfile, instruction.line, "remote URL")

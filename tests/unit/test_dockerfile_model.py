@@ -47,9 +47,11 @@ def test_stages_flags_heredocs_and_bodies() -> None:
         ("build", "final", 14),
     ]
     run, copy, heredoc = (dockerfile.instructions[i] for i in (3, 4, 5))
-    assert run.flags == {"mount": "type=cache,target=/root/.cache"}
+    assert run.flags == (("mount", "type=cache,target=/root/.cache"),)
     assert run.body.startswith("apt-get install -y gcc")
-    assert copy.flags == {"from": "build", "chown": "1:1"}
+    assert copy.flags == (("from", "build"), ("chown", "1:1"))
+    assert copy.flag("from") == "build"
+    assert copy.flag("chmod") is None
     assert copy.body == "/a /b"
     assert heredoc.heredocs == ("echo hi",)
     assert dockerfile.is_stage_name("BUILD")
