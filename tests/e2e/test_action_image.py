@@ -49,7 +49,7 @@ def test_image_holds_the_tools_and_nothing_else(image: str) -> None:
     done = sh(
         image,
         "docker --version && docker buildx version && trivy --version && git --version"
-        " && python3 -c 'import slipway, github, docker, yaml, jsonschema, requests'"
+        " && python3 -c 'import slipway, github, docker, yaml, packaging, requests'"
         " && echo compilers: $(command -v gcc cc c++ make) && echo pip: $(command -v pip pip3)"
         " && echo apt-lists: $(ls /var/lib/apt/lists 2>/dev/null | grep -vc '^lock$' || true)"
         " && echo pip-cache: $(ls -d /root/.cache/pip 2>/dev/null)",
