@@ -70,15 +70,17 @@ def downloads_for(platforms: int) -> int:
         (base / "work").mkdir()
         stage.scan_platforms(
             runner,
-            ScanOptions(db_repositories=("db/a:2",), cache_dir=str(base / "cache")),
-            [
-                stage.ScanTarget(f"linux/p{n}", f"sha256:{n:064x}", f"r@sha256:{n:064x}")
-                for n in range(platforms)
-            ],
-            dockerfile=str(base / "Dockerfile"),
-            work=base / "work",
-            out_dir=base / "out",
-            now=datetime.now(UTC),
+            stage.ScanJob(
+                ScanOptions(db_repositories=("db/a:2",), cache_dir=str(base / "cache")),
+                [
+                    stage.ScanTarget(f"linux/p{n}", f"sha256:{n:064x}", f"r@sha256:{n:064x}")
+                    for n in range(platforms)
+                ],
+                None,
+                base / "work",
+                base / "out",
+                datetime.now(UTC),
+            ),
         )
     return runner.count("--download-db-only")
 

@@ -12,7 +12,10 @@ from pathlib import Path
 from slipway.context import read_context
 from slipway.inputs import read_inputs
 from slipway.plan import make_plan
+from slipway.stages import Run
 from slipway.stages.report import deliver
+from slipway.tools.builder import Builders
+from slipway.tools.run import Runner
 from slipway.workflow import Workflow
 from tests.support.payloads import load_event, runner_env
 from tests.support.pytest_github import GitHubStandIn
@@ -48,12 +51,12 @@ def test_a_refused_comment_with_always_still_delivers_the_check_run_and_sarif(
     context = read_context(env, payload)
     plan = make_plan(inputs, context, env=env, now=datetime(2026, 12, 1, tzinfo=UTC))
     github.inject("POST", r"/issues/2/comments$", 422, times=100)  # GitHub refuses the comment
-    log = io.StringIO()
-    delivered = deliver(
-        Workflow({}, log), inputs, plan, context, summary="## Slipway: passed\n", marks=[],
-        failed=False, now=datetime(2026, 12, 1, tzinfo=UTC), sarif=sarif,
-        reports_dir=tmp_path / "reports",
+    runner = Runner(Workflow({}, io.StringIO()), {**env, "SLIPWAY_STATE_DIR": str(tmp_path)})
+    run = Run(
+        runner, inputs, plan, context, tmp_path, datetime(2026, 12, 1, tzinfo=UTC),
+        Builders(runner, tmp_path), None,
     )  # fmt: skip
+    delivered = deliver(run, summary="## Slipway: passed\n", marks=[], failed=False, sarif=sarif)
     assert delivered.error is not None  # `always`: the run fails with it, at the end
     assert "422" in str(delivered.error)
     assert len(github.check_runs) == 1  # the other deliveries happened regardless

@@ -13,6 +13,7 @@ from slipway.context import Context, read_context
 from slipway.github.client import Retrier, RetryPolicy
 from slipway.github.comment import (
     READ_ONLY_NOTICE,
+    CommentBody,
     CommentError,
     Outcome,
     history_line,
@@ -51,9 +52,7 @@ class Run:
             self.context,
             ReportOptions(**options),
             token=token,
-            key=IMAGE,
-            report=report,
-            failed=failed,
+            body=CommentBody(IMAGE, report, failed),
             base=self.base,
             retrier=retrier,
         )
@@ -213,12 +212,9 @@ def test_history_keeps_earlier_runs(github: GitHubStandIn, tmp_path: Path) -> No
             run.context,
             ReportOptions(comment_history=True),
             token=WRITE,
-            key=IMAGE,
-            report=f"report {number}",
-            failed=False,
+            body=CommentBody(IMAGE, f"report {number}", False, history=line),
             base=tmp_path,
             retrier=Retrier(sleep=run.sleeps.append),
-            history=line,
         )
     (body,) = _ours(github)
     assert "report 2" in body
@@ -240,9 +236,7 @@ def test_merge_group_comments_on_the_queued_pull_request(
         context,
         ReportOptions(),
         token=WRITE,
-        key=IMAGE,
-        report="queued",
-        failed=False,
+        body=CommentBody(IMAGE, "queued", False),
         base=tmp_path,
         retrier=Retrier(sleep=lambda _: None),
     )

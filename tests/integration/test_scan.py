@@ -114,16 +114,15 @@ def scan(
     runner = RecordingRunner({"PATH": str(ROOT / ".venv" / "bin") + ":/usr/bin:/bin"})
     work = tmp_path / "work"
     work.mkdir(parents=True, exist_ok=True)
-    outcome = stage.scan_platforms(
-        runner,
+    job = stage.ScanJob(
         options,
         kwargs.pop("targets", None) or targets(pushed),
-        dockerfile=read_dockerfile(pushed["context"] / "Dockerfile"),
-        work=work,
-        out_dir=tmp_path / "out",
-        now=kwargs.pop("now", datetime.now(UTC)),
-        sleep=lambda _seconds: None,
+        read_dockerfile(pushed["context"] / "Dockerfile"),
+        work,
+        tmp_path / "out",
+        kwargs.pop("now", datetime.now(UTC)),
     )
+    outcome = stage.scan_platforms(runner, job, sleep=lambda _seconds: None)
     return outcome, runner
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from slipway.errors import ScanError
-from slipway.tools.trivy import image_argv, parse_image_report
+from slipway.tools.trivy import ImageRequest, image_argv, parse_image_report
 
 REPORTS = Path(__file__).parents[1] / "data" / "trivy-reports"
 
@@ -50,12 +50,14 @@ def test_unreadable_report() -> None:
 
 def test_image_argv() -> None:
     argv = image_argv(
-        "127.0.0.1:5000/app@sha256:" + "a" * 64,
-        "/tmp/r.json",
-        severities=["HIGH", "CRITICAL"],
-        db_repositories=["127.0.0.1:5000/db:2", "ghcr.io/aquasecurity/trivy-db:2"],
-        cache_dir="/c",
-        insecure=True,
+        ImageRequest(
+            "127.0.0.1:5000/app@sha256:" + "a" * 64,
+            "/tmp/r.json",
+            severities=["HIGH", "CRITICAL"],
+            db_repositories=["127.0.0.1:5000/db:2", "ghcr.io/aquasecurity/trivy-db:2"],
+            cache_dir="/c",
+            insecure=True,
+        )
     )
     assert argv[:2] == ["trivy", "image"]
     assert argv[argv.index("--severity") + 1] == "HIGH,CRITICAL"

@@ -223,32 +223,37 @@ class Sticky:
         return self.retrier.call(attempt)
 
 
+@dataclass(frozen=True)
+class CommentBody:
+    """What one run says in the sticky comment."""
+
+    key: str  # the image: one sticky comment per image and pull request
+    report: str  # the rendered comment (already fitted, untrusted text escaped)
+    failed: bool
+    history: str = ""  # this run's `history_line`, kept when ``comment-history`` is on
+
+
 def post_comment(
     workflow: Workflow,
     context: Context,
     options: ReportOptions,
     *,
     token: str,
-    key: str,
-    report: str,
-    failed: bool,
+    body: CommentBody,
     base: Path,
     retrier: Retrier,
-    history: str = "",
 ) -> Outcome:
-    """Write the comment file, then create or update the sticky comment as ``pr-comment`` says.
-
-    ``report`` is the rendered comment (already fitted, untrusted text escaped); ``history``
-    is this run's `history_line` (kept when ``comment-history`` is on)."""
+    """Write the comment file, then create or update the sticky comment as ``pr-comment`` says."""
     target = resolve_target(context, options)
     if target is None:
         return Outcome("skipped", "no pull request for this event")
-    marker = marker_for(key)
+    marker = marker_for(body.key)
+    report, failed = body.report, body.failed
 
     def make_body(previous: str | None) -> str:
         if not options.comment_history:
             return compose_body(marker, report, [])
-        current = [history] if history else []
+        current = [body.history] if body.history else []
         runs = {line.split(" · ")[1] for line in current}  # a re-run replaces its own line
         earlier = [line for line in earlier_history(previous) if line.split(" · ")[1] not in runs]
         return compose_body(marker, report, current + earlier)

@@ -25,16 +25,8 @@ def build(run: Run, state: State) -> Layout:
     plan, workflow = run.plan, run.workflow
     layout = Layout(paths.layout_dir(run.runner.env))
     with workflow.group("Build"):
-        options = plan.build
         name = builder.set_up(
-            run.runner,
-            run.builders,
-            plan.platforms,
-            builder=options.builder,
-            driver=options.driver,
-            endpoint=options.endpoint,
-            image=options.buildkit_image,
-            insecure=run.inputs.insecure_registries,
+            run.runner, run.builders, plan.platforms, plan.build, run.inputs.insecure_registries
         )
         started = time.monotonic()
         built = buildx.build(

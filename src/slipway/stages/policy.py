@@ -9,12 +9,11 @@ does not stop the run: the checks it would have mapped are skipped, with a warni
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from slipway.context import Context
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import SlipwayError
 from slipway.inputs import Inputs
@@ -30,7 +29,7 @@ from slipway.policy.model import PolicyConfig, PolicyResult, ToolFinding
 from slipway.scan.findings import PlatformScan
 from slipway.stages.registries import client
 from slipway.stages.scan import default_cache_dir
-from slipway.stages.size import LayerCache, SizeReport, analyse_size, baseline_reference
+from slipway.stages.size import SizeReport, analyse_size, baseline_reference
 from slipway.tools import hadolint, trivy_config
 from slipway.tools.layer_store import STORE_DIR, LayerStore
 from slipway.tools.oci_layout import Layout
@@ -120,47 +119,6 @@ def lint(
     return lint_dockerfile(runner, dockerfile, Path(plan.dockerfile), work, inputs.policy.policy)
 
 
-def run_image_checks(
-    runner: Runner,
-    inputs: Inputs,
-    plan: Plan,
-    context: Context,
-    *,
-    check: DockerfileCheck,
-    platform_digests: Mapping[str, str],
-    read_config: Callable[[str], Mapping[str, Any]],
-    client: RegistryClient | None,
-    digest: str,
-    scans: Sequence[PlatformScan] = (),
-    layer_cache: LayerCache | None = None,
-) -> ImageChecks:
-    """Add each platform's config to the Dockerfile's findings; measure sizes when pushed."""
-    for warning in check.warnings:
-        runner.workflow.warning(warning)
-    configs = {platform: read_config(d) for platform, d in platform_digests.items()}
-    policy = check_images(check, configs, inputs.policy.policy, scans)
-    failures: list[str] = []
-    blocking = policy.blocking(plan.scan.fail_on)
-    if blocking:
-        failures.append(POLICY_BLOCKS.format(count=len(blocking), fail_on=plan.scan.fail_on))
-    size = None
-    if client is not None and plan.images:
-        baseline = baseline_reference(
-            inputs.policy.size_baseline, context.event_name, context.base_ref
-        )
-        size = analyse_size(
-            client,
-            plan.images[0].repository,
-            digest,
-            check.dockerfile,
-            baseline_ref=baseline,
-            limits=inputs.policy.limits,
-            cache=layer_cache,
-        )
-        failures += size.failures
-    return ImageChecks(policy, size, check.dockerfile, tuple(failures))
-
-
 POLICY_DOCS = "https://github.com/slipway/slipway#image-policy-and-image-size"
 
 
@@ -180,10 +138,13 @@ def policy_sarif_findings(
 def image_checks(
     run: Run, state: State, layout: Layout | None, check: DockerfileCheck
 ) -> ImageChecks:
-    """The checks on the built image: configs from the layout, or the registry once pushed."""
-    plan = run.plan
+    """Each platform's config (from the layout, or the registry once pushed) and the scan's
+    layer secrets added to the Dockerfile's findings; sizes measured when pushed."""
+    inputs, plan = run.inputs, run.plan
+    for warning in check.warnings:
+        run.workflow.warning(warning)
     image = plan.images[0]
-    registry = client(run.inputs, image) if plan.push else None
+    registry = client(inputs, image) if plan.push else None
 
     def read_config(manifest_digest: str) -> Mapping[str, Any]:
         if layout is not None:
@@ -192,13 +153,34 @@ def image_checks(
         manifest = registry.get_manifest(image.repository, manifest_digest).json()
         return registry.get_blob_json(image.repository, manifest["config"]["digest"])
 
+    configs = {platform: read_config(d) for platform, d in state.platform_digests.items()}
+    policy = check_images(check, configs, inputs.policy.policy, state.scans)
+    failures: list[str] = []
+    blocking = policy.blocking(plan.scan.fail_on)
+    if blocking:
+        failures.append(POLICY_BLOCKS.format(count=len(blocking), fail_on=plan.scan.fail_on))
+    size = None
+    if registry is not None:
+        size = _size(run, state, registry, check.dockerfile)
+        failures += size.failures
+    return ImageChecks(policy, size, check.dockerfile, tuple(failures))
+
+
+def _size(run: Run, state: State, registry: RegistryClient, dockerfile: Dockerfile) -> SizeReport:
+    inputs, context = run.inputs, run.context
     # Layer contents are kept with the scan results: both are worth keeping between runs.
-    cache_dir = plan.scan.cache_dir or default_cache_dir(run.runner.env)
+    cache_dir = run.plan.scan.cache_dir or default_cache_dir(run.runner.env)
     layers = LayerStore(Path(cache_dir) / STORE_DIR)
-    checks = run_image_checks(
-        run.runner, run.inputs, plan, run.context,
-        check=check, platform_digests=state.platform_digests, read_config=read_config,
-        client=registry, digest=state.digest, scans=state.scans, layer_cache=layers,
-    )  # fmt: skip
+    report = analyse_size(
+        registry,
+        run.plan.images[0].repository,
+        state.digest,
+        dockerfile,
+        baseline_ref=baseline_reference(
+            inputs.policy.size_baseline, context.event_name, context.base_ref
+        ),
+        limits=inputs.policy.limits,
+        cache=layers,
+    )
     layers.prune()
-    return checks
+    return report

@@ -11,15 +11,11 @@ import json
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slipway.context import Context
 from slipway.github.checks import CheckOutput, create_check_run, upload_sarif
-from slipway.github.client import Retrier
-from slipway.github.comment import CommentError, history_line, post_comment
-from slipway.inputs import Inputs
+from slipway.github.comment import CommentBody, CommentError, history_line, post_comment
 from slipway.metadata_command import write_outputs
 from slipway.plan import Plan
 from slipway.report import annotations as ann
@@ -30,7 +26,6 @@ from slipway.scan.combined import vulnerability_counts
 from slipway.scan.findings import PlatformScan
 from slipway.severity import rank
 from slipway.stages.policy import ImageChecks, policy_sarif_findings
-from slipway.workflow import Workflow
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -90,83 +85,65 @@ def fit_comment(summary: str) -> str:
 
 
 def deliver(
-    workflow: Workflow,
-    inputs: Inputs,
-    plan: Plan,
-    context: Context,
-    *,
-    summary: str,
-    marks: Sequence[ann.Annotation],
-    failed: bool,
-    now: datetime,
-    reports_dir: Path,
-    sarif: Path | None = None,
-    retrier: Retrier | None = None,
+    run: Run, *, summary: str, marks: Sequence[ann.Annotation], failed: bool, sarif: Path | None
 ) -> Delivered:
     """Annotations, the sticky comment, the check run, SARIF: each one fails alone (the
     comment only warns, unless `always`, whose error the run raises after the rest is done).
-    Every GitHub call shares ``retrier``'s one budget."""
-    retrier = retrier or Retrier()
-    # comment-file is relative to the workspace; by default, next to the other reports
-    base = Path(context.workspace or ".") if inputs.report.comment_file else reports_dir
-    ann.emit(workflow, ann.select(marks))
+    Every GitHub call shares the run's one retry budget."""
+    inputs, context = run.inputs, run.context
+    ann.emit(run.workflow, ann.select(marks))
     comment = fit_comment(summary)
     run_url = f"{context.server_url}/{context.repository}/actions/runs/{context.run_id}"
-    verdict = "failed" if failed else "passed"
-    history = history_line(
-        verdict, context.run_number, run_url, context.sha, now.strftime("%Y-%m-%d %H:%M UTC")
+    when = run.now.strftime("%Y-%m-%d %H:%M UTC")
+    body = CommentBody(
+        key=str(run.plan.images[0]),
+        report=comment,
+        failed=failed,
+        history=history_line(
+            "failed" if failed else "passed", context.run_number, run_url, context.sha, when
+        ),
     )
+    # comment-file is relative to the workspace; by default, next to the other reports
+    base = run.workspace if inputs.report.comment_file else run.reports_dir
     delivered = Delivered()
     try:
         outcome = post_comment(
-            workflow, context, inputs.report, token=inputs.github_token, key=str(plan.images[0]),
-            report=comment, failed=failed, base=base, retrier=retrier,
-            history=history,
+            run.workflow, context, inputs.report,
+            token=inputs.github_token, body=body, base=base, retrier=run.github,
         )  # fmt: skip
         delivered = Delivered(comment_file=outcome.file)
     except CommentError as error:
         delivered = Delivered(error=error)
-    _checks_and_sarif(
-        workflow, inputs, plan, context,
-        comment=comment, marks=marks, failed=failed, sarif=sarif, retrier=retrier,
-    )  # fmt: skip
+    _checks_and_sarif(run, comment=comment, marks=marks, failed=failed, sarif=sarif)
     return delivered
 
 
 def _checks_and_sarif(
-    workflow: Workflow,
-    inputs: Inputs,
-    plan: Plan,
-    context: Context,
-    *,
-    comment: str,
-    marks: Sequence[ann.Annotation],
-    failed: bool,
-    sarif: Path | None,
-    retrier: Retrier,
+    run: Run, *, comment: str, marks: Sequence[ann.Annotation], failed: bool, sarif: Path | None
 ) -> None:
+    inputs = run.inputs
     if inputs.report.check_run:
         output = CheckOutput(
-            f"Slipway: {plan.images[0]}",
+            f"Slipway: {run.plan.images[0]}",
             "Security gate failed" if failed else "Security gate passed",
             comment,
             "failure" if failed else "success",
         )
         create_check_run(
-            workflow,
-            context,
+            run.workflow,
+            run.context,
             token=inputs.github_token,
             output=output,
             annotations=marks,
-            retrier=retrier,
+            retrier=run.github,
         )
     if inputs.report.upload_sarif and sarif is not None and sarif.is_file():
         upload_sarif(
-            workflow,
-            context,
+            run.workflow,
+            run.context,
             token=inputs.github_token,
             sarif=sarif.read_text(encoding="utf-8"),
-            retrier=retrier,
+            retrier=run.github,
         )
 
 
@@ -216,12 +193,8 @@ def report(
     _outputs(run, state, failures)
     if by_digest_only:
         return
-    delivered = deliver(
-        workflow, run.inputs, plan, run.context,
-        summary=summary, marks=finding_annotations(plan, state.scans, state.checks),
-        failed=bool(failures), now=run.now, sarif=sarif, retrier=run.github,
-        reports_dir=run.reports_dir,
-    )  # fmt: skip
+    marks = finding_annotations(plan, state.scans, state.checks)
+    delivered = deliver(run, summary=summary, marks=marks, failed=bool(failures), sarif=sarif)
     comment_file = delivered.comment_file
     workflow.set_output("comment-file", run.output_path(comment_file) if comment_file else "")
     state.comment_error = delivered.error

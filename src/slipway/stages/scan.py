@@ -93,44 +93,49 @@ def _ignorefile(options: ScanOptions, documents: dict[str, str], work: Path) -> 
     return str(merged)
 
 
+@dataclass(frozen=True)
+class ScanJob:
+    """What the stage is asked for: the options, the platforms, the Dockerfile, where."""
+
+    options: ScanOptions
+    targets: Sequence[ScanTarget]
+    dockerfile: Dockerfile | None  # None: no `trivy config`, findings without lines
+    work: Path  # the run's temporary folder
+    out_dir: Path  # where the merged report is written
+    now: datetime  # the run's one clock reading
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Read once per stage, used by every platform's scan."""
+
+    cache_dir: str
+    documents: dict[str, str]  # the ignore files and VEX documents, by name
+    ignorefile: str
+    trivy_identity: str  # in the reuse key: a new Trivy scans again
+
+
 def scan_platforms(
-    runner: Runner,
-    options: ScanOptions,
-    targets: Sequence[ScanTarget],
-    *,
-    dockerfile: Dockerfile | None,
-    work: Path,
-    out_dir: Path,
-    now: datetime,
-    sleep: Callable[[float], None] = time.sleep,
+    runner: Runner, job: ScanJob, *, sleep: Callable[[float], None] = time.sleep
 ) -> ScanOutcome:
     """Run the whole stage; reports are written before anyone looks at the gate."""
+    options, dockerfile = job.options, job.dockerfile
     outcome = ScanOutcome()
-    cache_dir = options.cache_dir or default_cache_dir(runner.env)
-    trivy_identity = trivy.identity(runner) if options.image_scanners else ""
     documents = _documents(options)
-    ignorefile = _ignorefile(options, documents, work)
+    prepared = _Prepared(
+        cache_dir=options.cache_dir or default_cache_dir(runner.env),
+        documents=documents,
+        ignorefile=_ignorefile(options, documents, job.work),
+        trivy_identity=trivy.identity(runner) if options.image_scanners else "",
+    )
     if options.image_scanners:
-        fetched = fetch_db(runner, options, cache_dir, now=now, sleep=sleep)
+        fetched = fetch_db(runner, options, prepared.cache_dir, now=job.now, sleep=sleep)
         outcome.db_updated_at, outcome.db_downloads = fetched.updated_at, fetched.runs
         outcome.warnings.extend(fetched.warnings)
-    for target in targets if options.image_scanners else ():
-        outcome.scans.append(
-            _scan_one(
-                runner,
-                options,
-                target,
-                cache_dir=cache_dir,
-                documents=documents,
-                ignorefile=ignorefile,
-                dockerfile=dockerfile,
-                work=work,
-                outcome=outcome,
-                trivy_identity=trivy_identity,
-            )
-        )
+        for target in job.targets:
+            outcome.scans.append(_scan_one(runner, job, target, prepared, outcome))
     if "config" in options.scanners and dockerfile is not None:
-        report = work / "trivy-config.json"
+        report = job.work / "trivy-config.json"
         argv = trivy.config_argv(dockerfile.path, str(report), severities=options.scan_severities)
         trivy.run_trivy(runner, argv, timeout=options.timeout)
         text = report.read_text(encoding="utf-8")
@@ -138,62 +143,36 @@ def scan_platforms(
         outcome.misconfigurations = found
         outcome.scans = [replace(s, misconfigurations=tuple(found)) for s in outcome.scans]
     if options.sbom_file:
-        for target in targets:
-            outcome.sbom_files[target.platform] = _sbom(runner, options, target, cache_dir)
-    _write_reports(options, outcome, out_dir)
+        for target in job.targets:
+            outcome.sbom_files[target.platform] = _sbom(runner, options, target, prepared.cache_dir)
+    _write_reports(options, outcome, job.out_dir)
     return outcome
 
 
 def _scan_one(
-    runner: Runner,
-    options: ScanOptions,
-    target: ScanTarget,
-    *,
-    cache_dir: str,
-    documents: dict[str, str],
-    ignorefile: str,
-    dockerfile: Dockerfile | None,
-    work: Path,
-    outcome: ScanOutcome,
-    trivy_identity: str,
+    runner: Runner, job: ScanJob, target: ScanTarget, prepared: _Prepared, outcome: ScanOutcome
 ) -> PlatformScan:
+    options = job.options
     key = scan_key(
         target.digest,
         outcome.db_updated_at,
         severities=options.scan_severities,
         scanners=options.image_scanners,
         ignore_unfixed=options.ignore_unfixed,
-        documents=documents,
-        trivy_version=trivy_identity,
+        documents=prepared.documents,
+        trivy_version=prepared.trivy_identity,
     )
-    stored = Path(cache_dir) / RESULTS_DIR / f"{key}.json"
+    stored = Path(prepared.cache_dir) / RESULTS_DIR / f"{key}.json"
     reused = stored.is_file() and bool(outcome.db_updated_at)
     if reused:
         text = stored.read_text(encoding="utf-8")
     else:
-        report = work / f"trivy-{target.platform.replace('/', '-')}.json"
-        argv = trivy.image_argv(
-            target.image,
-            str(report),
-            severities=options.scan_severities,
-            db_repositories=(),
-            cache_dir=cache_dir,
-            insecure=target.insecure,
-            scanners=options.image_scanners,
-            skip_db_update=True,  # ensure_db downloaded it once for every platform
-            ignore_unfixed=options.ignore_unfixed,
-            ignorefile=ignorefile,
-            vex=options.vex,
-            platform=target.platform if target.layout_dir else "",
-            layout_dir=target.layout_dir,
-        )
-        trivy.run_trivy(runner, argv, timeout=options.timeout)
+        text = _trivy_image(runner, job, target, prepared)
         outcome.trivy_runs += 1
-        text = report.read_text(encoding="utf-8")
         if outcome.db_updated_at:
             stored.parent.mkdir(parents=True, exist_ok=True)
             stored.write_text(text, encoding="utf-8")
-    vulnerabilities, secrets = attributed(trivy.load_report(text), dockerfile)
+    vulnerabilities, secrets = attributed(trivy.load_report(text), job.dockerfile)
     return PlatformScan(
         target.platform,
         target.image,
@@ -202,6 +181,29 @@ def _scan_one(
         digest=target.digest,
         reused=reused,
     )
+
+
+def _trivy_image(runner: Runner, job: ScanJob, target: ScanTarget, prepared: _Prepared) -> str:
+    """One platform's ``trivy image`` report (JSON text)."""
+    options = job.options
+    report = job.work / f"trivy-{target.platform.replace('/', '-')}.json"
+    request = trivy.ImageRequest(
+        target.image,
+        str(report),
+        severities=options.scan_severities,
+        db_repositories=(),
+        cache_dir=prepared.cache_dir,
+        insecure=target.insecure,
+        scanners=options.image_scanners,
+        skip_db_update=True,  # fetch_db downloaded it once for every platform
+        ignore_unfixed=options.ignore_unfixed,
+        ignorefile=prepared.ignorefile,
+        vex=options.vex,
+        platform=target.platform if target.layout_dir else "",
+        layout_dir=target.layout_dir,
+    )
+    trivy.run_trivy(runner, trivy.image_argv(request), timeout=options.timeout)
+    return report.read_text(encoding="utf-8")
 
 
 def attributed(
@@ -229,16 +231,18 @@ def _sbom(runner: Runner, options: ScanOptions, target: ScanTarget, cache_dir: s
     output = sbom_path(options.sbom_file, target.platform)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     argv = trivy.image_argv(
-        target.image,
-        output,
-        severities=(),
-        db_repositories=(),
-        cache_dir=cache_dir,
-        insecure=target.insecure,
-        skip_db_update=True,
-        platform=target.platform if target.layout_dir else "",
-        layout_dir=target.layout_dir,
-        output_format="cyclonedx",
+        trivy.ImageRequest(
+            target.image,
+            output,
+            severities=(),
+            db_repositories=(),
+            cache_dir=cache_dir,
+            insecure=target.insecure,
+            skip_db_update=True,
+            platform=target.platform if target.layout_dir else "",
+            layout_dir=target.layout_dir,
+            output_format="cyclonedx",
+        )
     )
     trivy.run_trivy(runner, argv, timeout=options.timeout)
     return output
@@ -276,10 +280,8 @@ def scan(run: Run, state: State) -> None:
         )
         for platform, digest in state.platform_digests.items()
     ]
-    outcome = scan_platforms(
-        run.runner, plan.scan, targets,
-        dockerfile=run.dockerfile, work=run.work, out_dir=run.reports_dir, now=run.now,
-    )  # fmt: skip
+    job = ScanJob(plan.scan, targets, run.dockerfile, run.work, run.reports_dir, run.now)
+    outcome = scan_platforms(run.runner, job)
     for warning in outcome.warnings:
         workflow.warning(warning)
     for found in outcome.scans:

@@ -27,6 +27,7 @@ from slipway.builders import (
     remove_argv,
 )
 from slipway.errors import BuildError, InputError
+from slipway.inputs.build import BuildOptions
 from slipway.platforms import Platform
 from slipway.tools.run import Runner
 
@@ -147,14 +148,13 @@ def set_up(
     runner: Runner,
     builders: Builders,
     platforms: Sequence[Platform],
-    *,
-    builder: str = "",
-    driver: str = "docker",
-    endpoint: str = "",
-    image: str = "",
+    options: BuildOptions,
     insecure: Sequence[str] = (),
 ) -> str:
-    """The builder to build with ("" = buildx's selected one), set up for ``platforms``."""
+    """The builder to build with ("" = buildx's selected one), set up for ``platforms``:
+    the ``builder``/``driver``/``endpoint``/``buildkit-image`` inputs in ``options``."""
+    builder, driver, endpoint = options.builder, options.driver, options.endpoint
+    image = options.buildkit_image
     info = engine_info(runner)  # asked while buildx inspects
     aliases = addresses(insecure)
     if builder or driver == "docker":

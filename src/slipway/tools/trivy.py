@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,47 +38,53 @@ REPORT_UNREADABLE = "Trivy wrote an unreadable report: {error}"
 TRIVY_FAILED = "trivy {command} exited with {code}:\n{tail}"
 
 
-def image_argv(
-    image: str,
-    report_file: str,
-    *,
-    severities: Sequence[str],
-    db_repositories: Sequence[str],
-    cache_dir: str,
-    insecure: bool,
-    scanners: Sequence[str] = ("vuln",),
-    skip_db_update: bool = False,
-    ignore_unfixed: bool = False,
-    ignorefile: str = "",
-    vex: Sequence[str] = (),
-    platform: str = "",
-    layout_dir: str = "",
-    output_format: str = "json",
-) -> list[str]:
-    """``trivy image`` for one image: a remote reference, or ``image`` inside ``layout_dir``."""
+@dataclass(frozen=True)
+class ImageRequest:
+    """One ``trivy image`` run: a remote reference, or ``image`` inside ``layout_dir``."""
+
+    image: str
+    report_file: str
+    severities: Sequence[str]
+    db_repositories: Sequence[str]
+    cache_dir: str
+    insecure: bool
+    scanners: Sequence[str] = ("vuln",)
+    skip_db_update: bool = False
+    ignore_unfixed: bool = False
+    ignorefile: str = ""
+    vex: Sequence[str] = ()
+    platform: str = ""
+    layout_dir: str = ""
+    output_format: str = "json"
+
+
+def image_argv(request: ImageRequest) -> list[str]:
+    """The ``trivy image`` command line for ``request``."""
+    r = request
+    output_format, report_file = r.output_format, r.report_file
     argv = ["trivy", "image", "--quiet", "--format", output_format, "--output", report_file]
     if output_format == "json":
-        argv += ["--scanners", ",".join(scanners), "--severity", ",".join(severities)]
-    if skip_db_update:
+        argv += ["--scanners", ",".join(r.scanners), "--severity", ",".join(r.severities)]
+    if r.skip_db_update:
         argv.append("--skip-db-update")
-    elif db_repositories:
-        argv += ["--db-repository", ",".join(db_repositories)]
-    if cache_dir:
-        argv += ["--cache-dir", cache_dir]
-    if ignore_unfixed:
+    elif r.db_repositories:
+        argv += ["--db-repository", ",".join(r.db_repositories)]
+    if r.cache_dir:
+        argv += ["--cache-dir", r.cache_dir]
+    if r.ignore_unfixed:
         argv.append("--ignore-unfixed")
-    if ignorefile:
-        argv += ["--ignorefile", ignorefile]
-    for document in vex:
+    if r.ignorefile:
+        argv += ["--ignorefile", r.ignorefile]
+    for document in r.vex:
         argv += ["--vex", document]
-    if platform:
-        argv += ["--platform", platform]
-    if insecure:
+    if r.platform:
+        argv += ["--platform", r.platform]
+    if r.insecure:
         argv.append("--insecure")
-    if layout_dir:
+    if r.layout_dir:
         # An OCI layout holding an index: --platform picks the manifest (push: false).
-        return [*argv, "--input", layout_dir]
-    return [*argv, "--image-src", "remote", image]
+        return [*argv, "--input", r.layout_dir]
+    return [*argv, "--image-src", "remote", r.image]
 
 
 def download_db_argv(repository: str, cache_dir: str, *, insecure: bool) -> list[str]:

@@ -64,19 +64,21 @@ def test_db_metadata() -> None:
 
 def test_image_argv_for_a_local_layout_and_options() -> None:
     argv = trivy.image_argv(
-        "app@sha256:1",
-        "/r.json",
-        severities=["CRITICAL"],
-        db_repositories=["a:2"],
-        cache_dir="/c",
-        insecure=False,
-        scanners=("vuln", "secret"),
-        skip_db_update=True,
-        ignore_unfixed=True,
-        ignorefile=".trivyignore",
-        vex=("a.json", "b.json"),
-        platform="linux/arm64",
-        layout_dir="/work/layout",
+        trivy.ImageRequest(
+            "app@sha256:1",
+            "/r.json",
+            severities=["CRITICAL"],
+            db_repositories=["a:2"],
+            cache_dir="/c",
+            insecure=False,
+            scanners=("vuln", "secret"),
+            skip_db_update=True,
+            ignore_unfixed=True,
+            ignorefile=".trivyignore",
+            vex=("a.json", "b.json"),
+            platform="linux/arm64",
+            layout_dir="/work/layout",
+        )
     )
     assert argv[-2:] == ["--input", "/work/layout"]
     assert "--db-repository" not in argv  # the shared DB is never re-downloaded

@@ -30,16 +30,9 @@ def run(
 ) -> tuple[stage.ScanOutcome, list[float]]:
     slept: list[float] = []
     (tmp_path / "work").mkdir(exist_ok=True)
-    outcome = stage.scan_platforms(
-        runner,
-        options,
-        targets(count),
-        dockerfile=None,  # no Dockerfile: no `trivy config`, findings without lines
-        work=tmp_path / "work",
-        out_dir=tmp_path / "out",
-        now=NOW,
-        sleep=slept.append,
-    )
+    # no Dockerfile: no `trivy config`, findings without lines
+    job = stage.ScanJob(options, targets(count), None, tmp_path / "work", tmp_path / "out", NOW)
+    outcome = stage.scan_platforms(runner, job, sleep=slept.append)
     return outcome, slept
 
 
