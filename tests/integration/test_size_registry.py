@@ -18,13 +18,15 @@ import pytest
 
 from slipway.dockerfile import parse_dockerfile
 from slipway.errors import RegistryError
+from slipway.oci import Manifest
 from slipway.size.delta import compare, size_failures
 from slipway.size.hints import size_hints
 from slipway.size.limits import SizeLimits
 from slipway.stages.size import LayerCache, analyse_size, measure_baseline, measure_image
 from slipway.tools.layer_store import LayerStore
 from slipway.tools.oci_layout import Layout
-from slipway.tools.registry import Manifest, RegistryClient
+from slipway.tools.registry import RegistryClient
+from slipway.tools.registry_http import Connection
 from tests.support.builders import oci_builder
 from tests.support.devenv import DevEnv, load_devenv
 from tests.support.regfront.backend import LocalRegistry
@@ -82,7 +84,7 @@ def devenv() -> DevEnv:
 @pytest.fixture(scope="module")
 def pushed(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> tuple[RegistryClient, str]:
     """A baseline (tag main) pushed first, then the change (tag pr-1)."""
-    client = RegistryClient(devenv.registry, loopback=True)
+    client = RegistryClient(Connection(devenv.registry, loopback=True))
     repository = f"slipway-test/size-{uuid.uuid4().hex[:10]}"
     work = tmp_path_factory.mktemp("size")
     build_and_push(client, repository, "main", BASELINE, work)
@@ -157,7 +159,7 @@ def test_size_stage_report(pushed: tuple[RegistryClient, str]) -> None:
 
 
 def test_no_baseline_yet(devenv: DevEnv) -> None:
-    client = RegistryClient(devenv.registry, loopback=True)
+    client = RegistryClient(Connection(devenv.registry, loopback=True))
     missing = f"slipway-test/size-{uuid.uuid4().hex[:10]}"
     assert measure_baseline(client, missing, "main", None) == {}
 
@@ -217,7 +219,7 @@ def test_a_layer_whose_bytes_do_not_match_its_digest_is_refused(tmp_path: Path) 
         }
     ).encode()
     with LocalRegistry(tmp_path / "registry") as registry:
-        client = RegistryClient(registry.address, loopback=True)
+        client = RegistryClient(Connection(registry.address, loopback=True))
         for digest, data in blobs.items():
             (tmp_path / "blob").write_bytes(data)
             client.push_blob("damaged", digest, tmp_path / "blob")

@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from slipway.oci import OCI_INDEX, OCI_MANIFEST, platform_manifests
 from slipway.tools.oci_layout import Descriptor, Layout
-from slipway.tools.registry import OCI_INDEX, OCI_MANIFEST, parse_challenge, platform_manifests
+from slipway.tools.registry_http import parse_challenge
 
 
 def put(root: Path, data: bytes) -> dict[str, Any]:

@@ -10,11 +10,11 @@ import time
 from typing import TYPE_CHECKING
 
 from slipway import paths
+from slipway.oci import Manifest, platform_manifests
 from slipway.report.summary import BuildStats
 from slipway.stages.registries import client
 from slipway.tools import builder, buildx, oci_layout
 from slipway.tools.oci_layout import Descriptor, Layout
-from slipway.tools.registry import Manifest, platform_manifests
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State

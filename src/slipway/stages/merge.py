@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from slipway.errors import InputError
+from slipway.oci import platform_manifests
 from slipway.oci_index import MergeError, merge_index
 from slipway.stages.registries import client
-from slipway.tools.registry import platform_manifests
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State

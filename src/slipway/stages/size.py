@@ -17,12 +17,13 @@ from slipway.dockerfile import Dockerfile
 from slipway.dockerfile.history import layer_origins
 from slipway.errors import RegistryError
 from slipway.meta.tags import clean_tag
+from slipway.oci import Manifest, platform_manifests
 from slipway.size.delta import PlatformDelta, compare, size_failures
 from slipway.size.hints import Hint, size_hints
 from slipway.size.layers import Tap, read_layer
 from slipway.size.limits import SizeLimits
 from slipway.size.model import Layer, LayerContents, PlatformSize
-from slipway.tools.registry import Manifest, RegistryClient, platform_manifests
+from slipway.tools.registry import RegistryClient
 
 LayerCache = MutableMapping[str, LayerContents | None]
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slipway.errors import RegistryError
+from slipway.oci import Manifest
 from slipway.refs import ImageName
 from slipway.stages.registries import client
-from slipway.tools.registry import Manifest, RegistryClient
+from slipway.tools.registry import RegistryClient
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from slipway.inputs import Credential
 from slipway.mounts import Mount
-from slipway.tools.registry import DOCKER_HUB_NAMES
+from slipway.tools.registry_http import DOCKER_HUB_NAMES
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 # The key docker login uses for Docker Hub in config.json.

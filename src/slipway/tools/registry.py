@@ -8,214 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-import re
-import time
-import warnings
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
-import urllib3
 
 from slipway.errors import RegistryError
+from slipway.oci import MANIFEST_TYPES, Manifest
 from slipway.refs import ImageName, allows_plain_http
-
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-MANIFEST_TYPES = (OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST)
-INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
-TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
-_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+from slipway.tools.registry_http import TRANSIENT_STATUS, Connection, RegistrySession
 
 
-@dataclass(frozen=True)
-class Manifest:
-    """A manifest as the registry serves it: exact bytes, type and digest."""
-
-    digest: str
-    media_type: str
-    body: bytes
-
-    def json(self) -> dict[str, Any]:
-        """The parsed document."""
-        data: dict[str, Any] = json.loads(self.body)
-        return data
-
-    @property
-    def is_index(self) -> bool:
-        """True for an OCI index or a Docker manifest list."""
-        return self.media_type in INDEX_TYPES
-
-
-@dataclass(frozen=True)
-class PlatformManifest:
-    """One image manifest of an index, by platform."""
-
-    platform: str
-    digest: str
-    size: int
-
-
-def platform_manifests(index: Mapping[str, Any]) -> list[PlatformManifest]:
-    """The runnable images of an index; attestation manifests (unknown/unknown) are left out."""
-    found: list[PlatformManifest] = []
-    for entry in index.get("manifests", []):
-        annotations = entry.get("annotations") or {}
-        if annotations.get("vnd.docker.reference.type") == "attestation-manifest":
-            continue
-        platform = entry.get("platform") or {}
-        name = "/".join(
-            p
-            for p in (platform.get("os"), platform.get("architecture"), platform.get("variant"))
-            if p
-        )
-        if name and name != "unknown/unknown":
-            found.append(PlatformManifest(name, entry["digest"], int(entry.get("size", 0))))
-    return found
-
-
-def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
-    """``Bearer realm="...",service="..."`` -> ("bearer", {...})."""
-    scheme, _, rest = header.strip().partition(" ")
-    return scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest))
-
-
-DOCKER_HUB_NAMES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
-DOCKER_HUB_API = "registry-1.docker.io"
-
-
-class RegistryClient:
-    """Talks to one registry with optional credentials; retries transient failures."""
-
-    def __init__(
-        self,
-        registry: str,
-        username: str = "",
-        password: str = "",
-        *,
-        loopback: bool = False,
-        ca_bundle: str = "",
-        timeout: float = 30.0,
-        retry_budget: float = 60.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.registry = registry
-        self._auth = (username, password) if username else None
-        self._schemes = ["https", "http"] if loopback else ["https"]
-        # Like Docker: a CA from /etc/docker/certs.d/<registry>/, else the system store;
-        # loopback registries are "insecure" (no verification, plain HTTP allowed).
-        self._verify: str | bool = ca_bundle or not loopback
-        self._timeout = timeout
-        self._retry_budget = retry_budget
-        self._failing_since: float | None = None  # start of the current run of failures
-        self._sleep = sleep
-        self._session = requests.Session()
-        self._tokens: dict[str, str] = {}
-
-    def _url(self, path: str) -> str:
-        host = DOCKER_HUB_API if self.registry in DOCKER_HUB_NAMES else self.registry
-        return f"{self._schemes[0]}://{host}{path}"
-
-    def _send(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
-        headers = dict(kwargs.pop("headers", {}))
-        token = self._tokens.get(scope)
-        if token:
-            headers["Authorization"] = token
-        try:
-            with warnings.catch_warnings():
-                # verify=False is used only for loopback registries, as Docker does.
-                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-                return self._session.request(
-                    method,
-                    self._url(path),
-                    headers=headers,
-                    timeout=self._timeout,
-                    verify=self._verify,
-                    **kwargs,
-                )
-        except requests.exceptions.SSLError:
-            if len(self._schemes) > 1:  # a loopback registry without TLS, as Docker allows
-                self._schemes.pop(0)
-                return self._send(method, path, scope, headers=headers, **kwargs)
-            raise
-
-    def _out_of_budget(self, delay: float) -> bool:
-        """True when waiting ``delay`` more would exceed the retry budget.
-
-        The budget bounds a run of consecutive failures across all requests, so a
-        registry that is down for good fails the push within the budget, however
-        many blobs remain; any success starts a new budget.
-        """
-        now = time.monotonic()
-        if self._failing_since is None:
-            self._failing_since = now
-        return now + delay - self._failing_since > self._retry_budget
-
-    def attempt(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
-        """One request, answering an authentication challenge once; no retries."""
-        response = self._send(method, path, scope, **kwargs)
-        if (
-            response.status_code == 401
-            and scope not in self._tokens
-            and self._authenticate(response, scope)
-        ):
-            response = self._send(method, path, scope, **kwargs)
-        return response
-
-    def request(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
-        """`attempt` with bounded, backed-off retries of transient errors (429, 5xx, resets)."""
-        delay = 0.5
-        while True:
-            try:
-                response = self.attempt(method, path, scope, **kwargs)
-            except requests.exceptions.ConnectionError as error:
-                if self._out_of_budget(delay):
-                    raise RegistryError(f"cannot reach registry {self.registry}: {error}") from None
-            else:
-                if response.status_code not in TRANSIENT_STATUS:
-                    self._failing_since = None
-                    return response
-                if self._out_of_budget(delay):
-                    return response
-                delay = max(delay, float(response.headers.get("Retry-After", "0") or 0))
-            self._sleep(delay)
-            delay = min(delay * 2, 8.0)
-
-    def _authenticate(self, response: requests.Response, scope: str) -> bool:
-        """Answer a challenge; False when there is nothing to answer it with (no
-        credentials for basic auth): the caller sees the 401 and says what it means."""
-        scheme, params = parse_challenge(response.headers.get("WWW-Authenticate", ""))
-        if scheme == "basic":
-            if self._auth is None:
-                return False
-            basic = requests.auth._basic_auth_str(*self._auth)
-            self._tokens[scope] = basic
-            return True
-        if scheme != "bearer" or "realm" not in params:
-            raise RegistryError(
-                f"{self.registry} sent an authentication challenge Slipway does not understand"
-            )
-        query = {"service": params.get("service", ""), "scope": scope}
-        reply = self._session.get(
-            params["realm"],
-            params=query,
-            auth=self._auth,
-            timeout=self._timeout,
-            verify=self._verify,
-        )
-        if reply.status_code != 200:
-            raise RegistryError(
-                f"{self.registry} refused the credentials (HTTP {reply.status_code} from token service)"
-            )
-        body = reply.json()
-        self._tokens[scope] = "Bearer " + str(body.get("token") or body.get("access_token") or "")
-        return True
+class RegistryClient(RegistrySession):
+    """The OCI distribution API of one registry: manifests, blobs, tags."""
 
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         """Fetch a manifest or index by tag or digest, exactly as stored."""
@@ -384,12 +191,14 @@ def client_for(
 ) -> RegistryClient:
     """A client for the registry of ``image``, trusting what Docker trusts for it."""
     return RegistryClient(
-        image.registry,
-        username,
-        password,
-        loopback=allows_plain_http(image.registry, insecure_registries),
-        ca_bundle=registry_ca(image.registry),
-        retry_budget=retry_budget,
+        Connection(
+            image.registry,
+            username,
+            password,
+            loopback=allows_plain_http(image.registry, insecure_registries),
+            ca_bundle=registry_ca(image.registry),
+            retry_budget=retry_budget,
+        )
     )
 
 

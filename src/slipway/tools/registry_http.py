@@ -1,0 +1,160 @@
+"""The HTTP side of an OCI registry: one connection's schemes, TLS trust, auth challenge
+flow (basic, or a bearer token per scope) and bounded retries of transient failures.
+`slipway.tools.registry` speaks the distribution API over it."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import urllib3
+
+from slipway.errors import RegistryError
+
+TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach one registry."""
+
+    registry: str
+    username: str = ""
+    password: str = field(default="", repr=False)
+    loopback: bool = False  # plain HTTP allowed, no TLS verification (as Docker does)
+    ca_bundle: str = ""
+    timeout: float = 30.0
+    retry_budget: float = 60.0  # seconds of consecutive transient failures
+
+
+def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
+    """``Bearer realm="...",service="..."`` -> ("bearer", {...})."""
+    scheme, _, rest = header.strip().partition(" ")
+    return scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest))
+
+
+DOCKER_HUB_NAMES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+DOCKER_HUB_API = "registry-1.docker.io"
+
+
+class RegistrySession:
+    """Talks to one registry with optional credentials; retries transient failures."""
+
+    def __init__(self, connection: Connection, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.registry = connection.registry
+        self._auth = (connection.username, connection.password) if connection.username else None
+        self._schemes = ["https", "http"] if connection.loopback else ["https"]
+        # Like Docker: a CA from /etc/docker/certs.d/<registry>/, else the system store;
+        # loopback registries are "insecure" (no verification, plain HTTP allowed).
+        self._verify: str | bool = connection.ca_bundle or not connection.loopback
+        self._timeout = connection.timeout
+        self._retry_budget = connection.retry_budget
+        self._failing_since: float | None = None  # start of the current run of failures
+        self._sleep = sleep
+        self._session = requests.Session()
+        self._tokens: dict[str, str] = {}
+
+    def _url(self, path: str) -> str:
+        host = DOCKER_HUB_API if self.registry in DOCKER_HUB_NAMES else self.registry
+        return f"{self._schemes[0]}://{host}{path}"
+
+    def _send(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        token = self._tokens.get(scope)
+        if token:
+            headers["Authorization"] = token
+        try:
+            with warnings.catch_warnings():
+                # verify=False is used only for loopback registries, as Docker does.
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                return self._session.request(
+                    method,
+                    self._url(path),
+                    headers=headers,
+                    timeout=self._timeout,
+                    verify=self._verify,
+                    **kwargs,
+                )
+        except requests.exceptions.SSLError:
+            if len(self._schemes) > 1:  # a loopback registry without TLS, as Docker allows
+                self._schemes.pop(0)
+                return self._send(method, path, scope, headers=headers, **kwargs)
+            raise
+
+    def _out_of_budget(self, delay: float) -> bool:
+        """True when waiting ``delay`` more would exceed the retry budget.
+
+        The budget bounds a run of consecutive failures across all requests, so a
+        registry that is down for good fails the push within the budget, however
+        many blobs remain; any success starts a new budget.
+        """
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+        return now + delay - self._failing_since > self._retry_budget
+
+    def attempt(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
+        """One request, answering an authentication challenge once; no retries."""
+        response = self._send(method, path, scope, **kwargs)
+        if (
+            response.status_code == 401
+            and scope not in self._tokens
+            and self._authenticate(response, scope)
+        ):
+            response = self._send(method, path, scope, **kwargs)
+        return response
+
+    def request(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
+        """`attempt` with bounded, backed-off retries of transient errors (429, 5xx, resets)."""
+        delay = 0.5
+        while True:
+            try:
+                response = self.attempt(method, path, scope, **kwargs)
+            except requests.exceptions.ConnectionError as error:
+                if self._out_of_budget(delay):
+                    raise RegistryError(f"cannot reach registry {self.registry}: {error}") from None
+            else:
+                if response.status_code not in TRANSIENT_STATUS:
+                    self._failing_since = None
+                    return response
+                if self._out_of_budget(delay):
+                    return response
+                delay = max(delay, float(response.headers.get("Retry-After", "0") or 0))
+            self._sleep(delay)
+            delay = min(delay * 2, 8.0)
+
+    def _authenticate(self, response: requests.Response, scope: str) -> bool:
+        """Answer a challenge; False when there is nothing to answer it with (no
+        credentials for basic auth): the caller sees the 401 and says what it means."""
+        scheme, params = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+        if scheme == "basic":
+            if self._auth is None:
+                return False
+            basic = requests.auth._basic_auth_str(*self._auth)
+            self._tokens[scope] = basic
+            return True
+        if scheme != "bearer" or "realm" not in params:
+            raise RegistryError(
+                f"{self.registry} sent an authentication challenge Slipway does not understand"
+            )
+        query = {"service": params.get("service", ""), "scope": scope}
+        reply = self._session.get(
+            params["realm"],
+            params=query,
+            auth=self._auth,
+            timeout=self._timeout,
+            verify=self._verify,
+        )
+        if reply.status_code != 200:
+            raise RegistryError(
+                f"{self.registry} refused the credentials (HTTP {reply.status_code} from token service)"
+            )
+        body = reply.json()
+        self._tokens[scope] = "Bearer " + str(body.get("token") or body.get("access_token") or "")
+        return True
