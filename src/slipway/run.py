@@ -15,13 +15,14 @@ from pathlib import Path
 
 from slipway import gha_cache, mounts
 from slipway.alongside import Alongside
-from slipway.context import load_event, read_context
+from slipway.context import Context, load_event, read_context
 from slipway.errors import GateFailed, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github.client import Retrier
 from slipway.github.facts import load_repository_facts
-from slipway.inputs import read_inputs
+from slipway.inputs import Inputs, read_inputs
 from slipway.meta.engine import uses_commit_date
+from slipway.mounts import Mount
 from slipway.plan import Plan, make_plan
 from slipway.stages import Run, State, policy, registries, report, scan, tag
 from slipway.stages.build import build
@@ -35,32 +36,7 @@ from slipway.workflow import Workflow
 
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Run the whole pipeline from the action's environment."""
-    inputs = read_inputs(env)
-    own_mounts = docker.own_mounts(env)  # () outside a container
-    if mounts.has_absolute_paths(inputs):  # host paths in inputs, seen from our container
-        inputs = mounts.localize(inputs, own_mounts)
-    for secret in inputs.secrets:
-        workflow.mask(secret)
-    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
-    github = Retrier()  # one retry budget for every GitHub API call of the run
-    facts = load_repository_facts(
-        context,
-        inputs.github_token,
-        want_tags=inputs.metadata.flavor.latest == "highest",
-        want_commit_date=uses_commit_date(inputs.metadata),
-        retrier=github,
-    )
-    plan = make_plan(
-        inputs,
-        context,
-        env=env,
-        now=now,
-        repo=facts.repo,
-        released_tags=facts.released_tags,
-        commit_date=facts.commit_date,
-    )
-    for warning in (*facts.warnings, *plan.metadata.warnings):
-        workflow.warning(warning)
+    inputs, context, plan, github, own_mounts = _prepare(env, workflow, now)
     # Read once: the policy, the scan's and the size table's lines all come from this model.
     dockerfile = (
         None
@@ -87,6 +63,39 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
             _execute(stages, State())
         finally:
             builders.close()
+
+
+def _prepare(
+    env: Mapping[str, str], workflow: Workflow, now: datetime
+) -> tuple[Inputs, Context, Plan, Retrier, tuple[Mount, ...]]:
+    """Inputs (host paths moved onto our mounts, secrets masked), context and the plan."""
+    inputs = read_inputs(env)
+    own_mounts = docker.own_mounts(env)  # () outside a container
+    if mounts.has_absolute_paths(inputs):  # host paths in inputs, seen from our container
+        inputs = mounts.localize(inputs, own_mounts)
+    for secret in inputs.secrets:
+        workflow.mask(secret)
+    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
+    github = Retrier()  # one retry budget for every GitHub API call of the run
+    facts = load_repository_facts(
+        context,
+        inputs.github_token,
+        want_tags=inputs.metadata.flavor.latest == "highest",
+        want_commit_date=uses_commit_date(inputs.metadata),
+        retrier=github,
+    )
+    plan = make_plan(
+        inputs,
+        context,
+        env=env,
+        now=now,
+        repo=facts.repo,
+        released_tags=facts.released_tags,
+        commit_date=facts.commit_date,
+    )
+    for warning in (*facts.warnings, *plan.metadata.warnings):
+        workflow.warning(warning)
+    return inputs, context, plan, github, own_mounts
 
 
 def _cache_service_env(env: Mapping[str, str], plan: Plan, workflow: Workflow) -> dict[str, str]:

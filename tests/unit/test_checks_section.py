@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from slipway.policy.model import Finding, PolicyResult
+from slipway.policy.model import Finding, ImageChecks, PolicyResult
 from slipway.report.checks_section import render_checks
-from slipway.stages.policy import ImageChecks
 
 
 def test_policy_rows_escape_details_but_keep_the_fix_markdown() -> None:
@@ -25,7 +24,7 @@ def test_nothing_checked_renders_nothing() -> None:
 
 def test_size_section_has_the_layer_table_and_largest_files() -> None:
     from slipway.size.model import FileEntry, Layer, LayerContents, PlatformSize
-    from slipway.stages.size import SizeReport
+    from slipway.size.report import SizeReport
 
     big = Layer("sha256:b", "application/vnd.oci.image.layer.v1.tar+gzip", 40_000_000,
                 "RUN pip install -r requirements.txt # buildkit", line=14, stage="final",

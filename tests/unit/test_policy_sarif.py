@@ -8,9 +8,8 @@ from pathlib import Path
 
 import jsonschema
 
-from slipway.policy.model import Finding, PolicyResult
-from slipway.report.sarif import add_results, render_sarif
-from slipway.stages.policy import ImageChecks, policy_sarif_findings
+from slipway.policy.model import Finding, ImageChecks, PolicyResult
+from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
 
 SCHEMA = Path(__file__).parents[1] / "data" / "scan" / "sarif-schema-2.1.0.json"
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from slipway.dockerfile import Dockerfile
 from slipway.severity import POLICY, fails_gate
+from slipway.size.report import SizeReport
 
 # Policy severities: the scan's scale with INFO below it. INFO never fails the gate.
 POLICY_SEVERITIES = POLICY
@@ -87,3 +89,13 @@ class PolicyResult:
     def blocking(self, fail_on: str) -> tuple[Finding, ...]:
         """Findings at or above ``fail-on`` (a scan severity or ``none``); INFO never blocks."""
         return tuple(f for f in self.findings if fails_gate(f.severity, fail_on))
+
+
+@dataclass(frozen=True)
+class ImageChecks:
+    """What the policy and size checks found, and why (if) they fail the gate."""
+
+    policy: PolicyResult | None = None
+    size: SizeReport | None = None
+    dockerfile: Dockerfile | None = None
+    failures: tuple[str, ...] = ()

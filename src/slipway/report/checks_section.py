@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from slipway.policy.model import ImageChecks
 from slipway.report.markdown import code, text
 from slipway.severity import rank
 from slipway.size.limits import format_delta, format_size
 from slipway.size.model import PlatformSize
-from slipway.stages.policy import ImageChecks
 
 MAX_ROWS = 30
 MAX_LAYERS = 8

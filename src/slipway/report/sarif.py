@@ -8,9 +8,10 @@ fix goes. Only plain ``text`` fields are written: report text is untrusted and S
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from slipway.policy.model import ImageChecks
 from slipway.scan.combined import Merged, merge
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 
@@ -65,6 +66,33 @@ def _describe(entry: Merged) -> tuple[str, str, str, str, list[str], str]:
     return finding.rule, finding.title, "", message, ["secret"], finding.rule
 
 
+class _Rules:
+    """The run's rules, each once, in first-seen order."""
+
+    def __init__(self) -> None:
+        self.rules: list[dict[str, Any]] = []
+        self._index: dict[str, int] = {}
+
+    def number(self, rule_id: str, make: Callable[[], dict[str, Any]]) -> int:
+        """The index of ``rule_id``, added (``make()``) the first time it is seen."""
+        if rule_id not in self._index:
+            self._index[rule_id] = len(self.rules)
+            self.rules.append(make())
+        return self._index[rule_id]
+
+
+def _result(
+    rule_id: str, number: int, severity: str, message: str, where: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "ruleId": rule_id,
+        "ruleIndex": number,
+        "level": _level(severity),
+        "message": {"text": message},
+        "locations": where,
+    }
+
+
 def render_sarif(
     scans: Sequence[PlatformScan],
     misconfigurations: Sequence[Misconfiguration],
@@ -77,55 +105,31 @@ def render_sarif(
     """One SARIF run with the findings at ``severities`` (``merged``: `merge`'s result at
     the same severities, when already computed)."""
     wanted = set(severities)
-    rules: list[dict[str, Any]] = []
-    index: dict[str, int] = {}
+    rules = _Rules()
     results: list[dict[str, Any]] = []
     # Shared, read-only sub-objects: JSON output is the same, 10,000 findings cost less.
     locations: dict[int | None, list[dict[str, Any]]] = {}
-
     for entry in merge(scans, wanted) if merged is None else merged:
         rule_id, title, url, message, tags, _ = _describe(entry)
         severity = entry.finding.severity
-        number = index.get(rule_id)
-        if number is None:
-            number = index[rule_id] = len(rules)
-            rules.append(_rule(rule_id, title, severity, url, tags))
+        number = rules.number(rule_id, lambda: _rule(rule_id, title, severity, url, tags))  # noqa: B023
         line = entry.finding.dockerfile_line
         where = locations.get(line)
         if where is None:
             where = locations[line] = [_location(dockerfile, line)]
-        results.append(
-            {
-                "ruleId": rule_id,
-                "ruleIndex": number,
-                "level": _level(severity),
-                "message": {"text": message},
-                "locations": where,
-            }
-        )
-
-    def rule_index(rule_id: str, make: dict[str, Any]) -> int:
-        if rule_id not in index:
-            index[rule_id] = len(rules)
-            rules.append(make)
-        return index[rule_id]
-
+        results.append(_result(rule_id, number, severity, message, where))
     for check in misconfigurations:
         if check.severity not in wanted:
             continue
-        number = rule_index(
-            check.id, _rule(check.id, check.title, check.severity, check.url, ["misconfiguration"])
+        number = rules.number(
+            check.id,
+            lambda: _rule(check.id, check.title, check.severity, check.url, ["misconfiguration"]),  # noqa: B023
         )
+        where = [_location(check.file, check.start_line, check.end_line)]
         results.append(
-            {
-                "ruleId": check.id,
-                "ruleIndex": number,
-                "level": _level(check.severity),
-                "message": {"text": f"{check.title}: {check.message}"},
-                "locations": [_location(check.file, check.start_line, check.end_line)],
-            }
+            _result(check.id, number, check.severity, f"{check.title}: {check.message}", where)
         )
-    driver: dict[str, Any] = {"name": TOOL_NAME, "informationUri": TOOL_URI, "rules": rules}
+    driver: dict[str, Any] = {"name": TOOL_NAME, "informationUri": TOOL_URI, "rules": rules.rules}
     if trivy_version:
         driver["version"] = trivy_version
     return {
@@ -160,3 +164,19 @@ def add_results(
             }
         )
     return sarif
+
+
+POLICY_DOCS = "https://github.com/slipway/slipway#image-policy-and-image-size"
+
+
+def policy_sarif_findings(
+    checks: ImageChecks,
+) -> list[tuple[str, str, str, str, str, str, int | None]]:
+    """The policy findings as SARIF results (``scan.sarif.add_results``); INFO is advice."""
+    if checks.policy is None:
+        return []
+    return [
+        (f.id, f.title, f.severity, POLICY_DOCS, f"{f.title}. Fix: {f.fix}", f.file, f.line or None)
+        for f in checks.policy.findings
+        if f.severity != "INFO"
+    ]

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from slipway.inputs import SEVERITIES
 from slipway.plan import Plan
+from slipway.policy.model import ImageChecks
 from slipway.report.checks_section import render_checks
 from slipway.report.markdown import code, link, text
 from slipway.scan.findings import PlatformScan
-from slipway.stages.policy import ImageChecks
 
 TOP_FINDINGS = 20
 

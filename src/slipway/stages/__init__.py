@@ -22,9 +22,9 @@ from slipway.inputs import Inputs
 from slipway.mounts import Mount
 from slipway.oci import Manifest
 from slipway.plan import Plan
+from slipway.policy.model import ImageChecks
 from slipway.report.summary import BuildStats
 from slipway.scan.findings import PlatformScan
-from slipway.stages.policy import ImageChecks
 from slipway.tools.builder import Builders
 from slipway.tools.run import Runner
 from slipway.workflow import Workflow

@@ -25,11 +25,12 @@ from slipway.policy.evaluate import (
     merge,
 )
 from slipway.policy.layer_secrets import check_scan_secrets
-from slipway.policy.model import PolicyConfig, PolicyResult, ToolFinding
+from slipway.policy.model import ImageChecks, PolicyConfig, PolicyResult, ToolFinding
 from slipway.scan.findings import PlatformScan
+from slipway.size.report import SizeReport, baseline_reference
 from slipway.stages.registries import client
 from slipway.stages.scan import default_cache_dir
-from slipway.stages.size import SizeReport, analyse_size, baseline_reference
+from slipway.stages.size import analyse_size
 from slipway.tools import hadolint, trivy_config
 from slipway.tools.layer_store import STORE_DIR, LayerStore
 from slipway.tools.oci_layout import Layout
@@ -102,37 +103,11 @@ def check_images(
 POLICY_BLOCKS = "{count} Dockerfile policy finding(s) at or above {fail_on}"
 
 
-@dataclass(frozen=True)
-class ImageChecks:
-    """What the policy and size checks found, and why (if) they fail the gate."""
-
-    policy: PolicyResult | None = None
-    size: SizeReport | None = None
-    dockerfile: Dockerfile | None = None
-    failures: tuple[str, ...] = ()
-
-
 def lint(
     runner: Runner, inputs: Inputs, plan: Plan, dockerfile: Dockerfile, work: Path
 ) -> DockerfileCheck:
     """The Dockerfile's own checks (they need no image: the pipeline runs them alongside)."""
     return lint_dockerfile(runner, dockerfile, Path(plan.dockerfile), work, inputs.policy.policy)
-
-
-POLICY_DOCS = "https://github.com/slipway/slipway#image-policy-and-image-size"
-
-
-def policy_sarif_findings(
-    checks: ImageChecks,
-) -> list[tuple[str, str, str, str, str, str, int | None]]:
-    """The policy findings as SARIF results (``scan.sarif.add_results``); INFO is advice."""
-    if checks.policy is None:
-        return []
-    return [
-        (f.id, f.title, f.severity, POLICY_DOCS, f"{f.title}. Fix: {f.fix}", f.file, f.line or None)
-        for f in checks.policy.findings
-        if f.severity != "INFO"
-    ]
 
 
 def image_checks(

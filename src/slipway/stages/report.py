@@ -18,14 +18,14 @@ from slipway.github.checks import CheckOutput, create_check_run, upload_sarif
 from slipway.github.comment import CommentBody, CommentError, history_line, post_comment
 from slipway.metadata_command import write_outputs
 from slipway.plan import Plan
+from slipway.policy.model import ImageChecks
 from slipway.report import annotations as ann
 from slipway.report.fit import Block, fit, measure_chars
-from slipway.report.sarif import add_results, render_sarif
+from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
 from slipway.report.summary import Outcome, render_summary
 from slipway.scan.combined import vulnerability_counts
 from slipway.scan.findings import PlatformScan
 from slipway.severity import rank
-from slipway.stages.policy import ImageChecks, policy_sarif_findings
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State

@@ -10,50 +10,20 @@ never pulled); which line made each layer comes from `slipway.dockerfile.history
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from slipway.dockerfile import Dockerfile
-from slipway.dockerfile.history import layer_origins
 from slipway.errors import RegistryError
-from slipway.meta.tags import clean_tag
 from slipway.oci import Manifest, platform_manifests
-from slipway.size.delta import PlatformDelta, compare, size_failures
-from slipway.size.hints import Hint, size_hints
+from slipway.size.delta import compare, size_failures
+from slipway.size.hints import size_hints
 from slipway.size.layers import Tap, read_layer
 from slipway.size.limits import SizeLimits
-from slipway.size.model import Layer, LayerContents, PlatformSize
+from slipway.size.model import LayerContents, PlatformSize
+from slipway.size.report import SizeReport, build_platform_size
 from slipway.tools.registry import RegistryClient
 
 LayerCache = MutableMapping[str, LayerContents | None]
-
-
-def build_platform_size(
-    platform: str,
-    manifest_digest: str,
-    manifest: Mapping[str, Any],
-    config: Mapping[str, Any],
-    dockerfile: Dockerfile | None,
-    *,
-    contents: Mapping[str, LayerContents | None] | None = None,
-) -> PlatformSize:
-    """The pure part: manifest + config (+ layer contents by digest) -> `PlatformSize`."""
-    descriptors = list(manifest.get("layers") or [])
-    origins = layer_origins(config, len(descriptors), dockerfile)
-    layers = tuple(
-        Layer(
-            str(d.get("digest", "")),
-            str(d.get("mediaType", "")),
-            int(d.get("size", 0)),
-            origin.created_by,
-            origin.line,
-            origin.stage,
-            (contents or {}).get(str(d.get("digest", ""))),
-        )
-        for d, origin in zip(descriptors, origins, strict=True)
-    )
-    final = dockerfile.final_stage if dockerfile else None
-    return PlatformSize(platform, manifest_digest, layers, final.base if final else "")
 
 
 def read_blob_layer(
@@ -161,32 +131,6 @@ NO_BASELINE = (
     "No size baseline: {ref} does not exist in {repository} yet (the first build of the "
     "base branch creates it); sizes are shown without a delta."
 )
-
-
-@dataclass(frozen=True)
-class SizeReport:
-    """Sizes per platform, the delta against the baseline, gate failures and hints."""
-
-    sizes: Mapping[str, PlatformSize]
-    baseline_ref: str = ""
-    baseline: Mapping[str, PlatformSize] = field(default_factory=dict)
-    deltas: Mapping[str, PlatformDelta] = field(default_factory=dict)
-    failures: tuple[str, ...] = ()
-    hints: tuple[Hint, ...] = ()
-    notes: tuple[str, ...] = ()
-
-
-def baseline_reference(size_baseline: str, event_name: str, base_ref: str) -> str:
-    """The tag to compare with: ``size-baseline``, else a pull request's base branch tag.
-
-    The base branch's tag is the one the default tags give it (metadata-action's
-    ``type=ref,event=branch``: the branch name, sanitised). Other events: no baseline.
-    """
-    if size_baseline:
-        return size_baseline
-    if event_name.startswith("pull_request") and base_ref:
-        return clean_tag(base_ref)
-    return ""
 
 
 def analyse_size(

@@ -54,27 +54,28 @@ def build_argv(
     several exporters leaves the layout's index blob out (BuildKit 0.13). The image loaded into
     the engine goes without attestations: the classic image store cannot hold an index.
     """
-    options = plan.build
-    argv = [
-        "docker",
-        "buildx",
-        "build",
-        "--file",
-        plan.dockerfile,
-        "--metadata-file",
-        metadata_file,
-    ]
+    argv = ["docker", "buildx", "build", "--file", plan.dockerfile]
+    argv += ["--metadata-file", metadata_file]
     if builder:
         argv += ["--builder", builder]
     if plan.platforms:
         argv += ["--platform", ",".join(str(p) for p in plan.platforms)]
-    if options.target:
-        argv += ["--target", options.target]
+    if plan.build.target:
+        argv += ["--target", plan.build.target]
     for key, value in plan.labels.items():
         argv += ["--label", f"{key}={value}"]
     # A loaded image is one manifest: there is no index to annotate.
     annotations = [a for a in plan.annotations if not (export == "load" and a.startswith("index"))]
     argv += _repeat("--annotation", annotations)
+    argv += _inputs(plan) + _switches(plan, export) + _outputs(plan, layout_dir, export)
+    argv.append(plan.context)
+    return argv
+
+
+def _inputs(plan: Plan) -> list[str]:
+    """What the build reads: build args, contexts, secrets (by name), SSH, caches."""
+    options = plan.build
+    argv: list[str] = []
     # The seed's org_oci_* args first, so a user's own build-args can override them.
     for key, value in [*plan.build_args.items(), *options.build_args]:
         argv += ["--build-arg", f"{key}={value}"]
@@ -82,8 +83,15 @@ def build_argv(
     argv += _repeat("--secret", [f"id={sid},env={env}" for sid, env in secret_env_names(plan)])
     argv += _repeat("--secret", [f"id={sid},src={path}" for sid, path in options.secret_files])
     argv += _repeat("--ssh", options.ssh)
-    argv += _repeat("--cache-from", options.cache_from) + _repeat("--cache-to", options.cache_to)
-    argv += _repeat("--ulimit", options.ulimit)
+    return (
+        argv + _repeat("--cache-from", options.cache_from) + _repeat("--cache-to", options.cache_to)
+    )
+
+
+def _switches(plan: Plan, export: Export) -> list[str]:
+    """Limits, cache and pull switches, and the attestations (none on a loaded image)."""
+    options = plan.build
+    argv = _repeat("--ulimit", options.ulimit)
     if options.shm_size:
         argv += ["--shm-size", options.shm_size]
     if options.no_cache:
@@ -91,14 +99,11 @@ def build_argv(
     if options.pull:
         argv.append("--pull")
     if export == "load":
-        argv += ["--provenance=false", "--sbom=false"]
-    else:
-        if plan.provenance:
-            argv.append(f"--provenance={plan.provenance}")
-        if options.sbom:
-            argv.append(f"--sbom={options.sbom}")
-    argv += _outputs(plan, layout_dir, export)
-    argv.append(plan.context)
+        return [*argv, "--provenance=false", "--sbom=false"]
+    if plan.provenance:
+        argv.append(f"--provenance={plan.provenance}")
+    if options.sbom:
+        argv.append(f"--sbom={options.sbom}")
     return argv
 
 

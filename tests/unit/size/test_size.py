@@ -18,7 +18,7 @@ from slipway.size.hints import size_hints
 from slipway.size.layers import read_layer
 from slipway.size.limits import SizeLimits, format_delta, format_size, parse_size
 from slipway.size.model import Layer, LayerContents, PlatformSize
-from slipway.stages.size import baseline_reference, build_platform_size
+from slipway.size.report import baseline_reference, build_platform_size
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES = Path(__file__).resolve().parents[3] / "tests" / "images" / "policy"
