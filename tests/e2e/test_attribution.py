@@ -68,3 +68,54 @@ def test_annotations_on_the_introducing_line(tmp_path: Path) -> None:
     assert lines[("CVE-2099-10005", "libexpat1-dev")] == 8  # the RUN that added it
     assert lines[("CVE-2099-10005", "libexpat1")] == 5
     assert lines[("CVE-2099-10001", "openssl")] == 5
+
+
+# A heredoc RUN and an ARG-expanded RUN: BuildKit records neither as the Dockerfile says it.
+SECRET_DOCKERFILE = """\
+FROM python:3.11-slim-bookworm
+ARG FLAVOUR=plain
+RUN <<EOF
+echo "{nonce}" > /nonce
+echo heredoc > /heredoc
+EOF
+RUN echo "$FLAVOUR" > /flavour
+COPY settings.ini /app/settings.ini
+USER 10001
+HEALTHCHECK CMD ["true"]
+"""
+KEY = "AKIAIOSFODNN7EXAMPLQ"  # a fake AWS key id (the policy examples' fixture)
+
+
+def test_a_secret_in_a_layer_is_sw017_at_its_copy_and_breaks_the_gate(tmp_path: Path) -> None:
+    devenv: DevEnv = load_devenv()
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text(SECRET_DOCKERFILE.format(nonce=tmp_path.name))
+    (context / "settings.ini").write_text(f"[aws]\naws_access_key_id = {KEY}\n")
+    given = {
+        "IMAGES": f"{devenv.registry}/{unique_repository('slipway-test/sw017')}",
+        "CONTEXT": str(context),
+        "PLATFORMS": "linux/amd64",
+        "PUSH": "true",
+        "SEVERITY": "CRITICAL",
+        "FAIL-ON": "CRITICAL",
+        "SCANNERS": "secret",  # the secret alone: the test DB's planted CVEs stay out of it
+        "TRIVY-DB-REPOSITORY": devenv.trivy_db,
+        "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
+    }
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    run = run_action(
+        tmp_path, "push", load_event("push", index=4), given,
+        extra_env={"GITHUB_WORKSPACE": str(workspace)},
+    )  # fmt: skip
+    assert run.returncode == 1, run.log
+    assert "Dockerfile policy finding(s) at or above CRITICAL" in run.log
+    sw017 = [a for a in run.log.splitlines() if a.startswith("::error title=SW017")]
+    assert sw017, run.log
+    assert ",line=8::" in sw017[0]  # the COPY that added the file, not the heredoc or the FROM
+    assert "SW017" in run.summary
+    assert KEY not in run.log + run.summary + json.dumps(run.outputs)
+    sarif = Path(run.outputs["sarif-file"]).read_text()
+    assert KEY not in sarif
+    assert '"ruleId":"SW017"' in sarif
