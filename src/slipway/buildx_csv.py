@@ -70,3 +70,22 @@ def quote(field: str) -> str:
 def render(pairs: Iterable[tuple[str, str]]) -> str:
     """``key=value`` pairs as one CSV value (the inverse of :func:`attributes`)."""
     return ",".join(quote(f"{key}={value}") for key, value in pairs)
+
+
+_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+
+
+def parse_bool(text: str) -> bool:
+    """Go's ``strconv.ParseBool``, which buildx uses for attributes such as ``push=``."""
+    if text in _GO_TRUE:
+        return True
+    if text in _GO_FALSE:
+        return False
+    raise CsvError(f"{text!r} is not a boolean")
+
+
+def value_of(pairs: Iterable[tuple[str, str]], key: str) -> str | None:
+    """The value buildx takes for ``key`` (keys lower-cased; the last one wins)."""
+    found = [value for name, value in pairs if name == key]
+    return found[-1] if found else None

@@ -169,11 +169,53 @@ def test_load_and_extra_outputs_run_as_more_invocations() -> None:
     assert "--provenance=false" not in outputs
 
 
-@pytest.mark.parametrize("output", ["type=registry,ref=x", "type=image,name=x,push=true"])
+@pytest.mark.parametrize(
+    "output",
+    [
+        "type=registry,ref=x",
+        "type=image,name=x,push=true",
+        # as buildx reads them: ParseBool's spellings, keys in any case and order
+        "type=image,name=x,push=1",
+        "type=image,name=x,push=True",
+        "type=image,push=t,name=x",
+        "name=x,type=registry",
+        "Type=Registry,name=x",
+        "name=x,PUSH=TRUE,type=oci",
+        '"type=image,name=x,push=true"',  # the toolkit's quoted item
+    ],
+)
 def test_outputs_that_push_are_refused(output: str) -> None:
     with pytest.raises(InputError, match="bypass the scan gate") as caught:
         read(outputs=output)
     assert caught.value.name == "outputs"
+
+
+@pytest.mark.parametrize(
+    ("output", "why"),
+    [("type=image,name=x,push=yes", "not a boolean"), ('type=local,"dest=/out', "closing")],
+)
+def test_outputs_buildx_cannot_read_are_refused(output: str, why: str) -> None:
+    with pytest.raises(InputError, match=why) as caught:
+        read(outputs=output)
+    assert caught.value.name == "outputs"
+
+
+@pytest.mark.parametrize(
+    "output", ["type=local,dest=/out", "type=image,name=x,push=false", "type=tar,dest=o.tar"]
+)
+def test_outputs_that_do_not_push_pass(output: str) -> None:
+    assert read(outputs=output).build.outputs == (output,)
+
+
+def test_quoted_items_may_hold_commas_and_newlines() -> None:
+    inputs = read(secrets='"github_token=abc,def"\n"PEM=line one\nline two"\nPLAIN=x')
+    assert inputs.build.secrets == (
+        ("github_token", "abc,def"),
+        ("PEM", "line one\nline two"),
+        ("PLAIN", "x"),
+    )
+    # quotes inside an item stay: buildx reads the item as CSV itself
+    assert read(cache_to='type=local,"dest=/c,d"').build.cache_to == ('type=local,"dest=/c,d"',)
 
 
 @pytest.mark.parametrize(

@@ -82,10 +82,21 @@ def _secrets(reader: InputReader) -> tuple[tuple[str, str], ...]:
     return secrets
 
 
+OUTPUT_HINT = "Write buildx's form, e.g. `outputs: type=local,dest=out`."
+
+
 def _outputs(reader: InputReader) -> tuple[str, ...]:
+    """``outputs``, read as buildx reads them; one that would push is refused (it would
+    publish before the scan gate): ``type=registry``, or ``push=`` true in any spelling."""
     outputs = tuple(reader.items("outputs", ignore_comma=True))
     for output in outputs:
-        if "push=true" in output.replace(" ", "") or output.startswith("type=registry"):
+        try:
+            pairs = buildx_csv.attributes(output)
+            kind = (buildx_csv.value_of(pairs, "type") or "").lower()
+            push = buildx_csv.parse_bool(buildx_csv.value_of(pairs, "push") or "false")
+        except buildx_csv.CsvError as error:
+            raise InputError("outputs", f"{output[:60]!r}: {error}", OUTPUT_HINT) from None
+        if kind == "registry" or (push and kind in ("image", "oci", "docker")):
             raise InputError(
                 "outputs",
                 "an output that pushes would bypass the scan gate (tags before the scan)",
