@@ -132,7 +132,33 @@ INVALID = [
         "needs username and password",
     ),
     ({"registry_auth": "- [unclosed"}, "registry-auth", "not valid YAML"),
+    # YAML would change these passwords: 0755 -> 493, yes -> True, `abc #x` -> abc
+    ({"registry_auth": "- username: u\n  password: 0755"}, "registry-auth", "not a string"),
+    ({"registry_auth": "- username: u\n  password: yes"}, "registry-auth", "not a string"),
+    ({"registry_auth": "- username: u\n  password: abc #x"}, "registry-auth", "a comment"),
+    ({"registry_auth": "- username: u\n  password: [a]"}, "registry-auth", "not a string"),
+    ({"registry_auth": "- username: 12\n  password: p"}, "registry-auth", "not a string"),
+    ({"registry_auth": "- registry: -x\n  username: u\n  password: p"}, "registry-auth", "'-'"),
+    # an argv word that starts with '-' would be read as an option
+    ({"context": "--push"}, "context", "starts with '-'"),
+    ({"file": "-f"}, "file", "starts with '-'"),
+    ({"target": "--output=type=registry"}, "target", "starts with '-'"),
+    ({"builder": "--foo"}, "builder", "starts with '-'"),
+    ({"driver": "remote", "endpoint": "--push"}, "endpoint", "starts with '-'"),
+    ({"registry": "--foo", "username": "u", "password": "p"}, "registry", "starts with '-'"),
 ]
+
+
+def test_registry_auth_values_are_kept_exactly_as_quoted() -> None:
+    given = '- username: "u"\n  password: "0755"\n- username: v\n  password: \'abc #x\'\n'
+    found = read(registry_auth=given).credentials
+    assert [(c.username, c.password) for c in found] == [("u", "0755"), ("v", "abc #x")]
+
+
+def test_a_refused_password_is_not_echoed() -> None:
+    with pytest.raises(InputError) as caught:
+        read(registry_auth="- username: u\n  password: s3cr3t #tail")
+    assert "s3cr3t" not in caught.value.message + caught.value.hint
 
 
 @pytest.mark.parametrize(("given", "name", "message"), INVALID)

@@ -116,8 +116,8 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
     scan = replace(read_scan_options(reader), insecure_registries=insecure)
     return Inputs(
         images=images,
-        context=reader.text("context", "."),
-        file=reader.text("file"),
+        context=reader.word("context", "."),
+        file=reader.word("file"),
         platforms=_platforms(reader),
         push=push,
         credentials=read_credentials(reader, images),

@@ -108,7 +108,7 @@ def _outputs(reader: InputReader) -> tuple[str, ...]:
 def read_build_options(reader: InputReader) -> BuildOptions:
     """Read and check the build inputs."""
     driver = reader.choice("driver", DRIVERS, "docker")
-    endpoint = reader.text("endpoint")
+    endpoint = reader.word("endpoint")
     if driver == "remote" and not endpoint:
         raise InputError(
             "endpoint", "driver 'remote' needs an endpoint", "e.g. `endpoint: tcp://buildkitd:1234`"
@@ -125,7 +125,7 @@ def read_build_options(reader: InputReader) -> BuildOptions:
     cache_from, token_from = _without_gha_token(_cache_entries(reader, "cache-from"))
     cache_to, token_to = _without_gha_token(_cache_entries(reader, "cache-to"))
     return BuildOptions(
-        target=reader.text("target"),
+        target=reader.word("target"),
         build_args=reader.pairs("build-args"),
         build_contexts=reader.pairs("build-contexts"),
         secrets=_secrets(reader),
@@ -139,7 +139,7 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         sbom=reader.text("sbom"),
         shm_size=reader.text("shm-size"),
         ulimit=tuple(reader.items("ulimit", ignore_comma=True)),
-        builder=reader.text("builder"),
+        builder=reader.word("builder"),
         load=reader.boolean("load", default=False),
         outputs=_outputs(reader),
         driver=driver,

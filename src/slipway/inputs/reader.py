@@ -94,6 +94,10 @@ class InputReader:
             name, f"{raw!r} is not a boolean", f"Use `{name}: true` or `{name}: false`."
         )
 
+    def word(self, name: str, default: str = "") -> str:
+        """`text` that becomes one word of a command line: it may not start with ``-``."""
+        return argv_word(name, self.text(name, default))
+
     def items(self, name: str, default: str = "", *, ignore_comma: bool = False) -> list[str]:
         """A list input (newline, and unless ``ignore_comma`` also comma, separated)."""
         return split_list(self.text(name, default), ignore_comma=ignore_comma)
@@ -126,6 +130,17 @@ class InputReader:
         raise InputError(
             name, f"{raw!r} is not one of {', '.join(allowed)}", did_you_mean(raw, allowed)
         )
+
+
+def argv_word(name: str, value: str) -> str:
+    """``value``, refused when a program would read it as an option (a leading ``-``)."""
+    if value.startswith("-"):
+        raise InputError(
+            name,
+            f"{value[:40]!r} starts with '-', which the program it is passed to reads as an option",
+            "Give a path or name that does not start with '-' (e.g. `./-dir` for a folder).",
+        )
+    return value
 
 
 def did_you_mean(raw: str, allowed: tuple[str, ...] | list[str]) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import yaml
 
 from slipway.errors import InputError
-from slipway.inputs.reader import InputReader
+from slipway.inputs.reader import InputReader, argv_word
 from slipway.refs import ImageName
 
 REGISTRY_AUTH_EXAMPLE = """registry-auth: |
@@ -32,34 +32,63 @@ class Credential:
         return f"Credential(registry={self.registry!r}, username={self.username!r})"
 
 
+QUOTE_HINT = (
+    'Quote the value: `password: "${{ secrets.TOKEN }}"` (YAML reads 0755 as a number, '
+    "yes as a boolean, and everything after ' #' as a comment)."
+)
+_STRING = "tag:yaml.org,2002:str"
+
+
+def _scalar(raw: str, node: yaml.Node, number: int, key: str) -> str:
+    """A string exactly as written: a plain value YAML would turn into a number, a boolean
+    or null, or cut at a `` #`` comment, is refused (the value itself is never shown)."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise InputError("registry-auth", f"entry {number}: {key} is not a string", QUOTE_HINT)
+    line = raw.splitlines()[node.end_mark.line] if raw.splitlines() else ""
+    cut = node.style is None and line[node.end_mark.column :].lstrip().startswith("#")
+    if node.tag != _STRING or cut:
+        why = "is followed by a comment" if cut else "is not a string in YAML"
+        raise InputError("registry-auth", f"entry {number}: {key} {why}", QUOTE_HINT)
+    return str(node.value)
+
+
 def _registry_auth(reader: InputReader) -> list[Credential]:
     raw = reader.raw("registry-auth")
     if not raw.strip():
         return []
     try:
-        data = yaml.safe_load(raw)
+        document = yaml.compose(raw, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         raise InputError("registry-auth", "is not valid YAML", REGISTRY_AUTH_EXAMPLE) from None
-    if not isinstance(data, list):
+    if not isinstance(document, yaml.SequenceNode):
         raise InputError(
             "registry-auth",
             "must be a YAML list of registry/username/password",
             REGISTRY_AUTH_EXAMPLE,
         )
     found = []
-    for number, entry in enumerate(data, start=1):
-        if not isinstance(entry, dict) or not entry.get("username") or not entry.get("password"):
+    for number, entry in enumerate(document.value, start=1):
+        fields = (
+            {_scalar(raw, k, number, "a key"): v for k, v in entry.value}
+            if isinstance(entry, yaml.MappingNode)
+            else {}
+        )
+        if "username" not in fields or "password" not in fields:
             raise InputError(
                 "registry-auth",
                 f"entry {number} needs username and password",
                 REGISTRY_AUTH_EXAMPLE,
             )
-        found.append(
-            Credential(
-                str(entry.get("registry") or "docker.io"),
-                str(entry["username"]),
-                str(entry["password"]),
+        values = {key: _scalar(raw, node, number, key) for key, node in fields.items()}
+        if not values["username"] or not values["password"]:
+            raise InputError(
+                "registry-auth",
+                f"entry {number} needs username and password",
+                REGISTRY_AUTH_EXAMPLE,
             )
+        registry = values.get("registry") or "docker.io"
+        found.append(
+            Credential(argv_word("registry-auth", registry), values["username"], values["password"])
         )
     return found
 
@@ -76,7 +105,7 @@ def read_credentials(reader: InputReader, images: tuple[ImageName, ...]) -> tupl
         )
     credentials = _registry_auth(reader)
     if username:
-        registry = reader.text("registry") or (images[0].registry if images else "docker.io")
+        registry = reader.word("registry") or (images[0].registry if images else "docker.io")
         credentials.insert(0, Credential(registry, username, password))
     # Whether a push needs credentials is the registry's to say (a `services:` registry
     # usually takes anonymous pushes): the preflight asks it, before anything is built.
