@@ -33,6 +33,12 @@ from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner, child_environment
 from slipway.workflow import Workflow
 
+BUILD_ARG_WARNING = (
+    "build-arg {name} looks like a secret: build args stay in the image's layer history and "
+    "provenance. Pass it with `secrets: {name}=...` and read it in a "
+    "`RUN --mount=type=secret,id={name}` instead."
+)
+
 
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Run the whole pipeline from the action's environment."""
@@ -75,6 +81,8 @@ def _prepare(
         inputs = mounts.localize(inputs, own_mounts)
     for secret in inputs.secrets:
         workflow.mask(secret)
+    for name in inputs.secret_build_args:
+        workflow.warning(BUILD_ARG_WARNING.format(name=name))
     context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
     github = Retrier()  # one retry budget for every GitHub API call of the run
     facts = load_repository_facts(

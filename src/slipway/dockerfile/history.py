@@ -14,6 +14,7 @@ entry matches no instruction, is the base image's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,16 +40,27 @@ class Origin:
         return self.line == 0
 
 
+_ARGS_USED = re.compile(r"\|(\d+) ")
+
+
 def clean_created_by(created_by: str) -> str:
-    """``RUN /bin/sh -c pip install x # buildkit`` -> ``RUN pip install x``."""
+    """``RUN |1 TOKEN=x /bin/sh -c pip install x # buildkit`` -> ``RUN pip install x``.
+
+    The build args BuildKit records in front of a RUN (``|N K=V ...``, in every form: shell,
+    exec, another SHELL) are dropped: their values must not reach a report."""
     text = created_by.strip().removesuffix("# buildkit").strip()
     text = text.replace("/bin/sh -c #(nop) ", "").strip()
     if text.startswith("/bin/sh -c "):
         text = "RUN " + text.removeprefix("/bin/sh -c ")
     if text.startswith("RUN "):
         rest = text.removeprefix("RUN ")
-        if rest.startswith("|"):  # `RUN |2 A=1 B=2 /bin/sh -c ...`: the build args used
-            rest = rest.partition("/bin/sh -c ")[2] or rest
+        used = _ARGS_USED.match(rest)
+        if used:
+            words = rest[used.end() :].split(" ")
+            count = int(used.group(1))
+            while count and words and "=" in words[0]:
+                words, count = words[1:], count - 1
+            rest = " ".join(words)
         text = "RUN " + rest.removeprefix("/bin/sh -c ")
     return text
 

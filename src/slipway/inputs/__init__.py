@@ -25,6 +25,7 @@ from slipway.inputs.scan import read_scan_options
 from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.rules import parse_images
 from slipway.platforms import Platform, parse_platform
+from slipway.redact import looks_secret
 from slipway.refs import ImageName, is_digest, parse_image_name
 from slipway.scan.options import SEVERITIES, ScanOptions
 
@@ -70,7 +71,13 @@ class Inputs:
             tuple(c.password for c in self.credentials if c.password)
             + tuple(v for _, v in self.build.secrets)
             + ((self.build.gha_token,) if self.build.gha_token else ())
+            + tuple(v for k, v in self.build.build_args if looks_secret(k, v))
         )
+
+    @property
+    def secret_build_args(self) -> tuple[str, ...]:
+        """The names of build args that look like credentials (they end up in the image)."""
+        return tuple(k for k, v in self.build.build_args if looks_secret(k, v))
 
 
 def _platforms(reader: InputReader) -> tuple[Platform, ...]:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from slipway.errors import ToolError
+from slipway.redact import argv_for_log
 from slipway.workflow import Workflow
 
 INSTALL_HINTS = {
@@ -81,7 +82,7 @@ class Runner:
     def stream(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> Result:
         """Run ``argv`` showing its merged output live (commands off); output is also kept."""
         program = self.which(argv[0])
-        self.workflow.info("$ " + shlex.join(argv))
+        self.workflow.info("$ " + shlex.join(argv_for_log(argv)))
         lines: list[str] = []
         with (
             self.workflow.stop_commands(),
@@ -111,7 +112,7 @@ class Runner:
     ) -> Result:
         """Run ``argv`` to completion; output is captured, and shown when asked."""
         program = self.which(argv[0])
-        self.workflow.info("$ " + shlex.join(argv))
+        self.workflow.info("$ " + shlex.join(argv_for_log(argv)))
         full_env = {**self.env, **(env or {})}
         try:
             completed = subprocess.run(
