@@ -251,6 +251,14 @@ def test_registry_timeout(given: str, seconds: float) -> None:
     assert read(registry_timeout=given).registry_timeout == seconds
 
 
+@pytest.mark.parametrize("name", ["registry-timeout", "db-max-age", "scan-timeout"])
+@pytest.mark.parametrize("given", ["99999999999999d", "367d", "1e400"])
+def test_durations_too_long_are_refused_by_name(name: str, given: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_inputs({**BASE, f"INPUT_{name.upper()}": given})
+    assert caught.value.name == name
+
+
 @pytest.mark.parametrize("given", ["0", "-5", "soon"])
 def test_registry_timeout_invalid(given: str) -> None:
     with pytest.raises(InputError, match="is not a duration") as caught:

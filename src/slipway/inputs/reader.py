@@ -150,6 +150,7 @@ def did_you_mean(raw: str, allowed: tuple[str, ...] | list[str]) -> str:
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
+MAX_DURATION = 366 * 86400.0  # longer waits or ages are mistakes, and overflow dates
 _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
@@ -164,4 +165,6 @@ def duration(reader: InputReader, name: str, default: float) -> float:
         raise InputError(
             name, f"{raw!r} is not a duration", f"Use seconds or a unit: `{name}: 7d`, `15m`."
         )
+    if value > MAX_DURATION:
+        raise InputError(name, f"{raw!r} is longer than a year", f"Use at most `{name}: 365d`.")
     return value

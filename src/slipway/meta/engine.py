@@ -78,6 +78,9 @@ class Metadata:
         }
 
 
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a timestamp can name
+
+
 def created_time(env: Mapping[str, str], now: datetime) -> datetime:
     """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else ``now``."""
     raw = env.get("SOURCE_DATE_EPOCH", "").strip()
@@ -87,6 +90,12 @@ def created_time(env: Mapping[str, str], now: datetime) -> datetime:
         raise InputError(
             "SOURCE_DATE_EPOCH",
             BAD_EPOCH.format(value=raw),
+            "Set it to `git log -1 --format=%ct`, or unset it.",
+        )
+    if int(raw) > MAX_EPOCH:
+        raise InputError(
+            "SOURCE_DATE_EPOCH",
+            f"{raw[:30]!r} is out of range (after the year 9999)",
             "Set it to `git log -1 --format=%ct`, or unset it.",
         )
     return datetime.fromtimestamp(int(raw), tz=UTC)

@@ -12,7 +12,7 @@ Handlebars does (``&`` -> ``&amp;``). Block helpers and partials raise `Template
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 Value = str | int | bool | None
@@ -177,3 +177,22 @@ def is_raw_statement(pattern: str) -> bool:
         return parse_mustache(found.group(4), pattern).name == "raw"
     except TemplateError:
         return False
+
+
+class _AnyHelper(Mapping[str, "Helper | Value"]):
+    """A scope in which every name is a helper taking anything: for `check_template`."""
+
+    def __getitem__(self, name: str) -> Helper:
+        return lambda _params, _hash: ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def check_template(template: str) -> None:
+    """Raise `TemplateError` for what no event could render (an unclosed ``{{``, a block,
+    bad arguments): checked when the input is read, not on the first event it applies to."""
+    render(template, _AnyHelper())

@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from slipway.errors import InputError
 from slipway.meta.csvlist import CsvError, get_list, parse_record
+from slipway.meta.handlebars import TemplateError, check_template
+from slipway.meta.jsregex import JsRegexError, compile_pattern
 
 
 class TagType(StrEnum):
@@ -203,7 +205,24 @@ def parse_tag(entry: str) -> TagRule:
     kind = parsed.type or TagType.RAW
     attrs = dict(parsed.attrs)
     _apply_defaults(kind, attrs, entry)
+    _check_expressions(kind, attrs, entry)
     return TagRule(kind, attrs, entry)
+
+
+def _check_expressions(kind: TagType, attrs: dict[str, str], entry: str) -> None:
+    """Templates and regular expressions compiled now, whatever the event: a broken
+    pattern must not wait for the first release to fail."""
+    for key in ("pattern", "value", "prefix", "suffix"):
+        if "{{" in attrs.get(key, ""):
+            try:
+                check_template(attrs[key])
+            except TemplateError as error:
+                raise InputError("tags", f"{entry}: {error}") from None
+    if kind is TagType.MATCH and attrs.get("pattern"):
+        try:
+            compile_pattern(attrs["pattern"])
+        except JsRegexError as error:
+            raise InputError("tags", f"{entry}: {error}") from None
 
 
 def parse_tags(raw: str) -> tuple[TagRule, ...]:

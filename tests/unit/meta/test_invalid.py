@@ -60,6 +60,17 @@ INVALID: list[tuple[str, dict[str, str], dict[str, str], str, str]] = [
      "DOCKER_METADATA_SET_OUTPUT_ENV", "'maybe' is not a boolean"),
     ("source-date-epoch", APP, {"SOURCE_DATE_EPOCH": "yesterday"}, "SOURCE_DATE_EPOCH",
      "not a number of seconds"),
+    ("source-date-epoch-huge", APP, {"SOURCE_DATE_EPOCH": "99999999999999999999"},
+     "SOURCE_DATE_EPOCH", "out of range"),
+    # Rules that do not apply to a branch push are still checked on it: a broken pattern
+    # must not wait for the first release.
+    ("semver-pattern-unclosed", {**APP, "tags": "type=semver,pattern={{version"}, {}, "tags",
+     "not closed"),
+    ("pep440-pattern-block", {**APP, "tags": "type=pep440,pattern={{#if x}}{{/if}}"}, {}, "tags",
+     "blocks and partials"),
+    ("match-regex-on-a-push", {**APP, "tags": "type=match,pattern=v([0-9]+"}, {}, "tags",
+     "invalid regular expression"),
+    ("prefix-unclosed", {**APP, "tags": "type=ref,event=tag,prefix={{sha"}, {}, "tags", "not closed"),
 ]  # fmt: skip
 
 
