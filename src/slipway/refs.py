@@ -94,6 +94,22 @@ def parse_image_name(value: str) -> ImageName:
     return ImageName(registry, path)
 
 
+_TAG_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def check_reference(value: str) -> str:
+    """``value`` when it is ``name[:tag][@digest]`` (a ValueError saying why, when not)."""
+    name, _, digest = value.partition("@")
+    if digest and not is_digest(digest):
+        raise ValueError(f"{value!r} has an invalid digest")
+    head, _, last = name.rpartition("/")
+    repository, colon, tag = last.partition(":")
+    if colon and not _TAG_PART.match(tag):
+        raise ValueError(f"{value!r} has an invalid tag {tag!r}")
+    parse_image_name(f"{head}/{repository}" if head else repository)
+    return value
+
+
 def is_digest(value: str) -> bool:
     """True for a ``sha256:<64 hex>`` digest."""
     return bool(_DIGEST.match(value))

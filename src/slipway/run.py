@@ -26,6 +26,7 @@ from slipway.mounts import Mount
 from slipway.plan import Plan, make_plan
 from slipway.stages import Run, State, policy, registries, report, scan, tag
 from slipway.stages.build import build
+from slipway.stages.files import check_files
 from slipway.stages.merge import merge
 from slipway.tools import docker
 from slipway.tools.builder import Builders
@@ -43,6 +44,7 @@ BUILD_ARG_WARNING = (
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Run the whole pipeline from the action's environment."""
     inputs, context, plan, github, own_mounts = _prepare(env, workflow, now)
+    check_files(inputs, plan)
     # Read once: the policy, the scan's and the size table's lines all come from this model.
     dockerfile = (
         None

@@ -130,7 +130,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         credentials=read_credentials(reader, images),
         insecure_registries=insecure,
         scan=scan,
-        github_token=reader.text("github-token"),
+        github_token=reader.token("github-token"),
         build=read_build_options(reader),
         registry_timeout=duration(reader, "registry-timeout", 60.0),
         metadata=read_metadata_config(env),

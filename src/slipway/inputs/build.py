@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from slipway import buildx_csv, gha_cache
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
+from slipway.refs import check_reference
 
 DRIVERS = ("docker", "docker-container", "remote")
 _CACHE_TYPES = ("registry", "gha", "local", "inline", "s3", "azblob")
@@ -105,6 +106,77 @@ def _outputs(reader: InputReader) -> tuple[str, ...]:
     return outputs
 
 
+_MODES = {"provenance": ("min", "max")}
+_SHM = re.compile(r"^[0-9]+(\.[0-9]+)?\s*[bkmg]?b?$", re.IGNORECASE)
+_ULIMITS = ("core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
+            "nproc", "rss", "rtprio", "rttime", "sigpending", "stack")  # fmt: skip
+_LIMIT = re.compile(r"^-?[0-9]+$")
+
+
+def _attestation(reader: InputReader, name: str, hint: str) -> str:
+    """``provenance``/``sbom`` as buildx reads them: a Go boolean, or attributes."""
+    raw = reader.text(name)
+    if not raw:
+        return raw
+    try:
+        if "=" not in raw:
+            buildx_csv.parse_bool(raw)
+            return raw
+        pairs = buildx_csv.attributes(raw)
+    except buildx_csv.CsvError:
+        raise InputError(name, f"{raw[:60]!r} is not understood", hint) from None
+    mode = buildx_csv.value_of(pairs, "mode")
+    if mode is not None and mode not in _MODES.get(name, ()):
+        raise InputError(name, f"mode={mode[:20]!r} is not understood", hint)
+    return raw
+
+
+def _shm_size(reader: InputReader) -> str:
+    raw = reader.text("shm-size")
+    if raw and not _SHM.match(raw):
+        raise InputError("shm-size", f"{raw[:40]!r} is not a size", "e.g. `shm-size: 2g`.")
+    return raw
+
+
+def _ulimits(reader: InputReader) -> tuple[str, ...]:
+    """``name=soft[:hard]``, as Docker's ulimit option reads them."""
+    found = tuple(reader.items("ulimit", ignore_comma=True))
+    for entry in found:
+        name, _, limits = entry.partition("=")
+        soft, _, hard = limits.partition(":")
+        if name not in _ULIMITS or not _LIMIT.match(soft) or (hard and not _LIMIT.match(hard)):
+            raise InputError(
+                "ulimit",
+                f"{entry[:40]!r} is not name=soft[:hard]",
+                "e.g. `ulimit: nofile=1024:1024`.",
+            )
+    return found
+
+
+_SSH = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*(=[^,]+(,[^,]+)*)?$")
+
+
+def _ssh(reader: InputReader) -> tuple[str, ...]:
+    """``default`` or ``ID[=PATH[,PATH]]``, as ``docker buildx build --ssh`` reads them."""
+    found = tuple(reader.items("ssh", ignore_comma=True))
+    for entry in found:
+        if not _SSH.match(entry):
+            raise InputError(
+                "ssh", f"{entry[:40]!r} is not default or ID[=PATH]", "e.g. `ssh: default`."
+            )
+    return found
+
+
+def _image_reference(reader: InputReader, name: str) -> str:
+    raw = reader.text(name)
+    if raw:
+        try:
+            check_reference(raw)
+        except ValueError as error:
+            raise InputError(name, str(error), "e.g. `moby/buildkit:v0.25.2`.") from None
+    return raw
+
+
 def read_build_options(reader: InputReader) -> BuildOptions:
     """Read and check the build inputs."""
     driver = reader.choice("driver", DRIVERS, "docker")
@@ -113,15 +185,7 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         raise InputError(
             "endpoint", "driver 'remote' needs an endpoint", "e.g. `endpoint: tcp://buildkitd:1234`"
         )
-    provenance = reader.text("provenance")
-    if provenance.lower() not in ("", "true", "false") and not provenance.startswith(
-        ("mode=", "builder-id=")
-    ):
-        raise InputError(
-            "provenance",
-            f"{provenance!r} is not understood",
-            "Use true, false, mode=min or mode=max.",
-        )
+    provenance = _attestation(reader, "provenance", "Use true, false, mode=min or mode=max.")
     cache_from, token_from = _without_gha_token(_cache_entries(reader, "cache-from"))
     cache_to, token_to = _without_gha_token(_cache_entries(reader, "cache-to"))
     return BuildOptions(
@@ -130,20 +194,20 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         build_contexts=reader.pairs("build-contexts"),
         secrets=_secrets(reader),
         secret_files=reader.pairs("secret-files"),
-        ssh=tuple(reader.items("ssh", ignore_comma=True)),
+        ssh=_ssh(reader),
         no_cache=reader.boolean("no-cache", default=False),
         pull=reader.boolean("pull", default=False),
         cache_from=cache_from,
         cache_to=cache_to,
         provenance=provenance,
-        sbom=reader.text("sbom"),
-        shm_size=reader.text("shm-size"),
-        ulimit=tuple(reader.items("ulimit", ignore_comma=True)),
+        sbom=_attestation(reader, "sbom", "Use true, false or generator=IMAGE."),
+        shm_size=_shm_size(reader),
+        ulimit=_ulimits(reader),
         builder=reader.word("builder"),
         load=reader.boolean("load", default=False),
         outputs=_outputs(reader),
         driver=driver,
         endpoint=endpoint,
-        buildkit_image=reader.text("buildkit-image"),
+        buildkit_image=_image_reference(reader, "buildkit-image"),
         gha_token=token_to or token_from,
     )

@@ -9,12 +9,13 @@ from. ``allowed-ports``: ports (and ``8000-8100`` ranges) EXPOSE may declare.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean
 from slipway.policy.catalog import RULES, find_rule
-from slipway.policy.checks import expand_ports
 from slipway.policy.model import OFF, POLICY_SEVERITIES, PolicyConfig
 from slipway.size.limits import SizeLimits, parse_size
 
@@ -68,10 +69,12 @@ def _ports(reader: InputReader) -> frozenset[int] | None:
         return None
     ports: set[int] = set()
     for item in items:
-        expanded = expand_ports(item)
-        if not expanded or not all(0 < p < 65536 for p in expanded):
+        low, _, high = item.split("/", maxsplit=1)[0].partition("-")
+        valid = low.isdigit() and (not high or high.isdigit())
+        start, end = (int(low), int(high or low)) if valid else (0, 0)
+        if not (0 < start <= end < 65536):  # no silent cut: the whole range or an error
             raise InputError("allowed-ports", f"{item!r} is not a port or range", PORTS_HINT)
-        ports.update(expanded)
+        ports.update(range(start, end + 1))
     return frozenset(ports)
 
 
@@ -86,7 +89,7 @@ def _size(
             value = float(raw[:-1])
         except ValueError:
             value = -1.0
-        if value < 0:
+        if not math.isfinite(value) or value < 0:  # nan% would turn the gate off
             raise InputError(name, f"{raw!r} is not a percentage", "e.g. `10%`.")
         return None, value
     try:
@@ -96,14 +99,36 @@ def _size(
         raise InputError(name, f"{raw!r} is not a size", SIZE_HINT.format(extra=extra)) from None
 
 
+_PREFIX = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._/-]+)?/?$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def _registry_prefix(entry: str) -> str:
+    """A registry, or a registry and repository prefix (``ghcr.io/acme``)."""
+    if not _PREFIX.match(entry.lower()):
+        raise InputError(
+            "trusted-registries",
+            f"{entry[:60]!r} is not a registry or repository prefix",
+            "e.g. `trusted-registries: ghcr.io/acme, docker.io/library`.",
+        )
+    return entry.rstrip("/")
+
+
+def _tag(reader: InputReader, name: str) -> str:
+    raw = reader.text(name)
+    if raw and not _TAG.match(raw):
+        raise InputError(name, f"{raw[:60]!r} is not a tag", "e.g. `size-baseline: main`.")
+    return raw
+
+
 def read_policy_inputs(reader: InputReader) -> PolicyInputs:
     """Read ``policy``, ``trusted-registries``, ``allowed-ports`` and the size inputs."""
     overrides, enabled = _policy(reader)
-    trusted = tuple(r.rstrip("/") for r in reader.items("trusted-registries"))
+    trusted = tuple(_registry_prefix(r) for r in reader.items("trusted-registries"))
     max_size, _ = _size(reader, "max-size")
     increase, percent = _size(reader, "max-size-increase", percent=True)
     return PolicyInputs(
         policy=PolicyConfig(overrides, trusted, _ports(reader), enabled),
-        size_baseline=reader.text("size-baseline"),
+        size_baseline=_tag(reader, "size-baseline"),
         limits=SizeLimits(max_size, increase, percent),
     )

@@ -94,13 +94,43 @@ class InputReader:
             name, f"{raw!r} is not a boolean", f"Use `{name}: true` or `{name}: false`."
         )
 
+    def token(self, name: str) -> str:
+        """A credential or name that goes into a header or a config file as one word: no
+        whitespace or control character in it (the value itself is never shown)."""
+        value = self.text(name)
+        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+            raise InputError(
+                name,
+                "holds whitespace or a control character (a line break?)",
+                f"Give `{name}` one value, e.g. `${{{{ secrets.TOKEN }}}}` alone on its line.",
+            )
+        return value
+
+    def secret(self, name: str) -> str:
+        """A password: any text on one line (no line break or control character)."""
+        value = self.text(name)
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise InputError(
+                name,
+                "holds a line break or a control character",
+                f"Give `{name}` one value, e.g. `${{{{ secrets.TOKEN }}}}` alone on its line.",
+            )
+        return value
+
     def word(self, name: str, default: str = "") -> str:
         """`text` that becomes one word of a command line: it may not start with ``-``."""
         return argv_word(name, self.text(name, default))
 
     def items(self, name: str, default: str = "", *, ignore_comma: bool = False) -> list[str]:
-        """A list input (newline, and unless ``ignore_comma`` also comma, separated)."""
-        return split_list(self.text(name, default), ignore_comma=ignore_comma)
+        """A list input (newline, and unless ``ignore_comma`` also comma, separated); a value
+        that lists nothing (``,``) is refused rather than read as "not given"."""
+        text = self.text(name, default)
+        found = split_list(text, ignore_comma=ignore_comma)
+        if text and not found:
+            raise InputError(
+                name, f"{text[:40]!r} lists nothing", f"Leave `{name}` out for its default."
+            )
+        return found
 
     def raw(self, name: str) -> str:
         """The untrimmed value (multi-line YAML, secrets)."""
@@ -141,6 +171,19 @@ def argv_word(name: str, value: str) -> str:
             "Give a path or name that does not start with '-' (e.g. `./-dir` for a folder).",
         )
     return value
+
+
+def workspace_path(reader: InputReader, name: str) -> str:
+    """A file the run writes, relative to the workspace and inside it."""
+    raw = reader.text(name)
+    parts = raw.replace("\\", "/").split("/")
+    if raw.startswith("/") or ".." in parts:
+        raise InputError(
+            name,
+            f"{raw[:60]!r} is outside the workspace",
+            f"Give a path relative to the workspace, e.g. `{name}: out/report.json`.",
+        )
+    return raw
 
 
 def did_you_mean(raw: str, allowed: tuple[str, ...] | list[str]) -> str:

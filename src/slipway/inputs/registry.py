@@ -95,7 +95,7 @@ def _registry_auth(reader: InputReader) -> list[Credential]:
 
 def read_credentials(reader: InputReader, images: tuple[ImageName, ...]) -> tuple[Credential, ...]:
     """Every login given (``username``/``password``/``registry`` and ``registry-auth``)."""
-    username, password = reader.text("username"), reader.text("password")
+    username, password = reader.token("username"), reader.secret("password")
     if bool(username) != bool(password):
         missing = "password" if username else "username"
         raise InputError(

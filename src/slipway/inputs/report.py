@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from slipway.errors import InputError
-from slipway.inputs.reader import InputReader
+from slipway.inputs.reader import InputReader, workspace_path
 
 DEFAULT_COMMENT_FILE = ""  # comment.json in the run's reports folder (slipway.paths)
 PR_NUMBER_HINT = "Give the number alone, e.g. `pr-number: ${{ github.event.pull_request.number }}`."
@@ -48,7 +48,7 @@ def _pr_number(reader: InputReader) -> int | None:
 
 
 def _comment_file(reader: InputReader) -> str:
-    raw = reader.text("comment-file", DEFAULT_COMMENT_FILE)
+    raw = workspace_path(reader, "comment-file")
     if not raw:
         return raw
     if not raw.endswith(".json") or raw == ".json" or "\0" in raw or raw.endswith("/.json"):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from slipway.errors import InputError
-from slipway.inputs.reader import InputReader, did_you_mean, duration
+from slipway.inputs.reader import InputReader, did_you_mean, duration, workspace_path
+from slipway.refs import check_reference
 from slipway.scan.options import (
     DEFAULT_DB_MAX_AGE,
     DEFAULT_DB_REPOSITORIES,
@@ -52,6 +53,16 @@ def _scanners(reader: InputReader) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _references(reader: InputReader, name: str) -> tuple[str, ...]:
+    found = []
+    for entry in reader.items(name):
+        try:
+            found.append(check_reference(entry))
+        except ValueError as error:
+            raise InputError(name, str(error), "e.g. `ghcr.io/aquasecurity/trivy-db:2`.") from None
+    return tuple(found)
+
+
 def read_scan_options(reader: InputReader) -> ScanOptions:
     """Read ``scan``, ``severity``, ``fail-on``, ``ignore-unfixed``, ``trivyignores``,
     ``vex``, ``scanners``, ``trivy-db-repository``, ``trivy-cache-dir``, ``db-max-age``,
@@ -64,9 +75,9 @@ def read_scan_options(reader: InputReader) -> ScanOptions:
         trivyignores=tuple(reader.items("trivyignores")),
         vex=tuple(reader.items("vex")),
         scanners=_scanners(reader),
-        db_repositories=tuple(reader.items("trivy-db-repository")) or DEFAULT_DB_REPOSITORIES,
+        db_repositories=_references(reader, "trivy-db-repository") or DEFAULT_DB_REPOSITORIES,
         cache_dir=reader.text("trivy-cache-dir"),
         db_max_age=duration(reader, "db-max-age", DEFAULT_DB_MAX_AGE),
         timeout=duration(reader, "scan-timeout", DEFAULT_SCAN_TIMEOUT),
-        sbom_file=reader.text("sbom-file"),
+        sbom_file=workspace_path(reader, "sbom-file"),
     )

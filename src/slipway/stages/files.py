@@ -1,0 +1,37 @@
+"""Every file and folder an input names exists, checked before anything runs: a missing
+``trivyignores`` entry must not be found after the build and the push."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from slipway.errors import InputError
+from slipway.inputs import Inputs
+from slipway.plan import Plan
+
+RELATIVE_HINT = "Paths are relative to the workspace (the checkout); check the spelling."
+
+
+def _remote(context: str) -> bool:
+    """A git or HTTP context (``https://...#ref``, ``git@host:repo``): buildx fetches it."""
+    return "://" in context or context.startswith("git@")
+
+
+def check_files(inputs: Inputs, plan: Plan) -> None:
+    """Raise `InputError` naming the first input whose file or folder is missing."""
+    if not inputs.merge_digests and not _remote(plan.context):
+        if not Path(plan.context).is_dir():
+            raise InputError("context", f"{plan.context!r} is not a folder", RELATIVE_HINT)
+        if not Path(plan.dockerfile).is_file():
+            name = "file" if inputs.file else "context"
+            raise InputError(name, f"{plan.dockerfile!r} does not exist", RELATIVE_HINT)
+    for secret_id, path in inputs.build.secret_files:
+        if not Path(path).is_file():
+            raise InputError("secret-files", f"{secret_id}: {path!r} does not exist", RELATIVE_HINT)
+    cache = inputs.scan.cache_dir
+    if cache and Path(cache).exists() and not Path(cache).is_dir():
+        raise InputError("trivy-cache-dir", f"{cache!r} is a file, not a folder", RELATIVE_HINT)
+    for name, paths in (("trivyignores", inputs.scan.trivyignores), ("vex", inputs.scan.vex)):
+        for path in paths:
+            if not Path(path).is_file():
+                raise InputError(name, f"{path!r} does not exist", RELATIVE_HINT)

@@ -1,0 +1,218 @@
+"""Every input of action.yml with spellings it accepts and spellings it refuses.
+
+One table for two tests: tests/unit/test_input_table.py reads each row through the
+validation pass (inputs, plan, the files they name); tests/integration/test_input_refusals.py
+runs ``python -m slipway`` on every refused row with stand-in programs that record their
+command lines, and proves none was started.
+
+A row's ``env`` holds the inputs (by their action.yml names) besides the table's own
+BASE; an invalid row names the input its error must name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DIGEST = "sha256:" + "a" * 64
+
+
+@dataclass(frozen=True)
+class Row:
+    """One spelling of one input, with whatever else it needs to be read."""
+
+    name: str  # the input (as action.yml names it)
+    value: str
+    more: dict[str, str] = field(default_factory=dict)  # other inputs this row needs
+    blame: str = ""  # the input the error names, when not `name`
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        """The row's inputs, by action.yml name."""
+        return {**self.more, self.name: self.value}
+
+    @property
+    def named(self) -> str:
+        """The input the error must name."""
+        return self.blame or self.name
+
+    @property
+    def id(self) -> str:
+        """A test id."""
+        return f"{self.name}={self.value!r}"[:70]
+
+
+# The inputs of every row (a workspace with a Dockerfile, the local registry).
+BASE = {"images": "127.0.0.1:5000/acme/app"}
+PUSH = {"push": "true"}
+CREDENTIALS = {"username": "u", "password": "p"}
+
+VALID: list[Row] = [
+    Row("images", "ghcr.io/acme/app\nname=docker.io/acme/app,enable=false"),
+    Row("tags", "type=semver,pattern={{version}}\ntype=ref,event=branch"),
+    Row("flavor", "latest=auto\nprefix=v"),
+    Row("labels", "org.opencontainers.image.vendor=Acme"),
+    Row("annotations", "index:org.opencontainers.image.vendor=Acme"),
+    Row("sep-tags", ","),
+    Row("sep-labels", ";"),
+    Row("sep-annotations", "|"),
+    Row("github-token", "ghs_" + "x" * 36),
+    Row("context", "."),
+    Row("file", "Dockerfile"),
+    Row("platforms", "linux/amd64,linux/arm64"),
+    Row("push", "false"),
+    Row("push-by-digest", "true", PUSH),
+    Row("merge-digests", DIGEST, PUSH),
+    Row("target", "runtime"),
+    Row("build-args", "VERSION=1.2.3\nB=x,y"),
+    Row("build-contexts", "alpine=docker-image://alpine:3.20"),
+    Row("secrets", '"github_token=abc,def"\nOTHER=x'),
+    Row("secret-files", "npmrc=Dockerfile"),
+    Row("ssh", "default"),
+    Row("no-cache", "true"),
+    Row("pull", "True"),
+    Row("cache-from", "type=registry,ref=127.0.0.1:5000/acme/cache"),
+    Row("cache-to", 'type=local,"dest=out/c,d",mode=max'),
+    Row("provenance", "mode=max"),
+    Row("sbom", "true"),
+    Row("shm-size", "2g"),
+    Row("ulimit", "nofile=1024:2048"),
+    Row("load", "true"),
+    Row("outputs", "type=local,dest=out"),
+    Row("builder", "my-builder"),
+    Row("driver", "remote", {"endpoint": "tcp://buildkitd:1234"}),
+    Row("endpoint", "tcp://buildkitd:1234", {"driver": "remote"}),
+    Row("buildkit-image", "moby/buildkit:v0.25.2"),
+    Row("registry", "ghcr.io", CREDENTIALS),
+    Row("username", "octocat", {"password": "p"}),
+    Row("password", "p a s s", {"username": "u"}),
+    Row("registry-auth", '- registry: ghcr.io\n  username: u\n  password: "0755"'),
+    Row("registry-timeout", "2m"),
+    Row("insecure-registries", "registry:5000"),
+    Row("scan", "false"),
+    Row("severity", "critical,low"),
+    Row("fail-on", "none"),
+    Row("tag-on-gate-failure", "true"),
+    Row("trivy-db-repository", "127.0.0.1:5000/aquasec/trivy-db:2"),
+    Row("trivy-cache-dir", "out/trivy"),
+    Row("ignore-unfixed", "true"),
+    Row("trivyignores", "Dockerfile"),
+    Row("vex", "Dockerfile"),
+    Row("scanners", "vuln,secret"),
+    Row("db-max-age", "7d"),
+    Row("scan-timeout", "15m"),
+    Row("sbom-file", "out/sbom.cdx.json"),
+    Row("policy", "SW001=HIGH\nhealthcheck-missing=off"),
+    Row("trusted-registries", "ghcr.io/acme, docker.io/library"),
+    Row("allowed-ports", "8080, 9000-9010"),
+    Row("size-baseline", "main"),
+    Row("max-size", "500MB"),
+    Row("max-size-increase", "10%"),
+    Row("pr-comment", "on-failure"),
+    Row("pr-number", "42"),
+    Row("comment-history", "true"),
+    Row("check-run", "true"),
+    Row("upload-sarif", "true"),
+    Row("comment-file", "out/comment.json"),
+]
+
+INVALID: list[Row] = [
+    Row("images", "ghcr.io/Acme App"),
+    Row("images", "ghcr.io/acme/app:v1"),
+    Row("tags", "type=semvar,pattern={{version}}"),
+    Row("tags", "type=semver,pattern={{version"),
+    Row("tags", "type=match,pattern=v([0-9]+"),
+    Row("flavor", "latest=always"),
+    Row("labels", "a={{#each x}}{{/each}}"),
+    Row("annotations", "a={{date}}"),
+    Row("github-token", "ghs_abc\nghs_def"),
+    Row("context", "--push"),
+    Row("context", "no-such-folder"),
+    Row("file", "-f"),
+    Row("file", "no/Dockerfile"),
+    Row("platforms", ","),
+    Row("platforms", "linux"),
+    Row("platforms", "linux/amd65"),
+    Row("push", "yes"),
+    Row("push-by-digest", "true", blame="push"),
+    Row("push-by-digest", "maybe", PUSH),
+    Row("merge-digests", "sha256:abc", PUSH),
+    Row("merge-digests", DIGEST, blame="push"),
+    Row("target", "--output=type=registry"),
+    Row("build-args", "NOEQUALS"),
+    Row("build-contexts", "=x"),
+    Row("secrets", "=value"),
+    Row("secrets", "bad id=x"),
+    Row("secret-files", "npmrc=no-such-file"),
+    Row("ssh", "--foo"),
+    Row("ssh", "=x"),
+    Row("no-cache", "1"),
+    Row("pull", "2"),
+    Row("cache-from", 'type=local,"src=/c'),
+    Row("cache-to", "type=bogus"),
+    Row("provenance", "mode=extreme"),
+    Row("provenance", "always"),
+    Row("sbom", "maybe"),
+    Row("shm-size", "lots"),
+    Row("ulimit", "nofile"),
+    Row("ulimit", "files=1:2"),
+    Row("load", "yes"),
+    Row("outputs", "type=image,name=x,push=1"),
+    Row("outputs", "name=x,type=registry"),
+    Row("builder", "--foo"),
+    Row("driver", "kubernetes"),
+    Row("driver", "remote", blame="endpoint"),
+    Row("endpoint", "--push", {"driver": "remote"}),
+    Row("buildkit-image", "Moby/BuildKit::latest"),
+    Row("registry", "--foo", CREDENTIALS),
+    Row("username", "u", blame="password"),
+    Row("username", "u ser\n", {"password": "p"}),
+    Row("password", "p", blame="username"),
+    Row("password", "p\nq", {"username": "u"}),
+    Row("registry-auth", "- username: u\n  password: yes"),
+    Row("registry-auth", "- username: u\n  password: abc #x"),
+    Row("registry-auth", "registry: x"),
+    Row("registry-timeout", "soon"),
+    Row("registry-timeout", "99999999999d"),
+    Row("insecure-registries", "http://registry:5000"),
+    Row("scan", "maybe"),
+    Row("severity", ","),
+    Row("severity", "HIGHEST"),
+    Row("fail-on", "bad"),
+    Row("tag-on-gate-failure", "y"),
+    Row("trivy-db-repository", "Aqua/DB:2"),
+    Row("trivy-cache-dir", "Dockerfile"),
+    Row("ignore-unfixed", "nope"),
+    Row("trivyignores", "no-such.trivyignore"),
+    Row("vex", "no-such.vex.json"),
+    Row("scanners", ","),
+    Row("scanners", "virus"),
+    Row("db-max-age", "soon"),
+    Row("scan-timeout", "0"),
+    Row("sbom-file", "../sbom.json"),
+    Row("sbom-file", "/tmp/sbom.json"),
+    Row("policy", "SW999=HIGH"),
+    Row("policy", "SW001=EXTREME"),
+    Row("trusted-registries", "ghcr.io/Acme!!"),
+    Row("allowed-ports", "1-99999999999"),
+    Row("allowed-ports", "http"),
+    Row("size-baseline", "not a tag!"),
+    Row("max-size", "lots"),
+    Row("max-size-increase", "nan%"),
+    Row("max-size-increase", "-5%"),
+    Row("pr-comment", "sometimes"),
+    Row("pr-number", "abc"),
+    Row("comment-history", "maybe"),
+    Row("check-run", "maybe"),
+    Row("upload-sarif", "maybe"),
+    Row("comment-file", "../c.json"),
+    Row("comment-file", "c.txt"),
+]
+
+# Inputs every value of which is valid: the separators are joined in as given.
+FREE_TEXT = {"sep-tags", "sep-labels", "sep-annotations"}
+
+
+def env_for(row: Row) -> dict[str, str]:
+    """The ``INPUT_*`` variables of a row, over BASE."""
+    inputs = {**BASE, **row.inputs}
+    return {f"INPUT_{name.upper()}": value for name, value in inputs.items()}

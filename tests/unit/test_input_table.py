@@ -1,0 +1,48 @@
+"""Every input of action.yml: the spellings it accepts pass the validation pass, and each
+spelling it refuses is an `InputError` naming that input (tests/support/input_table.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from slipway.context import read_context
+from slipway.errors import InputError
+from slipway.inputs import read_inputs
+from slipway.plan import make_plan
+from slipway.stages.files import check_files
+from tests.support.input_table import FREE_TEXT, INVALID, VALID, Row, env_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def validate(row: Row, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (workspace / "Dockerfile").write_text("FROM scratch\n")
+    monkeypatch.chdir(workspace)
+    env = {"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40, **env_for(row)}
+    inputs = read_inputs(env)
+    plan = make_plan(inputs, read_context(env, {}), env=env, now=datetime(2026, 12, 1, tzinfo=UTC))
+    check_files(inputs, plan)
+
+
+def test_every_input_has_rows() -> None:
+    names = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+    assert names - {r.name for r in VALID} == set()
+    assert names - FREE_TEXT - {r.name for r in INVALID} == set()
+    assert {r.name for r in (*VALID, *INVALID)} <= names  # no row for an input that is gone
+
+
+@pytest.mark.parametrize("row", VALID, ids=lambda r: r.id)
+def test_accepted(row: Row, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    validate(row, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("row", INVALID, ids=lambda r: r.id)
+def test_refused_by_name(row: Row, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InputError) as caught:
+        validate(row, tmp_path, monkeypatch)
+    assert caught.value.name == row.named, caught.value.message
+    assert caught.value.hint or caught.value.message  # says what is wrong
