@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from slipway.report.fit import SUMMARY_LIMIT_BYTES
+
 # https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#step-isolation-and-limits
-SUMMARY_LIMIT_BYTES = 1024 * 1024
 
 
 def escape_data(value: str) -> str:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from slipway.context import read_context
 from slipway.inputs import read_inputs
 from slipway.plan import make_plan
+from slipway.report.fit import SUMMARY_LIMIT_BYTES
 from slipway.report.summary import Outcome, render_summary
 from slipway.scan.findings import PlatformScan, Vulnerability
-from slipway.stages.report import COMMENT_LIMIT, fit_comment
-from slipway.workflow import SUMMARY_LIMIT_BYTES
+from slipway.stages.report import COMMENT_LIMIT, SUMMARY_CUT, fit_comment, fit_summary
 
 
 def test_ten_thousand_findings_fit_both_limits() -> None:
@@ -46,3 +46,12 @@ def test_ten_thousand_findings_fit_both_limits() -> None:
         assert "| `linux/amd64` |" in text  # the per-platform counts are at the top
     assert "more findings in the report file and SARIF" in summary
     assert "<img" not in summary
+
+
+def test_a_summary_over_a_mebibyte_is_cut_with_a_note_not_refused() -> None:
+    huge = "## Slipway\n" + "| `label` | `" + "é" * 600_000 + "` |\n" * 3
+    fitted = fit_summary(huge)
+    assert len(fitted.encode()) <= SUMMARY_LIMIT_BYTES
+    assert SUMMARY_CUT.strip() in fitted
+    assert fit_summary("## small\n") == "## small\n"
+    assert fit_comment("## small\n") == "## small\n"  # no "shortened" note on what fits

@@ -20,7 +20,7 @@ from slipway.metadata_command import write_outputs
 from slipway.plan import Plan
 from slipway.policy.model import ImageChecks
 from slipway.report import annotations as ann
-from slipway.report.fit import Block, fit, measure_chars
+from slipway.report.fit import SUMMARY_LIMIT_BYTES, measure_bytes, measure_chars
 from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
 from slipway.report.summary import Outcome, render_summary
 from slipway.scan.combined import vulnerability_counts
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 SARIF_FILE = "slipway-scan.sarif"
 
+SUMMARY_CUT = (
+    "\n\n_The summary was shortened to fit GitHub's 1 MiB: the report file and SARIF have "
+    "all of it._\n"
+)
 COMMENT_LIMIT = 65_536 - 4_096  # room for the marker and the history lines
 TRUNCATED = (
     "\n\n_The report was shortened to fit a comment: the job summary and SARIF have all of it._\n"
@@ -78,10 +82,20 @@ def finding_annotations(
     return list(found.values())
 
 
+def fit_summary(summary: str) -> str:
+    """The job summary within GitHub's 1 MiB per step: whole, or cut at a line with a note
+    (never an error after the tags moved)."""
+    if measure_bytes(summary) <= SUMMARY_LIMIT_BYTES:
+        return summary
+    keep = SUMMARY_LIMIT_BYTES // 2
+    return summary.encode()[:keep].decode(errors="ignore").rsplit("\n", 1)[0] + SUMMARY_CUT
+
+
 def fit_comment(summary: str) -> str:
     """The summary as a comment body within GitHub's limit: whole, or cut with a note."""
-    cut = summary[: COMMENT_LIMIT // 2].rsplit("\n", 1)[0] + TRUNCATED
-    return fit([Block("report", (summary, cut), required=True)], COMMENT_LIMIT, measure_chars).text
+    if measure_chars(summary) <= COMMENT_LIMIT:
+        return summary
+    return summary[: COMMENT_LIMIT // 2].rsplit("\n", 1)[0] + TRUNCATED
 
 
 def deliver(
@@ -189,7 +203,7 @@ def report(
         build_stats=state.build_stats,
     )
     summary = render_summary(plan, outcome)
-    workflow.append_summary(summary)
+    workflow.append_summary(fit_summary(summary))
     _outputs(run, state, failures)
     if by_digest_only:
         return
