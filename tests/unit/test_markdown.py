@@ -42,3 +42,20 @@ def test_link_only_https() -> None:
 def test_pipes_cannot_split_a_table_cell() -> None:
     escaped = text("| cell | break")
     assert escaped.count("|") == escaped.count("\\|") == 2
+
+
+def test_a_url_with_a_pipe_cannot_split_a_table_cell() -> None:
+    row = f"| HIGH | {link('CVE-1', 'https://e.test/a|b')} | x |"
+    assert row.count("|") - row.count("\\|") == 4  # the row's own four, nothing from the URL
+    assert "https://e.test/a%7Cb" in row
+
+
+def test_dollar_signs_do_not_start_math() -> None:
+    assert text("costs $5 to $x$") == "costs \\$5 to \\$x\\$"
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u2066", "\u200f", "\u0007", "\u009b"])
+def test_bidi_and_control_characters_are_dropped(control: str) -> None:
+    assert control not in text(f"invoice{control}fdp.exe")
+    assert control not in code(f"v1{control}.0")
+    assert link("x", f"https://e.test/{control}a") == "x"

@@ -7,14 +7,21 @@ everything that reaches a summary or comment passes through `text` or `code`.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 ZWSP = "\u200b"
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")  # $: GitHub renders $...$ as math
 _MENTION = re.compile(r"([@#])(?=\w)")
 
 
+def _visible(value: str) -> str:
+    """Without control and format characters: bidi overrides (U+202E) that reorder what a
+    reader sees, zero-width joiners, C0/C1 controls."""
+    return "".join(c for c in value if unicodedata.category(c) not in ("Cc", "Cf") or c in "\n\t")
+
+
 def _one_line(value: str, limit: int) -> str:
-    flat = " ".join(value.split())
+    flat = " ".join(_visible(value).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -35,6 +42,6 @@ def code(value: str, limit: int = 200) -> str:
 
 def link(label: str, url: str) -> str:
     """A link only for http(s) URLs; anything else is shown as text."""
-    if re.match(r"^https://[^\s()<>\"']+$", url):
-        return f"[{text(label)}]({url})"
+    if re.match(r"^https://[^\s()<>\"'`\\]+$", url) and _visible(url) == url:
+        return f"[{text(label)}]({url.replace('|', '%7C')})"  # a bare | splits a table cell
     return text(label)
