@@ -99,3 +99,14 @@ def test_build_time_and_cache_use() -> None:
     assert count_steps(log) == (3, 2)
     outcome = Outcome("sha256:1", {}, (), (), (), build_stats=BuildStats(12.34, 3, 2))
     assert "**Build:** 12.3 s, 2 of 3 steps from the cache" in render_summary(plan(), outcome)
+
+
+def test_provenance_max_with_build_args_says_they_are_recorded() -> None:
+    inputs = read_inputs(
+        {"INPUT_IMAGES": "ghcr.io/o/app", "INPUT_PROVENANCE": "mode=max", "INPUT_BUILD-ARGS": "A=1"}
+    )
+    context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, {})
+    with_args = make_plan(inputs, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
+    outcome = Outcome("sha256:x", {}, (), (), ())
+    assert "records every build arg" in render_summary(with_args, outcome)
+    assert "records every build arg" not in render_summary(plan(), outcome)

@@ -62,6 +62,14 @@ def render_summary(plan: Plan, outcome: Outcome) -> str:
             ),
             "",
         ]
+    if "mode=max" in plan.provenance and plan.build.build_args:
+        lines += [
+            (
+                "<sub>Provenance `mode=max` records every build arg in the attestation: "
+                "pass credentials with `secrets:`, never `build-args:`.</sub>"
+            ),
+            "",
+        ]
     lines += _tags_section(plan, outcome)
     lines += _scan_section(plan, outcome)
     lines += render_checks(outcome.checks)
