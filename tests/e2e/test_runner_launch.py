@@ -139,15 +139,15 @@ def test_one_platform_push_to_a_services_registry_by_alias(
     assert digest.startswith("sha256:")
     assert tagged == manifest(host, "acme/hello", digest)
     assert result.outputs["scan-result"] == "passed"
+    # what the run left in the workspace and in runner temp is the runner user's
+    assert foreign_owned(machine.workspace) == []
+    assert foreign_owned(machine.temp / "slipway") == []
     # the reports are on the runner, where the job's next steps look, and not in the checkout
     for output in ("report-file", "sarif-file"):
         path = Path(result.outputs[output])
         assert path.is_relative_to(machine.temp), (output, path)
         assert path.is_file(), (output, path)
     assert machine.git_status() == ""
-    # what the run left in the workspace and in runner temp is the runner user's
-    assert foreign_owned(machine.workspace) == []
-    assert foreign_owned(machine.temp / "slipway") == []
     # a builder made for the run (the classic store needs one; on either engine, reaching the
     # service by its alias does) is gone with it
     assert "building with a docker-container builder made for this run" in result.log

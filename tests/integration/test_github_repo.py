@@ -103,11 +103,13 @@ def test_facts_without_a_token_make_no_request(github: GitHubStandIn) -> None:
 
 def test_facts_with_a_failing_tag_list(github: GitHubStandIn) -> None:
     _seed(github)
-    github.inject("GET", r"/tags$", 403, times=1)
+    # A 403 that is no rate limit: retrying cannot help (a secondary rate limit is waited out).
+    refused = {"message": "Resource not accessible by integration", "status": "403"}
+    github.inject("GET", r"/tags$", 403, body=refused, times=1)
     context = read_context(
         {"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": "octo-org/hello"}, {}
     )
-    facts = load_repository_facts(context, TOKEN, want_tags=True)
+    facts = load_repository_facts(context, TOKEN, want_tags=True, retrier=fast())
     assert facts.repo is not None
     assert facts.released_tags is None
     assert len(facts.warnings) == 1

@@ -140,7 +140,9 @@ class Machine:
         """``git status --porcelain --ignored`` of the workspace: empty when the run left
         nothing in the checkout (not even ignored files)."""
         done = subprocess.run(
-            ["git", "-c", "safe.directory=*", "status", "--porcelain", "--ignored"],
+            # --no-optional-locks: a status must not rewrite .git/index (as root, here)
+            ["git", "--no-optional-locks", "-c", "safe.directory=*", "status", "--porcelain",
+             "--ignored"],
             cwd=self.workspace, capture_output=True, text=True, check=True,
         )  # fmt: skip
         return done.stdout
