@@ -270,3 +270,35 @@ def test_load_without_push_keeps_the_image_local(devenv: DevEnv, tmp_path: Path)
         subprocess.run(
             ["docker", "image", "rm", "-f", ref], capture_output=True, timeout=60, check=False
         )
+
+
+def test_build_push_action_inputs_reach_the_build(devenv: DevEnv, tmp_path: Path) -> None:
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        "FROM python:3.11-slim-bookworm AS app\n"
+        f"RUN getent hosts db > /hosts && echo {uuid.uuid4().hex} > /nonce\n"
+    )
+    repository = unique_repository("slipway-test/bpa-inputs")
+    result = run(
+        tmp_path,
+        devenv.registry,
+        repository,
+        context,
+        PLATFORMS="linux/amd64",
+        **{
+            "ADD-HOSTS": "db:10.1.2.3",
+            "NETWORK": "none",
+            "NO-CACHE-FILTERS": "app",
+            "ATTESTS": "type=provenance,mode=min",
+            # a cache export that cannot be written does not fail the build
+            "CACHE-TO": "type=local,dest=/proc/version/cache",
+        },
+    )
+    assert result.returncode == 0, result.log
+    assert "--add-host db:10.1.2.3" in result.log
+    view = RegistryView(devenv.registry)
+    (manifest_digest,) = view.platforms(repository, result.outputs["digest"]).values()
+    files = b"".join(layer_bytes(view, repository, manifest_digest))
+    assert b"10.1.2.3" in files
+    assert b"db" in files

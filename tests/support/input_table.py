@@ -77,6 +77,13 @@ VALID: list[Row] = [
     Row("shm-size", "2g"),
     Row("ulimit", "nofile=1024:2048"),
     Row("load", "true"),
+    Row("add-hosts", "db:10.0.0.5, cache=10.0.0.6"),
+    Row("allow", "network.host"),
+    Row("network", "none"),
+    Row("no-cache-filters", "build,test"),
+    Row("secret-envs", "npm=NPM_TOKEN", {"__env__NPM_TOKEN": "x"}),
+    Row("cgroup-parent", "/actions_job"),
+    Row("attests", "type=sbom\ntype=provenance,mode=max"),
     Row("outputs", "type=local,dest=out"),
     Row("builder", "my-builder"),
     Row("driver", "remote", {"endpoint": "tcp://buildkitd:1234"}),
@@ -156,6 +163,14 @@ INVALID: list[Row] = [
     Row("ulimit", "nofile"),
     Row("ulimit", "files=1:2"),
     Row("load", "yes"),
+    Row("add-hosts", "db"),
+    Row("allow", "root"),
+    Row("network", "bridge0"),
+    Row("no-cache-filters", "--all"),
+    Row("secret-envs", "npm=NOT_SET_HERE"),
+    Row("secret-envs", "NOEQUALS"),
+    Row("cgroup-parent", "--x"),
+    Row("attests", "type=signature"),
     Row("outputs", "type=image,name=x,push=1"),
     Row("outputs", "name=x,type=registry"),
     Row("builder", "--foo"),
@@ -213,6 +228,12 @@ FREE_TEXT = {"sep-tags", "sep-labels", "sep-annotations"}
 
 
 def env_for(row: Row) -> dict[str, str]:
-    """The ``INPUT_*`` variables of a row, over BASE."""
+    """The ``INPUT_*`` variables of a row, over BASE (``__env__NAME`` in ``more``: a plain
+    variable of the step's environment)."""
     inputs = {**BASE, **row.inputs}
-    return {f"INPUT_{name.upper()}": value for name, value in inputs.items()}
+    return {
+        name.removeprefix("__env__")
+        if name.startswith("__env__")
+        else f"INPUT_{name.upper()}": value
+        for name, value in inputs.items()
+    }

@@ -50,7 +50,10 @@ def test_build_options_reach_buildx() -> None:
     assert pairs(argv, "--build-arg")[-2:] == ["A=1", "B=x,y"]
     assert pairs(argv, "--build-context") == ["alpine=docker-image://alpine:3.20"]
     assert pairs(argv, "--cache-from") == ["type=registry,ref=r/cache:main"]
-    assert pairs(argv, "--cache-to") == ["type=registry,ref=r/cache:main,mode=max"]
+    # a failed cache export does not fail the build (unless the entry says so)
+    assert pairs(argv, "--cache-to") == [
+        "type=registry,ref=r/cache:main,mode=max,ignore-error=true"
+    ]
     assert {"--no-cache", "--pull", "--sbom=true"} <= set(argv)
     assert "--builder" not in argv  # the builder stage names it: build_argv(builder=...)
     assert argv[-3:] == ["--output", "type=oci,dest=/layout,tar=false", "."]
@@ -264,3 +267,38 @@ def test_registry_timeout_invalid(given: str) -> None:
     with pytest.raises(InputError, match="is not a duration") as caught:
         read(registry_timeout=given)
     assert caught.value.name == "registry-timeout"
+
+
+def test_cache_export_errors_are_ignored_unless_the_entry_says_otherwise() -> None:
+    argv = argv_for(cache_to="r/cache:main\ntype=local,dest=/c,IGNORE-ERROR=false")
+    assert pairs(argv, "--cache-to") == [
+        "type=registry,ref=r/cache:main,ignore-error=true",
+        "type=local,dest=/c,IGNORE-ERROR=false",
+    ]
+
+
+def test_build_push_action_inputs_reach_buildx() -> None:
+    argv = argv_for(
+        add_hosts="db:10.0.0.5",
+        allow="network.host",
+        network="host",
+        no_cache_filters="build,test",
+        cgroup_parent="/actions_job",
+        attests="type=sbom\ntype=provenance,mode=max",
+        provenance="mode=min",
+    )
+    assert pairs(argv, "--add-host") == ["db:10.0.0.5"]
+    assert pairs(argv, "--allow") == ["network.host"]
+    assert pairs(argv, "--network") == ["host"]
+    assert pairs(argv, "--no-cache-filter") == ["build", "test"]
+    assert pairs(argv, "--cgroup-parent") == ["/actions_job"]
+    assert pairs(argv, "--attest") == ["type=sbom", "type=provenance,mode=max"]
+    assert not [a for a in argv if a.startswith("--provenance")]  # attests has its own
+
+
+def test_secret_envs_read_the_step_environment_and_are_secrets() -> None:
+    inputs = read_inputs(
+        {**BASE, "INPUT_SECRET-ENVS": "npm=NPM_TOKEN", "NPM_TOKEN": "s3cr3t-value"}
+    )
+    assert ("npm", "s3cr3t-value") in inputs.build.secrets
+    assert "s3cr3t-value" in inputs.secrets  # masked like any secret

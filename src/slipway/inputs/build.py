@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from slipway import buildx_csv, gha_cache
 from slipway.errors import InputError
-from slipway.inputs.reader import InputReader
+from slipway.inputs.reader import InputReader, argv_word, did_you_mean
 from slipway.refs import check_reference
 
 DRIVERS = ("docker", "docker-container", "remote")
@@ -34,6 +34,12 @@ class BuildOptions:
     sbom: str = ""
     shm_size: str = ""
     ulimit: tuple[str, ...] = ()
+    add_hosts: tuple[str, ...] = ()  # host:ip, for RUN steps' /etc/hosts
+    allow: tuple[str, ...] = ()  # network.host, security.insecure entitlements
+    network: str = ""  # RUN steps' network: default, none, host
+    no_cache_filters: tuple[str, ...] = ()  # stages built without the cache
+    cgroup_parent: str = ""
+    attests: tuple[str, ...] = ()  # --attest type=...
     builder: str = ""
     load: bool = False  # also load the result into the local image store, under its tags
     outputs: tuple[str, ...] = ()  # extra buildx outputs, besides Slipway's own OCI layout
@@ -74,7 +80,7 @@ def _cache_entries(reader: InputReader, name: str) -> tuple[str, ...]:
 
 
 def _secrets(reader: InputReader) -> tuple[tuple[str, str], ...]:
-    secrets = reader.pairs("secrets")
+    secrets = reader.pairs("secrets") + _secret_envs(reader)
     for secret_id, _ in (*secrets, *reader.pairs("secret-files")):
         if not _SECRET_ID.match(secret_id):
             raise InputError(
@@ -153,6 +159,66 @@ def _ulimits(reader: InputReader) -> tuple[str, ...]:
     return found
 
 
+ENTITLEMENTS = ("network.host", "security.insecure")
+NETWORKS = ("default", "none", "host")
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?[:=][0-9A-Fa-f.:]+$")
+
+
+def _secret_envs(reader: InputReader) -> tuple[tuple[str, str], ...]:
+    """``secret-envs: id=ENV``: the secret's value is that variable of the step's
+    environment (``env:``); it is then a secret like the others (masked, by env to buildx)."""
+    found = []
+    for secret_id, variable in reader.pairs("secret-envs"):
+        value = reader.environment.get(variable.strip())
+        if value is None:
+            raise InputError(
+                "secret-envs",
+                f"{variable.strip()[:40]!r} is not in the step's environment",
+                f"Add it to the step: `env: {{{variable.strip()[:40]}: ${{{{ secrets.X }}}}}}`.",
+            )
+        found.append((secret_id, value))
+    return tuple(found)
+
+
+def _add_hosts(reader: InputReader) -> tuple[str, ...]:
+    found = tuple(reader.items("add-hosts"))
+    for entry in found:
+        if not _HOST.match(entry):
+            raise InputError(
+                "add-hosts", f"{entry[:60]!r} is not host:ip", "e.g. `add-hosts: db:10.0.0.5`."
+            )
+    return found
+
+
+def _choices(reader: InputReader, name: str, allowed: tuple[str, ...]) -> list[str]:
+    found = reader.items(name)
+    for entry in found:
+        if entry not in allowed:
+            raise InputError(
+                name,
+                f"{entry[:40]!r} is not one of {', '.join(allowed)}",
+                did_you_mean(entry, allowed),
+            )
+    return found
+
+
+def _attests(reader: InputReader) -> tuple[str, ...]:
+    """``attests``: ``type=provenance|sbom,...`` per line, read as buildx reads it."""
+    found = tuple(reader.items("attests", ignore_comma=True))
+    for entry in found:
+        try:
+            kind = buildx_csv.value_of(buildx_csv.attributes(entry), "type")
+        except buildx_csv.CsvError as error:
+            raise InputError("attests", f"{entry[:60]!r}: {error}") from None
+        if kind not in ("provenance", "sbom"):
+            raise InputError(
+                "attests",
+                f"{entry[:60]!r} needs type=provenance or type=sbom",
+                "e.g. `attests: type=sbom`.",
+            )
+    return found
+
+
 _SSH = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*(=[^,]+(,[^,]+)*)?$")
 
 
@@ -203,6 +269,14 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         sbom=_attestation(reader, "sbom", "Use true, false or generator=IMAGE."),
         shm_size=_shm_size(reader),
         ulimit=_ulimits(reader),
+        add_hosts=_add_hosts(reader),
+        allow=tuple(_choices(reader, "allow", ENTITLEMENTS)),
+        network=reader.choice("network", NETWORKS, "default") if reader.text("network") else "",
+        no_cache_filters=tuple(
+            argv_word("no-cache-filters", s) for s in reader.items("no-cache-filters")
+        ),
+        cgroup_parent=reader.word("cgroup-parent"),
+        attests=_attests(reader),
         builder=reader.word("builder"),
         load=reader.boolean("load", default=False),
         outputs=_outputs(reader),

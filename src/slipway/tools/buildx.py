@@ -83,15 +83,31 @@ def _inputs(plan: Plan) -> list[str]:
     argv += _repeat("--secret", [f"id={sid},env={env}" for sid, env in secret_env_names(plan)])
     argv += _repeat("--secret", [f"id={sid},src={path}" for sid, path in options.secret_files])
     argv += _repeat("--ssh", options.ssh)
-    return (
-        argv + _repeat("--cache-from", options.cache_from) + _repeat("--cache-to", options.cache_to)
-    )
+    argv += _repeat("--cache-from", options.cache_from)
+    return argv + _repeat("--cache-to", [_ignoring_errors(e) for e in options.cache_to])
+
+
+def _ignoring_errors(entry: str) -> str:
+    """A cache export that fails does not fail the build (``ignore-error=true``), unless the
+    entry says otherwise: the image is what counts (a long-standing build-push-action ask)."""
+    if "=" not in entry:  # a bare reference: type=registry,ref=...
+        entry = f"type=registry,ref={entry}"
+    if buildx_csv.value_of(buildx_csv.attributes(entry), "ignore-error") is not None:
+        return entry
+    return f"{entry},ignore-error=true"
 
 
 def _switches(plan: Plan, export: Export) -> list[str]:
-    """Limits, cache and pull switches, and the attestations (none on a loaded image)."""
+    """Limits, network, cache and pull switches, and the attestations (none on a loaded
+    image; ``attests`` of a type replace ``provenance``/``sbom``)."""
     options = plan.build
-    argv = _repeat("--ulimit", options.ulimit)
+    argv = _repeat("--ulimit", options.ulimit) + _repeat("--add-host", options.add_hosts)
+    argv += _repeat("--allow", options.allow)
+    argv += _repeat("--no-cache-filter", options.no_cache_filters)
+    if options.network:
+        argv += ["--network", options.network]
+    if options.cgroup_parent:
+        argv += ["--cgroup-parent", options.cgroup_parent]
     if options.shm_size:
         argv += ["--shm-size", options.shm_size]
     if options.no_cache:
@@ -100,11 +116,14 @@ def _switches(plan: Plan, export: Export) -> list[str]:
         argv.append("--pull")
     if export == "load":
         return [*argv, "--provenance=false", "--sbom=false"]
-    if plan.provenance:
+    attested = {
+        buildx_csv.value_of(buildx_csv.attributes(entry), "type") for entry in options.attests
+    }
+    if plan.provenance and "provenance" not in attested:
         argv.append(f"--provenance={plan.provenance}")
-    if options.sbom:
+    if options.sbom and "sbom" not in attested:
         argv.append(f"--sbom={options.sbom}")
-    return argv
+    return argv + _repeat("--attest", options.attests)
 
 
 def _outputs(plan: Plan, layout_dir: str, export: Export) -> list[str]:
