@@ -134,6 +134,7 @@ INVALID: list[Row] = [
     Row("github-token", "ghs_abc\nghs_def"),
     Row("context", "--push"),
     Row("context", "no-such-folder"),
+    Row("context", "git"),  # metadata-action's context: refused, not read as a folder
     Row("file", "-f"),
     Row("file", "no/Dockerfile"),
     Row("platforms", ","),

@@ -46,3 +46,11 @@ def test_refused_by_name(row: Row, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         validate(row, tmp_path, monkeypatch)
     assert caught.value.name == row.named, caught.value.message
     assert caught.value.hint or caught.value.message  # says what is wrong
+
+
+def test_metadata_actions_context_is_refused_with_its_meaning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(InputError) as caught:
+        validate(Row("context", "workflow"), tmp_path, monkeypatch)
+    assert "docker/metadata-action" in caught.value.hint

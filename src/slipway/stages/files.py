@@ -9,6 +9,11 @@ from slipway.errors import InputError
 from slipway.inputs import Inputs
 from slipway.plan import Plan
 
+METADATA_CONTEXT = (
+    "`context: git`/`workflow` is docker/metadata-action's input of that name; here `context` "
+    "is the build folder, as in build-push-action, and the metadata always comes from the "
+    "workflow's context. Drop the metadata-action line, or name the folder to build."
+)
 RELATIVE_HINT = "Paths are relative to the workspace (the checkout); check the spelling."
 
 
@@ -21,7 +26,8 @@ def check_files(inputs: Inputs, plan: Plan) -> None:
     """Raise `InputError` naming the first input whose file or folder is missing."""
     if not inputs.merge_digests and not _remote(plan.context):
         if not Path(plan.context).is_dir():
-            raise InputError("context", f"{plan.context!r} is not a folder", RELATIVE_HINT)
+            hint = METADATA_CONTEXT if plan.context in ("git", "workflow") else RELATIVE_HINT
+            raise InputError("context", f"{plan.context!r} is not a folder", hint)
         if not Path(plan.dockerfile).is_file():
             name = "file" if inputs.file else "context"
             raise InputError(name, f"{plan.dockerfile!r} does not exist", RELATIVE_HINT)
