@@ -70,9 +70,11 @@ class Metadata:
         )
 
     def as_json(self) -> dict[str, Any]:
-        """The ``json`` output object: ``tags``, ``labels`` and ``annotations``."""
+        """The ``json`` output object, key for key (and in that order) metadata-action's
+        ``getJSON``: ``tags``, ``tag-names``, ``labels``, ``annotations``."""
         return {
             "tags": list(self.tags),
+            "tag-names": list(self.tag_names),
             "labels": dict(self.labels),
             "annotations": list(self.annotations),
         }

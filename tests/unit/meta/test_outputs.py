@@ -88,8 +88,10 @@ def test_outputs_names_separators_and_json() -> None:
     assert annotations[0] == f"manifest:{OCI}.created=2020-01-10T00:30:00.000Z"
     assert annotations[8] == f"index:{OCI}.created=2020-01-10T00:30:00.000Z"
     document = json.loads(outputs["json"])
-    assert list(document) == ["tags", "labels", "annotations"]
+    # metadata-action's getJSON (src/meta.ts, v5.8 and later): these keys, in this order
+    assert list(document) == ["tags", "tag-names", "labels", "annotations"]
     assert document["tags"] == list(metadata.tags)
+    assert document["tag-names"] == list(metadata.tag_names)
     assert document["labels"][f"{OCI}.licenses"] == REPO["license"]["spdx_id"]
     assert len(document["annotations"]) == 16
     assert '": ' not in outputs["json"]  # compact, as JSON.stringify writes it
