@@ -10,22 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_action_yml import migration_rows
+
 ROOT = Path(__file__).resolve().parents[2]
 ANCHORS = json.loads((ROOT / "tests" / "data" / "anchors" / "actions.json").read_text())["actions"]
 VERDICT = re.compile(r"^(same names?|`[^`]+`|different: .+|not offered( yet)?: .+|not needed: .+"
                      r"|not applicable.*|automatic: .+|always.*|computed .+)", re.IGNORECASE)  # fmt: skip
-
-
-def table() -> list[tuple[str, str, str]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Migrating from the docker/* actions and trivy-action", 1)[1]
-    section = section.split("\n## ", 1)[0]
-    rows = []
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 3 and "/" in cells[0] and not cells[0].startswith("-"):
-            rows.append((cells[0], cells[1], cells[2]))
-    return rows
 
 
 def named(cell: str) -> tuple[set[str], set[str]]:
@@ -38,7 +28,7 @@ def named(cell: str) -> tuple[set[str], set[str]]:
 
 @pytest.mark.parametrize("action", sorted(ANCHORS))
 def test_every_input_and_output_has_a_row(action: str) -> None:
-    rows = [r for r in table() if r[0] == action]
+    rows = [r for r in migration_rows() if r[0] == action]
     inputs: set[str] = set()
     outputs: set[str] = set()
     for _, cell, _ in rows:
@@ -50,7 +40,7 @@ def test_every_input_and_output_has_a_row(action: str) -> None:
 
 
 def test_every_row_says_what_slipway_does() -> None:
-    rows = table()
+    rows = migration_rows()
     assert len(rows) > 40
     for action, cell, verdict in rows:
         assert action in ANCHORS, action
