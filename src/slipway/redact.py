@@ -30,9 +30,16 @@ def looks_secret(name: str, value: str) -> bool:
 
 
 def argv_for_log(argv: Sequence[str]) -> list[str]:
-    """``argv`` with credential attributes (``token=``, ``secret_access_key=``, ...) and the
-    user:password part of URLs replaced by ``***``: what a log line may show."""
-    return [
-        _URL_USERINFO.sub(rf"\1{HIDDEN}@", _SECRET_ATTRIBUTE.sub(rf"\1={HIDDEN}", word))
-        for word in argv
-    ]
+    """``argv`` with credential attributes (``token=``, ``secret_access_key=``, ...), the
+    user:password part of URLs and secret-looking ``--build-arg`` values replaced by ``***``:
+    what a log line may show."""
+    shown: list[str] = []
+    for before, word in zip(["", *argv], argv, strict=False):
+        name, equals, value = word.partition("=")
+        if before == "--build-arg" and equals and looks_secret(name, value):
+            shown.append(f"{name}={HIDDEN}")
+            continue
+        shown.append(
+            _URL_USERINFO.sub(rf"\1{HIDDEN}@", _SECRET_ATTRIBUTE.sub(rf"\1={HIDDEN}", word))
+        )
+    return shown

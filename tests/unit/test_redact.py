@@ -70,3 +70,13 @@ def test_credentials_in_a_command_line_are_hidden(word: str, shown: str) -> None
     assert argv_for_log(["docker", "buildx", "build", "--cache-to", word]) == [
         "docker", "buildx", "build", "--cache-to", shown,
     ]  # fmt: skip
+
+
+def test_secret_looking_build_args_are_hidden_in_the_printed_command_line() -> None:
+    argv = ["docker", "buildx", "build", "--build-arg", f"NPM_TOKEN={TOKEN}",
+            "--build-arg", "VERSION=1.2.3", "--build-arg", f"X={TOKEN}"]  # fmt: skip
+    shown = argv_for_log(argv)
+    assert TOKEN not in " ".join(shown)
+    assert "NPM_TOKEN=***" in shown
+    assert "VERSION=1.2.3" in shown
+    assert "X=***" in shown  # by the value's shape
