@@ -23,6 +23,9 @@ from slipway.report.fit import SUMMARY_LIMIT_BYTES
 # https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#step-isolation-and-limits
 
 
+MIN_SCRUBBED = 4  # shorter values would garble ordinary text; GitHub's masking still applies
+
+
 def escape_data(value: str) -> str:
     """Escape the message part of a workflow command (toolkit's escapeData)."""
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -54,12 +57,22 @@ def format_output(name: str, value: str, delimiter: str) -> str:
 class Workflow:
     """Talks to the runner: commands on stdout, files named by GITHUB_* variables."""
 
-    def __init__(self, env: Mapping[str, str], stream: TextIO | None = None) -> None:
+    def __init__(
+        self, env: Mapping[str, str], stream: TextIO | None = None, masked: list[str] | None = None
+    ) -> None:
         self._env = env
         self._stream = stream if stream is not None else sys.stdout
+        self._masked = masked if masked is not None else []  # shared with `buffered` ones
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without any masked value: what GitHub's log masking does, done here too,
+        so the raw log, the summary, the outputs and local runs never carry one."""
+        for secret in self._masked:
+            text = text.replace(secret, "***")
+        return text
 
     def _print(self, line: str) -> None:
-        self._stream.write(line + "\n")
+        self._stream.write(self._scrub(line) + "\n")
         self._stream.flush()
 
     def buffered(self) -> Workflow:
@@ -68,7 +81,7 @@ class Workflow:
         Its files (outputs, summary) are this workflow's; only the log is held back, so
         lines of two things running at once never interleave.
         """
-        return Workflow(self._env, io.StringIO())
+        return Workflow(self._env, io.StringIO(), self._masked)
 
     def replay(self, buffered: Workflow) -> None:
         """Print what ``buffered`` logged, unchanged (its commands were escaped when made)."""
@@ -107,6 +120,9 @@ class Workflow:
         for line in secret.splitlines():
             if line.strip():
                 self.command("add-mask", line)
+                if len(line) >= MIN_SCRUBBED and line not in self._masked:
+                    self._masked.append(line)
+                    self._masked.sort(key=len, reverse=True)  # a longer secret first
 
     def info(self, message: str) -> None:
         """A plain log line; any workflow command inside it is neutralised."""
@@ -135,6 +151,7 @@ class Workflow:
     def verbatim(self, text: str) -> None:
         """Print tool output as it is, with workflow commands switched off around it."""
         with self.stop_commands():
+            text = self._scrub(text)
             self._stream.write(text if text.endswith("\n") or not text else text + "\n")
             self._stream.flush()
 
@@ -149,9 +166,9 @@ class Workflow:
     def _append_record(self, file_variable: str, kind: str, name: str, value: str) -> None:
         path = self._env.get(file_variable)
         if not path:
-            self.info(f"{kind} {name}={value}")
+            self.info(f"{kind} {name}={self._scrub(value)}")
             return
-        record = format_output(name, value, f"ghadelimiter_{uuid.uuid4()}")
+        record = format_output(name, self._scrub(value), f"ghadelimiter_{uuid.uuid4()}")
         with Path(path).open("a", encoding="utf-8") as handle:
             handle.write(record)
 
@@ -164,4 +181,5 @@ class Workflow:
             self.verbatim(markdown)
             return
         with Path(path).open("a", encoding="utf-8") as handle:
+            markdown = self._scrub(markdown)
             handle.write(markdown if markdown.endswith("\n") else markdown + "\n")

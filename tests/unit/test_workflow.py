@@ -91,3 +91,22 @@ def test_export_variable_uses_github_env(tmp_path: Path) -> None:
         r"DOCKER_METADATA_OUTPUT_VERSION<<(ghadelimiter_[0-9a-f-]{36})\n1\.2\.3\n\1\n",
         env_file.read_text(),
     )
+
+
+def test_a_masked_value_is_in_no_line_output_or_summary(tmp_path: Path) -> None:
+    out, summary = tmp_path / "out", tmp_path / "summary"
+    log = io.StringIO()
+    workflow = Workflow({"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary)}, log)
+    workflow.mask("tok-123456")
+    workflow.info("$ docker buildx build --build-arg A=tok-123456")
+    workflow.verbatim("#5 RUN test -n tok-123456\n")
+    alongside = workflow.buffered()
+    alongside.info("tok-123456 from alongside")
+    workflow.replay(alongside)
+    workflow.set_output("metadata", '{"build-arg:A": "tok-123456"}')
+    workflow.append_summary("| RUN tok-123456 |")
+    text = log.getvalue()
+    assert text.count("tok-123456") == 1  # the ::add-mask:: command alone
+    assert "::add-mask::tok-123456" in text
+    assert "tok-123456" not in out.read_text() + summary.read_text()
+    assert "***" in out.read_text()
