@@ -291,12 +291,14 @@ def test_build_push_action_inputs_reach_the_build(devenv: DevEnv, tmp_path: Path
             "NETWORK": "none",
             "NO-CACHE-FILTERS": "app",
             "ATTESTS": "type=provenance,mode=min",
-            # a cache export that cannot be written does not fail the build
-            "CACHE-TO": "type=local,dest=/proc/version/cache",
+            # buildx and BuildKit take the ignore-error=true Slipway adds to every cache export
+            "CACHE-TO": f"type=local,dest={tmp_path / 'cache'}",
         },
     )
     assert result.returncode == 0, result.log
     assert "--add-host db:10.1.2.3" in result.log
+    assert f"dest={tmp_path / 'cache'},ignore-error=true" in result.log
+    assert (tmp_path / "cache" / "index.json").is_file()
     view = RegistryView(devenv.registry)
     (manifest_digest,) = view.platforms(repository, result.outputs["digest"]).values()
     files = b"".join(layer_bytes(view, repository, manifest_digest))
