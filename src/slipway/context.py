@@ -82,7 +82,13 @@ def load_event(path: str) -> dict[str, Any]:
         raise InputError(
             "GITHUB_EVENT_PATH", f"cannot read event payload {path}: {error}"
         ) from None
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        raise InputError(
+            "GITHUB_EVENT_PATH",
+            f"the event payload {path} is not a JSON object",
+            "The runner writes it; outside GitHub point GITHUB_EVENT_PATH at a webhook payload.",
+        )
+    return data
 
 
 def read_context(env: Mapping[str, str], payload: Mapping[str, Any]) -> Context:

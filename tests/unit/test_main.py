@@ -58,3 +58,15 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bogus"]) == 2
     assert "unknown command" in capsys.readouterr().err
+
+
+def test_an_event_payload_that_is_no_object_is_refused_by_name(tmp_path: Path) -> None:
+    from slipway.context import load_event
+    from slipway.errors import InputError
+
+    payload = tmp_path / "event.json"
+    payload.write_text("[1, 2]")
+    with pytest.raises(InputError) as caught:
+        load_event(str(payload))
+    assert caught.value.name == "GITHUB_EVENT_PATH"
+    assert load_event(str(tmp_path / "absent.json")) == {}  # outside GitHub: no payload
