@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from slipway.context import Context, load_event, read_context
-from slipway.github.facts import RepositoryFacts, load_repository_facts
+from slipway.github.facts import RepositoryFacts, facts_for_metadata
 from slipway.meta.config import MetadataConfig, read_metadata_config
-from slipway.meta.engine import Metadata, compute_metadata, render_outputs, uses_commit_date
+from slipway.meta.engine import Metadata, compute_metadata, render_outputs
 from slipway.workflow import Workflow
 
 OUTPUT_ENV_PREFIX = "DOCKER_METADATA_OUTPUT_"
@@ -35,13 +35,7 @@ def resolve_metadata(
     config = read_metadata_config(env)
     context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
     if facts is None:
-        want_tags = config.flavor.latest == "highest"
-        facts = load_repository_facts(
-            context,
-            config.github_token,
-            want_tags=want_tags,
-            want_commit_date=uses_commit_date(config),
-        )
+        facts = facts_for_metadata(context, config, config.github_token)
     metadata = compute_metadata(
         config,
         context,

@@ -19,9 +19,8 @@ from slipway.context import Context, load_event, read_context
 from slipway.errors import GateFailed, RegistryError, SlipwayError
 from slipway.gate import gate_failures
 from slipway.github.client import Retrier
-from slipway.github.facts import load_repository_facts
+from slipway.github.facts import facts_for_metadata
 from slipway.inputs import Inputs, read_inputs
-from slipway.meta.engine import uses_commit_date
 from slipway.mounts import Mount
 from slipway.plan import Plan, make_plan
 from slipway.stages import Run, State, policy, registries, report, scan, tag
@@ -87,13 +86,7 @@ def _prepare(
         workflow.warning(BUILD_ARG_WARNING.format(name=name))
     context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
     github = Retrier()  # one retry budget for every GitHub API call of the run
-    facts = load_repository_facts(
-        context,
-        inputs.github_token,
-        want_tags=inputs.metadata.flavor.latest == "highest",
-        want_commit_date=uses_commit_date(inputs.metadata),
-        retrier=github,
-    )
+    facts = facts_for_metadata(context, inputs.metadata, inputs.github_token, github)
     plan = make_plan(
         inputs,
         context,

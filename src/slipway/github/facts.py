@@ -19,6 +19,8 @@ from github import Github, GithubException
 
 from slipway.context import Context
 from slipway.github.client import Retrier, make_client, reason
+from slipway.meta.config import MetadataConfig
+from slipway.meta.engine import uses_commit_date
 
 MAX_TAGS = 1000  # ten pages of 100: plenty to find the highest release
 ANONYMOUS = "no github-token, so the repository record comes from the event payload"
@@ -125,3 +127,17 @@ def load_repository_facts(
                 API_FAILED.format(what="commit", reason=commit.reason, fallback=DATE_FALLBACK)
             )
     return RepositoryFacts(repo.value, tags.value, tuple(warnings), commit.value)
+
+
+def facts_for_metadata(
+    context: Context, config: MetadataConfig, token: str, retrier: Retrier | None = None
+) -> RepositoryFacts:
+    """What the metadata engine needs from the API for ``config``: the repository record,
+    the tag list under ``flavor: latest=highest``, the commit's date when a template uses it."""
+    return load_repository_facts(
+        context,
+        token,
+        want_tags=config.flavor.latest == "highest",
+        want_commit_date=uses_commit_date(config),
+        retrier=retrier,
+    )
