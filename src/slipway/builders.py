@@ -201,6 +201,8 @@ class BuilderSpec:
     image: str = ""  # the BuildKit image (docker-container); "" = buildx's default
     endpoint: str = ""  # remote driver: where the BuildKit daemon listens
     config_file: str = ""  # buildkitd.toml (docker-container)
+    driver_opts: tuple[str, ...] = ()  # the user's `driver-opts` (docker-container)
+    buildkitd_flags: str = ""  # the user's `buildkitd-flags` (docker-container)
 
 
 def create_argv(spec: BuilderSpec) -> list[str]:
@@ -212,6 +214,10 @@ def create_argv(spec: BuilderSpec) -> list[str]:
             argv += ["--driver-opt", f"image={spec.image}"]
         if spec.config_file:
             argv += ["--buildkitd-config", spec.config_file]
+        for option in spec.driver_opts:  # the user's, after Slipway's: theirs win
+            argv += ["--driver-opt", option]
+        if spec.buildkitd_flags:
+            argv += ["--buildkitd-flags", spec.buildkitd_flags]
     argv.append("--bootstrap")
     if spec.endpoint:
         argv.append(spec.endpoint)

@@ -291,12 +291,17 @@ def test_build_push_action_inputs_reach_the_build(devenv: DevEnv, tmp_path: Path
             "NETWORK": "none",
             "NO-CACHE-FILTERS": "app",
             "ATTESTS": "type=provenance,mode=min",
+            # setup-buildx-action's settings, on the builder Slipway creates
+            "DRIVER-OPTS": "env.BUILDKIT_STEP_LOG_MAX_SIZE=10485760",
+            "BUILDKITD-FLAGS": "--debug",
             # buildx and BuildKit take the ignore-error=true Slipway adds to every cache export
             "CACHE-TO": f"type=local,dest={tmp_path / 'cache'}",
         },
     )
     assert result.returncode == 0, result.log
     assert "--add-host db:10.1.2.3" in result.log
+    assert "--driver-opt env.BUILDKIT_STEP_LOG_MAX_SIZE=10485760" in result.log
+    assert "--buildkitd-flags --debug" in result.log
     assert f"dest={tmp_path / 'cache'},ignore-error=true" in result.log
     assert (tmp_path / "cache" / "index.json").is_file()
     view = RegistryView(devenv.registry)

@@ -200,3 +200,17 @@ def test_qemu_argv() -> None:
         "--install",
         "aarch64,arm",
     ]
+
+
+def test_the_users_driver_opts_and_buildkitd_flags_come_after_slipways() -> None:
+    spec = BuilderSpec(
+        "slipway-x", image="mirror/buildkit:v0.25.2", config_file="/w/x.toml",
+        driver_opts=("memory=4g", "network=bridge"), buildkitd_flags="--debug",
+    )  # fmt: skip
+    argv = create_argv(spec)
+    opts = [argv[i + 1] for i, a in enumerate(argv) if a == "--driver-opt"]
+    assert opts == ["network=host", "image=mirror/buildkit:v0.25.2", "memory=4g", "network=bridge"]
+    assert argv[argv.index("--buildkitd-flags") + 1] == "--debug"
+    remote = create_argv(BuilderSpec("r", "remote", endpoint="tcp://bk:1234"))
+    assert "--driver-opt" not in remote
+    assert remote[-1] == "tcp://bk:1234"

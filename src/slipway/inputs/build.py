@@ -46,6 +46,9 @@ class BuildOptions:
     driver: str = "docker"
     endpoint: str = ""
     buildkit_image: str = ""  # the image of a docker-container builder Slipway creates
+    driver_opts: tuple[str, ...] = ()  # --driver-opt for a builder Slipway creates
+    buildkitd_flags: str = ""  # --buildkitd-flags for a builder Slipway creates
+    binfmt_image: str = ""  # the image that registers QEMU (setup-qemu-action's `image`)
     # A token= given in a type=gha entry: taken out of the entry, it reaches buildx by its
     # environment only (slipway.gha_cache).
     gha_token: str = field(default="", repr=False)
@@ -154,5 +157,8 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         driver=driver,
         endpoint=endpoint,
         buildkit_image=checks.image_reference(reader, "buildkit-image"),
+        driver_opts=checks.driver_opts(reader),
+        buildkitd_flags=checks.buildkitd_flags(reader),
+        binfmt_image=checks.image_reference(reader, "binfmt-image"),
         gha_token=token_to or token_from,
     )

@@ -5,6 +5,7 @@ Each refusal is an `InputError` naming the input."""
 from __future__ import annotations
 
 import re
+import shlex
 
 from slipway import buildx_csv
 from slipway.errors import InputError
@@ -139,4 +140,39 @@ def image_reference(reader: InputReader, name: str) -> str:
             check_reference(raw)
         except ValueError as error:
             raise InputError(name, str(error), "e.g. `moby/buildkit:v0.25.2`.") from None
+    return raw
+
+
+def driver_opts(reader: InputReader) -> tuple[str, ...]:
+    """``driver-opts``: ``key=value`` per line, as setup-buildx-action passes them."""
+    found = tuple(reader.items("driver-opts", ignore_comma=True))
+    for entry in found:
+        try:
+            pairs = buildx_csv.attributes(entry)
+        except buildx_csv.CsvError as error:
+            raise InputError("driver-opts", f"{entry[:60]!r}: {error}") from None
+        if not all(
+            key and "=" in field
+            for (key, _), field in zip(pairs, buildx_csv.fields(entry), strict=True)
+        ):
+            raise InputError(
+                "driver-opts", f"{entry[:60]!r} is not key=value", "e.g. `driver-opts: memory=4g`."
+            )
+    return found
+
+
+def buildkitd_flags(reader: InputReader) -> str:
+    """``buildkitd-flags``: buildkitd's own options, e.g. ``--debug``; each word an option
+    or its value, quotes balanced."""
+    raw = reader.text("buildkitd-flags")
+    try:
+        words = shlex.split(raw)
+    except ValueError as error:
+        raise InputError("buildkitd-flags", f"cannot be split into words: {error}") from None
+    if words and not words[0].startswith("--"):
+        raise InputError(
+            "buildkitd-flags",
+            f"{words[0][:40]!r} is not an option",
+            "e.g. `buildkitd-flags: --debug`.",
+        )
     return raw

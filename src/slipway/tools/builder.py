@@ -114,16 +114,26 @@ class Builders:
         self._work = work
         self._created: list[str] = []
 
-    def create(self, driver: str, *, image: str = "", endpoint: str = "", config: str = "") -> str:
+    def create(self, driver: str, options: BuildOptions, config: str = "") -> str:
         """Create (and bootstrap) a builder for this run, with ``config`` as its buildkitd.toml
-        (docker-container); its name."""
+        and the `buildkit-image`, `driver-opts` and `buildkitd-flags` inputs (docker-container),
+        or the `endpoint` (remote); its name."""
         name = f"slipway-{uuid.uuid4().hex[:10]}"
         config_file = ""
         if driver == "docker-container" and config:
             path = self._work / f"{name}.buildkitd.toml"
             path.write_text(config, encoding="utf-8")
             config_file = str(path)
-        spec = BuilderSpec(name, driver, image=image, endpoint=endpoint, config_file=config_file)
+        container = driver == "docker-container"
+        spec = BuilderSpec(
+            name,
+            driver,
+            image=options.buildkit_image,
+            endpoint="" if container else options.endpoint,
+            config_file=config_file,
+            driver_opts=options.driver_opts if container else (),
+            buildkitd_flags=options.buildkitd_flags if container else "",
+        )
         self._created.append(name)  # removed at the end even if bootstrapping fails half-way
         result = self._runner.run(create_argv(spec), timeout=600)
         if result.returncode != 0:
@@ -153,8 +163,7 @@ def set_up(
 ) -> str:
     """The builder to build with ("" = buildx's selected one), set up for ``platforms``:
     the ``builder``/``driver``/``endpoint``/``buildkit-image`` inputs in ``options``."""
-    builder, driver, endpoint = options.builder, options.driver, options.endpoint
-    image = options.buildkit_image
+    builder, driver = options.builder, options.driver
     info = engine_info(runner)  # asked while buildx inspects
     aliases = addresses(insecure)
     if builder or driver == "docker":
@@ -163,18 +172,19 @@ def set_up(
     else:
         engine = info.result()
         config = buildkitd_config(engine, insecure, aliases)
-        name = builders.create(driver, image=image, endpoint=endpoint, config=config)
+        name = builders.create(driver, options, config)
         facts = BuilderFacts(*inspect(runner, name), engine)
     setup = plan_setup(platforms, facts, aliases=bool(aliases))
     if setup.create_builder:
         why = WHY_A_BUILDER[bool(aliases) and facts.engine.containerd_store]
         runner.workflow.info(f"{why}: building with a docker-container builder made for this run")
         config = buildkitd_config(facts.engine, insecure, aliases)
-        name = builders.create("docker-container", image=image, config=config)
+        name = builders.create("docker-container", options, config)
         facts = BuilderFacts(*inspect(runner, name), facts.engine)
         setup = plan_setup(platforms, facts)
     if setup.qemu:
-        result = runner.run(qemu_argv(setup.qemu, BINFMT_IMAGE), timeout=300)
+        binfmt = options.binfmt_image or BINFMT_IMAGE
+        result = runner.run(qemu_argv(setup.qemu, binfmt), timeout=300)
         if result.returncode != 0:
             raise BuildError(f"could not register QEMU for {', '.join(setup.qemu)}", QEMU_HINT)
     elif platforms:
