@@ -99,8 +99,11 @@ def _report_error(workflow: object, title: str, message: str, hint: str) -> None
 def _now(env: dict[str, str]) -> datetime:
     """The run's time; SOURCE_DATE_EPOCH pins it for reproducible builds."""
     epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit() and int(epoch) <= 253402300799:  # else the engine refuses it by name
-        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    if epoch.isdigit():
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            pass  # out of range: the metadata engine refuses it, naming the variable
     return datetime.now(tz=UTC)
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from slipway.buildx_csv import CsvError, parse_bool
 from slipway.errors import InputError
 from slipway.meta.csvlist import get_list
 from slipway.meta.rules import Flavor, ImageEntry, TagRule, parse_flavor, parse_images, parse_tags
@@ -19,9 +20,6 @@ from slipway.meta.rules import Flavor, ImageEntry, TagRule, parse_flavor, parse_
 DEFAULT_SHORT_SHA_LENGTH = 7
 ANNOTATION_LEVELS = ("manifest", "index", "manifest-descriptor", "index-descriptor")
 _LEVEL = re.compile(r"^(?:manifest|index|manifest-descriptor|index-descriptor)(?:\[[^\]]+\])?$")
-# Go's strconv.ParseBool, which actions-toolkit's Util.parseBool mirrors.
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 BAD_SHORT_SHA = "{value!r} is not a positive whole number"
 BAD_LEVEL = "{value!r} is not an annotation level"
@@ -83,13 +81,14 @@ def _annotation_levels(env: Mapping[str, str]) -> tuple[str, ...]:
 
 def _set_output_env(env: Mapping[str, str]) -> bool:
     raw = env.get("DOCKER_METADATA_SET_OUTPUT_ENV", "")
-    if not raw or raw in _TRUE:
+    if not raw:
         return True
-    if raw in _FALSE:
-        return False
-    raise InputError(
-        "DOCKER_METADATA_SET_OUTPUT_ENV", BAD_BOOL.format(value=raw), "Use true or false."
-    )
+    try:  # Go's strconv.ParseBool, which actions-toolkit's Util.parseBool mirrors
+        return parse_bool(raw)
+    except CsvError:
+        raise InputError(
+            "DOCKER_METADATA_SET_OUTPUT_ENV", BAD_BOOL.format(value=raw), "Use true or false."
+        ) from None
 
 
 def read_metadata_config(env: Mapping[str, str]) -> MetadataConfig:
