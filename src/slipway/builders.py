@@ -16,13 +16,16 @@ has in the action's container.
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
+
+import tomli_w
 
 from slipway.errors import BuildError
 from slipway.platforms import QEMU_NAMES, Platform, parse_platform
@@ -98,7 +101,11 @@ def supports(platforms: Sequence[Platform], wanted: Platform) -> bool:
 
 
 def plan_setup(
-    requested: Sequence[Platform], facts: BuilderFacts, *, aliases: bool = False
+    requested: Sequence[Platform],
+    facts: BuilderFacts,
+    *,
+    aliases: bool = False,
+    configured: bool = False,
 ) -> Setup:
     """Decide QEMU and builder setup.
 
@@ -106,7 +113,8 @@ def plan_setup(
     of a classic-store engine, which cannot write the OCI layout every run exports, or when
     ``aliases``: a registry the build may pull from is known by a name only the action's
     container resolves (a ``services:`` alias), which the engine, on the host's network,
-    cannot reach.
+    cannot reach, or when ``configured``: the run asks for a buildkitd.toml the engine's own
+    builder does not read (`buildkitd-config`, `registry-ca`).
     """
     missing = [p for p in requested if not supports(facts.platforms, p)]
     qemu = tuple(dict.fromkeys(QEMU_NAMES[p.arch] for p in missing if p.arch in QEMU_NAMES))
@@ -116,7 +124,8 @@ def plan_setup(
     engine_builds = facts.driver == "docker"
     return Setup(
         qemu=qemu,
-        create_builder=engine_builds and (not facts.engine.containerd_store or aliases),
+        create_builder=engine_builds
+        and (not facts.engine.containerd_store or aliases or configured),
     )
 
 
@@ -143,26 +152,29 @@ def _in_cidrs(host: str, cidrs: Sequence[str]) -> bool:
     return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
-def _toml_string(value: str) -> str:
-    return json.dumps(value)  # a TOML basic string is a JSON string for these characters
+@dataclass(frozen=True)
+class ConfigWishes:
+    """What the run asks of the buildkitd.toml of a builder Slipway creates, beyond the
+    engine's own registry settings."""
+
+    insecure_registries: tuple[str, ...] = ()  # plain HTTP (`insecure-registries`)
+    user: Mapping[str, Any] = field(default_factory=dict)  # `buildkitd-config(-inline)`
+    ca_file: str = ""  # `registry-ca`, trusted for every registry in ca_hosts
+    ca_hosts: tuple[str, ...] = ()
+
+    @property
+    def need_builder(self) -> bool:
+        """True when only a builder Slipway creates can do what is asked (the engine's own
+        builder reads no buildkitd.toml)."""
+        return bool(self.user) or bool(self.ca_file)
 
 
-def buildkitd_config(
-    engine: EngineFacts,
-    insecure_registries: Sequence[str] = (),
-    addresses: Mapping[str, str] | None = None,
-) -> str:
-    """``buildkitd.toml`` for a builder Slipway creates.
+def _registry_sections(
+    engine: EngineFacts, wishes: ConfigWishes, addresses: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    sections: dict[str, dict[str, Any]] = {}
 
-    * the engine's docker.io mirrors, plain HTTP where the mirror URL says ``http://`` or the
-      engine treats the host as insecure;
-    * ``insecure_registries`` (``host[:port]``): plain HTTP, and when ``addresses`` knows the
-      address a name has in the action's container (a ``services:`` alias, which the
-      builder on the host network cannot resolve), that address as the name's mirror.
-    """
-    sections: dict[str, dict[str, object]] = {}
-
-    def section(host: str) -> dict[str, object]:
+    def section(host: str) -> dict[str, Any]:
         return sections.setdefault(host, {})
 
     mirror_hosts = [_host(m) for m in engine.mirrors]
@@ -173,23 +185,49 @@ def buildkitd_config(
             section(host).update(http=True, insecure=True)
     for host in engine.insecure_registries:
         section(host).update(http=True, insecure=True)
-    for host in insecure_registries:
+    for host in wishes.insecure_registries:
         section(host).update(http=True, insecure=True)
-        address = (addresses or {}).get(host)
+        address = addresses.get(host)
         if address and address != host:
             section(host)["mirrors"] = [address]
             section(address).update(http=True, insecure=True)
-    lines: list[str] = []
-    for host, values in sections.items():
-        lines.append(f"[registry.{_toml_string(host)}]")
+    if wishes.ca_file:
+        for host in wishes.ca_hosts:
+            section(host)["ca"] = [wishes.ca_file]
+    return sections
+
+
+def buildkitd_config(
+    engine: EngineFacts,
+    insecure_registries: Sequence[str] = (),
+    addresses: Mapping[str, str] | None = None,
+    wishes: ConfigWishes | None = None,
+) -> str:
+    """``buildkitd.toml`` for a builder Slipway creates ("" when there is nothing to say).
+
+    * the engine's docker.io mirrors, plain HTTP where the mirror URL says ``http://`` or the
+      engine treats the host as insecure;
+    * ``insecure_registries`` (``host[:port]``): plain HTTP, and when ``addresses`` knows the
+      address a name has in the action's container (a ``services:`` alias, which the
+      builder on the host network cannot resolve), that address as the name's mirror;
+    * `registry-ca` for each registry the run names;
+    * merged into the user's own config: their values win, a ``ca`` list gets both.
+    """
+    wishes = wishes or ConfigWishes()
+    if insecure_registries:
+        wishes = replace(wishes, insecure_registries=tuple(insecure_registries))
+    config = copy.deepcopy(dict(wishes.user))
+    registries = config.setdefault("registry", {})
+    for host, values in _registry_sections(engine, wishes, addresses or {}).items():
+        theirs = registries.setdefault(host, {})
         for key, value in values.items():
-            if isinstance(value, list):
-                rendered = "[" + ", ".join(_toml_string(v) for v in value) + "]"
+            if key == "ca":
+                theirs["ca"] = [*theirs.get("ca", []), *value]
             else:
-                rendered = "true" if value else "false"
-            lines.append(f"  {key} = {rendered}")
-        lines.append("")
-    return "\n".join(lines)
+                theirs.setdefault(key, value)
+    if not registries:
+        del config["registry"]
+    return tomli_w.dumps(config) if config else ""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from slipway.stages import Run, State, policy, registries, report, scan, tag
 from slipway.stages.build import build
 from slipway.stages.files import check_files
 from slipway.stages.merge import merge
-from slipway.tools import docker
+from slipway.tools import docker, trust
 from slipway.tools.builder import Builders
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner, child_environment
@@ -54,10 +55,16 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     )
     with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
         work = Path(tmp)
+        if inputs.registry_ca:
+            inputs = replace(
+                inputs, trust=trust.write_trust(trust.load_ca(inputs.registry_ca), work)
+            )
         config = docker.private_docker_config(env, work / "docker-config")
         registries.login(inputs, config)
         # Programs get what they need and no secret (build secrets go to buildx alone, by name).
         child_env = child_environment(env, (*inputs.secrets, inputs.github_token))
+        if inputs.trust:  # Trivy (Go) reads its roots from there: the public ones and the CA
+            child_env["SSL_CERT_FILE"] = inputs.trust.bundle
         runner = Runner(workflow, {**child_env, "DOCKER_CONFIG": str(config)})
         builders = Builders(runner, work)
         try:

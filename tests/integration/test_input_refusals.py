@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.input_table import INVALID, Row, env_for
+from tests.support.tls import write_workspace_files
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +39,7 @@ def test_refused_before_anything_runs(row: Row, stand_ins: Path, tmp_path: Path)
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / "Dockerfile").write_text("FROM scratch\n")
+    write_workspace_files(workspace)
     started = tmp_path / "started"
     output = tmp_path / "output"
     env = {

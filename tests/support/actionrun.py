@@ -48,6 +48,7 @@ def run_action(
     extra_env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
     timeout: float = 1200,
+    cwd: Path = ROOT,
 ) -> ActionRun:
     """Run Slipway with ``INPUT_*`` (hyphens kept) and a real event payload."""
     tmp_path.mkdir(parents=True, exist_ok=True)
@@ -66,7 +67,7 @@ def run_action(
     completed = subprocess.run(
         [sys.executable, "-m", "slipway", *args],
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,

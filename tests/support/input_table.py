@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tests.support.tls import ca_pem
+
 DIGEST = "sha256:" + "a" * 64
+CA_PEM = ca_pem()
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,19 @@ VALID: list[Row] = [
     Row("driver-opts", "memory=4g\nenv.BUILDKIT_STEP_LOG_MAX_SIZE=10485760"),
     Row("buildkitd-flags", "--debug --allow-insecure-entitlement network.host"),
     Row("binfmt-image", "127.0.0.1:5000/tonistiigi/binfmt:qemu-v8.1.5"),
+    Row("buildkitd-config", "buildkitd.toml"),
+    Row(
+        "buildkitd-config-inline",
+        '[worker.oci]\n  max-parallelism = 4\n[registry."r.example"]\n  http = true',
+    ),
     Row("registry", "ghcr.io", CREDENTIALS),
     Row("username", "octocat", {"password": "p"}),
     Row("password", "p a s s", {"username": "u"}),
     Row("registry-auth", '- registry: ghcr.io\n  username: u\n  password: "0755"'),
     Row("registry-timeout", "2m"),
     Row("insecure-registries", "registry:5000"),
+    Row("registry-ca", "registry-ca.pem"),
+    Row("registry-ca", "\n" + CA_PEM),
     Row("scan", "false"),
     Row("severity", "critical,low"),
     Row("fail-on", "none"),
@@ -186,6 +196,20 @@ INVALID: list[Row] = [
     Row("buildkitd-flags", "--debug 'unclosed"),
     Row("buildkitd-flags", "debug"),
     Row("binfmt-image", "Tonistiigi/BinFmt"),
+    Row("buildkitd-config", "no-such-buildkitd.toml"),
+    Row("buildkitd-config", "Dockerfile"),  # not TOML
+    Row(
+        "buildkitd-config",
+        "buildkitd.toml",
+        {"buildkitd-config-inline": "[worker.oci]"},
+        "buildkitd-config-inline",
+    ),
+    Row("buildkitd-config-inline", "[worker.oci"),
+    Row("buildkitd-config-inline", "registry = 1"),
+    Row(
+        "buildkitd-config-inline", "[worker.oci]", {"driver": "remote", "endpoint": "tcp://b:1234"}
+    ),
+    Row("buildkitd-config-inline", "[worker.oci]", {"builder": "mine"}),
     Row("registry", "--foo", CREDENTIALS),
     Row("username", "u", blame="password"),
     Row("username", "u ser\n", {"password": "p"}),
@@ -197,6 +221,10 @@ INVALID: list[Row] = [
     Row("registry-timeout", "soon"),
     Row("registry-timeout", "99999999999d"),
     Row("insecure-registries", "http://registry:5000"),
+    Row("registry-ca", "no-such-ca.pem"),
+    Row("registry-ca", "Dockerfile"),  # not PEM
+    Row("registry-ca", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----"),
+    Row("registry-ca", "two\nlines"),
     Row("scan", "maybe"),
     Row("severity", ","),
     Row("severity", "HIGHEST"),

@@ -10,6 +10,7 @@ import pytest
 from slipway.builders import (
     BuilderFacts,
     BuilderSpec,
+    ConfigWishes,
     EngineFacts,
     Setup,
     buildkitd_config,
@@ -180,6 +181,50 @@ def test_an_https_mirror_on_loopback_is_insecure_as_the_engine_treats_it(
 
 def test_buildkitd_config_is_empty_for_a_plain_engine() -> None:
     assert buildkitd_config(EngineFacts()) == ""
+
+
+def test_the_users_buildkitd_config_is_kept_and_slipways_registry_settings_merged_in() -> None:
+    user = tomllib.loads(
+        "[worker.oci]\nmax-parallelism = 4\n"
+        '[registry."docker.io"]\nmirrors = ["mirror.example.com"]\n'
+        '[registry."ghcr.io"]\nca = ["/certs/theirs.pem"]\n'
+    )
+    wishes = ConfigWishes(("registry:5000",), user, "/w/registry-ca.pem", ("ghcr.io", "reg.corp"))
+    engine = EngineFacts(mirrors=("http://127.0.0.1:5000/",))
+    config = tomllib.loads(buildkitd_config(engine, wishes=wishes))
+    assert config == {
+        "worker": {"oci": {"max-parallelism": 4}},
+        "registry": {
+            "docker.io": {"mirrors": ["mirror.example.com"]},  # theirs win
+            "ghcr.io": {"ca": ["/certs/theirs.pem", "/w/registry-ca.pem"]},  # both CAs
+            "127.0.0.1:5000": {"http": True, "insecure": True},
+            "registry:5000": {"http": True, "insecure": True},
+            "reg.corp": {"ca": ["/w/registry-ca.pem"]},
+        },
+    }
+    assert user["registry"]["ghcr.io"]["ca"] == ["/certs/theirs.pem"]  # the input is not changed
+
+
+def test_a_config_without_registries_needs_no_registry_table() -> None:
+    wishes = ConfigWishes(user={"debug": True})
+    assert tomllib.loads(buildkitd_config(EngineFacts(), wishes=wishes)) == {"debug": True}
+
+
+@pytest.mark.parametrize(
+    ("wishes", "created"),
+    [
+        (ConfigWishes(), False),
+        (ConfigWishes(("registry:5000",)), False),  # plain HTTP: the engine's own setting
+        (ConfigWishes(user={"debug": True}), True),
+        (ConfigWishes(ca_file="/w/ca.pem", ca_hosts=("reg.corp",)), True),
+    ],
+)
+def test_a_buildkitd_config_of_the_run_needs_a_builder_slipway_creates(
+    wishes: ConfigWishes, created: bool
+) -> None:
+    facts = BuilderFacts("default", "docker", platforms("linux/amd64"), CONTAINERD)
+    setup = plan_setup(platforms("linux/amd64"), facts, configured=wishes.need_builder)
+    assert setup.create_builder is created
 
 
 def test_create_argv() -> None:

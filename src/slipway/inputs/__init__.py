@@ -16,9 +16,11 @@ from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader, duration, input_env_name, split_list
 from slipway.inputs.registry import (
     Credential,
+    TrustFiles,
     credential_for,
     read_credentials,
     read_insecure_registries,
+    read_registry_ca,
 )
 from slipway.inputs.report import ReportOptions, read_report_options
 from slipway.inputs.scan import read_scan_options
@@ -35,6 +37,7 @@ __all__ = [
     "Credential",
     "InputReader",
     "Inputs",
+    "TrustFiles",
     "credential_for",
     "input_env_name",
     "read_inputs",
@@ -63,6 +66,8 @@ class Inputs:
     policy: PolicyInputs = field(default_factory=PolicyInputs)  # Dockerfile policy and size gates
     report: ReportOptions = field(default_factory=ReportOptions)  # PR comment, check run, SARIF
     insecure_registries: tuple[str, ...] = ()  # host[:port] reached over plain HTTP
+    registry_ca: str = ""  # PEM text, or a file holding it
+    trust: TrustFiles | None = None  # written by the run from registry_ca (tools/trust.py)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -129,6 +134,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         push=push,
         credentials=read_credentials(reader, images),
         insecure_registries=insecure,
+        registry_ca=read_registry_ca(reader),
         scan=scan,
         github_token=reader.token("github-token"),
         build=read_build_options(reader),

@@ -49,6 +49,8 @@ class BuildOptions:
     driver_opts: tuple[str, ...] = ()  # --driver-opt for a builder Slipway creates
     buildkitd_flags: str = ""  # --buildkitd-flags for a builder Slipway creates
     binfmt_image: str = ""  # the image that registers QEMU (setup-qemu-action's `image`)
+    buildkitd_config: str = ""  # a buildkitd.toml file for a builder Slipway creates
+    buildkitd_config_inline: str = ""  # the same as text
     # A token= given in a type=gha entry: taken out of the entry, it reaches buildx by its
     # environment only (slipway.gha_cache).
     gha_token: str = field(default="", repr=False)
@@ -123,6 +125,7 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         raise InputError(
             "endpoint", "driver 'remote' needs an endpoint", "e.g. `endpoint: tcp://buildkitd:1234`"
         )
+    config_file, config_inline = checks.buildkitd_config(reader, driver)
     provenance = checks.attestation(reader, "provenance", "Use true, false, mode=min or mode=max.")
     cache_from, token_from = _without_gha_token(_cache_entries(reader, "cache-from"))
     cache_to, token_to = _without_gha_token(_cache_entries(reader, "cache-to"))
@@ -160,5 +163,7 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         driver_opts=checks.driver_opts(reader),
         buildkitd_flags=checks.buildkitd_flags(reader),
         binfmt_image=checks.image_reference(reader, "binfmt-image"),
+        buildkitd_config=config_file,
+        buildkitd_config_inline=config_inline,
         gha_token=token_to or token_from,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 
 from slipway import buildx_csv
 from slipway.errors import InputError
@@ -176,3 +177,47 @@ def buildkitd_flags(reader: InputReader) -> str:
             "e.g. `buildkitd-flags: --debug`.",
         )
     return raw
+
+
+BUILDKITD_CONFIG_EXAMPLE = """buildkitd-config-inline: |
+  [worker.oci]
+    max-parallelism = 4
+  [registry."registry.example.com"]
+    mirrors = ["mirror.example.com"]"""
+
+
+def buildkitd_config_text(name: str, text: str) -> dict[str, object]:
+    """``text`` read as buildkitd.toml: TOML, with ``registry`` a table of tables."""
+    try:
+        config = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(name, f"is not valid TOML: {error}", BUILDKITD_CONFIG_EXAMPLE) from None
+    registries = config.get("registry", {})
+    if not isinstance(registries, dict) or not all(
+        isinstance(v, dict) for v in registries.values()
+    ):
+        raise InputError(
+            name, "`registry` must hold one table per registry host", BUILDKITD_CONFIG_EXAMPLE
+        )
+    return config
+
+
+def buildkitd_config(reader: InputReader, driver: str) -> tuple[str, str]:
+    """(``buildkitd-config``, ``buildkitd-config-inline``): a file's path, or TOML text
+    (checked here; the file is checked with the other files, before the build)."""
+    path, inline = reader.text("buildkitd-config"), reader.raw("buildkitd-config-inline")
+    if (path or inline.strip()) and (driver == "remote" or reader.word("builder")):
+        raise InputError(
+            "buildkitd-config" if path else "buildkitd-config-inline",
+            "configures only a builder Slipway creates, not `builder` or `driver: remote`",
+            "Configure that BuildKit daemon where it runs, or leave `builder`/`driver` empty.",
+        )
+    if path and inline.strip():
+        raise InputError(
+            "buildkitd-config-inline",
+            "is given together with buildkitd-config",
+            "Keep one: the file (`buildkitd-config`) or the text (`buildkitd-config-inline`).",
+        )
+    if inline.strip():
+        buildkitd_config_text("buildkitd-config-inline", inline)
+    return path, inline if inline.strip() else ""

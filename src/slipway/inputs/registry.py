@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import ssl
 from dataclasses import dataclass
 
 import yaml
@@ -145,3 +146,42 @@ def credential_for(credentials: tuple[Credential, ...], registry: str) -> Creden
         ):
             return credential
     return None
+
+
+@dataclass(frozen=True)
+class TrustFiles:
+    """The files a run writes from ``registry-ca`` (slipway.tools.trust)."""
+
+    ca: str  # the CA certificates alone: the builder's buildkitd.toml names this file
+    bundle: str  # the public roots and the CA: Slipway's HTTPS and Trivy's SSL_CERT_FILE
+
+
+REGISTRY_CA_EXAMPLE = """registry-ca: ${{ vars.REGISTRY_CA_PEM }}   # the PEM text
+registry-ca: .github/registry-ca.pem      # or a file in the workspace"""
+PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+
+
+def check_ca_pem(pem: str, where: str = "") -> str:
+    """``pem`` when it holds at least one certificate OpenSSL can load, else `InputError`."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        if PEM_BEGIN not in pem:
+            raise ssl.SSLError("no certificate")
+        context.load_verify_locations(cadata=pem)
+    except ssl.SSLError:
+        raise InputError(
+            "registry-ca",
+            f"{where or 'the value'} holds no PEM certificate that can be loaded",
+            f"Give the CA certificate(s), {PEM_BEGIN} ... -----END CERTIFICATE-----:\n"
+            + REGISTRY_CA_EXAMPLE,
+        ) from None
+    return pem
+
+
+def read_registry_ca(reader: InputReader) -> str:
+    """``registry-ca``: PEM text (checked here), or a path to a PEM file (checked with the
+    other files, before the build)."""
+    raw = reader.raw("registry-ca").strip()
+    if not raw or (PEM_BEGIN not in raw and "\n" not in raw):
+        return raw  # a path
+    return check_ca_pem(raw) + "\n"

@@ -10,8 +10,12 @@ import time
 from typing import TYPE_CHECKING
 
 from slipway import paths
+from slipway.builders import ConfigWishes
+from slipway.inputs.build_checks import buildkitd_config_text
 from slipway.oci import Manifest, platform_manifests
+from slipway.refs import DOCKER_HUB, registry_of
 from slipway.report.summary import BuildStats
+from slipway.stages.files import read_text
 from slipway.stages.registries import client
 from slipway.tools import builder, buildx, oci_layout
 from slipway.tools.oci_layout import Descriptor, Layout
@@ -25,9 +29,7 @@ def build(run: Run, state: State) -> Layout:
     plan, workflow = run.plan, run.workflow
     layout = Layout(paths.layout_dir(run.runner.env))
     with workflow.group("Build"):
-        name = builder.set_up(
-            run.runner, run.builders, plan.platforms, plan.build, run.inputs.insecure_registries
-        )
+        name = builder.set_up(run.runner, run.builders, plan.platforms, plan.build, wishes(run))
         started = time.monotonic()
         built = buildx.build(
             run.runner, plan, run.work, layout.root, builder=name, service_env=run.cache_env
@@ -71,3 +73,24 @@ def _push(run: Run, layout: Layout, top: Descriptor) -> None:
         run.workflow.info(
             f"pushed {image.with_digest(uploads[-1].descriptor.digest)} ({sent} new blobs)"
         )
+
+
+def wishes(run: Run) -> ConfigWishes:
+    """The buildkitd.toml the run asks for: `insecure-registries`, the user's
+    `buildkitd-config(-inline)`, `registry-ca` for every registry the run names (its images,
+    its logins, the Dockerfile's FROM images)."""
+    options, inputs = run.plan.build, run.inputs
+    text = options.buildkitd_config_inline or (
+        read_text("buildkitd-config", options.buildkitd_config) if options.buildkitd_config else ""
+    )
+    user = buildkitd_config_text("buildkitd-config", text) if text else {}
+    hosts = [image.registry for image in run.plan.images]
+    hosts += [credential.registry for credential in inputs.credentials]
+    if run.dockerfile is not None:
+        hosts += [registry_of(stage.base) for stage in run.dockerfile.stages]
+    return ConfigWishes(
+        inputs.insecure_registries,
+        user,
+        inputs.trust.ca if inputs.trust else "",
+        tuple(dict.fromkeys(h for h in hosts if h != DOCKER_HUB)),
+    )

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from slipway.errors import InputError
 from slipway.inputs import Inputs
+from slipway.inputs.build_checks import buildkitd_config_text
 from slipway.plan import Plan
+from slipway.tools.trust import load_ca
 
 METADATA_CONTEXT = (
     "`context: git`/`workflow` is docker/metadata-action's input of that name; here `context` "
@@ -41,3 +43,18 @@ def check_files(inputs: Inputs, plan: Plan) -> None:
         for path in paths:
             if not Path(path).is_file():
                 raise InputError(name, f"{path!r} does not exist", RELATIVE_HINT)
+    config = inputs.build.buildkitd_config
+    if config:
+        if not Path(config).is_file():
+            raise InputError("buildkitd-config", f"{config!r} does not exist", RELATIVE_HINT)
+        buildkitd_config_text("buildkitd-config", read_text("buildkitd-config", config))
+    if inputs.registry_ca:
+        load_ca(inputs.registry_ca)  # PEM text, or a file holding it
+
+
+def read_text(name: str, path: str) -> str:
+    """The text of the file ``path`` that input ``name`` names."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InputError(name, f"{path!r} cannot be read as text", RELATIVE_HINT) from None

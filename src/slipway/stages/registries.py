@@ -27,6 +27,7 @@ def client(inputs: Inputs, image: ImageName) -> RegistryClient:
         credential.password if credential else "",
         retry_budget=inputs.registry_timeout,
         insecure_registries=inputs.insecure_registries,
+        ca_bundle=inputs.trust.bundle if inputs.trust else "",
     )
 
 

@@ -17,6 +17,7 @@ from slipway.alongside import Alongside
 from slipway.builders import (
     BuilderFacts,
     BuilderSpec,
+    ConfigWishes,
     EngineFacts,
     buildkitd_config,
     create_argv,
@@ -159,26 +160,31 @@ def set_up(
     builders: Builders,
     platforms: Sequence[Platform],
     options: BuildOptions,
-    insecure: Sequence[str] = (),
+    wishes: ConfigWishes,
 ) -> str:
     """The builder to build with ("" = buildx's selected one), set up for ``platforms``:
-    the ``builder``/``driver``/``endpoint``/``buildkit-image`` inputs in ``options``."""
+    the ``builder``/``driver``/``endpoint``/``buildkit-image`` inputs in ``options``, and
+    ``wishes`` for the buildkitd.toml of a builder it creates."""
     builder, driver = options.builder, options.driver
     info = engine_info(runner)  # asked while buildx inspects
-    aliases = addresses(insecure)
+    aliases = addresses(wishes.insecure_registries)
     if builder or driver == "docker":
         name = builder
         facts = BuilderFacts(*inspect(runner, name), info.result())
     else:
         engine = info.result()
-        config = buildkitd_config(engine, insecure, aliases)
+        config = buildkitd_config(engine, addresses=aliases, wishes=wishes)
         name = builders.create(driver, options, config)
         facts = BuilderFacts(*inspect(runner, name), engine)
-    setup = plan_setup(platforms, facts, aliases=bool(aliases))
+    setup = plan_setup(platforms, facts, aliases=bool(aliases), configured=wishes.need_builder)
     if setup.create_builder:
-        why = WHY_A_BUILDER[bool(aliases) and facts.engine.containerd_store]
+        why = (
+            "buildkitd-config or registry-ca configures the builder"
+            if wishes.need_builder and facts.engine.containerd_store and not aliases
+            else WHY_A_BUILDER[bool(aliases) and facts.engine.containerd_store]
+        )
         runner.workflow.info(f"{why}: building with a docker-container builder made for this run")
-        config = buildkitd_config(facts.engine, insecure, aliases)
+        config = buildkitd_config(facts.engine, addresses=aliases, wishes=wishes)
         name = builders.create("docker-container", options, config)
         facts = BuilderFacts(*inspect(runner, name), facts.engine)
         setup = plan_setup(platforms, facts)

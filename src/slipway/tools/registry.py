@@ -188,15 +188,18 @@ def client_for(
     *,
     retry_budget: float = 60.0,
     insecure_registries: tuple[str, ...] = (),
+    ca_bundle: str = "",
 ) -> RegistryClient:
-    """A client for the registry of ``image``, trusting what Docker trusts for it."""
+    """A client for the registry of ``image``, trusting ``ca_bundle`` (the public roots and
+    `registry-ca`), else what Docker trusts for it."""
+    loopback = allows_plain_http(image.registry, insecure_registries)
     return RegistryClient(
         Connection(
             image.registry,
             username,
             password,
-            loopback=allows_plain_http(image.registry, insecure_registries),
-            ca_bundle=registry_ca(image.registry),
+            loopback=loopback,  # verified only against a certs.d CA, as Docker does
+            ca_bundle=registry_ca(image.registry) or ("" if loopback else ca_bundle),
             retry_budget=retry_budget,
         )
     )

@@ -39,6 +39,10 @@ def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     return scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest))
 
 
+TLS_HINT = (
+    "Give the CA that signed it as `registry-ca` (PEM text, or a file in the workspace): "
+    "a container action does not see the runner's /etc/docker/certs.d."
+)
 DOCKER_HUB_NAMES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 DOCKER_HUB_API = "registry-1.docker.io"
 
@@ -81,10 +85,16 @@ class RegistrySession:
                     verify=self._verify,
                     **kwargs,
                 )
-        except requests.exceptions.SSLError:
+        except requests.exceptions.SSLError as error:
             if len(self._schemes) > 1:  # a loopback registry without TLS, as Docker allows
                 self._schemes.pop(0)
                 return self._send(method, path, scope, headers=headers, **kwargs)
+            if "CERTIFICATE_VERIFY_FAILED" in str(error):  # not transient: no retries
+                raise RegistryError(
+                    f"registry {self.registry}: its TLS certificate is not signed by a CA "
+                    "Slipway trusts",
+                    TLS_HINT,
+                ) from None
             raise
 
     def _out_of_budget(self, delay: float) -> bool:

@@ -112,8 +112,9 @@ class LocalRegistry(Running):
         return bad
 
 
-def write_self_signed(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for IP 127.0.0.1 and its key: (cert.pem, key.pem).
+def write_self_signed(directory: Path, ip: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A self-signed certificate for ``ip`` and its key: (cert.pem, key.pem); the
+    certificate is its own CA (what `registry-ca` is given in tests).
 
     Uses ``cryptography``, which PyGithub brings in (pyjwt[crypto]).
     """
@@ -125,7 +126,7 @@ def write_self_signed(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "regfront-test")])
     now = datetime.datetime.now(datetime.UTC)
-    ip = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+    address = x509.IPAddress(ipaddress.ip_address(ip))
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -134,7 +135,7 @@ def write_self_signed(directory: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([ip]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([address]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
