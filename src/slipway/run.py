@@ -25,6 +25,7 @@ from slipway.inputs import Inputs, read_inputs
 from slipway.mounts import Mount
 from slipway.plan import Plan, make_plan
 from slipway.stages import Run, State, policy, registries, report, scan, tag
+from slipway.stages.attach import attach
 from slipway.stages.build import build
 from slipway.stages.files import check_files
 from slipway.stages.merge import merge
@@ -59,6 +60,7 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
             inputs = replace(
                 inputs, trust=trust.write_trust(trust.load_ca(inputs.registry_ca), work)
             )
+        inputs = registries.buy_ecr_logins(inputs, env, workflow)
         config = docker.private_docker_config(env, work / "docker-config")
         registries.login(inputs, config)
         # Programs get what they need and no secret (build secrets go to buildx alone, by name).
@@ -150,6 +152,10 @@ def _execute(run: Run, state: State) -> None:
         state.checks = policy.image_checks(run, state, layout, lint.result())
     sarif = report.write_sarif(run, state)
     failures = gate_failures(plan.scan, state.scans) + state.checks.failures
+    published = plan.push and (not failures or inputs.tag_on_gate_failure)
+    if published and inputs.report.attach:  # before the tags: a tag shows its evidence at once
+        with workflow.group("Attach the evidence"):
+            attach(run, state)
     tag_error: SlipwayError | None = None
     if plan.push and not failures and not inputs.tag_on_gate_failure:
         try:

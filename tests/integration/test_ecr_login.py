@@ -23,14 +23,13 @@ from botocore.credentials import Credentials  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from moto.server import ThreadedMotoServer
 
+from slipway.ecr import EcrRegistry, ecr_registry
 from slipway.errors import RegistryError
 from slipway.tools.aws import (
     AwsCredentials,
-    EcrRegistry,
     assume_role_with_web_identity,
     ecr_authorization,
     ecr_login,
-    ecr_registry,
     github_oidc_token,
 )
 from tests.support.oidc_standin import CannedAws, OidcStandin, Recorded

@@ -106,6 +106,13 @@ VALID: list[Row] = [
     Row("registry-auth", '- registry: ghcr.io\n  username: u\n  password: "0755"'),
     Row("registry-timeout", "2m"),
     Row("insecure-registries", "registry:5000"),
+    Row("ecr", "auto", {"registry": "123456789012.dkr.ecr.eu-west-1.amazonaws.com"}),
+    Row("ecr", "true", {"registry-auth": "- registry: public.ecr.aws"}),
+    Row("ecr", "false", CREDENTIALS),
+    Row("aws-role-to-assume", "arn:aws:iam::123456789012:role/ci-push"),
+    Row("aws-role-to-assume", "arn:aws-cn:iam::123456789012:role/path/ci@push"),
+    Row("registry-auth", "- registry: 123456789012.dkr.ecr.us-east-1.amazonaws.com"),
+    Row("registry-auth", "- registry: public.ecr.aws\n  username: AKIAEXAMPLE\n  password: s3cr3t"),
     Row("registry-ca", "registry-ca.pem"),
     Row("registry-ca", "\n" + CA_PEM),
     Row("scan", "false"),
@@ -132,6 +139,9 @@ VALID: list[Row] = [
     Row("comment-history", "true"),
     Row("check-run", "true"),
     Row("upload-sarif", "true"),
+    Row("attach", "scan-report"),
+    Row("attach", "none"),
+    Row("attach", "sbom,scan-report"),
     Row("comment-file", "out/comment.json"),
 ]
 
@@ -221,6 +231,12 @@ INVALID: list[Row] = [
     Row("registry-timeout", "soon"),
     Row("registry-timeout", "99999999999d"),
     Row("insecure-registries", "http://registry:5000"),
+    Row("ecr", "yes"),
+    Row("ecr", "true", CREDENTIALS),  # no ECR login
+    Row("aws-role-to-assume", "ci-push"),
+    Row("aws-role-to-assume", "arn:aws:iam::123:role/x"),
+    Row("registry-auth", "- registry: public.ecr.aws\n  username: AKIAEXAMPLE"),
+    Row("registry-auth", "- registry: ghcr.io"),
     Row("registry-ca", "no-such-ca.pem"),
     Row("registry-ca", "Dockerfile"),  # not PEM
     Row("registry-ca", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----"),
@@ -255,6 +271,8 @@ INVALID: list[Row] = [
     Row("comment-history", "maybe"),
     Row("check-run", "maybe"),
     Row("upload-sarif", "maybe"),
+    Row("attach", "signature"),
+    Row("attach", "scan-report,sboms"),
     Row("comment-file", "../c.json"),
     Row("comment-file", "c.txt"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import requests
@@ -15,6 +16,7 @@ MEDIA_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json",
 )
 ACCEPT = ", ".join(MEDIA_TYPES)
+REFERRERS_TAG = re.compile(r"sha256-[0-9a-f]{64}")
 
 
 class RegistryView:
@@ -37,13 +39,22 @@ class RegistryView:
             response.content
         )
 
-    def tags(self, repository: str) -> list[str]:
-        """The repository's tags (empty when it has none)."""
+    def all_tags(self, repository: str) -> list[str]:
+        """Every tag of the repository (empty when it has none)."""
         response = requests.get(f"{self.base}/{repository}/tags/list", timeout=30)
         if response.status_code == 404:
             return []
         response.raise_for_status()
         return list(response.json().get("tags") or [])
+
+    def tags(self, repository: str) -> list[str]:
+        """The image tags: without the referrers tag schema's ``sha256-<hex>`` listings of
+        the evidence attached to a digest (`referrer_tags`)."""
+        return [t for t in self.all_tags(repository) if not REFERRERS_TAG.fullmatch(t)]
+
+    def referrer_tags(self, repository: str) -> list[str]:
+        """The referrers tag schema's tags."""
+        return [t for t in self.all_tags(repository) if REFERRERS_TAG.fullmatch(t)]
 
     def config(self, repository: str, manifest_digest: str) -> dict[str, Any]:
         """The image config of a platform manifest."""

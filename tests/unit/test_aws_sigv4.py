@@ -16,9 +16,10 @@ from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
 from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
 from botocore.credentials import Credentials  # type: ignore[import-untyped]
 
+from slipway.ecr import EcrRegistry, ecr_registry
 from slipway.errors import RegistryError
 from slipway.tools import aws
-from slipway.tools.aws import AwsCredentials, EcrRegistry, Signer, ecr_registry
+from slipway.tools.aws import AwsCredentials, Signer
 
 KEY = AwsCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 SESSION = AwsCredentials(

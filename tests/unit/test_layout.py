@@ -15,7 +15,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src" / "slipway"
 PURE = ("dockerfile", "scan", "policy", "size", "report", "meta", "inputs")
 PURE_MODULES = ("plan", "severity", "gate", "oci", "oci_index", "builders", "buildx_csv",
-                "gha_cache", "mounts", "refs", "platforms", "context")  # fmt: skip
+                "gha_cache", "mounts", "refs", "platforms", "context", "ecr", "referrers")  # fmt: skip
 EFFECTS = ("slipway.stages", "slipway.tools", "slipway.github", "slipway.run")
 
 

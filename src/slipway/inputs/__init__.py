@@ -18,6 +18,7 @@ from slipway.inputs.registry import (
     Credential,
     TrustFiles,
     credential_for,
+    read_aws_role,
     read_credentials,
     read_insecure_registries,
     read_registry_ca,
@@ -67,6 +68,7 @@ class Inputs:
     report: ReportOptions = field(default_factory=ReportOptions)  # PR comment, check run, SARIF
     insecure_registries: tuple[str, ...] = ()  # host[:port] reached over plain HTTP
     registry_ca: str = ""  # PEM text, or a file holding it
+    aws_role_to_assume: str = ""  # ECR logins assume it with GitHub's OIDC token
     trust: TrustFiles | None = None  # written by the run from registry_ca (tools/trust.py)
 
     @property
@@ -135,6 +137,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         credentials=read_credentials(reader, images),
         insecure_registries=insecure,
         registry_ca=read_registry_ca(reader),
+        aws_role_to_assume=read_aws_role(reader),
         scan=scan,
         github_token=reader.token("github-token"),
         build=read_build_options(reader),

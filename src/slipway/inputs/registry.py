@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from slipway.ecr import ecr_registry
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, argv_word
 from slipway.refs import ImageName
@@ -28,9 +29,12 @@ class Credential:
     registry: str
     username: str
     password: str = ""
+    # Amazon ECR: the run buys the login from ECR's API (slipway.tools.aws); username and
+    # password, when given, are an AWS access key (as docker/login-action reads them)
+    ecr: bool = False
 
     def __repr__(self) -> str:  # never show a password, even in a debug trace
-        return f"Credential(registry={self.registry!r}, username={self.username!r})"
+        return f"Credential(registry={self.registry!r}, username={self.username!r}, ecr={self.ecr})"
 
 
 QUOTE_HINT = (
@@ -53,7 +57,7 @@ def _scalar(raw: str, node: yaml.Node, number: int, key: str) -> str:
     return str(node.value)
 
 
-def _registry_auth(reader: InputReader) -> list[Credential]:
+def _registry_auth(reader: InputReader, mode: str) -> list[Credential]:
     raw = reader.raw("registry-auth")
     if not raw.strip():
         return []
@@ -74,28 +78,33 @@ def _registry_auth(reader: InputReader) -> list[Credential]:
             if isinstance(entry, yaml.MappingNode)
             else {}
         )
-        if "username" not in fields or "password" not in fields:
-            raise InputError(
-                "registry-auth",
-                f"entry {number} needs username and password",
-                REGISTRY_AUTH_EXAMPLE,
-            )
         values = {key: _scalar(raw, node, number, key) for key, node in fields.items()}
-        if not values["username"] or not values["password"]:
+        registry = argv_word("registry-auth", values.get("registry") or "docker.io")
+        username, password = values.get("username", ""), values.get("password", "")
+        ecr = _is_ecr(registry, username, mode)
+        if (not ecr and not (username and password)) or bool(username) != bool(password):
             raise InputError(
                 "registry-auth",
-                f"entry {number} needs username and password",
+                f"entry {number} needs username and password"
+                + (" (or neither, for Amazon ECR)" if ecr_registry(registry) else ""),
                 REGISTRY_AUTH_EXAMPLE,
             )
-        registry = values.get("registry") or "docker.io"
-        found.append(
-            Credential(argv_word("registry-auth", registry), values["username"], values["password"])
-        )
+        found.append(Credential(registry, username, password, ecr=ecr))
     return found
 
 
+ECR_MODES = ("auto", "true", "false")
+
+
+def _is_ecr(registry: str, username: str, mode: str) -> bool:
+    """True when the login to ``registry`` is bought from ECR's API: an ECR host (``ecr``
+    not false) whose username is not ``AWS`` (a token from `aws ecr get-login-password`)."""
+    return mode != "false" and ecr_registry(registry) is not None and username != "AWS"
+
+
 def read_credentials(reader: InputReader, images: tuple[ImageName, ...]) -> tuple[Credential, ...]:
-    """Every login given (``username``/``password``/``registry`` and ``registry-auth``)."""
+    """Every login given (``username``/``password``/``registry`` and ``registry-auth``), and
+    one for each Amazon ECR registry of ``images`` that has none (unless ``ecr: false``)."""
     username, password = reader.token("username"), reader.secret("password")
     if bool(username) != bool(password):
         missing = "password" if username else "username"
@@ -104,13 +113,40 @@ def read_credentials(reader: InputReader, images: tuple[ImageName, ...]) -> tupl
             f"'username' and 'password' go together; {missing} is empty",
             "Set both, or neither.",
         )
-    credentials = _registry_auth(reader)
-    if username:
-        registry = reader.word("registry") or (images[0].registry if images else "docker.io")
-        credentials.insert(0, Credential(registry, username, password))
+    mode = reader.choice("ecr", ECR_MODES, "auto")
+    credentials = _registry_auth(reader, mode)
+    registry = reader.word("registry") or (images[0].registry if images else "docker.io")
+    if username or (reader.word("registry") and _is_ecr(registry, "", mode)):
+        ecr = _is_ecr(registry, username, mode)
+        credentials.insert(0, Credential(registry, username, password, ecr=ecr))
+    if mode == "true" and not any(c.ecr for c in credentials):
+        raise InputError("ecr", "is true, but no login is to an Amazon ECR registry", ECR_HINT)
+    for image in images if mode != "false" else ():
+        if (
+            ecr_registry(image.registry)
+            and credential_for(tuple(credentials), image.registry) is None
+        ):
+            credentials.append(Credential(image.registry, "", "", ecr=True))
     # Whether a push needs credentials is the registry's to say (a `services:` registry
     # usually takes anonymous pushes): the preflight asks it, before anything is built.
     return tuple(credentials)
+
+
+ECR_HINT = """registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com   # or public.ecr.aws
+aws-role-to-assume: arn:aws:iam::123456789012:role/ci-push         # or configure-aws-credentials first"""
+_ROLE_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")
+
+
+def read_aws_role(reader: InputReader) -> str:
+    """``aws-role-to-assume``: the IAM role an ECR login assumes with GitHub's OIDC token."""
+    role = reader.word("aws-role-to-assume")
+    if role and not _ROLE_ARN.fullmatch(role):
+        raise InputError(
+            "aws-role-to-assume",
+            f"{role[:80]!r} is not an IAM role ARN",
+            "e.g. `aws-role-to-assume: arn:aws:iam::123456789012:role/ci-push`.",
+        )
+    return role
 
 
 INSECURE_EXAMPLE = """insecure-registries: |

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from slipway.errors import InputError
-from slipway.inputs.reader import InputReader, workspace_path
+from slipway.inputs.reader import InputReader, did_you_mean, workspace_path
 
+ATTACH_KINDS = ("scan-report", "sbom")  # slipway.referrers
 DEFAULT_COMMENT_FILE = ""  # comment.json in the run's reports folder (slipway.paths)
 PR_NUMBER_HINT = "Give the number alone, e.g. `pr-number: ${{ github.event.pull_request.number }}`."
 COMMENT_FILE_HINT = (
@@ -36,6 +37,7 @@ class ReportOptions:
     check_run: bool = False  # a check run carrying every annotation (needs checks: write)
     upload_sarif: bool = False  # code scanning upload (needs security-events: write)
     comment_file: str = DEFAULT_COMMENT_FILE  # the body for a workflow_run poster; "": default
+    attach: tuple[str, ...] = ATTACH_KINDS  # evidence pushed as referrers of the image
 
 
 def _pr_number(reader: InputReader) -> int | None:
@@ -67,4 +69,22 @@ def read_report_options(reader: InputReader) -> ReportOptions:
         check_run=reader.boolean("check-run", default=False),
         upload_sarif=reader.boolean("upload-sarif", default=False),
         comment_file=_comment_file(reader),
+        attach=_attach(reader),
     )
+
+
+def _attach(reader: InputReader) -> tuple[str, ...]:
+    raw = reader.text("attach")
+    if raw.lower() in ("none", "false"):
+        return ()
+    if not raw:
+        return ATTACH_KINDS
+    found = tuple(dict.fromkeys(reader.items("attach")))
+    for kind in found:
+        if kind not in ATTACH_KINDS:
+            raise InputError(
+                "attach",
+                f"{kind[:40]!r} is not evidence Slipway attaches",
+                f"Use scan-report, sbom (comma separated), or none. {did_you_mean(kind, ATTACH_KINDS)}",
+            )
+    return found

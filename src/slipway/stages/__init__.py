@@ -85,3 +85,5 @@ class State:
     checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
     comment_error: SlipwayError | None = None  # raised last: the gate's exit code wins
     build_stats: BuildStats | None = None  # build time and cache use, for the summary
+    report_file: str = ""  # the scan report the gate decided on (stages/scan.py)
+    sbom_files: dict[str, str] = field(default_factory=dict)  # platform -> CycloneDX file

@@ -6,13 +6,17 @@ run's private Docker config, never to the daemon or the job's own config.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slipway.inputs import Inputs, credential_for
+from slipway.ecr import ecr_registry
+from slipway.inputs import Credential, Inputs, credential_for
 from slipway.refs import ImageName
-from slipway.tools import docker
+from slipway.tools import aws, docker
 from slipway.tools.registry import RegistryClient, client_for
+from slipway.workflow import Workflow
 
 if TYPE_CHECKING:
     from slipway.stages import Run
@@ -29,6 +33,32 @@ def client(inputs: Inputs, image: ImageName) -> RegistryClient:
         insecure_registries=inputs.insecure_registries,
         ca_bundle=inputs.trust.bundle if inputs.trust else "",
     )
+
+
+def buy_ecr_logins(inputs: Inputs, env: Mapping[str, str], workflow: Workflow) -> Inputs:
+    """``inputs`` with each Amazon ECR login bought from ECR's API (masked at once): with the
+    entry's AWS key, else `aws-role-to-assume` through GitHub's OIDC token, else the keys an
+    earlier configure-aws-credentials step left in the environment."""
+    if not any(c.ecr for c in inputs.credentials):
+        return inputs
+    bought = []
+    for credential in inputs.credentials:
+        if not credential.ecr:
+            bought.append(credential)
+            continue
+        registry = ecr_registry(credential.registry)
+        assert registry is not None  # an ECR login is to an ECR host (inputs/registry.py)
+        keys = dict(env)
+        role = inputs.aws_role_to_assume
+        if credential.username:  # login-action's ECR form: the entry is an AWS access key
+            keys.update(AWS_ACCESS_KEY_ID=credential.username,
+                        AWS_SECRET_ACCESS_KEY=credential.password, AWS_SESSION_TOKEN="")  # fmt: skip
+            role = ""
+        username, password = aws.ecr_login(registry, env=keys, role_to_assume=role)
+        workflow.mask(password)
+        workflow.info(f"logged in to {credential.registry} with ECR's authorization token")
+        bought.append(Credential(credential.registry, username, password))
+    return replace(inputs, credentials=tuple(bought))
 
 
 def login(inputs: Inputs, config: Path) -> None:

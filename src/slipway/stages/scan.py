@@ -288,6 +288,7 @@ def scan(run: Run, state: State) -> None:
         if found.reused:
             workflow.info(f"{found.platform}: unchanged image and DB, scan result reused")
     state.scans.extend(outcome.scans)
+    state.report_file, state.sbom_files = outcome.report_file, dict(outcome.sbom_files)
     workflow.set_output("report-file", run.output_path(outcome.report_file))
     if outcome.sbom_files:
         sboms = {k: run.output_path(v) for k, v in outcome.sbom_files.items()}

@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,18 +20,13 @@ from xml.etree import ElementTree
 
 import requests
 
+from slipway.ecr import EcrRegistry
 from slipway.errors import RegistryError
 
 TIMEOUT = 30.0  # seconds, every request
 RETRY_DELAYS = (1.0, 3.0)  # before the 2nd and 3rd attempt, on 5xx or no connection
-PUBLIC_REGION = "us-east-1"  # ECR Public's authorization API is in us-east-1 only
 STS_AUDIENCE = "sts.amazonaws.com"
-_PRIVATE = re.compile(  # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn] | .eu | .on.aws
-    r"(?P<account>[0-9]{12})\.dkr[.-]ecr(?P<fips>-fips)?\.(?P<region>[a-z]{2,4}(?:-[a-z]+)+-[0-9]+)"
-    r"\.(?:amazonaws\.(?:com|com\.cn|eu)|on\.aws)"
-)
 _PARTITION_SUFFIX = {"cn": "amazonaws.com.cn", "eusc": "amazonaws.eu"}  # by region prefix
-_PUBLIC_HOSTS = frozenset({"public.ecr.aws", "ecr-public.aws.com"})  # the second is dual-stack
 _SERVICE = {  # the signing name and target of each kind of registry
     False: ("ecr", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"),
     True: ("ecr-public", "SpencerFrontendService.GetAuthorizationToken"),
@@ -45,28 +39,6 @@ TRUST_HINT = (
     "repo:<owner>/<repo>:* (and the account must have that OIDC identity provider)."
 )
 ROLE_HINT = "Check `aws-role-to-assume`: an IAM role ARN, arn:aws:iam::<account>:role/<name>."
-
-
-@dataclass(frozen=True)
-class EcrRegistry:
-    """An Amazon ECR registry host, and where its authorization API is."""
-
-    host: str
-    region: str
-    public: bool  # ECR Public: service "ecr-public", region us-east-1
-    account: str = ""  # a private registry's 12-digit id
-    fips: bool = False  # dkr.ecr-fips: the FIPS API endpoint too
-
-
-def ecr_registry(host: str) -> EcrRegistry | None:
-    """The ECR registry ``host`` (no path) names, as docker/login-action recognises them."""
-    name = host.lower()
-    if name in _PUBLIC_HOSTS:
-        return EcrRegistry(name, PUBLIC_REGION, public=True)
-    match = _PRIVATE.fullmatch(name)
-    if match is None:
-        return None
-    return EcrRegistry(name, match["region"], False, match["account"], bool(match["fips"]))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -53,8 +53,11 @@ class RegistryClient(RegistrySession):
         response = self.request("DELETE", f"/v2/{repository}/manifests/{tag}", scope)
         return response.status_code in (200, 202)
 
-    def put_manifest(self, repository: str, reference: str, manifest: Manifest) -> None:
-        """Store ``manifest`` under ``reference`` (a tag): one atomic PUT."""
+    def put_manifest(
+        self, repository: str, reference: str, manifest: Manifest
+    ) -> Mapping[str, str]:
+        """Store ``manifest`` under ``reference`` (a tag or its digest): one atomic PUT; the
+        response's headers (``OCI-Subject``: the registry lists referrers itself)."""
         scope = f"repository:{repository}:pull,push"
         response = self.request(
             "PUT",
@@ -64,6 +67,7 @@ class RegistryClient(RegistrySession):
             headers={"Content-Type": manifest.media_type},
         )
         _raise_for(response, f"{self.registry}/{repository}:{reference}")
+        return response.headers
 
     def get_blob_json(self, repository: str, digest: str) -> dict[str, Any]:
         """A small JSON blob (an image config) by digest."""

@@ -1,0 +1,100 @@
+"""The attach stage: the scan report and the SBOMs the gate decided on, pushed as OCI
+artifacts that refer to the image (slipway.referrers), to every image pushed.
+
+Evidence is secondary to the image: a registry that refuses it is a warning, not a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from slipway.errors import RegistryError
+from slipway.oci import OCI_INDEX, OCI_MANIFEST, Manifest
+from slipway.referrers import (
+    CYCLONEDX_TYPE,
+    EMPTY_CONFIG,
+    SCAN_REPORT_TYPE,
+    Artifact,
+    Subject,
+    artifact,
+    fallback_tag,
+    sha256,
+    with_referrer,
+)
+from slipway.refs import ImageName
+from slipway.stages.registries import client
+from slipway.tools.registry import RegistryClient
+
+if TYPE_CHECKING:
+    from slipway.stages import Run, State
+
+TITLE = "org.opencontainers.image.title"
+CREATED = "org.opencontainers.image.created"
+
+
+def _evidence(run: Run, state: State) -> Iterator[tuple[Artifact, bytes]]:
+    """(artifact, payload) for each piece of evidence asked for and written."""
+    kinds, created = run.inputs.report.attach, run.now.isoformat().replace("+00:00", "Z")
+    index = state.index
+    if "scan-report" in kinds and state.report_file and index is not None:
+        payload = Path(state.report_file).read_bytes()
+        subject = Subject(index.digest, index.media_type, len(index.body))
+        notes = {TITLE: Path(state.report_file).name, CREATED: created}
+        yield artifact(subject, SCAN_REPORT_TYPE, payload, notes), payload
+    if "sbom" not in kinds or index is None:
+        return
+    sizes = {}
+    if index.is_index:
+        sizes = {e["digest"]: int(e.get("size", 0)) for e in index.json().get("manifests", [])}
+    for platform, path in sorted(state.sbom_files.items()):
+        digest = state.platform_digests.get(platform, "")
+        if not digest:
+            continue
+        size = sizes.get(digest, len(index.body) if digest == index.digest else 0)
+        payload = Path(path).read_bytes()
+        notes = {TITLE: Path(path).name, CREATED: created, "dev.slipway.platform": platform}
+        subject = Subject(digest, OCI_MANIFEST if index.is_index else index.media_type, size)
+        yield artifact(subject, CYCLONEDX_TYPE, payload, notes), payload
+
+
+def _push(
+    registry: RegistryClient, image: ImageName, piece: Artifact, payload: bytes, work: Path
+) -> str:
+    """Push one artifact; how the registry lists it ("referrers API" or the tag schema)."""
+    repository = image.repository
+    for blob in (EMPTY_CONFIG, payload):
+        path = work / f"blob-{sha256(blob).removeprefix('sha256:')}"
+        path.write_bytes(blob)
+        registry.push_blob(repository, sha256(blob), path)
+    subject = piece.subject
+    headers = registry.put_manifest(
+        repository, piece.digest, Manifest(piece.digest, OCI_MANIFEST, piece.body)
+    )
+    if headers.get("OCI-Subject") == subject:
+        return "referrers API"
+    tag = fallback_tag(subject)
+    existing = registry.find_manifest(repository, tag)
+    listing = with_referrer(existing.json() if existing else None, piece.index_entry())
+    registry.put_manifest(repository, tag, Manifest(sha256(listing), OCI_INDEX, listing))
+    return f"tag {tag}"
+
+
+def attach(run: Run, state: State) -> None:
+    """Attach the evidence to every image pushed; a refusal is a warning."""
+    evidence = list(_evidence(run, state))
+    for image in run.plan.images if evidence else ():
+        registry = client(run.inputs, image)
+        for piece, payload in evidence:
+            try:
+                how = _push(registry, image, piece, payload, run.work)
+            except RegistryError as error:
+                run.workflow.warning(
+                    f"could not attach {piece.annotations[TITLE]} to {image}: {error.message}"
+                )
+                continue
+            run.workflow.info(
+                f"attached {piece.annotations[TITLE]} to {image}@{piece.subject} "
+                f"as {piece.digest} (listed by the {how})"
+            )
