@@ -309,3 +309,26 @@ def test_build_push_action_inputs_reach_the_build(devenv: DevEnv, tmp_path: Path
     files = b"".join(layer_bytes(view, repository, manifest_digest))
     assert b"10.1.2.3" in files
     assert b"db" in files
+
+
+def test_the_users_buildkitd_config_reaches_the_builder(devenv: DevEnv, tmp_path: Path) -> None:
+    # The FROM host resolves nowhere: only the user's mirror for it, merged into the builder's
+    # buildkitd.toml with Slipway's own settings (plain HTTP for the local mirror), can pull it.
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        "FROM images.corp.invalid/library/python:3.11-slim-bookworm\n"
+        f"RUN echo {uuid.uuid4().hex} > /nonce\n"
+    )
+    config = (
+        '[registry."images.corp.invalid"]\n'
+        f'  mirrors = ["{devenv.registry}"]\n'
+        "[worker.oci]\n"
+        "  max-parallelism = 2\n"
+    )
+    repository = unique_repository("slipway-test/buildkitd-config")
+    result = run(tmp_path, devenv.registry, repository, context, PLATFORMS="linux/amd64",
+                 **{"BUILDKITD-CONFIG-INLINE": config})  # fmt: skip
+    assert result.returncode == 0, result.log
+    assert "--buildkitd-config" in result.log
+    assert RegistryView(devenv.registry).tags(repository) == ["master"]

@@ -129,3 +129,26 @@ def test_scan_plan_severities(
     plan = ScanOptions(severity=report, fail_on=fail_on)
     assert plan.scan_severities == scan
     assert plan.gate_severities == gate
+
+
+@pytest.mark.parametrize(
+    ("inputs", "indexed"),
+    [
+        ({"PROVENANCE": "false"}, False),  # one manifest: BuildKit refuses index annotations
+        ({"PROVENANCE": "false", "PLATFORMS": "linux/amd64"}, False),
+        ({"PROVENANCE": "false", "PLATFORMS": "linux/amd64,linux/arm64"}, True),
+        ({"PROVENANCE": "mode=min"}, True),  # the attestation manifest makes an index
+        ({"PROVENANCE": "0", "SBOM": "true"}, True),
+        ({"PROVENANCE": "false", "ATTESTS": "type=sbom"}, True),
+    ],
+)
+def test_index_annotations_only_when_the_build_makes_an_index(
+    inputs: dict[str, str], indexed: bool
+) -> None:
+    from slipway.tools.buildx import build_argv
+
+    plan = plan_for("push", "refs/heads/main", **inputs)
+    argv = build_argv(plan, "m.json", "/layout")
+    annotations = [argv[i + 1] for i, word in enumerate(argv) if word == "--annotation"]
+    assert any(a.startswith("manifest:") for a in annotations)
+    assert any(a.startswith("index:") for a in annotations) is indexed

@@ -64,12 +64,27 @@ def build_argv(
         argv += ["--target", plan.build.target]
     for key, value in plan.labels.items():
         argv += ["--label", f"{key}={value}"]
-    # A loaded image is one manifest: there is no index to annotate.
-    annotations = [a for a in plan.annotations if not (export == "load" and a.startswith("index"))]
+    # A loaded image, and a one-platform build without attestations, is one manifest: there
+    # is no index to annotate (BuildKit refuses "index annotations ... single platform").
+    one_manifest = export == "load" or not makes_index(plan)
+    annotations = [a for a in plan.annotations if not (one_manifest and a.startswith("index"))]
     argv += _repeat("--annotation", annotations)
     argv += _inputs(plan) + _switches(plan, export) + _outputs(plan, layout_dir, export)
     argv.append(plan.context)
     return argv
+
+
+def _off(value: str) -> bool:
+    try:
+        return not value or not buildx_csv.parse_bool(value)
+    except buildx_csv.CsvError:
+        return False  # attributes (mode=max, generator=...): on
+
+
+def makes_index(plan: Plan) -> bool:
+    """True when the build's result is an index: several platforms, or an attestation."""
+    attested = not (_off(plan.provenance) and _off(plan.build.sbom)) or bool(plan.build.attests)
+    return len(plan.platforms) > 1 or attested
 
 
 def _inputs(plan: Plan) -> list[str]:
