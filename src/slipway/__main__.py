@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 USAGE = """\
-usage: python -m slipway [run | metadata] [--help] [--version]
+usage: python -m slipway [run | metadata] [--dry-run] [--help] [--version]
 
 Build, push, scan and report a container image, configured the way a GitHub
 Docker action is: INPUT_* variables (INPUT_IMAGES, INPUT_PLATFORMS, ...), the
@@ -23,12 +23,19 @@ GITHUB_* variables and the event payload at GITHUB_EVENT_PATH.
 commands:
   run        the whole pipeline (default)
   metadata   compute tags, labels and annotations only; write them as outputs
+
+--dry-run prints the plan (tags, labels, the build command, what is pushed and scanned).
+Outside GitHub Actions (GITHUB_ACTIONS unset) `slipway --help` lists the options instead.
 """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get("GITHUB_ACTIONS") != "true" and args[:1] != ["metadata"]:
+        from slipway.cli.main import main as command_line  # a person at a terminal
+
+        return command_line(args, dict(os.environ), _now(dict(os.environ)))
     if {"-h", "--help"} & set(args):
         sys.stdout.write(USAGE)
         return 0
@@ -37,11 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write(f"slipway {__version__}\n")
         return 0
+    dry_run = "--dry-run" in args
+    args = [a for a in args if a != "--dry-run"]
     command = args[0] if args else "run"
-    if command not in ("run", "metadata"):
-        sys.stderr.write(f"unknown command {command!r}\n\n{USAGE}")
+    if command not in ("run", "metadata") or len(args) > 1:
+        sys.stderr.write(f"unknown command {' '.join(args)!r}\n\n{USAGE}")
         return 2
-    return _guarded(command)
+    return _guarded("plan" if dry_run and command == "run" else command)
 
 
 def _guarded(command: str) -> int:
@@ -56,6 +65,10 @@ def _guarded(command: str) -> int:
             from slipway.metadata_command import run_metadata
 
             run_metadata(env, workflow, now)
+        elif command == "plan":
+            from slipway import run as pipeline
+
+            pipeline.dry_run(env, workflow, now)
         else:
             from slipway import run as pipeline
 

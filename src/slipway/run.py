@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from slipway import gha_cache, mounts
+from slipway import gha_cache, mounts, plan_view
 from slipway.alongside import Alongside
 from slipway.context import Context, load_event, read_context
 from slipway.errors import GateFailed, RegistryError, SlipwayError
@@ -29,7 +29,7 @@ from slipway.stages.attach import attach
 from slipway.stages.build import build
 from slipway.stages.files import check_files
 from slipway.stages.merge import merge
-from slipway.tools import docker, trust
+from slipway.tools import buildx, docker, trust
 from slipway.tools.builder import Builders
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner, child_environment
@@ -79,6 +79,15 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
             _execute(stages, State())
         finally:
             builders.close()
+
+
+def dry_run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
+    """Print the plan (slipway.plan_view); build, push and scan nothing."""
+    inputs, _, plan, _, _ = _prepare(env, workflow, now)
+    check_files(inputs, plan)
+    argv = buildx.build_argv(plan, plan_view.METADATA_FILE, plan_view.LAYOUT_DIR)
+    for line in plan_view.plan_lines(plan, argv):
+        workflow.info(line)
 
 
 def _prepare(

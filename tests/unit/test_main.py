@@ -17,6 +17,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(key)
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")  # the runner's protocol (the CLI: test_cli.py)
     return summary
 
 
@@ -48,6 +49,12 @@ def test_bad_input(
     assert "How to fix" in clean_env.read_text()
 
 
+@pytest.fixture
+def under_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+
+
+@pytest.mark.usefixtures("under_actions")
 def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     assert "usage: python -m slipway" in capsys.readouterr().out
@@ -55,6 +62,7 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("slipway ")
 
 
+@pytest.mark.usefixtures("under_actions")
 def test_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bogus"]) == 2
     assert "unknown command" in capsys.readouterr().err
