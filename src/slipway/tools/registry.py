@@ -18,7 +18,12 @@ import requests
 from slipway.errors import RegistryError
 from slipway.oci import MANIFEST_TYPES, Manifest
 from slipway.refs import ImageName, allows_plain_http
-from slipway.tools.registry_http import TRANSIENT_STATUS, Connection, RegistrySession
+from slipway.tools.registry_http import (
+    TRANSIENT_STATUS,
+    Connection,
+    RegistrySession,
+    insufficient_scope,
+)
 
 
 class RegistryClient(RegistrySession):
@@ -213,6 +218,12 @@ def _raise_for(response: requests.Response, what: str) -> None:
     if response.ok:
         return
     detail = response.text[:300].strip()
+    if insufficient_scope(response):
+        raise RegistryError(
+            f"{what}: HTTP 401 insufficient_scope {detail}",
+            "The credentials are valid but lack push/pull rights on this repository.",
+            status=403,
+        )
     hints = {
         401: "Check `username`/`password` for this registry.",
         403: "The credentials are valid but lack push/pull rights on this repository.",

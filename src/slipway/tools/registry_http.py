@@ -112,11 +112,18 @@ class RegistrySession:
     def attempt(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
         """One request, answering an authentication challenge once; no retries."""
         response = self._send(method, path, scope, **kwargs)
-        if (
-            response.status_code == 401
-            and scope not in self._tokens
-            and self._authenticate(response, scope)
-        ):
+        if response.status_code != 401:
+            return response
+        held = self._tokens.pop(scope, None)
+        # No answer yet, or a bearer token that expired (Docker Hub's last 300 s): one new one.
+        # A basic answer refused stays refused: the caller sees the 401 and says what it means.
+        if held is not None and (not held.startswith("Bearer ") or insufficient_scope(response)):
+            self._tokens[scope] = held  # a valid token without the rights: asking again won't help
+            return response
+        if self._authenticate(response, scope):
+            body: Any = kwargs.get("data")
+            if hasattr(body, "seek"):
+                body.seek(0)  # a file sent once already: send it whole again
             response = self._send(method, path, scope, **kwargs)
         return response
 
@@ -153,7 +160,7 @@ class RegistrySession:
             raise RegistryError(
                 f"{self.registry} sent an authentication challenge Slipway does not understand"
             )
-        query = {"service": params.get("service", ""), "scope": scope}
+        query = {"service": params.get("service", ""), **({"scope": scope} if scope else {})}
         reply = self._session.get(
             params["realm"],
             params=query,
@@ -163,8 +170,17 @@ class RegistrySession:
         )
         if reply.status_code != 200:
             raise RegistryError(
-                f"{self.registry} refused the credentials (HTTP {reply.status_code} from token service)"
+                f"{self.registry} refused the credentials (HTTP {reply.status_code} from token service)",
+                "Check `username`/`password` (or the entry in `registry-auth`) for this registry.",
+                status=reply.status_code,
             )
         body = reply.json()
         self._tokens[scope] = "Bearer " + str(body.get("token") or body.get("access_token") or "")
         return True
+
+
+def insufficient_scope(response: requests.Response) -> bool:
+    """True for a 401 whose challenge says the token is valid but lacks the rights asked
+    (distribution, ACR and Docker Hub answer a push without push rights that way)."""
+    _, params = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+    return response.status_code == 401 and params.get("error") == "insufficient_scope"
