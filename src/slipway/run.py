@@ -152,13 +152,21 @@ def _execute(run: Run, state: State) -> None:
     if inputs.push_by_digest or lint is None:  # one part of a split build: the merge job
         report.report(run, state, (), by_digest_only=True)  # scans and tags
         return
+    # The size analysis streams the pushed layers from the registry: while Trivy scans.
+    digest = state.digest
+    sizing = (
+        Alongside(run.runner, lambda _: policy.measure_size(run, digest, dockerfile))
+        if plan.push
+        else None
+    )
     if plan.push and inputs.tag_on_gate_failure:  # opt-in: publish, then scan
         tag.tag(run, state)
     if plan.scan.enabled:
         with workflow.group("Scan"):
             scan.scan(run, state)
     with workflow.group("Dockerfile policy and image size"):
-        state.checks = policy.image_checks(run, state, layout, lint.result())
+        size = sizing.result() if sizing is not None else None
+        state.checks = policy.image_checks(run, state, layout, lint.result(), size)
     sarif = report.write_sarif(run, state)
     failures = gate_failures(plan.scan, state.scans) + state.checks.failures
     published = plan.push and (not failures or inputs.tag_on_gate_failure)

@@ -34,7 +34,6 @@ from slipway.stages.size import analyse_size
 from slipway.tools import hadolint, trivy_config
 from slipway.tools.layer_store import STORE_DIR, LayerStore
 from slipway.tools.oci_layout import Layout
-from slipway.tools.registry import RegistryClient
 from slipway.tools.run import Runner
 
 if TYPE_CHECKING:
@@ -111,10 +110,15 @@ def lint(
 
 
 def image_checks(
-    run: Run, state: State, layout: Layout | None, check: DockerfileCheck
+    run: Run,
+    state: State,
+    layout: Layout | None,
+    check: DockerfileCheck,
+    size: SizeReport | None = None,
 ) -> ImageChecks:
     """Each platform's config (from the layout, or the registry once pushed) and the scan's
-    layer secrets added to the Dockerfile's findings; sizes measured when pushed."""
+    layer secrets added to the Dockerfile's findings; ``size`` (`measure_size`, when pushed)
+    gated with them."""
     inputs, plan = run.inputs, run.plan
     for warning in check.warnings:
         run.workflow.warning(warning)
@@ -134,22 +138,23 @@ def image_checks(
     blocking = policy.blocking(plan.scan.fail_on)
     if blocking:
         failures.append(POLICY_BLOCKS.format(count=len(blocking), fail_on=plan.scan.fail_on))
-    size = None
-    if registry is not None:
-        size = _size(run, state, registry, check.dockerfile)
+    if size is not None:
         failures += size.failures
     return ImageChecks(policy, size, check.dockerfile, tuple(failures))
 
 
-def _size(run: Run, state: State, registry: RegistryClient, dockerfile: Dockerfile) -> SizeReport:
+def measure_size(run: Run, digest: str, dockerfile: Dockerfile | None) -> SizeReport:
+    """The pushed image's sizes against its baseline, from the registry (streams layers not
+    seen before: it runs alongside the scan)."""
     inputs, context = run.inputs, run.context
+    registry = client(inputs, run.plan.images[0])
     # Layer contents are kept with the scan results: both are worth keeping between runs.
     cache_dir = run.plan.scan.cache_dir or default_cache_dir(run.runner.env)
     layers = LayerStore(Path(cache_dir) / STORE_DIR)
     report = analyse_size(
         registry,
         run.plan.images[0].repository,
-        state.digest,
+        digest,
         dockerfile,
         baseline_ref=baseline_reference(
             inputs.policy.size_baseline, context.event_name, context.base_ref
