@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -259,3 +260,17 @@ def test_the_users_driver_opts_and_buildkitd_flags_come_after_slipways() -> None
     remote = create_argv(BuilderSpec("r", "remote", endpoint="tcp://bk:1234"))
     assert "--driver-opt" not in remote
     assert remote[-1] == "tcp://bk:1234"
+
+
+def test_buildx_selects_the_engines_builder_unless_told_otherwise(tmp_path: Path) -> None:
+    from slipway.tools.builder import _selects_default
+
+    config = tmp_path / "docker"
+    assert _selects_default({"DOCKER_CONFIG": str(config)})  # a new home: nothing selected
+    (config / "buildx").mkdir(parents=True)
+    current = config / "buildx" / "current"
+    current.write_text('{"Key":"unix:///var/run/docker.sock","Name":"mine","Global":false}')
+    assert not _selects_default({"DOCKER_CONFIG": str(config)})  # `docker buildx use mine`
+    current.write_text('{"Key":"unix:///var/run/docker.sock","Name":"default","Global":false}')
+    assert _selects_default({"DOCKER_CONFIG": str(config)})
+    assert not _selects_default({"DOCKER_CONFIG": str(config), "BUILDX_BUILDER": "mine"})

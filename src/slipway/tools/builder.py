@@ -8,9 +8,10 @@ registers QEMU handlers only when the builder lacks a requested platform.
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from slipway.alongside import Alongside
@@ -155,6 +156,20 @@ class Builders:
         self._created.clear()
 
 
+def _selects_default(env: Mapping[str, str]) -> bool:
+    """True when buildx's selected builder is the engine's own (no ``docker buildx use`` in
+    the Docker config, no BUILDX_BUILDER): always so in the action's container, whose home is
+    new for every job."""
+    if env.get("BUILDX_BUILDER"):
+        return False
+    config = Path(env.get("DOCKER_CONFIG") or Path(env.get("HOME") or "/root") / ".docker")
+    try:
+        current = json.loads((config / "buildx" / "current").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return not isinstance(current, dict) or current.get("Name") in (None, "", "default")
+
+
 def set_up(
     runner: Runner,
     builders: Builders,
@@ -168,7 +183,19 @@ def set_up(
     builder, driver = options.builder, options.driver
     info = engine_info(runner)  # asked while buildx inspects
     aliases = addresses(wishes.insecure_registries)
-    if builder or driver == "docker":
+    if not builder and driver == "docker" and _selects_default(runner.env):
+        # buildx would build with the engine's own builder: when the engine says that one
+        # cannot do the run, make ours without asking buildx about it (0.3-1 s).
+        engine = info.result()
+        own = BuilderFacts("default", "docker", tuple(platforms), engine)
+        if plan_setup(
+            platforms, own, aliases=bool(aliases), configured=wishes.need_builder
+        ).create_builder:
+            facts = own
+        else:
+            facts = BuilderFacts(*inspect(runner, ""), engine)
+        name = ""
+    elif builder:
         name = builder
         facts = BuilderFacts(*inspect(runner, name), info.result())
     else:
