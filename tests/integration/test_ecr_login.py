@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
+import boto3
 import pytest
 import requests
-from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
-from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
-from botocore.credentials import Credentials  # type: ignore[import-untyped]
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
 from slipway.ecr import EcrRegistry, ecr_registry

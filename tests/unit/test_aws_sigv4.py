@@ -12,9 +12,9 @@ from unittest import mock
 
 import pytest
 import requests
-from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
-from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
-from botocore.credentials import Credentials  # type: ignore[import-untyped]
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from slipway.ecr import EcrRegistry, ecr_registry
 from slipway.errors import RegistryError

@@ -147,7 +147,7 @@ def test_index_annotations_only_when_the_build_makes_an_index(
 ) -> None:
     from slipway.tools.buildx import build_argv
 
-    plan = plan_for("push", "refs/heads/main", **inputs)
+    plan = plan_for("push", "refs/heads/main", None, **inputs)
     argv = build_argv(plan, "m.json", "/layout")
     annotations = [argv[i + 1] for i, word in enumerate(argv) if word == "--annotation"]
     assert any(a.startswith("manifest:") for a in annotations)
