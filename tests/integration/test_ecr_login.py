@@ -21,7 +21,6 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from slipway.ecr import EcrRegistry, ecr_registry
 from slipway.errors import RegistryError
@@ -32,6 +31,7 @@ from slipway.tools.aws import (
     ecr_login,
     github_oidc_token,
 )
+from tests.support.moto_server import moto_server
 from tests.support.oidc_standin import CannedAws, OidcStandin, Recorded
 
 pytestmark = pytest.mark.integration
@@ -71,13 +71,8 @@ def boto3_login(ecr: Any, **kwargs: Any) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def test_static_keys_log_in_as_boto3_does(moto: str) -> None:

@@ -16,9 +16,9 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.support.actionrun import ActionRun, run_action
+from tests.support.moto_server import moto_server
 from tests.support.oidc_standin import TOKEN_PATH, OidcStandin
 from tests.support.payloads import load_event
 
@@ -31,13 +31,8 @@ KEYS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def ecr_password(moto: str) -> str:
