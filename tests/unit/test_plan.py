@@ -152,3 +152,33 @@ def test_index_annotations_only_when_the_build_makes_an_index(
     annotations = [argv[i + 1] for i, word in enumerate(argv) if word == "--annotation"]
     assert any(a.startswith("manifest:") for a in annotations)
     assert any(a.startswith("index:") for a in annotations) is indexed
+
+
+def test_the_builder_pushes_by_digest_to_every_image_and_tags_nothing() -> None:
+    from slipway.tools.buildx import build_argv
+
+    plan = plan_for(
+        "push", "refs/heads/main", None, IMAGES="127.0.0.1:5000/a\nghcr.io/acme/b", PUSH="true"
+    )
+    argv = build_argv(plan, "m.json", "", export="push")
+    output = argv[argv.index("--output") + 1]
+    assert output == (
+        'type=image,"name=127.0.0.1:5000/a,ghcr.io/acme/b",push-by-digest=true,'
+        "name-canonical=true,push=true,oci-mediatypes=true"
+    )
+    assert ":main" not in output  # tags move only after the gate
+
+
+@pytest.mark.parametrize(
+    ("tail", "push_failed"),
+    [
+        ("ERROR: failed to push 127.0.0.1:5443/a: tls: failed to verify certificate", True),
+        ("ERROR: failed to solve: failed to push ghcr.io/a: unexpected status from PUT", True),
+        ('ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2', False),
+        ("ERROR: failed to solve: failed to read dockerfile", False),
+    ],
+)
+def test_a_failed_push_is_told_from_a_failed_build(tail: str, push_failed: bool) -> None:
+    from slipway.tools.buildx import _push_failed
+
+    assert _push_failed(f"#9 exporting to image\n{tail}\n") is push_failed

@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 
 from slipway import __version__
-from slipway import run as pipeline
 from slipway.cli import local
 from slipway.cli.options import action_inputs, given_inputs, parser, unknown_option_message
 from slipway.cli.workflow_file import evaluate, expression_context, step_inputs
@@ -94,6 +93,8 @@ def main(argv: Sequence[str], environ: Mapping[str, str], now: datetime) -> int:
         try:
             env = local_env(environ, given_inputs(args), workflow_file=args.workflow or "",
                             step=args.step or "", scratch=Path(scratch), workflow=workflow)  # fmt: skip
+            from slipway import run as pipeline  # noqa: PLC0415 (not for --help: 0.4 s)
+
             (pipeline.dry_run if args.dry_run else pipeline.run)(env, workflow, now)
         except SlipwayError as error:
             workflow.error(error.message + (f"\n{error.hint}" if error.hint else ""),

@@ -1,5 +1,6 @@
-"""The build stage: a builder that can do what the plan asks, one buildx build into the
-run's OCI layout, then (with ``push``) every blob, manifest and index pushed by digest.
+"""The build stage: a builder that can do what the plan asks, then one buildx build that either
+pushes by digest itself (a builder this run made) or writes the run's OCI layout, from which
+(with ``push``) every blob, manifest and index is pushed by digest.
 
 Nothing is tagged here: tags are moved by `slipway.stages.tag` once the gate passed.
 """
@@ -7,6 +8,8 @@ Nothing is tagged here: tags are moved by `slipway.stages.tag` once the gate pas
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slipway import paths
@@ -24,20 +27,29 @@ if TYPE_CHECKING:
     from slipway.stages import Run, State
 
 
-def build(run: Run, state: State) -> Layout:
-    """Build every platform; the state gets the digests. Returns the layout it is in."""
+def build(run: Run, state: State) -> Layout | None:
+    """Build every platform; the state gets the digests. Returns the layout the build is in,
+    or None when the builder pushed it by digest itself (nothing tagged either way)."""
     plan, workflow = run.plan, run.workflow
     layout = Layout(paths.layout_dir(run.runner.env))
     with workflow.group("Build"):
         name = builder.set_up(run.runner, run.builders, plan.platforms, plan.build, wishes(run))
         started = time.monotonic()
-        built = buildx.build(
-            run.runner, plan, run.work, layout.root, builder=name, service_env=run.cache_env
-        )
+        # A builder of its own (not the engine's) pushes by digest as it builds: no copy into
+        # the layout and out again. Should its push fail, the layout route (Slipway's push,
+        # with its retries) takes over, from the build cache.
+        built = _pushed_by_builder(run, name) if _builder_pushes(run, name) else None
+        if built is None:
+            built = buildx.build(
+                run.runner, plan, run.work, layout.root, builder=name, service_env=run.cache_env
+            )
         state.build_stats = BuildStats(time.monotonic() - started, built.steps, built.cached)
+    state.build_metadata = built.metadata
+    if built.pushed:
+        _read_pushed(run, built, state)
+        return None
     top = buildx.built_top(layout, built)
     state.digest = top.digest
-    state.build_metadata = built.metadata
     _read_layout(run, layout, top, state)
     if plan.push:
         with workflow.group("Push by digest"):
@@ -47,8 +59,50 @@ def build(run: Run, state: State) -> Layout:
     return layout
 
 
+def _builder_pushes(run: Run, name: str) -> bool:
+    """True when the builder should push: one this run made (not the engine's docker driver,
+    nor a `builder` of the user's, whose driver may not push by digest), and no image on an
+    `insecure-registries` name (a services: alias, which the builder on the host network
+    reaches only through a pull mirror)."""
+    insecure = set(run.inputs.insecure_registries)
+    return (
+        run.plan.push
+        and run.builders.made(name)
+        and not any(image.registry in insecure for image in run.plan.images)
+    )
+
+
+def _pushed_by_builder(run: Run, name: str) -> buildx.BuildResult | None:
+    """The build, pushed by digest by builder ``name``; None when only its push failed."""
+    try:
+        built = buildx.build(
+            run.runner, run.plan, run.work, Path(), builder=name,
+            service_env=run.cache_env, export="push",
+        )  # fmt: skip
+    except buildx.PushFailed as error:
+        run.workflow.warning(
+            f"the builder could not push the image ({error.message.splitlines()[-1][:200]}); "
+            "pushing it from the OCI layout instead"
+        )
+        return None
+    for image in run.plan.images:
+        run.workflow.info(f"pushed {image.with_digest(built.digest)} (by the builder)")
+    return replace(built, pushed=True)
+
+
+def _read_pushed(run: Run, built: buildx.BuildResult, state: State) -> None:
+    image = run.plan.images[0]
+    state.digest = built.digest
+    _read_index(run, client(run.inputs, image).get_manifest(image.repository, built.digest), state)
+
+
 def _read_layout(run: Run, layout: Layout, top: Descriptor, state: State) -> None:
-    state.index = Manifest(top.digest, top.media_type, layout.read(top.digest))
+    _read_index(run, Manifest(top.digest, top.media_type, layout.read(top.digest)), state)
+
+
+def _read_index(run: Run, index: Manifest, state: State) -> None:
+    """The build's index (or one manifest) and its platforms' digests into the state."""
+    state.index = index
     if state.index.is_index:
         found = platform_manifests(state.index.json())
         state.platform_digests = {m.platform: m.digest for m in found}

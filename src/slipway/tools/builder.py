@@ -148,6 +148,10 @@ class Builders:
             raise BuildError(f"could not create a {driver} builder: {last[0]}", hint)
         return name
 
+    def made(self, name: str) -> bool:
+        """True when ``name`` is a builder this run created (docker-container or remote)."""
+        return bool(name) and name in self._created
+
     def close(self) -> None:
         """Remove every builder this run created; a failure to remove is only reported."""
         for name in reversed(self._created):

@@ -1,8 +1,9 @@
 """``docker buildx build``: argv from the plan (pure), metadata file parsed (pure), a thin run.
 
-The build always writes an OCI layout (``type=oci,tar=false``); the registry adapter
-pushes it by digest (buildx's docker driver cannot ``push-by-digest``), so no tag
-exists until the scan gate has passed.
+A builder of Slipway's own pushes the build by digest itself (``export="push"``); otherwise
+(the engine's docker driver, which cannot ``push-by-digest``, no ``push``, or a push the builder
+could not finish) the build writes an OCI layout (``type=oci,tar=false``) that the registry
+adapter pushes by digest. Either way no tag exists until the scan gate has passed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from slipway.plan import Plan
 from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.run import Runner
 
-Export = Literal["layout", "load", "outputs"]
+Export = Literal["layout", "push", "load", "outputs"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class BuildResult:
     metadata: dict[str, Any]
     steps: int = 0  # Dockerfile steps buildx ran or took from its cache
     cached: int = 0  # of those, from the cache
+    pushed: bool = False  # the builder pushed it by digest (export "push")
 
     @property
     def descriptor(self) -> dict[str, Any]:
@@ -142,6 +144,10 @@ def _switches(plan: Plan, export: Export) -> list[str]:
 
 
 def _outputs(plan: Plan, layout_dir: str, export: Export) -> list[str]:
+    if export == "push":  # by digest, to every image: no tag until the gate has passed
+        names = buildx_csv.quote("name=" + ",".join(str(image) for image in plan.images))
+        options = "push-by-digest=true,name-canonical=true,push=true,oci-mediatypes=true"
+        return ["--output", f"type=image,{names},{options}"]
     if export == "layout":
         return ["--output", f"type=oci,{buildx_csv.quote('dest=' + layout_dir)},tar=false"]
     if export == "load":
@@ -192,20 +198,23 @@ def build(
     *,
     builder: str = "",
     service_env: Mapping[str, str] | None = None,
+    export: Export = "layout",
 ) -> BuildResult:
-    """Run the build into ``layout_dir``; raise BuildError with buildx's last lines on failure.
+    """Run the build into ``layout_dir`` (or, ``export="push"``, pushed by digest by the
+    builder itself); raise BuildError with buildx's last lines on failure (`PushFailed` when
+    the build was done and only its push failed).
 
     ``layout_dir`` may hold earlier builds: BuildKit skips blobs it already has there,
     which makes a warm rebuild's export several times faster.
     """
-    metadata_file = workdir / "buildx-metadata.json"
+    metadata_file = workdir / f"buildx-metadata-{export}.json"
     env = {**secret_env(plan), **(service_env or {})}  # this process alone gets them
-    result = runner.stream(
-        build_argv(plan, str(metadata_file), str(layout_dir), builder=builder), env=env
-    )
+    argv = build_argv(plan, str(metadata_file), str(layout_dir), builder=builder, export=export)
+    result = runner.stream(argv, env=env)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.strip().splitlines()[-5:])
-        raise BuildError(f"docker buildx build exited with {result.returncode}:\n{tail}")
+        failed = PushFailed if export == "push" and _push_failed(result.stdout) else BuildError
+        raise failed(f"docker buildx build exited with {result.returncode}:\n{tail}")
     text = metadata_file.read_text(encoding="utf-8") if metadata_file.exists() else ""
     steps, cached = count_steps(result.stdout)
     built = replace(parse_metadata(text), steps=steps, cached=cached)
@@ -216,19 +225,35 @@ def build(
         extras.append("load")
     if plan.build.outputs:
         extras.append("outputs")
-    for export in extras:
+    for extra in extras:
         argv = build_argv(
-            plan, str(workdir / f"buildx-{export}.json"), "", builder=builder, export=export
+            plan, str(workdir / f"buildx-{extra}.json"), "", builder=builder, export=extra
         )
         again = runner.stream(argv, env=env)
         if again.returncode != 0:
             what = (
                 "loading the image into the engine (load)"
-                if export == "load"
+                if extra == "load"
                 else "writing `outputs`"
             )
             raise BuildError(f"{what} failed with {again.returncode}")
     return built
+
+
+class PushFailed(BuildError):
+    """The builder built the image but could not push it."""
+
+
+_PUSH_ERROR = re.compile(
+    r"failed to push|pushing|push access denied|unexpected status from (PUT|POST|HEAD)",
+    re.IGNORECASE,
+)
+
+
+def _push_failed(output: str) -> bool:
+    """True when buildx's error is about the push, not the build (the steps all ran)."""
+    tail = "\n".join(output.strip().splitlines()[-12:])
+    return bool(_PUSH_ERROR.search(tail)) and "did not complete successfully" not in tail
 
 
 def built_top(layout: Layout, built: BuildResult) -> Descriptor:
