@@ -89,16 +89,35 @@ def pushed(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         "PROVENANCE": "false",
         "POLICY": "none",  # the planted key file is the point here; the policy would block it
     }
+    run = run_action(base / "run", "push", load_event("push", index=4), inputs)
+    assert run.returncode == 0, run.log
+    digests = json.loads(run.outputs["platform-digests"])
+    assert sorted(digests) == sorted(PLATFORMS)
+    image = f"{devenv.registry}/{repository}"
+    return {"context": context, "image": image, "digests": digests, "index": run.outputs["digest"]}
+
+
+@pytest.fixture(scope="module")
+def local_build(pushed: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The same image built without ``push``: in the run's OCI layout only (the pushed build
+    went to the registry straight from the builder); its layout, index and platform digests."""
+    base = tmp_path_factory.mktemp("scan-local")
+    inputs = {
+        "IMAGES": str(pushed["image"]),
+        "CONTEXT": str(pushed["context"]),
+        "PLATFORMS": ",".join(PLATFORMS),
+        "PUSH": "false",
+        "SCAN": "false",
+        "PROVENANCE": "false",
+        "POLICY": "none",
+    }
     run = run_action(
         base / "run", "push", load_event("push", index=4), inputs,
         extra_env={"SLIPWAY_LAYOUT_DIR": str(base / "layout")},
     )  # fmt: skip
     assert run.returncode == 0, run.log
-    digests = json.loads(run.outputs["platform-digests"])
-    assert sorted(digests) == sorted(PLATFORMS)
-    image = f"{devenv.registry}/{repository}"
-    return {"context": context, "image": image, "digests": digests, "layout": base / "layout",
-            "index": run.outputs["digest"]}  # fmt: skip
+    return {"layout": base / "layout", "index": run.outputs["digest"],
+            "digests": json.loads(run.outputs["platform-digests"])}  # fmt: skip
 
 
 def targets(pushed: dict[str, Any]) -> list[stage.ScanTarget]:
@@ -323,13 +342,14 @@ def test_all_down_and_no_cache_is_a_clear_failure(
 
 
 def test_local_build_is_scanned_from_the_layout_with_sboms(
-    devenv: DevEnv, pushed: dict[str, Any], warm_cache: Path, tmp_path: Path
-) -> None:
+    devenv: DevEnv, pushed: dict[str, Any], local_build: dict[str, Any], warm_cache: Path,
+    tmp_path: Path,
+) -> None:  # fmt: skip
     cache = fresh_copy(warm_cache, tmp_path / "cache", datetime.now(UTC))
     local = [
         stage.ScanTarget(platform, digest, f"local@{digest}",
-                     layout_dir=f"{pushed['layout']}@{pushed['index']}")
-        for platform, digest in sorted(pushed["digests"].items())
+                     layout_dir=f"{local_build['layout']}@{local_build['index']}")
+        for platform, digest in sorted(local_build["digests"].items())
     ]  # fmt: skip
     sbom = tmp_path / "sbom" / "image.cdx.json"
     options = options_for(devenv, cache, scanners=("vuln",), sbom_file=str(sbom))
@@ -364,8 +384,7 @@ def test_the_main_run_uses_the_stage(
     }
     run = run_action(
         tmp_path / "run", "push", load_event("push", index=4), inputs,
-        extra_env={"GITHUB_WORKSPACE": str(workspace),
-                   "SLIPWAY_LAYOUT_DIR": str(pushed["layout"])},
+        extra_env={"GITHUB_WORKSPACE": str(workspace)},
     )  # fmt: skip
     assert run.returncode == 1, run.log
     reason = "2 CRITICAL vulnerabilities with fixes, 1 CRITICAL secret in linux/arm64"
