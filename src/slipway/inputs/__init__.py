@@ -70,6 +70,7 @@ class Inputs:
     registry_ca: str = ""  # PEM text, or a file holding it
     aws_role_to_assume: str = ""  # ECR logins assume it with GitHub's OIDC token
     trust: TrustFiles | None = None  # written by the run from registry_ca (tools/trust.py)
+    cache: bool = True  # keep state in GitHub's cache service when the runner provides it
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -148,6 +149,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         merge_digests=_merge_digests(reader, push),
         policy=read_policy_inputs(reader),
         report=read_report_options(reader),
+        cache=reader.boolean("cache", default=True),
     )
 
 
