@@ -18,7 +18,8 @@ from tests.support.devenv import ROOT, DevEnv
 from tests.support.launcher import JOB_TOKEN, Engine
 
 from pipeline.timing import StepFailed
-from slipway.builders import buildkitd_config, parse_engine_info
+from slipway.builders import parse_engine_info
+from slipway.buildkitd import buildkitd_config
 
 TRIVY = ROOT / ".venv" / "bin" / "trivy"  # the Trivy of the action image (0.76.0)
 REPOSITORY = "Codertocat/Hello-World"  # the repository of the push payload every side gets

@@ -32,3 +32,10 @@ class Alongside(Generic[T]):
         finally:
             self._executor.shutdown(wait=True)
             self._parent.replay(self._log)
+
+    def settle(self) -> None:
+        """Wait for the work without reading its result (a run that stops early must not
+        leave a thread streaming into folders its clean-up is removing)."""
+        if self._future.cancel():
+            return
+        self._executor.shutdown(wait=True)

@@ -1,35 +1,33 @@
 """Which buildx builder a run needs, and how Slipway configures one it creates (pure).
 
-Slipway always exports the build to an OCI layout and pushes it itself (by digest, tags only
-after the gate). buildx's default ``docker`` driver can do that only on an engine with the
-containerd image store; on the classic store (GitHub's hosted runners, Docker 28 without
-daemon.json) it refuses ``--output type=oci``, attestations and cache export, for one platform
-as for several. There Slipway creates a ``docker-container`` builder, as setup-buildx-action
-does by default, and removes it when the run ends.
+A builder Slipway creates pushes the build by digest itself; the engine's own builder (and a
+`builder` of the user's) writes an OCI layout that Slipway pushes (tags only after the gate
+either way). buildx's default ``docker`` driver can build what a run asks only on an engine
+with the containerd image store; on the classic store (GitHub's hosted runners, Docker 28
+without daemon.json) it refuses ``--output type=oci``, attestations and cache export, for one
+platform as for several. There Slipway creates a ``docker-container`` builder, as
+setup-buildx-action does by default.
 
-A builder Slipway creates pulls the way the engine does: it runs on the host's network (so a
-mirror or registry on the host's loopback answers), inherits the engine's registry mirrors and
-plain-HTTP registries (``docker info``), and reaches ``insecure-registries`` given by name, such
-as a ``services:`` registry known only to the job network's DNS, through the address that name
-has in the action's container.
+A builder Slipway creates is named after its configuration (`builder_name`) and kept: on a
+GitHub-hosted runner the machine is thrown away with the job, so removing it is wasted time; on
+a self-hosted runner or a laptop the next run with the same configuration finds it, with its
+build cache, instead of starting cold.
+
+A builder Slipway creates runs on the host's network (so a mirror or registry on the host's
+loopback answers) and pulls the way the engine does (its buildkitd.toml: `slipway.buildkitd`).
 """
 
 from __future__ import annotations
 
-import copy
-import ipaddress
+import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
-from urllib.parse import urlsplit
-
-import tomli_w
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from slipway.errors import BuildError
 from slipway.platforms import QEMU_NAMES, Platform, parse_platform
-from slipway.refs import DOCKER_HUB
 
 
 @dataclass(frozen=True)
@@ -129,107 +127,6 @@ def plan_setup(
     )
 
 
-def _host(url_or_host: str) -> str:
-    """``host[:port]`` of a mirror URL or a bare registry name."""
-    if "://" in url_or_host:
-        parts = urlsplit(url_or_host)
-        return parts.netloc
-    return url_or_host.rstrip("/")
-
-
-def _in_cidrs(host: str, cidrs: Sequence[str]) -> bool:
-    """True when ``host`` (``name[:port]``, ``[v6]:port`` or a bare v6 address) is in ``cidrs``."""
-    if host.startswith("["):
-        name = host[1 : host.index("]")]
-    elif host.count(":") == 1:
-        name = host.split(":", maxsplit=1)[0]
-    else:
-        name = host
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return name == "localhost"
-    return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
-
-
-@dataclass(frozen=True)
-class ConfigWishes:
-    """What the run asks of the buildkitd.toml of a builder Slipway creates, beyond the
-    engine's own registry settings."""
-
-    insecure_registries: tuple[str, ...] = ()  # plain HTTP (`insecure-registries`)
-    user: Mapping[str, Any] = field(default_factory=dict)  # `buildkitd-config(-inline)`
-    ca_file: str = ""  # `registry-ca`, trusted for every registry in ca_hosts
-    ca_hosts: tuple[str, ...] = ()
-
-    @property
-    def need_builder(self) -> bool:
-        """True when only a builder Slipway creates can do what is asked (the engine's own
-        builder reads no buildkitd.toml)."""
-        return bool(self.user) or bool(self.ca_file)
-
-
-def _registry_sections(
-    engine: EngineFacts, wishes: ConfigWishes, addresses: Mapping[str, str]
-) -> dict[str, dict[str, Any]]:
-    sections: dict[str, dict[str, Any]] = {}
-
-    def section(host: str) -> dict[str, Any]:
-        return sections.setdefault(host, {})
-
-    mirror_hosts = [_host(m) for m in engine.mirrors]
-    if mirror_hosts:
-        section(DOCKER_HUB)["mirrors"] = mirror_hosts
-    for url, host in zip(engine.mirrors, mirror_hosts, strict=True):
-        if url.startswith("http://") or _in_cidrs(host, engine.insecure_cidrs):
-            section(host).update(http=True, insecure=True)
-    for host in engine.insecure_registries:
-        section(host).update(http=True, insecure=True)
-    for host in wishes.insecure_registries:
-        section(host).update(http=True, insecure=True)
-        address = addresses.get(host)
-        if address and address != host:
-            section(host)["mirrors"] = [address]
-            section(address).update(http=True, insecure=True)
-    if wishes.ca_file:
-        for host in wishes.ca_hosts:
-            section(host)["ca"] = [wishes.ca_file]
-    return sections
-
-
-def buildkitd_config(
-    engine: EngineFacts,
-    insecure_registries: Sequence[str] = (),
-    addresses: Mapping[str, str] | None = None,
-    wishes: ConfigWishes | None = None,
-) -> str:
-    """``buildkitd.toml`` for a builder Slipway creates ("" when there is nothing to say).
-
-    * the engine's docker.io mirrors, plain HTTP where the mirror URL says ``http://`` or the
-      engine treats the host as insecure;
-    * ``insecure_registries`` (``host[:port]``): plain HTTP, and when ``addresses`` knows the
-      address a name has in the action's container (a ``services:`` alias, which the
-      builder on the host network cannot resolve), that address as the name's mirror;
-    * `registry-ca` for each registry the run names;
-    * merged into the user's own config: their values win, a ``ca`` list gets both.
-    """
-    wishes = wishes or ConfigWishes()
-    if insecure_registries:
-        wishes = replace(wishes, insecure_registries=tuple(insecure_registries))
-    config = copy.deepcopy(dict(wishes.user))
-    registries = config.setdefault("registry", {})
-    for host, values in _registry_sections(engine, wishes, addresses or {}).items():
-        theirs = registries.setdefault(host, {})
-        for key, value in values.items():
-            if key == "ca":
-                theirs["ca"] = [*theirs.get("ca", []), *value]
-            else:
-                theirs.setdefault(key, value)
-    if not registries:
-        del config["registry"]
-    return tomli_w.dumps(config) if config else ""
-
-
 @dataclass(frozen=True)
 class BuilderSpec:
     """A builder to create: its name, driver and how it is configured."""
@@ -270,3 +167,69 @@ def remove_argv(name: str) -> list[str]:
 def qemu_argv(handlers: Sequence[str], image: str) -> list[str]:
     """Register QEMU handlers the way setup-qemu-action does (a privileged helper container)."""
     return ["docker", "run", "--rm", "--privileged", image, "--install", ",".join(handlers)]
+
+
+BUILDER_PREFIX = "slipway-"  # names of the builders Slipway creates (and keeps)
+
+
+def builder_name(spec: BuilderSpec, config: str) -> str:
+    """``slipway-<12 hex>``: the same configuration (driver, image, buildkitd.toml, driver
+    options and flags, endpoint) gives the same name, so a later run finds the builder."""
+    material = "\0".join(
+        [spec.driver, spec.image, spec.endpoint, config, *spec.driver_opts, spec.buildkitd_flags]
+    )
+    return BUILDER_PREFIX + hashlib.sha256(material.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class BuilderChoice:
+    """Which builder a run builds with, decided before anything is built.
+
+    ``selected``: buildx's selected builder (the engine's own, or one the environment selects),
+    inspected when the build starts; ``named``: the user's `builder`; ``create``: one Slipway
+    creates with ``driver`` (and pushes by digest with).
+    """
+
+    kind: Literal["selected", "named", "create"]
+    driver: str = ""
+    why: str = ""  # said in the log when Slipway creates a builder the user did not ask for
+
+
+WHY_CLASSIC = (
+    "the engine keeps images in its classic store, whose docker driver cannot export an OCI layout"
+)
+WHY_ALIASES = (
+    "insecure-registries names a registry only this job's network resolves, which the engine "
+    "cannot reach"
+)
+WHY_CONFIGURED = "buildkitd-config or registry-ca configures the builder"
+
+
+def choose_builder(
+    builder: str,
+    driver: str,
+    engine: EngineFacts,
+    *,
+    selects_default: bool,
+    aliases: bool,
+    configured: bool,
+) -> BuilderChoice:
+    """The builder for a run: the user's `builder`; else, with the default `driver: docker`
+    and buildx selecting the engine's own builder, that one when the engine can do the run and a
+    docker-container builder otherwise; else a builder of `driver`."""
+    if builder:
+        return BuilderChoice("named")
+    if driver != "docker":
+        return BuilderChoice("create", driver)
+    if not selects_default:
+        return BuilderChoice("selected")
+    why = (
+        WHY_CLASSIC
+        if not engine.containerd_store
+        else WHY_ALIASES
+        if aliases
+        else WHY_CONFIGURED
+        if configured
+        else ""
+    )
+    return BuilderChoice("create", "docker-container", why) if why else BuilderChoice("selected")

@@ -36,6 +36,11 @@ class Plan:
     build: BuildOptions = field(default_factory=BuildOptions)
     provenance: str = ""  # the resolved --provenance value
     annotations: tuple[str, ...] = ()  # level-prefixed, for buildx --annotation
+    split_part: bool = False  # `push-by-digest`: one part of a split build (no scan, no tag)
+    merge_digests: tuple[str, ...] = ()  # the parts a merge job makes one index of
+    tag_on_gate_failure: bool = False  # publish, then scan (the anchors' order, opt-in)
+    attach: bool = False  # attach evidence to the published image
+    cache: bool = True  # keep state in GitHub's cache service when there is one
 
     @property
     def version(self) -> str:
@@ -95,6 +100,11 @@ def make_plan(
         provenance=resolve_provenance(inputs.build.provenance, context),
         annotations=build_annotations(metadata),
         scan=_scan_options(inputs),
+        split_part=inputs.push_by_digest,
+        merge_digests=inputs.merge_digests,
+        tag_on_gate_failure=inputs.tag_on_gate_failure,
+        attach=bool(inputs.report.attach),
+        cache=inputs.cache,
     )
 
 

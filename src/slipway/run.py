@@ -1,15 +1,15 @@
-"""One run: the stages in the order that never tags what fails the gate.
+"""One run: prepare, decide the steps (`slipway.steps`), carry them out, exit status.
 
-read inputs + context -> plan -> logins -> (preflight) -> build + push by digest, or
-merge a split build's parts -> scan every platform -> policy and size -> SARIF -> gate
--> tag (only when it passes) -> summary, outputs, comment, check run -> exit status.
-Each stage is in `slipway.stages`; this module only orders them.
+read inputs + context -> plan -> logins -> what the cache service has -> the step list ->
+each step's stage (`slipway.stages`) in order -> the exit status (a tag error, then the gate,
+then a refused `always` comment). This module only prepares and loops; the order is decided
+in `slipway.steps`, the work is done in the stages.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 from slipway import gha_cache, mounts, plan_view
 from slipway.alongside import Alongside
 from slipway.context import Context, load_event, read_context
-from slipway.errors import GateFailed, RegistryError, SlipwayError
+from slipway.errors import GateFailed, RegistryError
 from slipway.gate import gate_failures
 from slipway.github.client import Retrier
 from slipway.github.facts import facts_for_metadata
@@ -26,12 +26,12 @@ from slipway.mounts import Mount
 from slipway.plan import Plan, make_plan
 from slipway.stages import Run, State, policy, registries, report, scan, tag
 from slipway.stages.attach import attach
-from slipway.stages.build import build
+from slipway.stages.build import build, push, pushes_by_digest, wishes
 from slipway.stages.files import check_files
 from slipway.stages.merge import merge
-from slipway.tools import buildx, docker, trust
+from slipway.steps import Facts, Planned, Step, When, plan_steps
+from slipway.tools import builder, buildx, docker, trust
 from slipway.tools.builder import Builders
-from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner, child_environment
 from slipway.workflow import Workflow
 
@@ -68,17 +68,27 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         if inputs.trust:  # Trivy (Go) reads its roots from there: the public ones and the CA
             child_env["SSL_CERT_FILE"] = inputs.trust.bundle
         runner = Runner(workflow, {**child_env, "DOCKER_CONFIG": str(config)})
-        builders = Builders(runner, work)
-        try:
-            stages = Run(
-                runner, inputs, plan, context, work, now, builders, dockerfile,
-                cache_env=_cache_service_env(env, plan, workflow), github=github,
-                mounts=own_mounts,
-            )  # fmt: skip
-            report.clear_reports(stages)
-            _execute(stages, State())
-        finally:
-            builders.close()
+        stages = Run(
+            runner, inputs, plan, context, work, now, Builders(runner, work), dockerfile,
+            cache_env=_cache_service_env(env, plan, workflow), github=github,
+            mounts=own_mounts, engine=builder.engine_info(runner),
+        )  # fmt: skip
+        facts = Facts(builder_pushes=_builder_pushes(stages))
+        steps = plan_steps(plan, facts)
+        workflow.debug("steps: " + ", ".join(map(str, steps)))
+        report.clear_reports(stages)
+        state = State(builder_pushes=facts.builder_pushes)
+        _execute(stages, state, steps)
+        _finish(state)
+
+
+def _builder_pushes(run: Run) -> bool:
+    """Whether the builder the run will use is one Slipway creates, which pushes by digest
+    itself (decided now, from the engine's answer, so that the step list is known)."""
+    if not pushes_by_digest(run) or run.engine is None:
+        return False
+    choice = builder.choose(run.runner, run.plan.build, run.engine.result(), wishes(run))
+    return choice.kind == "create"
 
 
 def dry_run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
@@ -130,66 +140,99 @@ def _cache_service_env(env: Mapping[str, str], plan: Plan, workflow: Workflow) -
     return found
 
 
-def _execute(run: Run, state: State) -> None:
-    inputs, plan, workflow = run.inputs, run.plan, run.workflow
+def _execute(run: Run, state: State, steps: Sequence[Planned]) -> None:
+    """Carry out ``steps`` in order; a step that runs only when the gate passed is skipped
+    when it failed."""
+    try:
+        for planned in steps:
+            if planned.when is When.PASSED and state.failures:
+                continue
+            title = TITLES.get(planned.step)
+            if title:
+                with run.workflow.group(title):
+                    STAGES[planned.step](run, state)
+            else:
+                STAGES[planned.step](run, state)
+    finally:
+        state.settle()
+
+
+def _lint(run: Run, state: State) -> None:
+    """The Dockerfile checks need only the Dockerfile: they run while the build does."""
     dockerfile = run.dockerfile
-    # The Dockerfile checks need only the Dockerfile: they run while the build does.
-    lint = None
-    if dockerfile is not None:
-        lint = Alongside(
-            run.runner,
-            lambda quiet: policy.lint(quiet, inputs, plan, dockerfile, run.work),
-        )
-    if plan.push:
-        with workflow.group("Preflight"):
-            registries.preflight(run)
-    layout: Layout | None = None
-    if inputs.merge_digests:
-        with workflow.group("Merge"):
-            merge(run, state)
-    else:
-        layout = build(run, state)
-    if inputs.push_by_digest or lint is None:  # one part of a split build: the merge job
-        report.report(run, state, (), by_digest_only=True)  # scans and tags
-        return
-    # The size analysis streams the pushed layers from the registry: while Trivy scans.
-    digest = state.digest
-    sizing = (
-        Alongside(run.runner, lambda _: policy.measure_size(run, digest, dockerfile))
-        if plan.push
-        else None
+    assert dockerfile is not None
+    state.lint = Alongside(
+        run.runner, lambda quiet: policy.lint(quiet, run.inputs, run.plan, dockerfile, run.work)
     )
-    if plan.push and inputs.tag_on_gate_failure:  # opt-in: publish, then scan
+
+
+def _size(run: Run, state: State) -> None:
+    """The size analysis streams the pushed layers from the registry: while Trivy scans."""
+    digest, dockerfile = state.digest, run.dockerfile
+    state.sizing = Alongside(run.runner, lambda _: policy.measure_size(run, digest, dockerfile))
+
+
+def _policy(run: Run, state: State) -> None:
+    assert state.lint is not None
+    size = state.sizing.result() if state.sizing is not None else None
+    state.checks = policy.image_checks(run, state, state.layout, state.lint.result(), size)
+
+
+def _gate(run: Run, state: State) -> None:
+    state.sarif = report.write_sarif(run, state)
+    state.failures = gate_failures(run.plan.scan, state.scans) + state.checks.failures
+
+
+def _tag(run: Run, state: State) -> None:
+    if run.plan.tag_on_gate_failure:  # publish, then scan: a tag error fails at once
         tag.tag(run, state)
-    if plan.scan.enabled:
-        with workflow.group("Scan"):
-            scan.scan(run, state)
-    with workflow.group("Dockerfile policy and image size"):
-        size = sizing.result() if sizing is not None else None
-        state.checks = policy.image_checks(run, state, layout, lint.result(), size)
-    sarif = report.write_sarif(run, state)
-    failures = gate_failures(plan.scan, state.scans) + state.checks.failures
-    published = plan.push and (not failures or inputs.tag_on_gate_failure)
-    if published and inputs.report.attach:  # before the tags: a tag shows its evidence at once
-        with workflow.group("Attach the evidence"):
-            attach(run, state)
-    tag_error: SlipwayError | None = None
-    if plan.push and not failures and not inputs.tag_on_gate_failure:
-        try:
-            tag.tag(run, state)
-        except RegistryError as error:
-            tag_error = error
-    report.report(run, state, failures, sarif=sarif)
-    _finish(state, failures, tag_error)
+        return
+    try:
+        tag.tag(run, state)
+    except RegistryError as error:  # said after the report, which shows what was found
+        state.tag_error = error
 
 
-def _finish(state: State, failures: tuple[str, ...], tag_error: SlipwayError | None) -> None:
+def _report(run: Run, state: State) -> None:
+    if run.plan.split_part:  # one part of a split build: the merge job scans and tags
+        report.report(run, state, (), by_digest_only=True)
+        return
+    report.report(run, state, state.failures, sarif=state.sarif)
+
+
+STAGES: Mapping[Step, Callable[[Run, State], None]] = {
+    Step.LINT: _lint,
+    Step.PREFLIGHT: lambda run, _: registries.preflight(run),
+    Step.BUILD: build,
+    Step.MERGE: merge,
+    Step.PUSH: push,
+    Step.SIZE: _size,
+    Step.SCAN: scan.scan,
+    Step.POLICY: _policy,
+    Step.GATE: _gate,
+    Step.ATTACH: attach,
+    Step.TAG: _tag,
+    Step.REPORT: _report,
+}
+TITLES = {  # the log group each step's output goes in (the terminal shows these as stages)
+    Step.PREFLIGHT: "Preflight",
+    Step.BUILD: "Build",
+    Step.MERGE: "Merge",
+    Step.PUSH: "Push by digest",
+    Step.SCAN: "Scan",
+    Step.POLICY: "Dockerfile policy and image size",
+    Step.ATTACH: "Attach the evidence",
+}
+
+
+def _finish(state: State) -> None:
     """The exit status: a tag error, then the gate, then a refused `always` comment."""
-    if tag_error is not None:
-        raise tag_error
-    if failures:
+    if state.tag_error is not None:
+        raise state.tag_error
+    if state.failures:
         raise GateFailed(
-            "; ".join(failures), "No tag was created or moved. Fix the findings or raise `fail-on`."
+            "; ".join(state.failures),
+            "No tag was created or moved. Fix the findings or raise `fail-on`.",
         )
     if state.comment_error is not None:  # pr-comment: always
         raise state.comment_error

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from slipway.builders import (
     BuilderSpec,
-    buildkitd_config,
     create_argv,
     parse_engine_info,
     remove_argv,
 )
+from slipway.buildkitd import buildkitd_config
 from tests.support.devenv import ROOT
 
 

@@ -11,16 +11,17 @@ import pytest
 from slipway.builders import (
     BuilderFacts,
     BuilderSpec,
-    ConfigWishes,
     EngineFacts,
     Setup,
-    buildkitd_config,
+    builder_name,
+    choose_builder,
     create_argv,
     parse_engine_info,
     parse_inspect,
     plan_setup,
     qemu_argv,
 )
+from slipway.buildkitd import ConfigWishes, buildkitd_config
 from slipway.errors import BuildError
 from slipway.platforms import Platform, parse_platform
 
@@ -263,14 +264,61 @@ def test_the_users_driver_opts_and_buildkitd_flags_come_after_slipways() -> None
 
 
 def test_buildx_selects_the_engines_builder_unless_told_otherwise(tmp_path: Path) -> None:
-    from slipway.tools.builder import _selects_default
+    from slipway.tools.builder import selects_default
 
     config = tmp_path / "docker"
-    assert _selects_default({"DOCKER_CONFIG": str(config)})  # a new home: nothing selected
+    assert selects_default({"DOCKER_CONFIG": str(config)})  # a new home: nothing selected
     (config / "buildx").mkdir(parents=True)
     current = config / "buildx" / "current"
     current.write_text('{"Key":"unix:///var/run/docker.sock","Name":"mine","Global":false}')
-    assert not _selects_default({"DOCKER_CONFIG": str(config)})  # `docker buildx use mine`
+    assert not selects_default({"DOCKER_CONFIG": str(config)})  # `docker buildx use mine`
     current.write_text('{"Key":"unix:///var/run/docker.sock","Name":"default","Global":false}')
-    assert _selects_default({"DOCKER_CONFIG": str(config)})
-    assert not _selects_default({"DOCKER_CONFIG": str(config), "BUILDX_BUILDER": "mine"})
+    assert selects_default({"DOCKER_CONFIG": str(config)})
+    assert not selects_default({"DOCKER_CONFIG": str(config), "BUILDX_BUILDER": "mine"})
+
+
+CLASSIC_ENGINE = parse_engine_info(json.dumps(CLASSIC_INFO))
+CONTAINERD_ENGINE = parse_engine_info(json.dumps(CONTAINERD_INFO))
+
+
+@pytest.mark.parametrize(
+    ("builder", "driver", "engine", "flags", "expected"),
+    [
+        ("mine", "docker", CLASSIC_ENGINE, {}, ("named", "")),
+        ("", "docker-container", CONTAINERD_ENGINE, {}, ("create", "docker-container")),
+        ("", "remote", CLASSIC_ENGINE, {}, ("create", "remote")),
+        ("", "docker", CONTAINERD_ENGINE, {}, ("selected", "")),
+        ("", "docker", CLASSIC_ENGINE, {}, ("create", "docker-container")),
+        ("", "docker", CONTAINERD_ENGINE, {"aliases": True}, ("create", "docker-container")),
+        ("", "docker", CONTAINERD_ENGINE, {"configured": True}, ("create", "docker-container")),
+        ("", "docker", CLASSIC_ENGINE, {"selects_default": False}, ("selected", "")),
+    ],
+)
+def test_choose_builder(
+    builder: str,
+    driver: str,
+    engine: EngineFacts,
+    flags: dict[str, bool],
+    expected: tuple[str, str],
+) -> None:
+    options = {"selects_default": True, "aliases": False, "configured": False, **flags}
+    choice = choose_builder(builder, driver, engine, **options)
+    assert (choice.kind, choice.driver) == expected
+    assert bool(choice.why) == (choice.kind == "create" and driver == "docker")
+
+
+def test_a_builder_is_named_after_its_configuration() -> None:
+    spec = BuilderSpec("", "docker-container", image="127.0.0.1:5000/buildkit:v0.25.2")
+    name = builder_name(spec, "[registry]\n")
+    assert name == builder_name(spec, "[registry]\n")  # the next run finds it
+    assert name.startswith("slipway-")
+    assert len(name) == len("slipway-") + 12
+    others = {
+        builder_name(spec, ""),
+        builder_name(BuilderSpec("", "docker-container"), "[registry]\n"),
+        builder_name(BuilderSpec("", "docker-container", driver_opts=("memory=1g",)), ""),
+        builder_name(BuilderSpec("", "docker-container", buildkitd_flags="--debug"), ""),
+        builder_name(BuilderSpec("", "remote", endpoint="tcp://10.0.0.1:1234"), ""),
+    }
+    assert name not in others
+    assert len(others) == 5

@@ -1,5 +1,5 @@
-"""The run's effects, one module per stage, in the order `slipway.run` calls them:
-registries, build, merge, scan, policy (and size), tag, report.
+"""The run's effects, one module per stage; `slipway.steps` decides which run and in what
+order, `slipway.run` carries them out.
 
 Every stage takes the run's `Run` (what does not change once the run starts) and its
 `State` (what the stages found out so far); the decisions are made by the pure
@@ -12,8 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slipway import mounts, paths
+from slipway.alongside import Alongside
+from slipway.builders import EngineFacts
 from slipway.context import Context
 from slipway.dockerfile import Dockerfile
 from slipway.errors import SlipwayError
@@ -25,9 +28,14 @@ from slipway.plan import Plan
 from slipway.policy.model import ImageChecks
 from slipway.report.summary import BuildStats
 from slipway.scan.findings import PlatformScan
+from slipway.size.report import SizeReport
 from slipway.tools.builder import Builders
+from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
 from slipway.workflow import Workflow
+
+if TYPE_CHECKING:
+    from slipway.stages.policy import DockerfileCheck
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class Run:
     cache_env: Mapping[str, str] = field(default_factory=dict)  # type=gha: for buildx only
     github: Retrier = field(default_factory=Retrier)  # one retry budget for every API call
     mounts: tuple[Mount, ...] = ()  # the container's bind mounts (none outside a container)
+    engine: Alongside[EngineFacts] | None = None  # `docker info`, asked when the run starts
 
     @property
     def workflow(self) -> Workflow:
@@ -87,3 +96,16 @@ class State:
     build_stats: BuildStats | None = None  # build time and cache use, for the summary
     report_file: str = ""  # the scan report the gate decided on (stages/scan.py)
     sbom_files: dict[str, str] = field(default_factory=dict)  # platform -> CycloneDX file
+    layout: Layout | None = None  # the OCI layout the build is in (None: pushed by the builder)
+    lint: Alongside[DockerfileCheck] | None = None  # the Dockerfile checks, run alongside
+    sizing: Alongside[SizeReport] | None = None  # the size analysis, run alongside the scan
+    failures: tuple[str, ...] = ()  # what breaks the gate (empty: passed)
+    sarif: Path | None = None  # the SARIF file (written by the gate step)
+    tag_error: SlipwayError | None = None  # raised after the report
+    builder_pushes: bool = False  # planned: the builder Slipway creates pushes by digest
+
+    def settle(self) -> None:
+        """Wait for work still running alongside (a run that stops early)."""
+        for work in (self.lint, self.sizing):
+            if work is not None:
+                work.settle()

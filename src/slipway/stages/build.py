@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slipway import paths
-from slipway.builders import ConfigWishes
+from slipway.builders import EngineFacts
+from slipway.buildkitd import ConfigWishes
 from slipway.inputs.build_checks import buildkitd_config_text
 from slipway.oci import Manifest, platform_manifests
 from slipway.refs import DOCKER_HUB, registry_of
@@ -27,56 +27,64 @@ if TYPE_CHECKING:
     from slipway.stages import Run, State
 
 
-def build(run: Run, state: State) -> Layout | None:
-    """Build every platform; the state gets the digests. Returns the layout the build is in,
-    or None when the builder pushed it by digest itself (nothing tagged either way)."""
-    plan, workflow = run.plan, run.workflow
+def build(run: Run, state: State) -> None:
+    """Build every platform; the state gets the digests, and the layout the build is in (None
+    when the builder pushed it by digest itself). Nothing is tagged either way."""
+    plan = run.plan
     layout = Layout(paths.layout_dir(run.runner.env))
-    with workflow.group("Build"):
-        name = builder.set_up(run.runner, run.builders, plan.platforms, plan.build, wishes(run))
-        started = time.monotonic()
-        # A builder of its own (not the engine's) pushes by digest as it builds: no copy into
-        # the layout and out again. Should its push fail, the layout route (Slipway's push,
-        # with its retries) takes over, from the build cache.
-        built = _pushed_by_builder(run, name) if _builder_pushes(run, name) else None
-        if built is None:
-            built = buildx.build(
-                run.runner, plan, run.work, layout.root, builder=name, service_env=run.cache_env
-            )
-        state.build_stats = BuildStats(time.monotonic() - started, built.steps, built.cached)
+    engine = run.engine.result() if run.engine is not None else EngineFacts()
+    name = builder.set_up(
+        run.runner, run.builders, plan.platforms, plan.build, wishes(run), engine=engine
+    )
+    started = time.monotonic()
+    # A builder of its own (not the engine's) pushes by digest as it builds: no copy into
+    # the layout and out again. Should its push fail, the layout route (Slipway's push,
+    # with its retries) takes over, from the build cache.
+    pushes = state.builder_pushes and run.builders.made(name)  # as the step list was planned
+    built = _pushed_by_builder(run, name) if pushes else None
+    fell_back = built is None and pushes
+    if built is None:
+        built = buildx.build(
+            run.runner, plan, run.work, layout.root, builder=name, service_env=run.cache_env
+        )
+    state.build_stats = BuildStats(time.monotonic() - started, built.steps, built.cached)
     state.build_metadata = built.metadata
     if built.pushed:
         _read_pushed(run, built, state)
-        return None
+        return
     top = buildx.built_top(layout, built)
     state.digest = top.digest
+    state.layout = layout
     _read_layout(run, layout, top, state)
-    if plan.push:
-        with workflow.group("Push by digest"):
-            _push(run, layout, top)
+    if fell_back:  # the step list has no push: the builder was to push
+        push(run, state)
+
+
+def pushes_by_digest(run: Run) -> bool:
+    """True when a builder Slipway creates may push the run's images itself: with `push`, and
+    no image on an `insecure-registries` name (a services: alias, which the builder on the
+    host network reaches only through a pull mirror). The engine's own builder and a
+    `builder` of the user's (whose driver may not push by digest) never do."""
+    insecure = set(run.inputs.insecure_registries)
+    return run.plan.push and not any(image.registry in insecure for image in run.plan.images)
+
+
+def push(run: Run, state: State) -> None:
+    """Push the layout's blobs, manifests and index by digest to every image; no tags."""
+    layout, index = state.layout, state.index
+    assert layout is not None, "push needs the build's OCI layout"
+    assert index is not None
+    top = Descriptor(index.media_type, index.digest, len(index.body))
+    _push(run, layout, top)
     # Keep the export store from growing without bound: blobs unused for a week go.
     layout.prune(top, older_than=oci_layout.LAYOUT_KEEP_SECONDS, now=run.now.timestamp())
-    return layout
-
-
-def _builder_pushes(run: Run, name: str) -> bool:
-    """True when the builder should push: one this run made (not the engine's docker driver,
-    nor a `builder` of the user's, whose driver may not push by digest), and no image on an
-    `insecure-registries` name (a services: alias, which the builder on the host network
-    reaches only through a pull mirror)."""
-    insecure = set(run.inputs.insecure_registries)
-    return (
-        run.plan.push
-        and run.builders.made(name)
-        and not any(image.registry in insecure for image in run.plan.images)
-    )
 
 
 def _pushed_by_builder(run: Run, name: str) -> buildx.BuildResult | None:
     """The build, pushed by digest by builder ``name``; None when only its push failed."""
     try:
         built = buildx.build(
-            run.runner, run.plan, run.work, Path(), builder=name,
+            run.runner, run.plan, run.work, None, builder=name,
             service_env=run.cache_env, export="push",
         )  # fmt: skip
     except buildx.PushFailed as error:

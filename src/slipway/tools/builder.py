@@ -10,17 +10,18 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
-import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from slipway.alongside import Alongside
 from slipway.builders import (
+    BuilderChoice,
     BuilderFacts,
     BuilderSpec,
-    ConfigWishes,
     EngineFacts,
-    buildkitd_config,
+    builder_name,
+    choose_builder,
     create_argv,
     parse_engine_info,
     parse_inspect,
@@ -28,6 +29,7 @@ from slipway.builders import (
     qemu_argv,
     remove_argv,
 )
+from slipway.buildkitd import ConfigWishes, buildkitd_config
 from slipway.errors import BuildError, InputError
 from slipway.inputs.build import BuildOptions
 from slipway.platforms import Platform
@@ -38,12 +40,6 @@ QEMU_HINT = (
     "Register QEMU on the runner first (e.g. docker/setup-qemu-action), or build each "
     "platform on a native runner with push-by-digest and merge-digests."
 )
-WHY_A_BUILDER = {
-    False: "the engine keeps images in its classic store, whose docker driver cannot export "
-    "an OCI layout",
-    True: "insecure-registries names a registry only this job's network resolves, which the "
-    "engine cannot reach",
-}
 FOREIGN_BUILDER_HINT = (
     "A container action does not see the runner user's buildx builders (setup-buildx-action "
     "keeps them in that user's home): leave `builder` empty and Slipway creates one, or use "
@@ -109,7 +105,9 @@ def addresses(hosts: Sequence[str]) -> dict[str, str]:
 
 
 class Builders:
-    """The builders one run created; :meth:`close` removes them (and their state)."""
+    """The builders one run created. They are kept when the run ends (`slipway.builders`):
+    named after their configuration, a later run on the same engine finds them with their
+    build cache. Only a builder whose creation failed half-way is removed."""
 
     def __init__(self, runner: Runner, work: Path) -> None:
         self._runner = runner
@@ -117,28 +115,33 @@ class Builders:
         self._created: list[str] = []
 
     def create(self, driver: str, options: BuildOptions, config: str = "") -> str:
-        """Create (and bootstrap) a builder for this run, with ``config`` as its buildkitd.toml
-        and the `buildkit-image`, `driver-opts` and `buildkitd-flags` inputs (docker-container),
-        or the `endpoint` (remote); its name."""
-        name = f"slipway-{uuid.uuid4().hex[:10]}"
-        config_file = ""
-        if driver == "docker-container" and config:
-            path = self._work / f"{name}.buildkitd.toml"
-            path.write_text(config, encoding="utf-8")
-            config_file = str(path)
+        """Create (and bootstrap) a builder, with ``config`` as its buildkitd.toml and the
+        `buildkit-image`, `driver-opts` and `buildkitd-flags` inputs (docker-container), or the
+        `endpoint` (remote); its name. An existing builder of the same configuration (its
+        container on the engine) is taken as it is."""
         container = driver == "docker-container"
         spec = BuilderSpec(
-            name,
+            "",
             driver,
             image=options.buildkit_image,
             endpoint="" if container else options.endpoint,
-            config_file=config_file,
             driver_opts=options.driver_opts if container else (),
             buildkitd_flags=options.buildkitd_flags if container else "",
         )
-        self._created.append(name)  # removed at the end even if bootstrapping fails half-way
+        name = builder_name(spec, config if container else "")
+        config_file = ""
+        if container and config:
+            path = self._work / f"{name}.buildkitd.toml"
+            path.write_text(config, encoding="utf-8")
+            config_file = str(path)
+        spec = replace(spec, name=name, config_file=config_file)
         result = self._runner.run(create_argv(spec), timeout=600)
+        if result.returncode != 0 and _in_use(result.stderr):
+            # Another run on this engine created the same builder at the same moment.
+            result = self._runner.run(create_argv(spec), timeout=600)
         if result.returncode != 0:
+            # A builder that failed half-way is not worth keeping: the next run would find it.
+            self._runner.run(remove_argv(name), timeout=120)
             last = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
             hint = (
                 "Check `buildkit-image`: the engine must have that image or be able to pull it."
@@ -146,21 +149,19 @@ class Builders:
                 else "Check `endpoint`: a BuildKit daemon must listen there."
             )
             raise BuildError(f"could not create a {driver} builder: {last[0]}", hint)
+        self._created.append(name)
         return name
 
     def made(self, name: str) -> bool:
         """True when ``name`` is a builder this run created (docker-container or remote)."""
         return bool(name) and name in self._created
 
-    def close(self) -> None:
-        """Remove every builder this run created; a failure to remove is only reported."""
-        for name in reversed(self._created):
-            if self._runner.run(remove_argv(name), timeout=120).returncode != 0:
-                self._runner.workflow.warning(f"could not remove the builder {name}")
-        self._created.clear()
+
+def _in_use(stderr: str) -> bool:
+    return "already in use" in stderr or "Conflict" in stderr
 
 
-def _selects_default(env: Mapping[str, str]) -> bool:
+def selects_default(env: Mapping[str, str]) -> bool:
     """True when buildx's selected builder is the engine's own (no ``docker buildx use`` in
     the Docker config, no BUILDX_BUILDER): always so in the action's container, whose home is
     new for every job."""
@@ -174,51 +175,56 @@ def _selects_default(env: Mapping[str, str]) -> bool:
     return not isinstance(current, dict) or current.get("Name") in (None, "", "default")
 
 
+def choose(
+    runner: Runner, options: BuildOptions, engine: EngineFacts, wishes: ConfigWishes
+) -> BuilderChoice:
+    """`slipway.builders.choose_builder` with what only this machine can tell: whether buildx
+    selects the engine's builder, and whether an `insecure-registries` name resolves only
+    here (a services: alias)."""
+    return choose_builder(
+        options.builder,
+        options.driver,
+        engine,
+        selects_default=selects_default(runner.env),
+        aliases=bool(addresses(wishes.insecure_registries)),
+        configured=wishes.need_builder,
+    )
+
+
 def set_up(
     runner: Runner,
     builders: Builders,
     platforms: Sequence[Platform],
     options: BuildOptions,
     wishes: ConfigWishes,
+    *,
+    engine: EngineFacts,
 ) -> str:
     """The builder to build with ("" = buildx's selected one), set up for ``platforms``:
     the ``builder``/``driver``/``endpoint``/``buildkit-image`` inputs in ``options``, and
     ``wishes`` for the buildkitd.toml of a builder it creates."""
-    builder, driver = options.builder, options.driver
-    info = engine_info(runner)  # asked while buildx inspects
     aliases = addresses(wishes.insecure_registries)
-    if not builder and driver == "docker" and _selects_default(runner.env):
-        # buildx would build with the engine's own builder: when the engine says that one
-        # cannot do the run, make ours without asking buildx about it (0.3-1 s).
-        engine = info.result()
-        own = BuilderFacts("default", "docker", tuple(platforms), engine)
-        if plan_setup(
-            platforms, own, aliases=bool(aliases), configured=wishes.need_builder
-        ).create_builder:
-            facts = own
-        else:
-            facts = BuilderFacts(*inspect(runner, ""), engine)
-        name = ""
-    elif builder:
-        name = builder
-        facts = BuilderFacts(*inspect(runner, name), info.result())
-    else:
-        engine = info.result()
-        config = buildkitd_config(engine, addresses=aliases, wishes=wishes)
-        name = builders.create(driver, options, config)
+    choice = choose(runner, options, engine, wishes)
+    if choice.kind == "named":
+        name = options.builder
         facts = BuilderFacts(*inspect(runner, name), engine)
-    setup = plan_setup(platforms, facts, aliases=bool(aliases), configured=wishes.need_builder)
-    if setup.create_builder:
-        why = (
-            "buildkitd-config or registry-ca configures the builder"
-            if wishes.need_builder and facts.engine.containerd_store and not aliases
-            else WHY_A_BUILDER[bool(aliases) and facts.engine.containerd_store]
-        )
-        runner.workflow.info(f"{why}: building with a docker-container builder made for this run")
-        config = buildkitd_config(facts.engine, addresses=aliases, wishes=wishes)
-        name = builders.create("docker-container", options, config)
-        facts = BuilderFacts(*inspect(runner, name), facts.engine)
-        setup = plan_setup(platforms, facts)
+    elif choice.kind == "create":
+        if choice.why:
+            runner.workflow.info(f"{choice.why}: building with a docker-container builder")
+        config = buildkitd_config(engine, addresses=aliases, wishes=wishes)
+        name = builders.create(choice.driver, options, config)
+        facts = BuilderFacts(*inspect(runner, name), engine)
+    else:
+        name = ""
+        facts = BuilderFacts(*inspect(runner, ""), engine)
+        if plan_setup(
+            platforms, facts, aliases=bool(aliases), configured=wishes.need_builder
+        ).create_builder:  # the environment selects an engine builder that cannot do the run
+            runner.workflow.info("the selected builder cannot do the run: creating one")
+            config = buildkitd_config(engine, addresses=aliases, wishes=wishes)
+            name = builders.create("docker-container", options, config)
+            facts = BuilderFacts(*inspect(runner, name), engine)
+    setup = plan_setup(platforms, facts)
     if setup.qemu:
         binfmt = options.binfmt_image or BINFMT_IMAGE
         result = runner.run(qemu_argv(setup.qemu, binfmt), timeout=300)

@@ -194,14 +194,14 @@ def build(
     runner: Runner,
     plan: Plan,
     workdir: Path,
-    layout_dir: Path,
+    layout_dir: Path | None,
     *,
     builder: str = "",
     service_env: Mapping[str, str] | None = None,
     export: Export = "layout",
 ) -> BuildResult:
-    """Run the build into ``layout_dir`` (or, ``export="push"``, pushed by digest by the
-    builder itself); raise BuildError with buildx's last lines on failure (`PushFailed` when
+    """Run the build into ``layout_dir`` (or, ``export="push"`` with no layout, pushed by
+    digest by the builder itself); raise BuildError with buildx's last lines on failure (`PushFailed` when
     the build was done and only its push failed).
 
     ``layout_dir`` may hold earlier builds: BuildKit skips blobs it already has there,
@@ -209,7 +209,8 @@ def build(
     """
     metadata_file = workdir / f"buildx-metadata-{export}.json"
     env = {**secret_env(plan), **(service_env or {})}  # this process alone gets them
-    argv = build_argv(plan, str(metadata_file), str(layout_dir), builder=builder, export=export)
+    layout = str(layout_dir) if layout_dir is not None else ""
+    argv = build_argv(plan, str(metadata_file), layout, builder=builder, export=export)
     result = runner.stream(argv, env=env)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.strip().splitlines()[-5:])
