@@ -111,13 +111,13 @@ def _report_error(workflow: object, title: str, message: str, hint: str) -> None
 
 def _now(env: dict[str, str]) -> datetime:
     """The run's time; SOURCE_DATE_EPOCH pins it for reproducible builds."""
-    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            pass  # out of range: the metadata engine refuses it, naming the variable
-    return datetime.now(tz=UTC)
+    from slipway.numbers import parse_int
+
+    try:
+        return datetime.fromtimestamp(parse_int(env.get("SOURCE_DATE_EPOCH", "").strip()), tz=UTC)
+    except (OverflowError, OSError, ValueError):  # NumberError is a ValueError
+        # unset, not a number, out of range: the metadata engine refuses it, naming the variable
+        return datetime.now(tz=UTC)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from slipway.__main__ import main
+from slipway.numbers import is_int, parse_int
 
 DEFAULT_WORKSPACE = "/github/workspace"
+MAX_GIT_CONFIG = 10_000  # more entries than any environment holds: a garbled count
 
 
 def safe_directory_env(env: Mapping[str, str], workspace: str) -> dict[str, str]:
@@ -31,8 +33,9 @@ def safe_directory_env(env: Mapping[str, str], workspace: str) -> dict[str, str]
 
     Keeps configuration already passed the same way (appends entry ``GIT_CONFIG_COUNT``).
     """
+    # git itself refuses a count that is not a number ("bogus count"): ours replaces it
     count = env.get("GIT_CONFIG_COUNT", "0").strip()
-    index = int(count) if count.isdigit() else 0
+    index = parse_int(count, high=MAX_GIT_CONFIG) if is_int(count, high=MAX_GIT_CONFIG) else 0
     return {
         "GIT_CONFIG_COUNT": str(index + 1),
         f"GIT_CONFIG_KEY_{index}": "safe.directory",

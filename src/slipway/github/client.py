@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import requests
 from github import Auth, Github, GithubException
 
+from slipway.numbers import is_int
+
 TIMEOUT_SECONDS = 15
 T = TypeVar("T")
 
@@ -72,12 +74,9 @@ def _rate_limit_wait(error: GithubException, headers: dict[str, str], now: float
     # https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
     # #handle-rate-limit-errors-appropriately: Retry-After first, then x-ratelimit-reset
     # when nothing remains, else (secondary limit without headers) at least a minute.
-    if headers.get("retry-after", "").strip().isdigit():
+    if is_int(headers.get("retry-after", "").strip()):
         return float(headers["retry-after"])
-    if (
-        headers.get("x-ratelimit-remaining") == "0"
-        and headers.get("x-ratelimit-reset", "").isdigit()
-    ):
+    if headers.get("x-ratelimit-remaining") == "0" and is_int(headers.get("x-ratelimit-reset", "")):
         return max(float(headers["x-ratelimit-reset"]) - now, 0.0) + 1.0
     data: Any = error.data
     message = str(data.get("message", "")) if isinstance(data, dict) else ""

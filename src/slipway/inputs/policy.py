@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean
+from slipway.numbers import NumberError, is_int, parse_decimal
 from slipway.policy.catalog import RULES, find_rule
 from slipway.policy.model import OFF, POLICY_SEVERITIES, PolicyConfig
 from slipway.size.limits import SizeLimits, parse_size
@@ -70,7 +71,7 @@ def _ports(reader: InputReader) -> frozenset[int] | None:
     ports: set[int] = set()
     for item in items:
         low, _, high = item.split("/", maxsplit=1)[0].partition("-")
-        valid = low.isdigit() and (not high or high.isdigit())
+        valid = is_int(low, low=1, high=65535) and (not high or is_int(high, low=1, high=65535))
         start, end = (int(low), int(high or low)) if valid else (0, 0)
         if not (0 < start <= end < 65536):  # no silent cut: the whole range or an error
             raise InputError("allowed-ports", f"{item!r} is not a port or range", PORTS_HINT)
@@ -85,11 +86,11 @@ def _size(
     if not raw:
         return None, None
     if percent and raw.endswith("%"):
-        try:
-            value = float(raw[:-1])
-        except ValueError:
+        try:  # ASCII digits only: nan%, inf% and 1e9% would turn the gate off
+            value = parse_decimal(raw[:-1].strip())
+        except NumberError:
             value = -1.0
-        if not math.isfinite(value) or value < 0:  # nan% would turn the gate off
+        if not math.isfinite(value) or value < 0:
             raise InputError(name, f"{raw!r} is not a percentage", "e.g. `10%`.")
         return None, value
     try:

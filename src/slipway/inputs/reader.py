@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from slipway.errors import InputError
+from slipway.numbers import NumberError, parse_decimal
 
 _TRUE = ("true", "True", "TRUE")
 _FALSE = ("false", "False", "FALSE")
@@ -192,7 +193,7 @@ def did_you_mean(raw: str, allowed: tuple[str, ...] | list[str]) -> str:
     return f"Did you mean {close[0]!r}?" if close else f"Allowed: {', '.join(allowed)}."
 
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
+_DURATION = re.compile(r"([0-9.]{1,40}) ?([smhd]?)", re.ASCII)
 MAX_DURATION = 366 * 86400.0  # longer waits or ages are mistakes, and overflow dates
 _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -202,8 +203,11 @@ def duration(reader: InputReader, name: str, default: float) -> float:
     raw = reader.text(name)
     if not raw:
         return default
-    match = _DURATION.match(raw.lower())
-    value = float(match.group(1)) * _UNIT[match.group(2)] if match else 0.0
+    match = _DURATION.fullmatch(raw.lower())
+    try:
+        value = parse_decimal(match.group(1)) * _UNIT[match.group(2)] if match else 0.0
+    except NumberError:
+        value = 0.0
     if value <= 0:
         raise InputError(
             name, f"{raw!r} is not a duration", f"Use seconds or a unit: `{name}: 7d`, `15m`."

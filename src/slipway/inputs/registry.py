@@ -11,6 +11,7 @@ import yaml
 from slipway.ecr import ecr_registry
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, argv_word
+from slipway.numbers import is_int
 from slipway.refs import ImageName
 
 REGISTRY_AUTH_EXAMPLE = """registry-auth: |
@@ -152,7 +153,8 @@ def read_aws_role(reader: InputReader) -> str:
 INSECURE_EXAMPLE = """insecure-registries: |
   registry:5000        # a services: registry, by its alias"""
 _HOST_PORT = re.compile(
-    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?$"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:]{2,39}\])(?::[0-9]{1,5})?",
+    re.ASCII,
 )
 
 
@@ -162,7 +164,7 @@ def read_insecure_registries(reader: InputReader) -> tuple[str, ...]:
     found: list[str] = []
     for entry in reader.items("insecure-registries"):
         port = entry.rpartition(":")[2] if entry.count(":") == 1 or "]:" in entry else ""
-        if not _HOST_PORT.match(entry) or (port and not 0 < int(port) < 65536):
+        if not _HOST_PORT.fullmatch(entry) or (port and not is_int(port, low=1, high=65535)):
             raise InputError(
                 "insecure-registries",
                 f"{entry[:60]!r} is not a registry host[:port] (no scheme, no path)",

@@ -16,6 +16,7 @@ from slipway.buildx_csv import CsvError, parse_bool
 from slipway.errors import InputError
 from slipway.meta.csvlist import get_list
 from slipway.meta.rules import Flavor, ImageEntry, TagRule, parse_flavor, parse_images, parse_tags
+from slipway.numbers import NumberError, parse_int
 
 DEFAULT_SHORT_SHA_LENGTH = 7
 ANNOTATION_LEVELS = ("manifest", "index", "manifest-descriptor", "index-descriptor")
@@ -59,13 +60,14 @@ def _short_sha_length(env: Mapping[str, str]) -> int:
     raw = env.get("DOCKER_METADATA_SHORT_SHA_LENGTH", "")
     if not raw:
         return DEFAULT_SHORT_SHA_LENGTH
-    if not raw.strip().isdigit() or int(raw) < 1:
+    try:
+        return parse_int(raw.strip(), low=1)
+    except NumberError:
         raise InputError(
             "DOCKER_METADATA_SHORT_SHA_LENGTH",
-            BAD_SHORT_SHA.format(value=raw),
+            BAD_SHORT_SHA.format(value=raw[:40]),
             "Example:\n  env:\n    DOCKER_METADATA_SHORT_SHA_LENGTH: 12",
-        )
-    return int(raw)
+        ) from None
 
 
 def _annotation_levels(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from slipway.meta.labels import (
 )
 from slipway.meta.rules import ImageEntry
 from slipway.meta.tags import Engine, Version, clean_tag, compute_version
+from slipway.numbers import is_int
 
 NO_VERSION = "No Docker image version has been generated. Check tags input."
 NO_TAGS = "No Docker tag has been generated. Check tags input."
@@ -88,13 +89,13 @@ def created_time(env: Mapping[str, str], now: datetime) -> datetime:
     raw = env.get("SOURCE_DATE_EPOCH", "").strip()
     if not raw:
         return now
-    if not raw.isdigit():
+    if not is_int(raw):
         raise InputError(
             "SOURCE_DATE_EPOCH",
-            BAD_EPOCH.format(value=raw),
+            BAD_EPOCH.format(value=raw[:40]),
             "Set it to `git log -1 --format=%ct`, or unset it.",
         )
-    if int(raw) > MAX_EPOCH:
+    if not is_int(raw, high=MAX_EPOCH):
         raise InputError(
             "SOURCE_DATE_EPOCH",
             f"{raw[:30]!r} is out of range (after the year 9999)",

@@ -33,7 +33,7 @@ _ARG = re.compile(
     r"""\s*(?:(?P<key>[^\s='"]+)=)?(?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|(?P<word>[^\s'"]+))""",
     re.DOTALL,
 )
-_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_NUMBER = re.compile(r"-?[0-9]{1,30}(?:\.[0-9]{1,30})?", re.ASCII)  # fullmatch
 _KEYWORDS: dict[str, Value] = {"true": True, "false": False, "null": None, "undefined": None}
 
 UNSUPPORTED = "Handlebars {what} are not supported in {template!r}; use plain {{{{expressions}}}}"
@@ -88,7 +88,7 @@ def _literal(match: re.Match[str]) -> Argument:
     if match.group("dq") is not None:
         return match.group("dq")
     word = match.group("word")
-    if _NUMBER.match(word):
+    if _NUMBER.fullmatch(word):
         return int(word) if "." not in word else word
     if word in _KEYWORDS:
         return _KEYWORDS[word]

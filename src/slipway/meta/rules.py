@@ -9,7 +9,6 @@ an error rather than silently ignored.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,6 +17,7 @@ from slipway.errors import InputError
 from slipway.meta.csvlist import CsvError, get_list, parse_record
 from slipway.meta.handlebars import TemplateError, check_template
 from slipway.meta.jsregex import JsRegexError, compile_pattern
+from slipway.numbers import NumberError, parse_js_number
 
 
 class TagType(StrEnum):
@@ -51,10 +51,6 @@ KNOWN_ATTRIBUTES = (
     "format", "branch", "event", "prerelease",
 )  # fmt: skip
 LATEST_MODES = ("auto", "true", "false", "highest")
-_JS_NUMBER = re.compile(
-    r"^\s*[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|0x[0-9a-f]+)?\s*$", re.IGNORECASE
-)
-
 TAGS_HINT = "Example:\n  tags: |\n    type=ref,event=branch\n    type=semver,pattern={{version}}"
 FLAVOR_HINT = "Example:\n  flavor: |\n    latest=auto\n    prefix=v,onlatest=true"
 IMAGES_HINT = "Example:\n  images: |\n    ghcr.io/org/app\n    name=docker.io/org/app,enable=false"
@@ -81,7 +77,7 @@ class TagRule:
     @property
     def priority(self) -> float:
         """Higher comes first; ties keep the input order."""
-        return float(self.attrs["priority"])
+        return parse_js_number(self.attrs["priority"])
 
     def get(self, name: str, default: str = "") -> str:
         """An attribute, or ``default``."""
@@ -163,9 +159,11 @@ def _choice(attrs: dict[str, str], name: str, allowed: tuple[str, ...], entry: s
 
 
 def _number(attrs: dict[str, str], name: str, entry: str) -> None:
-    if not _JS_NUMBER.match(attrs[name]):
+    try:
+        parse_js_number(attrs[name])
+    except NumberError:
         message = NOT_A_NUMBER.format(entry=entry, name=name, value=attrs[name])
-        raise InputError("tags", message, "Use an integer, e.g. priority=950 or group=1.")
+        raise InputError("tags", message, "Use an integer, e.g. priority=950 or group=1.") from None
 
 
 def _apply_defaults(kind: TagType, attrs: dict[str, str], entry: str) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from slipway.numbers import is_int
+
 MAX_LENGTH = 256
 MAX_SAFE_INTEGER = 2**53 - 1
-_NUM = r"0|[1-9]\d*"
-_PRE_ID = rf"(?:{_NUM}|\d*[a-zA-Z-][a-zA-Z0-9-]*)"
+_NUM = r"0|[1-9][0-9]*"
+_PRE_ID = rf"(?:{_NUM}|[0-9]*[a-zA-Z-][a-zA-Z0-9-]*)"
 _FULL = re.compile(
     rf"^v?({_NUM})\.({_NUM})\.({_NUM})"
     rf"(?:-({_PRE_ID}(?:\.{_PRE_ID})*))?"
@@ -56,7 +58,7 @@ def parse(text: str) -> SemVer | None:
         return None
     pre = found.group(4)
     prerelease = (
-        tuple(int(p) if p.isdigit() and int(p) <= MAX_SAFE_INTEGER else p for p in pre.split("."))
+        tuple(int(p) if is_int(p, high=MAX_SAFE_INTEGER) else p for p in pre.split("."))
         if pre
         else ()
     )

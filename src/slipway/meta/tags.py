@@ -207,7 +207,7 @@ def _match(engine: Engine, rule: TagRule, version: Version) -> None:
     if found is None:
         version.warnings.append(NO_MATCH.format(pattern=pattern, value=raw))
         return
-    index = int(group) if re.fullmatch(r"0|[1-9]\d*", group) else len(found)
+    index = int(group) if re.fullmatch(r"0|[1-9][0-9]{0,8}", group) else len(found)
     if index >= len(found) or found[index] is None:
         version.warnings.append(NO_GROUP.format(group=group, pattern=pattern))
         return

@@ -11,6 +11,7 @@ import shlex
 from collections.abc import Iterator
 
 from slipway.dockerfile import Dockerfile, Instruction, Stage
+from slipway.numbers import is_int
 from slipway.policy import catalog
 from slipway.policy.model import PolicyConfig, Source, ToolFinding
 from slipway.policy.secrets import is_key_file, token_kind
@@ -119,7 +120,7 @@ def expand_ports(word: str) -> list[int]:
     """``8080/tcp`` -> [8080], ``8000-8002`` -> [8000, 8001, 8002]; variables -> []."""
     spec = word.split("/", maxsplit=1)[0]
     low, _, high = spec.partition("-")
-    if not low.isdigit() or (high and not high.isdigit()):
+    if not is_int(low) or (high and not is_int(high)):  # ASCII digits: "²" is no port
         return []
     start, end = int(low), int(high or low)
     return list(range(start, min(end, start + 1024) + 1))

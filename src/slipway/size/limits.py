@@ -5,21 +5,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
+from slipway.numbers import NumberError, parse_decimal
+
+_SIZE = re.compile(r" *([0-9.]{1,40}) *([kmgt]?i?b?) *", re.IGNORECASE | re.ASCII)
 _FACTORS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 _BINARY = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
 def parse_size(text: str) -> int:
     """Bytes from ``123``, ``500MB``, ``1.5GiB``, ``800k`` (MB = 10^6, MiB = 2^20)."""
-    match = _SIZE.match(text)
+    match = _SIZE.fullmatch(text)
     if not match:
-        raise ValueError(f"{text!r} is not a size")
+        raise ValueError(f"{text[:40]!r} is not a size")
     unit = match.group(2).lower().rstrip("b")
     if unit == "i":
         raise ValueError(f"{text!r} is not a size")
     factor = _BINARY[unit[0]] if unit.endswith("i") else _FACTORS[unit]
-    return int(float(match.group(1)) * factor)
+    try:  # ASCII digits, finite
+        return int(parse_decimal(match.group(1)) * factor)
+    except NumberError:
+        raise ValueError(f"{text[:40]!r} is not a size") from None
 
 
 def format_size(size: int) -> str:
