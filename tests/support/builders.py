@@ -52,3 +52,24 @@ def _builder(docker_host: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"could not create the test builder: {done.stderr[-2000:]}")
     return name
+
+
+KEPT_PREFIX = "buildx_buildkit_slipway-"  # the containers of builders Slipway creates and keeps
+
+
+def kept_builders(docker_host: str) -> set[str]:
+    """The containers of builders Slipway created and kept on the engine at ``docker_host``."""
+    env = {**os.environ, "DOCKER_HOST": docker_host}
+    listed = _run(["docker", "ps", "-a", "--format", "{{.Names}}"], env=env)
+    return {n for n in listed.stdout.split() if n.startswith(KEPT_PREFIX)}
+
+
+def remove_kept_builders(docker_host: str, keep: set[str]) -> None:
+    """Remove the builders Slipway kept on ``docker_host`` (but those in ``keep``): their
+    containers, state volumes and buildx records, as a user would (README, "Builders")."""
+    env = {**os.environ, "DOCKER_HOST": docker_host}
+    for container in sorted(kept_builders(docker_host) - keep):
+        name = container.removeprefix("buildx_buildkit_").removesuffix("0")
+        if _run(["docker", "buildx", "rm", "--force", name], env=env).returncode != 0:
+            _run(["docker", "rm", "--force", "--volumes", container], env=env)
+        _run(["docker", "volume", "rm", "--force", f"{container}_state"], env=env)

@@ -135,10 +135,12 @@ class Builders:
             path.write_text(config, encoding="utf-8")
             config_file = str(path)
         spec = replace(spec, name=name, config_file=config_file)
+        if self._comes_up(name):  # kept by an earlier run on this machine
+            self._created.append(name)
+            return name
         result = self._runner.run(create_argv(spec), timeout=600)
-        if result.returncode != 0 and _in_use(result.stderr):
-            # Another run on this engine created the same builder at the same moment.
-            result = self._runner.run(create_argv(spec), timeout=600)
+        if result.returncode != 0 and self._comes_up(name):
+            result = replace(result, returncode=0)  # another run created it at the same moment
         if result.returncode != 0:
             # A builder that failed half-way is not worth keeping: the next run would find it.
             self._runner.run(remove_argv(name), timeout=120)
@@ -152,13 +154,21 @@ class Builders:
         self._created.append(name)
         return name
 
+    def _comes_up(self, name: str) -> bool:
+        """True when buildx knows builder ``name`` (its record in the Docker config: a laptop,
+        or the same machine) and it comes up; a record that does not come up is removed."""
+        config = Path(self._runner.env.get("DOCKER_CONFIG") or Path.home() / ".docker")
+        if not (config / "buildx" / "instances" / name).is_file():
+            return False
+        argv = ["docker", "buildx", "inspect", "--bootstrap", "--builder", name]
+        if self._runner.run(argv, timeout=300).returncode == 0:
+            return True
+        self._runner.run(remove_argv(name), timeout=120)
+        return False
+
     def made(self, name: str) -> bool:
         """True when ``name`` is a builder this run created (docker-container or remote)."""
         return bool(name) and name in self._created
-
-
-def _in_use(stderr: str) -> bool:
-    return "already in use" in stderr or "Conflict" in stderr
 
 
 def selects_default(env: Mapping[str, str]) -> bool:
