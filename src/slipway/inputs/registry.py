@@ -10,9 +10,8 @@ import yaml
 
 from slipway.ecr import ecr_registry
 from slipway.errors import InputError
-from slipway.inputs.reader import InputReader, argv_word
-from slipway.numbers import is_int
-from slipway.refs import ImageName
+from slipway.inputs.reader import InputReader
+from slipway.refs import ImageName, check_registry
 
 REGISTRY_AUTH_EXAMPLE = """registry-auth: |
   - registry: ghcr.io
@@ -80,7 +79,7 @@ def _registry_auth(reader: InputReader, mode: str) -> list[Credential]:
             else {}
         )
         values = {key: _scalar(raw, node, number, key) for key, node in fields.items()}
-        registry = argv_word("registry-auth", values.get("registry") or "docker.io")
+        registry = registry_host("registry-auth", values.get("registry") or "docker.io")
         username, password = values.get("username", ""), values.get("password", "")
         ecr = _is_ecr(registry, username, mode)
         if (not ecr and not (username and password)) or bool(username) != bool(password):
@@ -92,6 +91,19 @@ def _registry_auth(reader: InputReader, mode: str) -> list[Credential]:
             )
         found.append(Credential(registry, username, password, ecr=ecr))
     return found
+
+
+REGISTRY_HINT = "Give the registry's host (and port) alone, e.g. `registry: ghcr.io`."
+
+
+def registry_host(name: str, value: str) -> str:
+    """``value`` ("" allowed) when it is a registry ``host[:port]``, else `InputError`."""
+    if value:
+        try:
+            check_registry(value)
+        except ValueError as error:
+            raise InputError(name, str(error), REGISTRY_HINT) from None
+    return value
 
 
 ECR_MODES = ("auto", "true", "false")
@@ -116,8 +128,9 @@ def read_credentials(reader: InputReader, images: tuple[ImageName, ...]) -> tupl
         )
     mode = reader.choice("ecr", ECR_MODES, "auto")
     credentials = _registry_auth(reader, mode)
-    registry = reader.word("registry") or (images[0].registry if images else "docker.io")
-    if username or (reader.word("registry") and _is_ecr(registry, "", mode)):
+    given = registry_host("registry", reader.word("registry"))
+    registry = given or (images[0].registry if images else "docker.io")
+    if username or (given and _is_ecr(registry, "", mode)):
         ecr = _is_ecr(registry, username, mode)
         credentials.insert(0, Credential(registry, username, password, ecr=ecr))
     if mode == "true" and not any(c.ecr for c in credentials):
@@ -152,10 +165,6 @@ def read_aws_role(reader: InputReader) -> str:
 
 INSECURE_EXAMPLE = """insecure-registries: |
   registry:5000        # a services: registry, by its alias"""
-_HOST_PORT = re.compile(
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:]{2,39}\])(?::[0-9]{1,5})?",
-    re.ASCII,
-)
 
 
 def read_insecure_registries(reader: InputReader) -> tuple[str, ...]:
@@ -163,13 +172,14 @@ def read_insecure_registries(reader: InputReader) -> tuple[str, ...]:
     over plain HTTP, as dockerd's and buildkitd's setting of that name."""
     found: list[str] = []
     for entry in reader.items("insecure-registries"):
-        port = entry.rpartition(":")[2] if entry.count(":") == 1 or "]:" in entry else ""
-        if not _HOST_PORT.fullmatch(entry) or (port and not is_int(port, low=1, high=65535)):
+        try:
+            check_registry(entry)
+        except ValueError:
             raise InputError(
                 "insecure-registries",
                 f"{entry[:60]!r} is not a registry host[:port] (no scheme, no path)",
                 INSECURE_EXAMPLE,
-            )
+            ) from None
         if entry not in found:
             found.append(entry)
     return tuple(found)
