@@ -275,8 +275,9 @@ BAD_REQUESTS = [
      {"key": "k", "version": GO_VERSION}, 401, "unauthenticated"),
     ("no-token", "POST", "CreateCacheEntry", {"Authorization": None},
      {"key": "k", "version": GO_VERSION}, 401, "unauthenticated"),
-    ("unknown-field", "POST", "CreateCacheEntry", {},
-     {"key": "k", "version": GO_VERSION, "scope": "x"}, 400, "malformed"),
+    ("known-field-wrong-type-nested", "POST", "CreateCacheEntry", {},
+     {"key": "k", "version": GO_VERSION, "metadata": {"repository_id": "one"}}, 400,
+     "malformed"),
     ("missing-version", "POST", "CreateCacheEntry", {}, {"key": "k"}, 400, "invalid_argument"),
     ("missing-size", "POST", "FinalizeCacheEntryUpload", {},
      {"key": "k", "version": GO_VERSION}, 400, "invalid_argument"),
@@ -323,6 +324,25 @@ def test_bad_requests_are_refused_and_recorded(
     violations = cache.take_violations()
     assert [v.code for v in violations] == [code]
     assert cache.entries == []
+
+
+def test_unknown_fields_are_ignored_as_twirp_servers_do(
+    cache: GhaCacheStandin, client: GoV2Client
+) -> None:
+    # Twirp's generated Go servers decode with protojson DiscardUnknown: a field the service
+    # does not know (a newer client's) is ignored, at the top level and inside messages.
+    created = client.twirp(
+        "CreateCacheEntry",
+        {"key": "k", "version": GO_VERSION, "scope": "x", "metadata": {"future": [1, {}]}},
+    )
+    assert created.status_code == 200, created.text
+    assert created.json()["ok"] is True
+    found = client.twirp(
+        "GetCacheEntryDownloadURL", {"key": "k", "version": GO_VERSION, "lookup_only": True}
+    )
+    assert found.status_code == 200
+    assert found.json()["ok"] is False  # reserved, not finalized: a miss
+    assert [e.key for e in cache.entries] == ["k"]
 
 
 def test_invalid_json_and_camel_case_names(cache: GhaCacheStandin, client: GoV2Client) -> None:

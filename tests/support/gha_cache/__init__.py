@@ -18,6 +18,10 @@ refusals get a Twirp error and land in ``violations``. Typical use::
         cache.assert_no_violations()
         assert cache.entries and cache.blobs()
 
+Faults for tests that need the service to misbehave: ``cache.fail_next(method, status=429,
+retry_after="1")``, ``drop=True``, ``fail_always``, ``stop()``; and with ``blob_front=True``,
+``cache.blob_front.fail_next("get-blob", truncate=100)`` and the like (see ``server``).
+
 From another process: ``python -m tests.support.gha_cache`` (see ``__main__``).
 """
 
@@ -25,6 +29,8 @@ from __future__ import annotations
 
 from .azure import ACCOUNT, ACCOUNT_KEY, SAS_VERSION, BlobAccount, BlobInfo
 from .azurite import Azurite, AzuriteUnavailableError, find_azurite_blob
+from .blobfront import BlobFront, BlobRecord
+from .faults import Fault, Faults
 from .server import SERVICE, GhaCacheStandin
 from .store import Entry, RequestRecord, Violation
 from .tokens import READ, WRITE, Scope, make_runtime_token, token_scopes
@@ -39,8 +45,12 @@ __all__ = [
     "Azurite",
     "AzuriteUnavailableError",
     "BlobAccount",
+    "BlobFront",
     "BlobInfo",
+    "BlobRecord",
     "Entry",
+    "Fault",
+    "Faults",
     "GhaCacheStandin",
     "RequestRecord",
     "Scope",

@@ -125,11 +125,16 @@ class BlobAccount:
 
     def __init__(self, account_url: str, account: str = ACCOUNT, key: str = ACCOUNT_KEY) -> None:
         self.account_url = account_url.rstrip("/")
+        # Where the blob URLs handed to clients point: Azurite itself, or a front before it
+        # (see .blobfront); management requests always go to Azurite directly.
+        self.public_url = self.account_url
         self.account = account
         self.key = key
         self.session = requests.Session()
 
-    def blob_url(self, container: str, blob: str, permissions: str, ttl: timedelta) -> str:
+    def blob_url(
+        self, container: str, blob: str, permissions: str, ttl: timedelta, public: bool = True
+    ) -> str:
         """Return the signed URL of one blob (what the cache service hands out)."""
         sas = service_sas(
             container,
@@ -139,7 +144,8 @@ class BlobAccount:
             account=self.account,
             key=self.key,
         )
-        return f"{self.account_url}/{quote(container)}/{quote(blob)}?{sas}"
+        base = self.public_url if public else self.account_url
+        return f"{base}/{quote(container)}/{quote(blob)}?{sas}"
 
     def _headers(self) -> dict[str, str]:
         """Headers of every management request (the storage service version)."""
@@ -191,7 +197,7 @@ class BlobAccount:
 
     def blob_size(self, container: str, blob: str) -> int | None:
         """Return the committed size of a blob (Get Blob Properties), None if it does not exist."""
-        url = self.blob_url(container, blob, "r", timedelta(minutes=5))
+        url = self.blob_url(container, blob, "r", timedelta(minutes=5), public=False)
         response = self.session.head(url, headers=self._headers(), timeout=TIMEOUT)
         if response.status_code == 404:
             return None

@@ -5,7 +5,10 @@ cache.ts`` (protobuf-ts output of ``results/api/v1/cache.proto``) and
 ``generated/results/entities/v1/cachemetadata.ts`` / ``cachescope.ts``. JSON follows the
 proto3 JSON mapping that Twirp servers use (protojson): a field may be spelled with its
 proto name (``restore_keys``) or its lowerCamelCase JSON name (``restoreKeys``), ``null``
-means unset, int64 is a JSON integer or a decimal string, unknown fields are an error.
+means unset, int64 is a JSON integer or a decimal string. Unknown fields are ignored, as
+Twirp's generated Go servers decode JSON with ``protojson.UnmarshalOptions{DiscardUnknown:
+true}`` (a newer client may send fields this service does not know yet); a known field of
+the wrong type is still an error.
 
 proto3 has no required fields; the stand-in additionally refuses requests that leave out a
 field the service cannot work without (see ``REQUIRED``), as the real service must.
@@ -156,7 +159,7 @@ def decode(message: str, data: Any, where: str = "") -> dict[str, Any]:
     for key, value in data.items():
         field = by_name.get(key)
         if field is None:
-            raise DecodeError(f"{where}: unknown field {key!r}")
+            continue  # DiscardUnknown (see the module docstring)
         if field.name in seen:
             raise DecodeError(f"{where}: field {field.name!r} given twice")
         seen.add(field.name)

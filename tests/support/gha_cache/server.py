@@ -6,6 +6,13 @@ Every request is checked the way a Twirp server and the real service would: rout
 token (else ``unauthenticated``), the JSON body against the message shape (else
 ``malformed``) and the fields the service needs (else ``invalid_argument``). Each refusal is
 answered with a Twirp JSON error *and* recorded in ``violations``.
+
+Tests can make the service misbehave (:mod:`.faults`): ``fail_next("CreateCacheEntry",
+status=429, retry_after="2")`` answers the next such call with a Twirp ``resource_exhausted``
+error and that header, ``fail_always(...)`` every call until ``clear_faults()``, ``drop=True``
+closes the connection without an answer; ``stop()`` makes the service unreachable. With
+``blob_front=True`` the blob URLs go through :class:`.blobfront.BlobFront`, whose
+``fail_next`` damages blob transfers the same way.
 """
 
 from __future__ import annotations
@@ -14,23 +21,33 @@ import copy
 import json
 import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 from tests.support.lifecycle import Running, serve_in_thread
 
 from .azure import BlobAccount, BlobInfo
+from .blobfront import BlobFront
+from .faults import Fault, Faults
 from .messages import METHODS, DecodeError, MissingFieldError, check_required, decode
 from .service import CacheService, TwirpError
+from .serving import TrackedHandler, TrackingServer
 from .store import Entry, RequestRecord, Store, Violation
 from .tokens import Scope, make_runtime_token, token_scopes
 
 SERVICE = "github.actions.results.api.v1.CacheService"
 PREFIX = f"/twirp/{SERVICE}/"
 DEFAULT_CONTAINER = "actions-cache"
+# What an injected status answers: the Twirp error code a Twirp server sends with it, or
+# None for statuses only a gateway in front of the service sends (a plain-text body).
+FAULT_CODES = {
+    408: "deadline_exceeded",
+    429: "resource_exhausted",
+    500: "internal",
+    503: "unavailable",
+}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(TrackedHandler):
     """One request; the server's ``standin`` attribute holds the state."""
 
     protocol_version = "HTTP/1.1"
@@ -50,13 +67,43 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
 
     def _serve(self) -> None:
-        """Read, answer and log one request."""
+        """Read, answer and log one request (or fail it as a pending fault says)."""
         body = self._read_body()
-        status, answer, parsed = self.server.standin.handle(
+        standin = self.server.standin
+        fault = standin.faults.take(self.path.removeprefix(PREFIX))
+        if fault is not None:
+            self._fail(fault, body)
+            return
+        status, answer, parsed = standin.handle(
             self.command, self.path, dict(self.headers.items()), body
         )
         self._reply(status, answer)
-        self.server.standin.record(self.command, self.path, parsed, status, answer)
+        standin.record(self.command, self.path, parsed, status, answer)
+
+    def _fail(self, fault: Fault, body: bytes) -> None:
+        """Answer with an injected fault; record it (status 0: no answer at all)."""
+        parsed: Any = body.decode("utf-8", "replace")
+        if fault.drop:
+            self.close_connection = True
+            self.server.standin.record(self.command, self.path, parsed, 0, None)
+            return
+        code = FAULT_CODES.get(fault.status)
+        if fault.body is not None:
+            data, content_type = fault.body, "application/octet-stream"
+        elif code is not None:
+            data = json.dumps({"code": code, "msg": "injected by the test"}).encode()
+            content_type = "application/json"
+        else:
+            data, content_type = b"Bad Gateway\n", "text/plain"
+        self.send_response(fault.status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        if fault.retry_after is not None:
+            self.send_header("Retry-After", fault.retry_after)
+        self.end_headers()
+        self.wfile.write(data)
+        answer = {"code": code, "fault": True} if code else {"fault": True}
+        self.server.standin.record(self.command, self.path, parsed, fault.status, answer)
 
     def _read_body(self) -> bytes:
         """Read a Content-Length or chunked body."""
@@ -81,10 +128,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(TrackingServer):
     """The HTTP server, pointing at its stand-in."""
 
-    daemon_threads = True
     standin: GhaCacheStandin
 
 
@@ -104,41 +150,79 @@ class GhaCacheStandin(Running):
         host: str = "127.0.0.1",
         port: int = 0,
         sas_ttl: timedelta = timedelta(hours=1),
+        blob_front: bool = False,
     ) -> None:
         self.token = token or make_runtime_token()
         self.scopes: tuple[Scope, ...] = token_scopes(self.token)
         self.container = container
         self.blob_account = BlobAccount(azurite_blob_url)
+        self.blob_front = BlobFront(azurite_blob_url) if blob_front else None
         self.store = Store()
         self.service = CacheService(self.store, self.blob_account, container, self.scopes, sas_ttl)
+        self.faults = Faults()
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._url = ""
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> Self:
         """Create the container in Azurite and start serving on a background thread."""
         self.blob_account.create_container(self.container)
+        if self.blob_front is not None:
+            self.blob_account.public_url = self.blob_front.start().account_url
         self._server = _Server(self._address, _Handler)
         self._server.standin = self
+        host, port = self._server.server_address[:2]
+        self._url = f"http://{host!s}:{port}/"
         self._thread = serve_in_thread(self._server)
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving: the port closes, so the service is unreachable from now on (the
+        state stays readable)."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
             self._server = None
+        if self.blob_front is not None:
+            self.blob_front.stop()
         self.blob_account.close()
+
+    # -- faults --------------------------------------------------------------------------
+    def fail_next(
+        self,
+        method: str,
+        status: int = 503,
+        retry_after: str | None = None,
+        drop: bool = False,
+        body: bytes | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Fail the next ``times`` calls of ``method`` (a Twirp method name or ``*``).
+
+        ``status`` 408/429/500/503 come with the Twirp error a Twirp server sends; others
+        (502, 504) with a gateway's plain-text page; ``body`` replaces the body (a malformed
+        answer); ``drop`` closes the connection with no answer at all.
+        """
+        self.faults.add(Fault(method, status, retry_after, drop=drop, body=body, times=times))
+
+    def fail_always(self, method: str, status: int = 503, **options: Any) -> None:
+        """Fail every call of ``method`` until :meth:`clear_faults`."""
+        self.fail_next(method, status, times=None, **options)
+
+    def clear_faults(self) -> None:
+        """Forget the pending faults (of the service and of the blob front)."""
+        self.faults.clear()
+        if self.blob_front is not None:
+            self.blob_front.faults.clear()
 
     # -- what tests look at ----------------------------------------------------------------
     @property
     def url(self) -> str:
-        """The base URL for ACTIONS_RESULTS_URL / ``url_v2`` (ends in ``/``)."""
-        assert self._server is not None, "the stand-in is not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        """The base URL for ACTIONS_RESULTS_URL / ``url_v2`` (ends in ``/``); after ``stop()``
+        still the URL it had, which nothing answers any more."""
+        assert self._url, "the stand-in is not started"
+        return self._url
 
     @property
     def entries(self) -> list[Entry]:
