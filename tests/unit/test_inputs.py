@@ -95,7 +95,7 @@ INVALID = [
     ({"platforms": "linux/arm/v9"}, "platforms", "unknown variant"),
     ({"push": "yes"}, "push", "not a boolean"),
     ({"severity": "HIGHEST"}, "severity", "unknown severity"),
-    ({"fail-on": "bad"}, "fail-on", "not a severity"),
+    ({"fail-on": "bad"}, "fail-on", "is not one of UNKNOWN, LOW"),
     ({"insecure-registries": "http://registry:5000"}, "insecure-registries", "no scheme"),
     ({"insecure-registries": "registry:5000/path"}, "insecure-registries", "no scheme"),
     ({"insecure-registries": "registry:99999"}, "insecure-registries", r"host\[:port\]"),

@@ -9,6 +9,7 @@ import io
 import os
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,12 +81,15 @@ def plan() -> Plan:
     inputs = read_inputs({
         "INPUT_IMAGES": "ghcr.io/acme/app",
         "INPUT_PLATFORMS": "linux/amd64,linux/arm64",
-        "INPUT_LABELS": f"evil=::error::x | \x1b[2J y\nmaint=@octocat <img src=x>\nkey={SECRET}",
+        "INPUT_LABELS": f"evil=::error::x |  y\nmaint=@octocat <img src=x>\nkey={SECRET}",
         "INPUT_SEVERITY": "CRITICAL,HIGH,MEDIUM",
         "INPUT_FAIL-ON": "HIGH",
     })  # fmt: skip
     context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, {})
-    return make_plan(inputs, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
+    made = make_plan(inputs, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
+    # An input cannot hold an escape (it is refused), a label from the API's description can
+    labels = {**made.metadata.labels, "evil": "::error::x | \x1b[2J y"}
+    return replace(made, metadata=replace(made.metadata, labels=labels))
 
 
 def summary() -> str:

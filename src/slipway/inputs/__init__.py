@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from slipway.errors import InputError
 from slipway.inputs.build import BuildOptions, read_build_options
+from slipway.inputs.declared import check_declared
 from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader, duration, input_env_name, split_list
 from slipway.inputs.registry import (
@@ -122,16 +123,20 @@ def _images(reader: InputReader) -> tuple[ImageName, ...]:
 
 
 def read_inputs(env: Mapping[str, str]) -> Inputs:
-    """Read and validate every input; the first problem raises `InputError`."""
+    """Read and validate every input; the first problem raises `InputError`.
+
+    First every value as its declaration says (slipway.inputs.spec: kind, length, characters,
+    the combinations), then each input's own reading."""
+    check_declared(env)
     reader = InputReader(env)
     images = _images(reader)
-    push = reader.boolean("push", default=False)
+    push = reader.boolean("push")
     insecure = read_insecure_registries(reader)
     # `scan`, `severity` and `fail-on` are read once, there
     scan = replace(read_scan_options(reader), insecure_registries=insecure)
     return Inputs(
         images=images,
-        context=reader.word("context", "."),
+        context=reader.word("context"),
         file=reader.word("file"),
         platforms=_platforms(reader),
         push=push,
@@ -142,14 +147,14 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         scan=scan,
         github_token=reader.token("github-token"),
         build=read_build_options(reader),
-        registry_timeout=duration(reader, "registry-timeout", 60.0),
+        registry_timeout=duration(reader, "registry-timeout"),
         metadata=read_metadata_config(env),
-        tag_on_gate_failure=reader.boolean("tag-on-gate-failure", default=False),
-        push_by_digest=reader.boolean("push-by-digest", default=False),
+        tag_on_gate_failure=reader.boolean("tag-on-gate-failure"),
+        push_by_digest=reader.boolean("push-by-digest"),
         merge_digests=_merge_digests(reader, push),
         policy=read_policy_inputs(reader),
         report=read_report_options(reader),
-        cache=reader.boolean("cache", default=True),
+        cache=reader.boolean("cache"),
     )
 
 
@@ -169,7 +174,7 @@ def _merge_digests(reader: InputReader, push: bool) -> tuple[str, ...]:
         raise InputError(
             "push", "merge-digests creates an index in the registry, so it needs push: true"
         )
-    by_digest = reader.boolean("push-by-digest", default=False)
+    by_digest = reader.boolean("push-by-digest")
     if by_digest and not push:
         raise InputError("push", "push-by-digest pushes to the registry, so it needs push: true")
     if digests and by_digest:

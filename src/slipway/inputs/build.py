@@ -119,7 +119,7 @@ def _outputs(reader: InputReader) -> tuple[str, ...]:
 
 def read_build_options(reader: InputReader) -> BuildOptions:
     """Read and check the build inputs."""
-    driver = reader.choice("driver", DRIVERS, "docker")
+    driver = reader.choice("driver", DRIVERS)
     endpoint = reader.word("endpoint")
     if driver == "remote" and not endpoint:
         raise InputError(
@@ -136,8 +136,8 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         secrets=_secrets(reader),
         secret_files=reader.pairs("secret-files"),
         ssh=checks.ssh(reader),
-        no_cache=reader.boolean("no-cache", default=False),
-        pull=reader.boolean("pull", default=False),
+        no_cache=reader.boolean("no-cache"),
+        pull=reader.boolean("pull"),
         cache_from=cache_from,
         cache_to=cache_to,
         provenance=provenance,
@@ -146,16 +146,14 @@ def read_build_options(reader: InputReader) -> BuildOptions:
         ulimit=checks.ulimits(reader),
         add_hosts=checks.add_hosts(reader),
         allow=tuple(checks.choices(reader, "allow", checks.ENTITLEMENTS)),
-        network=reader.choice("network", checks.NETWORKS, "default")
-        if reader.text("network")
-        else "",
+        network=reader.choice("network", checks.NETWORKS) if reader.text("network") else "",
         no_cache_filters=tuple(
             argv_word("no-cache-filters", s) for s in reader.items("no-cache-filters")
         ),
         cgroup_parent=reader.word("cgroup-parent"),
         attests=checks.attests(reader),
         builder=reader.word("builder"),
-        load=reader.boolean("load", default=False),
+        load=reader.boolean("load"),
         outputs=_outputs(reader),
         driver=driver,
         endpoint=endpoint,

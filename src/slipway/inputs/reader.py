@@ -11,10 +11,19 @@ import re
 from collections.abc import Mapping
 
 from slipway.errors import InputError
+from slipway.inputs.spec import SPECS
 from slipway.numbers import NumberError, parse_decimal
 
-_TRUE = ("true", "True", "TRUE")
-_FALSE = ("false", "False", "FALSE")
+TRUE = ("true", "True", "TRUE")
+FALSE = ("false", "False", "FALSE")
+
+
+def default_of(name: str) -> str:
+    """Input ``name``'s declared default (slipway.inputs.spec), "" for one the runner fills in
+    from an expression (``${{ github.token }}``)."""
+    spec = SPECS.get(name)
+    default = spec.default if spec is not None else ""
+    return "" if "${{" in default else default
 
 
 def input_env_name(name: str) -> str:
@@ -78,18 +87,19 @@ class InputReader:
         """The whole environment (what the runner provides besides the inputs)."""
         return self._env
 
-    def text(self, name: str, default: str = "") -> str:
-        """The trimmed string value, or ``default`` when unset or empty."""
-        return self._env.get(input_env_name(name), "").strip() or default
+    def text(self, name: str, default: str | None = None) -> str:
+        """The trimmed string value, or ``default`` (the declared one when None) when unset
+        or empty."""
+        value = self._env.get(input_env_name(name), "").strip()
+        return value or (default_of(name) if default is None else default)
 
-    def boolean(self, name: str, default: bool) -> bool:
-        """A YAML 1.2 core-schema boolean, as actions/toolkit's getBooleanInput."""
+    def boolean(self, name: str) -> bool:
+        """A YAML 1.2 core-schema boolean, as actions/toolkit's getBooleanInput (the declared
+        default when empty)."""
         raw = self.text(name)
-        if not raw:
-            return default
-        if raw in _TRUE:
+        if raw in TRUE:
             return True
-        if raw in _FALSE:
+        if raw in FALSE:
             return False
         raise InputError(
             name, f"{raw!r} is not a boolean", f"Use `{name}: true` or `{name}: false`."
@@ -118,11 +128,13 @@ class InputReader:
             )
         return value
 
-    def word(self, name: str, default: str = "") -> str:
+    def word(self, name: str) -> str:
         """`text` that becomes one word of a command line: it may not start with ``-``."""
-        return argv_word(name, self.text(name, default))
+        return argv_word(name, self.text(name))
 
-    def items(self, name: str, default: str = "", *, ignore_comma: bool = False) -> list[str]:
+    def items(
+        self, name: str, default: str | None = None, *, ignore_comma: bool = False
+    ) -> list[str]:
         """A list input (newline, and unless ``ignore_comma`` also comma, separated); a value
         that lists nothing (``,``) is refused rather than read as "not given"."""
         text = self.text(name, default)
@@ -152,9 +164,10 @@ class InputReader:
             found.append((key.strip(), value))
         return tuple(found)
 
-    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
-        """One value out of ``allowed`` (case-insensitive), with a did-you-mean."""
-        raw = self.text(name, default)
+    def choice(self, name: str, allowed: tuple[str, ...]) -> str:
+        """One value out of ``allowed`` (case-insensitive), with a did-you-mean; the declared
+        default when empty."""
+        raw = self.text(name)
         for option in allowed:
             if raw.lower() == option.lower():
                 return option
@@ -198,11 +211,14 @@ MAX_DURATION = 366 * 86400.0  # longer waits or ages are mistakes, and overflow 
 _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
-def duration(reader: InputReader, name: str, default: float) -> float:
-    """Seconds from ``90``, ``90s``, ``15m``, ``12h`` or ``7d``."""
-    raw = reader.text(name)
-    if not raw:
-        return default
+def duration(reader: InputReader, name: str) -> float:
+    """Seconds from ``90``, ``90s``, ``15m``, ``12h`` or ``7d``; the declared default when empty."""
+    return parse_duration(name, reader.text(name, default_of(name)))
+
+
+def parse_duration(name: str, raw: str) -> float:
+    """Seconds from ``90``, ``90s``, ``15m``, ``12h`` or ``7d`` (at most a year), else an
+    `InputError` naming input ``name``."""
     match = _DURATION.fullmatch(raw.lower())
     try:
         value = parse_decimal(match.group(1)) * _UNIT[match.group(2)] if match else 0.0

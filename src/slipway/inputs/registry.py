@@ -126,7 +126,7 @@ def read_credentials(reader: InputReader, images: tuple[ImageName, ...]) -> tupl
             f"'username' and 'password' go together; {missing} is empty",
             "Set both, or neither.",
         )
-    mode = reader.choice("ecr", ECR_MODES, "auto")
+    mode = reader.choice("ecr", ECR_MODES)
     credentials = _registry_auth(reader, mode)
     given = registry_host("registry", reader.word("registry"))
     registry = given or (images[0].registry if images else "docker.io")

@@ -61,13 +61,13 @@ def _comment_file(reader: InputReader) -> str:
 def read_report_options(reader: InputReader) -> ReportOptions:
     """Read ``pr-comment``, ``pr-number``, ``comment-history``, ``check-run``,
     ``upload-sarif`` and ``comment-file``."""
-    mode = reader.choice("pr-comment", tuple(m.value for m in CommentMode), CommentMode.AUTO)
+    mode = reader.choice("pr-comment", tuple(m.value for m in CommentMode))
     return ReportOptions(
         pr_comment=CommentMode(mode),
         pr_number=_pr_number(reader),
-        comment_history=reader.boolean("comment-history", default=False),
-        check_run=reader.boolean("check-run", default=False),
-        upload_sarif=reader.boolean("upload-sarif", default=False),
+        comment_history=reader.boolean("comment-history"),
+        check_run=reader.boolean("check-run"),
+        upload_sarif=reader.boolean("upload-sarif"),
         comment_file=_comment_file(reader),
         attach=_attach(reader),
     )

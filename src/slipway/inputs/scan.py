@@ -6,9 +6,7 @@ from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean, duration, workspace_path
 from slipway.refs import check_reference
 from slipway.scan.options import (
-    DEFAULT_DB_MAX_AGE,
     DEFAULT_DB_REPOSITORIES,
-    DEFAULT_SCAN_TIMEOUT,
     SCANNERS,
     SEVERITIES,
     ScanOptions,
@@ -18,7 +16,7 @@ _SCANNER_ALIASES = {"vulnerability": "vuln", "misconfig": "config", "secrets": "
 
 
 def _severities(reader: InputReader) -> tuple[str, ...]:
-    values = [value.upper() for value in reader.items("severity", "HIGH,CRITICAL")]
+    values = [value.upper() for value in reader.items("severity")]
     for value in values:
         if value not in SEVERITIES:
             raise InputError(
@@ -28,7 +26,7 @@ def _severities(reader: InputReader) -> tuple[str, ...]:
 
 
 def _fail_on(reader: InputReader) -> str:
-    raw = reader.text("fail-on", "CRITICAL").upper()
+    raw = reader.text("fail-on").upper()
     if raw == "NONE":
         return "none"
     if raw not in SEVERITIES:
@@ -42,7 +40,7 @@ def _fail_on(reader: InputReader) -> str:
 
 def _scanners(reader: InputReader) -> tuple[str, ...]:
     found: list[str] = []
-    for raw in reader.items("scanners", ",".join(SCANNERS)):
+    for raw in reader.items("scanners"):
         value = _SCANNER_ALIASES.get(raw.lower(), raw.lower())
         if value not in SCANNERS:
             raise InputError(
@@ -68,16 +66,16 @@ def read_scan_options(reader: InputReader) -> ScanOptions:
     ``vex``, ``scanners``, ``trivy-db-repository``, ``trivy-cache-dir``, ``db-max-age``,
     ``scan-timeout`` and ``sbom-file``."""
     return ScanOptions(
-        enabled=reader.boolean("scan", default=True),
+        enabled=reader.boolean("scan"),
         severity=_severities(reader),
         fail_on=_fail_on(reader),
-        ignore_unfixed=reader.boolean("ignore-unfixed", default=False),
+        ignore_unfixed=reader.boolean("ignore-unfixed"),
         trivyignores=tuple(reader.items("trivyignores")),
         vex=tuple(reader.items("vex")),
         scanners=_scanners(reader),
         db_repositories=_references(reader, "trivy-db-repository") or DEFAULT_DB_REPOSITORIES,
         cache_dir=reader.text("trivy-cache-dir"),
-        db_max_age=duration(reader, "db-max-age", DEFAULT_DB_MAX_AGE),
-        timeout=duration(reader, "scan-timeout", DEFAULT_SCAN_TIMEOUT),
+        db_max_age=duration(reader, "db-max-age"),
+        timeout=duration(reader, "scan-timeout"),
         sbom_file=workspace_path(reader, "sbom-file"),
     )

@@ -1,0 +1,47 @@
+"""The scan inputs, as aquasecurity/trivy-action names them where the concept is the same."""
+
+from __future__ import annotations
+
+from slipway.inputs.spec.model import Input, Kind, Section
+
+S = Section.SCAN
+SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+SCAN = (
+    Input("scan", S, Kind.BOOLEAN, "scan every platform; `false` skips the stage "
+          "(`scan-result: skipped`)", default="true"),
+    Input("severity", S, Kind.LIST, "what is **reported** (summary, SARIF, report file): any of "
+          "`UNKNOWN`, `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`, any case", default="HIGH,CRITICAL"),
+    Input("fail-on", S, Kind.CHOICE, "the **gate**: the lowest severity that fails "
+          "(`UNKNOWN`, `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`, any case), or `none`",
+          default="CRITICAL", choices=(*SEVERITIES, "none")),
+    Input("tag-on-gate-failure", S, Kind.BOOLEAN, "tag before the scan, as the anchors do (a "
+          "failing image is then published)", default="false"),
+    Input("scanners", S, Kind.LIST, "any of `vuln`, `secret`, `config` (`vulnerability`, "
+          "`secrets` and `misconfig` are accepted too)", default="vuln,secret,config"),
+    Input("ignore-unfixed", S, Kind.BOOLEAN, "leave out findings without a fixed version",
+          default="false"),
+    Input("trivyignores", S, Kind.LIST, "`.trivyignore` and `.trivyignore.yaml` files inside the "
+          "workspace (which must exist), one per line; several are merged into one; `exp:` / "
+          "`expired_at` dates are honoured (an expired entry no longer hides its finding)",
+          files=True, example=".trivyignore"),
+    Input("vex", S, Kind.LIST, "OpenVEX or CycloneDX VEX documents inside the workspace (which "
+          "must exist); `not_affected` / `fixed` statements remove findings", files=True,
+          example="vex.json"),
+    Input("trivy-db-repository", S, Kind.LIST, "DB repositories (`name[:tag]`), one per line, "
+          "tried in order", shown_default="`mirror.gcr.io/aquasec/trivy-db:2`, "
+          "`ghcr.io/aquasecurity/trivy-db:2`, `public.ecr.aws/aquasecurity/trivy-db:2`",
+          example="ghcr.io/aquasecurity/trivy-db:2"),
+    Input("trivy-cache-dir", S, Kind.WORD, "a folder: Trivy's cache (DB and scan cache), plus "
+          "Slipway's reused scan results and layer sizes; by default under runner temp, restored "
+          "from and saved to GitHub's cache service ([What crosses jobs]"
+          "(#what-crosses-jobs-state-and-caching))", example="out/trivy"),
+    Input("db-max-age", S, Kind.DURATION, "when no repository answers, a cached DB up to this old "
+          "is used, with a warning (`90m`, `36h`, `7d`, or seconds; at most a year)",
+          default="7d"),
+    Input("scan-timeout", S, Kind.DURATION, "limit for each Trivy run (`10m`, or seconds; at most "
+          "a year)", default="10m"),
+    Input("sbom-file", S, Kind.WORD, "write a CycloneDX SBOM per platform: `sbom.cdx.json` gives "
+          "`sbom-linux-amd64.cdx.json`, … (a path inside the workspace: no `..`, not absolute)",
+          example="out/sbom.cdx.json"),
+)  # fmt: skip
