@@ -16,11 +16,12 @@ Sides, one round each per workload, their order alternated round by round:
                    severity CRITICAL,HIGH), its cache dir new, so the DB is downloaded;
                    then the post steps (the builder removed)
     slipway-fresh  the action image through the runner-faithful launcher
-                   (tests/support/launcher.py), a new machine and job: empty home, empty
-                   runner temp (no OCI layout, no Trivy DB, no reused scan)
-    slipway-rerun  right after, the same commit and build args again on that machine, a
-                   new job: Slipway's state under runner temp kept (actions/cache, or a
-                   self-hosted runner), the home empty
+                   (tests/support/launcher.py), a new hosted machine and job: empty home,
+                   empty runner temp (no OCI layout, no Trivy DB, no reused scan), no builder
+    slipway-rerun  right after, the same commit and build args again, a new job and so, as
+                   on GitHub's hosted runners, a new machine: only the registry and the
+                   cache service (one stand-in for the pair, as the runner gives it) carry
+                   anything over
 
 Every fresh job starts without build cache (its own new builder, removed at the end), with
 a new NONCE build arg where the workload takes one, so its layers are new to the registry
@@ -87,7 +88,7 @@ from pipeline.bench import Bench, github_api, run
 from pipeline.image_size import report_layers
 from pipeline.report import Samples, fixed_table, goals_table, ratio_table, stage_table
 from pipeline.sides import METADATA_SKIPPED, anchor, bare, metadata_bundle
-from pipeline.slipway_side import SlipwayMachine
+from pipeline.slipway_side import SlipwayJobs
 from pipeline.timing import StepFailed
 from pipeline.workloads import WORKLOADS, Workload, make_wheelhouse
 
@@ -135,17 +136,18 @@ def machine_line(bench: Bench) -> str:
 def slipway_pair(
     bench: Bench, workload: Workload, context: Path, sides: Sequence[str], index: int
 ) -> dict[str, dict[str, float]]:
-    """A fresh job on a new machine, then (when asked for) a re-run on it; the fresh job
-    runs untimed when only the re-run is asked for, as the state it needs."""
+    """A fresh job on a new machine, then (when asked for) a re-run on another, sharing the
+    cache service; the fresh job runs untimed when only the re-run is asked for, as what
+    fills the cache service."""
     nonce = uuid.uuid4().hex[:12]
-    machine = SlipwayMachine(bench, workload, context)
+    jobs = SlipwayJobs(bench, workload, context)
     try:
         label = f"{workload.name}-r{index + 1}"
-        found = {"slipway-fresh": machine.job(nonce, f"{label}-slipway-fresh")}
+        found = {"slipway-fresh": jobs.job(nonce, f"{label}-slipway-fresh")}
         if "slipway-rerun" in sides:
-            found["slipway-rerun"] = machine.job(nonce, f"{label}-slipway-rerun")
+            found["slipway-rerun"] = jobs.job(nonce, f"{label}-slipway-rerun")
     finally:
-        machine.remove()
+        jobs.remove()
     return {side: times for side, times in found.items() if side in sides}
 
 

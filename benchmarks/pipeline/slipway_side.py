@@ -1,15 +1,20 @@
 """Slipway's side: the action image started as GitHub's runner starts it
 (tests/support/launcher.py), its stages read from its log as the lines arrive.
 
-* a fresh job: a new runner machine (empty runner temp, so no state: no OCI layout, no
-  Trivy DB, no reusable scan results) and a new job (empty home);
-* a re-run of an unchanged commit: a new job on the same machine, right after, with the same
-  build args: Slipway's state folder (``$RUNNER_TEMP/slipway``) is still there, as a
-  self-hosted runner or an ``actions/cache`` step of that path would keep it.
+* a fresh job: a new hosted runner machine (empty runner temp and home, so no state: no OCI
+  layout, no Trivy DB, no reusable scan results; no builder);
+* a re-run of an unchanged commit, right after, with the same build args: a new job, so on
+  GitHub's hosted runners a new machine again. Only what crosses jobs on GitHub is carried
+  over: the registry, and the cache service (one stand-in, tests/support/gha_cache on
+  Azurite, shared by the pair and given to both jobs as the runner gives it:
+  ``ACTIONS_RESULTS_URL``, ``ACTIONS_CACHE_URL``, ``ACTIONS_RUNTIME_TOKEN``). Whatever Slipway
+  keeps in the cache service is what makes the re-run faster; a protocol violation in the
+  stand-in fails the round.
 
 The step gets the launcher's argv and environment unchanged, with one exception: the job's
-network is ``host``, because this machine's registry and API stand-in listen on loopback
-only (on GitHub they are remote and the default bridge reaches them). The launcher runs
+network is ``host`` (``host_network=True``), because this machine's registry, API and cache
+stand-ins listen on loopback only (on GitHub they are remote and the default bridge reaches
+them). The launcher runs
 ``docker run`` to completion and returns its output; to stamp each line as it comes, the
 launcher's ``subprocess`` is replaced for that one call by one whose ``run`` streams.
 
@@ -39,7 +44,8 @@ from typing import Any
 from unittest import mock
 
 from tests.support import launcher
-from tests.support.launcher import Job, Machine
+from tests.support.gha_cache import Azurite, GhaCacheStandin
+from tests.support.launcher import Machine, Runtime, job
 from tests.support.payloads import load_event
 
 from pipeline.bench import Bench
@@ -79,18 +85,25 @@ def streamed_steps() -> Iterator[_StreamingSubprocess]:
         yield shim
 
 
-class SlipwayMachine:
-    """One runner machine for Slipway's jobs, its workspace a checkout of the workload."""
+class SlipwayJobs:
+    """Slipway's jobs on one commit of a workload: each on a new hosted machine (its
+    workspace a checkout of the workload), sharing the registry and one cache service."""
 
     def __init__(self, bench: Bench, workload: Workload, context: Path) -> None:
         self.bench = bench
         self.workload = workload
-        self.root = bench.work / f"slipway-machine-{uuid.uuid4().hex[:8]}"
-        self.machine = Machine(self.root / "runner")
-        self.machine.check_out(context)
+        self.context = context
+        self.root = bench.work / f"slipway-jobs-{uuid.uuid4().hex[:8]}"
+        self.azurite = Azurite().start()
+        try:
+            self.cache = GhaCacheStandin(self.azurite.account_url).start()
+        except BaseException:
+            self.azurite.stop()
+            raise
+        self.runtime = Runtime.for_cache(self.cache)
 
     def job(self, nonce: str, label: str) -> dict[str, float]:
-        """One job (a new, empty home) running the step; seconds per stage. With
+        """One job on a new machine running the step; seconds per stage. With
         ``bench.logs``, its log is kept there as ``LABEL.log``, each line with its second."""
         bench, workload = self.bench, self.workload
         inputs = {
@@ -104,20 +117,26 @@ class SlipwayMachine:
         args = workload.build_args(nonce)
         if args:
             inputs["build-args"] = "\n".join(f"{k}={v}" for k, v in args.items())
-        current = Job(self.machine, bench.engine)
-        current.network = "host"  # the registry and the API stand-in are on loopback
-        try:
-            with EngineEvents() as events, streamed_steps() as shim:
+        with Machine(self.root / label / "runner") as machine:  # a hosted job: a new VM
+            machine.check_out(self.context)
+            # the registry, the API and the cache stand-ins are on loopback: the host's network
+            with (
+                job(machine, bench.engine, runtime=self.runtime, host_network=True) as current,
+                EngineEvents() as events,
+                streamed_steps() as shim,
+            ):
                 result = current.run_step(
                     bench.action_image,
                     inputs,
                     payload=load_event("push", index=4),
                     api_url=bench.api_url,
                 )
-        finally:
-            current.close()
         if result.returncode != 0 or not shim.runs:
             raise StepFailed(f"the Slipway step exited {result.returncode}:\n{result.log[-4000:]}")
+        if violations := self.cache.take_violations():
+            raise StepFailed(
+                "cache service protocol violations:\n" + "\n".join(map(str, violations))
+            )
         step = shim.runs[-1]
         if bench.logs is not None:
             bench.logs.mkdir(parents=True, exist_ok=True)
@@ -128,8 +147,10 @@ class SlipwayMachine:
         return stages(step, events)
 
     def remove(self) -> None:
-        """The machine's folders go (what Slipway handed back is the runner user's; we are
-        root)."""
+        """The cache service and the machines' folders go (what Slipway handed back is the
+        runner user's; we are root)."""
+        self.cache.stop()
+        self.azurite.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -1,9 +1,12 @@
 """``type=gha`` through the runner-faithful launcher on the hosted runner's kind of engine,
 against the cache service v2 stand-in (tests/support/gha_cache) with its blobs in Azurite.
 
-The job gets only what GitHub's runner gives a container action: ``ACTIONS_RUNTIME_TOKEN``,
-``ACTIONS_RESULTS_URL`` and ``ACTIONS_CACHE_URL`` (no ``ACTIONS_CACHE_SERVICE_V2``), and the
-step says nothing but ``type=gha``.
+The job gets only what GitHub's runner gives a container action (the launcher's
+:class:`Runtime`): ``ACTIONS_RUNTIME_URL``, ``ACTIONS_RUNTIME_TOKEN``, ``ACTIONS_RESULTS_URL``
+and ``ACTIONS_CACHE_URL`` (no ``ACTIONS_CACHE_SERVICE_V2``), and the step says nothing but
+``type=gha``. Each job is a new machine: what a later job reads, it reads from the cache
+service. The stand-in and Azurite listen on loopback, so jobs that use them run their steps
+on the host's network (on GitHub the service is remote and the default bridge reaches it).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import pytest
 from tests.support.act import action_image
 from tests.support.devenv import ROOT, load_devenv
 from tests.support.gha_cache import Azurite, GhaCacheStandin
-from tests.support.launcher import Engine, Job, Machine, StepResult, foreign_owned, job
+from tests.support.launcher import Engine, Job, Machine, Runtime, StepResult, foreign_owned, job
 from tests.support.payloads import load_event
 
 pytestmark = pytest.mark.e2e
@@ -39,19 +42,13 @@ def cache(azurite: Azurite) -> Iterator[GhaCacheStandin]:
 
 
 @pytest.fixture
-def machine(tmp_path: Path) -> Machine:
-    machine = Machine(tmp_path / "runner")
-    machine.check_out(ROOT / "examples" / "hello")
-    return machine
+def machine(tmp_path: Path) -> Iterator[Machine]:
+    with Machine(tmp_path / "runner") as machine:
+        machine.check_out(ROOT / "examples" / "hello")
+        yield machine
 
 
-def step(current: Job, cache: GhaCacheStandin, **inputs: str) -> StepResult:
-    runner_env = {  # what the runner hands every container action (ContainerActionHandler.cs)
-        "ACTIONS_RUNTIME_TOKEN": cache.token,
-        "ACTIONS_RESULTS_URL": cache.url,
-        "ACTIONS_CACHE_URL": cache.url,
-        "ACTIONS_RUNTIME_URL": "http://127.0.0.1:9/",
-    }
+def step(current: Job, **inputs: str) -> StepResult:
     return current.run_step(
         action_image(),
         {
@@ -65,7 +62,6 @@ def step(current: Job, cache: GhaCacheStandin, **inputs: str) -> StepResult:
         },
         payload=load_event("push", index=4),
         api_url="http://127.0.0.1:9",
-        extra_env=runner_env,
     )
 
 
@@ -79,15 +75,20 @@ def without_mask_lines(log: str) -> str:
 
 
 def test_a_fresh_job_reads_what_the_first_wrote(machine: Machine, cache: GhaCacheStandin) -> None:
-    with job(machine, HOSTED) as first:
-        wrote = step(first, cache, platforms="linux/amd64", **{"cache-to": "type=gha,mode=max"})
+    runtime = Runtime.for_cache(cache)
+    with job(machine, HOSTED, runtime=runtime, host_network=True) as first:
+        wrote = step(first, platforms="linux/amd64", **{"cache-to": "type=gha,mode=max"})
     assert wrote.returncode == 0, wrote.log
     assert cached_steps(wrote.log) == 0
     finalized = [e for e in cache.entries if e.finalized]
     assert any(e.key.startswith("index-acme/cached-linux-amd64-") for e in finalized), finalized
     assert len(cache.blobs()) == len(finalized) > 1  # the layers and the index, in Azurite
-    with job(machine, HOSTED) as second:  # a new job: empty home, a new builder, no local cache
-        read = step(second, cache, platforms="linux/amd64", **{"cache-from": "type=gha"})
+    # a new job, a new machine: empty runner temp and home, no builder; only the service crosses
+    with job(machine, HOSTED, runtime=runtime, host_network=True) as second:
+        assert sorted(p.name for p in machine.temp.iterdir()) == [
+            "_github_home", "_github_workflow", "_runner_file_commands",
+        ]  # fmt: skip
+        read = step(second, platforms="linux/amd64", **{"cache-from": "type=gha"})
     assert read.returncode == 0, read.log
     assert cached_steps(read.log) >= 3, read.log  # WORKDIR, COPY and RUN of the build stage
     for result in (wrote, read):
@@ -101,15 +102,17 @@ def test_a_fresh_job_reads_what_the_first_wrote(machine: Machine, cache: GhaCach
 
 def test_split_parts_keep_separate_scopes(machine: Machine, cache: GhaCacheStandin) -> None:
     for platform in ("linux/amd64", "linux/arm64"):
-        with job(machine, HOSTED) as part:
-            result = step(part, cache, platforms=platform, **{"cache-to": "type=gha,mode=max"})
+        with job(machine, HOSTED, runtime=Runtime.for_cache(cache), host_network=True) as part:
+            result = step(part, platforms=platform, **{"cache-to": "type=gha,mode=max"})
         assert result.returncode == 0, result.log
     indexes = {e.key.rsplit("-1-", 1)[0] for e in cache.entries if e.key.startswith("index-")}
     assert indexes == {"index-acme/cached-linux-amd64", "index-acme/cached-linux-arm64"}
 
 
 def test_without_the_runners_cache_service_nothing_is_built(machine: Machine) -> None:
-    with job(machine, HOSTED) as current:
+    """A server that sends the runner no cache URLs (github.com always sends them): the
+    runner sets neither ACTIONS_CACHE_URL nor ACTIONS_RESULTS_URL."""
+    with job(machine, HOSTED, runtime=Runtime().without_cache_service()) as current:
         result = current.run_step(
             action_image(),
             {"images": "127.0.0.1:5000/acme/cached", "cache-to": "type=gha"},

@@ -4,7 +4,8 @@ hosted runner's kind of engine (classic image store) and on a containerd-store e
 What a hosted job looks like from inside the container: the workspace at /github/workspace
 owned by the runner user, runner temp and a fresh home as mounts, the job's network with a
 ``services:`` registry reached by its alias, and nothing of the runner user's home (no
-docker login, no buildx builder of an earlier step).
+docker login, no buildx builder of an earlier step). Every job is a new machine: what
+crosses jobs is the registry only (a job's ``services:`` registry does not outlive it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from tests.support.launcher import (
     Machine,
     Service,
     StepResult,
+    builders_named,
     foreign_owned,
     job,
 )
@@ -63,19 +67,19 @@ def image() -> str:
 
 
 @pytest.fixture
-def machine(tmp_path: Path) -> Machine:
-    """A runner machine whose workspace is a checkout of examples/hello, the runner's."""
-    machine = Machine(tmp_path / "runner")
-    machine.check_out(ROOT / "examples" / "hello")
-    return machine
+def machine(tmp_path: Path) -> Iterator[Machine]:
+    """A hosted runner machine whose workspace is a checkout of examples/hello, the runner's."""
+    with Machine(tmp_path / "runner") as machine:
+        machine.check_out(ROOT / "examples" / "hello")
+        yield machine
 
 
 def registry_service(engine: Engine) -> Service:
     return Service("registry", registry_image(engine), ports=("127.0.0.1::5000",))
 
 
-@pytest.fixture
-def services_job(machine: Machine, engine: Engine) -> Iterator[Job]:
+@contextmanager
+def registry_job(machine: Machine, engine: Engine) -> Iterator[Job]:
     """A job with a services: registry that already holds the Trivy DB (pushed from the host)."""
     with job(machine, engine, [registry_service(engine)]) as current:
         host = current.published("registry", 5000)
@@ -85,6 +89,13 @@ def services_job(machine: Machine, engine: Engine) -> Iterator[Job]:
             cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
         assert pushed.returncode == 0, pushed.stderr
+        yield current
+
+
+@pytest.fixture
+def services_job(machine: Machine, engine: Engine) -> Iterator[Job]:
+    """The test's one job, with a services: registry holding the Trivy DB."""
+    with registry_job(machine, engine) as current:
         yield current
 
 
@@ -149,13 +160,12 @@ def test_one_platform_push_to_a_services_registry_by_alias(
         assert path.is_file(), (output, path)
     assert machine.git_status() == ""
     # a builder made for the run (the classic store needs one; on either engine, reaching the
-    # service by its alias does) is gone with it
+    # service by its alias does) is gone with it, before the job's end
     assert "building with a docker-container builder made for this run" in result.log
     assert "docker buildx rm" in result.log
-    names = engine.docker("ps", "-a", "--format", "{{.Names}}").split()
-    assert [
-        n for n in names if n.startswith("buildx_buildkit_slipway-") and "-tests-" not in n
-    ] == []
+    made = builders_named(result.log)
+    assert made, result.log
+    assert made & engine.builder_parts() == set()
 
 
 def test_a_base_image_from_the_services_registry(
@@ -187,46 +197,60 @@ def test_a_base_image_from_the_services_registry(
     assert len(layers["layers"]) == 2  # the base's file, then src
 
 
-def test_a_second_job_starts_with_an_empty_home(
-    services_job: Job, machine: Machine, engine: Engine, image: str
-) -> None:
+def test_a_second_job_is_a_new_machine(machine: Machine, engine: Engine, image: str) -> None:
+    """A re-run on a hosted runner: a new VM with new services. Nothing of the first job is
+    there: no home, no runner temp (so no Slipway state: the DB is fetched again and no scan
+    result is reused), no builder."""
     inputs = common_inputs(images=f"{SERVICE}/acme/again", platforms="linux/amd64", push="true")
-    first = run(services_job, image, inputs)
-    assert first.returncode == 0, first.log
-    (services_job.home / "left-by-job-1").touch()
-    with job(machine, engine) as second:  # a new job: its home is empty again
+    with registry_job(machine, engine) as first:
+        result = run(first, image, inputs)
+        assert result.returncode == 0, result.log
+        assert any((machine.temp / "slipway").iterdir())  # Slipway's state, for this job
+        (first.home / "left-by-job-1").touch()
+        made = builders_named(result.log)
+    assert list(machine.temp.iterdir()) == []
+    with registry_job(machine, engine) as second:  # its own services: registry, a new one
         assert list(second.home.iterdir()) == []
-        second.network = services_job.network  # the same services, as a re-run would have
+        assert sorted(p.name for p in machine.temp.iterdir()) == [
+            "_github_home", "_github_workflow", "_runner_file_commands",
+        ]  # fmt: skip
+        assert made & engine.builder_parts() == set()
         again = run(second, image, inputs)
-    assert again.returncode == 0, again.log
-    host = services_job.published("registry", 5000)
-    second_digest = again.outputs["digest"]
-    assert manifest(host, "acme/again", "master") == manifest(host, "acme/again", second_digest)
+        assert again.returncode == 0, again.log
+        assert "--download-db-only" in again.log
+        assert "scan result reused" not in again.log
+        host = second.published("registry", 5000)
+        second_digest = again.outputs["digest"]
+        assert manifest(host, "acme/again", "master") == manifest(host, "acme/again", second_digest)
 
 
-def test_split_build_parts_by_digest_then_one_index(services_job: Job, image: str) -> None:
-    target = f"{SERVICE}/acme/split"
+def test_split_build_parts_by_digest_then_one_index(
+    machine: Machine, engine: Engine, image: str
+) -> None:
+    """As a matrix does it: each part a job of its own, then a merge job, each a new machine;
+    only the registry carries the parts to the merge. The registry is this machine's (on
+    loopback: the steps run on the host's network)."""
+    devenv = load_devenv()
+    repository = f"acme/split-{uuid.uuid4().hex[:8]}"
+    target = f"{devenv.registry}/{repository}"
+    inputs = {
+        **common_inputs(images=target, push="true"),
+        "insecure-registries": "",
+        "trivy-db-repository": devenv.trivy_db,
+    }
     digests = []
     for platform in ("linux/amd64", "linux/arm64"):
-        part = run(
-            services_job,
-            image,
-            common_inputs(
-                images=target, platforms=platform, push="true", **{"push-by-digest": "true"}
-            ),
-        )
+        with job(machine, engine, host_network=True) as part_job:
+            part = run(part_job, image, {**inputs, "platforms": platform, "push-by-digest": "true"})
         assert part.returncode == 0, part.log
         digests.append(part.outputs["digest"])
-    host = services_job.published("registry", 5000)
+    host = devenv.registry
     with pytest.raises(AssertionError):
-        manifest(host, "acme/split", "master")  # the parts are untagged
-    merged = run(
-        services_job,
-        image,
-        common_inputs(images=target, push="true", **{"merge-digests": "\n".join(digests)}),
-    )
+        manifest(host, repository, "master")  # the parts are untagged
+    with job(machine, engine, host_network=True) as merge_job:
+        merged = run(merge_job, image, {**inputs, "merge-digests": "\n".join(digests)})
     assert merged.returncode == 0, merged.log
-    index = manifest(host, "acme/split", "master")
+    index = manifest(host, repository, "master")
     platforms = sorted(
         f"{m['platform']['os']}/{m['platform']['architecture']}"
         for m in index["manifests"]
@@ -236,7 +260,7 @@ def test_split_build_parts_by_digest_then_one_index(services_job: Job, image: st
     assert json.loads(merged.outputs["platform-digests"]).keys() == {"linux/amd64", "linux/arm64"}
 
 
-def test_a_local_cache_under_runner_temp_is_on_the_host_afterwards(
+def test_a_local_cache_under_runner_temp_is_on_the_host_for_the_jobs_next_steps(
     machine: Machine, engine: Engine, image: str
 ) -> None:
     cache = machine.temp / "buildcache"  # as `${{ runner.temp }}/buildcache` reaches the step
@@ -250,10 +274,11 @@ def test_a_local_cache_under_runner_temp_is_on_the_host_afterwards(
                 **{"cache-to": f"type=local,dest={cache},mode=max"},
             ),
         )
-    assert result.returncode == 0, result.log
-    assert (cache / "index.json").is_file()
-    assert foreign_owned(cache) == []
+        assert result.returncode == 0, result.log
+        assert (cache / "index.json").is_file()
+        assert foreign_owned(cache) == []
     assert foreign_owned(machine.workspace) == []
+    assert not cache.exists()  # runner temp is emptied at the job's end: it crosses no job
 
 
 def test_a_services_registry_with_credentials_by_alias(

@@ -1,32 +1,49 @@
-"""Start the action image exactly as GitHub's runner starts a container action.
+"""Start the action image exactly as GitHub's runner starts a container action, each job on
+a runner machine as GitHub gives it.
 
-The spec is actions/runner (read at 258d6c8, 2026-08-17), not act:
+The spec is actions/runner (read at 258d6c8, 2026-08-17), not act. What a step gets (its
+folders, environment and ``docker run`` command line) is tests/support/runner_step.py; the
+``ACTIONS_*`` runtime variables tests/support/job_runtime.py; ``GITHUB_ACTION``
+tests/support/step_ids.py. This module carries them out, and models jobs:
 
-* ``Handlers/ContainerActionHandler.cs``: the environment is the step's (inputs as
-  ``INPUT_<NAME>`` with hyphens kept, the ``GITHUB_*`` and ``RUNNER_*`` context variables, the
-  ``ACTIONS_*`` runtime endpoints and tokens), ``HOME`` is ``<temp>/_github_home``; six mounts:
-  the docker socket, runner temp, that home, ``_github_workflow`` (the event file),
-  ``_runner_file_commands`` (GITHUB_OUTPUT and friends) and the workspace; the working
-  directory is ``/github/workspace``; the job's network when the job has one.
-* ``Container/ContainerInfo.cs``: every variable's value goes through
-  ``TranslateToContainerPath``: a value that *equals* a mounted host path, or starts with one
-  plus ``/``, becomes the container path; nothing else is translated (a path inside a longer
-  value, ``RUNNER_WORKSPACE`` (the workspace's parent) and the tool cache stay host paths).
-  The last mapping added is tried first.
-* ``Container/DockerCommandManager.cs`` (``DockerRun``): ``docker run --name … --label …
-  --workdir /github/workspace --rm -e NAME …`` (values come from the client's environment,
-  never argv), ``-e GITHUB_ACTIONS=true``, ``-e CI=true`` unless set, ``--network`` when the
-  job has one, ``-v host:container`` per mount, the image, then the arguments.
+* **A hosted job is a new machine** (``Machine(root)``, the default): GitHub gives every job
+  on a hosted runner a new VM. So a :class:`Job` starts with an empty runner temp (the whole
+  ``_temp``, as ``TempDirectoryManager.InitializeTempDirectory`` empties it: the home, Slipway's
+  state, any OCI layout or Trivy cache in it) and an empty tool cache, and at its end
+  (:meth:`Job.close`) runner temp is emptied again (``CleanupTempDirectory``) and the buildx
+  builders its steps created on the engine are removed, containers and ``_state`` volumes:
+  what discarding the VM does. Only the registry (and whatever the test keeps on the host,
+  such as the cache-service stand-in) carries anything from one job to the next.
+* **A self-hosted runner** (``Machine(root, hosted=False)``) is the same machine job after
+  job: runner temp is still emptied at each job's start and end, but the engine and the
+  builders a job leaves stay for the next job; :meth:`Machine.discard` removes them.
+* **Builders are the job's when its steps named them.** The engines are shared (by other
+  tests and other engineers' runs), so the launcher removes a builder only when it did not
+  exist when the job started *and* a step's log names it (``docker buildx create … --name
+  NAME``, as Slipway prints every command, or a ``buildx_buildkit_…`` container name, as
+  ``--bootstrap`` prints it). A builder nothing names is left, and tests/support/leftovers.py
+  reports it after the suite.
+* Not modelled: images a job leaves in the engine's image store, and the build cache of the
+  engine's own (``docker`` driver) builder: both are shared with concurrent tests and cannot
+  be told apart. The workspace is left as the test made it (``Machine.check_out``): it stands
+  for what each job's checkout step gives.
 * ``ContainerOperationProvider.cs``: a job with ``services:`` gets a network
   ``github_network_<guid>`` (labelled), each service a container on it with
   ``--network-alias <name>`` and its ``ports`` published; a job without services runs
-  container actions on the default bridge.
+  container actions on the default bridge. ``host_network=True`` puts the steps on the
+  host's network instead, a concession to stand-ins that listen on this machine's loopback
+  only (on GitHub they are remote and the default bridge reaches them).
 
-Paths stand in for a hosted runner's: ``<root>/work/<repo>/<repo>`` is the workspace,
-``<root>/work/_temp`` runner temp; both belong to the runner user (uid 1001). A new
-:class:`Job` empties ``_github_home`` as the runner does. Test traffic stays on this machine:
-loopback and the containers and networks these helpers create (all removed by
-:meth:`Job.close`).
+Paths stand in for a hosted runner's and belong to the runner user (uid 1001). Test traffic
+stays on this machine: loopback and the containers and networks these helpers create (all
+removed by :meth:`Job.close`). Typical use::
+
+    with Machine(tmp_path / "runner") as machine:
+        machine.check_out(ROOT / "examples" / "hello")
+        with job(machine, engine, runtime=Runtime.for_cache(cache)) as first:
+            result = first.run_step(image, inputs, payload=payload)
+        with job(machine, engine, runtime=Runtime.for_cache(cache)) as second:  # a new VM
+            ...
 """
 
 from __future__ import annotations
@@ -41,34 +58,54 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
-import yaml
-
+from tests.support.act import ACTION_REF
 from tests.support.actionrun import parse_outputs
-from tests.support.devenv import ROOT
-from tests.support.payloads import runner_env
+from tests.support.job_runtime import Runtime
+from tests.support.runner_step import (
+    INSTANCE_LABEL,
+    JOB_TOKEN,
+    SOCKET,
+    Layout,
+    Step,
+    display_name,
+    docker_run_argv,
+    file_command_paths,
+    input_defaults,
+    step_variables,
+)
+from tests.support.step_ids import StepIds
+
+__all__ = [
+    "INSTANCE_LABEL",
+    "JOB_TOKEN",
+    "RUNNER_GID",
+    "RUNNER_UID",
+    "SOCKET",
+    "Engine",
+    "Job",
+    "Machine",
+    "Runtime",
+    "Service",
+    "StepResult",
+    "builders_named",
+    "foreign_owned",
+    "input_defaults",
+    "job",
+    "leftovers",
+]
 
 RUNNER_UID = 1001  # the runner user on GitHub's hosted images
 RUNNER_GID = 1001
-INSTANCE_LABEL = "slipway-test-runner"  # DockerInstanceLabel: a hash per runner, a label here
-SOCKET = "/var/run/docker.sock"
-JOB_TOKEN = "ghs_launcherJobToken0000000000000000000"  # what ${{ github.token }} becomes
-
-
-def input_defaults(action_yml: Path = ROOT / "action.yml") -> dict[str, str]:
-    """Every input's default, as the runner passes it when the step does not set the input
-    (``${{ github.token }}`` evaluated to the job's token, other expressions left out)."""
-    declared = yaml.safe_load(action_yml.read_text(encoding="utf-8"))["inputs"]
-    defaults = {}
-    for name, spec in declared.items():
-        value = str((spec or {}).get("default", ""))
-        if "${{" in value:
-            if value.replace(" ", "") != "${{github.token}}":
-                continue
-            value = JOB_TOKEN
-        defaults[name] = value
-    return defaults
+BUILDER_PREFIX = "buildx_buildkit_"  # buildx's docker-container driver: container and volume
+ONE_JOB_AT_A_TIME = (
+    "a runner runs one job at a time: close job {open} on this machine before starting another"
+)
+NO_HOST_NETWORK_WITH_SERVICES = (
+    "a job with services: runs its steps on its own network; host_network is for jobs without"
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +134,38 @@ class Engine:
             raise RuntimeError(f"docker {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
 
+    def builder_parts(self) -> frozenset[str]:
+        """The buildx builders' containers and volumes on this engine, by name."""
+        containers = self.docker("ps", "--all", "--format", "{{.Names}}").split()
+        volumes = self.docker("volume", "ls", "--format", "{{.Name}}").split()
+        return frozenset(n for n in (*containers, *volumes) if n.startswith(BUILDER_PREFIX))
+
+    def remove_builder_parts(self, names: Sequence[str]) -> None:
+        """Remove builder containers (with their anonymous volumes), then named volumes."""
+        for name in sorted(names, key=lambda n: n.endswith("_state")):  # containers first
+            if name.endswith("_state"):
+                self.docker("volume", "rm", "--force", name, check=False)
+            else:
+                self.docker("rm", "--force", "--volumes", name, check=False)
+
+
+_CREATE = re.compile(r"buildx\s+create\b.*?\s--name[= ]([A-Za-z0-9][A-Za-z0-9_.-]*)")
+_CONTAINER = re.compile(rf"\b{BUILDER_PREFIX}([A-Za-z0-9][A-Za-z0-9_.-]*)")
+
+
+def builders_named(log: str) -> set[str]:
+    """The builder containers and volumes a step's log names (``docker buildx create … --name
+    NAME``: ``buildx_buildkit_NAME0`` and its ``_state``; or the container's own name)."""
+    containers = {f"{BUILDER_PREFIX}{m}0" for m in _CREATE.findall(log)}
+    containers |= {f"{BUILDER_PREFIX}{m.removesuffix('_state')}" for m in _CONTAINER.findall(log)}
+    return containers | {f"{c}_state" for c in containers}
+
+
+def job_builders(before: frozenset[str], after: frozenset[str], logs: Sequence[str]) -> set[str]:
+    """The builder parts a job made: new since it started, and named by one of its steps."""
+    named = set().union(*(builders_named(log) for log in logs))
+    return {part for part in after - before if part in named}
+
 
 @dataclass(frozen=True)
 class Service:
@@ -118,23 +187,84 @@ class StepResult:
     outputs: dict[str, str]
     summary: str
     argv: tuple[str, ...]  # the docker run command line (values of -e are not in it)
+    action: str = ""  # the step's GITHUB_ACTION
+
+
+def _empty(folder: Path) -> None:
+    """``IOUtil.DeleteDirectory(contentsOnly: true)``, then the folder is the runner's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    os.lchown(folder, RUNNER_UID, RUNNER_GID)
 
 
 class Machine:
-    """A runner machine's folders (``/home/runner`` stands at ``root``)."""
+    """A runner machine: its folders, and whether each job gets a new one (``hosted``)."""
 
-    def __init__(self, root: Path, repository: str = "Codertocat/Hello-World") -> None:
-        self.root = root
-        self.repository = repository
-        name = repository.split("/")[1]
-        self.work = root / "work"
-        self.workspace = self.work / name / name
-        self.temp = self.work / "_temp"
-        self.tool_cache = root / "hostedtoolcache"
+    def __init__(
+        self, root: Path, repository: str = "Codertocat/Hello-World", *, hosted: bool = True
+    ) -> None:
+        self.layout = Layout(root, repository)
+        self.hosted = hosted
+        self.current_job: Job | None = None  # the job running on it, if any
+        self.kept: dict[Engine, set[str]] = {}  # builder parts self-hosted jobs left
         for path in (self.workspace, self.temp, self.tool_cache):
             path.mkdir(parents=True, exist_ok=True)
         for path in (root, *root.rglob("*")):
             os.lchown(path, RUNNER_UID, RUNNER_GID)
+
+    @property
+    def root(self) -> Path:
+        """Where ``/home/runner`` stands."""
+        return self.layout.root
+
+    @property
+    def repository(self) -> str:
+        """The repository (owner/name) the machine's jobs check out."""
+        return self.layout.repository
+
+    @property
+    def work(self) -> Path:
+        """The runner's work folder."""
+        return self.layout.work
+
+    @property
+    def workspace(self) -> Path:
+        """``GITHUB_WORKSPACE``."""
+        return self.layout.workspace
+
+    @property
+    def temp(self) -> Path:
+        """``RUNNER_TEMP``: empty at each job's start and end."""
+        return self.layout.temp
+
+    @property
+    def tool_cache(self) -> Path:
+        """``RUNNER_TOOL_CACHE``."""
+        return self.layout.tool_cache
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.discard()
+
+    def discard(self) -> None:
+        """The machine goes: its open job closes, the builders its self-hosted jobs left are
+        removed (its folders stay for the test to read; they are under the test's tmp)."""
+        if self.current_job is not None:
+            self.current_job.close()
+        for engine, parts in self.kept.items():
+            engine.remove_builder_parts(sorted(parts))
+        self.kept.clear()
 
     def git_status(self) -> str:
         """``git status --porcelain --ignored`` of the workspace: empty when the run left
@@ -174,28 +304,90 @@ class Machine:
             subprocess.run([*git, *args], cwd=self.workspace, check=True, capture_output=True)
         self.give_to_runner(self.root)
 
+    def _start(self, current: Job) -> None:
+        """A job begins: one at a time; runner temp emptied (a hosted job's tool cache too)."""
+        if self.current_job is not None:
+            raise RuntimeError(ONE_JOB_AT_A_TIME.format(open=self.current_job.id))
+        self.current_job = current
+        _empty(self.temp)
+        if self.hosted:
+            _empty(self.tool_cache)  # a new VM has the image's tool cache: empty here
+
+    def _end(self, current: Job, builders: set[str]) -> None:
+        """A job ends: its builders go with the VM (hosted) or stay on the engine; runner
+        temp is emptied."""
+        if self.hosted:
+            current.engine.remove_builder_parts(sorted(builders))
+        else:
+            self.kept.setdefault(current.engine, set()).update(builders)
+        _empty(self.temp)
+        self.current_job = None
+
 
 class Job:
-    """One job on a :class:`Machine`: a fresh home, and a network when it has services."""
+    """One job on a :class:`Machine` (see the module): a fresh runner temp and home, the
+    runtime variables of ``runtime``, a network when it has services."""
 
-    def __init__(self, machine: Machine, engine: Engine, services: Sequence[Service] = ()) -> None:
+    def __init__(
+        self,
+        machine: Machine,
+        engine: Engine,
+        services: Sequence[Service] = (),
+        *,
+        runtime: Runtime | None = None,
+        host_network: bool = False,
+    ) -> None:
+        if host_network and services:
+            raise ValueError(NO_HOST_NETWORK_WITH_SERVICES)
         self.machine = machine
         self.engine = engine
+        self.runtime = runtime or Runtime()
         self.id = uuid.uuid4().hex
-        self.home = machine.temp / "_github_home"
-        self.workflow_dir = machine.temp / "_github_workflow"
-        self.file_commands = machine.temp / "_runner_file_commands"
-        shutil.rmtree(self.home, ignore_errors=True)  # a new job's home is empty
-        for path in (self.home, self.workflow_dir, self.file_commands):
-            path.mkdir(parents=True, exist_ok=True)
-            os.chown(path, RUNNER_UID, RUNNER_GID)
-        self.network = ""
+        self.step_ids = StepIds()
+        self.logs: list[str] = []  # every step's log, in order
+        self.closed = False
+        self.network = "host" if host_network else ""
         self.services: dict[str, str] = {}  # alias -> container name
-        if services:
-            self.network = f"github_network_{self.id}"
-            engine.docker("network", "create", "--label", INSTANCE_LABEL, self.network)
-            for service in services:
-                self._start_service(service)
+        self.builders_before = engine.builder_parts()
+        machine._start(self)
+        try:
+            for path in (self.home, self.workflow_dir, self.file_commands):
+                path.mkdir(parents=True, exist_ok=True)
+                os.lchown(path, RUNNER_UID, RUNNER_GID)
+            if services:
+                self.network = f"github_network_{self.id}"
+                engine.docker("network", "create", "--label", INSTANCE_LABEL, self.network)
+                for service in services:
+                    self._start_service(service)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def home(self) -> Path:
+        """The steps' ``HOME`` (``/github/home``): empty when the job starts."""
+        return self.machine.layout.home
+
+    @property
+    def workflow_dir(self) -> Path:
+        """Where the event file is (``/github/workflow``)."""
+        return self.machine.layout.workflow_dir
+
+    @property
+    def file_commands(self) -> Path:
+        """Where the steps' GITHUB_OUTPUT and friends are (``/github/file_commands``)."""
+        return self.machine.layout.file_commands
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def _start_service(self, service: Service) -> None:
         name = f"{service.alias}_{re.sub(r'[^A-Za-z0-9]', '', service.image)[:40]}_{uuid.uuid4().hex[:6]}"
@@ -217,33 +409,39 @@ class Job:
         host_port = out.splitlines()[0].rsplit(":", 1)[1]
         return f"127.0.0.1:{host_port}"
 
+    def builders(self) -> set[str]:
+        """The builder containers and volumes this job's steps made that are still there."""
+        return job_builders(self.builders_before, self.engine.builder_parts(), self.logs)
+
     def close(self) -> None:
-        """Remove the services and the network (what the runner does at the job's end)."""
-        for name in self.services.values():
-            self.engine.docker("rm", "--force", "--volumes", name, check=False)
-        if self.network:
-            self.engine.docker("network", "rm", self.network, check=False)
+        """The job's end: services and network removed; the builders its steps made removed
+        (hosted) or left to the machine (self-hosted); runner temp emptied. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        builders: set[str] = set()
+        try:
+            for name in self.services.values():
+                self.engine.docker("rm", "--force", "--volumes", name, check=False)
+            if self.network.startswith("github_network_"):
+                self.engine.docker("network", "rm", self.network, check=False)
+            builders = self.builders()
+        finally:
+            self.machine._end(self, builders)
 
     # --- one container step ------------------------------------------------------------------
     def mappings(self) -> list[tuple[str, str]]:
         """(host, container) pairs in the order TranslateToContainerPath tries them."""
-        added = [
-            (str(self.machine.temp), "/github/runner_temp"),
-            (str(self.home), "/github/home"),
-            (str(self.workflow_dir), "/github/workflow"),
-            (str(self.file_commands), "/github/file_commands"),
-            (str(self.machine.workspace), "/github/workspace"),
-        ]
-        return list(reversed(added))  # AddPathTranslateMapping inserts at the front
+        return self.machine.layout.mappings()
 
     def translate(self, value: str) -> str:
         """ContainerInfo.TranslateToContainerPath: whole values only."""
-        for host, container in self.mappings():
-            if value == host:
-                return container
-            if value.startswith(host + "/"):
-                return container + value[len(host) :]
-        return value
+        return self.machine.layout.translate(value)
+
+    def record_step(self, uses: str | None = None, step_id: str | None = None) -> str:
+        """A step of the job the launcher does not run (actions/checkout, a ``run:`` script):
+        its ``GITHUB_ACTION``, taken so the next steps get the names the runner gives them."""
+        return self.step_ids.add(uses, step_id)
 
     def step_env(
         self,
@@ -253,41 +451,31 @@ class Job:
         *,
         api_url: str,
         extra_env: Mapping[str, str],
+        uses: str | None = ACTION_REF,
+        step_id: str | None = None,
     ) -> dict[str, str]:
-        """The step's environment with host paths, before translation."""
-        event_path = self.workflow_dir / "event.json"
+        """The next step's environment with host paths, before translation: its name taken
+        (``GITHUB_ACTION``), the event file written, its file-command files made."""
+        action = self.step_ids.add(uses, step_id)
+        layout = self.machine.layout
+        event_path = layout.workflow_dir / "event.json"
         event_path.write_text(json.dumps(payload), encoding="utf-8")
-        files = {}
-        for variable, stem in (
-            ("GITHUB_OUTPUT", "set_output"),
-            ("GITHUB_STEP_SUMMARY", "step_summary"),
-            ("GITHUB_ENV", "set_env"),
-            ("GITHUB_PATH", "add_path"),
-            ("GITHUB_STATE", "save_state"),
-        ):
-            path = self.file_commands / f"{stem}_{uuid.uuid4()}"
+        files = file_command_paths(layout)
+        for path in files.values():
             path.touch()
             os.chown(path, RUNNER_UID, RUNNER_GID)
-            files[variable] = str(path)
-        env = runner_env(event, payload, event_path, api_url, self.machine.repository)
-        env.pop("CI")  # DockerRun adds CI=true itself
-        env.pop("GITHUB_ACTIONS")  # and GITHUB_ACTIONS=true
-        env.update(files)
-        env.update(
-            {
-                "GITHUB_WORKSPACE": str(self.machine.workspace),
-                "RUNNER_TEMP": str(self.machine.temp),
-                "RUNNER_TOOL_CACHE": str(self.machine.tool_cache),
-                "RUNNER_WORKSPACE": str(self.machine.workspace.parent),
-                "RUNNER_NAME": "GitHub Actions 1000000001",
-                "RUNNER_ENVIRONMENT": "github-hosted",
-                "HOME": str(self.home),
-            }
+        step = Step(action, uses, inputs, extra_env)
+        return step_variables(
+            layout,
+            self.runtime,
+            step,
+            hosted=self.machine.hosted,
+            event=event,
+            payload=payload,
+            event_path=event_path,
+            files=files,
+            api_url=api_url,
         )
-        for name, value in {**input_defaults(), **inputs}.items():
-            env[f"INPUT_{name.replace(' ', '_').upper()}"] = value
-        env.update(extra_env)
-        return env
 
     def run_step(
         self,
@@ -298,30 +486,28 @@ class Job:
         payload: dict[str, Any],
         api_url: str = "http://api.github.invalid",
         extra_env: Mapping[str, str] | None = None,
+        uses: str | None = ACTION_REF,
+        step_id: str | None = None,
+        entrypoint: str = "",
         args: Sequence[str] = (),
         timeout: float = 1200,
     ) -> StepResult:
-        """``docker run`` the action image as DockerRun does; read back what the step wrote."""
-        env = self.step_env(event, payload, inputs, api_url=api_url, extra_env=extra_env or {})
+        """``docker run`` the action image as DockerRun does; read back what the step wrote.
+
+        ``uses`` and ``step_id`` are how the workflow names the step (its ``GITHUB_ACTION``);
+        ``extra_env`` is its ``env:``; ``entrypoint`` is the action's ``runs.entrypoint``."""
+        if self.closed:
+            raise RuntimeError(f"job {self.id} has ended: start a new job for more steps")
+        env = self.step_env(
+            event, payload, inputs, api_url=api_url, extra_env=extra_env or {},
+            uses=uses, step_id=step_id,
+        )  # fmt: skip
         translated = {key: self.translate(value) for key, value in env.items()}
-        display = f"{re.sub(r'[^A-Za-z0-9]', '', image)[:40]}_{uuid.uuid4().hex[:6]}"
-        argv = ["docker", "run", "--name", display, "--label", INSTANCE_LABEL]
-        argv += ["--workdir", "/github/workspace", "--rm"]
-        for key in translated:
-            argv += ["-e", key]
-        argv += ["-e", "GITHUB_ACTIONS=true", "-e", "CI=true"]
-        if self.network:
-            argv += ["--network", self.network]
-        for host, container in (
-            (self.engine.socket, SOCKET),
-            (str(self.machine.temp), "/github/runner_temp"),
-            (str(self.home), "/github/home"),
-            (str(self.workflow_dir), "/github/workflow"),
-            (str(self.file_commands), "/github/file_commands"),
-            (str(self.machine.workspace), "/github/workspace"),
-        ):
-            argv += ["-v", f"{host}:{container}"]
-        argv += [image, *args]
+        argv = docker_run_argv(
+            self.machine.layout, image, translated,
+            name=display_name(image, uuid.uuid4().hex), socket=self.engine.socket,
+            network=self.network, entrypoint=entrypoint, args=args,
+        )  # fmt: skip
         client_env = {
             "PATH": os.environ["PATH"],
             "DOCKER_HOST": f"unix://{self.engine.socket}",
@@ -336,19 +522,29 @@ class Job:
             check=False,
             stdin=subprocess.DEVNULL,
         )
+        log = (done.stdout or "") + (done.stderr or "")
+        self.logs.append(log)
         return StepResult(
             done.returncode,
-            done.stdout + done.stderr,
+            log,
             parse_outputs(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8")),
             Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8"),
             tuple(argv),
+            env["GITHUB_ACTION"],
         )
 
 
 @contextmanager
-def job(machine: Machine, engine: Engine, services: Sequence[Service] = ()) -> Iterator[Job]:
-    """A :class:`Job` whose services and network are removed at the end, pass or fail."""
-    current = Job(machine, engine, services)
+def job(
+    machine: Machine,
+    engine: Engine,
+    services: Sequence[Service] = (),
+    *,
+    runtime: Runtime | None = None,
+    host_network: bool = False,
+) -> Iterator[Job]:
+    """A :class:`Job` that ends (services, network, builders, runner temp) pass or fail."""
+    current = Job(machine, engine, services, runtime=runtime, host_network=host_network)
     try:
         yield current
     finally:
@@ -371,11 +567,11 @@ def leftovers(engine: Engine) -> list[str]:
     found += [
         f"builder container {name}"
         for name in engine.docker("ps", "--all", "--format", "{{.Names}}").splitlines()
-        if name.startswith("buildx_buildkit_")
+        if name.startswith(BUILDER_PREFIX)
     ]
     found += [
         f"volume {name}"
         for name in engine.docker("volume", "ls", "--format", "{{.Name}}").splitlines()
-        if name.startswith("buildx_buildkit_")
+        if name.startswith(BUILDER_PREFIX)
     ]
     return found
