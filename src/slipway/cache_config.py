@@ -206,7 +206,8 @@ def is_ghes(host: str) -> bool:
 
 
 def token_access(token: str) -> TokenAccess | None:
-    """What the token's ``ac`` claim grants; None when the token is not a JWT with one."""
+    """What the token's ``ac`` claim grants; None when Slipway cannot tell (not a JWT, no
+    ``ac`` claim, or entries of a shape it does not know: then the service decides)."""
     claims = _jwt_claims(token)
     if claims is None or "ac" not in claims:
         return None
@@ -215,11 +216,23 @@ def token_access(token: str) -> TokenAccess | None:
         entries = _json(entries)
     if not isinstance(entries, list):
         return None
-    permissions = [
-        e.get("Permission") for e in entries if isinstance(e, dict)
-    ]  # unknown shapes count for nothing
-    bits = [p for p in permissions if isinstance(p, int) and not isinstance(p, bool)]
-    return TokenAccess(readable=any(p & READ for p in bits), writable=any(p & WRITE for p in bits))
+    bits = [_permission(entry) for entry in entries]
+    if entries and all(b is None for b in bits):
+        return None
+    known = [b for b in bits if b is not None]
+    return TokenAccess(
+        readable=any(b & READ for b in known), writable=any(b & WRITE for b in known)
+    )
+
+
+def _permission(entry: Any) -> int | None:
+    """The ``Permission`` bits of one ``ac`` entry (a number, or digits), None if unreadable."""
+    value = entry.get("Permission") if isinstance(entry, dict) else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
 
 
 def _jwt_claims(token: str) -> dict[str, Any] | None:

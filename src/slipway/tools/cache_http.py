@@ -6,8 +6,8 @@ the Azure SDKs retry throttling): HTTP 408, 429 (or Twirp ``resource_exhausted``
 503, 504, and a connection that breaks after it was made. A ``Retry-After: <seconds>`` header
 is honoured up to ``retry_after_cap``; a longer one ends the retries at once (waiting less than
 asked is pointless). What is not retried: a connection that cannot be made (refused, no such
-host, connect timeout) and a request that gets no answer within the read timeout: the service
-is not there, and waiting again would only cost the run more.
+host, connect timeout), a TLS failure, and a request that gets no answer within the read
+timeout: the service is not there, and waiting again would only cost the run more.
 
 Bound: every wait between attempts comes out of ``sleep_budget`` (30 s by default) shared by
 every call of one client, and each call makes at most ``attempts`` requests; so before the
@@ -92,6 +92,8 @@ class Transport:
             raise GiveUp(f"{what}: no connection to {host} within {timeouts[0]:g} s") from None
         except requests.Timeout:
             raise GiveUp(f"{what}: {host} sent nothing for {timeouts[1]:g} s") from None
+        except requests.exceptions.SSLError:
+            raise GiveUp(f"{what}: TLS with {host} failed") from None
         except requests.ConnectionError as exc:
             if _cannot_connect(exc):
                 raise GiveUp(f"{what}: cannot connect to {host}") from None
