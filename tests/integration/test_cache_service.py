@@ -188,6 +188,9 @@ def test_save_then_restore_exactly_and_by_prefix_newest_first(
     assert h.client.download(rolled, tmp_path / "out" / "db") == len(newer)
     assert (tmp_path / "out" / "db").read_bytes() == newer
     assert h.client.lookup("trivy-db-2026-12-05", [], "0" * 64) is None  # other version
+    by_key_prefix = h.client.lookup("trivy-db-2026-12", [], VERSION)  # GitHub's key matching
+    assert by_key_prefix is not None
+    assert (by_key_prefix.matched_key, by_key_prefix.exact) == ("trivy-db-2026-12-06", False)
     entries = cache.entries
     assert [(e.key, e.finalized, e.size_bytes) for e in entries] == [
         ("trivy-db-2026-12-05", True, len(older)),

@@ -207,6 +207,26 @@ def test_save_mutable_index_restores_the_newest_by_prefix(
     assert len(cache.blobs()) == 2
 
 
+def test_the_key_itself_matches_by_prefix_after_an_exact_match(
+    cache: GhaCacheStandin, client: GoV2Client
+) -> None:
+    # GitHub's cache key matching: exact key, else the newest entry the key is a prefix of,
+    # else the restore keys in order.
+    client.save("deps-linux-1", b"1")
+    client.save("deps-linux-2", b"2")
+    client.save("deps-linux", b"0")
+    exact = client.load("deps-linux")
+    assert exact is not None
+    assert exact[0] == "deps-linux"
+    by_prefix = client.twirp("GetCacheEntryDownloadURL", {"key": "deps-lin", "version": GO_VERSION})
+    assert by_prefix.json()["matched_key"] == "deps-linux"  # the newest that starts with it
+    before_restore = client.twirp(
+        "GetCacheEntryDownloadURL",
+        {"key": "deps-linux-", "restore_keys": ["deps-"], "version": GO_VERSION},
+    )
+    assert before_restore.json()["matched_key"] == "deps-linux-2"
+
+
 def test_miss_is_ok_false_with_status_200(cache: GhaCacheStandin, client: GoV2Client) -> None:
     response = client.twirp(
         "GetCacheEntryDownloadURL",

@@ -1,8 +1,9 @@
 """In-memory state of the cache service stand-in: entries, violations, the request log.
 
-Lookup follows GitHub's documented cache matching: per readable scope of the token, in
-the token's order, first an entry whose key equals ``key``, else for each restore key in
-order the newest entry whose key starts with it; only finalized entries of the same
+Lookup follows GitHub's documented cache matching ("Dependency caching reference", Cache key
+matching): per readable scope of the token, in the token's order, first an entry whose key
+equals ``key``, else the newest entry whose key starts with ``key``, else for each restore key
+in order the newest entry whose key starts with it; only finalized entries of the same
 ``version`` count.
 """
 
@@ -88,7 +89,7 @@ class Store:
             exact = [e for e in candidates if e.key == key]
             if exact:
                 return max(exact, key=lambda e: e.id)
-            for prefix in restore_keys:
+            for prefix in [key, *restore_keys]:
                 matches = [e for e in candidates if e.key.startswith(prefix)]
                 if matches:
                     return max(matches, key=lambda e: e.id)
