@@ -146,12 +146,12 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         aws_role_to_assume=read_aws_role(reader),
         scan=scan,
         github_token=reader.token("github-token"),
-        build=read_build_options(reader),
+        build=read_build_options(reader, images),
         registry_timeout=duration(reader, "registry-timeout"),
         metadata=read_metadata_config(env),
         tag_on_gate_failure=reader.boolean("tag-on-gate-failure"),
         push_by_digest=reader.boolean("push-by-digest"),
-        merge_digests=_merge_digests(reader, push),
+        merge_digests=_merge_digests(reader),
         policy=read_policy_inputs(reader),
         report=read_report_options(reader),
         cache=reader.boolean("cache"),
@@ -163,24 +163,17 @@ MERGE_EXAMPLE = """merge-digests: |
   ${{ needs.build.outputs.digest-arm64 }}"""
 
 
-def _merge_digests(reader: InputReader, push: bool) -> tuple[str, ...]:
+def _merge_digests(reader: InputReader) -> tuple[str, ...]:
+    """The parts' digests, each once (that they need ``push`` and not ``push-by-digest`` is
+    declared: slipway.inputs.spec)."""
     digests = tuple(reader.items("merge-digests"))
     for number, digest in enumerate(digests, start=1):
         if not is_digest(digest):
             raise InputError(
                 "merge-digests", f"entry {number} is not a sha256:<64 hex> digest", MERGE_EXAMPLE
             )
-    if digests and not push:
-        raise InputError(
-            "push", "merge-digests creates an index in the registry, so it needs push: true"
-        )
-    by_digest = reader.boolean("push-by-digest")
-    if by_digest and not push:
-        raise InputError("push", "push-by-digest pushes to the registry, so it needs push: true")
-    if digests and by_digest:
-        raise InputError(
-            "merge-digests",
-            "cannot be combined with push-by-digest",
-            "Use one in the build jobs, the other in the merge job.",
-        )
+        if digest in digests[: number - 1]:
+            raise InputError(
+                "merge-digests", f"entry {number} repeats an earlier one", MERGE_EXAMPLE
+            )
     return digests

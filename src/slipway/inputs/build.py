@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from slipway import buildx_csv, gha_cache
-from slipway.errors import InputError
+from slipway import gha_cache
 from slipway.inputs import build_checks as checks
+from slipway.inputs import build_values as values
+from slipway.inputs.cache_entries import cache_entries, outputs
 from slipway.inputs.reader import InputReader, argv_word
+from slipway.inputs.secrets import check_ids, provenance_for, secret_envs
+from slipway.refs import ImageName
 
 DRIVERS = ("docker", "docker-container", "remote")
-_CACHE_TYPES = ("registry", "gha", "local", "inline", "s3", "azblob")
-_SECRET_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class BuildOptions:
     # A token= given in a type=gha entry: taken out of the entry, it reaches buildx by its
     # environment only (slipway.gha_cache).
     gha_token: str = field(default="", repr=False)
+    warnings: tuple[str, ...] = ()  # to print before the run (secret-looking build args)
 
 
 def _without_gha_token(entries: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
@@ -63,105 +66,81 @@ def _without_gha_token(entries: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
     return tuple(entry for entry, _ in split), tokens[-1] if tokens else ""
 
 
-def _cache_entries(reader: InputReader, name: str) -> tuple[str, ...]:
-    entries = tuple(reader.items(name, ignore_comma=True))
-    for entry in entries:
-        if "=" not in entry:  # a bare reference means type=registry,ref=...
-            continue
-        try:
-            kind = dict(buildx_csv.attributes(entry)).get("type", "registry")
-        except buildx_csv.CsvError as error:
-            raise InputError(
-                name,
-                f"buildx cannot read {entry[:60]!r}: {error}",
-                'Quote a value holding commas as a whole field: "dest=/a,b".',
-            ) from None
-        if kind not in _CACHE_TYPES:
-            raise InputError(
-                name, f"unknown cache type {kind!r}", f"Use one of {', '.join(_CACHE_TYPES)}."
-            )
+def _cache_entries(reader: InputReader, name: str, images: Sequence[ImageName]) -> tuple[str, ...]:
+    entries = cache_entries(name, reader.items(name, ignore_comma=True), images)
     gha_cache.check_service(name, entries, reader.environment)
     return entries
 
 
 def _secrets(reader: InputReader) -> tuple[tuple[str, str], ...]:
-    secrets = reader.pairs("secrets") + checks.secret_envs(reader)
-    for secret_id, _ in (*secrets, *reader.pairs("secret-files")):
-        if not _SECRET_ID.match(secret_id):
-            raise InputError(
-                "secrets", f"secret id {secret_id[:40]!r} has characters BuildKit does not accept"
-            )
-    return secrets
+    """``secrets`` and ``secret-envs`` (id, value) pairs; every id once, ``secret-files`` too."""
+    from_envs = reader.pairs("secret-envs")
+    check_ids(
+        (("secrets", reader.pairs("secrets")), ("secret-envs", from_envs),
+         ("secret-files", reader.pairs("secret-files")))
+    )  # fmt: skip
+    return reader.pairs("secrets") + secret_envs(from_envs, reader.environment)
 
 
-OUTPUT_HINT = "Write buildx's form, e.g. `outputs: type=local,dest=out`."
+def _run_steps(reader: InputReader) -> dict[str, Any]:
+    """What ``RUN`` steps get: limits, hosts, entitlements, network, cgroup."""
+    return {
+        "shm_size": values.shm_size(reader),
+        "ulimit": values.ulimits(reader),
+        "add_hosts": values.add_hosts(reader),
+        "allow": tuple(values.choices(reader, "allow", values.ENTITLEMENTS)),
+        "network": reader.choice("network", values.NETWORKS) if reader.text("network") else "",
+        "cgroup_parent": reader.word("cgroup-parent"),
+    }
 
 
-def _outputs(reader: InputReader) -> tuple[str, ...]:
-    """``outputs``, read as buildx reads them; one that would push is refused (it would
-    publish before the scan gate): ``type=registry``, or ``push=`` true in any spelling."""
-    outputs = tuple(reader.items("outputs", ignore_comma=True))
-    for output in outputs:
-        try:
-            pairs = buildx_csv.attributes(output)
-            kind = (buildx_csv.value_of(pairs, "type") or "").lower()
-            push = buildx_csv.parse_bool(buildx_csv.value_of(pairs, "push") or "false")
-        except buildx_csv.CsvError as error:
-            raise InputError("outputs", f"{output[:60]!r}: {error}", OUTPUT_HINT) from None
-        if kind == "registry" or (push and kind in ("image", "oci", "docker")):
-            raise InputError(
-                "outputs",
-                "an output that pushes would bypass the scan gate (tags before the scan)",
-                "Use `push: true`: Slipway pushes by digest, scans, then tags.",
-            )
-    return outputs
+def _builder(reader: InputReader) -> dict[str, Any]:
+    """The builder to use, or how to create one."""
+    config_file, config_inline = checks.buildkitd_config(reader)
+    return {
+        "builder": reader.word("builder"),
+        "driver": reader.choice("driver", DRIVERS),
+        "endpoint": reader.word("endpoint"),
+        "buildkit_image": checks.image_reference(reader, "buildkit-image"),
+        "driver_opts": checks.driver_opts(reader),
+        "buildkitd_flags": checks.buildkitd_flags(reader),
+        "binfmt_image": checks.image_reference(reader, "binfmt-image"),
+        "buildkitd_config": config_file,
+        "buildkitd_config_inline": config_inline,
+    }
 
 
-def read_build_options(reader: InputReader) -> BuildOptions:
-    """Read and check the build inputs."""
-    driver = reader.choice("driver", DRIVERS)
-    endpoint = reader.word("endpoint")
-    if driver == "remote" and not endpoint:
-        raise InputError(
-            "endpoint", "driver 'remote' needs an endpoint", "e.g. `endpoint: tcp://buildkitd:1234`"
-        )
-    config_file, config_inline = checks.buildkitd_config(reader, driver)
-    provenance = checks.attestation(reader, "provenance", "Use true, false, mode=min or mode=max.")
-    cache_from, token_from = _without_gha_token(_cache_entries(reader, "cache-from"))
-    cache_to, token_to = _without_gha_token(_cache_entries(reader, "cache-to"))
+def read_build_options(reader: InputReader, images: Sequence[ImageName] = ()) -> BuildOptions:
+    """Read and check the build inputs (``images``: the repositories the run publishes)."""
+    cache_from, token_from = _without_gha_token(_cache_entries(reader, "cache-from", images))
+    cache_to, token_to = _without_gha_token(_cache_entries(reader, "cache-to", images))
+    build_args, attests = reader.pairs("build-args"), checks.attests(reader)
+    provenance, warnings = provenance_for(
+        build_args,
+        checks.attestation(reader, "provenance", "Use true, false, mode=min or mode=max."),
+        attests,
+    )
     return BuildOptions(
-        target=reader.word("target"),
-        build_args=reader.pairs("build-args"),
-        build_contexts=reader.pairs("build-contexts"),
+        target=values.target(reader),
+        build_args=build_args,
+        build_contexts=values.build_contexts(reader),
         secrets=_secrets(reader),
         secret_files=reader.pairs("secret-files"),
-        ssh=checks.ssh(reader),
+        ssh=values.ssh(reader),
         no_cache=reader.boolean("no-cache"),
         pull=reader.boolean("pull"),
         cache_from=cache_from,
         cache_to=cache_to,
         provenance=provenance,
         sbom=checks.attestation(reader, "sbom", "Use true, false or generator=IMAGE."),
-        shm_size=checks.shm_size(reader),
-        ulimit=checks.ulimits(reader),
-        add_hosts=checks.add_hosts(reader),
-        allow=tuple(checks.choices(reader, "allow", checks.ENTITLEMENTS)),
-        network=reader.choice("network", checks.NETWORKS) if reader.text("network") else "",
         no_cache_filters=tuple(
             argv_word("no-cache-filters", s) for s in reader.items("no-cache-filters")
         ),
-        cgroup_parent=reader.word("cgroup-parent"),
-        attests=checks.attests(reader),
-        builder=reader.word("builder"),
+        attests=attests,
         load=reader.boolean("load"),
-        outputs=_outputs(reader),
-        driver=driver,
-        endpoint=endpoint,
-        buildkit_image=checks.image_reference(reader, "buildkit-image"),
-        driver_opts=checks.driver_opts(reader),
-        buildkitd_flags=checks.buildkitd_flags(reader),
-        binfmt_image=checks.image_reference(reader, "binfmt-image"),
-        buildkitd_config=config_file,
-        buildkitd_config_inline=config_inline,
+        outputs=outputs(reader.items("outputs", ignore_comma=True)),
         gha_token=token_to or token_from,
+        warnings=warnings,
+        **_run_steps(reader),
+        **_builder(reader),
     )

@@ -1,23 +1,19 @@
-"""The value syntaxes of buildx's options, checked as buildx reads them (pure): attestations,
-sizes, ulimits, hosts, entitlements, SSH, image references, secrets from the environment.
-Each refusal is an `InputError` naming the input."""
+"""The value syntaxes of buildx's attestations and of the builder Slipway creates, checked as
+buildx reads them (pure): provenance, SBOM and ``attests``, image references, driver options,
+buildkitd flags and configuration. Each refusal is an `InputError` naming the input."""
 
 from __future__ import annotations
 
-import re
 import shlex
 import tomllib
 
 from slipway import buildx_csv
 from slipway.errors import InputError
-from slipway.inputs.reader import InputReader, did_you_mean
+from slipway.inputs.reader import InputReader
 from slipway.refs import check_reference
 
 _MODES = {"provenance": ("min", "max")}
-_SHM = re.compile(r"^[0-9]+(\.[0-9]+)?\s*[bkmg]?b?$", re.IGNORECASE)
-_ULIMITS = ("core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
-            "nproc", "rss", "rtprio", "rttime", "sigpending", "stack")  # fmt: skip
-_LIMIT = re.compile(r"^-?[0-9]+$")
+ATTESTS_HINT = "Provenance takes mode=min or mode=max, e.g. `attests: type=provenance,mode=max`."
 
 
 def attestation(reader: InputReader, name: str, hint: str) -> str:
@@ -38,98 +34,25 @@ def attestation(reader: InputReader, name: str, hint: str) -> str:
     return raw
 
 
-def shm_size(reader: InputReader) -> str:
-    raw = reader.text("shm-size")
-    if raw and not _SHM.match(raw):
-        raise InputError("shm-size", f"{raw[:40]!r} is not a size", "e.g. `shm-size: 2g`.")
-    return raw
-
-
-def ulimits(reader: InputReader) -> tuple[str, ...]:
-    """``name=soft[:hard]``, as Docker's ulimit option reads them."""
-    found = tuple(reader.items("ulimit", ignore_comma=True))
-    for entry in found:
-        name, _, limits = entry.partition("=")
-        soft, _, hard = limits.partition(":")
-        if name not in _ULIMITS or not _LIMIT.match(soft) or (hard and not _LIMIT.match(hard)):
-            raise InputError(
-                "ulimit",
-                f"{entry[:40]!r} is not name=soft[:hard]",
-                "e.g. `ulimit: nofile=1024:1024`.",
-            )
-    return found
-
-
-ENTITLEMENTS = ("network.host", "security.insecure")
-NETWORKS = ("default", "none", "host")
-_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?[:=][0-9A-Fa-f.:]+$")
-
-
-def secret_envs(reader: InputReader) -> tuple[tuple[str, str], ...]:
-    """``secret-envs: id=ENV``: the secret's value is that variable of the step's
-    environment (``env:``); it is then a secret like the others (masked, by env to buildx)."""
-    found = []
-    for secret_id, variable in reader.pairs("secret-envs"):
-        value = reader.environment.get(variable.strip())
-        if value is None:
-            raise InputError(
-                "secret-envs",
-                f"{variable.strip()[:40]!r} is not in the step's environment",
-                f"Add it to the step: `env: {{{variable.strip()[:40]}: ${{{{ secrets.X }}}}}}`.",
-            )
-        found.append((secret_id, value))
-    return tuple(found)
-
-
-def add_hosts(reader: InputReader) -> tuple[str, ...]:
-    found = tuple(reader.items("add-hosts"))
-    for entry in found:
-        if not _HOST.match(entry):
-            raise InputError(
-                "add-hosts", f"{entry[:60]!r} is not host:ip", "e.g. `add-hosts: db:10.0.0.5`."
-            )
-    return found
-
-
-def choices(reader: InputReader, name: str, allowed: tuple[str, ...]) -> list[str]:
-    found = reader.items(name)
-    for entry in found:
-        if entry not in allowed:
-            raise InputError(
-                name,
-                f"{entry[:40]!r} is not one of {', '.join(allowed)}",
-                did_you_mean(entry, allowed),
-            )
-    return found
-
-
 def attests(reader: InputReader) -> tuple[str, ...]:
-    """``attests``: ``type=provenance|sbom,...`` per line, read as buildx reads it."""
+    """``attests``: ``type=provenance|sbom,...`` per line, read as buildx reads it (provenance's
+    ``mode`` is ``min`` or ``max``)."""
     found = tuple(reader.items("attests", ignore_comma=True))
-    for entry in found:
+    for number, entry in enumerate(found, start=1):
         try:
-            kind = buildx_csv.value_of(buildx_csv.attributes(entry), "type")
+            pairs = buildx_csv.attributes(entry)
         except buildx_csv.CsvError as error:
-            raise InputError("attests", f"{entry[:60]!r}: {error}") from None
+            raise InputError("attests", f"entry {number}: {error}") from None
+        kind, mode = buildx_csv.value_of(pairs, "type"), buildx_csv.value_of(pairs, "mode")
         if kind not in ("provenance", "sbom"):
             raise InputError(
                 "attests",
                 f"{entry[:60]!r} needs type=provenance or type=sbom",
                 "e.g. `attests: type=sbom`.",
             )
-    return found
-
-
-_SSH = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*(=[^,]+(,[^,]+)*)?$")
-
-
-def ssh(reader: InputReader) -> tuple[str, ...]:
-    """``default`` or ``ID[=PATH[,PATH]]``, as ``docker buildx build --ssh`` reads them."""
-    found = tuple(reader.items("ssh", ignore_comma=True))
-    for entry in found:
-        if not _SSH.match(entry):
+        if mode is not None and (kind != "provenance" or mode not in _MODES["provenance"]):
             raise InputError(
-                "ssh", f"{entry[:40]!r} is not default or ID[=PATH]", "e.g. `ssh: default`."
+                "attests", f"entry {number}: mode={mode[:20]!r} is not understood", ATTESTS_HINT
             )
     return found
 
@@ -202,22 +125,11 @@ def buildkitd_config_text(name: str, text: str) -> dict[str, object]:
     return config
 
 
-def buildkitd_config(reader: InputReader, driver: str) -> tuple[str, str]:
+def buildkitd_config(reader: InputReader) -> tuple[str, str]:
     """(``buildkitd-config``, ``buildkitd-config-inline``): a file's path, or TOML text
-    (checked here; the file is checked with the other files, before the build)."""
-    path, inline = reader.text("buildkitd-config"), reader.raw("buildkitd-config-inline")
-    if (path or inline.strip()) and (driver == "remote" or reader.word("builder")):
-        raise InputError(
-            "buildkitd-config" if path else "buildkitd-config-inline",
-            "configures only a builder Slipway creates, not `builder` or `driver: remote`",
-            "Configure that BuildKit daemon where it runs, or leave `builder`/`driver` empty.",
-        )
-    if path and inline.strip():
-        raise InputError(
-            "buildkitd-config-inline",
-            "is given together with buildkitd-config",
-            "Keep one: the file (`buildkitd-config`) or the text (`buildkitd-config-inline`).",
-        )
+    (checked here; the file is checked with the other files, before the build). That they go
+    with a builder Slipway creates, and not together, is declared (slipway.inputs.spec)."""
+    path, inline = reader.word("buildkitd-config"), reader.raw("buildkitd-config-inline")
     if inline.strip():
         buildkitd_config_text("buildkitd-config-inline", inline)
     return path, inline if inline.strip() else ""

@@ -49,12 +49,18 @@ def _scalar(raw: str, node: yaml.Node, number: int, key: str) -> str:
     or null, or cut at a `` #`` comment, is refused (the value itself is never shown)."""
     if not isinstance(node, yaml.ScalarNode):
         raise InputError("registry-auth", f"entry {number}: {key} is not a string", QUOTE_HINT)
-    line = raw.splitlines()[node.end_mark.line] if raw.splitlines() else ""
+    lines = raw.splitlines()
+    line = lines[node.end_mark.line] if node.end_mark.line < len(lines) else ""
     cut = node.style is None and line[node.end_mark.column :].lstrip().startswith("#")
+    if node.style in ("|", ">"):  # a block scalar ends with a line break: a header's end
+        raise InputError("registry-auth", f"entry {number}: {key} is a block scalar", QUOTE_HINT)
     if node.tag != _STRING or cut:
         why = "is followed by a comment" if cut else "is not a string in YAML"
         raise InputError("registry-auth", f"entry {number}: {key} {why}", QUOTE_HINT)
-    return str(node.value)
+    value = str(node.value)
+    if any(not char.isprintable() for char in value):  # a line break, a control character
+        raise InputError("registry-auth", f"entry {number}: {key} is not one line", QUOTE_HINT)
+    return value
 
 
 def _registry_auth(reader: InputReader, mode: str) -> list[Credential]:
@@ -63,7 +69,7 @@ def _registry_auth(reader: InputReader, mode: str) -> list[Credential]:
         return []
     try:
         document = yaml.compose(raw, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # PyYAML's composer recurses per nesting level
         raise InputError("registry-auth", "is not valid YAML", REGISTRY_AUTH_EXAMPLE) from None
     if not isinstance(document, yaml.SequenceNode):
         raise InputError(
@@ -118,14 +124,8 @@ def _is_ecr(registry: str, username: str, mode: str) -> bool:
 def read_credentials(reader: InputReader, images: tuple[ImageName, ...]) -> tuple[Credential, ...]:
     """Every login given (``username``/``password``/``registry`` and ``registry-auth``), and
     one for each Amazon ECR registry of ``images`` that has none (unless ``ecr: false``)."""
+    # both or neither: declared (slipway.inputs.spec)
     username, password = reader.token("username"), reader.secret("password")
-    if bool(username) != bool(password):
-        missing = "password" if username else "username"
-        raise InputError(
-            missing,
-            f"'username' and 'password' go together; {missing} is empty",
-            "Set both, or neither.",
-        )
     mode = reader.choice("ecr", ECR_MODES)
     credentials = _registry_auth(reader, mode)
     given = registry_host("registry", reader.word("registry"))
