@@ -19,6 +19,12 @@ The cache is an optimisation, so nothing here is an error the caller must handle
 * keys the service refuses (over 512 characters, a comma, more than 10 keys; toolkit
   ``checkKey``) are refused before any call, as a problem.
 
+Time a run can lose to the service, with the defaults (:class:`slipway.tools.cache_http.Limits`):
+a refused connection costs one attempt (no retry), a silent one 10 s to connect or 30 s without
+a byte (no retry); 429s and 5xx cost at most 4 requests per call and 30 s of waiting per run in
+all (a Retry-After over 10 s is not waited for); a blob transfer is abandoned once it takes
+longer than 60 s plus 1 s per MiB. After that failure, nothing more is asked.
+
 No message, ``repr`` or exception here carries the runtime token or a signed URL: messages
 name the method, the host and the status, and pass through :func:`slipway.cache_wire.redact`.
 """
