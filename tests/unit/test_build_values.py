@@ -13,6 +13,10 @@ DIGEST = "sha256:" + "a" * 64
 
 
 def read(*, environ: dict[str, str] | None = None, **inputs: str) -> Inputs:
+    return read_given(inputs, environ)
+
+
+def read_given(inputs: dict[str, str], environ: dict[str, str] | None = None) -> Inputs:
     env = {f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()}
     return read_inputs({"INPUT_IMAGES": IMAGE, **env, **(environ or {})})
 
@@ -71,7 +75,7 @@ REFUSED = [
 def test_refused_by_name(name: str, value: str, blame: str) -> None:
     more = {"push": "true"} if name == "merge_digests" else {}
     with pytest.raises(InputError) as caught:
-        read(environ={"HOME": "/h"}, **{name: value}, **more)
+        read_given({name: value, **more}, {"HOME": "/h"})
     assert caught.value.name == blame, caught.value.message
 
 
@@ -116,7 +120,7 @@ ACCEPTED = [
 
 @pytest.mark.parametrize(("name", "value"), ACCEPTED, ids=lambda v: str(v)[:30])
 def test_accepted(name: str, value: str) -> None:
-    read(**{name: value})
+    read_given({name: value})
 
 
 def test_a_secret_looking_build_arg_lowers_the_automatic_provenance() -> None:
@@ -138,6 +142,6 @@ def test_mode_max_with_a_secret_looking_build_arg_is_refused(
     inputs: dict[str, str], blame: str
 ) -> None:
     with pytest.raises(InputError) as caught:
-        read(build_args="DB_PASSWORD=hunter2", **inputs)
+        read_given({"build_args": "DB_PASSWORD=hunter2", **inputs})
     assert caught.value.name == blame
     assert "hunter2" not in caught.value.message
