@@ -457,6 +457,16 @@ def test_a_stopped_service_is_unreachable(cache: GhaCacheStandin) -> None:
     assert "cannot connect" in h.client.problems[0]
 
 
+def test_a_silent_service_is_not_waited_for_twice(cache: GhaCacheStandin) -> None:
+    h = harness(cache, timeout=0.5)
+    cache.fail_next("GetCacheEntryDownloadURL", stall=1.5)
+    assert h.client.lookup("k", [], VERSION) is None
+    assert len(h.sent) == 1
+    assert h.sleeps == []
+    host = cache.url[7:-1]
+    assert h.client.problems == [f"GetCacheEntryDownloadURL: {host} sent nothing for 0.5 s"]
+
+
 def test_malformed_answers_make_the_client_unavailable(cache: GhaCacheStandin) -> None:
     h = harness(cache)
     cache.fail_next("GetCacheEntryDownloadURL", status=200, body=b"<html>proxy</html>")
@@ -509,6 +519,19 @@ def test_a_download_that_stays_truncated_is_an_error_not_a_restore(
     with pytest.raises(CacheUnavailable):
         h.client.download(hit, dest)
     assert blob_ops(cache).count("get-blob") == DEFAULTS.attempts
+
+
+def test_a_download_that_stalls_is_given_up_not_retried(
+    cache: GhaCacheStandin, saved: tuple[Harness, Hit, bytes], tmp_path: Path
+) -> None:
+    _, hit, _ = saved
+    h = harness(cache, timeout=0.5)
+    front(cache).fail_next("get-blob", truncate=1000, stall=1.5)
+    with pytest.raises(CacheUnavailable, match=r"sent nothing for 0\.5 s"):
+        h.client.download(hit, tmp_path / "out")
+    assert len(h.sent) == 1  # one GET: a timeout is not retried
+    assert h.sleeps == []
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_corrupt_download_fails_its_md5(

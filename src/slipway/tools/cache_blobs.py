@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 
 from slipway.cache_wire import azure_error_code, block_ids, block_list_xml, blocks
 from slipway.tools.cache_http import GiveUp, Transient, Transport, monotonic, raise_for_retry
@@ -102,15 +103,16 @@ def download(transport: Transport, url: str, dest: Path) -> int:
     """Get the blob at ``url`` into ``dest`` (atomically); return its size. Raises GiveUp."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.part")
+    started = monotonic()  # one deadline for every attempt
     try:
-        size = transport.retrying("download", lambda: _get(transport, url, part))
+        size = transport.retrying("download", lambda: _get(transport, url, part, started))
         part.replace(dest)
         return size
     finally:
         part.unlink(missing_ok=True)
 
 
-def _get(transport: Transport, url: str, part: Path) -> int:
+def _get(transport: Transport, url: str, part: Path, started: float) -> int:
     """One Get Blob attempt into ``part``; Transient when it broke off or does not match."""
     headers = {"x-ms-version": AZURE_VERSION, "Accept-Encoding": "identity"}
     response = transport.request(
@@ -123,7 +125,7 @@ def _get(transport: Transport, url: str, part: Path) -> int:
             raise GiveUp("download: the blob storage sent no Content-Length")
         expected, written = int(length), 0
         digest = hashlib.md5(usedforsecurity=False)
-        until = deadline(expected)
+        until = started + GRACE + expected / MIN_RATE
         with part.open("wb") as out:
             try:
                 for chunk in response.iter_content(CHUNK):
@@ -132,7 +134,11 @@ def _get(transport: Transport, url: str, part: Path) -> int:
                     written += len(chunk)
                     if monotonic() > until:
                         raise GiveUp("download: slower than 1 MiB/s, abandoned")
-            except requests.RequestException:
+            except requests.RequestException as exc:
+                if _timed_out(exc):
+                    raise GiveUp(
+                        f"download: the blob storage sent nothing for {transport.limits.timeout:g} s"
+                    ) from None
                 raise Transient(
                     f"download: the connection broke before all {expected} bytes arrived"
                 ) from None
@@ -142,6 +148,14 @@ def _get(transport: Transport, url: str, part: Path) -> int:
         if stored and stored != base64.b64encode(digest.digest()).decode():
             raise Transient("download: the bytes do not match the blob's MD5")
         return written
+
+
+def _timed_out(exc: requests.RequestException) -> bool:
+    """True for a read timeout while streaming (requests wraps it in a ConnectionError)."""
+    cause = exc.args[0] if exc.args else None
+    return isinstance(exc, requests.Timeout) or isinstance(
+        cause, urllib3.exceptions.ReadTimeoutError
+    )
 
 
 def upload(transport: Transport, url: str, source: Path, block_size: int, workers: int) -> int:

@@ -7,8 +7,9 @@ not the host, so Azurite checks the forwarded signatures as it would the direct 
 
 Faults (:mod:`.faults`) target a blob operation: ``put-blob``, ``put-block``,
 ``put-block-list``, ``get-blob``, ``get-properties``, or ``*``. A status fault is answered
-here with an Azure Storage error body; ``truncate`` / ``corrupt`` fetch the real answer and
-damage it (the full ``Content-Length`` is promised, fewer or different bytes follow).
+here with an Azure Storage error body; ``truncate`` / ``corrupt`` / ``stall`` fetch the real
+answer and damage it (the full ``Content-Length`` is promised, then fewer or different bytes
+follow, or nothing for ``stall`` seconds).
 ``requests`` records every request without its query string (signatures stay out of logs).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
@@ -123,7 +125,7 @@ class BlobFront(Running):
 
     def fail_next(self, operation: str, status: int = 503, **options: Any) -> None:
         """Make the next ``operation`` fail (options: retry_after, drop, truncate, corrupt,
-        body, times)."""
+        stall, body, times)."""
         self.faults.add(Fault(operation, status, **options))
 
     # -- serving -------------------------------------------------------------------------
@@ -202,9 +204,10 @@ def _reply(
     handler.end_headers()
     if handler.command == "HEAD":
         return
-    if fault is not None and fault.truncate is not None:
-        handler.wfile.write(data[: fault.truncate])
+    if fault is not None and (fault.truncate is not None or fault.stall):
+        handler.wfile.write(data[: fault.truncate or 0])
         handler.wfile.flush()
+        time.sleep(fault.stall)  # silence mid-answer, then the connection closes
         handler.close_connection = True
         return
     handler.wfile.write(data)

@@ -2,7 +2,8 @@
 
 A fault names its target (a Twirp method such as ``CreateCacheEntry``, a blob operation such
 as ``get-blob``, or ``*``) and what happens instead of the normal answer: an HTTP status
-(with ``Retry-After`` if given), a dropped connection (no answer at all), or, for blob
+(with ``Retry-After`` if given), a dropped connection (no answer at all), silence for
+``stall`` seconds before the answer (Twirp) or in the middle of it (blobs), or, for blob
 downloads, a body cut short after ``truncate`` bytes or with one byte flipped (``corrupt``).
 ``times`` says how many matching requests it hits (None: every one, until cleared). Faults
 are the service misbehaving, not the client: they are recorded as requests, never as
@@ -27,11 +28,12 @@ class Fault:
     corrupt: bool = False
     body: bytes | None = None
     times: int | None = 1
+    stall: float = 0.0
 
     @property
     def alters_answer(self) -> bool:
         """True when the real answer is fetched and then damaged (truncate, corrupt)."""
-        return self.truncate is not None or self.corrupt
+        return self.truncate is not None or self.corrupt or self.stall > 0
 
 
 class Faults:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 from datetime import timedelta
 from typing import Any, Self
 
@@ -71,7 +72,9 @@ class _Handler(TrackedHandler):
         body = self._read_body()
         standin = self.server.standin
         fault = standin.faults.take(self.path.removeprefix(PREFIX))
-        if fault is not None:
+        if fault is not None and fault.stall:
+            time.sleep(fault.stall)  # then the normal answer, to whoever still listens
+        elif fault is not None:
             self._fail(fault, body)
             return
         status, answer, parsed = standin.handle(
@@ -197,14 +200,17 @@ class GhaCacheStandin(Running):
         drop: bool = False,
         body: bytes | None = None,
         times: int | None = 1,
+        stall: float = 0.0,
     ) -> None:
         """Fail the next ``times`` calls of ``method`` (a Twirp method name or ``*``).
 
         ``status`` 408/429/500/503 come with the Twirp error a Twirp server sends; others
         (502, 504) with a gateway's plain-text page; ``body`` replaces the body (a malformed
-        answer); ``drop`` closes the connection with no answer at all.
+        answer); ``drop`` closes the connection with no answer at all; ``stall`` waits that
+        many seconds first (a service that hangs), then answers normally.
         """
-        self.faults.add(Fault(method, status, retry_after, drop=drop, body=body, times=times))
+        fault = Fault(method, status, retry_after, drop=drop, body=body, times=times, stall=stall)
+        self.faults.add(fault)
 
     def fail_always(self, method: str, status: int = 503, **options: Any) -> None:
         """Fail every call of ``method`` until :meth:`clear_faults`."""

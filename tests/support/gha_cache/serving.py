@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -33,6 +34,12 @@ class TrackingServer(ThreadingHTTPServer):
         """A handler finished with ``connection``."""
         with self._open_lock:
             self._open.discard(connection)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet about clients that went away (a stalled answer, a cut connection)."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Stop serving and cut every open connection."""
