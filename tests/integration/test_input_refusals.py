@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.input_table import INVALID, Row, env_for
-from tests.support.tls import write_workspace_files
+from tests.support.input_table import INVALID, Row, env_for, prepare_workspace
 
 pytestmark = pytest.mark.integration
 
@@ -38,8 +37,7 @@ def stand_ins(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_refused_before_anything_runs(row: Row, stand_ins: Path, tmp_path: Path) -> None:
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    (workspace / "Dockerfile").write_text("FROM scratch\n")
-    write_workspace_files(workspace)
+    prepare_workspace(workspace)
     started = tmp_path / "started"
     output = tmp_path / "output"
     env = {

@@ -12,8 +12,9 @@ BASE; an invalid row names the input its error must name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from tests.support.tls import ca_pem
+from tests.support.tls import ca_pem, write_workspace_files
 
 DIGEST = "sha256:" + "a" * 64
 CA_PEM = ca_pem()
@@ -46,6 +47,20 @@ class Row:
 
 # The inputs of every row (a workspace with a Dockerfile, the local registry).
 BASE = {"images": "127.0.0.1:5000/acme/app"}
+DOCKERFILE = "FROM scratch AS build\nFROM scratch AS runtime\n"
+
+
+def prepare_workspace(workspace: Path) -> None:
+    """The files the rows name: a Dockerfile with two stages, buildkitd.toml and a CA, a
+    Dockerfile that is not UTF-8, a folder, and a link that leads out of the workspace."""
+    (workspace / "Dockerfile").write_text(DOCKERFILE)
+    write_workspace_files(workspace)
+    (workspace / "latin1.Dockerfile").write_bytes("FROM scratch\n# caf\u00e9\n".encode("latin-1"))
+    (workspace / "lib").mkdir(exist_ok=True)
+    if not (workspace / "passwd-link").is_symlink():
+        (workspace / "passwd-link").symlink_to("/etc/passwd")
+
+
 PUSH = {"push": "true"}
 CREDENTIALS = {"username": "u", "password": "p"}
 
@@ -67,7 +82,7 @@ VALID: list[Row] = [
     Row("merge-digests", DIGEST, PUSH),
     Row("target", "runtime"),
     Row("build-args", "VERSION=1.2.3\nB=x,y"),
-    Row("build-contexts", "alpine=docker-image://alpine:3.20"),
+    Row("build-contexts", "alpine=docker-image://alpine:3.20\nsrc=lib"),
     Row("secrets", '"github_token=abc,def"\nOTHER=x'),
     Row("secret-files", "npmrc=Dockerfile"),
     Row("ssh", "default"),
@@ -170,6 +185,22 @@ INVALID: list[Row] = [
     Row("merge-digests", "sha256:abc", PUSH),
     Row("merge-digests", DIGEST, blame="push"),
     Row("target", "--output=type=registry"),
+    Row("target", "nosuch"),
+    Row("target", "9stage"),
+    Row("file", "/etc/passwd"),
+    Row("file", "latin1.Dockerfile"),
+    Row("file", "passwd-link"),
+    Row("context", "/etc"),
+    Row("secret-files", "env=/proc/self/environ"),
+    Row("secret-files", "pw=passwd-link"),
+    Row("build-contexts", "lib=./no-such-dir"),
+    Row("build-contexts", "lib=/etc"),
+    Row("ssh", "key=/etc/ssh/ssh_host_rsa_key"),
+    Row("cache-from", "type=local,src=/var/cache"),
+    Row("trivyignores", "/etc/hosts"),
+    Row("vex", "../vex.json"),
+    Row("registry-ca", "/etc/ssl/certs/ca-certificates.crt"),
+    Row("buildkitd-config", "/etc/buildkit/buildkitd.toml"),
     Row("build-args", "NOEQUALS"),
     Row("build-contexts", "=x"),
     Row("secrets", "=value"),

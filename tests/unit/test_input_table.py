@@ -14,15 +14,13 @@ from slipway.errors import InputError
 from slipway.inputs import read_inputs
 from slipway.plan import make_plan
 from slipway.stages.files import check_files
-from tests.support.input_table import FREE_TEXT, INVALID, VALID, Row, env_for
-from tests.support.tls import write_workspace_files
+from tests.support.input_table import FREE_TEXT, INVALID, VALID, Row, env_for, prepare_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def validate(row: Row, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (workspace / "Dockerfile").write_text("FROM scratch\n")
-    write_workspace_files(workspace)
+    prepare_workspace(workspace)
     monkeypatch.chdir(workspace)
     env = {"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40, **env_for(row)}
     inputs = read_inputs(env)

@@ -72,6 +72,10 @@ class Inputs:
     aws_role_to_assume: str = ""  # ECR logins assume it with GitHub's OIDC token
     trust: TrustFiles | None = None  # written by the run from registry_ca (tools/trust.py)
     cache: bool = True  # keep state in GitHub's cache service when the runner provides it
+    # The folders files may be read from (slipway.validation): GITHUB_WORKSPACE ("": the
+    # current folder) and RUNNER_TEMP
+    workspace: str = ""
+    runner_temp: str = ""
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -82,6 +86,11 @@ class Inputs:
             + ((self.build.gha_token,) if self.build.gha_token else ())
             + tuple(v for k, v in self.build.build_args if looks_secret(k, v))
         )
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What to warn about before the run: secret-looking build args, provenance lowered."""
+        return self.build.warnings
 
     @property
     def secret_build_args(self) -> tuple[str, ...]:
@@ -155,6 +164,8 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         policy=read_policy_inputs(reader),
         report=read_report_options(reader),
         cache=reader.boolean("cache"),
+        workspace=env.get("GITHUB_WORKSPACE", ""),
+        runner_temp=env.get("RUNNER_TEMP", ""),
     )
 
 

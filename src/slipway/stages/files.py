@@ -1,5 +1,8 @@
 """Every file and folder an input names exists, checked before anything runs: a missing
-``trivyignores`` entry must not be found after the build and the push."""
+``trivyignores`` entry must not be found after the build and the push.
+
+The checks are `slipway.validation.check_files` (what the action may read, and where);
+this is the pipeline's call of them."""
 
 from __future__ import annotations
 
@@ -7,49 +10,18 @@ from pathlib import Path
 
 from slipway.errors import InputError
 from slipway.inputs import Inputs
-from slipway.inputs.build_checks import buildkitd_config_text
 from slipway.plan import Plan
-from slipway.tools.trust import load_ca
+from slipway.validation import RELATIVE_HINT
+from slipway.validation import check_files as check_input_files
 
-METADATA_CONTEXT = (
-    "`context: git`/`workflow` is docker/metadata-action's input of that name; here `context` "
-    "is the build folder, as in build-push-action, and the metadata always comes from the "
-    "workflow's context. Drop the metadata-action line, or name the folder to build."
-)
-RELATIVE_HINT = "Paths are relative to the workspace (the checkout); check the spelling."
-
-
-def _remote(context: str) -> bool:
-    """A git or HTTP context (``https://...#ref``, ``git@host:repo``): buildx fetches it."""
-    return "://" in context or context.startswith("git@")
+__all__ = ["RELATIVE_HINT", "check_files", "read_text"]
 
 
 def check_files(inputs: Inputs, plan: Plan) -> None:
-    """Raise `InputError` naming the first input whose file or folder is missing."""
-    if not inputs.merge_digests and not _remote(plan.context):
-        if not Path(plan.context).is_dir():
-            hint = METADATA_CONTEXT if plan.context in ("git", "workflow") else RELATIVE_HINT
-            raise InputError("context", f"{plan.context!r} is not a folder", hint)
-        if not Path(plan.dockerfile).is_file():
-            name = "file" if inputs.file else "context"
-            raise InputError(name, f"{plan.dockerfile!r} does not exist", RELATIVE_HINT)
-    for secret_id, path in inputs.build.secret_files:
-        if not Path(path).is_file():
-            raise InputError("secret-files", f"{secret_id}: {path!r} does not exist", RELATIVE_HINT)
-    cache = inputs.scan.cache_dir
-    if cache and Path(cache).exists() and not Path(cache).is_dir():
-        raise InputError("trivy-cache-dir", f"{cache!r} is a file, not a folder", RELATIVE_HINT)
-    for name, paths in (("trivyignores", inputs.scan.trivyignores), ("vex", inputs.scan.vex)):
-        for path in paths:
-            if not Path(path).is_file():
-                raise InputError(name, f"{path!r} does not exist", RELATIVE_HINT)
-    config = inputs.build.buildkitd_config
-    if config:
-        if not Path(config).is_file():
-            raise InputError("buildkitd-config", f"{config!r} does not exist", RELATIVE_HINT)
-        buildkitd_config_text("buildkitd-config", read_text("buildkitd-config", config))
-    if inputs.registry_ca:
-        load_ca(inputs.registry_ca)  # PEM text, or a file holding it
+    """Raise `InputError` naming the first input whose file or folder is missing, unreadable
+    or outside the workspace and runner temp (``plan``: kept for the callers)."""
+    del plan
+    check_input_files(inputs)
 
 
 def read_text(name: str, path: str) -> str:

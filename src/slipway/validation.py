@@ -1,0 +1,164 @@
+"""The files the inputs name, checked before anything runs: read, never run, no program, no
+engine, no API (the validation pass's second half; `slipway.inputs.read_inputs` is the first).
+
+What the action may read: files and folders inside the workspace (``GITHUB_WORKSPACE``, the
+checkout; else the current folder) or runner temp (``RUNNER_TEMP``), after symbolic links
+are followed. ``file: /etc/passwd``, ``secret-files: env=/proc/self/environ`` or a link
+from the checkout to ``~/.ssh/id_rsa`` are refused, naming the input, with the fix: copy the
+file into runner temp in an earlier step. The Dockerfile must be UTF-8 text and ``target`` one
+of its stages; a local build context, SSH key or socket, cache folder, ignore file, VEX
+document, buildkitd.toml and CA file must be there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from slipway import buildx_csv
+from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
+from slipway.errors import InputError
+from slipway.inputs import Inputs
+from slipway.inputs.build_checks import buildkitd_config_text
+from slipway.inputs.build_values import URL_CONTEXT
+from slipway.inputs.reader import did_you_mean
+from slipway.tools.trust import load_ca
+
+OUTSIDE = "{path!r} is outside the workspace and runner temp, the folders Slipway reads"
+OUTSIDE_HINT = (
+    "Slipway reads files inside the workspace (the checkout) or runner temp only. Copy the file "
+    'there in an earlier step, e.g. `cp ~/.npmrc "$RUNNER_TEMP/npmrc"`, and name that copy.'
+)
+RELATIVE_HINT = "Paths are relative to the workspace (the checkout); check the spelling."
+METADATA_CONTEXT = (
+    "`context: git`/`workflow` is docker/metadata-action's input of that name; here `context` "
+    "is the build folder, as in build-push-action, and the metadata always comes from the "
+    "workflow's context. Drop the metadata-action line, or name the folder to build."
+)
+NOT_UTF8 = "{path!r} is not UTF-8 text (BuildKit reads Dockerfiles as UTF-8)"
+NO_STAGE = "the Dockerfile {path!r} has no stage named {target!r}"
+MAX_DOCKERFILE = 16 * 2**20  # bytes: a larger Dockerfile is a mistake (a binary, a log)
+
+
+def is_remote(context: str) -> bool:
+    """A git or HTTP context (``https://...#ref``, ``git@host:repo``): BuildKit fetches it."""
+    return bool(URL_CONTEXT.match(context))
+
+
+def dockerfile_path(inputs: Inputs) -> str:
+    """The Dockerfile buildx is given: ``file``, else ``<context>/Dockerfile`` for a local
+    context; "" for a remote one without ``file`` (BuildKit takes the context's own; a path
+    glued onto a URL names nothing)."""
+    if inputs.file or not is_remote(inputs.context):
+        return inputs.file or str(PurePosixPath(inputs.context) / "Dockerfile")
+    return ""
+
+
+def roots(inputs: Inputs) -> tuple[Path, ...]:
+    """The folders files may be read from, links resolved: the workspace and runner temp."""
+    found = [inputs.workspace or ".", *([inputs.runner_temp] if inputs.runner_temp else [])]
+    return tuple(Path(os.path.realpath(folder)) for folder in found)
+
+
+def inside(name: str, path: str, allowed: tuple[Path, ...]) -> Path:
+    """``path`` when it resolves (links followed) into one of ``allowed``, else `InputError`."""
+    real = Path(os.path.realpath(path))
+    if not any(real == root or real.is_relative_to(root) for root in allowed):
+        raise InputError(name, OUTSIDE.format(path=path[:80]), OUTSIDE_HINT)
+    return real
+
+
+def _read_paths(inputs: Inputs) -> Iterator[tuple[str, str, str]]:
+    """(input, path, "file" / "folder" / "any") of every local path the run reads."""
+    build = inputs.build
+    for _, path in build.secret_files:
+        yield "secret-files", path, "file"
+    for _, value in build.build_contexts:
+        if "://" not in value and not value.startswith("git@"):
+            yield "build-contexts", value, "folder"
+    for entry in build.ssh:
+        for path in entry.partition("=")[2].split(",") if "=" in entry else ():
+            yield "ssh", path, "any"
+    for entry in build.cache_from:
+        if "=" in entry and buildx_csv.value_of(buildx_csv.attributes(entry), "type") == "local":
+            yield (
+                "cache-from",
+                buildx_csv.value_of(buildx_csv.attributes(entry), "src") or "",
+                "any",
+            )
+    for name, paths in (("trivyignores", inputs.scan.trivyignores), ("vex", inputs.scan.vex)):
+        for path in paths:
+            yield name, path, "file"
+    if build.buildkitd_config:
+        yield "buildkitd-config", build.buildkitd_config, "file"
+    if inputs.registry_ca and "-----BEGIN" not in inputs.registry_ca:
+        yield "registry-ca", inputs.registry_ca, "any"
+
+
+def _check_path(name: str, path: str, kind: str, allowed: tuple[Path, ...]) -> None:
+    real = inside(name, path, allowed)
+    if kind == "file" and not real.is_file():
+        raise InputError(name, f"{path[:80]!r} is not a file there", RELATIVE_HINT)
+    if kind == "folder" and not real.is_dir():
+        raise InputError(name, f"{path[:80]!r} is not a folder there", RELATIVE_HINT)
+    if kind == "any" and not real.exists():
+        raise InputError(name, f"{path[:80]!r} does not exist", RELATIVE_HINT)
+
+
+def read_dockerfile(inputs: Inputs, allowed: tuple[Path, ...]) -> Dockerfile | None:
+    """The Dockerfile the build reads, parsed (``target`` checked); None when there is none
+    to read here: a merge of a split build's parts, or a remote context."""
+    if inputs.merge_digests or is_remote(inputs.context):
+        return None
+    name, path = ("file" if inputs.file else "context"), dockerfile_path(inputs)
+    real = inside(name, path, allowed)
+    if not real.is_file():
+        raise InputError(name, f"{path[:80]!r} does not exist", RELATIVE_HINT)
+    if real.stat().st_size > MAX_DOCKERFILE:
+        raise InputError(name, f"{path[:80]!r} is larger than 16 MiB: is it a Dockerfile?")
+    try:
+        text = real.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(name, NOT_UTF8.format(path=path[:80]), "Save it as UTF-8.") from None
+    except OSError as error:
+        raise InputError(name, f"{path[:80]!r} cannot be read: {error.strerror}") from None
+    dockerfile = parse_dockerfile(text, path)
+    target = inputs.build.target
+    names = [stage.name for stage in dockerfile.stages if stage.name]
+    if target and target.lower() not in (n.lower() for n in names):
+        raise InputError("target", NO_STAGE.format(path=path[:80], target=target[:40]),
+                         did_you_mean(target, names) if names else "Name a stage: `FROM ... AS runtime`.")  # fmt: skip
+    return for_target(dockerfile, target)
+
+
+def check_files(inputs: Inputs) -> Dockerfile | None:
+    """Every file and folder the inputs name: inside the workspace or runner temp, there,
+    readable as what it must be; the Dockerfile parsed and returned (see `read_dockerfile`).
+    The first problem raises `InputError` naming its input."""
+    allowed = roots(inputs)
+    if not inputs.merge_digests and not is_remote(inputs.context):
+        real = inside("context", inputs.context, allowed)
+        if not real.is_dir():
+            hint = METADATA_CONTEXT if inputs.context in ("git", "workflow") else RELATIVE_HINT
+            raise InputError("context", f"{inputs.context[:80]!r} is not a folder", hint)
+    dockerfile = read_dockerfile(inputs, allowed)
+    for name, path, kind in _read_paths(inputs):
+        _check_path(name, path, kind, allowed)
+    cache = inputs.scan.cache_dir
+    if cache and Path(cache).exists() and not Path(cache).is_dir():
+        raise InputError(
+            "trivy-cache-dir", f"{cache[:80]!r} is a file, not a folder", RELATIVE_HINT
+        )
+    if inputs.build.buildkitd_config:
+        config = Path(inputs.build.buildkitd_config)
+        try:
+            text = config.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise InputError(
+                "buildkitd-config", f"{str(config)[:80]!r} is not UTF-8 text"
+            ) from None
+        buildkitd_config_text("buildkitd-config", text)
+    if inputs.registry_ca:
+        load_ca(inputs.registry_ca)  # PEM text, or a file holding it
+    return dockerfile
