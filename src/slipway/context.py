@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,17 +79,90 @@ def load_event(path: str) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(file.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # json recurses per nesting level
+        reason = "it nests too deeply" if isinstance(error, RecursionError) else str(error)[:200]
         raise InputError(
-            "GITHUB_EVENT_PATH", f"cannot read event payload {path}: {error}"
+            "GITHUB_EVENT_PATH", f"cannot read event payload {path}: {reason}", PAYLOAD_HINT
         ) from None
     if not isinstance(data, dict):
         raise InputError(
-            "GITHUB_EVENT_PATH",
-            f"the event payload {path} is not a JSON object",
-            "The runner writes it; outside GitHub point GITHUB_EVENT_PATH at a webhook payload.",
+            "GITHUB_EVENT_PATH", f"the event payload {path} is not a JSON object", PAYLOAD_HINT
         )
+    check_payload(data)
     return data
+
+
+PAYLOAD_HINT = "The runner writes it; outside GitHub point GITHUB_EVENT_PATH at a webhook payload."
+_OBJECT, _LIST = dict, list
+# What Slipway reads of a payload, and its type there (GitHub's webhook schemas): anything
+# else in the file is never looked at. (path, types); None stands for JSON's null.
+PAYLOAD_FIELDS: tuple[tuple[tuple[str, ...], tuple[type | None, ...]], ...] = (
+    (("ref",), (str, None)), (("after",), (str, None)), (("base_ref",), (str, None)),
+    (("number",), (int,)), (("commits",), (_LIST, None)), (("head_commit",), (_OBJECT, None)),
+    (("head_commit", "id"), (str,)), (("head_commit", "timestamp"), (str, None)),
+    (("repository",), (_OBJECT, None)), (("repository", "default_branch"), (str, None)),
+    (("repository", "private"), (bool,)), (("repository", "name"), (str, None)),
+    (("repository", "full_name"), (str, None)), (("repository", "html_url"), (str, None)),
+    (("repository", "description"), (str, None)), (("repository", "license"), (_OBJECT, None)),
+    (("pull_request",), (_OBJECT, None)), (("pull_request", "number"), (int,)),
+    (("pull_request", "head"), (_OBJECT,)), (("pull_request", "head", "sha"), (str,)),
+    (("pull_request", "head", "ref"), (str,)), (("pull_request", "head", "repo"), (_OBJECT, None)),
+    (("pull_request", "base"), (_OBJECT,)), (("pull_request", "base", "ref"), (str,)),
+    (("pull_request", "base", "repo"), (_OBJECT, None)), (("merge_group",), (_OBJECT, None)),
+    (("merge_group", "head_ref"), (str,)), (("merge_group", "base_ref"), (str,)),
+)  # fmt: skip
+_COMMIT_FIELDS = (("id", (str,)), ("timestamp", (str, None)))
+# A timestamp Slipway can shift by any time zone and still format (datetime's years 1-9999)
+MIN_YEAR, MAX_YEAR = 2, 9998
+
+
+def _check_type(where: str, value: Any, types: tuple[type | None, ...]) -> None:
+    wanted = tuple(t for t in types if t is not None)
+    valid = (value is None and None in types) or (
+        isinstance(value, wanted) and not (isinstance(value, bool) and bool not in wanted)
+    )
+    if not valid:
+        names = " or ".join("null" if t is None else _JSON_NAMES[t] for t in types)
+        raise InputError(
+            "GITHUB_EVENT_PATH", f"the event payload's {where} is not {names}", PAYLOAD_HINT
+        )
+
+
+_JSON_NAMES: dict[type, str] = {str: "a string", int: "a number", bool: "true or false",
+                                dict: "an object", list: "a list"}  # fmt: skip
+
+
+def _check_timestamp(where: str, stamp: Any) -> None:
+    if not isinstance(stamp, str):
+        return
+    try:
+        moment = datetime.fromisoformat(stamp)
+        year = moment.astimezone(UTC).year if moment.tzinfo else moment.year
+    except (ValueError, OverflowError):
+        year = 0
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        message = f"the event payload's {where} is not a date between the years 2 and 9998"
+        raise InputError("GITHUB_EVENT_PATH", message, PAYLOAD_HINT)
+
+
+def check_payload(data: Mapping[str, Any]) -> None:
+    """`InputError` naming GITHUB_EVENT_PATH when a field Slipway reads has another type than
+    GitHub's schema gives it, or a commit's date is out of range."""
+    for path, types in PAYLOAD_FIELDS:
+        parent: Any = data
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and path[-1] in parent:
+            _check_type(".".join(path), parent[path[-1]], types)
+    for number, commit in enumerate(data.get("commits") or [], start=1):
+        _check_type(f"commits[{number}]", commit, (_OBJECT,))
+        for key, types in _COMMIT_FIELDS:
+            if key in commit:
+                _check_type(f"commits[{number}].{key}", commit[key], types)
+        _check_timestamp(f"commits[{number}].timestamp", commit.get("timestamp"))
+    head = data.get("head_commit")
+    if isinstance(head, dict):
+        _check_timestamp("head_commit.timestamp", head.get("timestamp"))
 
 
 def read_context(env: Mapping[str, str], payload: Mapping[str, Any]) -> Context:
