@@ -480,6 +480,51 @@ def test_malformed_answers_make_the_client_unavailable(cache: GhaCacheStandin) -
     assert "matched_key is not a string" in h2.client.problems[0]
 
 
+def test_a_full_cache_stops_the_saves_with_one_problem(
+    cache: GhaCacheStandin, tmp_path: Path
+) -> None:
+    h = harness(cache)
+    message = "insufficient usage to create cache entry"  # toolkit errors.ts UsageError
+    cache.fail_next(
+        "CreateCacheEntry", status=200, body=json.dumps({"ok": False, "message": message}).encode()
+    )
+    source = write(tmp_path / "x", b"x")
+    first, second = (h.client.save(f"k{n}", VERSION, source) for n in range(2))
+    assert first == second
+    assert first.outcome is SaveOutcome.REFUSED
+    assert "cache storage is full" in first.reason
+    assert twirp_calls(h) == ["CreateCacheEntry"]
+    assert h.client.problems == [first.reason]
+    assert h.client.lookup("k", [], VERSION) is None  # reads go on
+    assert h.client.available
+
+
+class BrokenSession(CountingSession):
+    """A session with a bug in it (the client must survive its own failures too)."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        self.sent.append("broken")
+        raise RuntimeError(f"boom at {url!r}")
+
+
+def no_sleep(seconds: float) -> None:
+    pytest.fail(f"nothing here may wait (asked for {seconds} s)")
+
+
+def test_an_unexpected_error_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    config = ServiceConfig("http://127.0.0.1:9/", make_runtime_token())
+    client = CacheService(config, session=BrokenSession(), sleep=no_sleep)
+    assert client.lookup("k", [], VERSION) is None
+    (problem,) = client.problems
+    assert (
+        problem
+        == "lookup: unexpected RuntimeError in Slipway's cache client (a bug: please report it)"
+    )
+    assert client.save("k", VERSION, write(tmp_path / "x", b"x")).outcome is SaveOutcome.UNAVAILABLE
+    with pytest.raises(CacheUnavailable, match="unexpected RuntimeError"):
+        client.download(Hit("k", "k", "http://127.0.0.1:9/b?sig=x"), tmp_path / "y")
+
+
 # --- downloads --------------------------------------------------------------------------
 
 

@@ -1,9 +1,6 @@
 """Slipway's client of GitHub Actions' cache service v2: look up, download, save.
 
-The service is Twirp JSON at ``<ACTIONS_RESULTS_URL>/twirp/github.actions.results.api.v1.
-CacheService/<Method>`` with ``Authorization: Bearer <ACTIONS_RUNTIME_TOKEN>`` (actions/toolkit
-``cacheTwirpClient.ts``; requests carry proto field names, int64 as a string, no default values,
-as the toolkit's generated ``cache.twirp-client.ts`` sends them). The blobs travel between this
+The service's Twirp calls are :mod:`slipway.tools.cache_twirp`'s; the blobs travel between this
 client and Azure Blob Storage through signed URLs (:mod:`slipway.tools.cache_blobs`).
 
 The cache is an optimisation, so nothing here is an error the caller must handle:
@@ -16,6 +13,7 @@ The cache is an optimisation, so nothing here is an error the caller must handle
   ``problems`` (for the caller's one warning line), and the client then answers every later
   call at once without the network: ``lookup`` gives None, ``save`` an UNAVAILABLE result,
   ``download`` raises :class:`CacheUnavailable` (its one exception, so the caller can go cold);
+  an unexpected error inside the client is treated the same way;
 * keys the service refuses (over 512 characters, a comma, more than 10 keys; toolkit
   ``checkKey``) are refused before any call, as a problem.
 
@@ -31,7 +29,6 @@ name the method, the host and the status, and pass through :func:`slipway.cache_
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -39,11 +36,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import requests
 
-from slipway import __version__
 from slipway.cache_config import ServiceConfig
 from slipway.cache_wire import (
     QUOTA_MARK,
@@ -56,12 +51,11 @@ from slipway.cache_wire import (
     redact,
     service_message,
     shown_key,
-    twirp_error,
 )
 from slipway.tools import cache_blobs
-from slipway.tools.cache_http import GiveUp, Limits, Transport, raise_for_retry
+from slipway.tools.cache_http import GiveUp, Limits, Transport
+from slipway.tools.cache_twirp import Refused, TwirpClient, describe
 
-SERVICE = "github.actions.results.api.v1.CacheService"
 BLOCK_SIZE = 32 * 1024 * 1024  # larger files go up in blocks of this size
 WORKERS = 4  # blocks in flight at once (network-bound: fine on a 2-core runner)
 
@@ -75,9 +69,9 @@ QUOTA_FULL = (
 )
 NOT_CREATED = "CreateCacheEntry for {key} was refused: {message}"
 NOT_FINALIZED = "FinalizeCacheEntryUpload for {key} was refused: {message}"
-REFUSED = "{method}: the service answered HTTP {status} {code}: {message}"
-MALFORMED = "{method}: the service's answer is malformed ({detail})"
 CANNOT_READ = "cannot read {name} to save it: {error}"
+CANNOT_WRITE = "download: cannot write {name}: {error}"
+UNEXPECTED = "{what}: unexpected {kind} in Slipway's cache client (a bug: please report it)"
 
 
 class CacheUnavailable(Exception):
@@ -122,34 +116,15 @@ class Hit:
 
     @property
     def exact(self) -> bool:
-        """True when the primary key matched (not a restore-key prefix)."""
+        """True when the primary key matched (not a prefix match)."""
         return self.key == self.matched_key
 
 
-class _Bearer(requests.auth.AuthBase):
-    """``Authorization: Bearer <token>`` (an auth object, so ~/.netrc cannot replace it)."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        return request
-
-    def __repr__(self) -> str:
-        return "_Bearer(***)"
-
-
-class _Refused(Exception):
-    """A Twirp error answer that no retry changes (already_exists, unauthenticated, ...)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(code)
-        self.status, self.code, self.message = status, code, message
-
-
 class CacheService:
-    """The cache service for one run; thread-safe. See the module docstring for behaviour."""
+    """The cache service for one run; thread-safe. See the module docstring for behaviour.
+
+    ``limits`` overrides ``timeout``; ``sleep`` receives every wait between retries.
+    """
 
     def __init__(
         self,
@@ -165,18 +140,14 @@ class CacheService:
         self.config = config
         limits = limits or Limits(timeout=timeout, connect_timeout=min(10.0, timeout))
         self._transport = Transport(session or requests.Session(), limits, sleep)
+        self._twirp = TwirpClient(self._transport, config.results_url, config.token)
         self._block_size = max(1, block_size)
         self._workers = max(1, workers)
         self._lock = threading.Lock()
         self._problems: list[str] = []
         self._notices: list[str] = []
         self._down = ""  # why the service is unavailable ("" while it is not)
-        self._saves_off = ""  # why the service will not take saves this run
-        self._headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "User-Agent": f"slipway/{__version__}",
-        }
+        self._saves_off: SaveResult | None = None  # what every later save answers
 
     def __repr__(self) -> str:
         return f"CacheService(available={self.available}, mode={self.config.mode.value})"
@@ -211,27 +182,14 @@ class CacheService:
 
     # -- the three operations ------------------------------------------------------------
     def lookup(self, key: str, restore_keys: Sequence[str], version: str) -> Hit | None:
-        """The entry for ``key`` (else the newest whose key starts with a restore key, in
-        order) of this ``version``; None on a miss, when reads are off, or on any failure."""
-        problem = key_problem([key, *restore_keys], version)
-        if problem:
-            self._record(self._problems, problem)
-            return None
-        if not self.config.can_read:
-            self._record(self._notices, self.config.reads_off)
-            return None
-        if not self.available:
-            return None
-        payload: dict[str, Any] = {"key": key, "version": version}
-        if restore_keys:
-            payload["restore_keys"] = list(restore_keys)
-        method = "GetCacheEntryDownloadURL"
+        """The entry of this ``version`` that GitHub's matching finds: ``key`` exactly, else
+        the newest entry whose key starts with ``key``, else with each restore key in order.
+        None on a miss, when reads are off, or on any failure."""
         try:
-            found = parse_download(self._twirp(method, payload))
-        except (GiveUp, _Refused, MalformedAnswer) as exc:
-            self._fail(self._reason(method, exc))
+            return self._lookup(key, restore_keys, version)
+        except Exception as exc:  # noqa: BLE001 - a bug here must not fail the run (optional cache)
+            self._fail(UNEXPECTED.format(what="lookup", kind=type(exc).__name__))
             return None
-        return None if found is None else Hit(key, found[0], found[1])
 
     def download(self, hit: Hit, dest: Path) -> int:
         """Stream ``hit``'s blob into ``dest`` (replaced only when whole); return its size.
@@ -247,37 +205,42 @@ class CacheService:
         except GiveUp as exc:
             reason = self._fail(exc.reason)
         except OSError as exc:  # the local disk, not the service: no reason to stop using it
-            reason = self._redact(f"download: cannot write {dest.name}: {exc.strerror}")
+            reason = self._redact(CANNOT_WRITE.format(name=dest.name, error=exc.strerror))
             self._record(self._problems, reason)
+        except Exception as exc:  # noqa: BLE001 - as in lookup
+            reason = self._fail(UNEXPECTED.format(what="download", kind=type(exc).__name__))
         raise CacheUnavailable(reason)
 
     def save(self, key: str, version: str, source: Path) -> SaveResult:
         """CreateCacheEntry, upload ``source``, FinalizeCacheEntryUpload with its exact size."""
-        skipped = self._save_skipped(key, version, source)
-        if skipped is not None:
-            return skipped
-        step = "CreateCacheEntry"
         try:
-            created = parse_create(self._twirp(step, {"key": key, "version": version}))
-            if not created.ok:
-                return self._not_created(key, created.message)
-            step = "upload"
-            size = cache_blobs.upload(
-                self._transport, created.upload_url, source, self._block_size, self._workers
-            )
-            step = "FinalizeCacheEntryUpload"
-            payload = {"key": key, "version": version, "size_bytes": str(size)}
-            finalized = parse_finalize(self._twirp(step, payload))
-        except (_Refused, GiveUp, MalformedAnswer, OSError) as exc:
-            return self._save_failed(step, exc, source)
-        if not finalized.ok:
-            message = service_message(finalized.message or "ok is false")
-            problem = self._redact(NOT_FINALIZED.format(key=shown_key(key), message=message))
-            self._record(self._problems, problem)
-            return SaveResult(SaveOutcome.REFUSED, problem)
-        return SaveResult(SaveOutcome.SAVED, "", size)
+            return self._save_skipped(key, version, source) or self._save(key, version, source)
+        except Exception as exc:  # noqa: BLE001 - as in lookup
+            reason = self._fail(UNEXPECTED.format(what="save", kind=type(exc).__name__))
+            return SaveResult(SaveOutcome.UNAVAILABLE, reason)
 
     # -- internals -----------------------------------------------------------------------
+    def _lookup(self, key: str, restore_keys: Sequence[str], version: str) -> Hit | None:
+        problem = key_problem([key, *restore_keys], version)
+        if problem:
+            self._record(self._problems, problem)
+            return None
+        if not self.config.can_read:
+            self._record(self._notices, self.config.reads_off)
+            return None
+        if not self.available:
+            return None
+        payload: dict[str, Any] = {"key": key, "version": version}
+        if restore_keys:
+            payload["restore_keys"] = list(restore_keys)
+        method = "GetCacheEntryDownloadURL"
+        try:
+            found = parse_download(self._twirp.call(method, payload))
+        except (GiveUp, Refused, MalformedAnswer) as exc:
+            self._fail(describe(method, exc))
+            return None
+        return None if found is None else Hit(key, found[0], found[1])
+
     def _save_skipped(self, key: str, version: str, source: Path) -> SaveResult | None:
         """The result of a save that makes no call (bad key, mode, token, earlier failure)."""
         problem = key_problem([key], version)
@@ -292,15 +255,37 @@ class CacheService:
             return SaveResult(SaveOutcome.SKIPPED, self.config.saves_off)
         with self._lock:
             down, saves_off = self._down, self._saves_off
-        if saves_off:
-            return SaveResult(SaveOutcome.DENIED, saves_off)
+        if saves_off is not None:
+            return saves_off
         if down:
             return SaveResult(SaveOutcome.UNAVAILABLE, down)
         return None
 
+    def _save(self, key: str, version: str, source: Path) -> SaveResult:
+        step = "CreateCacheEntry"
+        try:
+            created = parse_create(self._twirp.call(step, {"key": key, "version": version}))
+            if not created.ok:
+                return self._not_created(key, created.message)
+            step = "upload"
+            size = cache_blobs.upload(
+                self._transport, created.upload_url, source, self._block_size, self._workers
+            )
+            step = "FinalizeCacheEntryUpload"
+            payload = {"key": key, "version": version, "size_bytes": str(size)}
+            finalized = parse_finalize(self._twirp.call(step, payload))
+        except (Refused, GiveUp, MalformedAnswer, OSError) as exc:
+            return self._save_failed(step, exc, source)
+        if not finalized.ok:
+            message = service_message(finalized.message or "ok is false")
+            problem = self._redact(NOT_FINALIZED.format(key=shown_key(key), message=message))
+            self._record(self._problems, problem)
+            return SaveResult(SaveOutcome.REFUSED, problem)
+        return SaveResult(SaveOutcome.SAVED, "", size)
+
     def _save_failed(self, step: str, exc: Exception, source: Path) -> SaveResult:
         """The result of a save that failed at ``step``."""
-        if isinstance(exc, _Refused) and (
+        if isinstance(exc, Refused) and (
             exc.code == "already_exists" or (step == "CreateCacheEntry" and exc.status == 409)
         ):
             return SaveResult(SaveOutcome.EXISTS, ALREADY_SAVED)
@@ -308,59 +293,26 @@ class CacheService:
             problem = self._redact(CANNOT_READ.format(name=source.name, error=exc.strerror))
             self._record(self._problems, problem)
             return SaveResult(SaveOutcome.REFUSED, problem)
-        return SaveResult(SaveOutcome.UNAVAILABLE, self._fail(self._reason(step, exc)))
+        return SaveResult(SaveOutcome.UNAVAILABLE, self._fail(describe(step, exc)))
 
     def _not_created(self, key: str, message: str) -> SaveResult:
         """CreateCacheEntry answered ok=false: a read-only token, a full cache, or else."""
         if WRITE_DENIED_MARK in message:
+            denied = SaveResult(SaveOutcome.DENIED, WRITE_DENIED)
             with self._lock:
-                self._saves_off = WRITE_DENIED
+                self._saves_off = denied
             self._record(self._notices, WRITE_DENIED)
-            return SaveResult(SaveOutcome.DENIED, WRITE_DENIED)
+            return denied
         shown = service_message(message or "ok is false")
         if QUOTA_MARK in message:
-            problem = self._redact(QUOTA_FULL.format(message=shown))
+            full = SaveResult(SaveOutcome.REFUSED, self._redact(QUOTA_FULL.format(message=shown)))
             with self._lock:
-                self._saves_off = problem
-        else:
-            problem = self._redact(NOT_CREATED.format(key=shown_key(key), message=shown))
+                self._saves_off = full
+            self._record(self._problems, full.reason)
+            return full
+        problem = self._redact(NOT_CREATED.format(key=shown_key(key), message=shown))
         self._record(self._problems, problem)
         return SaveResult(SaveOutcome.REFUSED, problem)
-
-    def _twirp(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """One Twirp call with retries; the decoded answer, or _Refused / GiveUp."""
-        url = urljoin(self.config.results_url, f"/twirp/{SERVICE}/{method}")
-        data = json.dumps(payload).encode()
-        auth = _Bearer(self.config.token)
-
-        def attempt() -> dict[str, Any]:
-            response = self._transport.request(
-                method, "POST", url, data=data, headers=self._headers, auth=auth
-            )
-            with response:
-                try:
-                    body: Any = response.json()
-                except ValueError:
-                    body = None
-                code, message = twirp_error(body)
-                raise_for_retry(response, method, code)
-                if response.status_code != 200:
-                    raise _Refused(response.status_code, code, message)
-                if not isinstance(body, dict):
-                    raise MalformedAnswer("not a JSON object")
-                return body
-
-        return self._transport.retrying(method, attempt)
-
-    def _reason(self, method: str, exc: Exception) -> str:
-        """A one-line reason for a failure of ``method``."""
-        if isinstance(exc, GiveUp):
-            return exc.reason
-        if isinstance(exc, _Refused):
-            message = service_message(exc.message) or "(no message)"
-            code = exc.code or "(not a Twirp error)"
-            return REFUSED.format(method=method, status=exc.status, code=code, message=message)
-        return MALFORMED.format(method=method, detail=exc)
 
     def _fail(self, reason: str) -> str:
         """Mark the service unavailable for the rest of the run; return the redacted reason."""
