@@ -21,6 +21,10 @@ What decides the files a build sees, and where each rule comes from:
   ``a``); with ``a``, ``!a/b``, ``a`` it sends ``a/b``. An excluded directory is still walked
   unless every ``!`` pattern is a plain path and none lies under it (fsutil's SkipDir), and it
   is sent, as a directory, when something under it is.
+* A file's content: fsutil's ``filterFS.Open`` asks ``MatchesOrParentMatches`` instead. Where
+  the two disagree (``a``, ``!a/b``, ``a``: the walk sends ``a/b``, Open refuses it) the file
+  is sent with its metadata and no content, and the build gets it empty (seen with buildx
+  0.29.1; fsutil unchanged up to buildx 0.36.1). `IgnoreMatcher.opens` says which files.
 
 A pattern this module cannot interpret exactly (Go regexp syntax beyond what it implements, a
 NUL, a BOM or U+FFFD inside, over-long lines) makes `parse_ignore_file` refuse, as do the
@@ -204,6 +208,16 @@ class IgnoreMatcher:
                 if p.exclusion
             )
         return Visit(excluded=matched, descend=descend, matched=tuple(found))
+
+    def opens(self, path: str) -> bool:
+        """Whether fsutil's ``Open`` serves the content of ``path`` (``MatchesOrParentMatches``
+        says it is not excluded). A file the walk sends but Open refuses reaches the build
+        empty."""
+        matched = False
+        for pattern in self.patterns:
+            if pattern.exclusion == matched and self._matches_or_parent(pattern, path):
+                matched = not pattern.exclusion
+        return not matched
 
     def excluded(self, relative_path: str, is_dir: bool) -> bool:
         """Whether BuildKit leaves ``relative_path`` (``/``-separated, below the context) out

@@ -328,6 +328,23 @@ def test_walk_semantics(patterns: list[str], path: str, is_dir: bool, expected: 
 
 
 @pytest.mark.parametrize(
+    ("patterns", "path", "opens"),
+    [
+        # fsutil's Open asks MatchesOrParentMatches: "a" counts at the parent, so the walk
+        # sends a/b (see test_walk_semantics) and Open refuses its content.
+        (["a", "!a/b", "a"], "a/b", False),
+        (["a", "!a/b"], "a/b", True),
+        (["a/b.md", "!a"], "a/b.md", True),  # the walk does not send it, though
+        (["build", "!build/keep.txt"], "build/keep.txt", True),
+        (["*.md"], "x.md", False),
+        ([], "x", True),
+    ],
+)
+def test_what_fsutil_open_serves(patterns: list[str], path: str, opens: bool) -> None:
+    assert matcher(*patterns).opens(path) is opens
+
+
+@pytest.mark.parametrize(
     ("content", "message"),
     [
         (b"ok\n\\d", r"^x line 2: '\\\\d' uses Go regexp syntax"),
