@@ -157,6 +157,7 @@ class Visit:
     excluded: bool
     descend: bool
     matched: tuple[bool, ...]
+    hits: tuple[bool, ...] = ()  # a folder's: per pattern, whether it matches it or one above
 
 
 class IgnoreMatcher:
@@ -207,15 +208,25 @@ class IgnoreMatcher:
                 for p in self.patterns
                 if p.exclusion
             )
-        return Visit(excluded=matched, descend=descend, matched=tuple(found))
+        hits: tuple[bool, ...] = ()
+        if is_dir:  # for `opens` below it, as MatchesOrParentMatches checks every parent
+            above = parent.hits if parent is not None else (False,) * len(self.patterns)
+            hits = tuple(a or p.matches(path) for a, p in zip(above, self.patterns, strict=True))
+        return Visit(excluded=matched, descend=descend, matched=tuple(found), hits=hits)
 
-    def opens(self, path: str) -> bool:
+    def opens(self, path: str, parent: Visit | None = None) -> bool:
         """Whether fsutil's ``Open`` serves the content of ``path`` (``MatchesOrParentMatches``
         says it is not excluded). A file the walk sends but Open refuses reaches the build
-        empty."""
+        empty. ``parent``: the `Visit` of its folder, when the walk has it (quicker)."""
         matched = False
-        for pattern in self.patterns:
-            if pattern.exclusion == matched and self._matches_or_parent(pattern, path):
+        for index, pattern in enumerate(self.patterns):
+            if pattern.exclusion != matched:
+                continue
+            if parent is not None and parent.hits:
+                hit = parent.hits[index] or pattern.matches(path)
+            else:
+                hit = self._matches_or_parent(pattern, path)
+            if hit:
                 matched = not pattern.exclusion
         return not matched
 

@@ -185,7 +185,9 @@ class Program:
         self._alt: list[int] = []
         self._sets: list[CharSet | None] = []
         match = self._add(_MATCH)
-        start = self._compile(_Parser(expression).parse(), match)
+        tree = _Parser(expression).parse()
+        self.prefix, self.suffix = _literal_ends(tree)
+        start = self._compile(tree, match)
         self._start = self._closure((start,), at_begin=True)
         self._states: dict[frozenset[int], frozenset[int]] = {self._start: self._start}
         self._transitions: dict[tuple[frozenset[int], str], frozenset[int]] = {}
@@ -269,6 +271,9 @@ class Program:
 
     def match(self, text: str) -> bool:
         """Whether ``text`` matches (anywhere: Go's MatchString, which the anchors pin)."""
+        # A quick no: what every match must start or end with (`^abc...`, `...\\.md$`).
+        if not (text.startswith(self.prefix) and text.endswith(self.suffix)):
+            return False
         state = self._start
         for char in text:
             if not state:
@@ -288,6 +293,36 @@ class Program:
             if len(self._accepting) < MAX_CACHED_STATES:
                 self._accepting[state] = accepting
         return accepting
+
+
+def _literal(node: _Node) -> str:
+    """The character a node stands for when it is one literal character, else ""."""
+    if node[0] != "char":
+        return ""
+    charset = node[1]
+    assert isinstance(charset, CharSet)
+    if charset.any_but_newline or charset.negated or len(charset.ranges) != 1:
+        return ""
+    lo, hi = charset.ranges[0]
+    return chr(lo) if lo == hi else ""
+
+
+def _literal_ends(tree: _Node) -> tuple[str, str]:
+    """The literal text right after a leading ``^`` and right before a final ``$``."""
+    items = tree[1]
+    assert isinstance(items, list)
+    prefix = suffix = ""
+    if items and items[0][0] == "begin":
+        for item in items[1:]:
+            if not _literal(item):
+                break
+            prefix += _literal(item)
+    if items and items[-1][0] == "end":
+        for item in reversed(items[:-1]):
+            if not _literal(item):
+                break
+            suffix = _literal(item) + suffix
+    return prefix, suffix
 
 
 def compile_go(expression: str) -> Program:

@@ -513,3 +513,18 @@ def test_generated_patterns_take_linear_work(pattern: str, path: str) -> None:
     except UnsupportedRegexp:
         return
     assert within_linear_bound(program, path)
+
+
+@GENERATED
+@given(st.lists(st.text(alphabet=GLOB_CHARS, max_size=12), max_size=6), PATHS)
+def test_open_from_the_walk_agrees_with_open_alone(patterns: list[str], path: str) -> None:
+    """The walk hands `opens` its folder's visit (the patterns found at it or above) instead
+    of matching every parent again: the answer is the same."""
+    try:
+        m = parse_ignore_file("\n".join(patterns).encode(), "gen")
+    except IgnoreFileRefused:
+        return
+    names, visit = path.split("/"), None
+    for depth in range(1, len(names)):
+        visit = m.visit("/".join(names[:depth]), True, visit)
+    assert m.opens(path, visit) is m.opens(path)

@@ -217,7 +217,7 @@ class _Walk:
                 if not parent.sent and parent.status is not None:
                     parent.sent = True
                     yield self._entry(parent.full, parent.path, parent.status)
-            yield self._entry(child.path, path, status)
+            yield self._entry(child.path, path, status, folder.visit)
             if is_dir:
                 stack.append(
                     _Folder(path, child.path, status, visit, True, self._list(child.path, path))
@@ -253,7 +253,13 @@ class _Walk:
         except OSError as error:
             raise _Refused(NO_KEY_UNREADABLE.format(path=path, error=error)) from None
 
-    def _entry(self, full: str, path: str, status: os.stat_result) -> Entry:
+    def _entry(
+        self,
+        full: str,
+        path: str,
+        status: os.stat_result,
+        parent: dockerignore.Visit | None = None,
+    ) -> Entry:
         mode = stat.S_IMODE(status.st_mode)
         xattrs = self._xattrs(full, path)
         if stat.S_ISDIR(status.st_mode):
@@ -273,7 +279,7 @@ class _Walk:
             hardlink = self.inodes.setdefault((status.st_dev, status.st_ino), path)
             hardlink = "" if hardlink == path else hardlink
         content = self._hash(full, path, status)
-        emptied = not self.matcher.opens(path)
+        emptied = not self.matcher.opens(path, parent)
         return Entry(path, "file", mode, status.st_size, content, hardlink, emptied, xattrs)
 
     def _hash(self, full: str, path: str, status: os.stat_result) -> str:
