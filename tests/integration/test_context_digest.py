@@ -32,7 +32,7 @@ pytestmark = pytest.mark.integration
 COPY_ALL = "FROM scratch\nCOPY . /ctx\n"
 
 # What each case's context holds (path: content, or a mode/link/folder spec).
-Spec = dict[str, "str | Mode | Link | Folder"]
+Spec = dict[str, "str | Mode | Link | Folder | Hardlink"]
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,18 @@ class Folder:
     mode: int = 0o755
 
 
+@dataclass(frozen=True)
+class Hardlink:
+    target: str
+
+
 TREE: Spec = {
     "README.md": "readme",
     "docs/a.md": "a",
     "docs/keep/README.md": "nested readme",
     "src/app.py": Mode("#!/bin/sh\n", 0o755),
     "src/lib/x.py": "x",
+    "src/lib/x-again.py": Hardlink("src/lib/x.py"),
     "src/private": Mode("secret-ish", 0o600),
     "src/setuid": Mode("s", 0o4755),
     "src/sticky": Folder(0o1777),
@@ -168,6 +174,8 @@ def make_tree(root: Path, spec: Spec) -> None:
             modes.append((path, what.mode))
         elif isinstance(what, Link):
             path.symlink_to(what.target)
+        elif isinstance(what, Hardlink):
+            path.hardlink_to(root / what.target)
         elif isinstance(what, Mode):
             path.write_text(what.content)
             modes.append((path, what.mode))
@@ -422,6 +430,14 @@ def test_a_file_sent_empty_or_whole_changes_the_digest(context: Path) -> None:
     assert [e.path for e in emptied.entries] == [e.path for e in whole.entries]
     assert [e.path for e in emptied.entries if e.emptied] == ["a/b.md"]
     assert emptied.sha256 != whole.sha256
+
+
+def test_a_context_reached_through_a_link_has_the_same_digest(
+    tmp_path: Path, context: Path
+) -> None:
+    """buildx resolves the context folder (fsutil NewFS: EvalSymlinks); nothing below it."""
+    (tmp_path / "via").symlink_to(context)
+    assert sha(tmp_path / "via") == sha(context)
 
 
 def test_the_same_context_elsewhere_has_the_same_digest(tmp_path: Path, context: Path) -> None:
