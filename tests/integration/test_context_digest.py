@@ -505,3 +505,13 @@ def test_past_the_time_budget_gives_no_digest(context: Path) -> None:
     ticks: Iterator[float] = iter(range(1000))
     reason = refusal(context, Budget(max_seconds=10), lambda: float(next(ticks)))
     assert reason == "reading the build context took more than 10 s (budget max_seconds)"
+
+
+def test_a_context_that_is_not_a_folder_gives_no_digest(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    assert digest_context(tmp_path / "file", None) == NoContextDigest(
+        f"the build context {tmp_path / 'file'} is not a folder Slipway can read"
+    )
+    missing = digest_context(tmp_path / "missing", None)
+    assert isinstance(missing, NoContextDigest)
+    assert missing.reason.startswith(f"reading the build context {tmp_path / 'missing'} failed")

@@ -42,6 +42,7 @@ _CHUNK = 1 << 20
 _VERSION = b"slipway-context/1\n"
 
 NO_KEY_CONTEXT = "the build context {path} is not a folder Slipway can read"
+NO_KEY_READ = "reading the build context {path} failed: {error}"
 NO_KEY_DOCKERFILE = "the Dockerfile's folder {path} cannot be read: {error}"
 NO_KEY_IGNORE_KIND = "{path} is not a regular file (Slipway does not follow links to ignore files)"
 NO_KEY_IGNORE_SIZE = "{path} is larger than {limit} bytes"
@@ -130,7 +131,7 @@ def digest_context(
     except _Refused as refused:
         return NoContextDigest(str(refused))
     except OSError as error:
-        return NoContextDigest(NO_KEY_CONTEXT.format(path=context) + f": {error}")
+        return NoContextDigest(NO_KEY_READ.format(path=context, error=error))
     digest = hashlib.sha256(_VERSION)
     for entry in entries:
         digest.update(_record(entry))
