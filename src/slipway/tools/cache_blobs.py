@@ -150,6 +150,11 @@ def _get(transport: Transport, url: str, part: Path, started: float) -> int:
         return written
 
 
+def _with_query(url: str, query: str) -> str:
+    """``url`` with ``query`` appended to its query string (the SAS stays as it is)."""
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
 def _timed_out(exc: requests.RequestException) -> bool:
     """True for a read timeout while streaming (requests wraps it in a ConnectionError)."""
     cause = exc.args[0] if exc.args else None
@@ -196,7 +201,7 @@ def upload(transport: Transport, url: str, source: Path, block_size: int, worker
             failed[0].result()  # raises the first failure
     headers = {"x-ms-blob-content-md5": md5, "Content-Type": "application/xml"}
     body = block_list_xml(ids)
-    commit = f"{url}&comp=blocklist"
+    commit = _with_query(url, "comp=blocklist")
     transport.retrying(
         "upload (block list)",
         lambda: _send(transport, commit, body, headers, "upload (block list)"),
@@ -218,7 +223,7 @@ def _put_block(
     if monotonic() > until:
         raise GiveUp("upload: slower than 1 MiB/s, abandoned")
     headers = {"Content-MD5": file_md5(source, offset, length)}
-    block_url = f"{url}&comp=block&blockid={quote(block_id, safe='')}"
+    block_url = _with_query(url, f"comp=block&blockid={quote(block_id, safe='')}")
     transport.retrying(
         "upload (block)",
         lambda: _put(
