@@ -80,8 +80,8 @@ def _guarded(command: str) -> int:
         workflow.error("interrupted")
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
-        if env.get("RUNNER_DEBUG") == "1":
-            traceback.print_exc()
+        if env.get("RUNNER_DEBUG") == "1":  # through the workflow: redacted like every line
+            workflow.info("".join(traceback.format_exception(error)))
         _report_error(
             workflow,
             "Internal error",

@@ -2,8 +2,9 @@
 engine, no API (the validation pass's second half; `slipway.inputs.read_inputs` is the first).
 
 What the action may read: files and folders inside the workspace (``GITHUB_WORKSPACE``, the
-checkout; else the current folder) or runner temp (``RUNNER_TEMP``), after symbolic links
-are followed. ``file: /etc/passwd``, ``secret-files: env=/proc/self/environ`` or a link
+checkout, and the working directory) or runner temp (``RUNNER_TEMP``), after symbolic links
+are followed: in the action's container the only folders it shares with the job, so what
+else it could read is the container's own (``/proc/self/environ`` holds every input). ``file: /etc/passwd``, ``secret-files: env=/proc/self/environ`` or a link
 from the checkout to ``~/.ssh/id_rsa`` are refused, naming the input, with the fix: copy the
 file into runner temp in an earlier step. The Dockerfile must be UTF-8 text and ``target`` one
 of its stages; a local build context, SSH key or socket, cache folder, ignore file, VEX
@@ -56,9 +57,11 @@ def dockerfile_path(inputs: Inputs) -> str:
 
 
 def roots(inputs: Inputs) -> tuple[Path, ...]:
-    """The folders files may be read from, links resolved: the workspace and runner temp."""
-    found = [inputs.workspace or ".", *([inputs.runner_temp] if inputs.runner_temp else [])]
-    return tuple(Path(os.path.realpath(folder)) for folder in found)
+    """The folders files may be read from, links resolved: the workspace, the working
+    directory (the workspace under Actions; somewhere in the checkout for the slipway
+    command) and runner temp."""
+    found = [inputs.workspace or ".", ".", *([inputs.runner_temp] if inputs.runner_temp else [])]
+    return tuple(dict.fromkeys(Path(os.path.realpath(folder)) for folder in found))
 
 
 def inside(name: str, path: str, allowed: tuple[Path, ...]) -> Path:

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from slipway.redact import redact
 from slipway.report.fit import SUMMARY_LIMIT_BYTES
 
 # https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#step-isolation-and-limits
@@ -65,11 +66,14 @@ class Workflow:
         self._masked = masked if masked is not None else []  # shared with `buffered` ones
 
     def _scrub(self, text: str) -> str:
-        """``text`` without any masked value: what GitHub's log masking does, done here too,
-        so the raw log, the summary, the outputs and local runs never carry one."""
-        for secret in self._masked:
-            text = text.replace(secret, "***")
-        return text
+        """``text`` through the one redaction (slipway.redact): no masked value, URL password or
+        credential attribute, as GitHub's log masking does and more, so the raw log, the
+        summary, the outputs, files and local runs never carry one."""
+        return redact(text, self._masked)
+
+    def redact(self, text: str) -> str:
+        """What a file the run writes (SARIF, the comment, a report) may hold of ``text``."""
+        return self._scrub(text)
 
     def _print(self, line: str) -> None:
         self._stream.write(self._scrub(line) + "\n")
@@ -116,10 +120,12 @@ class Workflow:
         self.command("debug", message)
 
     def mask(self, secret: str) -> None:
-        """Ask the runner to mask ``secret`` (each line of it) in every later log line."""
+        """Ask the runner to mask ``secret`` (each line of it) in every later log line (the
+        command itself is the one line not redacted: the runner must read the value)."""
         for line in secret.splitlines():
             if line.strip():
-                self.command("add-mask", line)
+                self._stream.write(format_command("add-mask", line) + "\n")
+                self._stream.flush()
                 if len(line) >= MIN_SCRUBBED and line not in self._masked:
                     self._masked.append(line)
                     self._masked.sort(key=len, reverse=True)  # a longer secret first

@@ -30,8 +30,9 @@ USER 10001
 
 def test_annotations_on_the_introducing_line(tmp_path: Path) -> None:
     devenv: DevEnv = load_devenv()
-    context = tmp_path / "ctx"
-    context.mkdir()
+    workspace = tmp_path / "workspace"
+    context = workspace / "ctx"  # the run reads files in its workspace only
+    context.mkdir(parents=True)
     (context / "Dockerfile").write_text(DOCKERFILE.format(nonce=tmp_path.name))
     given = {
         "IMAGES": f"{devenv.registry}/{unique_repository('slipway-test/attr')}",
@@ -44,8 +45,6 @@ def test_annotations_on_the_introducing_line(tmp_path: Path) -> None:
         "TRIVY-DB-REPOSITORY": devenv.trivy_db,
         "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
     }
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
     run = run_action(
         tmp_path, "push", load_event("push", index=4), given,
         extra_env={"GITHUB_WORKSPACE": str(workspace)},
@@ -88,8 +87,9 @@ KEY = "AKIAIOSFODNN7EXAMPLQ"  # a fake AWS key id (the policy examples' fixture)
 
 def test_a_secret_in_a_layer_is_sw017_at_its_copy_and_breaks_the_gate(tmp_path: Path) -> None:
     devenv: DevEnv = load_devenv()
-    context = tmp_path / "ctx"
-    context.mkdir()
+    workspace = tmp_path / "workspace"
+    context = workspace / "ctx"  # the run reads files in its workspace only
+    context.mkdir(parents=True)
     (context / "Dockerfile").write_text(SECRET_DOCKERFILE.format(nonce=tmp_path.name))
     (context / "settings.ini").write_text(f"[aws]\naws_access_key_id = {KEY}\n")
     given = {
@@ -103,8 +103,6 @@ def test_a_secret_in_a_layer_is_sw017_at_its_copy_and_breaks_the_gate(tmp_path: 
         "TRIVY-DB-REPOSITORY": devenv.trivy_db,
         "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
     }
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
     run = run_action(
         tmp_path, "push", load_event("push", index=4), given,
         extra_env={"GITHUB_WORKSPACE": str(workspace)},

@@ -33,7 +33,7 @@ def devenv() -> DevEnv:
 def run(devenv: DevEnv, tmp_path: Path, repository: str, **more: str) -> ActionRun:
     inputs = {
         "IMAGES": f"{devenv.registry}/{repository}",
-        "CONTEXT": str(scratch_context(tmp_path / "ctx", PLATFORMS)),
+        "CONTEXT": str(scratch_context(tmp_path / "workspace" / "ctx", PLATFORMS)),
         "PLATFORMS": ",".join(PLATFORMS),
         "PUSH": "true",
         "PROVENANCE": "false",

@@ -114,7 +114,7 @@ def test_the_ca_can_be_a_file_in_the_workspace(
     workspace = tmp_path / "workspace"
     (workspace / ".github").mkdir(parents=True)
     (workspace / ".github" / "registry-ca.pem").write_text(ca.read_text())
-    given = inputs(devenv, registry, context(tmp_path, registry), tmp_path)
+    given = inputs(devenv, registry, context(workspace, registry), tmp_path)
     run = run_action(
         tmp_path / "run", "push", load_event("push", index=4),
         {**given, "REGISTRY-CA": ".github/registry-ca.pem", "SCAN": "false"},

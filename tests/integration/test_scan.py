@@ -371,11 +371,12 @@ def test_the_main_run_uses_the_stage(
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / "README.md").write_text("a checkout\n")
+    shutil.copytree(pushed["context"], workspace / "ctx")  # read in the workspace only
     before = list(workspace.iterdir())
     repository = unique_repository("slipway-test/scan-run")
     inputs = {
         "IMAGES": f"{devenv.registry}/{repository}",
-        "CONTEXT": str(pushed["context"]),
+        "CONTEXT": str(workspace / "ctx"),
         "PLATFORMS": ",".join(PLATFORMS),
         "PUSH": "true",
         "PROVENANCE": "false",

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,10 @@ def run_action(
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
         "HOME": os.environ.get("HOME", "/root"),
         **write_event(tmp_path / "event.json", event, payload, api_url),
+        # The workspace files may be read from (slipway.validation): where the runner has the
+        # checkout, tests have their files, in the temporary folder (a test that looks at what
+        # is written into the workspace names its own, with its context inside)
+        "GITHUB_WORKSPACE": tempfile.gettempdir(),
         "GITHUB_OUTPUT": str(out),
         "GITHUB_STEP_SUMMARY": str(summary),
         **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},

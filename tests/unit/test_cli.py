@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
 from slipway.cli.local import parse_remote
-from slipway.cli.main import runner_inputs
+from slipway.cli.main import main, runner_inputs
 from slipway.cli.options import action_inputs, given_inputs, parser
 from slipway.cli.workflow_file import evaluate, step_inputs
 from slipway.errors import InputError
@@ -107,3 +108,43 @@ def test_the_readmes_example_is_the_example_workflows_job() -> None:
     block = re.search(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
     assert block is not None
     assert yaml.safe_load(block.group(1))["jobs"] == yaml.safe_load(EXAMPLE.read_text())["jobs"]
+
+
+def test_an_unexpected_error_is_one_line_with_the_fix_never_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Here the unit tests' guard refuses the git the command runs: an error Slipway does not
+    # expect, as a bug would be. The token in the environment is not shown either.
+    environ = {"NO_COLOR": "1", "GITHUB_TOKEN": "ghs_" + "t" * 36}
+    code = main(
+        ["--images", "ghcr.io/acme/app", "--dry-run"], environ, datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    out, err = capsys.readouterr()
+    assert code == 70
+    assert "error: Internal error: ExternalCallError" in out
+    assert "Traceback" not in out + err
+    assert "--verbose" in out
+
+
+def test_an_unknown_option_never_shows_its_value(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--pasword=hunter2hunter2"], {}, datetime(2026, 1, 1, tzinfo=UTC))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "unknown option --pasword; did you mean --password?" in err
+    assert "hunter2" not in err
+    assert main(["ghp_" + "x" * 36], {}, datetime(2026, 1, 1, tzinfo=UTC)) == 2
+    assert "ghp_" not in capsys.readouterr().err
+
+
+def test_an_input_of_one_value_given_twice_is_refused() -> None:
+    args = parser().parse_args(["--push", "--push", "false", "--tags", "a", "--tags", "b"])
+    with pytest.raises(InputError, match="given more than once") as caught:
+        given_inputs(args)
+    assert caught.value.name == "--push"
+
+
+def test_options_follow_the_declaration() -> None:
+    text = parser().format_help()
+    assert "--fail-on {UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL,none}" in text
+    assert "--push [BOOL]" in text
+    assert "--scan-timeout DURATION" in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import tempfile
+import traceback
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -74,6 +75,21 @@ def local_env(
     return {**base, **github, **runner_inputs(given, context)}
 
 
+INTERNAL_HINT = (
+    "This is a bug in Slipway: run again with --verbose for the traceback, and report it to "
+    "the Slipway maintainers."
+)
+
+
+def internal_error(workflow: TerminalWorkflow, error: Exception, *, verbose: bool) -> int:
+    """An unexpected error as one redacted ``error:`` line (the traceback, redacted too, with
+    ``--verbose`` only); the internal error's exit code."""
+    if verbose:
+        workflow.info("".join(traceback.format_exception(error)))
+    workflow.error(f"{type(error).__name__}: {error}\n{INTERNAL_HINT}", title="Internal error")
+    return int(ExitCode.INTERNAL)
+
+
 def main(argv: Sequence[str], environ: Mapping[str, str], now: datetime) -> int:
     """Run (or plan) the step here; the process exit code."""
     try:
@@ -103,6 +119,8 @@ def main(argv: Sequence[str], environ: Mapping[str, str], now: datetime) -> int:
         except KeyboardInterrupt:
             workflow.error("interrupted")
             code = 130
+        except Exception as error:  # noqa: BLE001 - the last line of defence: no raw traceback
+            code = internal_error(workflow, error, verbose=args.verbose)
         with contextlib.suppress(OSError):
             workflow.finish(code)
     return code

@@ -1,5 +1,7 @@
-"""One option per input of action.yml, with the same name and the same parsing (the option's
-value becomes the input's value, so every check of the action applies)."""
+"""One option per input, derived from the inputs' declaration (slipway.inputs.spec): the same
+name, a boolean takes no value or one, a list may be given several times, every other kind
+once; the help is action.yml's description. The option's value becomes the input's value,
+so every check of the action applies."""
 
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ from typing import Any
 
 import yaml
 
-BOOLEAN_DEFAULTS = ("true", "false")
+from slipway.errors import InputError
+from slipway.inputs.spec import INPUTS, SPECS, Kind
+
+SHOWN_WORD = 12  # a stray word this short is shown (a mistyped command), a longer one not
 EPILOG = """\
 Every input of the action is an option of the same name; an option given twice is a list
 (one item per line, as in a workflow's `with:`). Boolean inputs take no value (`--push`) or
@@ -47,38 +52,44 @@ def parser() -> argparse.ArgumentParser:
     made.add_argument("--verbose", action="store_true", help="show debug lines")
     made.add_argument("--version", action="store_true", help="print the version")
     group = made.add_argument_group("inputs (action.yml)")
-    for name, spec in action_inputs().items():
-        default = str(spec.get("default", ""))
-        more: dict[str, Any] = (
-            {"nargs": "?", "const": "true"} if default in BOOLEAN_DEFAULTS else {}
-        )
-        shown = f" (default: {default})" if default else ""
+    described = action_inputs()
+    for spec in INPUTS:
+        more: dict[str, Any] = {"nargs": "?", "const": "true"} if spec.kind is Kind.BOOLEAN else {}
+        shown = f" (default: {spec.default})" if spec.default else ""
+        description = str(described.get(spec.name, {}).get("description", ""))
         group.add_argument(
-            f"--{name}",
-            dest=f"input:{name}",
+            f"--{spec.name}",
+            dest=f"input:{spec.name}",
             action="append",
-            metavar="VALUE",
-            help=f"{spec.get('description', '')}{shown}".replace("%", "%%"),
+            metavar=spec.option_metavar,
+            help=f"{description}{shown}".replace("%", "%%"),
             **more,
         )
     return made
 
 
 def given_inputs(args: argparse.Namespace) -> dict[str, str]:
-    """The inputs given as options (name -> value; repeated options joined by lines)."""
+    """The inputs given as options (name -> value; a list's repeated options joined by lines);
+    an input of one value given twice is an `InputError` (which one would win?)."""
     found: dict[str, str] = {}
     for key, values in vars(args).items():
         if key.startswith("input:") and values is not None:
-            found[key.removeprefix("input:")] = "\n".join(values)
+            name = key.removeprefix("input:")
+            if len(values) > 1 and SPECS[name].kind.single:
+                raise InputError(f"--{name}", "is given more than once; it takes one value",
+                                 f"Give --{name} once.")  # fmt: skip
+            found[name] = "\n".join(values)
     return found
 
 
 def unknown_option_message(unknown: list[str]) -> str:
     """What to say about words argparse did not take: the first, with the closest option."""
     word = unknown[0]
-    if not word.startswith("--"):
-        return f"slipway: {word!r} is not an option (inputs are --NAME VALUE; see --help)\n"
-    names = [f"--{name}" for name in action_inputs()]
-    close = difflib.get_close_matches(word.split("=")[0], names, n=1)
+    if not word.startswith("--"):  # a longer word may be a value pasted in the wrong place
+        shown = repr(word) if len(word) <= SHOWN_WORD else "a word"
+        return f"slipway: {shown} is not an option (inputs are --NAME VALUE; see --help)\n"
+    option = word.split("=")[0][:60]  # never what follows '=': it may be a password
+    names = [f"--{spec.name}" for spec in INPUTS]
+    close = difflib.get_close_matches(option, names, n=1)
     hint = f"; did you mean {close[0]}?" if close else "; see --help"
-    return f"slipway: unknown option {word}{hint}\n"
+    return f"slipway: unknown option {option}{hint}\n"

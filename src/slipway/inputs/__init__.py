@@ -82,6 +82,7 @@ class Inputs:
         """Every secret value given, to be masked before anything prints."""
         return (
             tuple(c.password for c in self.credentials if c.password)
+            + ((self.github_token,) if self.github_token else ())
             + tuple(v for _, v in self.build.secrets)
             + ((self.build.gha_token,) if self.build.gha_token else ())
             + tuple(v for k, v in self.build.build_args if looks_secret(k, v))

@@ -132,6 +132,6 @@ class Input:
         """How the command line's help names the value."""
         if self.kind is Kind.CHOICE:
             return "{" + ",".join(self.choices) + "}"
-        return {Kind.BOOLEAN: "[BOOL]", Kind.DURATION: "DURATION", Kind.NUMBER: "N"}.get(
+        return {Kind.BOOLEAN: "BOOL", Kind.DURATION: "DURATION", Kind.NUMBER: "N"}.get(
             self.kind, "VALUE"
         )
