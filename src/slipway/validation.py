@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from slipway import buildx_csv
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import InputError
 from slipway.inputs import Inputs
 from slipway.inputs.build_checks import buildkitd_config_text
-from slipway.inputs.build_values import URL_CONTEXT
+from slipway.inputs.build_values import is_remote
 from slipway.inputs.reader import did_you_mean
 from slipway.tools.trust import load_ca
 
@@ -40,20 +40,6 @@ METADATA_CONTEXT = (
 NOT_UTF8 = "{path!r} is not UTF-8 text (BuildKit reads Dockerfiles as UTF-8)"
 NO_STAGE = "the Dockerfile {path!r} has no stage named {target!r}"
 MAX_DOCKERFILE = 16 * 2**20  # bytes: a larger Dockerfile is a mistake (a binary, a log)
-
-
-def is_remote(context: str) -> bool:
-    """A git or HTTP context (``https://...#ref``, ``git@host:repo``): BuildKit fetches it."""
-    return bool(URL_CONTEXT.match(context))
-
-
-def dockerfile_path(inputs: Inputs) -> str:
-    """The Dockerfile buildx is given: ``file``, else ``<context>/Dockerfile`` for a local
-    context; "" for a remote one without ``file`` (BuildKit takes the context's own; a path
-    glued onto a URL names nothing)."""
-    if inputs.file or not is_remote(inputs.context):
-        return inputs.file or str(PurePosixPath(inputs.context) / "Dockerfile")
-    return ""
 
 
 def roots(inputs: Inputs) -> tuple[Path, ...]:
@@ -114,7 +100,7 @@ def read_dockerfile(inputs: Inputs, allowed: tuple[Path, ...]) -> Dockerfile | N
     to read here: a merge of a split build's parts, or a remote context."""
     if inputs.merge_digests or is_remote(inputs.context):
         return None
-    name, path = ("file" if inputs.file else "context"), dockerfile_path(inputs)
+    name, path = ("file" if inputs.file else "context"), inputs.dockerfile
     real = inside(name, path, allowed)
     if not real.is_file():
         raise InputError(name, f"{path[:80]!r} does not exist", RELATIVE_HINT)

@@ -145,3 +145,20 @@ def test_mode_max_with_a_secret_looking_build_arg_is_refused(
         read_given({"build_args": "DB_PASSWORD=hunter2", **inputs})
     assert caught.value.name == blame
     assert "hunter2" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("context", "file", "dockerfile"),
+    [
+        (".", "", "Dockerfile"),
+        ("app", "", "app/Dockerfile"),
+        ("app", "build/Dockerfile", "build/Dockerfile"),
+        ("https://x-access-token:t0k3n@github.com/acme/app.git#main", "", ""),
+        ("git@github.com:acme/app.git#main:sub", "", ""),
+        ("https://github.com/acme/app.git", "docker/Dockerfile", "docker/Dockerfile"),
+    ],
+)
+def test_the_dockerfile_of_a_remote_context_is_the_contexts_own(
+    context: str, file: str, dockerfile: str
+) -> None:
+    assert read(context=context, file=file).dockerfile == dockerfile

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
 
 from slipway.errors import InputError
 from slipway.inputs.build import BuildOptions, read_build_options
+from slipway.inputs.build_values import is_remote
 from slipway.inputs.declared import check_declared
 from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader, duration, input_env_name, split_list
@@ -87,6 +89,15 @@ class Inputs:
             + ((self.build.gha_token,) if self.build.gha_token else ())
             + tuple(v for k, v in self.build.build_args if looks_secret(k, v))
         )
+
+    @property
+    def dockerfile(self) -> str:
+        """The Dockerfile buildx is given: ``file``, else ``<context>/Dockerfile`` for a local
+        context; "" for a remote one without ``file`` (BuildKit reads the context's own; a
+        path joined onto a URL names nothing, and keeps its credentials: https:/user:token@)."""
+        if self.file or not is_remote(self.context):
+            return self.file or str(PurePosixPath(self.context) / "Dockerfile")
+        return ""
 
     @property
     def warnings(self) -> tuple[str, ...]:

@@ -34,6 +34,11 @@ CONTEXT_HINT = (
 )
 
 
+def is_remote(context: str) -> bool:
+    """A git or HTTP context (``https://...#ref``, ``git@host:repo``): BuildKit fetches it."""
+    return bool(URL_CONTEXT.match(context))
+
+
 def target(reader: InputReader) -> str:
     """``target``: a stage name as BuildKit accepts one (whether it exists: with the files)."""
     raw = reader.text("target")
