@@ -104,3 +104,22 @@ def check_service(name: str, entries: Sequence[str], env: Mapping[str, str]) -> 
                 f"type=gha has no cache service to talk to: {missing} is not set",
                 NO_SERVICE_HINT,
             )
+
+
+DEFAULT_MODE = "max"  # every stage's layers: a multi-stage build's builder stages are cached too
+
+
+def default_entries(
+    cache_from: Sequence[str], cache_to: Sequence[str], *, can_read: bool, can_write: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The build cache when the user named none (`cache: true`, a cache service, a builder
+    that exports caches): ``type=gha`` read where the token may read, written where it may
+    write (a fork's pull request only reads). The per image and platform ``scope`` is added
+    with the user's entries (`with_scope`); a failed export never fails the build
+    (`tools.buildx` adds ``ignore-error=true``)."""
+    if cache_from or cache_to:
+        return tuple(cache_from), tuple(cache_to)
+    return (
+        ("type=gha",) if can_read else (),
+        (f"type=gha,mode={DEFAULT_MODE}",) if can_write else (),
+    )

@@ -3,8 +3,9 @@ the layer store, and the run's reports. One folder, ``state_dir``:
 
 * under GitHub Actions, ``$RUNNER_TEMP/slipway`` (``/github/runner_temp/slipway`` in the
   action's container, ``${{ runner.temp }}/slipway`` for the job's other steps). It outlives
-  the container (``docker run --rm``), the runner user can read it afterwards (the entry
-  point hands it back), and an ``actions/cache`` step with that path keeps it between jobs.
+  the container (``docker run --rm``) and the runner user can read it afterwards (the entry
+  point hands it back); the runner empties it at the end of the job, so what the next job can
+  reuse goes to GitHub's cache service (`slipway.stages.cache`).
   The container's ``HOME`` (``/github/home``) is emptied for every job and is not the place;
 * elsewhere, ``$XDG_CACHE_HOME/slipway`` or ``~/.cache/slipway``;
 * ``SLIPWAY_STATE_DIR`` overrides both.

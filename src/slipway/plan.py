@@ -96,7 +96,7 @@ def make_plan(
         dockerfile=dockerfile,
         platforms=inputs.platforms,
         push=inputs.push,
-        build=_with_cache_scopes(inputs),
+        build=with_cache_scopes(inputs.build, inputs),
         provenance=resolve_provenance(inputs.build.provenance, context),
         annotations=build_annotations(metadata),
         scan=_scan_options(inputs),
@@ -108,11 +108,10 @@ def make_plan(
     )
 
 
-def _with_cache_scopes(inputs: Inputs) -> BuildOptions:
+def with_cache_scopes(build: BuildOptions, where: Inputs | Plan) -> BuildOptions:
     """The build options with a per image and platform ``scope`` on gha caches that name
     none (slipway.gha_cache): the parts of a split build keep their own caches."""
-    scope = gha_cache.default_scope(inputs.images, inputs.platforms)
-    build = inputs.build
+    scope = gha_cache.default_scope(where.images, where.platforms)
     return replace(
         build,
         cache_from=tuple(gha_cache.with_scope(e, scope) for e in build.cache_from),

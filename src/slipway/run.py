@@ -16,6 +16,7 @@ from pathlib import Path
 
 from slipway import gha_cache, mounts, plan_view
 from slipway.alongside import Alongside
+from slipway.cache_config import ServiceConfig, service_config
 from slipway.context import Context, load_event, read_context
 from slipway.errors import GateFailed, RegistryError
 from slipway.gate import gate_failures
@@ -23,8 +24,8 @@ from slipway.github.client import Retrier
 from slipway.github.facts import facts_for_metadata
 from slipway.inputs import Inputs, read_inputs
 from slipway.mounts import Mount
-from slipway.plan import Plan, make_plan
-from slipway.stages import Run, State, policy, registries, report, scan, tag
+from slipway.plan import Plan, make_plan, with_cache_scopes
+from slipway.stages import Run, State, cache, policy, registries, report, reuse, scan, tag
 from slipway.stages.attach import attach
 from slipway.stages.build import build, push, pushes_by_digest, wishes
 from slipway.stages.files import check_files
@@ -70,31 +71,56 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         runner = Runner(workflow, {**child_env, "DOCKER_CONFIG": str(config)})
         stages = Run(
             runner, inputs, plan, context, work, now, Builders(runner, work), dockerfile,
-            cache_env=_cache_service_env(env, plan, workflow), github=github,
-            mounts=own_mounts, engine=builder.engine_info(runner),
+            github=github, mounts=own_mounts, engine=builder.engine_info(runner),
         )  # fmt: skip
-        facts = Facts(builder_pushes=_builder_pushes(stages))
-        steps = plan_steps(plan, facts)
-        workflow.debug("steps: " + ", ".join(map(str, steps)))
-        report.clear_reports(stages)
-        state = State(builder_pushes=facts.builder_pushes)
-        _execute(stages, state, steps)
+        state = State(cache_service=cache.open_service(stages))
+        try:
+            stages, facts = _decide(stages, state, env)
+            steps = plan_steps(stages.plan, facts)
+            workflow.debug("steps: " + ", ".join(map(str, steps)))
+            report.clear_reports(stages)
+            _execute(stages, state, steps)
+        finally:
+            if state.cache_service is not None:
+                state.cache_service.close()
         _finish(state)
 
 
-def _builder_pushes(run: Run) -> bool:
-    """Whether the builder the run will use is one Slipway creates, which pushes by digest
-    itself (decided now, from the engine's answer, so that the step list is known)."""
-    if not pushes_by_digest(run) or run.engine is None:
-        return False
-    choice = builder.choose(run.runner, run.plan.build, run.engine.result(), wishes(run))
-    return choice.kind == "create"
+def _decide(run: Run, state: State, env: Mapping[str, str]) -> tuple[Run, Facts]:
+    """What must be known before the step list: the builder (from the engine's answer), the
+    default build cache it can take, and what the cache service kept (an identical build)."""
+    choice = None
+    if run.engine is not None and not run.plan.merge_digests:
+        choice = builder.choose(run.runner, run.plan.build, run.engine.result(), wishes(run))
+    service = state.cache_service
+    if service is not None and choice is not None and choice.kind != "named":
+        # A builder Slipway creates, or the engine's with the containerd store: both export.
+        run = replace(run, plan=_default_cache(run.plan, service.config))
+    run = replace(run, cache_env=_cache_service_env(env, run.plan, run.workflow))
+    state.builder_pushes = pushes_by_digest(run) and choice is not None and choice.kind == "create"
+    cache.restore(run, state, lambda: reuse.compute_key(run))
+    reused = state.restored.record is not None
+    saves = run.plan.cache and (service is not None or bool(state.restored.build_key))
+    return run, Facts(reused=reused, builder_pushes=state.builder_pushes, save=saves)
+
+
+def _default_cache(plan: Plan, config: ServiceConfig) -> Plan:
+    """The plan with the default ``type=gha`` build cache when it names none."""
+    options = plan.build
+    cache_from, cache_to = gha_cache.default_entries(
+        options.cache_from, options.cache_to, can_read=config.can_read, can_write=config.can_write
+    )
+    build = replace(options, cache_from=cache_from, cache_to=cache_to)
+    return replace(plan, build=with_cache_scopes(build, plan))
 
 
 def dry_run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Print the plan (slipway.plan_view); build, push and scan nothing."""
     inputs, _, plan, _, _ = _prepare(env, workflow, now)
     check_files(inputs, plan)
+    config = service_config(env)[0] if plan.cache else None
+    if config is not None and not plan.build.builder:  # as a run would, with its own builder
+        plan = _default_cache(plan, config)
     argv = buildx.build_argv(plan, plan_view.METADATA_FILE, plan_view.LAYOUT_DIR)
     for line in plan_view.plan_lines(plan, argv):
         workflow.info(line)
@@ -205,6 +231,7 @@ STAGES: Mapping[Step, Callable[[Run, State], None]] = {
     Step.PREFLIGHT: lambda run, _: registries.preflight(run),
     Step.BUILD: build,
     Step.MERGE: merge,
+    Step.REUSE: reuse.reuse,
     Step.PUSH: push,
     Step.SIZE: _size,
     Step.SCAN: scan.scan,
@@ -213,6 +240,7 @@ STAGES: Mapping[Step, Callable[[Run, State], None]] = {
     Step.ATTACH: attach,
     Step.TAG: _tag,
     Step.REPORT: _report,
+    Step.SAVE: cache.save,
 }
 TITLES = {  # the log group each step's output goes in (the terminal shows these as stages)
     Step.PREFLIGHT: "Preflight",
@@ -221,7 +249,9 @@ TITLES = {  # the log group each step's output goes in (the terminal shows these
     Step.PUSH: "Push by digest",
     Step.SCAN: "Scan",
     Step.POLICY: "Dockerfile policy and image size",
+    Step.REUSE: "Reuse an identical build",
     Step.ATTACH: "Attach the evidence",
+    Step.SAVE: "Save for the next job",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import re
 import subprocess
 import tarfile
 import time
@@ -162,15 +163,16 @@ def test_registry_cache_is_reused(devenv: DevEnv, tmp_path: Path) -> None:
                 **{"CACHE-TO": f"type=registry,ref={cache},mode=max"})  # fmt: skip
     assert first.returncode == 0, first.log
     assert "exporting cache" in first.log.lower() or "writing cache manifest" in first.log
-    # Forget the local build cache, so only the registry cache can satisfy the RUN step.
-    subprocess.run(
-        ["docker", "buildx", "prune", "--all", "--force"],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    # Forget the local build caches (the engine's, and the builder Slipway kept), so only the
+    # registry cache can satisfy the RUN step.
+    listed = subprocess.run(["docker", "buildx", "ls", "--format", "{{.Name}}"], check=True,
+                            capture_output=True, text=True, timeout=60).stdout.split()  # fmt: skip
+    for name in ["default", *(n for n in listed if re.fullmatch(r"slipway-[0-9a-f]{12}", n))]:
+        subprocess.run(["docker", "buildx", "prune", "--all", "--force", "--builder", name],
+                       check=True, capture_output=True, timeout=300)  # fmt: skip
+    # cache: false, or the identical build would be reused (no build, no cache import)
     second = run(tmp_path / "2", devenv.registry, repository, context, PLATFORMS="linux/amd64",
-                 **{"CACHE-FROM": f"type=registry,ref={cache}"})  # fmt: skip
+                 CACHE="false", **{"CACHE-FROM": f"type=registry,ref={cache}"})  # fmt: skip
     assert second.returncode == 0, second.log
     assert "importing cache manifest from" in second.log
     # buildx's plain progress for a registry-cache hit: the step never runs ("sleep 1" would

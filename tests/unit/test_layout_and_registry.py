@@ -111,7 +111,7 @@ def test_state_is_kept_where_it_outlives_the_container() -> None:
     assert layout_dir({"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path("/c/slipway/oci-layout")
     assert layout_dir({"SLIPWAY_LAYOUT_DIR": "/x"}) == Path("/x")
     # In the action's container HOME is emptied every job; runner temp outlives the step
-    # and is where a later actions/cache step finds it.
+    # (the runner empties it when the job ends: the cache service carries state across jobs).
     actions = {
         "GITHUB_ACTIONS": "true",
         "RUNNER_TEMP": "/github/runner_temp",

@@ -23,17 +23,12 @@ DB_ALL_FAILED_HINT = """\
 Tried, in order:
 {attempts}
 {cache}
-Cache the DB between runs so a registry outage or rate limit (TOOMANYREQUESTS) does not
-stop the job; the reusable workflow does this:
+On GitHub Actions Slipway keeps the DB in GitHub's cache service (`cache: true`, the default),
+so once one run has fetched it, a registry outage or rate limit (TOOMANYREQUESTS) only makes
+later runs fall back to it. Allow an older DB for such days:
 
-  - uses: actions/cache@v4
-    with:
-      path: ${{{{ runner.temp }}}}/trivy
-      key: trivy-db-${{{{ github.run_id }}}}
-      restore-keys: trivy-db-
   - uses: slipway/slipway@v1
     with:
-      trivy-cache-dir: ${{{{ runner.temp }}}}/trivy
       db-max-age: 7d
 
 or list a mirror you control first in `trivy-db-repository`."""

@@ -27,6 +27,7 @@ from slipway.oci import Manifest
 from slipway.plan import Plan
 from slipway.policy.model import ImageChecks
 from slipway.report.summary import BuildStats
+from slipway.restored import Restored
 from slipway.scan.findings import PlatformScan
 from slipway.size.report import SizeReport
 from slipway.tools.builder import Builders
@@ -36,6 +37,7 @@ from slipway.workflow import Workflow
 
 if TYPE_CHECKING:
     from slipway.stages.policy import DockerfileCheck
+    from slipway.tools.cache_service import CacheService
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,10 @@ class State:
     sarif: Path | None = None  # the SARIF file (written by the gate step)
     tag_error: SlipwayError | None = None  # raised after the report
     builder_pushes: bool = False  # planned: the builder Slipway creates pushes by digest
+    restored: Restored = field(default_factory=Restored)  # what earlier jobs kept (cache)
+    cache_service: CacheService | None = None  # GitHub's cache service, when there is one
+    built: bool = False  # this run built the image and pushed it (its record can be saved)
+    db_updated_at: str = ""  # the DB the scans used (UpdatedAt), "" when no scan ran
 
     def settle(self) -> None:
         """Wait for work still running alongside (a run that stops early)."""

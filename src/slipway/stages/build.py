@@ -51,6 +51,7 @@ def build(run: Run, state: State) -> None:
     state.build_metadata = built.metadata
     if built.pushed:
         _read_pushed(run, built, state)
+        state.built = True
         return
     top = buildx.built_top(layout, built)
     state.digest = top.digest
@@ -76,6 +77,7 @@ def push(run: Run, state: State) -> None:
     assert index is not None
     top = Descriptor(index.media_type, index.digest, len(index.body))
     _push(run, layout, top)
+    state.built = True
     # Keep the export store from growing without bound: blobs unused for a week go.
     layout.prune(top, older_than=oci_layout.LAYOUT_KEEP_SECONDS, now=run.now.timestamp())
 
@@ -101,14 +103,14 @@ def _pushed_by_builder(run: Run, name: str) -> buildx.BuildResult | None:
 def _read_pushed(run: Run, built: buildx.BuildResult, state: State) -> None:
     image = run.plan.images[0]
     state.digest = built.digest
-    _read_index(run, client(run.inputs, image).get_manifest(image.repository, built.digest), state)
+    read_index(run, client(run.inputs, image).get_manifest(image.repository, built.digest), state)
 
 
 def _read_layout(run: Run, layout: Layout, top: Descriptor, state: State) -> None:
-    _read_index(run, Manifest(top.digest, top.media_type, layout.read(top.digest)), state)
+    read_index(run, Manifest(top.digest, top.media_type, layout.read(top.digest)), state)
 
 
-def _read_index(run: Run, index: Manifest, state: State) -> None:
+def read_index(run: Run, index: Manifest, state: State) -> None:
     """The build's index (or one manifest) and its platforms' digests into the state."""
     state.index = index
     if state.index.is_index:

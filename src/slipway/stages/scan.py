@@ -26,6 +26,7 @@ from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulner
 from slipway.scan.ignores import merge_ignorefiles
 from slipway.scan.options import ScanOptions
 from slipway.scan.reuse import scan_key
+from slipway.stages import cache
 from slipway.stages.trivy_db import fetch_db
 from slipway.tools import trivy
 from slipway.tools.run import Runner
@@ -103,6 +104,8 @@ class ScanJob:
     work: Path  # the run's temporary folder
     out_dir: Path  # where the merged report is written
     now: datetime  # the run's one clock reading
+    known_db: str = ""  # UpdatedAt of today's DB in the cache service (not downloaded yet)
+    prepare_db: Callable[[], None] | None = None  # restores that DB into the cache dir
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,12 @@ def scan_platforms(
         ignorefile=_ignorefile(options, documents, job.work),
         trivy_identity=trivy.identity(runner) if options.image_scanners else "",
     )
-    if options.image_scanners:
+    reused = _known_results(job, prepared) if options.image_scanners else None
+    if reused is not None:  # every platform's result with today's DB: no DB needed at all
+        outcome.db_updated_at, outcome.scans = job.known_db, reused
+    elif options.image_scanners:
+        if job.prepare_db is not None:
+            job.prepare_db()
         fetched = fetch_db(runner, options, prepared.cache_dir, now=job.now, sleep=sleep)
         outcome.db_updated_at, outcome.db_downloads = fetched.updated_at, fetched.runs
         outcome.warnings.extend(fetched.warnings)
@@ -149,29 +157,36 @@ def scan_platforms(
     return outcome
 
 
-def _scan_one(
-    runner: Runner, job: ScanJob, target: ScanTarget, prepared: _Prepared, outcome: ScanOutcome
-) -> PlatformScan:
+def _stored(job: ScanJob, target: ScanTarget, prepared: _Prepared, db_updated_at: str) -> Path:
+    """Where the result of scanning ``target`` with this DB and these options is kept."""
     options = job.options
     key = scan_key(
         target.digest,
-        outcome.db_updated_at,
+        db_updated_at,
         severities=options.scan_severities,
         scanners=options.image_scanners,
         ignore_unfixed=options.ignore_unfixed,
         documents=prepared.documents,
         trivy_version=prepared.trivy_identity,
     )
-    stored = Path(prepared.cache_dir) / RESULTS_DIR / f"{key}.json"
-    reused = stored.is_file() and bool(outcome.db_updated_at)
-    if reused:
-        text = stored.read_text(encoding="utf-8")
-    else:
-        text = _trivy_image(runner, job, target, prepared)
-        outcome.trivy_runs += 1
-        if outcome.db_updated_at:
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            stored.write_text(text, encoding="utf-8")
+    return Path(prepared.cache_dir) / RESULTS_DIR / f"{key}.json"
+
+
+def _known_results(job: ScanJob, prepared: _Prepared) -> list[PlatformScan] | None:
+    """Every platform's kept result with today's DB from the cache service, without
+    downloading that DB; None when one is missing (or an SBOM needs Trivy anyway)."""
+    if not job.known_db or job.options.sbom_file:
+        return None
+    stored = [_stored(job, target, prepared, job.known_db) for target in job.targets]
+    if not all(path.is_file() for path in stored):
+        return None
+    return [
+        _platform_scan(job, target, path.read_text(encoding="utf-8"), reused=True)
+        for target, path in zip(job.targets, stored, strict=True)
+    ]
+
+
+def _platform_scan(job: ScanJob, target: ScanTarget, text: str, *, reused: bool) -> PlatformScan:
     vulnerabilities, secrets = attributed(trivy.load_report(text), job.dockerfile)
     return PlatformScan(
         target.platform,
@@ -181,6 +196,22 @@ def _scan_one(
         digest=target.digest,
         reused=reused,
     )
+
+
+def _scan_one(
+    runner: Runner, job: ScanJob, target: ScanTarget, prepared: _Prepared, outcome: ScanOutcome
+) -> PlatformScan:
+    stored = _stored(job, target, prepared, outcome.db_updated_at)
+    reused = stored.is_file() and bool(outcome.db_updated_at)
+    if reused:
+        text = stored.read_text(encoding="utf-8")
+    else:
+        text = _trivy_image(runner, job, target, prepared)
+        outcome.trivy_runs += 1
+        if outcome.db_updated_at:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            stored.write_text(text, encoding="utf-8")
+    return _platform_scan(job, target, text, reused=reused)
 
 
 def _trivy_image(runner: Runner, job: ScanJob, target: ScanTarget, prepared: _Prepared) -> str:
@@ -280,8 +311,14 @@ def scan(run: Run, state: State) -> None:
         )
         for platform, digest in state.platform_digests.items()
     ]
-    job = ScanJob(plan.scan, targets, run.dockerfile, run.work, run.reports_dir, run.now)
+    saved = state.restored.saved_db
+    job = ScanJob(
+        plan.scan, targets, run.dockerfile, run.work, run.reports_dir, run.now,
+        known_db=saved.updated_at if saved and saved.day == run.now.date() else "",
+        prepare_db=lambda: cache.unpack_db(run, state),
+    )  # fmt: skip
     outcome = scan_platforms(run.runner, job)
+    state.db_updated_at = outcome.db_updated_at
     for warning in outcome.warnings:
         workflow.warning(warning)
     for found in outcome.scans:

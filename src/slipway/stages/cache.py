@@ -1,0 +1,234 @@
+"""What crosses jobs: Slipway's state in GitHub's cache service (keys: `slipway.cache_keys`).
+
+`restore` runs before the step list is decided: it asks, at once and on threads, for the
+record of an identical build (`slipway.build_key`), today's Trivy DB (only the key: the DB
+itself is downloaded by the scan, and only when a scan needs it) and the newest scan state of
+the image, which it unpacks into Trivy's cache. `save` is the last step: the build record, the
+DB when this run fetched a new one, the scan state when its content changed.
+
+A miss or a service error is never a failure: one warning line, and the run goes on cold.
+Without a cache service (a laptop, `cache: false`, GHES) nothing is restored or saved; on a
+laptop the records of pushed builds are kept in the state folder instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from slipway import cache_keys, paths
+from slipway.cache_config import service_config
+from slipway.cache_keys import SavedDB
+from slipway.errors import RegistryError
+from slipway.restored import BuildRecord, Restored, read_record
+from slipway.stages.registries import client
+from slipway.tools.archive import ArchiveError, content_digest, pack, unpack
+from slipway.tools.cache_service import CacheService, CacheUnavailable, Hit
+from slipway.tools.layer_store import STORE_DIR
+
+if TYPE_CHECKING:
+    from slipway.stages import Run, State
+
+STATE_MEMBERS = ("fanal", "slipway-results", STORE_DIR)  # Trivy's layer analysis, Slipway's
+DB_MEMBERS = ("db",)
+SERVICE_PROBLEM = "GitHub's cache service: {problems}; the run goes on without it"
+RESTORED_STATE = "restored the scan state of an earlier run ({key})"
+REUSED_DB = "Trivy DB of {day} from the cache service ({updated})"
+
+
+def open_service(run: Run) -> CacheService | None:
+    """The cache service when `cache` is on and the runner provides one; why not, said once."""
+    if not run.plan.cache:
+        return None
+    config, why_not = service_config(run.runner.env)
+    if config is None:
+        if run.runner.env.get("GITHUB_ACTIONS") == "true":
+            run.workflow.info(why_not)
+        return None
+    for value in (config.token,):
+        run.workflow.mask(value)
+    return CacheService(config)
+
+
+def restore(run: Run, state: State, build_key: Callable[[], str]) -> None:
+    """Look up the build record (its key computed by ``build_key`` meanwhile), today's DB and
+    the scan state, at once (into the state)."""
+    service = state.cache_service
+    restored = state.restored
+    if not run.plan.cache:
+        return
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="slipway-restore") as pool:
+        record = pool.submit(_find_record, run, service, build_key, restored)
+        db = pool.submit(_find_db, run, service) if service and _scans(run) else None
+        kept = pool.submit(_restore_state, run, service) if service and _scans(run) else None
+        restored.record = record.result()
+        if db is not None:
+            restored.db, restored.saved_db = db.result()
+        if kept is not None:
+            restored.state_key, restored.state_digest = kept.result()
+    if service is not None:
+        report_problems(run, service, restored.said)
+
+
+def _scans(run: Run) -> bool:
+    return run.plan.scan.enabled and bool(run.plan.scan.image_scanners) and not run.plan.split_part
+
+
+def _cache_dir(run: Run) -> Path:
+    return Path(run.plan.scan.cache_dir or paths.trivy_cache_dir(run.runner.env))
+
+
+def _find_record(
+    run: Run, service: CacheService | None, build_key: Callable[[], str], restored: Restored
+) -> BuildRecord | None:
+    """The record of an identical build whose index every image's registry still serves."""
+    key = restored.build_key = build_key()
+    if not key:
+        return None
+    text = ""
+    if service is None:
+        local = _local_record(run, key)
+        text = local.read_text(encoding="utf-8") if local.is_file() else ""
+    else:
+        lookup = cache_keys.build_lookup(key)
+        hit = service.lookup(lookup.key, lookup.restore_keys, lookup.version)
+        if hit is not None:
+            try:
+                path = run.work / "build-record.json"
+                service.download(hit, path)
+                text = path.read_text(encoding="utf-8")
+            except (CacheUnavailable, OSError, UnicodeDecodeError):
+                text = ""
+    record = read_record(text, key) if text else None
+    if record is None:
+        return None
+    for image in run.plan.images:
+        try:
+            found = client(run.inputs, image).find_manifest(image.repository, record.digest)
+        except RegistryError:
+            found = None
+        if found is None:
+            run.workflow.info(
+                f"an identical build was pushed as {record.digest}, but {image} no longer "
+                "serves it: building"
+            )
+            return None
+    return record
+
+
+def _local_record(run: Run, key: str) -> Path:
+    return paths.state_dir(run.runner.env) / "builds" / f"{key}.json"
+
+
+def _find_db(run: Run, service: CacheService) -> tuple[Hit | None, SavedDB | None]:
+    repositories = run.plan.scan.db_repositories
+    lookup = cache_keys.db_lookup(repositories, run.now.date())
+    hit = service.lookup(lookup.key, lookup.restore_keys, lookup.version)
+    saved = cache_keys.parse_db_key(hit.matched_key, repositories) if hit else None
+    return (hit, saved) if saved else (None, None)
+
+
+def _restore_state(run: Run, service: CacheService) -> tuple[str, str]:
+    """The newest scan state of the image, unpacked into Trivy's cache: (key, digest)."""
+    scope = cache_keys.state_scope(run.plan.images, run.plan.platforms)
+    lookup = cache_keys.state_lookup(scope)
+    hit = service.lookup(lookup.key, lookup.restore_keys, lookup.version)
+    if hit is None:
+        return "", ""
+    archive = run.work / "state.tar.gz"
+    try:
+        service.download(hit, archive)
+        unpack(archive, _cache_dir(run))
+    except (CacheUnavailable, ArchiveError) as error:
+        run.workflow.debug(f"scan state not restored: {error}")
+        return "", ""
+    finally:
+        archive.unlink(missing_ok=True)
+    run.workflow.info(RESTORED_STATE.format(key=hit.matched_key))
+    return hit.matched_key, content_digest(_cache_dir(run), STATE_MEMBERS)
+
+
+def unpack_db(run: Run, state: State) -> None:
+    """Unpack the restored DB into Trivy's cache (the scan needs it); a failure goes cold."""
+    restored, service = state.restored, state.cache_service
+    if service is None or restored.db is None or restored.db_unpacked:
+        return
+    archive = run.work / "trivy-db.tar.gz"
+    try:
+        service.download(restored.db, archive)
+        unpack(archive, _cache_dir(run))
+        restored.db_unpacked = True
+        if restored.saved_db is not None:
+            saved = restored.saved_db
+            run.workflow.info(REUSED_DB.format(day=saved.day, updated=saved.updated_at))
+    except (CacheUnavailable, ArchiveError) as error:
+        run.workflow.debug(f"Trivy DB not restored: {error}")
+    finally:
+        archive.unlink(missing_ok=True)
+    report_problems(run, service, restored.said)
+
+
+def save(run: Run, state: State) -> None:
+    """The build record, a new DB, a changed scan state: what the next job can reuse."""
+    service = state.cache_service
+    restored = state.restored
+    if restored.build_key and state.built and state.digest:
+        record = BuildRecord(restored.build_key, state.digest, state.build_metadata)
+        _save_record(run, service, record)
+    if service is None:
+        return
+    cache_dir = _cache_dir(run)
+    updated = state.db_updated_at
+    fresh = restored.saved_db
+    if updated and (fresh is None or fresh.updated_at != updated or fresh.day != run.now.date()):
+        key = cache_keys.db_key(run.plan.scan.db_repositories, run.now.date(), updated)
+        _save_archive(run, service, key, cache_keys.version(cache_keys.DB), DB_MEMBERS)
+    if state.scans:
+        digest = content_digest(cache_dir, STATE_MEMBERS)
+        if digest != restored.state_digest:
+            scope = cache_keys.state_scope(run.plan.images, run.plan.platforms)
+            key = cache_keys.state_key(scope, digest)
+            _save_archive(run, service, key, cache_keys.version(cache_keys.STATE), STATE_MEMBERS)
+    report_problems(run, service, restored.said)
+
+
+def _save_record(run: Run, service: CacheService | None, record: BuildRecord) -> None:
+    if service is None:
+        local = _local_record(run, record.key)
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_text(record.json(), encoding="utf-8")
+        return
+    path = run.work / "build-record.json"
+    path.write_text(record.json(), encoding="utf-8")
+    lookup = cache_keys.build_lookup(record.key)
+    service.save(lookup.key, lookup.version, path)
+
+
+def _save_archive(
+    run: Run, service: CacheService, key: str, version: str, members: tuple[str, ...]
+) -> None:
+    archive = run.work / f"{key[:40]}.tar.gz"
+    try:
+        if not pack(_cache_dir(run), members, archive):
+            return
+        result = service.save(key, version, archive)
+        if result.saved:
+            run.workflow.info(f"saved {key} to the cache service ({result.size} bytes)")
+    except OSError as error:
+        run.workflow.debug(f"could not pack {key}: {error}")
+    finally:
+        archive.unlink(missing_ok=True)
+
+
+def report_problems(run: Run, service: CacheService, said: set[str]) -> None:
+    """The service's problems and notices so far, each said once."""
+    for notice in service.notices:
+        if notice not in said:
+            run.workflow.info(notice)
+            said.add(notice)
+    problems = [p for p in service.problems if p not in said]
+    if problems:
+        run.workflow.warning(SERVICE_PROBLEM.format(problems="; ".join(problems)))
+        said.update(problems)
