@@ -135,20 +135,27 @@ class BlobFront(Running):
         body = _read_body(handler)
         operation = blob_operation(handler.command, handler.path, headers)
         fault = self.faults.take(operation)
-        status = 0
         if fault is not None and fault.drop:
+            self._record(handler, operation, 0, fault)
             handler.close_connection = True
         elif fault is not None and not fault.alters_answer:
-            status = fault.status
-            _reply(handler, status, _error_headers(fault), fault.body or _azure_error(status))
+            self._record(handler, operation, fault.status, fault)
+            data = fault.body or _azure_error(fault.status)
+            _reply(handler, fault.status, _error_headers(fault), data)
         else:
             status, answer_headers, data = self._forward(handler, headers, body)
+            self._record(handler, operation, status, fault)
             _reply(handler, status, answer_headers, data, fault)
-        path = urlsplit(handler.path).path
+
+    def _record(
+        self, handler: BaseHTTPRequestHandler, operation: str, status: int, fault: Fault | None
+    ) -> None:
+        """Log a request before its answer goes out (a client with an answer finds it)."""
+        record = BlobRecord(
+            handler.command, operation, urlsplit(handler.path).path, status, fault is not None
+        )
         with self._lock:
-            self._records.append(
-                BlobRecord(handler.command, operation, path, status, fault is not None)
-            )
+            self._records.append(record)
 
     def _forward(
         self, handler: BaseHTTPRequestHandler, headers: dict[str, str], body: bytes

@@ -80,8 +80,10 @@ class _Handler(TrackedHandler):
         status, answer, parsed = standin.handle(
             self.command, self.path, dict(self.headers.items()), body
         )
-        self._reply(status, answer)
+        # Recorded before the answer goes out: a client that has its answer finds its
+        # request in the log.
         standin.record(self.command, self.path, parsed, status, answer)
+        self._reply(status, answer)
 
     def _fail(self, fault: Fault, body: bytes) -> None:
         """Answer with an injected fault; record it (status 0: no answer at all)."""
@@ -98,6 +100,8 @@ class _Handler(TrackedHandler):
             content_type = "application/json"
         else:
             data, content_type = b"Bad Gateway\n", "text/plain"
+        answer = {"code": code, "fault": True} if code else {"fault": True}
+        self.server.standin.record(self.command, self.path, parsed, fault.status, answer)
         self.send_response(fault.status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -105,8 +109,6 @@ class _Handler(TrackedHandler):
             self.send_header("Retry-After", fault.retry_after)
         self.end_headers()
         self.wfile.write(data)
-        answer = {"code": code, "fault": True} if code else {"fault": True}
-        self.server.standin.record(self.command, self.path, parsed, fault.status, answer)
 
     def _read_body(self) -> bytes:
         """Read a Content-Length or chunked body."""
