@@ -1,6 +1,6 @@
 """The wire formats of GitHub's cache service v2 and of Azure Blob Storage, read and written
-without I/O (pure): key rules, Twirp answers, Retry-After, block ids and block lists, and the
-redaction every message about them goes through.
+without I/O (pure): key rules, Twirp answers, Retry-After, block ids and block lists, and how
+a message about them is made fit to show (Slipway's one redaction, then escapes).
 
 Sources: actions/toolkit ``packages/cache/src/cache.ts`` (``checkKey``, at most 10 keys),
 ``generated/results/api/v1/cache.ts`` (field names; int64 travels as a JSON string, and a
@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from slipway.redact import redact
+
 MAX_KEY_LENGTH = 512  # cache.ts checkKey
 MAX_KEYS = 10  # cache.ts restoreCacheV2: "Keys are limited to a maximum of 10."
-HIDDEN = "***"
 MESSAGE_LIMIT = 300  # characters of a service's own message that a problem line keeps
 
 KEY_TOO_LONG = "cache key {key} is longer than 512 characters (the service refuses it)"
@@ -34,7 +35,6 @@ NO_VERSION = "a cache version is empty (the service refuses it)"
 WRITE_DENIED_MARK = "no writable scopes"
 QUOTA_MARK = "insufficient usage"
 
-_SIG = re.compile(r"(?i)(sig=)[^&\s\"'<>]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _AZURE_CODE = re.compile(r"<Code>([A-Za-z0-9]{1,80})</Code>")
 
@@ -80,17 +80,16 @@ def shown_key(key: str) -> str:
     return ascii(key if len(key) <= 60 else key[:57] + "...")
 
 
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` without the given secrets, any ``sig=`` value, control or bidi characters."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, HIDDEN)
-    text = _SIG.sub(rf"\g<1>{HIDDEN}", text)
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+def shown_line(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` as one line fit to show: :func:`slipway.redact.redact` (the given secrets, a
+    signed URL's ``sig=`` and other credentials hidden), then control and bidi characters
+    escaped (a service's message must not break the line or reorder it)."""
+    hidden = redact(text, sorted((s for s in secrets if s), key=len, reverse=True))
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", hidden)
 
 
 def service_message(text: object) -> str:
-    """A message the service wrote, fit for a problem line (shortened; redact() still runs)."""
+    """A message the service wrote, shortened for a problem line (shown_line() still runs)."""
     words = str(text).strip()
     return words if len(words) <= MESSAGE_LIMIT else words[: MESSAGE_LIMIT - 3] + "..."
 

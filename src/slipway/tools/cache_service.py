@@ -24,7 +24,7 @@ all (a Retry-After over 10 s is not waited for); a blob transfer is abandoned on
 longer than 60 s plus 1 s per MiB. After that failure, nothing more is asked.
 
 No message, ``repr`` or exception here carries the runtime token or a signed URL: messages
-name the method, the host and the status, and pass through :func:`slipway.cache_wire.redact`.
+name the method, the host and the status, and pass through :func:`slipway.cache_wire.shown_line`.
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ from slipway.cache_wire import (
     parse_create,
     parse_download,
     parse_finalize,
-    redact,
     service_message,
     shown_key,
+    shown_line,
 )
 from slipway.tools import cache_blobs
 from slipway.tools.cache_http import GiveUp, Limits, Transport
@@ -331,4 +331,4 @@ class CacheService:
                 lines.append(text)
 
     def _redact(self, text: str) -> str:
-        return redact(text, [self.config.token])
+        return shown_line(text, [self.config.token])
