@@ -45,7 +45,7 @@ from unittest import mock
 
 from tests.support import launcher
 from tests.support.gha_cache import Azurite, GhaCacheStandin
-from tests.support.launcher import Machine, Runtime, job
+from tests.support.launcher import Machine, NotANewMachineError, Runtime, job
 from tests.support.payloads import load_event
 
 from pipeline.bench import Bench
@@ -120,17 +120,20 @@ class SlipwayJobs:
         with Machine(self.root / label / "runner") as machine:  # a hosted job: a new VM
             machine.check_out(self.context)
             # the registry, the API and the cache stand-ins are on loopback: the host's network
-            with (
-                job(machine, bench.engine, runtime=self.runtime, host_network=True) as current,
-                EngineEvents() as events,
-                streamed_steps() as shim,
-            ):
-                result = current.run_step(
-                    bench.action_image,
-                    inputs,
-                    payload=load_event("push", index=4),
-                    api_url=bench.api_url,
-                )
+            try:
+                with (
+                    job(machine, bench.engine, runtime=self.runtime, host_network=True) as current,
+                    EngineEvents() as events,
+                    streamed_steps() as shim,
+                ):
+                    result = current.run_step(
+                        bench.action_image,
+                        inputs,
+                        payload=load_event("push", index=4),
+                        api_url=bench.api_url,
+                    )
+            except NotANewMachineError as warm:  # a builder left on the engine: not a cold job
+                raise StepFailed(str(warm)) from None
         if result.returncode != 0 or not shim.runs:
             raise StepFailed(f"the Slipway step exited {result.returncode}:\n{result.log[-4000:]}")
         if violations := self.cache.take_violations():

@@ -8,6 +8,8 @@ step, as Slipway does; what they see comes back through ``GITHUB_OUTPUT`` (hered
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -15,7 +17,15 @@ import pytest
 
 from tests.support.act import action_image
 from tests.support.devenv import load_devenv
-from tests.support.launcher import Engine, Job, Machine, Runtime, StepResult, job
+from tests.support.launcher import (
+    Engine,
+    Job,
+    Machine,
+    NotANewMachineError,
+    Runtime,
+    StepResult,
+    job,
+)
 from tests.support.payloads import load_event
 
 pytestmark = pytest.mark.e2e
@@ -123,3 +133,25 @@ def test_a_self_hosted_runner_keeps_builders_but_not_runner_temp(tmp_path: Path)
         assert later.outputs["id-token"] == "the runtime token"
     # the machine is thrown away at the end of the test: what its jobs left goes with it
     assert parts(probe) & engine.builder_parts() == set()
+
+
+def test_a_hosted_job_that_finds_a_builder_is_not_on_a_new_machine(tmp_path: Path) -> None:
+    """A builder of the same name left on the engine by something else (Slipway names its
+    builders after their configuration): the job fails, and the builder, not the job's, stays."""
+    probe = f"launcher-probe-{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory() as config:
+        made = subprocess.run(
+            ["docker", "buildx", "create", "--name", probe, "--driver", "docker-container",
+             "--driver-opt", f"image={load_devenv().buildkit_image}", "--bootstrap"],
+            env={**HOSTED.env, "DOCKER_CONFIG": config}, capture_output=True, text=True,
+            timeout=300, check=False,
+        )  # fmt: skip
+    try:
+        assert made.returncode == 0, made.stderr
+        with Machine(tmp_path / "runner") as machine:
+            with pytest.raises(NotANewMachineError, match=probe), job(machine, HOSTED) as current:
+                look(current, probe, create=True)  # buildx takes the container it finds
+            assert list(machine.temp.iterdir()) == []
+        assert parts(probe) <= HOSTED.builder_parts()
+    finally:
+        HOSTED.remove_builder_parts(sorted(parts(probe)))

@@ -160,12 +160,13 @@ def test_one_platform_push_to_a_services_registry_by_alias(
         assert path.is_file(), (output, path)
     assert machine.git_status() == ""
     # a builder made for the run (the classic store needs one; on either engine, reaching the
-    # service by its alias does) is gone with it, before the job's end
-    assert "building with a docker-container builder made for this run" in result.log
-    assert "docker buildx rm" in result.log
+    # service by its alias does), left for the machine: a hosted runner's VM is thrown away
+    # after the job (the launcher removes it then), so no time goes into removing it (#22)
+    assert "building with a docker-container builder" in result.log
+    assert "docker buildx rm" not in result.log
     made = builders_named(result.log)
     assert made, result.log
-    assert made & engine.builder_parts() == set()
+    assert made <= engine.builder_parts()
 
 
 def test_a_base_image_from_the_services_registry(
@@ -190,7 +191,7 @@ def test_a_base_image_from_the_services_registry(
         common_inputs(images=f"{SERVICE}/acme/derived", platforms="linux/amd64", push="true"),
     )
     assert result.returncode == 0, result.log
-    assert "building with a docker-container builder made for this run" in result.log
+    assert "building with a docker-container builder" in result.log
     layers = manifest(
         host, "acme/derived", json.loads(result.outputs["platform-digests"])["linux/amd64"]
     )

@@ -22,7 +22,10 @@ tests/support/step_ids.py. This module carries them out, and models jobs:
   exist when the job started *and* a step's log names it (``docker buildx create … --name
   NAME``, as Slipway prints every command, or a ``buildx_buildkit_…`` container name, as
   ``--bootstrap`` prints it). A builder nothing names is left, and tests/support/leftovers.py
-  reports it after the suite.
+  reports it after the suite. A hosted job whose steps used a builder that was there before
+  it started (Slipway names its builders after their configuration, so a run outside the
+  launcher can leave one of the same name) fails with :class:`NotANewMachineError`: a new
+  VM would not have had it, and the test would pass on state GitHub never gives.
 * Not modelled: images a job leaves in the engine's image store, and the build cache of the
   engine's own (``docker`` driver) builder: both are shared with concurrent tests and cannot
   be told apart. The workspace is left as the test made it (``Machine.check_out``): it stands
@@ -87,6 +90,7 @@ __all__ = [
     "Engine",
     "Job",
     "Machine",
+    "NotANewMachineError",
     "Runtime",
     "Service",
     "StepResult",
@@ -94,12 +98,20 @@ __all__ = [
     "foreign_owned",
     "input_defaults",
     "job",
+    "job_builders",
     "leftovers",
+    "reused_builders",
 ]
 
 RUNNER_UID = 1001  # the runner user on GitHub's hosted images
 RUNNER_GID = 1001
 BUILDER_PREFIX = "buildx_buildkit_"  # buildx's docker-container driver: container and volume
+NOT_A_NEW_MACHINE = (
+    "job {id} ran on a hosted runner, a new machine, yet its steps used what was on the engine "
+    "before it started: {parts}. A new VM has no builder: remove it (`docker buildx rm NAME`, or "
+    "`docker rm -f -v` the container and `docker volume rm` its _state volume), or find what "
+    "keeps it (a run outside the launcher, another test session)"
+)
 ONE_JOB_AT_A_TIME = (
     "a runner runs one job at a time: close job {open} on this machine before starting another"
 )
@@ -165,6 +177,16 @@ def job_builders(before: frozenset[str], after: frozenset[str], logs: Sequence[s
     """The builder parts a job made: new since it started, and named by one of its steps."""
     named = set().union(*(builders_named(log) for log in logs))
     return {part for part in after - before if part in named}
+
+
+def reused_builders(before: frozenset[str], logs: Sequence[str]) -> set[str]:
+    """The builder parts a job's steps named that were on the engine before the job started:
+    what a new VM would not have had."""
+    return set().union(*(builders_named(log) for log in logs)) & before
+
+
+class NotANewMachineError(AssertionError):
+    """A hosted job used a builder that was on the engine before it started."""
 
 
 @dataclass(frozen=True)
@@ -345,6 +367,7 @@ class Job:
         self.id = uuid.uuid4().hex
         self.step_ids = StepIds()
         self.logs: list[str] = []  # every step's log, in order
+        self.reused: set[str] = set()  # builder parts its steps used that it did not make
         self.closed = False
         self.network = "host" if host_network else ""
         self.services: dict[str, str] = {}  # alias -> container name
@@ -388,6 +411,8 @@ class Job:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+        if kind is None:
+            self.check_new_machine()
 
     def _start_service(self, service: Service) -> None:
         name = f"{service.alias}_{re.sub(r'[^A-Za-z0-9]', '', service.image)[:40]}_{uuid.uuid4().hex[:6]}"
@@ -413,6 +438,14 @@ class Job:
         """The builder containers and volumes this job's steps made that are still there."""
         return job_builders(self.builders_before, self.engine.builder_parts(), self.logs)
 
+    def check_new_machine(self) -> None:
+        """Raise NotANewMachineError when this hosted job's steps used a builder that was
+        there before it (``job()`` and ``with Job(...)`` call it when the block succeeded)."""
+        if self.machine.hosted and self.reused:
+            raise NotANewMachineError(
+                NOT_A_NEW_MACHINE.format(id=self.id, parts=sorted(self.reused))
+            )
+
     def close(self) -> None:
         """The job's end: services and network removed; the builders its steps made removed
         (hosted) or left to the machine (self-hosted); runner temp emptied. Idempotent."""
@@ -426,6 +459,7 @@ class Job:
             if self.network.startswith("github_network_"):
                 self.engine.docker("network", "rm", self.network, check=False)
             builders = self.builders()
+            self.reused = reused_builders(self.builders_before, self.logs)
         finally:
             self.machine._end(self, builders)
 
@@ -543,12 +577,15 @@ def job(
     runtime: Runtime | None = None,
     host_network: bool = False,
 ) -> Iterator[Job]:
-    """A :class:`Job` that ends (services, network, builders, runner temp) pass or fail."""
+    """A :class:`Job` that ends (services, network, builders, runner temp) pass or fail; on a
+    hosted machine, a block that passed fails if its steps used a builder a new VM would not
+    have had (:class:`NotANewMachineError`)."""
     current = Job(machine, engine, services, runtime=runtime, host_network=host_network)
     try:
         yield current
     finally:
         current.close()
+    current.check_new_machine()
 
 
 def foreign_owned(root: Path, uid: int = RUNNER_UID) -> list[Path]:

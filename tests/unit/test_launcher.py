@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.gha_cache.tokens import WRITE, token_scopes
 from tests.support.job_runtime import REFUSED, Runtime
-from tests.support.launcher import builders_named, job_builders
+from tests.support.launcher import builders_named, job_builders, reused_builders
 from tests.support.payloads import load_event
 from tests.support.runner_step import (
     Layout,
@@ -228,3 +228,11 @@ def test_a_job_claims_only_builders_that_are_new_and_named_by_its_steps() -> Non
     logs = [SLIPWAY_LOG, "docker buildx create --name other"]  # `other` existed before
     assert job_builders(before, after, logs) == {ours, f"{ours}_state"}
     assert job_builders(before, after, []) == set()
+
+
+def test_a_job_that_used_a_builder_it_found_has_reused_it() -> None:
+    """A new VM would not have had it: the launcher fails a hosted job that did."""
+    ours = "buildx_buildkit_slipway-01234567890"
+    before = frozenset({ours, f"{ours}_state", "buildx_buildkit_other0"})
+    assert reused_builders(before, [SLIPWAY_LOG]) == {ours, f"{ours}_state"}
+    assert reused_builders(frozenset({"buildx_buildkit_other0"}), [SLIPWAY_LOG]) == set()
