@@ -43,7 +43,9 @@ _CREDENTIAL = re.compile(
 )
 # scheme://user-info@ (a user name alone is often the token: https://TOKEN@github.com); one
 # slash too, as a path joined onto a URL has it (https:/user:token@host/...)
-_URL_USERINFO = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}:/{1,2})[^/@\s]{1,1024}@")
+_URL_USERINFO = re.compile(
+    r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}:/{1,2})[^/@\s]{1,1024}@", re.ASCII
+)
 
 
 def looks_secret(name: str, value: str) -> bool:

@@ -14,6 +14,7 @@ document, buildkitd.toml and CA file must be there.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,9 +51,22 @@ def roots(inputs: Inputs) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(Path(os.path.realpath(folder)) for folder in found))
 
 
+def what_is(path: Path) -> str:
+    """"file", "folder", "other" (a socket, a device) or "" when nothing is there or the name
+    cannot be looked up (too long, a NUL byte, no permission)."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return ""
+    return "file" if stat.S_ISREG(mode) else "folder" if stat.S_ISDIR(mode) else "other"
+
+
 def inside(name: str, path: str, allowed: tuple[Path, ...]) -> Path:
     """``path`` when it resolves (links followed) into one of ``allowed``, else `InputError`."""
-    real = Path(os.path.realpath(path))
+    try:
+        real = Path(os.path.realpath(path))
+    except (OSError, ValueError):  # a NUL byte, a loop of links
+        raise InputError(name, f"{path[:80]!r} is not a path that can be looked up") from None
     if not any(real == root or real.is_relative_to(root) for root in allowed):
         raise InputError(name, OUTSIDE.format(path=path[:80]), OUTSIDE_HINT)
     return real
@@ -86,12 +100,12 @@ def _read_paths(inputs: Inputs) -> Iterator[tuple[str, str, str]]:
 
 
 def _check_path(name: str, path: str, kind: str, allowed: tuple[Path, ...]) -> None:
-    real = inside(name, path, allowed)
-    if kind == "file" and not real.is_file():
+    found = what_is(inside(name, path, allowed))
+    if kind == "file" and found != "file":
         raise InputError(name, f"{path[:80]!r} is not a file there", RELATIVE_HINT)
-    if kind == "folder" and not real.is_dir():
+    if kind == "folder" and found != "folder":
         raise InputError(name, f"{path[:80]!r} is not a folder there", RELATIVE_HINT)
-    if kind == "any" and not real.exists():
+    if kind == "any" and not found:
         raise InputError(name, f"{path[:80]!r} does not exist", RELATIVE_HINT)
 
 
@@ -102,7 +116,7 @@ def read_dockerfile(inputs: Inputs, allowed: tuple[Path, ...]) -> Dockerfile | N
         return None
     name, path = ("file" if inputs.file else "context"), inputs.dockerfile
     real = inside(name, path, allowed)
-    if not real.is_file():
+    if what_is(real) != "file":
         raise InputError(name, f"{path[:80]!r} does not exist", RELATIVE_HINT)
     if real.stat().st_size > MAX_DOCKERFILE:
         raise InputError(name, f"{path[:80]!r} is larger than 16 MiB: is it a Dockerfile?")
@@ -128,14 +142,14 @@ def check_files(inputs: Inputs) -> Dockerfile | None:
     allowed = roots(inputs)
     if not inputs.merge_digests and not is_remote(inputs.context):
         real = inside("context", inputs.context, allowed)
-        if not real.is_dir():
+        if what_is(real) != "folder":
             hint = METADATA_CONTEXT if inputs.context in ("git", "workflow") else RELATIVE_HINT
             raise InputError("context", f"{inputs.context[:80]!r} is not a folder", hint)
     dockerfile = read_dockerfile(inputs, allowed)
     for name, path, kind in _read_paths(inputs):
         _check_path(name, path, kind, allowed)
     cache = inputs.scan.cache_dir
-    if cache and Path(cache).exists() and not Path(cache).is_dir():
+    if cache and what_is(Path(cache)) not in ("", "folder"):
         raise InputError(
             "trivy-cache-dir", f"{cache[:80]!r} is a file, not a folder", RELATIVE_HINT
         )
