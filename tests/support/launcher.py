@@ -25,7 +25,9 @@ tests/support/step_ids.py. This module carries them out, and models jobs:
   reports it after the suite. A hosted job whose steps used a builder that was there before
   it started (Slipway names its builders after their configuration, so a run outside the
   launcher can leave one of the same name) fails with :class:`NotANewMachineError`: a new
-  VM would not have had it, and the test would pass on state GitHub never gives.
+  VM would not have had it, and the test would pass on state GitHub never gives. Launcher
+  jobs of different processes on one engine run one at a time (a file lock): Slipway's
+  builders of one configuration share a name, and two sessions' jobs must not share one.
 * Not modelled: images a job leaves in the engine's image store, and the build cache of the
   engine's own (``docker`` driver) builder: both are shared with concurrent tests and cannot
   be told apart. The workspace is left as the test made it (``Machine.check_out``): it stands
@@ -51,18 +53,21 @@ removed by :meth:`Job.close`). Typical use::
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import IO, Any, Self
 
 from tests.support.act import ACTION_REF
 from tests.support.actionrun import parse_outputs
@@ -187,6 +192,45 @@ def reused_builders(before: frozenset[str], logs: Sequence[str]) -> set[str]:
 
 class NotANewMachineError(AssertionError):
     """A hosted job used a builder that was on the engine before it started."""
+
+
+class _EngineJobs:
+    """One launcher job at a time per engine across processes (an exclusive ``flock`` on a
+    file named after the engine's socket), any number within this process.
+
+    Slipway names a builder after its configuration, so two jobs of the same configuration
+    running at once (two test sessions) would share one builder, and whichever ended first
+    would remove it under the other's build. Jobs of other sessions wait instead; a job of
+    this process never waits for this process (a test may hold two machines' jobs)."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[int, IO[str]]] = {}
+
+    @staticmethod
+    def path(engine: Engine) -> Path:
+        """The lock file of ``engine``."""
+        digest = hashlib.sha256(engine.socket.encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"slipway-launcher-{digest}.lock"
+
+    def acquire(self, engine: Engine) -> None:
+        """Take ``engine`` for a job (waits while another process's job has it)."""
+        depth, handle = self._held.get(engine.socket, (0, None))
+        if handle is None:
+            handle = self.path(engine).open("a", encoding="utf-8")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        self._held[engine.socket] = (depth + 1, handle)
+
+    def release(self, engine: Engine) -> None:
+        """A job of this process on ``engine`` has ended."""
+        depth, handle = self._held.pop(engine.socket)
+        if depth > 1:
+            self._held[engine.socket] = (depth - 1, handle)
+            return
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+_ENGINE_JOBS = _EngineJobs()
 
 
 @dataclass(frozen=True)
@@ -371,8 +415,13 @@ class Job:
         self.closed = False
         self.network = "host" if host_network else ""
         self.services: dict[str, str] = {}  # alias -> container name
-        self.builders_before = engine.builder_parts()
-        machine._start(self)
+        _ENGINE_JOBS.acquire(engine)
+        try:
+            self.builders_before = engine.builder_parts()
+            machine._start(self)
+        except BaseException:
+            _ENGINE_JOBS.release(engine)
+            raise
         try:
             for path in (self.home, self.workflow_dir, self.file_commands):
                 path.mkdir(parents=True, exist_ok=True)
@@ -461,7 +510,10 @@ class Job:
             builders = self.builders()
             self.reused = reused_builders(self.builders_before, self.logs)
         finally:
-            self.machine._end(self, builders)
+            try:
+                self.machine._end(self, builders)
+            finally:
+                _ENGINE_JOBS.release(self.engine)
 
     # --- one container step ------------------------------------------------------------------
     def mappings(self) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ builders a job made (launcher.job_builders). The e2e side is tests/e2e/test_laun
 
 from __future__ import annotations
 
+import fcntl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,13 @@ import pytest
 
 from tests.support.gha_cache.tokens import WRITE, token_scopes
 from tests.support.job_runtime import REFUSED, Runtime
-from tests.support.launcher import builders_named, job_builders, reused_builders
+from tests.support.launcher import (
+    Engine,
+    _EngineJobs,
+    builders_named,
+    job_builders,
+    reused_builders,
+)
 from tests.support.payloads import load_event
 from tests.support.runner_step import (
     Layout,
@@ -236,3 +243,30 @@ def test_a_job_that_used_a_builder_it_found_has_reused_it() -> None:
     before = frozenset({ours, f"{ours}_state", "buildx_buildkit_other0"})
     assert reused_builders(before, [SLIPWAY_LOG]) == {ours, f"{ours}_state"}
     assert reused_builders(frozenset({"buildx_buildkit_other0"}), [SLIPWAY_LOG]) == set()
+
+
+# --- one launcher job per engine across processes ---------------------------------------------
+def test_jobs_of_other_processes_wait_for_the_engine_and_this_process_never_does(
+    tmp_path: Path,
+) -> None:
+    engine = Engine("test", str(tmp_path / "docker.sock"))
+    lock = _EngineJobs.path(engine)
+
+    def taken_elsewhere() -> bool:  # another open file: what another process would meet
+        with lock.open("a", encoding="utf-8") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return False
+
+    jobs = _EngineJobs()
+    jobs.acquire(engine)
+    jobs.acquire(engine)  # a second job of this process: no wait
+    assert taken_elsewhere()
+    jobs.release(engine)
+    assert taken_elsewhere()
+    jobs.release(engine)
+    assert not taken_elsewhere()
+    lock.unlink()
