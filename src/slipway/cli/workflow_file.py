@@ -42,8 +42,11 @@ def find_step(path: Path, step_id: str) -> Mapping[str, Any]:
     """The step of workflow ``path`` whose ``id`` is ``step_id``; it must use Slipway."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise InputError("--workflow", f"cannot read {str(path)[:80]!r}: {error}") from None
+    except (OSError, ValueError, RecursionError, yaml.YAMLError) as error:  # a 5,000-digit number
+        reason = (
+            str(error)[:200] if not isinstance(error, RecursionError) else "it nests too deeply"
+        )
+        raise InputError("--workflow", f"cannot read {str(path)[:80]!r}: {reason}") from None
     steps = _steps(document)
     matching = [s for s in steps if str(s.get("id", "")) == step_id]
     ids = ", ".join(str(s["id"]) for s in steps if "id" in s) or "none"

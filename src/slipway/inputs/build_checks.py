@@ -113,8 +113,13 @@ def buildkitd_config_text(name: str, text: str) -> dict[str, object]:
     """``text`` read as buildkitd.toml: TOML, with ``registry`` a table of tables."""
     try:
         config = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(name, f"is not valid TOML: {error}", BUILDKITD_CONFIG_EXAMPLE) from None
+    except (ValueError, RecursionError) as error:  # TOMLDecodeError; a 5,000-digit number; nesting
+        why = (
+            str(error)[:200]
+            if isinstance(error, tomllib.TOMLDecodeError)
+            else "a value is too large or nests too deeply"
+        )
+        raise InputError(name, f"is not valid TOML: {why}", BUILDKITD_CONFIG_EXAMPLE) from None
     registries = config.get("registry", {})
     if not isinstance(registries, dict) or not all(
         isinstance(v, dict) for v in registries.values()

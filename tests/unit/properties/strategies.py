@@ -33,10 +33,10 @@ CSV_LIKE = st.lists(st.one_of(FRAGMENTS, ANY_TEXT.filter(lambda s: len(s) < 8)),
 # no branch accepts (the bad character last).
 RUNS = st.builds(
     lambda unit, count, tail: unit * count + tail,
-    st.sampled_from(["a", "a.", "a-", "0", "a:", "aa.", "-", ".", "=", "a,", "/", "_", " ", "\\d", "é"]),
+    st.sampled_from(["a", "a.", "a-", "0", "-", ".", "a:", "a,", "=", "_", "é"]),
     st.integers(min_value=30, max_value=4000),
-    st.sampled_from(["", "!", ":", "@", "/", "\x00", "é", "=", '"']),
-)  # fmt: skip
+    st.sampled_from([":", "!", "@", "/", "é", '"']),
+)
 LONG = st.text(st.characters(codec="utf-8"), min_size=2000, max_size=20_000)
 
 
@@ -54,7 +54,7 @@ def values_for(spec: Input) -> st.SearchStrategy[str]:
     """Every kind of wrong (and some right) value for input ``spec``."""
     seeds = [s for s in (spec.example, spec.default, *spec.choices) if s and "${{" not in s]
     return st.one_of(
-        ANY_TEXT, NUMBERS, CSV_LIKE, CONTROLS, RUNS, LONG,
+        RUNS, RUNS, RUNS, ANY_TEXT, NUMBERS, CSV_LIKE, CONTROLS, LONG,
         *(mutated(seed) for seed in seeds),
         *(st.just(seed) for seed in seeds),
     )  # fmt: skip

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from slipway.container import safe_directory_env
 from slipway.inputs.spec import INPUTS
 from tests.unit.properties.conftest import base_env, refused_by
-from tests.unit.properties.profiles import PROFILE, scaled
+from tests.unit.properties.profiles import PROFILE, bounded, scaled
 from tests.unit.properties.strategies import ANY_VALUE, NUMBERS
 
 # Every variable besides the inputs that the validation pass reads
@@ -34,6 +34,7 @@ NAMES = {spec.name for spec in INPUTS} | set(VARIABLES) | {"GITHUB_EVENT_PATH"}
         st.sampled_from(VARIABLES), st.one_of(ANY_VALUE, NUMBERS), min_size=1, max_size=6
     )
 )
+@bounded
 def test_any_environment_is_read_or_refused_by_name(
     variables: dict[str, str], workspace: Path
 ) -> None:
@@ -44,6 +45,7 @@ def test_any_environment_is_read_or_refused_by_name(
 
 @scaled(4)
 @given(count=st.one_of(ANY_VALUE, NUMBERS))
+@bounded
 def test_git_config_count_never_crashes(count: str) -> None:
     found = safe_directory_env({"GIT_CONFIG_COUNT": count}, "/github/workspace")
     index = int(found["GIT_CONFIG_COUNT"]) - 1
@@ -81,6 +83,7 @@ EVENTS = st.sampled_from(["push", "pull_request", "pull_request_target", "merge_
 
 @PROFILE
 @given(payload=st.fixed_dictionaries({}, optional=FIELDS), event=EVENTS)
+@bounded
 def test_any_payload_is_read_or_refused_by_name(
     payload: dict[str, Any], event: str, workspace: Path
 ) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from slipway.inputs.spec import INPUTS, Input
 from tests.unit.properties.conftest import base_env, refused_by
-from tests.unit.properties.profiles import PROFILE
+from tests.unit.properties.profiles import PROFILE, bounded
 from tests.unit.properties.strategies import ANY_VALUE, values_for
 
 
@@ -33,6 +33,7 @@ def test_each_input_is_read_or_refused_by_name(spec: Input, workspace: Path) -> 
 
     @PROFILE
     @given(value=values_for(spec))
+    @bounded
     def check(value: str) -> None:
         env = {**base_env(workspace), f"INPUT_{spec.name.upper()}": value}
         assert refused_by(env) in {"", *allowed}
@@ -46,6 +47,7 @@ KNOWN = {spec.name for spec in INPUTS}
 
 @PROFILE
 @given(given_inputs=st.dictionaries(NAMES, st.one_of(ANY_VALUE, NAMES), max_size=8))
+@bounded
 def test_any_combination_is_read_or_refused_by_name(
     given_inputs: dict[str, str], workspace: Path
 ) -> None:
@@ -60,6 +62,7 @@ def test_any_combination_is_read_or_refused_by_name(
         min_size=2, max_size=12,
     )
 )  # fmt: skip
+@bounded
 def test_valid_values_combined_are_read_or_refused_by_name(
     given_inputs: dict[str, str], workspace: Path
 ) -> None:

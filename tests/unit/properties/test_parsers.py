@@ -19,7 +19,7 @@ from slipway.meta.rules import parse_flavor, parse_images, parse_tags
 from slipway.meta.semver import parse as parse_semver
 from slipway.redact import HIDDEN, redact
 from slipway.size.limits import parse_size
-from tests.unit.properties.profiles import scaled
+from tests.unit.properties.profiles import bounded, scaled
 from tests.unit.properties.strategies import ANY_VALUE, CSV_LIKE, LONG, NUMBERS, RUNS
 
 TEXT = st.one_of(ANY_VALUE, LONG)
@@ -27,6 +27,7 @@ TEXT = st.one_of(ANY_VALUE, LONG)
 
 @scaled(10)
 @given(text=st.one_of(NUMBERS, TEXT))
+@bounded
 def test_numbers(text: str) -> None:
     for read in (numbers.parse_int, numbers.parse_decimal, numbers.parse_js_number):
         try:
@@ -39,6 +40,7 @@ def test_numbers(text: str) -> None:
 
 @scaled(10)
 @given(text=st.one_of(TEXT, RUNS.map(lambda s: s + "/x"), RUNS.map(lambda s: "ghcr.io:" + s)))
+@bounded
 def test_image_names_references_and_registries(text: str) -> None:
     for read in (refs.parse_image_name, refs.check_reference, refs.check_registry):
         try:
@@ -51,6 +53,7 @@ def test_image_names_references_and_registries(text: str) -> None:
 
 @scaled(5)
 @given(text=st.one_of(CSV_LIKE, TEXT))
+@bounded
 def test_buildx_csv(text: str) -> None:
     try:
         pairs = buildx_csv.attributes(text)
@@ -61,6 +64,7 @@ def test_buildx_csv(text: str) -> None:
 
 @scaled(5)
 @given(text=st.one_of(CSV_LIKE, TEXT), ignore_comma=st.booleans())
+@bounded
 def test_lists(text: str, ignore_comma: bool) -> None:
     for item in split_list(text, ignore_comma=ignore_comma):
         assert item == item.strip()
@@ -69,6 +73,7 @@ def test_lists(text: str, ignore_comma: bool) -> None:
 
 @scaled(3)
 @given(text=st.one_of(CSV_LIKE, TEXT))
+@bounded
 def test_tag_rules_flavor_images(text: str) -> None:
     for name, read in (("tags", parse_tags), ("flavor", parse_flavor), ("images", parse_images)):
         named = name
@@ -82,6 +87,7 @@ def test_tag_rules_flavor_images(text: str) -> None:
 @scaled(3)
 @given(text=st.one_of(CSV_LIKE, TEXT, st.sampled_from(["{{", "{{#if x}}", "{{{x}}}"]).flatmap(
     lambda start: TEXT.map(lambda rest: start + rest))))  # fmt: skip
+@bounded
 def test_templates_and_patterns(text: str) -> None:
     with contextlib.suppress(TemplateError):
         check_template(text)
@@ -91,6 +97,7 @@ def test_templates_and_patterns(text: str) -> None:
 
 @scaled(5)
 @given(text=TEXT)
+@bounded
 def test_semver_and_sizes(text: str) -> None:
     parse_semver(text)
     with contextlib.suppress(ValueError):
@@ -102,6 +109,7 @@ SECRETS = st.text(st.characters(codec="utf-8", exclude_characters="*"), min_size
 
 @scaled(5)
 @given(before=TEXT, secret=SECRETS, after=TEXT)
+@bounded
 def test_redaction_leaves_no_masked_value(before: str, secret: str, after: str) -> None:
     shown = redact(before + secret + after, [secret])
     assert secret not in shown
@@ -114,6 +122,7 @@ def test_redaction_leaves_no_masked_value(before: str, secret: str, after: str) 
     token=st.text(st.characters(codec="ascii", exclude_characters="/@ \t\n\r\x0b\x0c"), min_size=8, max_size=60),
     before=st.sampled_from(["", " ", "x=", "'", "(", "\n"]),
 )  # fmt: skip
+@bounded
 def test_redaction_hides_every_url_password(user: str, token: str, before: str) -> None:
     shown = redact(f"{before}https://{user}:{token}@github.com/acme/app.git")
     assert f":{token}@" not in shown
