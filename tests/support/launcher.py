@@ -45,9 +45,10 @@ removed by :meth:`Job.close`). Typical use::
 
     with Machine(tmp_path / "runner") as machine:
         machine.check_out(ROOT / "examples" / "hello")
-        with job(machine, engine, runtime=Runtime.for_cache(cache)) as first:
+        runtime = Runtime.for_cache(cache)  # the stand-in is on loopback: host_network
+        with job(machine, engine, runtime=runtime, host_network=True) as first:
             result = first.run_step(image, inputs, payload=payload)
-        with job(machine, engine, runtime=Runtime.for_cache(cache)) as second:  # a new VM
+        with job(machine, engine, runtime=runtime, host_network=True) as second:  # a new VM
             ...
 """
 
