@@ -25,6 +25,7 @@ from slipway.inputs import Inputs
 from slipway.inputs.build_checks import buildkitd_config_text
 from slipway.inputs.build_values import is_remote
 from slipway.inputs.reader import did_you_mean
+from slipway.scan.ignores import merge_ignorefiles
 from slipway.tools.trust import load_ca
 
 OUTSIDE = "{path!r} is outside the workspace and runner temp, the folders Slipway reads"
@@ -52,7 +53,7 @@ def roots(inputs: Inputs) -> tuple[Path, ...]:
 
 
 def what_is(path: Path) -> str:
-    """"file", "folder", "other" (a socket, a device) or "" when nothing is there or the name
+    """ "file", "folder", "other" (a socket, a device) or "" when nothing is there or the name
     cannot be looked up (too long, a NUL byte, no permission)."""
     try:
         mode = path.stat().st_mode
@@ -154,14 +155,18 @@ def check_files(inputs: Inputs) -> Dockerfile | None:
             "trivy-cache-dir", f"{cache[:80]!r} is a file, not a folder", RELATIVE_HINT
         )
     if inputs.build.buildkitd_config:
-        config = Path(inputs.build.buildkitd_config)
-        try:
-            text = config.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            raise InputError(
-                "buildkitd-config", f"{str(config)[:80]!r} is not UTF-8 text"
-            ) from None
+        text = _text("buildkitd-config", inputs.build.buildkitd_config)
         buildkitd_config_text("buildkitd-config", text)
     if inputs.registry_ca:
         load_ca(inputs.registry_ca)  # PEM text, or a file holding it
+    if inputs.scan.trivyignores:  # read now, not after the build: a broken one fails here
+        texts = [(path, _text("trivyignores", path)) for path in inputs.scan.trivyignores]
+        merge_ignorefiles(texts)
     return dockerfile
+
+
+def _text(name: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InputError(name, f"{path[:80]!r} is not UTF-8 text", RELATIVE_HINT) from None

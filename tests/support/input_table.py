@@ -57,6 +57,7 @@ def prepare_workspace(workspace: Path) -> None:
     write_workspace_files(workspace)
     (workspace / "latin1.Dockerfile").write_bytes("FROM scratch\n# caf\u00e9\n".encode("latin-1"))
     (workspace / "lib").mkdir(exist_ok=True)
+    (workspace / "bad.trivyignore.yaml").write_text("vulnerabilities: 5\n")
     if not (workspace / "passwd-link").is_symlink():
         (workspace / "passwd-link").symlink_to("/etc/passwd")
 
@@ -198,6 +199,7 @@ INVALID: list[Row] = [
     Row("ssh", "key=/etc/ssh/ssh_host_rsa_key"),
     Row("cache-from", "type=local,src=/var/cache"),
     Row("trivyignores", "/etc/hosts"),
+    Row("trivyignores", "bad.trivyignore.yaml"),
     Row("vex", "../vex.json"),
     Row("registry-ca", "/etc/ssl/certs/ca-certificates.crt"),
     Row("buildkitd-config", "/etc/buildkit/buildkitd.toml"),

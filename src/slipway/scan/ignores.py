@@ -41,12 +41,18 @@ def merge_ignorefiles(files: Sequence[tuple[str, str]]) -> str:
         if name.endswith((".yaml", ".yml")):
             try:
                 data = yaml.safe_load(text) or {}
-            except yaml.YAMLError as error:
-                raise InputError("trivyignores", BAD_YAML.format(name=name, error=error)) from None
+            except (yaml.YAMLError, ValueError, RecursionError) as error:  # 5,000 digits, nesting
+                raise InputError(
+                    "trivyignores", BAD_YAML.format(name=name, error=str(error)[:200])
+                ) from None
             if not isinstance(data, dict):
                 raise InputError("trivyignores", BAD_YAML.format(name=name, error="not a mapping"))
             for section in SECTIONS:
-                merged[section].extend(data.get(section) or [])
+                entries = data.get(section) or []
+                if not isinstance(entries, list):
+                    why = f"{section} is not a list"
+                    raise InputError("trivyignores", BAD_YAML.format(name=name, error=why))
+                merged[section].extend(entries)
         else:
             for entry in parse_plain(text):
                 for section in SECTIONS[:3]:
