@@ -11,6 +11,7 @@ import yaml
 from slipway.errors import InputError
 from slipway.inputs.declared import check_declared, check_relation, check_value
 from slipway.inputs.spec import GIVEN, INPUTS, SPECS, Input, Kind, Relation, Section
+from slipway.inputs.spec.tables import START, render_readme, render_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,3 +141,13 @@ def test_impossible_combinations_are_refused(inputs: dict[str, str], blame: str)
     with pytest.raises(InputError) as caught:
         check_declared(env(**inputs))
     assert caught.value.name == blame
+
+
+def test_the_readmes_input_tables_are_the_declarations() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert render_readme(readme) == readme, "run scripts/input-tables"
+    for section in Section:
+        assert START.format(section=section.value) in readme, section
+    shown = render_table(Section.BUILD)
+    assert "| `endpoint` |" in shown
+    assert "| `target` |" in shown
