@@ -42,9 +42,10 @@ _CREDENTIAL = re.compile(
     rf"(?i)(?<![A-Za-z0-9_.-])({_CREDENTIAL_KEY})=(\"[^\"]{{0,4096}}\"|[^,\s\"'&]{{1,4096}})"
 )
 # scheme://user-info@ (a user name alone is often the token: https://TOKEN@github.com); one
-# slash too, as a path joined onto a URL has it (https:/user:token@host/...)
+# slash too, as a path joined onto a URL has it (https:/user:token@host/...). It ends at a
+# quote (a URL holds none unencoded): JSON stays JSON when a string in it is redacted.
 _URL_USERINFO = re.compile(
-    r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}:/{1,2})[^/@\s]{1,1024}@", re.ASCII
+    r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}:/{1,2})[^/@\s\"]{1,1024}@", re.ASCII
 )
 
 

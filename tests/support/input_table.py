@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slipway.inputs.spec import INPUTS, Kind
 from tests.support.tls import ca_pem, write_workspace_files
 
 DIGEST = "sha256:" + "a" * 64
@@ -313,7 +314,19 @@ INVALID: list[Row] = [
 ]
 
 # Inputs every value of which is valid: the separators are joined in as given.
-FREE_TEXT = {"sep-tags", "sep-labels", "sep-annotations"}
+FREE_TEXT = {spec.name for spec in INPUTS if spec.kind is Kind.ANY}
+
+# One wrong value of each input's kind, derived from the declaration (slipway.inputs.spec):
+# whatever else the hand-written rows above try, every input is refused by name for these.
+WRONG_FOR_KIND = {
+    Kind.BOOLEAN: "maybe", Kind.CHOICE: "bogus", Kind.DURATION: "\u0665m", Kind.NUMBER: "\u0665",
+    Kind.WORD: "a\x07b", Kind.LINE: "a\x07b", Kind.TOKEN: "a b", Kind.SECRET: "a\nb",
+    Kind.LIST: "a\x1bb", Kind.LINES: "a\x1bb", Kind.PAIRS: "a=\x1bb", Kind.TEXT: "a\x7fb",
+}  # fmt: skip
+DERIVED: list[Row] = [
+    Row(spec.name, WRONG_FOR_KIND[spec.kind]) for spec in INPUTS if spec.kind is not Kind.ANY
+]
+INVALID += DERIVED
 
 
 def env_for(row: Row) -> dict[str, str]:

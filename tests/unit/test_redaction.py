@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from slipway.context import Context
+from slipway.github.client import Retrier
+from slipway.github.comment import CommentBody, post_comment
+from slipway.inputs.report import CommentMode, ReportOptions
 from slipway.redact import HIDDEN, argv_for_log, redact
 from slipway.terminal.workflow import TerminalWorkflow
 from slipway.workflow import Workflow
@@ -81,3 +85,21 @@ def test_the_terminal_redacts_too() -> None:
     assert "hunter2" not in stream.getvalue()
     assert "abc" not in stream.getvalue()
     assert workflow.outputs == {"x": "https://***@h"}
+
+
+def test_the_comment_file_is_redacted(tmp_path: Path) -> None:
+    workflow = Workflow({}, io.StringIO())
+    workflow.mask("hunter2hunter2")
+    context = Context(event_name="pull_request", repository="acme/app",
+                      payload={"pull_request": {"number": 7}})  # fmt: skip
+    body = CommentBody(
+        "ghcr.io/acme/app", "built from https://u:pw@git.example/x, hunter2hunter2", False
+    )
+    outcome = post_comment(
+        workflow, context, ReportOptions(pr_comment=CommentMode.NEVER),
+        token="", body=body, base=tmp_path, retrier=Retrier(),
+    )  # fmt: skip
+    written = Path(outcome.file).read_text() + Path(outcome.file).with_suffix(".md").read_text()
+    assert "hunter2" not in written
+    assert ":pw@" not in written
+    assert "https://***@git.example/x" in written

@@ -14,7 +14,7 @@ import base64
 import gzip
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
@@ -128,8 +128,16 @@ def create_check_run(
     annotations: Sequence[Annotation],
     retrier: Retrier,
 ) -> Result:
-    """One check run with every annotation (most important first), 50 per request."""
-    found = [a for a in (check_annotation(item) for item in order(annotations)) if a]
+    """One check run with every annotation (most important first), 50 per request; every
+    text in it redacted (slipway.redact) as the log is."""
+    found = [
+        {k: workflow.redact(v) if isinstance(v, str) else v for k, v in a.items()}
+        for a in (check_annotation(item) for item in order(annotations))
+        if a
+    ]
+    output = replace(
+        output, summary=workflow.redact(output.summary), text=workflow.redact(output.text)
+    )
     parts = batches(found)
     sent = 0
     try:
@@ -180,7 +188,8 @@ def upload_sarif(
     retrier: Retrier,
 ) -> Result:
     """POST the SARIF document to code scanning for GITHUB_SHA / GITHUB_REF."""
-    packed = pack_sarif(sarif)
+    text = sarif if isinstance(sarif, str) else json.dumps(sarif, separators=(",", ":"))
+    packed = pack_sarif(workflow.redact(text))
     if len(packed) * 3 // 4 > MAX_SARIF_GZIP:
         workflow.warning(SARIF_TOO_LARGE.format(size=len(packed) * 3 // 4))
         return Result("skipped", "too large")

@@ -248,7 +248,7 @@ def post_comment(
     if target is None:
         return Outcome("skipped", "no pull request for this event")
     marker = marker_for(body.key)
-    report, failed = body.report, body.failed
+    report, failed = workflow.redact(body.report), body.failed  # the file and the comment
 
     def make_body(previous: str | None) -> str:
         if not options.comment_history:

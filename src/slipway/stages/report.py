@@ -176,7 +176,8 @@ def write_sarif(run: Run, state: State) -> Path:
     sarif = add_results(rendered, policy_sarif_findings(state.checks))
     path = run.reports_dir / SARIF_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(sarif, separators=(",", ":")) + "\n", encoding="utf-8")
+    text = run.workflow.redact(json.dumps(sarif, separators=(",", ":")))  # no secret in a file
+    path.write_text(text + "\n", encoding="utf-8")
     run.workflow.set_output("sarif-file", run.output_path(path))
     return path
 
