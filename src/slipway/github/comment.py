@@ -29,7 +29,8 @@ from slipway.workflow import Workflow
 
 TIMEOUT_SECONDS = 15
 MARKER = "<!-- slipway:report:{key} -->"
-MERGE_QUEUE_REF = re.compile(r"gh-readonly-queue/.+/pr-([0-9]+)-[0-9a-f]{40}$")
+MERGE_QUEUE_REF = re.compile(r"gh-readonly-queue/.+/pr-([0-9]+)-[0-9a-f]{40}$", re.ASCII)
+MAX_REF = 4096  # git's refs are file paths: nothing longer names one
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 READ_ONLY_NOTICE = (
     "Slipway did not comment on pull request #{number}: this run's token may not write "
@@ -90,8 +91,11 @@ def marker_for(key: str) -> str:
 
 def merge_queue_pr(ref: str) -> int | None:
     """The PR number in a merge queue head ref (``gh-readonly-queue/<base>/pr-<N>-<sha>``)."""
-    match = MERGE_QUEUE_REF.search(ref)
-    return int(match.group(1)) if match else None
+    # from the queue's own prefix on, and no longer than a ref git makes: the search is then
+    # linear (from every "gh-readonly-queue/" of a long value it was quadratic)
+    start = ref.find("gh-readonly-queue/")
+    match = MERGE_QUEUE_REF.match(ref, start) if start >= 0 and len(ref) <= MAX_REF else None
+    return int(match.group(1)[:10]) if match else None
 
 
 def is_read_only_event(context: Context) -> bool:

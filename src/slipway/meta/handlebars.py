@@ -140,7 +140,11 @@ def render(template: str, scope: Scope) -> str:
     """Render ``template`` against ``scope`` (functions are helpers, others values)."""
     out: list[str] = []
     position = 0
-    for found in _MUSTACHE.finditer(template):
+    # No expression ends after the last "}}": searching there would try every "{{" of the rest
+    # against all that follows it (quadratic: 32 KiB of "{{" took 48 s); the tail check below
+    # reports an unclosed one.
+    end = template.rfind("}}")
+    for found in _MUSTACHE.finditer(template, 0, end + 3 if end >= 0 else 0):
         backslashes, opening, strip_left, body, strip_right, _closing = found.groups()
         # Handlebars drops one backslash before {{: odd counts escape it, even keep it live.
         text = template[position : found.start()] + backslashes[:-1]

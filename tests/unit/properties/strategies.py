@@ -33,7 +33,7 @@ CSV_LIKE = st.lists(st.one_of(FRAGMENTS, ANY_TEXT.filter(lambda s: len(s) < 8)),
 # no branch accepts (the bad character last).
 RUNS = st.builds(
     lambda unit, count, tail: unit * count + tail,
-    st.sampled_from(["a", "a.", "a-", "0", "-", ".", "a:", "a,", "=", "_", "é"]),
+    st.sampled_from(["a", "a.", "a-", "0", "-", ".", "a:", "a,", "=", "_", "é", "{{", "\\", '"']),
     st.integers(min_value=30, max_value=4000),
     st.sampled_from([":", "!", "@", "/", "é", '"']),
 )
