@@ -1,10 +1,10 @@
-"""Planted secrets, found nowhere they must not be: a build secret (`secrets:`) and a
-secret-looking build arg (credentials inside printed command lines: test_redact_log).
+"""A secret planted in every input that can hold one (slipway.inputs.spec's ``sensitive``),
+found nowhere after a whole run on real parts (engine, buildx, registry, Trivy): not in the
+log, the outputs, the job summary, the reports, the SARIF, nor (for the build secret) in the
+image's config and history. ``::add-mask::`` lines are the one place a value may appear: that
+is how GitHub learns what to hide.
 
-The whole run on real parts (engine, buildx, registry with htpasswd, Trivy); afterwards the
-log, the outputs, the job summary, the reports and SARIF, and (for the build secret) the
-image's config and history are searched for each planted value. ``::add-mask::`` lines are
-the one place a value may appear: that is how GitHub learns what to hide.
+The dry run and the error paths, for every such input, are tests/unit/test_planted_secrets.py.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from slipway.inputs.spec import INPUTS
 from tests.support.actionrun import run_action, unique_repository
 from tests.support.devenv import DevEnv, load_devenv
 from tests.support.oci import RegistryView
@@ -30,37 +31,70 @@ RUN ["sh", "-c", "test -n \\"$NPM_TOKEN\\" && echo {nonce} > /nonce"]
 USER 10001
 HEALTHCHECK CMD ["true"]
 """
+# What a whole run here cannot use: a remote context or named context needs the internet.
+NO_FULL_RUN = {"context": "fetched from GitHub", "build-contexts": "fetched from GitHub"}
+
+
+S3 = (
+    "type=s3,region=us-east-1,bucket=b,endpoint_url=http://127.0.0.1:9,use_path_style=true,"
+    "access_key_id=AKIAEXAMPLE,secret_access_key={secret}"
+)  # nothing answers: BuildKit builds on
+
+
+def planted(secret: str, devenv: DevEnv, build_secret: str) -> dict[str, str]:
+    """Every input that can hold a secret, holding ``secret`` where its declaration says
+    (``build_secret`` in ``secrets``: it must reach no layer either)."""
+    found = {
+        spec.name: spec.sensitive.replace("{secret}", secret)
+        for spec in INPUTS
+        if spec.sensitive and spec.name not in NO_FULL_RUN
+    }
+    found.update({
+        # a login the plain registry accepts (it asks for none) with the planted password
+        "username": "slipway",
+        "registry-auth": f"- registry: {devenv.registry}\n  username: u\n  password: \"{secret}\"",
+        "build-args": f"NPM_TOKEN={secret}\nREPO_URL=https://ci:{secret}@pypi.example/simple",
+        "secrets": f"api_key={build_secret}",
+        "secret-envs": "npm=NPM_TOKEN",
+        "cache-from": S3.format(secret=secret),
+        "cache-to": S3.format(secret=secret),  # a failed export does not fail the build
+    })  # fmt: skip
+    return found
 
 
 def unmasked(log: str) -> str:
     return "\n".join(line for line in log.splitlines() if not line.startswith("::add-mask::"))
 
 
+def test_every_input_that_can_hold_a_secret_is_covered() -> None:
+    sensitive = {spec.name for spec in INPUTS if spec.sensitive}
+    assert sensitive - set(NO_FULL_RUN) <= set(planted("x", load_devenv(), "y"))
+
+
 def test_planted_secrets_are_found_nowhere(tmp_path: Path) -> None:
     devenv: DevEnv = load_devenv()
-    build_secret = "bs-" + uuid.uuid4().hex
-    build_arg = "npm_" + uuid.uuid4().hex[:36].ljust(36, "x")  # shaped like an npm token
-    context = tmp_path / "ctx"
-    context.mkdir()
-    (context / "Dockerfile").write_text(DOCKERFILE.format(nonce=tmp_path.name))
+    secret, build_secret = "pl4nt-" + uuid.uuid4().hex, "bs-" + uuid.uuid4().hex
     workspace = tmp_path / "workspace"
-    workspace.mkdir()
+    context = workspace / "ctx"
+    context.mkdir(parents=True)
+    (context / "Dockerfile").write_text(DOCKERFILE.format(nonce=tmp_path.name))
     repository = unique_repository("slipway-test/secrets")
     given = {
+        **{name.upper(): value for name, value in planted(secret, devenv, build_secret).items()},
         "IMAGES": f"{devenv.registry}/{repository}",
         "CONTEXT": str(context),
         "PLATFORMS": "linux/amd64",
         "PUSH": "true",
         "FAIL-ON": "none",
         "SCANNERS": "vuln",
+        "PROVENANCE": "mode=min",
         "TRIVY-DB-REPOSITORY": devenv.trivy_db,
         "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
-        "SECRETS": f"api_key={build_secret}",
-        "BUILD-ARGS": f"NPM_TOKEN={build_arg}",
+        "PR-COMMENT": "never",
     }
     run = run_action(
         tmp_path, "push", load_event("push", index=4), given,
-        extra_env={"GITHUB_WORKSPACE": str(workspace)},
+        extra_env={"GITHUB_WORKSPACE": str(workspace), "NPM_TOKEN": secret},
     )  # fmt: skip
     assert run.returncode == 0, run.log
     assert "build-arg NPM_TOKEN looks like a secret" in run.log
@@ -71,9 +105,9 @@ def test_planted_secrets_are_found_nowhere(tmp_path: Path) -> None:
         Path(run.outputs["report-file"]).read_text(),
         Path(run.outputs["sarif-file"]).read_text(),
     ]
-    for value in (build_secret, build_arg):
-        for where in shown:
-            assert value not in where
+    for where in shown:
+        assert secret not in where
+        assert build_secret not in where
     # The build secret is in no layer's history or config (a build arg would be: BuildKit
     # records it, which is why the warning says to use secrets: instead).
     registry = RegistryView(devenv.registry)

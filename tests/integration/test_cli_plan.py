@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from slipway.inputs.spec import INPUTS, Input
 from tests.support.devenv import ROOT
 from tests.support.payloads import runner_env
 
@@ -108,3 +109,22 @@ def test_outside_a_checkout_the_error_says_so(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "not a git checkout" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+PLANTED = "pl4nt3d-cli-" + "z9" * 8
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [s for s in INPUTS if s.sensitive and s.name != "github-token"],  # the API: e2e
+    ids=lambda s: s.name,
+)
+def test_the_commands_plan_shows_no_planted_secret(spec: Input, checkout: Path) -> None:
+    value = spec.sensitive.replace("{secret}", PLANTED)
+    more = ["--username", "octocat"] if spec.name == "password" else []
+    env = {**local_env(), "NPM_TOKEN": PLANTED}  # what secret-envs' planted entry names
+    result = slipway(checkout, env, "--images", "ghcr.io/acme/hello", f"--{spec.name}", value,
+                     *more, "--dry-run")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "plan:" in result.stdout
+    assert PLANTED not in result.stdout + result.stderr
