@@ -15,10 +15,15 @@ pytest_plugins = ["tests.support.pytest_github"]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _no_kept_builders_left() -> Iterator[None]:
+def _no_kept_builders_left(request: pytest.FixtureRequest) -> Iterator[None]:
     """Runs of Slipway on this machine keep their builders (a laptop's behaviour): the
-    session removes those it made, on both engines, so nothing is left (tests.support.leftovers)."""
-    if shutil.which("docker") is None:
+    session removes those it made, on both engines, so nothing is left (tests.support.leftovers).
+    A session of unit tests alone runs nothing that makes one, and leaves the engines alone."""
+    engines = any(
+        item.get_closest_marker("integration") or item.get_closest_marker("e2e")
+        for item in request.session.items
+    )
+    if not engines or shutil.which("docker") is None:
         yield
         return
     devenv = load_devenv()

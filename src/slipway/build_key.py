@@ -4,8 +4,9 @@ When a build with the same key was pushed before and the registry still serves i
 a run reuses it: no builder, no build (`slipway.steps`, Step.REUSE). So the key must change
 whenever the image could differ. It holds:
 
-* the build context as the build sees it (after `.dockerignore`: `slipway.tools.context_digest`)
-  and every local named build context (all its files);
+* the build context as the build sees it (after `.dockerignore`: `slipway.tools.context_digest`),
+  but for ``.git`` (two checkouts of one commit differ there; the commit is in the labels), and
+  every local named build context;
 * the Dockerfile's text, the target, the platforms;
 * every build arg, label and annotation, apart from the creation time (a re-run of a commit
   makes the same image with a newer date), and the provenance/SBOM/attestation settings;

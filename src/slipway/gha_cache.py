@@ -107,6 +107,10 @@ def check_service(name: str, entries: Sequence[str], env: Mapping[str, str]) -> 
 
 
 DEFAULT_MODE = "max"  # every stage's layers: a multi-stage build's builder stages are cached too
+# How long BuildKit's client keeps retrying a rate-limited (429) call (go-actions-cache
+# doWithRetries; BuildKit's default is 10 minutes): a cache that answers 429 costs the build
+# at most this per call, then the build goes on without it.
+DEFAULT_TIMEOUT = "30s"
 
 
 def default_entries(
@@ -120,6 +124,6 @@ def default_entries(
     if cache_from or cache_to:
         return tuple(cache_from), tuple(cache_to)
     return (
-        ("type=gha",) if can_read else (),
-        (f"type=gha,mode={DEFAULT_MODE}",) if can_write else (),
+        (f"type=gha,timeout={DEFAULT_TIMEOUT}",) if can_read else (),
+        (f"type=gha,mode={DEFAULT_MODE},timeout={DEFAULT_TIMEOUT}",) if can_write else (),
     )

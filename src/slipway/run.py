@@ -73,7 +73,7 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
             runner, inputs, plan, context, work, now, Builders(runner, work), dockerfile,
             github=github, mounts=own_mounts, engine=builder.engine_info(runner),
         )  # fmt: skip
-        state = State(cache_service=cache.open_service(stages))
+        state = State(cache_service=cache.open_service(stages, env))
         try:
             stages, facts = _decide(stages, state, env)
             steps = plan_steps(stages.plan, facts)

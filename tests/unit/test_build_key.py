@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from slipway.context import Context
 from slipway.dockerfile import parse_dockerfile
 from slipway.inputs import read_inputs
 from slipway.plan import Plan, make_plan
+from slipway.stages.reuse import LEAVE_OUT
+from slipway.tools.context_digest import ContextDigest, digest_context
 
 CONTEXT = Context(event_name="push", ref="refs/heads/main", sha="a" * 40, repository="acme/app")
 
@@ -152,3 +155,23 @@ def test_an_add_of_a_url_with_a_checksum_is_keyed() -> None:
 def test_a_plan_replaced_with_no_cache_is_unkeyed() -> None:
     plan = plan_for()
     assert build_key.unkeyed(replace(plan, build=replace(plan.build, no_cache=True)))
+
+
+def test_two_checkouts_of_one_commit_have_one_context_key(tmp_path: Path) -> None:
+    """.git differs between checkouts (index bytes, logs, times); the key leaves it out, the
+    commit is in it through the revision label."""
+    for name, index in (("a", b"index one"), ("b", b"index two")):
+        (tmp_path / name / ".git").mkdir(parents=True)
+        (tmp_path / name / ".git" / "index").write_bytes(index)
+        (tmp_path / name / "app.py").write_text("print('hi')\n")
+    digests = [
+        digest_context(tmp_path / name, tmp_path / name / "Dockerfile", leave_out=LEAVE_OUT)
+        for name in ("a", "b")
+    ]
+    assert isinstance(digests[0], ContextDigest)
+    assert isinstance(digests[1], ContextDigest)
+    assert digests[0].sha256 == digests[1].sha256
+    whole = [digest_context(tmp_path / n, tmp_path / n / "Dockerfile") for n in ("a", "b")]
+    assert isinstance(whole[0], ContextDigest)
+    assert isinstance(whole[1], ContextDigest)
+    assert whole[0].sha256 != whole[1].sha256  # BuildKit does receive .git

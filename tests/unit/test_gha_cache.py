@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from slipway import gha_cache
 from slipway.context import read_context
 from slipway.errors import InputError
 from slipway.gha_cache import default_scope, is_gha, service_env, split_token, with_scope
@@ -103,3 +104,35 @@ def test_cache_entries_are_read_as_buildx_reads_them() -> None:
 def test_other_cache_types_need_no_service() -> None:
     assert not is_gha("type=registry,ref=r/c")
     plan_for({}, cache_to="type=local,dest=/c", cache_from="r/c:main")
+
+
+@pytest.mark.parametrize(
+    ("can_read", "can_write", "expected"),
+    [
+        (True, True, (("type=gha,timeout=30s",), ("type=gha,mode=max,timeout=30s",))),
+        (True, False, (("type=gha,timeout=30s",), ())),  # a fork's pull request: reads only
+        (False, True, ((), ("type=gha,mode=max,timeout=30s",))),  # ACTIONS_CACHE_MODE=write-only
+        (False, False, ((), ())),
+    ],
+)
+def test_the_default_build_cache_follows_what_the_token_may_do(
+    can_read: bool, can_write: bool, expected: tuple[tuple[str, ...], tuple[str, ...]]
+) -> None:
+    assert gha_cache.default_entries((), (), can_read=can_read, can_write=can_write) == expected
+
+
+@pytest.mark.parametrize(
+    ("given_from", "given_to"),
+    [
+        (("type=registry,ref=r/c",), ()),
+        ((), ("type=local,dest=/c",)),
+        (("type=gha",), ("type=gha",)),
+    ],
+)
+def test_a_cache_of_the_users_replaces_the_default(
+    given_from: tuple[str, ...], given_to: tuple[str, ...]
+) -> None:
+    assert gha_cache.default_entries(given_from, given_to, can_read=True, can_write=True) == (
+        given_from,
+        given_to,
+    )

@@ -13,7 +13,7 @@ laptop the records of pushed builds are kept in the state folder instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,13 +38,14 @@ RESTORED_STATE = "restored the scan state of an earlier run ({key})"
 REUSED_DB = "Trivy DB of {day} from the cache service ({updated})"
 
 
-def open_service(run: Run) -> CacheService | None:
-    """The cache service when `cache` is on and the runner provides one; why not, said once."""
+def open_service(run: Run, env: Mapping[str, str]) -> CacheService | None:
+    """The cache service when `cache` is on and the runner provides one (in ``env``, the
+    action's environment: programs never see the runtime token); why not, said once."""
     if not run.plan.cache:
         return None
-    config, why_not = service_config(run.runner.env)
+    config, why_not = service_config(env)
     if config is None:
-        if run.runner.env.get("GITHUB_ACTIONS") == "true":
+        if env.get("GITHUB_ACTIONS") == "true":
             run.workflow.info(why_not)
         return None
     for value in (config.token,):

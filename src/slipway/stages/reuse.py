@@ -22,6 +22,9 @@ from slipway.tools.registry import client_for
 if TYPE_CHECKING:
     from slipway.stages import Run, State
 
+# Two checkouts of one commit differ in .git (index bytes, logs, times); the commit itself is
+# in the key through the revision label and build arg.
+LEAVE_OUT = frozenset({".git"})
 RESOLVE_BUDGET = 10.0  # seconds of retries per image: a slow registry means "build"
 REUSED = (
     "reused {image}@{digest}: an earlier run built and pushed exactly this (build key "
@@ -52,7 +55,7 @@ def _key_or_why(run: Run) -> str:
     pulled = keys.pulled_images(dockerfile, text, args)
     if pulled.unkeyed:
         return pulled.unkeyed
-    context = digest_context(Path(plan.context), path)
+    context = digest_context(Path(plan.context), path, leave_out=LEAVE_OUT)
     if isinstance(context, NoContextDigest):
         return f"the context cannot be keyed ({context.reason})"
     named: dict[str, str] = {}

@@ -37,11 +37,29 @@ def pack(root: Path, members: Sequence[str], dest: Path) -> int:
 def unpack(archive: Path, dest: Path) -> None:
     """Unpack ``archive`` into ``dest`` (files of the same name are replaced)."""
     dest.mkdir(parents=True, exist_ok=True)
+    root = dest.resolve()
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(dest, filter="data")
+            members = tar.getmembers()
+            for member in members:
+                _check(member, root)
+            for member in members:
+                member.mode &= 0o755 if member.isdir() else 0o644  # no set-id, no others' write
+                member.uid = member.gid = 0
+                member.uname = member.gname = ""
+                tar.extract(member, root, set_attrs=not member.isdir())
     except (tarfile.TarError, OSError, EOFError, ValueError) as error:
         raise ArchiveError(f"the archive could not be unpacked: {error}") from None
+
+
+def _check(member: tarfile.TarInfo, root: Path) -> None:
+    """Refuse what Slipway never packs: links, devices, and paths leading out of ``root``
+    (Python's ``data`` filter, which the base image's 3.11 may not have yet)."""
+    if not (member.isfile() or member.isdir()):
+        raise ArchiveError(f"the archive holds {member.name!r}, which is not a file or folder")
+    target = (root / member.name).resolve()
+    if member.name.startswith("/") or not target.is_relative_to(root):
+        raise ArchiveError(f"the archive holds {member.name!r}, outside the folder")
 
 
 def content_digest(root: Path, members: Sequence[str]) -> str:

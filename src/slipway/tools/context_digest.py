@@ -109,12 +109,16 @@ def digest_context(
     dockerfile: Path | None,
     budget: Budget | None = None,
     clock: Callable[[], float] = time.monotonic,
+    *,
+    leave_out: frozenset[str] = frozenset(),
 ) -> ContextDigest | NoContextDigest:
     """The digest of the local build context ``context`` as BuildKit sees it.
 
     ``dockerfile`` is the Dockerfile path as buildx is given it (``<context>/Dockerfile`` when
     the build names none), for the choice of ignore file; None for a named build context (its
-    own ``.dockerignore`` only).
+    own ``.dockerignore`` only). ``leave_out`` names top-level entries the caller keys by other
+    means (the build key leaves out ``.git``: two checkouts of one commit differ there in
+    times and index bytes, and the commit is in the key through the revision label).
     """
     try:
         root = context.resolve(strict=True)
@@ -126,7 +130,7 @@ def digest_context(
             matcher = dockerignore.parse_ignore_file(data, name)
         except dockerignore.IgnoreFileRefused as refused:
             raise _Refused(str(refused)) from None
-        walk = _Walk(root, matcher, budget or Budget(), clock)
+        walk = _Walk(root, matcher, budget or Budget(), clock, leave_out)
         entries = tuple(walk.entries())
     except _Refused as refused:
         return NoContextDigest(str(refused))
@@ -182,8 +186,10 @@ class _Walk:
         matcher: dockerignore.IgnoreMatcher,
         budget: Budget,
         clock: Callable[[], float],
+        leave_out: frozenset[str] = frozenset(),
     ) -> None:
         self.root = str(root)
+        self.leave_out = leave_out
         self.matcher = matcher
         self.budget = budget
         self.clock = clock
@@ -202,6 +208,8 @@ class _Walk:
                 continue
             self._check_budget()
             path = f"{folder.path}/{child.name}" if folder.path else child.name
+            if path in self.leave_out:
+                continue
             try:
                 path.encode("utf-8")
             except UnicodeEncodeError:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("regfront")
 MANIFEST_PATH = re.compile(r"^/v2/.+/manifests/[^/?]+(\?.*)?$")
+BLOB_GET = re.compile(r"/v2/.+/blobs/(sha256:[0-9a-f]{64})")
 
 
 class FrontHandler(BaseHTTPRequestHandler):
@@ -107,6 +108,9 @@ class FrontHandler(BaseHTTPRequestHandler):
             return
         stats = self.server.stats
         stats.add("requests")
+        blob = BLOB_GET.search(self.path) if self.command == "GET" else None
+        if blob is not None:
+            stats.read_blob(blob.group(1))
         down = self.server.plan.down
         if down is not None:
             stats.add("refused_down")

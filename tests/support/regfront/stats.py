@@ -29,6 +29,7 @@ class Stats:
     client_errors: int = 0
     bytes_up: int = 0
     bytes_down: int = 0
+    blob_reads: tuple[str, ...] = ()  # the digest of every blob GET, in order
 
     @property
     def faults_total(self) -> int:
@@ -48,6 +49,7 @@ class Stats:
             "client_errors": self.client_errors,
             "bytes_up": self.bytes_up,
             "bytes_down": self.bytes_down,
+            "blob_reads": list(self.blob_reads),
         }
 
 
@@ -69,6 +71,12 @@ class StatsCounter:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._faults: Counter[str] = Counter()
+        self._blob_reads: list[str] = []
+
+    def read_blob(self, digest: str) -> None:
+        """Record a blob GET (which layers a client fetched)."""
+        with self._lock:
+            self._blob_reads.append(digest)
 
     def add(self, name: str, amount: int = 1) -> None:
         """Add to one of the plain counters (a :class:`Stats` field name)."""
@@ -87,9 +95,10 @@ class StatsCounter:
         with self._lock:
             self._counts.clear()
             self._faults.clear()
+            self._blob_reads.clear()
 
     def snapshot(self) -> Stats:
         """The counters now."""
         with self._lock:
             counts = {name: self._counts[name] for name in self._FIELDS}
-            return Stats(faults=dict(self._faults), **counts)
+            return Stats(faults=dict(self._faults), blob_reads=tuple(self._blob_reads), **counts)
