@@ -39,11 +39,11 @@ class Kind(StrEnum):
     @property
     def max_length(self) -> int:
         """The longest value read (longer is refused before any expression looks at it):
-        a word holds a URL at most, a document what one environment variable can carry
-        (Linux's MAX_ARG_STRLEN is 128 KiB)."""
+        one value holds a URL or a token at most (a cloud's access token: a few KiB), a
+        document what one environment variable can carry (Linux's MAX_ARG_STRLEN, 128 KiB)."""
         if self in (Kind.BOOLEAN, Kind.CHOICE, Kind.DURATION, Kind.NUMBER):
             return 64
-        return 4096 if self.single else 128 * 1024
+        return 16 * 1024 if self.single else 128 * 1024
 
 
 class Section(StrEnum):
