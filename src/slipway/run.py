@@ -83,7 +83,24 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         finally:
             if state.cache_service is not None:
                 state.cache_service.close()
+            _keep_builders(stages, env)
         _finish(state)
+
+
+KEPT = (
+    "kept the builder {name} for the next run on this machine, with its build cache (remove "
+    "it with: docker rm -f buildx_buildkit_{name}0 && docker volume rm "
+    "buildx_buildkit_{name}0_state)"
+)
+
+
+def _keep_builders(run: Run, env: Mapping[str, str]) -> None:
+    """Builders are never removed: a GitHub-hosted machine is thrown away with the job (so
+    nothing is said); elsewhere the next run finds them (so say how to remove them)."""
+    if env.get("RUNNER_ENVIRONMENT") == "github-hosted":
+        return
+    for name in run.builders.containers:
+        run.workflow.info(KEPT.format(name=name))
 
 
 def _decide(run: Run, state: State, env: Mapping[str, str]) -> tuple[Run, Facts]:

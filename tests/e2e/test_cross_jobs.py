@@ -209,3 +209,45 @@ def test_service_trouble_is_a_warning_and_the_run_goes_on_cold(
         else:
             assert "::warning::GitHub's cache service:" in log
             assert log.count("::warning::GitHub's cache service:") == 1  # said once
+
+
+def test_a_self_hosted_runner_finds_the_builder_with_its_cache(
+    tmp_path: Path, devenv: DevEnv
+) -> None:
+    """RUNNER_ENVIRONMENT=self-hosted: the machine outlives the job, and so does the builder
+    Slipway made (named after its configuration); the next job builds warm with no cache
+    service at all (`cache: false`)."""
+    image = f"{devenv.registry}/{unique_repository('slipway-test/self-hosted')}"
+    with Machine(tmp_path / "runner", hosted=False) as machine:
+        machine.check_out(ROOT / "examples" / "hello")
+        results = []
+        for n in range(2):
+            source = machine.workspace / "src" / "hello" / "app.py"
+            source.write_text(source.read_text() + f"\n# commit {n}\n")  # a new commit each
+            machine.give_to_runner(source)
+            with job(machine, HOSTED, runtime=Runtime(), host_network=True) as current:
+                results.append(step(current, image, devenv, scan="false", cache="false"))
+    first, second = results
+    for result in results:
+        assert result.returncode == 0, result.log
+        assert "kept the builder slipway-" in result.log  # and how to remove it
+        assert "buildx rm" not in result.log
+    kept = re.findall(r"kept the builder (slipway-[0-9a-f]{12})", first.log)
+    assert kept
+    assert kept == re.findall(r"kept the builder (slipway-[0-9a-f]{12})", second.log)
+    assert "creating container buildx_buildkit_slipway-" not in second.log  # found, not made
+    assert re.search(r"^#\d+ CACHED$", second.log, flags=re.MULTILINE), second.log
+    assert "type=gha" not in second.log
+
+
+def test_a_hosted_runner_leaves_the_builder_to_the_vm(
+    tmp_path: Path, cache: GhaCacheStandin, devenv: DevEnv
+) -> None:
+    """RUNNER_ENVIRONMENT=github-hosted: the VM is thrown away with the job, so Slipway spends
+    no time removing its builder, and says nothing about keeping it."""
+    image = f"{devenv.registry}/{unique_repository('slipway-test/hosted')}"
+    result = one_job(tmp_path, "a", Runtime.for_cache(cache), image, devenv, scan="false")
+    assert result.returncode == 0, result.log
+    assert "buildx create" in result.log
+    assert "buildx rm" not in result.log
+    assert "kept the builder" not in result.log

@@ -112,7 +112,7 @@ class Builders:
     def __init__(self, runner: Runner, work: Path) -> None:
         self._runner = runner
         self._work = work
-        self._created: list[str] = []
+        self._created: dict[str, str] = {}  # name -> driver
 
     def create(self, driver: str, options: BuildOptions, config: str = "") -> str:
         """Create (and bootstrap) a builder, with ``config`` as its buildkitd.toml and the
@@ -136,7 +136,7 @@ class Builders:
             config_file = str(path)
         spec = replace(spec, name=name, config_file=config_file)
         if self._comes_up(name):  # kept by an earlier run on this machine
-            self._created.append(name)
+            self._created[name] = driver
             return name
         result = self._runner.run(create_argv(spec), timeout=600)
         if result.returncode != 0 and self._comes_up(name):
@@ -151,7 +151,7 @@ class Builders:
                 else "Check `endpoint`: a BuildKit daemon must listen there."
             )
             raise BuildError(f"could not create a {driver} builder: {last[0]}", hint)
-        self._created.append(name)
+        self._created[name] = driver
         return name
 
     def _comes_up(self, name: str) -> bool:
@@ -165,6 +165,12 @@ class Builders:
             return True
         self._runner.run(remove_argv(name), timeout=120)
         return False
+
+    @property
+    def containers(self) -> tuple[str, ...]:
+        """The docker-container builders this run created (or found kept by an earlier run):
+        they stay on the engine, with their build cache."""
+        return tuple(n for n, driver in self._created.items() if driver == "docker-container")
 
     def made(self, name: str) -> bool:
         """True when ``name`` is a builder this run created (docker-container or remote)."""
