@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.support.actionrun import parse_outputs
 from tests.support.launcher import JOB_TOKEN
@@ -104,10 +105,10 @@ def bare(bench: Bench, workload: Workload, context: Path, nonce: str) -> dict[st
 
 
 # --- the anchor chain ----------------------------------------------------------------------
-def anchor_env(bench: Bench, job: Path) -> dict[str, str]:
-    """What each step of the job sees: the runner's GITHUB_* of the push, its folders and
-    file commands, a fresh buildx configuration."""
-    payload = load_event("push", index=4)
+def anchor_env(bench: Bench, job: Path, payload: dict[str, Any] | None = None) -> dict[str, str]:
+    """What each step of the job sees: the runner's GITHUB_* of the push (``payload``, an
+    example push by default), its folders and file commands, a fresh buildx configuration."""
+    payload = payload or load_event("push", index=4)
     event = job / "event.json"
     event.write_text(json.dumps(payload), encoding="utf-8")
     workspace, temp = job / "workspace", job / "runner_temp"
@@ -177,13 +178,16 @@ def setup_buildx(bench: Bench, env: dict[str, str], clock: Stopwatch) -> str:
 @dataclass(frozen=True)
 class Build:
     """What build-push-action is given: the builder, the workload and its context, the
-    round's nonce, and metadata-action's outputs (tags, labels, annotations)."""
+    round's nonce, metadata-action's outputs (tags, labels, annotations), and its
+    ``cache-from`` / ``cache-to`` when the workflow sets them."""
 
     builder: str
     workload: Workload
     context: Path
     nonce: str
     meta: Mapping[str, str]
+    cache_from: tuple[str, ...] = ()
+    cache_to: tuple[str, ...] = ()
 
 
 def build_push(env: dict[str, str], build: Build, clock: Stopwatch) -> dict[str, object]:
@@ -199,6 +203,10 @@ def build_push(env: dict[str, str], build: Build, clock: Stopwatch) -> dict[str,
         argv += ["--annotation", annotation]
     for key, value in build.workload.build_args(build.nonce).items():
         argv += ["--build-arg", f"{key}={value}"]
+    for entry in build.cache_from:
+        argv += ["--cache-from", entry]
+    for entry in build.cache_to:
+        argv += ["--cache-to", entry]
     argv += ["--iidfile", str(temp / "build-iidfile.txt")]
     for label in build.meta.get("labels", "").splitlines():
         argv += ["--label", label]

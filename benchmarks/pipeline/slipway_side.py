@@ -102,9 +102,12 @@ class SlipwayJobs:
             raise
         self.runtime = Runtime.for_cache(self.cache)
 
-    def job(self, nonce: str, label: str) -> dict[str, float]:
-        """One job on a new machine running the step; seconds per stage. With
-        ``bench.logs``, its log is kept there as ``LABEL.log``, each line with its second."""
+    def job(
+        self, nonce: str, label: str, payload: dict[str, Any] | None = None
+    ) -> dict[str, float]:
+        """One job on a new machine running the step (its event ``payload``, a push by
+        default); seconds per stage. With ``bench.logs``, its log is kept there as
+        ``LABEL.log``, each line with its second."""
         bench, workload = self.bench, self.workload
         inputs = {
             "images": bench.repository(workload.name, "slipway"),
@@ -129,7 +132,7 @@ class SlipwayJobs:
                     result = current.run_step(
                         bench.action_image,
                         inputs,
-                        payload=load_event("push", index=4),
+                        payload=payload or load_event("push", index=4),
                         api_url=bench.api_url,
                     )
             except NotANewMachineError as warm:  # a builder left on the engine: not a cold job

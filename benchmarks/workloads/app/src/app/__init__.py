@@ -1,0 +1,1 @@
+"""A small inventory service: the code of the benchmark's ``app`` workload."""
