@@ -39,7 +39,7 @@ _CREDENTIAL_KEY = (
     r"|private[_-]?key|account[_-]?key|shared[_-]?key|credential)[A-Za-z0-9_.-]{0,64}|sig"
 )
 _CREDENTIAL = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_.-])({_CREDENTIAL_KEY})=(\"[^\"]{{0,4096}}\"|[^,\s\"'&]{{1,4096}})"
+    rf"(?i)(?<![A-Za-z0-9_.-])({_CREDENTIAL_KEY})=(\"[^\"]{{0,4096}}\"|[^,\s\"'&`]{{1,4096}})"
 )
 # scheme://user-info@ (a user name alone is often the token: https://TOKEN@github.com); one
 # slash too, as a path joined onto a URL has it (https:/user:token@host/...). It ends at a
