@@ -116,7 +116,8 @@ NOT_A_NEW_MACHINE = (
     "job {id} ran on a hosted runner, a new machine, yet its steps used what was on the engine "
     "before it started: {parts}. A new VM has no builder: remove it (`docker buildx rm NAME`, or "
     "`docker rm -f -v` the container and `docker volume rm` its _state volume), or find what "
-    "keeps it (a run outside the launcher, another test session)"
+    "keeps it: Slipway run outside the launcher keeps its builders (tests/conftest.py removes "
+    "them only when the session ends), and so may another test session"
 )
 ONE_JOB_AT_A_TIME = (
     "a runner runs one job at a time: close job {open} on this machine before starting another"
