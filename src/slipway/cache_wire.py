@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from slipway.numbers import is_int
 from slipway.redact import redact
 
 MAX_KEY_LENGTH = 512  # cache.ts checkKey
@@ -182,7 +183,7 @@ def twirp_error(body: Any) -> tuple[str, str]:
 
 def retry_after(header: str | None) -> float | None:
     """Seconds of a ``Retry-After: <seconds>`` header; None when absent or an HTTP date."""
-    if header is None or not header.strip().isdigit():
+    if header is None or not is_int(header.strip()):  # ASCII digits: "²" is a digit to isdigit
         return None
     return float(int(header.strip()))
 

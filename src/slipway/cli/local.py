@@ -14,7 +14,7 @@ from slipway.errors import InputError
 
 GIT_HINT = "Run slipway inside a git checkout with at least one commit (or under GitHub Actions)."
 _REMOTE = re.compile(r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)"
-                     r"(?P<host>[^/:]+)(?::\d+)?[:/](?P<path>[^\s]+?)(?:\.git)?/?$")  # fmt: skip
+                     r"(?P<host>[^/:]+)(?::[0-9]+)?[:/](?P<path>[^\s]+?)(?:\.git)?/?$")  # fmt: skip
 
 
 @dataclass(frozen=True)

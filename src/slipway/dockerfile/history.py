@@ -40,7 +40,7 @@ class Origin:
         return self.line == 0
 
 
-_ARGS_USED = re.compile(r"\|(\d+) ")
+_ARGS_USED = re.compile(r"\|([0-9]{1,9}) ", re.ASCII)  # a count; more digits are no count
 
 
 def clean_created_by(created_by: str) -> str:

@@ -23,7 +23,9 @@ from slipway.context import Context
 from slipway.meta.handlebars import Helper, TemplateError, Value
 from slipway.meta.moment import render_date
 
-_QUEUE_REF = re.compile(r"^refs/heads/gh-readonly-queue/(?P<base>.+)/pr-(?P<number>\d+)-[0-9a-f]+$")
+_QUEUE_REF = re.compile(
+    r"^refs/heads/gh-readonly-queue/(?P<base>.+)/pr-(?P<number>[0-9]{1,10})-[0-9a-f]+$", re.ASCII
+)
 # Events that always run on the default branch's last commit (metadata-action's list).
 _DEFAULT_BRANCH_EVENTS = ("create", "discussion", "issues", "schedule")
 

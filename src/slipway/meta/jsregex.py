@@ -21,7 +21,7 @@ from dataclasses import dataclass
 _LITERAL = re.compile(r"^/(.+)/(.*)$", re.DOTALL)
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "g": 0, "y": 0, "d": 0, "u": 0}
 _PY_ESCAPES = set("dDwWsSbBnrtvf0123456789")
-_QUANTIFIER = re.compile(r"(?:[*+?]|\{\d+(?:,\d*)?\})\??")
+_QUANTIFIER = re.compile(r"(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})\??")  # JavaScript's: ASCII digits
 _JS_ONLY_GROUPS = ("(?P", "(?#", "(?>", "(?i", "(?m", "(?s", "(?x", "(?a", "(?u", "(?L", "(?-")
 
 UNSUPPORTED_FLAG = (

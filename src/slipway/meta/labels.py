@@ -39,7 +39,7 @@ def _char_key(char: str) -> tuple[int, int | str]:
         return (0, ord(char))
     if char in _PUNCTUATION:
         return (1, _PUNCTUATION.index(char))
-    if char.isdigit():
+    if char.isdigit():  # number-safe: a sort class (as localeCompare), never read as a number
         return (3, char)
     if char.isalpha():
         return (4, char.lower())

@@ -31,6 +31,7 @@ import requests
 import urllib3
 
 from slipway.cache_wire import azure_error_code, block_ids, block_list_xml, blocks
+from slipway.numbers import is_int
 from slipway.tools.cache_http import GiveUp, Transient, Transport, monotonic, raise_for_retry
 
 AZURE_VERSION = "2023-08-03"
@@ -121,7 +122,7 @@ def _get(transport: Transport, url: str, part: Path, started: float) -> int:
     with response:
         check_status(response, "download", 200)
         length = response.headers.get("Content-Length", "")
-        if not length.isdigit():
+        if not is_int(length):  # ASCII digits only (str.isdigit takes "²", int() does not)
             raise GiveUp("download: the blob storage sent no Content-Length")
         expected, written = int(length), 0
         digest = hashlib.md5(usedforsecurity=False)
