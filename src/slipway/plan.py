@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Any
 
 from slipway import gha_cache
@@ -88,7 +87,7 @@ def make_plan(
         released_tags=released_tags,
         commit_date=commit_date,
     )
-    dockerfile = inputs.file or str(PurePosixPath(inputs.context) / "Dockerfile")
+    dockerfile = inputs.dockerfile  # "" for a remote context: BuildKit reads the context's own
     return Plan(
         images=inputs.images,
         metadata=metadata,

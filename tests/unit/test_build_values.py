@@ -3,10 +3,15 @@ and their ordinary spellings, still accepted."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from slipway.context import read_context
 from slipway.errors import InputError
 from slipway.inputs import Inputs, read_inputs
+from slipway.plan import make_plan
+from slipway.tools.buildx import build_argv
 
 IMAGE = "ghcr.io/acme/app"
 DIGEST = "sha256:" + "a" * 64
@@ -162,3 +167,14 @@ def test_the_dockerfile_of_a_remote_context_is_the_contexts_own(
     context: str, file: str, dockerfile: str
 ) -> None:
     assert read(context=context, file=file).dockerfile == dockerfile
+
+
+def test_a_remote_context_is_built_with_its_own_dockerfile_and_no_path_joined_to_it() -> None:
+    context = "https://x-access-token:t0k3n@github.com/acme/app.git#main"
+    inputs = read(context=context)
+    plan = make_plan(inputs, read_context({"GITHUB_REF": "refs/heads/main"}, {}), env={},
+                     now=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+    argv = build_argv(plan, "/m.json", "/layout")
+    assert "--file" not in argv
+    assert argv[-1] == context  # buildx fetches it; the log shows it redacted
+    assert [word for word in argv if "t0k3n" in word] == [context]

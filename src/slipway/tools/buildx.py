@@ -56,7 +56,8 @@ def build_argv(
     several exporters leaves the layout's index blob out (BuildKit 0.13). The image loaded into
     the engine goes without attestations: the classic image store cannot hold an index.
     """
-    argv = ["docker", "buildx", "build", "--file", plan.dockerfile]
+    # A remote context has no Dockerfile path here (plan.dockerfile ""): BuildKit reads its own
+    argv = ["docker", "buildx", "build", *(["--file", plan.dockerfile] if plan.dockerfile else [])]
     argv += ["--metadata-file", metadata_file]
     if builder:
         argv += ["--builder", builder]
