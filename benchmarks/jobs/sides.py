@@ -134,6 +134,11 @@ class _Slipway:
 
     def __init__(self, bench: Bench, workload: Workload, label: str) -> None:
         self.jobs = SlipwayJobs(bench, workload, Path())
+        # Slipway names its builder after its configuration, so the other runs on this shared
+        # engine (the e2e tests) would make and remove the builder of the same name during a
+        # job: an environment variable of the builder's own makes the name this side's alone
+        # (buildx's docker-container driver option `env.<name>`; nothing else changes).
+        self.jobs.extra_inputs["driver-opts"] = f"env.SLIPWAY_BENCHMARK={label}"
         self.label = label
 
     def job(self, job: str, context: Path, sha: str, nonce: str) -> dict[str, float]:

@@ -101,6 +101,7 @@ class SlipwayJobs:
             self.azurite.stop()
             raise
         self.runtime = Runtime.for_cache(self.cache)
+        self.extra_inputs: dict[str, str] = {}  # more inputs for every job (none by default)
 
     def job(
         self, nonce: str, label: str, payload: dict[str, Any] | None = None
@@ -120,6 +121,7 @@ class SlipwayJobs:
         args = workload.build_args(nonce)
         if args:
             inputs["build-args"] = "\n".join(f"{k}={v}" for k, v in args.items())
+        inputs.update(self.extra_inputs)
         with Machine(self.root / label / "runner") as machine:  # a hosted job: a new VM
             machine.check_out(self.context)
             # the registry, the API and the cache stand-ins are on loopback: the host's network
