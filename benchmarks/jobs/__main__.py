@@ -135,9 +135,11 @@ def run_job(setup: Setup, side: Side, workload: Workload, job: str) -> dict[str,
 
 
 def one_workload(
-    setup: Setup, name: str, sides: Sequence[str], index: int, found: Collected
+    setup: Setup, name: str, sides: Sequence[str], index: int, found: Collected, *, turn: int
 ) -> list[str]:
-    """Every side's jobs on one workload in round ``index``; the failures, said."""
+    """Every side's jobs on one workload in round ``index``; the failures, said. The sides go
+    in ``sides``' order on even turns, the other way round on odd ones; the turn goes up by
+    one with each job, each workload and each round."""
     bench = dataclasses.replace(setup.bench, round_tag=f"r{index + 1}-{uuid.uuid4().hex[:6]}")
     step = dataclasses.replace(setup, bench=bench)
     workload = setup.workloads[name]
@@ -151,7 +153,7 @@ def one_workload(
             )  # fmt: skip
             stack.callback(opened[side].close)
         for position, job in enumerate(jobs_of(name)):
-            order = list(sides)[:: -1 if (index + position) % 2 else 1]
+            order = list(sides)[:: -1 if (turn + position) % 2 else 1]
             for side in order:
                 try:
                     times = run_job(step, opened[side], workload, job)
@@ -225,11 +227,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if {"chain", "chain-cached"} & set(args.sides) and setup.bench.metadata_js is None:
             print(METADATA_SKIPPED.replace("anchor:", "chain sides:"))
         for index in range(args.rounds):
-            for name in args.workloads:
+            for offset, name in enumerate(args.workloads):
                 print(f"\n{name} ({setup.workloads[name].platform_list}), round {index + 1}:",
                       flush=True)  # fmt: skip
-                failures += one_workload(setup, name, args.sides, index, samples)
+                turn = index + offset
+                failures += one_workload(setup, name, args.sides, index, samples, turn=turn)
+    samples = {  # the sides in their usual order, whichever ran first
+        name: {side: by_side[side] for side in SIDES if side in by_side}
+        for name, by_side in samples.items()
+    }
     print_tables(samples, report.judge(samples), args.smoke)
+    for problem in report.missing_reuse(samples):
+        print(f"\nWRONG {problem}")
     for failure in failures:
         print(f"\nFAILED {failure}", file=sys.stderr)
     print(f"\n({(time.monotonic() - started) / 60:.1f} minutes)")

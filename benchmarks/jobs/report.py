@@ -24,6 +24,11 @@ ORDER = (  # every side's stages, in the order they happen in a job
     "Save for the next job", "cache save", "build record", "builder rm", "exit",
 )  # fmt: skip
 JOB_TITLES = {"A": "A, the first commit", "B": "B, the next commit", "C": "C, a re-run"}
+REUSE = "Reuse an identical build"  # Slipway's log group when it builds nothing
+NOT_REUSED = (
+    "Slipway's job C on {workload} (round {round}) built again: a re-run of an unchanged commit "
+    "should reuse the build of job B (its log says `reused <image>@<digest>`)"
+)
 
 
 @dataclass(frozen=True)
@@ -180,3 +185,13 @@ def goals_table(judged: Sequence[Judged]) -> list[str]:
         rows.append([f"{job}, {each.workload}", goal.text, measured(each), mark(each)])
     header = ["job", "Slipway (no cache input) must be", "measured", ""]
     return markdown(header, rows, numbers=False)
+
+
+def missing_reuse(samples: Samples) -> list[str]:
+    """Every re-run (job C) of Slipway's that built instead of reusing B's build."""
+    return [
+        NOT_REUSED.format(workload=workload, round=index + 1)
+        for workload, by_side in samples.items()
+        for index, stages in enumerate(by_side.get(SLIPWAY, {}).get("C", ()))
+        if REUSE not in stages
+    ]

@@ -184,6 +184,13 @@ def test_the_goals_table_says_what_was_measured_and_whether_it_is_met() -> None:
     ]
 
 
+def test_a_re_run_that_built_again_is_said() -> None:
+    reused = {"Reuse an identical build": 0.05, "total": 1.8}
+    built = {"build": 20.0, "total": 30.0}
+    samples = {"app": {"slipway": {"B": [built], "C": [reused, built]}, "bare": {"C": [built]}}}
+    assert report.missing_reuse(samples) == [report.NOT_REUSED.format(workload="app", round=2)]
+
+
 # --- the commits ----------------------------------------------------------------------------
 def test_the_committed_build_info_is_the_rewrite_of_the_zero_commit() -> None:
     text = (APP_SOURCE / BUILD_INFO).read_text(encoding="utf-8")
