@@ -4,7 +4,8 @@ a runner machine as GitHub gives it.
 The spec is actions/runner (read at 258d6c8, 2026-08-17), not act. What a step gets (its
 folders, environment and ``docker run`` command line) is tests/support/runner_step.py; the
 ``ACTIONS_*`` runtime variables tests/support/job_runtime.py; ``GITHUB_ACTION``
-tests/support/step_ids.py. This module carries them out, and models jobs:
+tests/support/step_ids.py; the engines and their builders tests/support/engines.py. This
+module carries them out, and models jobs:
 
 * **A hosted job is a new machine** (``Machine(root)``, the default): GitHub gives every job
   on a hosted runner a new VM. So a :class:`Job` starts with an empty runner temp (the whole
@@ -54,24 +55,29 @@ removed by :meth:`Job.close`). Typical use::
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import Any, Self
 
 from tests.support.act import ACTION_REF
 from tests.support.actionrun import parse_outputs
+from tests.support.engines import (
+    BUILDER_PREFIX,
+    ENGINE_JOBS,
+    Engine,
+    builders_named,
+    job_builders,
+    reused_builders,
+)
 from tests.support.job_runtime import Runtime
 from tests.support.runner_step import (
     INSTANCE_LABEL,
@@ -111,7 +117,6 @@ __all__ = [
 
 RUNNER_UID = 1001  # the runner user on GitHub's hosted images
 RUNNER_GID = 1001
-BUILDER_PREFIX = "buildx_buildkit_"  # buildx's docker-container driver: container and volume
 NOT_A_NEW_MACHINE = (
     "job {id} ran on a hosted runner, a new machine, yet its steps used what was on the engine "
     "before it started: {parts}. A new VM has no builder: remove it (`docker buildx rm NAME`, or "
@@ -127,112 +132,8 @@ NO_HOST_NETWORK_WITH_SERVICES = (
 )
 
 
-@dataclass(frozen=True)
-class Engine:
-    """A Docker engine: its socket on the host (mounted as /var/run/docker.sock)."""
-
-    name: str  # "hosted" (classic image store) or "containerd"
-    socket: str
-
-    @property
-    def env(self) -> dict[str, str]:
-        """The environment for a docker client talking to this engine."""
-        return {**os.environ, "DOCKER_HOST": f"unix://{self.socket}"}
-
-    def docker(self, *args: str, timeout: float = 120, check: bool = True) -> str:
-        """Run ``docker ARGS`` against this engine; its stdout."""
-        done = subprocess.run(
-            ["docker", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if check and done.returncode != 0:
-            raise RuntimeError(f"docker {' '.join(args)} failed: {done.stderr.strip()}")
-        return done.stdout
-
-    def builder_parts(self) -> frozenset[str]:
-        """The buildx builders' containers and volumes on this engine, by name."""
-        containers = self.docker("ps", "--all", "--format", "{{.Names}}").split()
-        volumes = self.docker("volume", "ls", "--format", "{{.Name}}").split()
-        return frozenset(n for n in (*containers, *volumes) if n.startswith(BUILDER_PREFIX))
-
-    def remove_builder_parts(self, names: Sequence[str]) -> None:
-        """Remove builder containers (with their anonymous volumes), then named volumes."""
-        for name in sorted(names, key=lambda n: n.endswith("_state")):  # containers first
-            if name.endswith("_state"):
-                self.docker("volume", "rm", "--force", name, check=False)
-            else:
-                self.docker("rm", "--force", "--volumes", name, check=False)
-
-
-_CREATE = re.compile(r"buildx\s+create\b.*?\s--name[= ]([A-Za-z0-9][A-Za-z0-9_.-]*)")
-_CONTAINER = re.compile(rf"\b{BUILDER_PREFIX}([A-Za-z0-9][A-Za-z0-9_.-]*)")
-
-
-def builders_named(log: str) -> set[str]:
-    """The builder containers and volumes a step's log names (``docker buildx create … --name
-    NAME``: ``buildx_buildkit_NAME0`` and its ``_state``; or the container's own name)."""
-    containers = {f"{BUILDER_PREFIX}{m}0" for m in _CREATE.findall(log)}
-    containers |= {f"{BUILDER_PREFIX}{m.removesuffix('_state')}" for m in _CONTAINER.findall(log)}
-    return containers | {f"{c}_state" for c in containers}
-
-
-def job_builders(before: frozenset[str], after: frozenset[str], logs: Sequence[str]) -> set[str]:
-    """The builder parts a job made: new since it started, and named by one of its steps."""
-    named = set().union(*(builders_named(log) for log in logs))
-    return {part for part in after - before if part in named}
-
-
-def reused_builders(before: frozenset[str], logs: Sequence[str]) -> set[str]:
-    """The builder parts a job's steps named that were on the engine before the job started:
-    what a new VM would not have had."""
-    return set().union(*(builders_named(log) for log in logs)) & before
-
-
 class NotANewMachineError(AssertionError):
     """A hosted job used a builder that was on the engine before it started."""
-
-
-class _EngineJobs:
-    """One launcher job at a time per engine across processes (an exclusive ``flock`` on a
-    file named after the engine's socket), any number within this process.
-
-    Slipway names a builder after its configuration, so two jobs of the same configuration
-    running at once (two test sessions) would share one builder, and whichever ended first
-    would remove it under the other's build. Jobs of other sessions wait instead; a job of
-    this process never waits for this process (a test may hold two machines' jobs)."""
-
-    def __init__(self) -> None:
-        self._held: dict[str, tuple[int, IO[str]]] = {}
-
-    @staticmethod
-    def path(engine: Engine) -> Path:
-        """The lock file of ``engine``."""
-        digest = hashlib.sha256(engine.socket.encode()).hexdigest()[:12]
-        return Path(tempfile.gettempdir()) / f"slipway-launcher-{digest}.lock"
-
-    def acquire(self, engine: Engine) -> None:
-        """Take ``engine`` for a job (waits while another process's job has it)."""
-        depth, handle = self._held.get(engine.socket, (0, None))
-        if handle is None:
-            handle = self.path(engine).open("a", encoding="utf-8")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        self._held[engine.socket] = (depth + 1, handle)
-
-    def release(self, engine: Engine) -> None:
-        """A job of this process on ``engine`` has ended."""
-        depth, handle = self._held.pop(engine.socket)
-        if depth > 1:
-            self._held[engine.socket] = (depth - 1, handle)
-            return
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-_ENGINE_JOBS = _EngineJobs()
 
 
 @dataclass(frozen=True)
@@ -417,12 +318,12 @@ class Job:
         self.closed = False
         self.network = "host" if host_network else ""
         self.services: dict[str, str] = {}  # alias -> container name
-        _ENGINE_JOBS.acquire(engine)
+        ENGINE_JOBS.acquire(engine)
         try:
             self.builders_before = engine.builder_parts()
             machine._start(self)
         except BaseException:
-            _ENGINE_JOBS.release(engine)
+            ENGINE_JOBS.release(engine)
             raise
         try:
             for path in (self.home, self.workflow_dir, self.file_commands):
@@ -515,7 +416,7 @@ class Job:
             try:
                 self.machine._end(self, builders)
             finally:
-                _ENGINE_JOBS.release(self.engine)
+                ENGINE_JOBS.release(self.engine)
 
     # --- one container step ------------------------------------------------------------------
     def mappings(self) -> list[tuple[str, str]]:

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.gha_cache.tokens import WRITE, token_scopes
-from tests.support.job_runtime import REFUSED, Runtime
-from tests.support.launcher import (
+from tests.support.engines import (
     Engine,
-    _EngineJobs,
+    EngineJobs,
     builders_named,
     job_builders,
     reused_builders,
 )
+from tests.support.gha_cache.tokens import WRITE, token_scopes
+from tests.support.job_runtime import REFUSED, Runtime
 from tests.support.payloads import load_event
 from tests.support.runner_step import (
     Layout,
@@ -250,7 +250,7 @@ def test_jobs_of_other_processes_wait_for_the_engine_and_this_process_never_does
     tmp_path: Path,
 ) -> None:
     engine = Engine("test", str(tmp_path / "docker.sock"))
-    lock = _EngineJobs.path(engine)
+    lock = EngineJobs.path(engine)
 
     def taken_elsewhere() -> bool:  # another open file: what another process would meet
         with lock.open("a", encoding="utf-8") as other:
@@ -261,7 +261,7 @@ def test_jobs_of_other_processes_wait_for_the_engine_and_this_process_never_does
             fcntl.flock(other, fcntl.LOCK_UN)
             return False
 
-    jobs = _EngineJobs()
+    jobs = EngineJobs()
     jobs.acquire(engine)
     jobs.acquire(engine)  # a second job of this process: no wait
     assert taken_elsewhere()
