@@ -1,5 +1,5 @@
-"""Shared test configuration: the GitHub API stand-in fixtures, and the builders Slipway
-keeps (named after their configuration) removed when the session ends."""
+"""Shared test configuration: the GitHub API stand-in fixtures, and the builders Slipway keeps
+(named after their configuration) removed when they would outlive what they stand for."""
 
 from __future__ import annotations
 
@@ -13,12 +13,30 @@ from tests.support.devenv import load_devenv
 
 pytest_plugins = ["tests.support.pytest_github"]
 
+# Engine socket -> the kept builders that were there before this session (not its own).
+_BEFORE: dict[str, set[str]] = {}
+
+
+def _engines() -> list[str]:
+    hosts = ["unix:///var/run/docker.sock"]
+    try:
+        cs = load_devenv().cs_docker_host
+    except RuntimeError:  # no dev env (unit tests alone): the default engine only
+        return hosts
+    return [*hosts, cs] if cs else hosts
+
+
+def remove_session_builders() -> None:
+    """Remove the builders this session's runs of Slipway kept (a laptop's behaviour)."""
+    for host, before in _BEFORE.items():
+        remove_kept_builders(host, before)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_kept_builders_left(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Runs of Slipway on this machine keep their builders (a laptop's behaviour): the
-    session removes those it made, on both engines, so nothing is left (tests.support.leftovers).
-    A session of unit tests alone runs nothing that makes one, and leaves the engines alone."""
+    """Runs of Slipway outside the launcher keep their builders, as on a laptop: the session
+    removes those it made, on both engines, so nothing is left (tests.support.leftovers).
+    A session of unit tests alone makes none and leaves the engines alone."""
     engines = any(
         item.get_closest_marker("integration") or item.get_closest_marker("e2e")
         for item in request.session.items
@@ -26,12 +44,6 @@ def _no_kept_builders_left(request: pytest.FixtureRequest) -> Iterator[None]:
     if not engines or shutil.which("docker") is None:
         yield
         return
-    devenv = load_devenv()
-    hosts = [
-        "unix:///var/run/docker.sock",
-        *([devenv.cs_docker_host] if devenv.cs_docker_host else []),
-    ]
-    before = {host: kept_builders(host) for host in hosts}
+    _BEFORE.update({host: kept_builders(host) for host in _engines()})
     yield
-    for host in hosts:
-        remove_kept_builders(host, before[host])
+    remove_session_builders()

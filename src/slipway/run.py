@@ -14,10 +14,11 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from slipway import gha_cache, mounts, plan_view
+from slipway import gha_cache, mounts, plan_view, validation
 from slipway.alongside import Alongside
 from slipway.cache_config import ServiceConfig, service_config
 from slipway.context import Context, load_event, read_context
+from slipway.dockerfile import Dockerfile
 from slipway.errors import GateFailed, RegistryError
 from slipway.gate import gate_failures
 from slipway.github.client import Retrier
@@ -25,10 +26,10 @@ from slipway.github.facts import facts_for_metadata
 from slipway.inputs import Inputs, read_inputs
 from slipway.mounts import Mount
 from slipway.plan import Plan, make_plan, with_cache_scopes
+from slipway.policy.model import ImageChecks
 from slipway.stages import Run, State, cache, policy, registries, report, reuse, scan, tag
 from slipway.stages.attach import attach
 from slipway.stages.build import build, push, pushes_by_digest, wishes
-from slipway.stages.files import check_files
 from slipway.stages.merge import merge
 from slipway.steps import Facts, Planned, Step, When, plan_steps
 from slipway.tools import builder, buildx, docker, trust
@@ -36,25 +37,13 @@ from slipway.tools.builder import Builders
 from slipway.tools.run import Runner, child_environment
 from slipway.workflow import Workflow
 
-BUILD_ARG_WARNING = (
-    "build-arg {name} looks like a secret: build args stay in the image's layer history and "
-    "provenance. Pass it with `secrets: {name}=...` and read it in a "
-    "`RUN --mount=type=secret,id={name}` instead."
-)
-
 
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Run the whole pipeline from the action's environment."""
-    inputs, context, plan, github, own_mounts = _prepare(env, workflow, now)
-    check_files(inputs, plan)
-    # Read once: the policy, the scan's and the size table's lines all come from this model.
-    dockerfile = (
-        None
-        if inputs.push_by_digest
-        else policy.read_dockerfile(
-            Path(plan.dockerfile), target=plan.build.target, display_path=plan.dockerfile
-        )
-    )
+    inputs, context, plan, github, own_mounts, parsed = _prepare(env, workflow, now)
+    # Read once: the policy, the scan's and the size table's lines all come from this model
+    # (none for one part of a split build, a merge, or a remote context).
+    dockerfile = None if inputs.push_by_digest else parsed
     with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
         work = Path(tmp)
         if inputs.registry_ca:
@@ -83,6 +72,7 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         finally:
             if state.cache_service is not None:
                 state.cache_service.close()
+            stages.builders.close()
             _keep_builders(stages, env)
         _finish(state)
 
@@ -118,7 +108,12 @@ def _decide(run: Run, state: State, env: Mapping[str, str]) -> tuple[Run, Facts]
     cache.restore(run, state, lambda: reuse.compute_key(run))
     reused = state.restored.record is not None
     saves = run.plan.cache and (service is not None or bool(state.restored.build_key))
-    return run, Facts(reused=reused, builder_pushes=state.builder_pushes, save=saves)
+    return run, Facts(
+        reused=reused,
+        builder_pushes=state.builder_pushes,
+        save=saves,
+        dockerfile=run.dockerfile is not None,
+    )
 
 
 def _default_cache(plan: Plan, config: ServiceConfig) -> Plan:
@@ -133,8 +128,7 @@ def _default_cache(plan: Plan, config: ServiceConfig) -> Plan:
 
 def dry_run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Print the plan (slipway.plan_view); build, push and scan nothing."""
-    inputs, _, plan, _, _ = _prepare(env, workflow, now)
-    check_files(inputs, plan)
+    _, _, plan, _, _, _ = _prepare(env, workflow, now)
     config = service_config(env)[0] if plan.cache else None
     if config is not None and not plan.build.builder:  # as a run would, with its own builder
         plan = _default_cache(plan, config)
@@ -145,16 +139,19 @@ def dry_run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
 
 def _prepare(
     env: Mapping[str, str], workflow: Workflow, now: datetime
-) -> tuple[Inputs, Context, Plan, Retrier, tuple[Mount, ...]]:
-    """Inputs (host paths moved onto our mounts, secrets masked), context and the plan."""
+) -> tuple[Inputs, Context, Plan, Retrier, tuple[Mount, ...], Dockerfile | None]:
+    """Inputs (host paths moved onto our mounts, every file they name checked, the Dockerfile
+    parsed, secrets masked), context and the plan: every check that needs no engine, no
+    registry and no API comes before anything that does."""
     inputs = read_inputs(env)
     own_mounts = docker.own_mounts(env)  # () outside a container
     if mounts.has_absolute_paths(inputs):  # host paths in inputs, seen from our container
         inputs = mounts.localize(inputs, own_mounts)
+    dockerfile = validation.check_files(inputs)
     for secret in inputs.secrets:
         workflow.mask(secret)
-    for name in inputs.secret_build_args:
-        workflow.warning(BUILD_ARG_WARNING.format(name=name))
+    for warning in inputs.warnings:  # secret-looking build args (and provenance lowered)
+        workflow.warning(warning)
     context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
     github = Retrier()  # one retry budget for every GitHub API call of the run
     facts = facts_for_metadata(context, inputs.metadata, inputs.github_token, github)
@@ -169,7 +166,7 @@ def _prepare(
     )
     for warning in (*facts.warnings, *plan.metadata.warnings):
         workflow.warning(warning)
-    return inputs, context, plan, github, own_mounts
+    return inputs, context, plan, github, own_mounts, dockerfile
 
 
 def _cache_service_env(env: Mapping[str, str], plan: Plan, workflow: Workflow) -> dict[str, str]:
@@ -216,8 +213,11 @@ def _size(run: Run, state: State) -> None:
 
 
 def _policy(run: Run, state: State) -> None:
-    assert state.lint is not None
     size = state.sizing.result() if state.sizing is not None else None
+    if state.lint is None:  # no Dockerfile here (a remote context): the size gates only
+        failures = size.failures if size is not None else ()
+        state.checks = ImageChecks(size=size, failures=failures)
+        return
     state.checks = policy.image_checks(run, state, state.layout, state.lint.result(), size)
 
 

@@ -63,6 +63,7 @@ class Facts:
     reused: bool = False  # this exact build was pushed before and the registry still serves it
     builder_pushes: bool = False  # the builder Slipway creates for the run pushes by digest
     save: bool = False  # there is a cache service to save into
+    dockerfile: bool = True  # a Dockerfile to check here (not for a remote context)
 
 
 def plan_steps(plan: Plan, facts: Facts) -> tuple[Planned, ...]:
@@ -74,7 +75,7 @@ def plan_steps(plan: Plan, facts: Facts) -> tuple[Planned, ...]:
             *((Planned(Step.SAVE),) if facts.save else ()),
         )
     early = plan.push and plan.tag_on_gate_failure  # opt-in: publish, then scan
-    steps = [Planned(Step.LINT), *_image(plan, facts)]
+    steps = [*((Planned(Step.LINT),) if facts.dockerfile else ()), *_image(plan, facts)]
     if early:
         steps.append(Planned(Step.TAG))
     if plan.push:

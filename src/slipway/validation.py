@@ -112,11 +112,13 @@ def _check_path(name: str, path: str, kind: str, allowed: tuple[Path, ...]) -> N
 
 def read_dockerfile(inputs: Inputs, allowed: tuple[Path, ...]) -> Dockerfile | None:
     """The Dockerfile the build reads, parsed (``target`` checked); None when there is none
-    to read here: a merge of a split build's parts, or a remote context."""
-    if inputs.merge_digests or is_remote(inputs.context):
+    to read here: a remote context, or a merge of a split build's parts with no checkout."""
+    if is_remote(inputs.context):
         return None
     name, path = ("file" if inputs.file else "context"), inputs.dockerfile
     real = inside(name, path, allowed)
+    if inputs.merge_digests and what_is(real) != "file":
+        return None  # a merge job without the checkout: no Dockerfile policy, the rest runs
     if what_is(real) != "file":
         raise InputError(name, f"{path[:80]!r} does not exist", RELATIVE_HINT)
     if real.stat().st_size > MAX_DOCKERFILE:

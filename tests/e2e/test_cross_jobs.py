@@ -251,3 +251,42 @@ def test_a_hosted_runner_leaves_the_builder_to_the_vm(
     assert "buildx create" in result.log
     assert "buildx rm" not in result.log
     assert "kept the builder" not in result.log
+
+
+def test_a_pull_request_reads_what_its_base_branch_kept(
+    tmp_path: Path, cache: GhaCacheStandin, devenv: DevEnv
+) -> None:
+    """GitHub scopes entries by ref: a pull request's runtime token reads its own ref's entries,
+    then its base branch's, and writes only its own. Slipway's scopes name no branch, so the
+    pull request's first job starts from what main kept: the build cache and the Trivy DB."""
+    image = f"{devenv.registry}/{unique_repository('slipway-test/pull')}"
+    main = one_job(tmp_path, "main", Runtime.for_cache(cache), image, devenv)
+    assert main.returncode == 0, main.log
+    pull_token = cache.issue_token(
+        (Scope("refs/pull/3/merge"), Scope("refs/heads/main", READ))
+    )  # fmt: skip
+    runtime = Runtime(token=pull_token, results_url=cache.url, cache_url=cache.url)
+    with new_machine(tmp_path, "pull") as machine:
+        source = machine.workspace / "src" / "hello" / "app.py"
+        source.write_text(source.read_text() + "\n# the pull request's change\n")
+        machine.give_to_runner(source)
+        with job(machine, HOSTED, runtime=runtime, host_network=True) as current:
+            pull = current.run_step(
+                action_image(),
+                {
+                    "images": image, "push": "true", "platforms": "linux/amd64",
+                    "trivy-db-repository": devenv.trivy_db, "check-run": "false",
+                    "pr-comment": "never", "fail-on": "none",
+                    "buildkit-image": devenv.buildkit_image,
+                },
+                event="pull_request",
+                payload=load_event("pull_request", "opened"),
+                api_url="http://127.0.0.1:9",
+            )  # fmt: skip
+    assert pull.returncode == 0, pull.log
+    assert re.search(r"^#\d+ importing cache manifest from gha", pull.log, flags=re.MULTILINE)
+    assert re.search(r"^#\d+ CACHED$", pull.log, flags=re.MULTILINE), pull.log  # main's layers
+    assert "Trivy DB of " in pull.log  # main's DB, from the cache service
+    written = {e.scope for e in cache.entries if e.key.startswith("slipway-state-")}
+    assert written == {"refs/heads/main", "refs/pull/3/merge"}  # each ref writes its own
+    assert pull_token not in shown(pull)

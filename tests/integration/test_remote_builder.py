@@ -78,7 +78,7 @@ def test_a_remote_buildkit_builds_both_platforms(buildkitd: str, tmp_path: Path)
     assert result.returncode == 0, result.log
     assert "--driver remote" in result.log
     assert "instance using remote driver" in result.log
-    assert "docker buildx rm" in result.log  # the builder definition goes with the run
+    assert "docker buildx rm" in result.log  # a remote builder's definition goes with the run
     served = RegistryView(devenv.registry).platforms(repository, result.outputs["digest"])
     assert sorted(served) == list(platforms)
     assert json.loads(result.outputs["platform-digests"]).keys() == set(platforms)

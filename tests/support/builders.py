@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import functools
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -54,22 +55,37 @@ def _builder(docker_host: str) -> str:
     return name
 
 
-KEPT_PREFIX = "buildx_buildkit_slipway-"  # the containers of builders Slipway creates and keeps
+# The builders Slipway creates and keeps: slipway-<12 hex>; their containers are node 0's.
+KEPT = re.compile(r"slipway-[0-9a-f]{12}")
+
+
+def _records() -> set[str]:
+    """Builders buildx has a record of in the user's Docker config (a laptop's runs)."""
+    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    folder = config / "buildx" / "instances"
+    return (
+        {p.name for p in folder.iterdir() if KEPT.fullmatch(p.name)} if folder.is_dir() else set()
+    )
 
 
 def kept_builders(docker_host: str) -> set[str]:
-    """The containers of builders Slipway created and kept on the engine at ``docker_host``."""
+    """The builders Slipway created and kept: containers on the engine at ``docker_host``,
+    and buildx's records of them."""
     env = {**os.environ, "DOCKER_HOST": docker_host}
-    listed = _run(["docker", "ps", "-a", "--format", "{{.Names}}"], env=env)
-    return {n for n in listed.stdout.split() if n.startswith(KEPT_PREFIX)}
+    listed = _run(["docker", "ps", "-a", "--format", "{{.Names}}"], env=env).stdout.split()
+    containers = {
+        n.removeprefix("buildx_buildkit_")[:-1] for n in listed if n.startswith("buildx_buildkit_")
+    }
+    return {n for n in containers if KEPT.fullmatch(n)} | _records()
 
 
 def remove_kept_builders(docker_host: str, keep: set[str]) -> None:
     """Remove the builders Slipway kept on ``docker_host`` (but those in ``keep``): their
-    containers, state volumes and buildx records, as a user would (README, "Builders")."""
+    containers, state volumes and buildx records, as a user would (README, "What crosses
+    jobs")."""
     env = {**os.environ, "DOCKER_HOST": docker_host}
-    for container in sorted(kept_builders(docker_host) - keep):
-        name = container.removeprefix("buildx_buildkit_").removesuffix("0")
-        if _run(["docker", "buildx", "rm", "--force", name], env=env).returncode != 0:
-            _run(["docker", "rm", "--force", "--volumes", container], env=env)
+    for name in sorted(kept_builders(docker_host) - keep):
+        _run(["docker", "buildx", "rm", "--force", name], env=env)
+        container = f"buildx_buildkit_{name}0"
+        _run(["docker", "rm", "--force", "--volumes", container], env=env)
         _run(["docker", "volume", "rm", "--force", f"{container}_state"], env=env)

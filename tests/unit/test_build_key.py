@@ -20,7 +20,11 @@ from slipway.tools.context_digest import ContextDigest, digest_context
 CONTEXT = Context(event_name="push", ref="refs/heads/main", sha="a" * 40, repository="acme/app")
 
 
-def plan_for(now: datetime = datetime(2026, 12, 6, tzinfo=UTC), **inputs: str) -> Plan:
+def plan_for(*, now: datetime = datetime(2026, 12, 6, tzinfo=UTC), **inputs: str) -> Plan:
+    return plan_with(inputs, now)
+
+
+def plan_with(inputs: dict[str, str], now: datetime = datetime(2026, 12, 6, tzinfo=UTC)) -> Plan:
     env = {
         f"INPUT_{k.upper()}": v
         for k, v in {"images": "127.0.0.1:5000/acme/app", "push": "true", **inputs}.items()
@@ -41,8 +45,8 @@ def key(plan: Plan, **overrides: object) -> str:
 
 
 def test_a_rerun_of_the_same_commit_has_the_same_key() -> None:
-    first = plan_for(datetime(2026, 12, 6, 10, tzinfo=UTC))
-    later = plan_for(datetime(2026, 12, 7, 11, tzinfo=UTC))  # a newer creation time only
+    first = plan_for(now=datetime(2026, 12, 6, 10, tzinfo=UTC))
+    later = plan_for(now=datetime(2026, 12, 7, 11, tzinfo=UTC))  # a newer creation time only
     assert (
         first.labels["org.opencontainers.image.created"]
         != later.labels["org.opencontainers.image.created"]
@@ -77,7 +81,7 @@ def test_what_decides_the_image_changes_the_key(change: dict[str, object]) -> No
     ],
 )
 def test_inputs_that_decide_the_image_change_the_key(inputs: dict[str, str]) -> None:
-    assert key(plan_for()) != key(plan_for(**inputs))
+    assert key(plan_for()) != key(plan_with(inputs))
 
 
 def test_a_secret_value_is_not_in_the_key() -> None:
@@ -95,12 +99,12 @@ def test_a_secret_value_is_not_in_the_key() -> None:
     ],
 )
 def test_builds_that_cannot_be_keyed(inputs: dict[str, str], why: str) -> None:
-    assert why in build_key.unkeyed(plan_for(**inputs))
+    assert why in build_key.unkeyed(plan_with(inputs))
 
 
 def test_keyable_builds() -> None:
     assert build_key.unkeyed(plan_for()) == ""
-    assert build_key.unkeyed(plan_for(**{"build-contexts": "base=docker-image://alpine:3"})) == ""
+    assert build_key.unkeyed(plan_with({"build-contexts": "base=docker-image://alpine:3"})) == ""
 
 
 DOCKERFILE = """# syntax=docker/dockerfile:1.7

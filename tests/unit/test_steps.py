@@ -90,6 +90,12 @@ ROWS = [
         ["lint", "build", "scan", "policy", "gate", "report", "save"],
         id="no-push-with-a-cache-service",
     ),
+    pytest.param(
+        {"push": "true"}, {"builder_pushes": True, "dockerfile": False},
+        ["preflight", "build", "size", "scan", "policy", "gate", f"attach {P}", f"tag {P}",
+         "report"],
+        id="a-remote-context-has-no-dockerfile-here",
+    ),
 ]  # fmt: skip
 
 

@@ -105,9 +105,10 @@ def addresses(hosts: Sequence[str]) -> dict[str, str]:
 
 
 class Builders:
-    """The builders one run created. They are kept when the run ends (`slipway.builders`):
-    named after their configuration, a later run on the same engine finds them with their
-    build cache. Only a builder whose creation failed half-way is removed."""
+    """The builders one run created. A docker-container builder is kept when the run ends
+    (`slipway.builders`): named after its configuration, a later run on the same engine finds
+    it with its build cache. A builder whose creation failed half-way is removed, and so is
+    the definition of a `remote` one (`close`)."""
 
     def __init__(self, runner: Runner, work: Path) -> None:
         self._runner = runner
@@ -171,6 +172,13 @@ class Builders:
         """The docker-container builders this run created (or found kept by an earlier run):
         they stay on the engine, with their build cache."""
         return tuple(n for n, driver in self._created.items() if driver == "docker-container")
+
+    def close(self) -> None:
+        """Forget the builders that hold nothing worth keeping: a `remote` builder is only a
+        connection (its cache lives in the daemon), so its definition goes with the run."""
+        for name, driver in self._created.items():
+            if driver != "docker-container":
+                self._runner.run(remove_argv(name), timeout=120)
 
     def made(self, name: str) -> bool:
         """True when ``name`` is a builder this run created (docker-container or remote)."""

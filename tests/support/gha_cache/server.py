@@ -18,6 +18,7 @@ closes the connection without an answer; ``stop()`` makes the service unreachabl
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import threading
 import time
@@ -159,6 +160,9 @@ class GhaCacheStandin(Running):
     ) -> None:
         self.token = token or make_runtime_token()
         self.scopes: tuple[Scope, ...] = token_scopes(self.token)
+        # Every job's runtime token carries its own scopes (a pull request's reads its base
+        # branch's entries too); entries are shared, as GitHub's are per repository.
+        self.tokens: dict[str, tuple[Scope, ...]] = {self.token: self.scopes}
         self.container = container
         self.blob_account = BlobAccount(azurite_blob_url)
         self.blob_front = BlobFront(azurite_blob_url) if blob_front else None
@@ -192,6 +196,12 @@ class GhaCacheStandin(Running):
         if self.blob_front is not None:
             self.blob_front.stop()
         self.blob_account.close()
+
+    def issue_token(self, scopes: tuple[Scope, ...]) -> str:
+        """A runtime token for another job of the repository (its own ref's scopes)."""
+        token = make_runtime_token(scopes)
+        self.tokens[token] = token_scopes(token)
+        return token
 
     # -- faults --------------------------------------------------------------------------
     def fail_next(
@@ -279,8 +289,13 @@ class GhaCacheStandin(Running):
                 raise DecodeError(f"{METHODS[method]}: want a JSON object")
             request = decode(METHODS[method], parsed)
             check_required(METHODS[method], request, parsed)
+            scopes = self.tokens[_bearer(headers)]
             with self.store.lock:
-                return 200, self.service.call(method, request), parsed
+                return (
+                    200,
+                    dataclasses.replace(self.service, scopes=scopes).call(method, request),
+                    parsed,
+                )
         except DecodeError as exc:
             error = TwirpError("malformed", f"the request could not be decoded: {exc}")
         except MissingFieldError as exc:
@@ -304,7 +319,7 @@ class GhaCacheStandin(Running):
         content_type = lowered.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
             raise TwirpError("bad_route", f"unexpected Content-Type: {content_type!r}")
-        if lowered.get("authorization") != f"Bearer {self.token}":
+        if _bearer(lowered) not in self.tokens:
             given = "missing" if "authorization" not in lowered else "wrong"
             raise TwirpError("unauthenticated", f"{given} bearer token")
 
@@ -312,6 +327,12 @@ class GhaCacheStandin(Running):
         """Append to the request log."""
         with self.store.lock:
             self.store.requests.append(RequestRecord(http_method, path, body, status, answer))
+
+
+def _bearer(headers: dict[str, str]) -> str:
+    """The bearer token of a request ("" when there is none)."""
+    value = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+    return value.removeprefix("Bearer ") if value.startswith("Bearer ") else ""
 
 
 def _parse_json(body: bytes) -> Any:
