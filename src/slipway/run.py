@@ -105,7 +105,10 @@ def _decide(run: Run, state: State, env: Mapping[str, str]) -> tuple[Run, Facts]
         run = replace(run, plan=_default_cache(run.plan, service.config))
     run = replace(run, cache_env=_cache_service_env(env, run.plan, run.workflow))
     state.builder_pushes = pushes_by_digest(run) and choice is not None and choice.kind == "create"
-    cache.restore(run, state, lambda: reuse.compute_key(run))
+    # Build records are kept in the cache service, or (a laptop) in the state folder; a job
+    # without the service has no record to find: its runner temp is new.
+    records = service is not None or env.get("GITHUB_ACTIONS") != "true"
+    cache.restore(run, state, (lambda: reuse.compute_key(run)) if records else (lambda: ""))
     reused = state.restored.record is not None
     saves = run.plan.cache and (service is not None or bool(state.restored.build_key))
     return run, Facts(

@@ -107,7 +107,7 @@ def _find_record(
         return None
     for image in run.plan.images:
         try:
-            found = client(run.inputs, image).find_manifest(image.repository, record.digest)
+            found = client(run.inputs, image).head_digest(image.repository, record.digest)
         except RegistryError:
             found = None
         if found is None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # Two checkouts of one commit differ in .git (index bytes, logs, times); the commit itself is
 # in the key through the revision label and build arg.
 LEAVE_OUT = frozenset({".git"})
-RESOLVE_BUDGET = 10.0  # seconds of retries per image: a slow registry means "build"
+RESOLVE_BUDGET = 2.0  # seconds of retries per image: a registry that does not answer means "build"
 REUSED = (
     "reused {image}@{digest}: an earlier run built and pushed exactly this (build key "
     "{key}), so no builder and no build"
@@ -113,11 +113,11 @@ def _resolve(run: Run, reference: str, engine: EngineFacts) -> str:
             ca_bundle=run.inputs.trust.bundle if run.inputs.trust else "",
         )
         try:
-            found = registry.find_manifest(image.repository, tag or "latest")
+            found = registry.head_digest(image.repository, tag or "latest")
         except (RegistryError, OSError):
             continue
         if found is not None:
-            return found.digest
+            return found
     return ""
 
 

@@ -17,7 +17,7 @@ import requests
 
 from slipway.errors import RegistryError
 from slipway.oci import MANIFEST_TYPES, Manifest
-from slipway.refs import ImageName, allows_plain_http
+from slipway.refs import ImageName, allows_plain_http, is_digest
 from slipway.tools.registry_http import (
     TRANSIENT_STATUS,
     Connection,
@@ -51,6 +51,26 @@ class RegistryClient(RegistrySession):
             if error.status == 404:
                 return None
             raise
+
+    def head_digest(self, repository: str, reference: str) -> str | None:
+        """The digest ``reference`` names now (``HEAD``: Docker Hub counts no pull for it),
+        or None when it does not exist (404)."""
+        scope = f"repository:{repository}:pull"
+        response = self.request(
+            "HEAD",
+            f"/v2/{repository}/manifests/{reference}",
+            scope,
+            headers={"Accept": ", ".join(MANIFEST_TYPES)},
+        )
+        if response.status_code == 404:
+            return None
+        _raise_for(response, f"{self.registry}/{repository}:{reference}")
+        digest = response.headers.get("Docker-Content-Digest", "")
+        if not is_digest(digest):
+            raise RegistryError(
+                f"{self.registry}/{repository}:{reference}: the registry named no digest"
+            )
+        return digest
 
     def delete_tag(self, repository: str, tag: str) -> bool:
         """Delete a tag (OCI distribution 1.1 allows it; many registries refuse): True when done."""
