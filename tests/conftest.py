@@ -9,9 +9,27 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.builders import kept_builders, remove_kept_builders
-from tests.support.devenv import load_devenv
+from tests.support.devenv import ROOT, DevEnv, load_devenv
 
 pytest_plugins = ["tests.support.pytest_github"]
+
+TIERS = ("integration", "e2e")  # tests/<tier>/: marked as such, whatever the module says
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/integration and tests/e2e carries its tier's marker, so
+    ``-m integration`` / ``-m e2e`` select whole tiers (scripts/test runs them in order)."""
+    for item in items:
+        parts = item.path.relative_to(ROOT / "tests").parts
+        if parts and parts[0] in TIERS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
+
+
+@pytest.fixture(scope="session")
+def devenv() -> DevEnv:
+    """What scripts/dev-env set up; a missing dev env fails the test (never a skip)."""
+    return load_devenv()
+
 
 # Engine socket -> the kept builders that were there before this session (not its own).
 _BEFORE: dict[str, set[str]] = {}
