@@ -1,7 +1,9 @@
 """``python -m slipway [run|metadata]``: environment in, exit code out.
 
-The only place that reads ``os.environ`` and the clock; every failure becomes one
-``::error::`` line (plus the long form in the job summary) and its exit code.
+Where the pipeline's environment and clock are read (``container.py``, the image's entry point,
+reads the workspace and runner temp around it to hand files back; the stages read files and
+talk to programs through their adapters); every failure becomes one ``::error::`` line (plus
+the long form in the job summary) and its exit code.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class Plan:
 
     @property
     def build_args(self) -> Mapping[str, str]:
-        """The seed's ``org_oci_*`` build args."""
+        """The ``org_oci_*`` build args."""
         return self.metadata.build_args
 
     @property

@@ -7,7 +7,7 @@ registry holds, the step outputs as a later step read them, the job summary, the
 annotations in act's log, and that what the root container created in the workspace
 belongs to the workspace's owner afterwards.
 
-Not asserted yet: the pull-request comment (issue 6 is not implemented).
+The pull-request comment is asserted by tests/e2e/test_pull_request.py (act cannot post one).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from tests.support.act import RUNNER_UID, ActRun, action_image, make_workspace, run_act
 from tests.support.actionrun import unique_repository
-from tests.support.devenv import DevEnv, load_devenv
+from tests.support.devenv import DevEnv
 from tests.support.oci import RegistryView
 from tests.support.payloads import load_event
 from tests.support.pytest_github import GitHubStandIn
@@ -28,11 +28,6 @@ from tests.support.pytest_github import GitHubStandIn
 pytestmark = pytest.mark.e2e
 TOKEN = "ghs_slipway_act_e2e"
 WORKFLOW = "slipway-action.yml"
-
-
-@pytest.fixture(scope="module")
-def devenv() -> DevEnv:
-    return load_devenv()
 
 
 @pytest.fixture(scope="module")

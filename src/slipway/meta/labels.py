@@ -1,4 +1,4 @@
-"""OCI labels and annotations (``org.opencontainers.image.*``) and the seed's build args.
+"""OCI labels and annotations (``org.opencontainers.image.*``) and the ``org_oci_*`` build args.
 
 As metadata-action's ``getOCIAnnotationsWithCustoms``: eight keys from the repository
 record and the run, then the user's ``labels`` (or ``annotations``) entries, each a
@@ -18,7 +18,7 @@ from slipway.meta import handlebars
 
 OCI = "org.opencontainers.image"
 
-# The seed document's Dockerfile contract: ARG org_oci_<x> feeds LABEL org.opencontainers.image.<x>.
+# The documented Dockerfile contract (README, "The Dockerfile pattern"): ARG org_oci_<x> feeds LABEL org.opencontainers.image.<x>.
 BUILD_ARG_LABELS = {
     "org_oci_version": f"{OCI}.version",
     "org_oci_source": f"{OCI}.source",
@@ -82,7 +82,8 @@ def merge_annotations(
 
 
 def build_args_from_labels(labels: Mapping[str, str]) -> dict[str, str]:
-    """The ``org_oci_*`` build args the seed's Dockerfile pattern reads."""
+    """The ``org_oci_*`` build args the documented Dockerfile pattern reads (README, "The
+    Dockerfile pattern")."""
     return {arg: labels.get(label, "") or "unknown" for arg, label in BUILD_ARG_LABELS.items()}
 
 

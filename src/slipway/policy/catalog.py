@@ -1,4 +1,5 @@
-"""The rules: the seed document's image guidance, one ID each, with a one-line fix.
+"""The rules: the image-security practices (trusted bases, no root, no secrets in layers,
+pinned versions, small images...), one ID each, with a one-line fix.
 
 Where Trivy (``trivy config``, DS-xxxx) or hadolint (DLxxxx) already check a rule,
 their IDs are mapped onto ours (`TOOL_RULES`) instead of re-implementing the check;
@@ -102,7 +103,7 @@ BY_ID = {rule.id: rule for rule in RULES}
 BY_SLUG = {rule.slug: rule for rule in RULES}
 
 # Tool check IDs -> our rule. Unlisted tool checks (style: DL3059, pinning apt versions)
-# are left out: the findings stay on the lines that matter for the seed's guidance.
+# are left out: the findings stay on the lines that matter for these practices.
 TOOL_RULES: dict[str, Rule] = {
     # trivy config (embedded checks, Trivy 0.76)
     "DS-0001": UNPINNED_BASE,

@@ -21,7 +21,7 @@ def _policy(checks: ImageChecks) -> list[str]:
     if checks.policy is None:
         return []
     findings = sorted(checks.policy.findings, key=lambda f: (-rank(f.severity), f.line, f.id))
-    lines = ["### Dockerfile practices (the seed's image-security list)", ""]
+    lines = ["### Dockerfile practices (image security)", ""]
     if not findings:
         lines.append("No findings.")
     else:

@@ -1,6 +1,6 @@
-"""Where the seed's size advice applies, with the numbers that justify it.
+"""Where the image-size advice applies, with the numbers that justify it.
 
-The seed document asks for small images through multi-stage builds, minimal base
+Good practice asks for small images through multi-stage builds, minimal base
 images and (as its Dockerfile practices imply) no package caches in layers. Each
 hint names the line to change and how many bytes it would save.
 """

@@ -1,4 +1,4 @@
-"""The policy stage: the seed's image guidance as checks that can fail the gate.
+"""The policy stage: the image-security practices as checks that can fail the gate.
 
 Dockerfile policy on the file (Slipway's own rules, ``trivy config`` and hadolint, mapped
 by `slipway.policy`), on the built image configs, and on the secrets the scan found in

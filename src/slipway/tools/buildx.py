@@ -94,7 +94,7 @@ def _inputs(plan: Plan) -> list[str]:
     """What the build reads: build args, contexts, secrets (by name), SSH, caches."""
     options = plan.build
     argv: list[str] = []
-    # The seed's org_oci_* args first, so a user's own build-args can override them.
+    # The org_oci_* args first, so a user's own build-args can override them.
     for key, value in [*plan.build_args.items(), *options.build_args]:
         argv += ["--build-arg", f"{key}={value}"]
     argv += _repeat("--build-context", [f"{name}={path}" for name, path in options.build_contexts])

@@ -103,7 +103,7 @@ class RegistryClient(RegistrySession):
         data: dict[str, Any] = response.json()
         return data
 
-    # --- issue 8 (size analysis): streaming blob reads ---------------------------------
+    # Streaming blob reads (the size analysis reads layers without pulling them).
     @contextlib.contextmanager
     def open_blob(self, repository: str, digest: str) -> Iterator[requests.Response]:
         """A blob as a stream (``response.raw``, still compressed), for layer tarballs.
