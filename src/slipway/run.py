@@ -15,21 +15,19 @@ from datetime import datetime
 from pathlib import Path
 
 from slipway import gha_cache, mounts, plan_view, validation
-from slipway.alongside import Alongside
 from slipway.cache_config import ServiceConfig, service_config
 from slipway.context import Context, load_event, read_context
 from slipway.dockerfile import Dockerfile
-from slipway.errors import GateFailed, RegistryError
-from slipway.gate import gate_failures
+from slipway.errors import GateFailed
 from slipway.github.client import Retrier
 from slipway.github.facts import facts_for_metadata
 from slipway.inputs import Inputs, read_inputs
 from slipway.mounts import Mount
 from slipway.plan import Plan, make_plan, with_cache_scopes
-from slipway.policy.model import ImageChecks
-from slipway.stages import Run, State, cache, policy, registries, report, reuse, scan, tag
+from slipway.stages import Run, State, cache, policy, registries, report, reuse, scan, size, tag
 from slipway.stages.attach import attach
 from slipway.stages.build import build, push, pushes_by_digest, wishes
+from slipway.stages.gate import gate
 from slipway.stages.merge import merge
 from slipway.steps import Facts, Planned, Step, When, plan_steps
 from slipway.tools import builder, buildx, docker, trust
@@ -200,66 +198,20 @@ def _execute(run: Run, state: State, steps: Sequence[Planned]) -> None:
         state.settle()
 
 
-def _lint(run: Run, state: State) -> None:
-    """The Dockerfile checks need only the Dockerfile: they run while the build does."""
-    dockerfile = run.dockerfile
-    assert dockerfile is not None
-    state.lint = Alongside(
-        run.runner, lambda quiet: policy.lint(quiet, run.inputs, run.plan, dockerfile, run.work)
-    )
-
-
-def _size(run: Run, state: State) -> None:
-    """The size analysis streams the pushed layers from the registry: while Trivy scans."""
-    digest, dockerfile = state.digest, run.dockerfile
-    state.sizing = Alongside(run.runner, lambda _: policy.measure_size(run, digest, dockerfile))
-
-
-def _policy(run: Run, state: State) -> None:
-    size = state.sizing.result() if state.sizing is not None else None
-    if state.lint is None:  # no Dockerfile here (a remote context): the size gates only
-        failures = size.failures if size is not None else ()
-        state.checks = ImageChecks(size=size, failures=failures)
-        return
-    state.checks = policy.image_checks(run, state, state.layout, state.lint.result(), size)
-
-
-def _gate(run: Run, state: State) -> None:
-    state.sarif = report.write_sarif(run, state)
-    state.failures = gate_failures(run.plan.scan, state.scans) + state.checks.failures
-
-
-def _tag(run: Run, state: State) -> None:
-    if run.plan.tag_on_gate_failure:  # publish, then scan: a tag error fails at once
-        tag.tag(run, state)
-        return
-    try:
-        tag.tag(run, state)
-    except RegistryError as error:  # said after the report, which shows what was found
-        state.tag_error = error
-
-
-def _report(run: Run, state: State) -> None:
-    if run.plan.split_part:  # one part of a split build: the merge job scans and tags
-        report.report(run, state, (), by_digest_only=True)
-        return
-    report.report(run, state, state.failures, sarif=state.sarif)
-
-
-STAGES: Mapping[Step, Callable[[Run, State], None]] = {
-    Step.LINT: _lint,
-    Step.PREFLIGHT: lambda run, _: registries.preflight(run),
+STAGES: Mapping[Step, Callable[[Run, State], None]] = {  # each step's stage
+    Step.LINT: policy.start_lint,
+    Step.PREFLIGHT: registries.preflight,
     Step.BUILD: build,
-    Step.MERGE: merge,
     Step.REUSE: reuse.reuse,
+    Step.MERGE: merge,
     Step.PUSH: push,
-    Step.SIZE: _size,
+    Step.SIZE: size.start,
     Step.SCAN: scan.scan,
-    Step.POLICY: _policy,
-    Step.GATE: _gate,
+    Step.POLICY: policy.check,
+    Step.GATE: gate,
     Step.ATTACH: attach,
-    Step.TAG: _tag,
-    Step.REPORT: _report,
+    Step.TAG: tag.tag,
+    Step.REPORT: report.step,
     Step.SAVE: cache.save,
 }
 TITLES = {  # the log group each step's output goes in (the terminal shows these as stages)

@@ -1,5 +1,10 @@
-"""The run's effects, one module per stage; `slipway.steps` decides which run and in what
-order, `slipway.run` carries them out.
+"""The run's effects: `slipway.steps` decides which steps run and in what order,
+`slipway.run.STAGES` maps each step to its function here, one module per concern:
+
+    LINT, POLICY -> policy    PREFLIGHT -> registries   BUILD, PUSH -> build   REUSE -> reuse
+    MERGE -> merge            SIZE -> size              SCAN -> scan (+ trivy_db)
+    GATE -> gate              ATTACH -> attach          TAG -> tag             REPORT -> report
+    SAVE -> cache (whose `restore` runs before the list is decided)
 
 Every stage takes the run's `Run` (what does not change once the run starts) and its
 `State` (what the stages found out so far); the decisions are made by the pure

@@ -1,4 +1,5 @@
-"""The policy stage: the image-security practices as checks that can fail the gate.
+"""The policy stage (steps LINT and POLICY): the image-security practices as checks that can
+fail the gate.
 
 Dockerfile policy on the file (Slipway's own rules, ``trivy config`` and hadolint, mapped
 by `slipway.policy`), on the built image configs, and on the secrets the scan found in
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from slipway.alongside import Alongside
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import SlipwayError
 from slipway.inputs import Inputs
@@ -27,12 +29,9 @@ from slipway.policy.evaluate import (
 from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import ImageChecks, PolicyConfig, PolicyResult, ToolFinding
 from slipway.scan.findings import PlatformScan
-from slipway.size.report import SizeReport, baseline_reference
+from slipway.size.report import SizeReport
 from slipway.stages.registries import client
-from slipway.stages.scan import default_cache_dir
-from slipway.stages.size import analyse_size
 from slipway.tools import hadolint, trivy_config
-from slipway.tools.layer_store import STORE_DIR, LayerStore
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
 
@@ -143,24 +142,22 @@ def image_checks(
     return ImageChecks(policy, size, check.dockerfile, tuple(failures))
 
 
-def measure_size(run: Run, digest: str, dockerfile: Dockerfile | None) -> SizeReport:
-    """The pushed image's sizes against its baseline, from the registry (streams layers not
-    seen before: it runs alongside the scan)."""
-    inputs, context = run.inputs, run.context
-    registry = client(inputs, run.plan.images[0])
-    # Layer contents are kept with the scan results: both are worth keeping between runs.
-    cache_dir = run.plan.scan.cache_dir or default_cache_dir(run.runner.env)
-    layers = LayerStore(Path(cache_dir) / STORE_DIR)
-    report = analyse_size(
-        registry,
-        run.plan.images[0].repository,
-        digest,
-        dockerfile,
-        baseline_ref=baseline_reference(
-            inputs.policy.size_baseline, context.event_name, context.base_ref
-        ),
-        limits=inputs.policy.limits,
-        cache=layers,
+def start_lint(run: Run, state: State) -> None:
+    """Step LINT: the Dockerfile checks need only the Dockerfile, so they run on a thread
+    while the build does; `check` collects them."""
+    dockerfile = run.dockerfile
+    assert dockerfile is not None
+    state.lint = Alongside(
+        run.runner, lambda quiet: lint(quiet, run.inputs, run.plan, dockerfile, run.work)
     )
-    layers.prune()
-    return report
+
+
+def check(run: Run, state: State) -> None:
+    """Step POLICY: the Dockerfile's findings, the image configs', the scan's layer secrets
+    and the size gates (without a Dockerfile here, a remote context: the size gates only)."""
+    size = state.sizing.result() if state.sizing is not None else None
+    if state.lint is None:
+        failures = size.failures if size is not None else ()
+        state.checks = ImageChecks(size=size, failures=failures)
+        return
+    state.checks = image_checks(run, state, state.layout, state.lint.result(), size)

@@ -19,7 +19,7 @@ from slipway.tools.registry import RegistryClient, client_for
 from slipway.workflow import Workflow
 
 if TYPE_CHECKING:
-    from slipway.stages import Run
+    from slipway.stages import Run, State
 
 
 def client(inputs: Inputs, image: ImageName) -> RegistryClient:
@@ -68,8 +68,9 @@ def login(inputs: Inputs, config: Path) -> None:
     docker.write_credentials(config, inputs.credentials)
 
 
-def preflight(run: Run) -> None:
-    """Fail in seconds, not after the build, when a registry refuses the push."""
+def preflight(run: Run, state: State) -> None:
+    """Step PREFLIGHT: fail in seconds, not after the build, when a registry refuses the push."""
+    del state
     for image in run.plan.images:
         client(run.inputs, image).check_push(image.repository)
         run.workflow.info(f"push to {image} allowed")

@@ -215,6 +215,14 @@ def report(
     state.comment_error = delivered.error
 
 
+def step(run: Run, state: State) -> None:
+    """Step REPORT (one part of a split build: summary and outputs by digest only)."""
+    if run.plan.split_part:
+        report(run, state, (), by_digest_only=True)
+        return
+    report(run, state, state.failures, sarif=state.sarif)
+
+
 def _outputs(run: Run, state: State, failures: tuple[str, ...]) -> None:
     workflow, plan = run.workflow, run.plan
     write_outputs(workflow, run.inputs.metadata, plan.metadata)

@@ -1,5 +1,5 @@
-"""The size stage: measure the pushed image from the registry, compare it with the
-baseline tag, gate, hint.
+"""The size stage (step SIZE): measure the pushed image from the registry, compare it with
+the baseline tag, gate, hint.
 
 Manifests, configs and layer tarballs are read from the registry (layers streamed,
 never pulled); which line made each layer comes from `slipway.dockerfile.history`.
@@ -10,8 +10,11 @@ never pulled); which line made each layer comes from `slipway.dockerfile.history
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from slipway import paths
+from slipway.alongside import Alongside
 from slipway.dockerfile import Dockerfile
 from slipway.errors import RegistryError
 from slipway.oci import Manifest, platform_manifests
@@ -20,8 +23,13 @@ from slipway.size.hints import size_hints
 from slipway.size.layers import Tap, read_layer
 from slipway.size.limits import SizeLimits
 from slipway.size.model import LayerContents, PlatformSize
-from slipway.size.report import SizeReport, build_platform_size
+from slipway.size.report import SizeReport, baseline_reference, build_platform_size
+from slipway.stages.registries import client
+from slipway.tools.layer_store import STORE_DIR, LayerStore
 from slipway.tools.registry import RegistryClient
+
+if TYPE_CHECKING:
+    from slipway.stages import Run, State
 
 LayerCache = MutableMapping[str, LayerContents | None]
 
@@ -165,3 +173,33 @@ def analyse_size(
         tuple(size_hints(sizes.values())),
         tuple(notes),
     )
+
+
+def measure_size(run: Run, digest: str, dockerfile: Dockerfile | None) -> SizeReport:
+    """The pushed image's sizes against its baseline, from the registry (streams layers not
+    seen before: it runs alongside the scan)."""
+    inputs, context = run.inputs, run.context
+    registry = client(inputs, run.plan.images[0])
+    # Layer contents are kept with the scan results: both are worth keeping between runs.
+    cache_dir = run.plan.scan.cache_dir or str(paths.trivy_cache_dir(run.runner.env))
+    layers = LayerStore(Path(cache_dir) / STORE_DIR)
+    report = analyse_size(
+        registry,
+        run.plan.images[0].repository,
+        digest,
+        dockerfile,
+        baseline_ref=baseline_reference(
+            inputs.policy.size_baseline, context.event_name, context.base_ref
+        ),
+        limits=inputs.policy.limits,
+        cache=layers,
+    )
+    layers.prune()
+    return report
+
+
+def start(run: Run, state: State) -> None:
+    """Step SIZE: the size analysis streams the pushed layers from the registry on a thread,
+    while Trivy scans; the policy step collects it."""
+    digest, dockerfile = state.digest, run.dockerfile
+    state.sizing = Alongside(run.runner, lambda _: measure_size(run, digest, dockerfile))

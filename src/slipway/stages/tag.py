@@ -85,6 +85,18 @@ def _rolled_back(
 
 
 def tag(run: Run, state: State) -> None:
+    """Step TAG. Publish-then-scan (`tag-on-gate-failure`): a tag error fails at once;
+    otherwise it is said after the report, which shows what was found."""
+    if run.plan.tag_on_gate_failure:
+        move_tags(run, state)
+        return
+    try:
+        move_tags(run, state)
+    except RegistryError as error:
+        state.tag_error = error
+
+
+def move_tags(run: Run, state: State) -> None:
     """Point every tag of every image at the scanned index."""
     assert state.index is not None
     repositories = [TagRepository(image, client(run.inputs, image)) for image in run.plan.images]
