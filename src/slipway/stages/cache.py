@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 STATE_MEMBERS = ("fanal", "slipway-results", STORE_DIR)  # Trivy's layer analysis, Slipway's
 DB_MEMBERS = ("db",)
+KEEP_SECONDS = 30 * 24 * 3600  # a scan result unused for a month is not kept
+FANAL_LIMIT = 256 * 1024 * 1024  # Trivy's layer analysis past this starts over
 SERVICE_PROBLEM = "GitHub's cache service: {problems}; the run goes on without it"
 RESTORED_STATE = "restored the scan state of an earlier run ({key})"
 REUSED_DB = "Trivy DB of {day} from the cache service ({updated})"
@@ -187,12 +189,25 @@ def save(run: Run, state: State) -> None:
         key = cache_keys.db_key(run.plan.scan.db_repositories, run.now.date(), updated)
         _save_archive(run, service, key, cache_keys.version(cache_keys.DB), DB_MEMBERS)
     if state.scans:
+        _trim_state(cache_dir, run.now.timestamp())
         digest = content_digest(cache_dir, STATE_MEMBERS)
         if digest != restored.state_digest:
             scope = cache_keys.state_scope(run.plan.images, run.plan.platforms)
             key = cache_keys.state_key(scope, digest)
             _save_archive(run, service, key, cache_keys.version(cache_keys.STATE), STATE_MEMBERS)
     report_problems(run, service, restored.said)
+
+
+def _trim_state(cache_dir: Path, now: float) -> None:
+    """Keep the scan state from growing without bound, job after job: scan results not used
+    for a month go (as the layer store's entries do), and Trivy's layer analysis starts over
+    when it has grown past `FANAL_LIMIT` (it is a cache: the next scan fills it again)."""
+    for result in (cache_dir / "slipway-results").glob("*.json"):
+        if now - result.stat().st_mtime > KEEP_SECONDS:
+            result.unlink(missing_ok=True)
+    fanal = cache_dir / "fanal" / "fanal.db"
+    if fanal.is_file() and fanal.stat().st_size > FANAL_LIMIT:
+        fanal.unlink()
 
 
 def _save_record(run: Run, service: CacheService | None, record: BuildRecord) -> None:

@@ -180,6 +180,8 @@ def _known_results(job: ScanJob, prepared: _Prepared) -> list[PlatformScan] | No
     stored = [_stored(job, target, prepared, job.known_db) for target in job.targets]
     if not all(path.is_file() for path in stored):
         return None
+    for path in stored:
+        path.touch()  # used: kept another month (slipway.stages.cache)
     return [
         _platform_scan(job, target, path.read_text(encoding="utf-8"), reused=True)
         for target, path in zip(job.targets, stored, strict=True)
@@ -205,6 +207,7 @@ def _scan_one(
     reused = stored.is_file() and bool(outcome.db_updated_at)
     if reused:
         text = stored.read_text(encoding="utf-8")
+        stored.touch()  # used: kept another month (slipway.stages.cache)
     else:
         text = _trivy_image(runner, job, target, prepared)
         outcome.trivy_runs += 1
