@@ -1,5 +1,5 @@
 """The wire formats of GitHub's cache service v2 and of Azure Blob Storage, read and written
-without I/O (pure): key rules, Twirp answers, Retry-After, block ids and block lists, and how
+without I/O (pure): key rules, Twirp answers, block ids and block lists, and how
 a message about them is made fit to show (Slipway's one redaction, then escapes).
 
 Sources: actions/toolkit ``packages/cache/src/cache.ts`` (``checkKey``, at most 10 keys),
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from slipway.numbers import is_int
 from slipway.redact import redact
 
 MAX_KEY_LENGTH = 512  # cache.ts checkKey
@@ -179,13 +178,6 @@ def twirp_error(body: Any) -> tuple[str, str]:
     if isinstance(body, dict) and isinstance(body.get("code"), str):
         return body["code"], str(body.get("msg", ""))
     return "", ""
-
-
-def retry_after(header: str | None) -> float | None:
-    """Seconds of a ``Retry-After: <seconds>`` header; None when absent or an HTTP date."""
-    if header is None or not is_int(header.strip()):  # ASCII digits: "²" is a digit to isdigit
-        return None
-    return float(int(header.strip()))
 
 
 def azure_error_code(body: bytes) -> str:

@@ -26,11 +26,11 @@ from slipway.cache_wire import (
     parse_create,
     parse_download,
     parse_finalize,
-    retry_after,
     shown_line,
     twirp_error,
 )
 from slipway.tools.cache_http import GiveUp, Limits, Transient, Transport
+from slipway.tools.retry import retry_after
 
 V = "0" * 64
 

@@ -1,5 +1,6 @@
 """HTTP for the cache service and its blob storage: timeouts on every request, bounded retries
-of what is transient, and one budget of waiting for the whole run.
+of what is transient, and one budget of waiting for the whole run, as the cache service's
+policy of :mod:`slipway.tools.retry` (`Limits.policy`).
 
 What is retried (as actions/toolkit ``cacheTwirpClient.ts`` retries 500/502/503/504, and as
 the Azure SDKs retry throttling): HTTP 408, 429 (or Twirp ``resource_exhausted``), 500, 502,
@@ -18,19 +19,27 @@ through the injected ``sleep``.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
-import urllib3
 
-from slipway.cache_wire import host_of, retry_after
+from slipway.cache_wire import host_of
+from slipway.tools.retry import TRANSIENT_STATUS, Failure, Policy, Retries, failure_of, retry_after
 
 T = TypeVar("T")
-RETRIED_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+FAILURES = frozenset({Failure.DROPPED})  # retried without an answer: see the docstring
+
+NO_CONNECTION = "{what}: no connection to {host} within {seconds:g} s"
+FAILED = {
+    Failure.CONNECT: "{what}: cannot connect to {host}",
+    Failure.TLS: "{what}: TLS with {host} failed",
+    Failure.SILENT: "{what}: {host} sent nothing for {seconds:g} s",
+    Failure.DROPPED: "{what}: the connection to {host} broke",
+    Failure.OTHER: "{what}: request to {host} failed ({kind})",
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,19 @@ class Limits:
     backoff: float = 1.0  # first wait without Retry-After; doubles each attempt (1, 2, 4 s)
     retry_after_cap: float = 10.0
     sleep_budget: float = 30.0  # seconds of waiting between attempts, whole run
+
+    @property
+    def policy(self) -> Policy:
+        """These limits as the cache service's retry policy."""
+        return Policy(
+            statuses=TRANSIENT_STATUS,
+            failures=FAILURES,
+            attempts=self.attempts,
+            backoff=self.backoff,
+            max_backoff=self.retry_after_cap,  # the back-off stays within what a server may ask
+            retry_after_cap=self.retry_after_cap,
+            budget=self.sleep_budget,
+        )
 
 
 class GiveUp(Exception):  # a signal inside the adapter, never raised to its callers
@@ -70,82 +92,55 @@ class Transport:
     ) -> None:
         self.session = session
         self.limits = limits
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._slept = 0.0
+        self._retries = Retries(limits.policy, sleep=sleep)
 
     @property
     def slept(self) -> float:
         """Seconds waited between attempts so far."""
-        with self._lock:
-            return self._slept
+        return self._retries.waited
 
     def request(self, what: str, method: str, url: str, **kwargs: Any) -> requests.Response:
         """One request with the timeouts; a broken connection is Transient, no service GiveUp."""
         timeouts = (min(self.limits.connect_timeout, self.limits.timeout), self.limits.timeout)
-        host = host_of(url)
         try:
             return self.session.request(
                 method, url, timeout=timeouts, allow_redirects=False, **kwargs
             )
-        except requests.ConnectTimeout:
-            raise GiveUp(f"{what}: no connection to {host} within {timeouts[0]:g} s") from None
-        except requests.Timeout:
-            raise GiveUp(f"{what}: {host} sent nothing for {timeouts[1]:g} s") from None
-        except requests.exceptions.SSLError:
-            raise GiveUp(f"{what}: TLS with {host} failed") from None
-        except requests.ConnectionError as exc:
-            if _cannot_connect(exc):
-                raise GiveUp(f"{what}: cannot connect to {host}") from None
-            raise Transient(f"{what}: the connection to {host} broke") from None
         except requests.RequestException as exc:
-            raise GiveUp(f"{what}: request to {host} failed ({type(exc).__name__})") from None
+            failure = failure_of(exc)
+            template = (
+                NO_CONNECTION if isinstance(exc, requests.ConnectTimeout) else FAILED[failure]
+            )
+            seconds = timeouts[0] if failure is Failure.CONNECT else timeouts[1]
+            reason = template.format(
+                what=what, host=host_of(url), seconds=seconds, kind=type(exc).__name__
+            )
+            if failure in self._retries.policy.failures:
+                raise Transient(reason) from None
+            raise GiveUp(reason) from None
 
     def retrying(self, what: str, attempt: Callable[[], T]) -> T:
-        """``attempt()`` until it returns, at most ``attempts`` times; Transient waits between."""
-        failure = what
-        for number in range(self.limits.attempts):
+        """``attempt()`` until it returns, at most ``attempts`` times; Transient waits between,
+        within the run's budget; GiveUp (with the last failure and why) when retries stop."""
+        del what  # each Transient names what failed
+        attempts = self._retries.attempts()
+        while True:
             try:
                 return attempt()
             except Transient as exc:
-                failure = exc.reason
-                if number + 1 == self.limits.attempts:
-                    break
-                self._wait(failure, exc.wait, number)
-        raise GiveUp(f"{failure} ({self.limits.attempts} attempts)")
-
-    def _wait(self, failure: str, asked: float | None, number: int) -> None:
-        """Sleep before the next attempt, or GiveUp when the wait is too long for the run."""
-        seconds = self.limits.backoff * 2**number if asked is None else asked
-        if seconds > self.limits.retry_after_cap:
-            raise GiveUp(
-                f"{failure}; asked to retry after {seconds:g} s, more than Slipway waits "
-                f"({self.limits.retry_after_cap:g} s)"
-            )
-        with self._lock:
-            if self._slept + seconds > self.limits.sleep_budget:
-                raise GiveUp(
-                    f"{failure}; the run's {self.limits.sleep_budget:g} s for retries is used up"
-                )
-            self._slept += seconds
-        self._sleep(seconds)
+                if not attempts.again(exc.wait):
+                    raise GiveUp(exc.reason + attempts.stopped) from None
 
 
 def raise_for_retry(response: requests.Response, what: str, detail: str = "") -> None:
     """Raise Transient for a status worth another attempt (with the server's Retry-After)."""
-    if response.status_code in RETRIED_STATUS:
+    if response.status_code in TRANSIENT_STATUS:
         label = "rate limited" if response.status_code == 429 else "temporarily failing"
         suffix = f" {detail}" if detail else ""
         raise Transient(
             f"{what}: {label} (HTTP {response.status_code}{suffix})",
             retry_after(response.headers.get("Retry-After")),
         )
-
-
-def _cannot_connect(exc: requests.ConnectionError) -> bool:
-    """True when no connection was made at all (refused, unresolvable, unreachable)."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 def monotonic() -> float:
