@@ -1,8 +1,9 @@
-"""The GitHub REST API for reporting: one PyGithub client shape and one retry policy.
+"""The GitHub REST API for reporting: one PyGithub client shape and GitHub's retry policy.
 
 Rate limits (403/429 with ``Retry-After`` or ``x-ratelimit-reset``, primary and secondary)
 are waited out, 5xx and connection errors backed off, within one bounded budget; the
-comment, the check run and the SARIF upload share it.
+comment, the check run and the SARIF upload share it. The loop and the rules are
+:mod:`slipway.tools.retry`'s; what is GitHub's own is reading a rate limit's wait.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import requests
 from github import Auth, Github, GithubException
 
 from slipway.numbers import is_int
+from slipway.tools.retry import EVERY_FAILURE, SERVER_ERRORS, Policy, Retries, retry_after, wait
 
 TIMEOUT_SECONDS = 15
+RATE_LIMITED = (403, 429)
 T = TypeVar("T")
 
 
@@ -30,6 +33,20 @@ class RetryPolicy:
     backoff: float = 1.0  # the first wait after a 5xx or a connection error, then doubled
     max_wait: float = 60.0  # a longer Retry-After or rate-limit reset is not waited for
 
+    @property
+    def general(self) -> Policy:
+        """As :mod:`slipway.tools.retry` takes it: 5xx and every connection failure are
+        transient (rate limits are judged by `Retrier`), no wait over ``max_wait``."""
+        return Policy(
+            statuses=SERVER_ERRORS,
+            failures=EVERY_FAILURE,
+            attempts=self.attempts,
+            backoff=self.backoff,
+            max_backoff=self.max_wait,
+            retry_after_cap=self.max_wait,
+            budget=self.budget,
+        )
+
 
 @dataclass
 class Retrier:
@@ -40,42 +57,58 @@ class Retrier:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
-    waited: float = 0.0
-    waits: list[float] = field(default_factory=list)
+    _retries: Retries = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The budget counts seconds waited; ``clock`` only dates x-ratelimit-reset.
+        self._retries = Retries(self.policy.general, sleep=self.sleep)
+
+    @property
+    def waited(self) -> float:
+        """Seconds waited so far, for every call of the run."""
+        return self._retries.waited
+
+    @property
+    def waits(self) -> list[float]:
+        """Every wait so far, in order."""
+        return self._retries.waits
 
     def call(self, action: Callable[[], T]) -> T:
         """``action()``, retried while the policy allows; the last error is raised."""
-        for attempt in range(1, max(self.policy.attempts, 1) + 1):
+        attempts = self._retries.attempts()
+        while True:
             try:
                 return action()
             except (GithubException, requests.RequestException) as error:
-                wait = self.wait_for(error, attempt)
-                last = attempt == self.policy.attempts
-                if wait is None or last or self.waited + wait > self.policy.budget:
+                transient, asked = self._judge(error)
+                if not (transient and attempts.again(asked)):
                     raise
-            self.sleep(wait)
-            self.waited += wait
-            self.waits.append(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def wait_for(self, error: Exception, attempt: int) -> float | None:
         """Seconds to wait before trying again, or None when retrying cannot help."""
-        backoff = min(self.policy.backoff * 2.0 ** (attempt - 1), self.policy.max_wait)
-        if not isinstance(error, GithubException) or error.status >= 500:
-            return backoff
-        if error.status not in (403, 429):
-            return None
+        transient, asked = self._judge(error)
+        return wait(self._retries.policy, attempt, asked) if transient else None
+
+    def _judge(self, error: Exception) -> tuple[bool, float | None]:
+        """Whether ``error`` is worth another attempt, and the wait GitHub asked for."""
+        if isinstance(error, requests.RequestException):
+            return self._retries.policy.retries(error), None
+        if not isinstance(error, GithubException) or error.status in self._retries.policy.statuses:
+            return True, None
+        if error.status not in RATE_LIMITED:
+            return False, None
         headers = {k.lower(): v for k, v in (error.headers or {}).items()}
-        wait = _rate_limit_wait(error, headers, self.clock())
-        return wait if wait is not None and wait <= self.policy.max_wait else None
+        asked = _rate_limit_wait(error, headers, self.clock())
+        return asked is not None, asked
 
 
 def _rate_limit_wait(error: GithubException, headers: dict[str, str], now: float) -> float | None:
     # https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
     # #handle-rate-limit-errors-appropriately: Retry-After first, then x-ratelimit-reset
     # when nothing remains, else (secondary limit without headers) at least a minute.
-    if is_int(headers.get("retry-after", "").strip()):
-        return float(headers["retry-after"])
+    asked = retry_after(headers.get("retry-after"))
+    if asked is not None:
+        return asked
     if headers.get("x-ratelimit-remaining") == "0" and is_int(headers.get("x-ratelimit-reset", "")):
         return max(float(headers["x-ratelimit-reset"]) - now, 0.0) + 1.0
     data: Any = error.data
