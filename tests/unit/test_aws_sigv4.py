@@ -251,16 +251,18 @@ def test_transient_failures_are_retried_a_bounded_number_of_times(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sleeps: list[float] = []
-    monkeypatch.setattr("slipway.tools.aws.time.sleep", sleeps.append)
     registry = ecr_registry("public.ecr.aws")
     assert registry is not None
     sent = Sent((503, b"{}"), (500, b"{}"), ecr_answer("third-time"))
     monkeypatch.setattr("slipway.tools.aws.requests.request", sent)
-    assert aws.ecr_authorization(registry, KEY, env={}) == ("AWS", "third-time")
+    assert aws.ecr_authorization(registry, KEY, env={}, sleep=sleeps.append) == (
+        "AWS",
+        "third-time",
+    )
     assert sleeps == list(aws.RETRY_DELAYS)
     sent = Sent((503, b"{}"), (503, b"{}"), (503, b'{"__type": "ServerException"}'))
     monkeypatch.setattr("slipway.tools.aws.requests.request", sent)
     with pytest.raises(RegistryError, match="ServerException") as caught:
-        aws.ecr_authorization(registry, KEY, env={})
+        aws.ecr_authorization(registry, KEY, env={}, sleep=sleeps.append)
     assert caught.value.status == 503
     assert len(sent.calls) == 3

@@ -6,12 +6,11 @@ AWS Signature Version 4; endpoints follow the SDKs' AWS_ENDPOINT_URL variables."
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,9 +21,17 @@ import requests
 
 from slipway.ecr import EcrRegistry
 from slipway.errors import RegistryError
+from slipway.tools import retry
+from slipway.tools.retry import EVERY_FAILURE, SERVER_ERRORS, Policy, Retries
 
 TIMEOUT = 30.0  # seconds, every request
-RETRY_DELAYS = (1.0, 3.0)  # before the 2nd and 3rd attempt, on 5xx or no connection
+# Three attempts per request, on 5xx or any failure to get an answer (the SDKs' standard
+# mode retries those too); no budget beyond the attempts: a login is a handful of requests.
+POLICY = Policy(
+    statuses=SERVER_ERRORS, failures=EVERY_FAILURE, attempts=3, backoff=1.0, retry_after_cap=10.0
+)
+RETRY_DELAYS = tuple(retry.backoff(POLICY, n) for n in range(1, POLICY.attempts))
+Sleep = Callable[[float], None]
 STS_AUDIENCE = "sts.amazonaws.com"
 _PARTITION_SUFFIX = {"cn": "amazonaws.com.cn", "eusc": "amazonaws.eu"}  # by region prefix
 _SERVICE = {  # the signing name and target of each kind of registry
@@ -125,16 +132,11 @@ def _endpoint(env: Mapping[str, str], service_id: str, name: str, region: str) -
     return env.get(f"AWS_ENDPOINT_URL_{service_id}") or env.get("AWS_ENDPOINT_URL") or default
 
 
-def _send(what: str, method: str, url: str, **kwargs: Any) -> requests.Response:
-    """One request with a timeout; 5xx answers and lost connections are retried twice."""
-    for delay in RETRY_DELAYS:
-        with contextlib.suppress(requests.RequestException):
-            response = requests.request(method, url, timeout=TIMEOUT, **kwargs)
-            if response.status_code < 500:
-                return response
-        time.sleep(delay)
+def _send(what: str, method: str, url: str, *, sleep: Sleep, **kwargs: Any) -> requests.Response:
+    """One request with a timeout, retried as `POLICY` says; the last answer."""
+    retries = Retries(POLICY, sleep=sleep)
     try:
-        return requests.request(method, url, timeout=TIMEOUT, **kwargs)
+        return retry.send(retries, lambda: requests.request(method, url, timeout=TIMEOUT, **kwargs))
     except requests.RequestException as error:
         reason = f"cannot reach {_host(url)} ({type(error).__name__})"
         raise RegistryError(f"{what}: {reason}") from None
@@ -171,8 +173,11 @@ def _aws_error(response: requests.Response) -> str:
     return detail or f"HTTP {response.status_code}"
 
 
-def github_oidc_token(env: Mapping[str, str], audience: str = STS_AUDIENCE) -> str:
-    """The job's OIDC token (a JWT) for ``audience``, from GitHub's token service."""
+def github_oidc_token(
+    env: Mapping[str, str], audience: str = STS_AUDIENCE, *, sleep: Sleep = time.sleep
+) -> str:
+    """The job's OIDC token (a JWT) for ``audience``, from GitHub's token service (``sleep``
+    waits between retries, as in every function here)."""
     url, token = (env.get(f"ACTIONS_ID_TOKEN_REQUEST_{name}", "") for name in ("URL", "TOKEN"))
     if not (url and token):
         unset = "ACTIONS_ID_TOKEN_REQUEST_" + ("TOKEN" if url else "URL")
@@ -180,7 +185,7 @@ def github_oidc_token(env: Mapping[str, str], audience: str = STS_AUDIENCE) -> s
         raise RegistryError(message, PERMISSIONS_HINT)
     url += ("&" if "?" in url else "?") + urlencode({"audience": audience})
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    response = _send("GitHub's OIDC token service", "GET", url, headers=headers)
+    response = _send("GitHub's OIDC token service", "GET", url, headers=headers, sleep=sleep)
     if response.status_code != 200:
         status = response.status_code
         message = f"GitHub refused the OIDC token for audience {audience} (HTTP {status})"
@@ -202,13 +207,14 @@ def assume_role_with_web_identity(
     env: Mapping[str, str],
     session_name: str = "slipway",
     duration_seconds: int = 3600,
+    sleep: Sleep = time.sleep,
 ) -> AwsCredentials:
     """STS AssumeRoleWithWebIdentity (unsigned: the token is the proof) -> temporary credentials."""
     url = _endpoint(env, "STS", "sts", region)
     form = {"Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15", "RoleArn": role_arn,
             "RoleSessionName": session_name, "WebIdentityToken": web_identity_token,
             "DurationSeconds": str(duration_seconds)}  # fmt: skip
-    response = _send(f"AWS STS for role {role_arn}", "POST", url, data=form)
+    response = _send(f"AWS STS for role {role_arn}", "POST", url, data=form, sleep=sleep)
     names = ("AccessKeyId", "SecretAccessKey", "SessionToken")
     fields = _xml_fields(response.text, *names) if response.status_code == 200 else None
     if fields is None:
@@ -223,7 +229,11 @@ def assume_role_with_web_identity(
 
 
 def ecr_authorization(
-    registry: EcrRegistry, credentials: AwsCredentials, *, env: Mapping[str, str]
+    registry: EcrRegistry,
+    credentials: AwsCredentials,
+    *,
+    env: Mapping[str, str],
+    sleep: Sleep = time.sleep,
 ) -> tuple[str, str]:
     """ECR's GetAuthorizationToken, decoded into Docker's (username, password)."""
     service, target = _SERVICE[registry.public]
@@ -232,7 +242,9 @@ def ecr_authorization(
     body = json.dumps({"registryIds": [registry.account]} if registry.account else {}).encode()
     headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
     signed = Signer(credentials, registry.region, service).sign("POST", url, headers, body)
-    response = _send(f"Amazon ECR for {registry.host}", "POST", url, data=body, headers=signed)
+    response = _send(
+        f"Amazon ECR for {registry.host}", "POST", url, data=body, headers=signed, sleep=sleep
+    )
     if response.status_code != 200:
         secrets = (credentials.secret_access_key, credentials.session_token)
         detail = _scrub(_aws_error(response), *secrets)
@@ -253,7 +265,11 @@ def ecr_authorization(
 
 
 def ecr_login(
-    registry: EcrRegistry, *, env: Mapping[str, str], role_to_assume: str = ""
+    registry: EcrRegistry,
+    *,
+    env: Mapping[str, str],
+    role_to_assume: str = "",
+    sleep: Sleep = time.sleep,
 ) -> tuple[str, str]:
     """Docker's credentials for ``registry``, from ``role_to_assume`` or the environment's keys."""
     if not role_to_assume:
@@ -262,7 +278,9 @@ def ecr_login(
             raise RegistryError(
                 f"no AWS credentials to log in to {registry.host}", CREDENTIALS_HINT
             )
-        return ecr_authorization(registry, found, env=env)
-    token = github_oidc_token(env)
-    assumed = assume_role_with_web_identity(role_to_assume, token, region=registry.region, env=env)
-    return ecr_authorization(registry, assumed, env=env)
+        return ecr_authorization(registry, found, env=env, sleep=sleep)
+    token = github_oidc_token(env, sleep=sleep)
+    assumed = assume_role_with_web_identity(
+        role_to_assume, token, region=registry.region, env=env, sleep=sleep
+    )
+    return ecr_authorization(registry, assumed, env=env, sleep=sleep)
