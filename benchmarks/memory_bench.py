@@ -4,7 +4,7 @@ report.
 A child Python process does what the action's process does with such a report, with the
 real code: the scan stage (``slipway.stages.scan.scan_platforms``: two platforms, the DB
 step, each platform's report read, parsed and attributed to Dockerfile lines, the scan
-results kept for reuse, the Dockerfile config scan, the merged report written), the gate,
+results kept for reuse, the merged report written), the gate,
 then the reports: the job summary (rendered and fitted to 1 MiB), the PR comment (fitted
 to 65,536 characters), the annotations (selected and written), the check run's annotation
 batches, and SARIF (rendered, written, gzip+base64 for upload). Only Trivy is not run: a
@@ -101,7 +101,7 @@ def child(report: Path, work: Path, *, idle: bool) -> None:
     job.work.mkdir()
     scanned = stage.scan_platforms(CopyingTrivy({}), job)
     scans = tuple(scanned.scans)
-    failures = tuple(gate_reasons("CRITICAL", scans, scanned.misconfigurations))
+    failures = tuple(gate_reasons("CRITICAL", scans))
 
     env = {"INPUT_IMAGES": "127.0.0.1:5000/app", "INPUT_PUSH": "true",
            "INPUT_SEVERITY": ",".join(SEVERITIES)}  # fmt: skip
@@ -116,7 +116,7 @@ def child(report: Path, work: Path, *, idle: bool) -> None:
     ann.emit(Workflow({}, io.StringIO()), ann.select(marks))
     checks = [found for m in marks if (found := check_annotation(m)) is not None]
     json.dumps(batches(checks))
-    sarif = render_sarif(scans, scanned.misconfigurations, plan.scan.severity, "Dockerfile")
+    sarif = render_sarif(scans, (), plan.scan.severity, "Dockerfile")
     text = json.dumps(sarif, separators=(",", ":"))
     (work / "slipway-scan.sarif").write_text(text, encoding="utf-8")
     pack_sarif(text)

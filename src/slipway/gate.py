@@ -60,8 +60,11 @@ def gate_reasons(
     return tuple(reasons)
 
 
-def gate_failures(scan_plan: ScanOptions, scans: Sequence[PlatformScan]) -> tuple[str, ...]:
+def gate_failures(
+    scan_plan: ScanOptions,
+    scans: Sequence[PlatformScan],
+    misconfigurations: Sequence[Misconfiguration] = (),
+) -> tuple[str, ...]:
     """One reason per platform (and one for the Dockerfile) that breaks the gate; empty
     when it passes, e.g. ``3 CRITICAL vulnerabilities with fixes in linux/arm64 (fail-on: CRITICAL)``."""
-    misconfigurations = tuple(dict.fromkeys(m for s in scans for m in s.misconfigurations))
     return gate_reasons(scan_plan.fail_on, scans, misconfigurations)

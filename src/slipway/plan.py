@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from slipway import gha_cache
@@ -19,6 +20,16 @@ from slipway.meta.engine import Metadata, compute_metadata
 from slipway.platforms import Platform
 from slipway.refs import ImageName
 from slipway.scan.options import ScanOptions
+
+
+class ConfigFindings(StrEnum):
+    """Where the findings of ``trivy config`` on the Dockerfile are reported. It runs once
+    per run either way (alongside the build, `slipway.stages.policy.lint`); `config_findings`
+    is the one place that decides."""
+
+    POLICY = "policy"  # mapped onto the practices' rules (slipway.policy): the policy is on
+    SCAN = "scan"  # the scan's misconfigurations (`policy: none`, scanner `config`)
+    NONE = "none"  # not run: neither asks for it
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class Plan:
     tag_on_gate_failure: bool = False  # publish, then scan (the anchors' order, opt-in)
     attach: bool = False  # attach evidence to the published image
     cache: bool = True  # keep state in GitHub's cache service when there is one
+    config_findings: ConfigFindings = ConfigFindings.POLICY  # where trivy config's go
 
     @property
     def version(self) -> str:
@@ -98,12 +110,13 @@ def make_plan(
         build=with_cache_scopes(inputs.build, inputs),
         provenance=resolve_provenance(inputs.build.provenance, context),
         annotations=build_annotations(metadata),
-        scan=_scan_options(inputs),
+        scan=inputs.scan,
         split_part=inputs.push_by_digest,
         merge_digests=inputs.merge_digests,
         tag_on_gate_failure=inputs.tag_on_gate_failure,
         attach=bool(inputs.report.attach),
         cache=inputs.cache,
+        config_findings=config_findings(inputs),
     )
 
 
@@ -118,13 +131,16 @@ def with_cache_scopes(build: BuildOptions, where: Inputs | Plan) -> BuildOptions
     )
 
 
-def _scan_options(inputs: Inputs) -> ScanOptions:
-    """The scan inputs; with the Dockerfile policy on, it owns the Dockerfile checks
-    (trivy config's findings mapped to its rules), so the scan leaves them out."""
-    options = inputs.scan
-    if inputs.policy.policy.enabled and "config" in options.scanners:
-        return replace(options, scanners=tuple(s for s in options.scanners if s != "config"))
-    return options
+def config_findings(inputs: Inputs) -> ConfigFindings:
+    """Where ``trivy config``'s findings go: with the Dockerfile policy on, the policy owns
+    the Dockerfile checks (DS-xxxx mapped onto its rules, whatever `scanners` says); with
+    `policy: none`, the scan reports them as misconfigurations when its `config` scanner is
+    on; else it does not run."""
+    if inputs.policy.policy.enabled:
+        return ConfigFindings.POLICY
+    if inputs.scan.enabled and "config" in inputs.scan.scanners:
+        return ConfigFindings.SCAN
+    return ConfigFindings.NONE
 
 
 def build_annotations(metadata: Metadata) -> tuple[str, ...]:

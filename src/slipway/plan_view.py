@@ -8,10 +8,15 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 
-from slipway.plan import Plan
+from slipway.plan import ConfigFindings, Plan
 
 METADATA_FILE = "<metadata.json>"  # the run's own files, not known before it starts
 LAYOUT_DIR = "<oci-layout>"
+CONFIG_FINDINGS = {
+    ConfigFindings.POLICY: "mapped onto the Dockerfile policy's rules",
+    ConfigFindings.SCAN: "reported by the scan as misconfigurations (policy: none)",
+    ConfigFindings.NONE: "not run",
+}
 
 
 def plan_lines(plan: Plan, build_argv: Sequence[str]) -> list[str]:
@@ -39,11 +44,12 @@ def plan_lines(plan: Plan, build_argv: Sequence[str]) -> list[str]:
         f"  build: {shlex.join(build_argv)}",
     ]
     if scan.enabled:
-        scanners, severity = ", ".join(scan.scanners), ", ".join(scan.severity)
+        scanners, severity = ", ".join(scan.image_scanners), ", ".join(scan.severity)
         lines.append(
             f"  scan: every platform by digest; scanners {scanners}; report {severity}; "
             f"fail on {scan.fail_on}"
         )
     else:
         lines.append("  scan: no")
+    lines.append(f"  trivy config on the Dockerfile: {CONFIG_FINDINGS[plan.config_findings]}")
     return [line.replace("\n", "\\n") for line in lines]

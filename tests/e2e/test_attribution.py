@@ -67,6 +67,12 @@ def test_annotations_on_the_introducing_line(tmp_path: Path) -> None:
     assert lines[("CVE-2099-10005", "libexpat1-dev")] == 8  # the RUN that added it
     assert lines[("CVE-2099-10005", "libexpat1")] == 5
     assert lines[("CVE-2099-10001", "openssl")] == 5
+    # `policy: none`: the run's one `trivy config` (the lint's, alongside the build) reports to
+    # the scan: no HEALTHCHECK (DS-0026, LOW) is a misconfiguration in the SARIF and the report.
+    assert len([line for line in run.log.splitlines() if "trivy config " in line]) == 1
+    assert "DS-0026" in {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    report = json.loads((workspace / run.outputs["report-file"]).read_text())
+    assert [m["id"] for m in report["misconfigurations"]] == ["DS-0026"]
 
 
 # A heredoc RUN and an ARG-expanded RUN: BuildKit records neither as the Dockerfile says it.

@@ -22,10 +22,12 @@ import pytest
 
 from slipway.errors import ScanError
 from slipway.gate import gate_reasons
+from slipway.plan import ConfigFindings
+from slipway.policy.model import PolicyConfig
 from slipway.report.sarif import render_sarif
 from slipway.scan.options import ScanOptions
 from slipway.stages import scan as stage
-from slipway.stages.policy import read_dockerfile
+from slipway.stages.policy import lint_dockerfile, read_dockerfile
 from slipway.tools.run import Result, Runner
 from slipway.workflow import Workflow
 from tests.support.actionrun import run_action, unique_repository
@@ -183,8 +185,17 @@ def test_planted_findings_on_both_platforms_one_db_download_then_reuse(
     amd64 = next(s for s in outcome.scans if s.platform == "linux/amd64")
     assert {v.dockerfile_line for v in amd64.vulnerabilities} == {3}  # COPY root-${TARGETARCH}/
     assert amd64.secrets[0].dockerfile_line == 4  # COPY credentials
-    # The Dockerfile misconfiguration with its line (USER root is line 5).
-    root_user = [m for m in outcome.misconfigurations if m.id == "DS-0002"]
+    # The Dockerfile misconfiguration with its line (USER root is line 5): the run's one
+    # `trivy config`, run by the lint for the scan (`policy: none`), not by the scan stage.
+    assert runner.count("config") == 0
+    path = pushed["context"] / "Dockerfile"
+    off = PolicyConfig(enabled=False)
+    check = lint_dockerfile(
+        runner, read_dockerfile(path), path, tmp_path, off, findings=ConfigFindings.SCAN
+    )
+    misconfigurations = check.misconfigurations
+    assert runner.count("trivy", "config") == 1
+    root_user = [m for m in misconfigurations if m.id == "DS-0002"]
     assert [(m.start_line, m.severity) for m in root_user] == [(5, "HIGH")]
 
     report = json.loads(Path(outcome.report_file).read_text())
@@ -192,7 +203,7 @@ def test_planted_findings_on_both_platforms_one_db_download_then_reuse(
     assert {tuple(v["platforms"]) for v in openssl} == {PLATFORMS}
     options = options_for(devenv, cache)
     dockerfile = str(pushed["context"] / "Dockerfile")
-    sarif = render_sarif(outcome.scans, outcome.misconfigurations, options.severity, dockerfile)
+    sarif = render_sarif(outcome.scans, misconfigurations, options.severity, dockerfile)
     schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
     rule_ids = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]

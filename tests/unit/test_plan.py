@@ -10,7 +10,8 @@ import pytest
 from slipway.context import Context, read_context
 from slipway.inputs import read_inputs
 from slipway.meta.labels import format_created
-from slipway.plan import Plan, make_plan
+from slipway.plan import ConfigFindings, Plan, make_plan
+from slipway.plan_view import CONFIG_FINDINGS, plan_lines
 from slipway.scan.options import ScanOptions
 
 SHA = "860c1904a1ce19322e91ac35af1ab07466440c37"
@@ -113,6 +114,28 @@ def test_plan_refs_and_dockerfile() -> None:
     plan = make_plan(inputs, ctx("push", "refs/heads/main"), env={}, now=NOW)
     assert plan.refs == ("127.0.0.1:5000/a:main", "127.0.0.1:5000/b:main")
     assert plan.dockerfile == "app/Dockerfile"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "findings"),
+    [
+        ({}, ConfigFindings.POLICY),  # the policy maps DS-xxxx onto its rules
+        ({"SCANNERS": "vuln,secret"}, ConfigFindings.POLICY),  # scanners are the scan's
+        ({"SCAN": "false"}, ConfigFindings.POLICY),
+        ({"POLICY": "none"}, ConfigFindings.SCAN),  # the scan's misconfigurations
+        ({"POLICY": "none", "SCANNERS": "misconfig"}, ConfigFindings.SCAN),
+        ({"POLICY": "none", "SCANNERS": "vuln,secret"}, ConfigFindings.NONE),
+        ({"POLICY": "none", "SCAN": "false"}, ConfigFindings.NONE),
+    ],
+)
+def test_one_place_decides_where_trivy_configs_findings_go(
+    inputs: dict[str, str], findings: ConfigFindings
+) -> None:
+    plan = plan_for("push", "refs/heads/main", None, **inputs)
+    assert plan.config_findings is findings
+    given = {"INPUT_IMAGES": "127.0.0.1:5000/app", **{f"INPUT_{k}": v for k, v in inputs.items()}}
+    assert plan.scan == read_inputs(given).scan  # the scan's options are the inputs', as given
+    assert f"  trivy config on the Dockerfile: {CONFIG_FINDINGS[findings]}" in plan_lines(plan, [])
 
 
 @pytest.mark.parametrize(

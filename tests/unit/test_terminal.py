@@ -94,13 +94,19 @@ def plan() -> Plan:
 
 def summary() -> str:
     scans = (
-        PlatformScan("linux/amd64", "r@sha256:a", HOSTILE, SECRETS, misconfigurations=MISCONFIG),
-        PlatformScan("linux/arm64", "r@sha256:b", HOSTILE[:2], misconfigurations=MISCONFIG),
+        PlatformScan("linux/amd64", "r@sha256:a", HOSTILE, SECRETS),
+        PlatformScan("linux/arm64", "r@sha256:b", HOSTILE[:2]),
     )
     digests = {"linux/amd64": "sha256:" + "1" * 64, "linux/arm64": "sha256:" + "2" * 64}
     failures = ("2 CRITICAL vulnerabilities (1 with fixes) in linux/amd64 (fail-on: HIGH)",)
     outcome = Outcome(
-        "sha256:" + "f" * 64, digests, (), scans, failures, build_stats=BuildStats(12.34, 9, 7)
+        "sha256:" + "f" * 64,
+        digests,
+        (),
+        scans,
+        failures,
+        build_stats=BuildStats(12.34, 9, 7),
+        misconfigurations=MISCONFIG,
     )
     return render_summary(plan(), outcome)
 

@@ -24,6 +24,7 @@ from slipway.policy.model import (
     Suppressed,
     ToolFinding,
 )
+from slipway.scan.findings import Misconfiguration
 
 _TOOLS = (Source.TRIVY, Source.HADOLINT)
 
@@ -99,6 +100,15 @@ def evaluate(
             findings[key] = finding
     order = sorted(findings.values(), key=lambda f: (f.line, f.id))
     return PolicyResult(tuple(order), tuple(suppressed.values()))
+
+
+def from_trivy(misconfigurations: Iterable[Misconfiguration]) -> list[ToolFinding]:
+    """``trivy config``'s failed checks as tool findings, for `evaluate` to map (its
+    severities are not used: the policy gives each rule its own)."""
+    return [
+        ToolFinding(Source.TRIVY, m.id, m.start_line or 0, m.message or m.title, m.file)
+        for m in misconfigurations
+    ]
 
 
 def check_dockerfile(

@@ -11,7 +11,7 @@ from slipway.plan import Plan
 from slipway.policy.model import ImageChecks
 from slipway.report.checks_section import render_checks
 from slipway.report.markdown import code, link, text
-from slipway.scan.findings import PlatformScan
+from slipway.scan.findings import Misconfiguration, PlatformScan
 
 TOP_FINDINGS = 20
 
@@ -37,6 +37,7 @@ class Outcome:
     by_digest_only: bool = False  # one part of a split build: tags come with the merge
     checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
     build_stats: BuildStats | None = None
+    misconfigurations: tuple[Misconfiguration, ...] = ()  # the Dockerfile's (`policy: none`)
 
 
 def severity_counts(scan: PlatformScan) -> Counter[str]:
@@ -121,7 +122,7 @@ def _scan_section(plan: Plan, outcome: Outcome) -> list[str]:
         lines.append(f"| {code(scan.platform)} | {code(digest[:19])} | {cells} |")
     lines.append("")
     lines += _top_findings(plan, outcome.scans)
-    lines += _secrets_and_dockerfile(plan, outcome.scans)
+    lines += _secrets_and_dockerfile(plan, outcome.scans, outcome.misconfigurations)
     if outcome.gate_failures:
         lines += [f"**Gate failed** (fail-on: {code(plan.scan.fail_on)}):", ""]
         lines += [f"- {text(reason)}" for reason in outcome.gate_failures]
@@ -175,8 +176,10 @@ def _top_findings(plan: Plan, scans: Sequence[PlatformScan]) -> list[str]:
     return [*lines, ""]
 
 
-def _secrets_and_dockerfile(plan: Plan, scans: Sequence[PlatformScan]) -> list[str]:
-    """Secrets in layers and Dockerfile misconfigurations at the reported severities (issue 5)."""
+def _secrets_and_dockerfile(
+    plan: Plan, scans: Sequence[PlatformScan], misconfigurations: Sequence[Misconfiguration]
+) -> list[str]:
+    """Secrets in layers and Dockerfile misconfigurations at the reported severities."""
     wanted = plan.scan.severity
     secrets: dict[tuple[str, str, int], tuple[str, str, list[str]]] = {}
     for scan in scans:
@@ -184,8 +187,7 @@ def _secrets_and_dockerfile(plan: Plan, scans: Sequence[PlatformScan]) -> list[s
             if secret.severity in wanted:
                 entry = secrets.setdefault(secret.key, (secret.severity, secret.title, []))
                 entry[2].append(scan.platform)
-    checks = list(dict.fromkeys(m for s in scans for m in s.misconfigurations))
-    checks = [m for m in checks if m.severity in wanted]
+    checks = [m for m in misconfigurations if m.severity in wanted]
     lines: list[str] = []
     if secrets:
         lines += ["| Severity | Secret | File | Platforms |", "|---|---|---|---|"]

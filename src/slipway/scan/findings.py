@@ -79,5 +79,4 @@ class PlatformScan:
     vulnerabilities: tuple[Vulnerability, ...]
     secrets: tuple[Secret, ...] = ()
     digest: str = ""
-    misconfigurations: tuple[Misconfiguration, ...] = ()  # the Dockerfile's, same on every platform
     reused: bool = False  # the result came from the scan cache, Trivy did not run

@@ -33,7 +33,7 @@ from slipway.plan import Plan
 from slipway.policy.model import ImageChecks
 from slipway.report.summary import BuildStats
 from slipway.restored import Restored
-from slipway.scan.findings import PlatformScan
+from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.size.report import SizeReport
 from slipway.tools.builder import Builders
 from slipway.tools.oci_layout import Layout
@@ -96,6 +96,7 @@ class State:
     index: Manifest | None = None
     platform_digests: dict[str, str] = field(default_factory=dict)
     scans: list[PlatformScan] = field(default_factory=list)
+    misconfigurations: tuple[Misconfiguration, ...] = ()  # the Dockerfile's (`policy: none`)
     tagged: list[str] = field(default_factory=list)
     build_metadata: dict[str, object] = field(default_factory=dict)  # buildx --metadata-file
     checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size

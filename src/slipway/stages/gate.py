@@ -16,4 +16,5 @@ if TYPE_CHECKING:
 def gate(run: Run, state: State) -> None:
     """Step GATE."""
     state.sarif = write_sarif(run, state)
-    state.failures = gate_failures(run.plan.scan, state.scans) + state.checks.failures
+    found = gate_failures(run.plan.scan, state.scans, state.misconfigurations)
+    state.failures = found + state.checks.failures

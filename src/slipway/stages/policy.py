@@ -6,6 +6,9 @@ by `slipway.policy`), on the built image configs, and on the secrets the scan fo
 the layers (SW017); then the image size from the registry (`slipway.stages.size`). Runs
 before the gate: what fails here is never tagged either. A missing or failing linter
 does not stop the run: the checks it would have mapped are skipped, with a warning.
+
+The lint is the run's one ``trivy config``: with `policy: none` its findings are the scan's
+misconfigurations instead (`slipway.plan.ConfigFindings`), and a failure is then the scan's.
 """
 
 from __future__ import annotations
@@ -19,19 +22,21 @@ from slipway.alongside import Alongside
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import SlipwayError
 from slipway.inputs import Inputs
-from slipway.plan import Plan
+from slipway.plan import ConfigFindings, Plan
 from slipway.policy.evaluate import (
     check_dockerfile,
     check_image,
     drop_root_set_by_base,
+    from_trivy,
     merge,
 )
 from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import ImageChecks, PolicyConfig, PolicyResult, ToolFinding
-from slipway.scan.findings import PlatformScan
+from slipway.scan.findings import Misconfiguration, PlatformScan
+from slipway.scan.options import DEFAULT_SCAN_TIMEOUT
 from slipway.size.report import SizeReport
 from slipway.stages.registries import client
-from slipway.tools import hadolint, trivy_config
+from slipway.tools import hadolint, trivy
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
 
@@ -49,6 +54,7 @@ class DockerfileCheck:
     dockerfile: Dockerfile
     result: PolicyResult
     warnings: tuple[str, ...] = ()
+    misconfigurations: tuple[Misconfiguration, ...] = ()  # ConfigFindings.SCAN: the scan's
 
 
 def read_dockerfile(path: Path, *, target: str = "", display_path: str = "") -> Dockerfile:
@@ -62,23 +68,42 @@ def read_dockerfile(path: Path, *, target: str = "", display_path: str = "") -> 
 
 
 def lint_dockerfile(
-    runner: Runner, dockerfile: Dockerfile, path: Path, work: Path, config: PolicyConfig
+    runner: Runner,
+    dockerfile: Dockerfile,
+    path: Path,
+    work: Path,
+    config: PolicyConfig,
+    *,
+    findings: ConfigFindings = ConfigFindings.POLICY,
+    timeout: float = DEFAULT_SCAN_TIMEOUT,
 ) -> DockerfileCheck:
-    """All Dockerfile checks on ``dockerfile``, read from ``path``."""
-    if not config.enabled:
+    """All Dockerfile checks on ``dockerfile``, read from ``path``: ``trivy config`` once,
+    its findings the policy's or (``findings``: SCAN) the scan's; hadolint for the policy."""
+    last_line = max((i.end_line for i in dockerfile.instructions), default=0)
+
+    def trivy_config() -> list[Misconfiguration]:
+        report = work / "trivy-config.json"
+        found = trivy.check_dockerfile(
+            runner, path, report, display_path=dockerfile.path, timeout=timeout
+        )
+        # stages after --target are not built: what Trivy finds there is not in the image
+        return [m for m in found if (m.start_line or 0) <= last_line]
+
+    if findings is ConfigFindings.SCAN:  # a failure is the scan's: it stops the run
+        return DockerfileCheck(dockerfile, PolicyResult(()), (), tuple(trivy_config()))
+    if findings is ConfigFindings.NONE or not config.enabled:
         return DockerfileCheck(dockerfile, PolicyResult(()))
     found: list[ToolFinding] = []
     warnings: list[str] = []
     try:
-        found += trivy_config.check_dockerfile(runner, path, work / "trivy-config.json")
+        found += from_trivy(trivy_config())
     except SlipwayError as error:
         warnings.append(TOOL_SKIPPED.format(tool="trivy config", error=error.message))
     try:
         found += hadolint.lint_dockerfile(runner, str(path))
     except SlipwayError as error:
         warnings.append(TOOL_SKIPPED.format(tool="hadolint", error=error.message))
-    last_line = max((i.end_line for i in dockerfile.instructions), default=0)
-    found = [f for f in found if f.line <= last_line]  # stages after --target are not built
+    found = [f for f in found if f.line <= last_line]
     return DockerfileCheck(dockerfile, check_dockerfile(dockerfile, found, config), tuple(warnings))
 
 
@@ -105,7 +130,15 @@ def lint(
     runner: Runner, inputs: Inputs, plan: Plan, dockerfile: Dockerfile, work: Path
 ) -> DockerfileCheck:
     """The Dockerfile's own checks (they need no image: the pipeline runs them alongside)."""
-    return lint_dockerfile(runner, dockerfile, Path(plan.dockerfile), work, inputs.policy.policy)
+    return lint_dockerfile(
+        runner,
+        dockerfile,
+        Path(plan.dockerfile),
+        work,
+        inputs.policy.policy,
+        findings=plan.config_findings,
+        timeout=plan.scan.timeout,
+    )
 
 
 def image_checks(

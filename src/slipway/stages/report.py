@@ -169,9 +169,8 @@ def clear_reports(run: Run) -> None:
 def write_sarif(run: Run, state: State) -> Path:
     """SARIF once, from every finding: the scan's (vulnerabilities, secrets, the Dockerfile's
     misconfigurations) and the policy's; written with `scan: false` too."""
-    misconfigurations = state.scans[0].misconfigurations if state.scans else ()
     rendered = render_sarif(
-        state.scans, misconfigurations, run.plan.scan.severity, run.plan.dockerfile
+        state.scans, state.misconfigurations, run.plan.scan.severity, run.plan.dockerfile
     )
     sarif = add_results(rendered, policy_sarif_findings(state.checks))
     path = run.reports_dir / SARIF_FILE
@@ -202,6 +201,7 @@ def report(
         by_digest_only=by_digest_only,
         checks=state.checks,
         build_stats=state.build_stats,
+        misconfigurations=state.misconfigurations,
     )
     summary = render_summary(plan, outcome)
     workflow.append_summary(fit_summary(summary))

@@ -1,8 +1,9 @@
-"""The scan stage: one DB download, every platform by digest, the Dockerfile, reports written.
+"""The scan stage: one DB download, every platform by digest, reports written.
 
 The only module of `slipway.scan` that runs Trivy or touches files; decisions are made
 by the pure modules beside it. Platform scans run one after another: Trivy locks its
-cache directory.
+cache directory. The Dockerfile's misconfigurations (`policy: none`) come from the run's
+one ``trivy config``, which the lint ran alongside the build (`slipway.stages.policy`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from slipway.dockerfile import Dockerfile
 from slipway.dockerfile.history import layer_lines
 from slipway.errors import ScanError
 from slipway.paths import trivy_cache_dir
+from slipway.plan import ConfigFindings
 from slipway.refs import allows_plain_http
 from slipway.scan.combined import merge, merged_report
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
@@ -54,7 +56,6 @@ class ScanOutcome:
     """What the stage produced."""
 
     scans: list[PlatformScan] = field(default_factory=list)
-    misconfigurations: list[Misconfiguration] = field(default_factory=list)
     db_updated_at: str = ""
     warnings: list[str] = field(default_factory=list)
     report_file: str = ""
@@ -100,12 +101,13 @@ class ScanJob:
 
     options: ScanOptions
     targets: Sequence[ScanTarget]
-    dockerfile: Dockerfile | None  # None: no `trivy config`, findings without lines
+    dockerfile: Dockerfile | None  # None: findings without lines
     work: Path  # the run's temporary folder
     out_dir: Path  # where the merged report is written
     now: datetime  # the run's one clock reading
     known_db: str = ""  # UpdatedAt of today's DB in the cache service (not downloaded yet)
     prepare_db: Callable[[], None] | None = None  # restores that DB into the cache dir
+    misconfigurations: Sequence[Misconfiguration] = ()  # the Dockerfile's, for the report
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def scan_platforms(
     runner: Runner, job: ScanJob, *, sleep: Callable[[float], None] = time.sleep
 ) -> ScanOutcome:
     """Run the whole stage; reports are written before anyone looks at the gate."""
-    options, dockerfile = job.options, job.dockerfile
+    options = job.options
     outcome = ScanOutcome()
     documents = _documents(options)
     prepared = _Prepared(
@@ -142,18 +144,10 @@ def scan_platforms(
         outcome.warnings.extend(fetched.warnings)
         for target in job.targets:
             outcome.scans.append(_scan_one(runner, job, target, prepared, outcome))
-    if "config" in options.scanners and dockerfile is not None:
-        report = job.work / "trivy-config.json"
-        argv = trivy.config_argv(dockerfile.path, str(report), severities=options.scan_severities)
-        trivy.run_trivy(runner, argv, timeout=options.timeout)
-        text = report.read_text(encoding="utf-8")
-        found = trivy.parse_misconfigurations(text, dockerfile.path)
-        outcome.misconfigurations = found
-        outcome.scans = [replace(s, misconfigurations=tuple(found)) for s in outcome.scans]
     if options.sbom_file:
         for target in job.targets:
             outcome.sbom_files[target.platform] = _sbom(runner, options, target, prepared.cache_dir)
-    _write_reports(options, outcome, job.out_dir)
+    _write_reports(options, outcome, job.misconfigurations, job.out_dir)
     return outcome
 
 
@@ -282,12 +276,17 @@ def _sbom(runner: Runner, options: ScanOptions, target: ScanTarget, cache_dir: s
     return output
 
 
-def _write_reports(options: ScanOptions, outcome: ScanOutcome, out_dir: Path) -> None:
+def _write_reports(
+    options: ScanOptions,
+    outcome: ScanOutcome,
+    misconfigurations: Sequence[Misconfiguration],
+    out_dir: Path,
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     merged = merge(outcome.scans, options.severity)
     report = merged_report(
         outcome.scans,
-        outcome.misconfigurations,
+        misconfigurations,
         options.severity,
         outcome.db_updated_at,
         merged=merged,
@@ -315,10 +314,13 @@ def scan(run: Run, state: State) -> None:
         for platform, digest in state.platform_digests.items()
     ]
     saved = state.restored.saved_db
+    if plan.config_findings is ConfigFindings.SCAN and state.lint is not None:
+        state.misconfigurations = state.lint.result().misconfigurations
     job = ScanJob(
         plan.scan, targets, run.dockerfile, run.work, run.reports_dir, run.now,
         known_db=saved.updated_at if saved and saved.day == run.now.date() else "",
         prepare_db=lambda: cache.unpack_db(run, state),
+        misconfigurations=state.misconfigurations,
     )  # fmt: skip
     outcome = scan_platforms(run.runner, job)
     state.db_updated_at = outcome.db_updated_at

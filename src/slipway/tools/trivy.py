@@ -2,12 +2,15 @@
 
 Only machine output is read: ``--format json`` reports and ``trivy version --format json``.
 Platform scans share one cache directory; Trivy locks it, so they run one after another
-and all but the DB download use ``--skip-db-update``.
+and all but the DB download use ``--skip-db-update``. ``trivy config`` on the Dockerfile
+(`check_dockerfile`) runs once per run, alongside the build; `slipway.plan.ConfigFindings`
+says whether its findings go to the policy or to the scan.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +25,7 @@ __all__ = [
     "Misconfiguration",
     "Secret",
     "Vulnerability",
+    "check_dockerfile",
     "config_argv",
     "download_db_argv",
     "image_argv",
@@ -104,11 +108,22 @@ def identity(runner: Runner) -> str:
     return f"{path}:{info.st_size}:{info.st_mtime_ns}"
 
 
-def config_argv(dockerfile: str, report_file: str, *, severities: Sequence[str]) -> list[str]:
-    """``trivy config`` on the Dockerfile, offline with the embedded checks."""
+def config_argv(dockerfile: str, report_file: str) -> list[str]:
+    """``trivy config`` on one Dockerfile (any file name), offline with the embedded checks
+    (DS-xxxx); every severity: the policy gives its own, the scan filters its report."""
+    # Trivy finds Dockerfiles by name; `Dockerfile.prod` is one only through a pattern.
+    pattern = "dockerfile:^" + re.escape(Path(dockerfile).name) + "$"
     argv = ["trivy", "config", "--quiet", "--skip-check-update", "--format", "json"]
-    argv += ["--severity", ",".join(severities), "--output", report_file, dockerfile]
-    return argv
+    argv += ["--output", report_file, "--misconfig-scanners", "dockerfile"]
+    return [*argv, "--file-patterns", pattern, dockerfile]
+
+
+def check_dockerfile(
+    runner: Runner, dockerfile: Path, report_file: Path, *, display_path: str, timeout: float
+) -> list[Misconfiguration]:
+    """Run ``trivy config`` on ``dockerfile``; its failed checks, in ``display_path``."""
+    run_trivy(runner, config_argv(str(dockerfile), str(report_file)), timeout=timeout)
+    return parse_misconfigurations(report_file.read_text(encoding="utf-8"), display_path)
 
 
 def _load(text: str) -> dict[str, Any]:

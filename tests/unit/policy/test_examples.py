@@ -11,6 +11,7 @@ from slipway.policy.evaluate import (
     check_dockerfile,
     check_image,
     drop_root_set_by_base,
+    from_trivy,
     merge,
 )
 from slipway.policy.layer_secrets import check_scan_secrets
@@ -18,17 +19,22 @@ from slipway.policy.model import PolicyConfig, ToolFinding
 from slipway.scan.findings import PlatformScan, Secret
 from slipway.stages.policy import DockerfileCheck, check_images
 from slipway.tools.hadolint import parse_lint
-from slipway.tools.trivy_config import parse_config_report
+from slipway.tools.trivy import parse_misconfigurations
 from tests.unit.policy.examples import CONFIG, DATA, EXAMPLES, expected, pairs, suppressed_pairs
 
 CASES = sorted(expected().items())
+
+
+def trivy_found(report: str) -> list[ToolFinding]:
+    """A captured ``trivy config`` report, as the policy reads it."""
+    return from_trivy(parse_misconfigurations((DATA / report).read_text(), "Dockerfile"))
 
 
 @pytest.mark.parametrize(("name", "want"), CASES, ids=[name for name, _ in CASES])
 def test_example_dockerfile_findings(name: str, want: dict[str, Any]) -> None:
     dockerfile = parse_dockerfile((EXAMPLES / name / "Dockerfile").read_text(), "Dockerfile")
     found = [
-        *parse_config_report((DATA / f"{name}.trivy.json").read_text()),
+        *trivy_found(f"{name}.trivy.json"),
         *parse_lint((DATA / f"{name}.hadolint.json").read_text()),
     ]
     result = check_dockerfile(dockerfile, found, CONFIG)
@@ -54,7 +60,7 @@ def test_root_example_is_caught_on_the_image_config_at_the_final_from() -> None:
 
 def test_image_config_finding_already_in_the_dockerfile_is_not_repeated() -> None:
     dockerfile = parse_dockerfile((EXAMPLES / "rootlast" / "Dockerfile").read_text(), "Dockerfile")
-    found = parse_config_report((DATA / "rootlast.trivy.json").read_text())
+    found = trivy_found("rootlast.trivy.json")
     plain = check_dockerfile(dockerfile, found, CONFIG)
     image = check_image(dockerfile, {"linux/amd64": ROOT_CONFIG}, CONFIG, plain)
     assert image.findings == ()
@@ -64,7 +70,7 @@ def test_image_config_finding_already_in_the_dockerfile_is_not_repeated() -> Non
 def test_suppressed_example_keeps_reasons() -> None:
     dockerfile = parse_dockerfile((EXAMPLES / "suppressed" / "Dockerfile").read_text())
     found = [
-        *parse_config_report((DATA / "suppressed.trivy.json").read_text()),
+        *trivy_found("suppressed.trivy.json"),
         *parse_lint((DATA / "suppressed.hadolint.json").read_text()),
     ]
     result = check_dockerfile(dockerfile, found, CONFIG)

@@ -7,10 +7,11 @@ import pytest
 from slipway.errors import InputError, ScanError, ToolError
 from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader
+from slipway.policy.evaluate import from_trivy
 from slipway.policy.model import OFF, PolicyConfig
 from slipway.size.limits import SizeLimits
 from slipway.tools.hadolint import lint_argv, parse_lint, parse_version
-from slipway.tools.trivy_config import config_argv, parse_config_report
+from slipway.tools.trivy import config_argv, parse_misconfigurations
 from tests.unit.policy.examples import DATA
 
 
@@ -84,10 +85,13 @@ def test_trivy_config_argv_names_the_file_pattern() -> None:
 
 
 def test_trivy_config_report_parsing() -> None:
-    found = parse_config_report((DATA / "ports.trivy.json").read_text())
-    assert [(f.check_id, f.line) for f in found] == [("DS-0004", 4), ("DS-0010", 6)]
+    found = from_trivy(parse_misconfigurations((DATA / "ports.trivy.json").read_text(), "Df"))
+    assert [(f.source, f.check_id, f.line, f.file) for f in found] == [
+        ("trivy", "DS-0004", 4, "Df"),
+        ("trivy", "DS-0010", 6, "Df"),
+    ]
     with pytest.raises(ScanError, match="unreadable"):
-        parse_config_report("{")
+        parse_misconfigurations("{", "Df")
 
 
 def test_hadolint_argv_version_and_parsing() -> None:

@@ -92,7 +92,8 @@ def test_download_and_config_argv() -> None:
     argv = trivy.download_db_argv("127.0.0.1:5000/db:2", "/c", insecure=True)
     assert "--download-db-only" in argv
     assert "--insecure" in argv
-    argv = trivy.config_argv("Dockerfile", "/o.json", severities=["HIGH"])
+    argv = trivy.config_argv("Dockerfile", "/o.json")
     assert argv[:2] == ["trivy", "config"]
     assert "--skip-check-update" in argv
+    assert "--severity" not in argv  # every severity: the policy and the scan pick their own
     assert argv[-1] == "Dockerfile"

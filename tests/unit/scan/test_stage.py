@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from slipway.dockerfile import parse_dockerfile
 from slipway.errors import ScanError
 from slipway.scan.options import ScanOptions
 from slipway.stages import scan as stage
 from slipway.stages.report import SARIF_FILE
 from tests.unit.scan.fakes import FakeTrivyRunner, synthetic_report
+from tests.unit.scan.findings_data import MISCONFIG
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -46,6 +48,24 @@ def test_one_db_download_for_any_number_of_platforms(tmp_path: Path, platforms: 
     assert len(outcome.scans) == platforms
     assert json.loads(Path(outcome.report_file).read_text())["version"] == 1
     assert not (tmp_path / "out" / SARIF_FILE).exists()  # rendered once, by the run
+
+
+def test_the_dockerfiles_misconfigurations_are_reported_not_checked_again(tmp_path: Path) -> None:
+    # the lint ran the run's one `trivy config`; the scan only reports what it found
+    runner = FakeTrivyRunner(synthetic_report(5))
+    options = ScanOptions(
+        severity=("HIGH",), db_repositories=("a/db:2",), cache_dir=str(tmp_path / "c")
+    )
+    (tmp_path / "work").mkdir()
+    dockerfile = parse_dockerfile("FROM a:1\nRUN true\nUSER root\nCMD x\n", "Dockerfile")
+    out = tmp_path / "out"
+    job = stage.ScanJob(
+        options, targets(1), dockerfile, tmp_path / "work", out, NOW, misconfigurations=(MISCONFIG,)
+    )
+    outcome = stage.scan_platforms(runner, job)
+    assert runner.count("config") == 0
+    report = json.loads(Path(outcome.report_file).read_text())
+    assert [m["id"] for m in report["misconfigurations"]] == ["DS-0002"]
 
 
 def test_rescan_is_reused(tmp_path: Path) -> None:

@@ -19,8 +19,8 @@ def plan() -> Plan:
 
 
 def test_secrets_and_checks_in_the_summary() -> None:
-    scans = tuple(replace(s, misconfigurations=(MISCONFIG,)) for s in SCANS)
-    summary = render_summary(plan(), Outcome("sha256:1", {}, (), scans, ()))
+    outcome = Outcome("sha256:1", {}, (), SCANS, (), misconfigurations=(MISCONFIG,))
+    summary = render_summary(plan(), outcome)
     assert summary.count("AWS Access Key ID") == 1  # one row, both platforms
     assert "`/root/.aws/c:1`" in summary
     assert summary.count("DS\\-0002") == 1
