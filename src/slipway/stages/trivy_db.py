@@ -1,8 +1,10 @@
 """Getting the vulnerability DB once per run: each repository in turn with backoff, then
-a fresh-enough cached DB, else a failure naming every repository (decisions in `db`)."""
+a fresh-enough cached DB, else a failure naming every repository (decisions in `db`; the
+retries are :mod:`slipway.tools.retry`'s, with `db_policy`)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +15,7 @@ from slipway.refs import allows_plain_http, registry_of
 from slipway.scan import db
 from slipway.scan.options import ScanOptions
 from slipway.tools import trivy
+from slipway.tools.retry import Policy, Retries
 from slipway.tools.run import Runner
 
 
@@ -64,6 +67,13 @@ def fetch_db(
     return outcome
 
 
+def db_policy(options: ScanOptions) -> Policy:
+    """The retries of one repository: ``db_retries`` attempts, ``db_backoff`` seconds before
+    the second, doubled before each further (what is transient is `db.is_transient`'s)."""
+    attempts = max(options.db_retries, 1)  # 0 would mean "no limit" to the policy
+    return Policy(attempts=attempts, backoff=options.db_backoff, max_backoff=math.inf)
+
+
 def _download(
     runner: Runner,
     options: ScanOptions,
@@ -74,20 +84,17 @@ def _download(
     outcome: Fetched,
 ) -> str:
     """Try one repository with backoff; the short error, or empty on success."""
-    error = ""
     insecure = allows_plain_http(registry_of(repository), options.insecure_registries)
     argv = trivy.download_db_argv(repository, cache_dir, insecure=insecure)
-    for delay in db.backoff_delays(options.db_retries, options.db_backoff):
-        if delay:
-            sleep(delay)
+    attempts = Retries(db_policy(options), sleep=sleep).attempts()
+    while True:
         result = runner.run(argv, timeout=options.timeout)
         outcome.runs += 1
         if result.returncode == 0:
             return ""
         error = db.short_error(result.stderr + result.stdout)
-        if not db.is_transient(error):
-            break
-    return error or "failed"
+        if not (db.is_transient(error) and attempts.again()):
+            return error or "failed"
 
 
 def _read_metadata(cache_dir: str) -> tuple[datetime | None, datetime | None]:
