@@ -92,6 +92,15 @@ for _job in JOBS:
         "the action's default when not given",
     )
 
+# Outputs every build job computes alike: the metadata, and the gate's verdict (each job gates
+# its own platform, and a failing one fails the run). With push false they come from a build
+# job; the others would describe one platform's image, or files on that job's runner, so they
+# come from the merge job alone (GitHub keeps one value per output of a matrix job).
+ALIKE_IN_BUILD_JOBS: frozenset[str] = frozenset(
+    {"version", "tag-names", "annotations", "json", "tags", "labels", "scan-result"}
+)
+MERGE_ONLY_NOTE = " Empty with push false."
+
 START = "# >>> generated: {name}"
 END = "# <<< generated: {name}"
 
@@ -221,20 +230,29 @@ def render_secrets(action: Action) -> list[str]:
 
 
 def render_outputs(action: Action) -> list[str]:
-    """The workflow_call ``outputs:``: the merge job's, or without push the build jobs'."""
+    """The workflow_call ``outputs:``: the merge job's, or without push a build job's where
+    every build job has the same (`ALIKE_IN_BUILD_JOBS`)."""
     lines: list[str] = []
     for name, spec in action.outputs.items():
-        value = (
-            f"${{{{ inputs.push && jobs.merge.outputs.{name} || "
-            f"!inputs.push && jobs.build.outputs.{name} || '' }}}}"
-        )
-        lines += [f"{name}:", f"  description: {_scalar(_description(spec))}", f"  value: {value}"]
+        text = _description(spec)
+        if name in ALIKE_IN_BUILD_JOBS:
+            value = (
+                f"${{{{ inputs.push && jobs.merge.outputs.{name} || "
+                f"!inputs.push && jobs.build.outputs.{name} || '' }}}}"
+            )
+        else:
+            value, text = f"${{{{ jobs.merge.outputs.{name} }}}}", text + MERGE_ONLY_NOTE
+        lines += [f"{name}:", f"  description: {_scalar(text)}", f"  value: {value}"]
     return lines
 
 
 def render_job_outputs(job: str, action: Action) -> list[str]:
-    """A job's ``outputs:``: every output of its Slipway step."""
-    return [f"{name}: ${{{{ {STEP_OUTPUTS[job]}.{name} }}}}" for name in action.outputs]
+    """A job's ``outputs:``: its Slipway step's that the workflow's outputs read."""
+    return [
+        f"{name}: ${{{{ {STEP_OUTPUTS[job]}.{name} }}}}"
+        for name in action.outputs
+        if job == MERGE or name in ALIKE_IN_BUILD_JOBS
+    ]
 
 
 def render_with(job: str, action: Action) -> list[str]:

@@ -14,6 +14,7 @@ import yaml
 
 from slipway.inputs.spec import SPECS, Kind, Section
 from tests.support.reusable_workflow import (
+    ALIKE_IN_BUILD_JOBS,
     BUILD,
     JOBS,
     MERGE,
@@ -157,11 +158,17 @@ def test_every_output_of_the_action_is_an_output_of_the_workflow() -> None:
     outputs = call()["outputs"]
     assert list(outputs) == list(action().outputs)
     merge, build = (workflow()["jobs"][job]["outputs"] for job in (MERGE, BUILD))
+    assert set(outputs) >= ALIKE_IN_BUILD_JOBS
+    assert set(build) == ALIKE_IN_BUILD_JOBS
     for name, spec in outputs.items():
         assert f"jobs.merge.outputs.{name} " in spec["value"], name
-        assert f"jobs.build.outputs.{name} " in spec["value"], name
         assert merge[name] == f"${{{{ steps.slipway.outputs.{name} }}}}"
-        assert build[name] == f"${{{{ steps.part.outputs.{name} }}}}"
+        if name in ALIKE_IN_BUILD_JOBS:  # with push false, a build job's
+            assert f"jobs.build.outputs.{name} " in spec["value"], name
+            assert build[name] == f"${{{{ steps.part.outputs.{name} }}}}"
+        else:  # one platform's: nothing with push false
+            assert "jobs.build" not in spec["value"], name
+            assert "Empty with push false" in spec["description"], name
 
 
 def readme_section() -> str:
@@ -180,6 +187,7 @@ def test_the_readme_names_every_difference_from_the_action() -> None:
         *SECRET_ONLY,
         *workflow_secrets(action()),
         *dual_inputs(action()),
+        *ALIKE_IN_BUILD_JOBS,  # the outputs given with push false
     }
     assert differences - named == set(), "say how the workflow takes these"
     assert "every input of the action" in section
