@@ -9,7 +9,8 @@ cannot work there (`NOT_OFFERED`). Every output of the action is an output of th
 tests/unit/test_reusable_workflow.py keeps the file equal to what it writes.
 
 A caller's ``with:`` values cannot read ``secrets`` (the contexts GitHub allows in
-``jobs.<job_id>.with`` are github, needs, strategy, matrix, inputs and vars), so an input that
+``jobs.<job_id>.with`` are github, needs, strategy, matrix, inputs and vars: docs.github.com
+"Contexts reference", context availability; actionlint refuses the rest), so an input that
 may carry a credential needs a secret of the workflow to carry it: an input that is a
 credential as a whole is only a secret (`SECRET_ONLY`); one where a credential can sit inside
 an entry (a token in a Git URL, an S3 key in a cache entry) is both an input and a secret of
