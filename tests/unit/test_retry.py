@@ -12,7 +12,11 @@ import pytest
 import requests
 import urllib3
 
-from slipway.tools import retry
+from slipway.github.client import RetryPolicy
+from slipway.scan.options import ScanOptions
+from slipway.stages import trivy_db
+from slipway.tools import aws, registry_http, retry
+from slipway.tools.cache_http import Limits
 from slipway.tools.retry import Decision, Failure, Policy, Retries, decide, failure_of, retry_after
 
 DOUBLING = Policy(attempts=5, backoff=1.0, max_backoff=4.0, retry_after_cap=10.0, budget=20.0)
@@ -254,3 +258,83 @@ def test_send_gives_the_last_answer_or_failure_when_the_policy_stops() -> None:
     with pytest.raises(requests.ConnectionError):
         retry.send(clock.retries(Policy(attempts=3)), script)
     assert script.calls == 3
+
+
+# --- each service's policy, as data: what is transient, the waits until it stops -----------
+
+REGISTRY = registry_http.policy(60.0)
+CACHE = Limits().policy
+GITHUB = RetryPolicy().general
+TRIVY_DB = trivy_db.db_policy(ScanOptions())
+
+
+@pytest.mark.parametrize(
+    ("policy", "status", "transient"),
+    [
+        (REGISTRY, 429, True),
+        (REGISTRY, 503, True),
+        (REGISTRY, 501, False),  # not implemented: no retry changes that
+        (REGISTRY, 401, False),
+        (CACHE, 408, True),
+        (CACHE, 504, True),
+        (CACHE, 404, False),
+        (GITHUB, 501, True),  # every 5xx (rate limits are judged from the headers)
+        (GITHUB, 429, False),
+        (aws.POLICY, 500, True),
+        (aws.POLICY, 599, True),
+        (aws.POLICY, 429, False),  # AWS throttles with 400 ThrottlingException: not retried
+    ],
+)
+def test_which_answers_are_transient(policy: Policy, status: int, transient: bool) -> None:
+    assert (status in policy.statuses) is transient
+
+
+CANNOT_CONNECT = {Failure.CONNECT, Failure.TLS, Failure.SILENT}
+
+
+@pytest.mark.parametrize(
+    ("policy", "retried"),
+    [
+        (REGISTRY, {Failure.DROPPED} | CANNOT_CONNECT),  # a registry restarting: wait for it
+        (CACHE, {Failure.DROPPED}),  # no service there: do not wait again (cache_http)
+        (GITHUB, set(Failure)),
+        (aws.POLICY, set(Failure)),
+    ],
+    ids=["registry", "cache", "github", "aws"],
+)
+def test_which_failures_without_an_answer_are_retried(
+    policy: Policy, retried: set[Failure]
+) -> None:
+    assert policy.failures == retried
+
+
+def waits_until_stopped(policy: Policy, asked: float | None = None) -> tuple[list[float], str]:
+    """The waits of one call failing for ever with ``asked`` as its Retry-After (a fake
+    clock: the streak is the time waited)."""
+    clock = FakeClock()
+    attempts = clock.retries(policy).attempts()
+    while attempts.again(asked):
+        pass
+    return clock.sleeps, attempts.stopped
+
+
+@pytest.mark.parametrize(
+    ("policy", "asked", "waits", "stopped"),
+    [
+        (REGISTRY, None, [0.5, 1, 2, 4, 8, 8, 8, 8, 8, 8], "; still failing after 60 s of retries"),
+        (REGISTRY, 30.0, [30.0, 30.0], "; still failing after 60 s of retries"),
+        (REGISTRY, 61.0, [], "; still failing after 60 s of retries"),
+        (CACHE, None, [1, 2, 4], " (4 attempts)"),
+        (CACHE, 5.0, [5, 5, 5], " (4 attempts)"),
+        (CACHE, 11.0, [], "; asked to retry after 11 s, more than Slipway waits (10 s)"),
+        (GITHUB, None, [1, 2, 4], " (4 attempts)"),
+        (GITHUB, 60.0, [60.0], "; the run's 90 s for retries is used up"),
+        (GITHUB, 61.0, [], "; asked to retry after 61 s, more than Slipway waits (60 s)"),
+        (aws.POLICY, None, [1, 2], " (3 attempts)"),
+        (TRIVY_DB, None, [2, 4], " (3 attempts)"),
+    ],
+)
+def test_how_long_each_service_waits_before_it_stops(
+    policy: Policy, asked: float | None, waits: list[float], stopped: str
+) -> None:
+    assert waits_until_stopped(policy, asked) == (waits, stopped)

@@ -18,12 +18,7 @@ import requests
 from slipway.errors import RegistryError
 from slipway.oci import MANIFEST_TYPES, Manifest
 from slipway.refs import ImageName, allows_plain_http, is_digest
-from slipway.tools.registry_http import (
-    TRANSIENT_STATUS,
-    Connection,
-    RegistrySession,
-    insufficient_scope,
-)
+from slipway.tools.registry_http import Connection, RegistrySession, insufficient_scope
 
 
 class RegistryClient(RegistrySession):
@@ -170,8 +165,8 @@ class RegistryClient(RegistrySession):
         if self.blob_exists(repository, digest):
             return False
         scope = f"repository:{repository}:pull,push"
-        delay = 0.5
-        while True:
+
+        def upload() -> requests.Response:
             started = self.request("POST", f"/v2/{repository}/blobs/uploads/", scope)
             _raise_for(started, f"{self.registry}/{repository} (start upload)")
             location = urljoin(
@@ -186,19 +181,11 @@ class RegistryClient(RegistrySession):
                 "Content-Type": "application/octet-stream",
                 "Content-Length": str(path.stat().st_size),
             }
-            try:
-                with path.open("rb") as handle:
-                    finished = self.attempt("PUT", target, scope, data=handle, headers=headers)
-            except requests.exceptions.ConnectionError as error:
-                if self._out_of_budget(delay):
-                    raise RegistryError(f"cannot reach registry {self.registry}: {error}") from None
-            else:
-                if finished.status_code not in TRANSIENT_STATUS or self._out_of_budget(delay):
-                    _raise_for(finished, f"{self.registry}/{repository}@{digest}")
-                    self._failing_since = None
-                    return True
-            self._sleep(delay)
-            delay = min(delay * 2, 8.0)
+            with path.open("rb") as handle:
+                return self.attempt("PUT", target, scope, data=handle, headers=headers)
+
+        _raise_for(self.retried(upload), f"{self.registry}/{repository}@{digest}")
+        return True
 
 
 DOCKER_CERTS_D = Path("/etc/docker/certs.d")

@@ -1,6 +1,7 @@
 """The HTTP side of an OCI registry: one connection's schemes, TLS trust, auth challenge
-flow (basic, or a bearer token per scope) and bounded retries of transient failures.
-`slipway.tools.registry` speaks the distribution API over it."""
+flow (basic, or a bearer token per scope) and bounded retries of transient failures (the
+registries' policy of :mod:`slipway.tools.retry`). `slipway.tools.registry` speaks the
+distribution API over it."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ import requests
 import urllib3
 
 from slipway.errors import RegistryError
+from slipway.tools import retry
+from slipway.tools.retry import TRANSIENT_STATUS, Failure, Policy, Retries
 
-TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+# Every failure to get an answer but a request that is wrong in itself: a registry restarting
+# behind its load balancer refuses connections or drops them for a while.
+FAILURES = frozenset({Failure.CONNECT, Failure.TLS, Failure.SILENT, Failure.DROPPED})
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -31,6 +36,21 @@ class Connection:
     ca_bundle: str = ""
     timeout: float = 30.0
     retry_budget: float = 60.0  # seconds of consecutive transient failures
+
+
+def policy(budget: float) -> Policy:
+    """A registry's retries: 408, 429, 5xx and lost connections, backing off from 0.5 s to
+    8 s (or as long as a Retry-After asks), until failures have lasted ``budget`` seconds
+    (`registry-timeout`) in a row: a registry that is down for good fails the push within
+    the budget, however many blobs remain, and any success starts a new one."""
+    return Policy(
+        statuses=TRANSIENT_STATUS,
+        failures=FAILURES,
+        backoff=0.5,
+        max_backoff=8.0,
+        budget=budget,
+        streak=True,
+    )
 
 
 def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
@@ -48,9 +68,15 @@ DOCKER_HUB_API = "registry-1.docker.io"
 
 
 class RegistrySession:
-    """Talks to one registry with optional credentials; retries transient failures."""
+    """Talks to one registry with optional credentials; retries transient failures (waits
+    through ``sleep``; the budget is measured on ``clock``, monotonic seconds)."""
 
-    def __init__(self, connection: Connection, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.registry = connection.registry
         self._auth = (connection.username, connection.password) if connection.username else None
         self._schemes = ["https", "http"] if connection.loopback else ["https"]
@@ -58,9 +84,7 @@ class RegistrySession:
         # loopback registries are "insecure" (no verification, plain HTTP allowed).
         self._verify: str | bool = connection.ca_bundle or not connection.loopback
         self._timeout = connection.timeout
-        self._retry_budget = connection.retry_budget
-        self._failing_since: float | None = None  # start of the current run of failures
-        self._sleep = sleep
+        self._retries = Retries(policy(connection.retry_budget), sleep=sleep, clock=clock)
         self._session = requests.Session()
         self._tokens: dict[str, str] = {}
 
@@ -97,18 +121,6 @@ class RegistrySession:
                 ) from None
             raise
 
-    def _out_of_budget(self, delay: float) -> bool:
-        """True when waiting ``delay`` more would exceed the retry budget.
-
-        The budget bounds a run of consecutive failures across all requests, so a
-        registry that is down for good fails the push within the budget, however
-        many blobs remain; any success starts a new budget.
-        """
-        now = time.monotonic()
-        if self._failing_since is None:
-            self._failing_since = now
-        return now + delay - self._failing_since > self._retry_budget
-
     def attempt(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
         """One request, answering an authentication challenge once; no retries."""
         response = self._send(method, path, scope, **kwargs)
@@ -128,23 +140,16 @@ class RegistrySession:
         return response
 
     def request(self, method: str, path: str, scope: str, **kwargs: Any) -> requests.Response:
-        """`attempt` with bounded, backed-off retries of transient errors (429, 5xx, resets)."""
-        delay = 0.5
-        while True:
-            try:
-                response = self.attempt(method, path, scope, **kwargs)
-            except requests.exceptions.ConnectionError as error:
-                if self._out_of_budget(delay):
-                    raise RegistryError(f"cannot reach registry {self.registry}: {error}") from None
-            else:
-                if response.status_code not in TRANSIENT_STATUS:
-                    self._failing_since = None
-                    return response
-                if self._out_of_budget(delay):
-                    return response
-                delay = max(delay, float(response.headers.get("Retry-After", "0") or 0))
-            self._sleep(delay)
-            delay = min(delay * 2, 8.0)
+        """`attempt`, retried as `policy` says; the last answer when the retries stop."""
+        return self.retried(lambda: self.attempt(method, path, scope, **kwargs))
+
+    def retried(self, attempt: Callable[[], requests.Response]) -> requests.Response:
+        """``attempt()`` (one request or more, answering with the last) retried within this
+        registry's budget; RegistryError when no answer came."""
+        try:
+            return retry.send(self._retries, attempt)
+        except requests.RequestException as error:
+            raise RegistryError(f"cannot reach registry {self.registry}: {error}") from None
 
     def _authenticate(self, response: requests.Response, scope: str) -> bool:
         """Answer a challenge; False when there is nothing to answer it with (no
