@@ -10,7 +10,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,15 +105,27 @@ def addresses(hosts: Sequence[str]) -> dict[str, str]:
     return found
 
 
+RACE_DELAYS = (1.0, 2.0, 4.0)  # waits for a builder another job is creating at the same moment
+_RACE = ("already in use", "Conflict", "existing instance")
+
+
+def _raced(output: str) -> bool:
+    """True when buildx failed because the builder was being created by someone else."""
+    return any(mark in output for mark in _RACE)
+
+
 class Builders:
     """The builders one run created. A docker-container builder is kept when the run ends
     (`slipway.builders`): named after its configuration, a later run on the same engine finds
     it with its build cache. A builder whose creation failed half-way is removed, and so is
     the definition of a `remote` one (`close`)."""
 
-    def __init__(self, runner: Runner, work: Path) -> None:
+    def __init__(
+        self, runner: Runner, work: Path, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self._runner = runner
         self._work = work
+        self._sleep = sleep
         self._created: dict[str, str] = {}  # name -> driver
 
     def create(self, driver: str, options: BuildOptions, config: str = "") -> str:
@@ -140,11 +153,17 @@ class Builders:
             self._created[name] = driver
             return name
         result = self._runner.run(create_argv(spec), timeout=600)
-        if result.returncode != 0 and self._comes_up(name):
-            result = replace(result, returncode=0)  # another run created it at the same moment
+        for delay in RACE_DELAYS:  # another job on this engine is creating it this moment
+            if result.returncode == 0 or not _raced(result.stderr + result.stdout):
+                break
+            self._sleep(delay)
+            if self._comes_up(name):
+                result = replace(result, returncode=0)
+                break
+            result = self._runner.run(create_argv(spec), timeout=600)
         if result.returncode != 0:
-            # A builder that failed half-way is not worth keeping: the next run would find it.
-            self._runner.run(remove_argv(name), timeout=120)
+            if not _raced(result.stderr + result.stdout):  # not someone else's builder:
+                self._runner.run(remove_argv(name), timeout=120)  # a half-made one goes
             last = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
             hint = (
                 "Check `buildkit-image`: the engine must have that image or be able to pull it."
