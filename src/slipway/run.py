@@ -32,6 +32,7 @@ from slipway.stages.merge import merge
 from slipway.steps import Facts, Planned, Step, When, plan_steps
 from slipway.tools import builder, buildx, docker, trust
 from slipway.tools.builder import Builders
+from slipway.tools.registry import RegistryClients
 from slipway.tools.run import Runner, child_environment
 from slipway.workflow import Workflow
 
@@ -50,7 +51,8 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
             )
         inputs = registries.buy_ecr_logins(inputs, env, workflow)
         config = docker.private_docker_config(env, work / "docker-config")
-        registries.login(inputs, config)
+        clients = RegistryClients()  # the run's one client per registry, the login's too
+        registries.login(inputs, config, clients)
         # Programs get what they need and no secret (build secrets go to buildx alone, by name).
         child_env = child_environment(env, (*inputs.secrets, inputs.github_token))
         if inputs.trust:  # Trivy (Go) reads its roots from there: the public ones and the CA
@@ -59,6 +61,7 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         stages = Run(
             runner, inputs, plan, context, work, now, Builders(runner, work), dockerfile,
             github=github, mounts=own_mounts, engine=builder.engine_info(runner),
+            registry_clients=clients,
         )  # fmt: skip
         state = State(cache_service=cache.open_service(stages, env))
         try:

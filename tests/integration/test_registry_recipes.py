@@ -18,7 +18,6 @@ import json
 import re
 import tarfile
 import textwrap
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,8 +29,8 @@ import yaml
 from slipway.errors import RegistryError
 from slipway.inputs import Inputs, read_inputs
 from slipway.oci import Manifest
-from slipway.stages.registries import client
-from slipway.tools.registry import RegistryClient
+from slipway.stages.registries import connection
+from slipway.tools.registry import RegistryClient, RegistryClients
 from tests.support.actionrun import run_action
 from tests.support.devenv import ROOT
 from tests.support.images import scratch_context
@@ -161,9 +160,13 @@ def inputs_for(address: str, registry_auth: str = "") -> Inputs:
     return read_inputs(env)
 
 
-def client_for_recipe(address: str, registry_auth: str = "") -> RegistryClient:
+def client_for_recipe(
+    address: str, registry_auth: str = "", clients: RegistryClients | None = None
+) -> RegistryClient:
+    """The run's client for the image of ``inputs_for(address, registry_auth)``, from
+    ``clients`` (the run's: `Run.registry_clients`), else from a run of its own."""
     inputs = inputs_for(address, registry_auth)
-    return client(inputs, inputs.images[0])
+    return (clients or RegistryClients()).client(connection(inputs, inputs.images[0]))
 
 
 def push_image(registry: RegistryClient, folder: Path) -> Manifest:
@@ -265,15 +268,31 @@ def test_a_login_without_push_rights_is_refused_the_push(fresh: TokenRegistry) -
 
 
 def test_an_expired_token_is_renewed(tmp_path: Path) -> None:
+    """One token per scope for a whole run, held by the run's one client of the registry,
+    and asked for once more when the registry stops honouring it (as when it expires)."""
     user, password = "octocat", GHCR_TOKEN
-    with TokenRegistry({user: password}, token_seconds=2) as short:
-        entry = f"- registry: {short.address}\n  username: {user}\n  password: {password}\n"
-        registry = client_for_recipe(short.address, entry)
+    entry = f"- registry: {{address}}\n  username: {user}\n  password: {password}\n"
+    with TokenRegistry({user: password}) as standin:
+        clients = RegistryClients()  # the run's
+        registry = client_for_recipe(
+            standin.address, entry.format(address=standin.address), clients
+        )
         registry.check_push(REPOSITORY)
-        time.sleep(3.5)  # the token the client holds for PUSH_SCOPE is no longer honoured
-        manifest = push_image(registry, tmp_path)
-        registry.put_manifest(REPOSITORY, "renewed", manifest)
-        assert served_digest(short, "renewed") == manifest.digest
+        manifest = push_image(registry, tmp_path)  # per blob: HEAD, POST and PUT
+        assert push_tokens(standin) == 1  # held for every request since
+        standin.revoke_tokens()  # the token held for PUSH_SCOPE is no longer honoured
+        again = client_for_recipe(standin.address, entry.format(address=standin.address), clients)
+        assert again is registry  # a later stage of the run: the same client, its token
+        again.put_manifest(REPOSITORY, "renewed", manifest)
+        assert push_tokens(standin) == 2  # refused once, renewed once
+        again.put_manifest(REPOSITORY, "renewed-again", manifest)
+        assert push_tokens(standin) == 2
+        assert served_digest(standin, "renewed") == manifest.digest
+
+
+def push_tokens(standin: TokenRegistry) -> int:
+    """Tokens the service issued for PUSH_SCOPE."""
+    return sum(1 for r in standin.requests if r.status == 200 and PUSH_SCOPE in r.scopes)
 
 
 def test_a_whole_run_pushes_with_the_gar_recipe(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import datetime
 import hmac
 import json
 import shutil
+import subprocess
 import tempfile
 import time
 import uuid
@@ -126,6 +127,19 @@ class _Backend(LocalRegistry):
         fields = "".join(f"    {key}: {value}\n" for key, value in self.token_auth.items())
         return super()._config() + "auth:\n  token:\n" + fields
 
+    def relaunch(self) -> None:
+        """Stop, then serve again on the same port with the config as it is now (the
+        storage stays): what a registry operator's restart looks like to a client."""
+        self.stop()
+        config = self.root / "config.yml"
+        config.write_text(self._config())
+        with (self.root / "registry.log").open("ab") as log:
+            self._process = subprocess.Popen(
+                ["docker-registry", "serve", str(config)], stdout=log, stderr=log
+            )
+        if not self._wait_ready():
+            raise RuntimeError(f"docker-registry did not start again, see {self.root}/registry.log")
+
 
 class TokenRegistry(Running):
     """``with TokenRegistry({"oauth2accesstoken": token}) as registry:`` a token-auth
@@ -200,6 +214,18 @@ class TokenRegistry(Running):
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
+
+    def revoke_tokens(self) -> None:
+        """From now on the registry refuses every token issued so far, as it refuses an
+        expired one (401 with a Bearer challenge, ``error="invalid_token"``): a new signing
+        key, the only one the registry trusts after a restart on its port. No waiting for
+        a token to expire."""
+        assert self._root is not None, "not started"
+        assert self._backend is not None, "not started"
+        cert, key = write_self_signed(self._root / f"signing-{uuid.uuid4().hex[:8]}")
+        self._signer = Signer.load(cert, key)
+        self._backend.token_auth = {**self._backend.token_auth, "rootcertbundle": str(cert)}
+        self._backend.relaunch()
 
     def registry_log(self) -> str:
         """What the registry process logged so far (for failure messages)."""

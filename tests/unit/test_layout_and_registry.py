@@ -1,15 +1,20 @@
-"""OCI layout push order and index parsing (pure parts of the registry adapter)."""
+"""OCI layout push order and index parsing (pure parts of the registry adapter), and the
+run's one registry client per registry and login."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from slipway.inputs import Credential, read_inputs
 from slipway.oci import OCI_INDEX, OCI_MANIFEST, platform_manifests
+from slipway.stages.registries import connection
 from slipway.tools.oci_layout import Descriptor, Layout
+from slipway.tools.registry import RegistryClients
 from slipway.tools.registry_http import parse_challenge
 
 
@@ -133,3 +138,20 @@ def test_private_docker_config_shares_builders_not_credentials(tmp_path: Path) -
     assert (private / "buildx" / "instances").is_dir()
     assert (private / "contexts").resolve() == (user / "contexts").resolve()
     assert not (private / "config.json").exists()  # the user's credentials stay out
+
+
+def test_a_run_has_one_client_per_registry_and_login() -> None:
+    inputs = read_inputs(
+        {
+            "INPUT_IMAGES": "ghcr.io/o/a\nghcr.io/o/b\nquay.io/o/c",
+            "INPUT_REGISTRY-AUTH": "- registry: ghcr.io\n  username: u\n  password: p\n",
+        }
+    )
+    clients = RegistryClients()
+    a, b, c = (clients.client(connection(inputs, image)) for image in inputs.images)
+    assert a is b  # every stage's requests to ghcr.io: one session, token cache and budget
+    assert a is not c
+    assert clients.client(connection(inputs, inputs.images[0])) is a
+    other = replace(inputs, credentials=(Credential("ghcr.io", "u", "another"),))
+    assert clients.client(connection(other, other.images[0])) is not a  # another login
+    assert RegistryClients().client(connection(inputs, inputs.images[0])) is not a  # another run

@@ -37,6 +37,7 @@ from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.size.report import SizeReport
 from slipway.tools.builder import Builders
 from slipway.tools.oci_layout import Layout
+from slipway.tools.registry import RegistryClients
 from slipway.tools.run import Runner
 from slipway.workflow import Workflow
 
@@ -61,6 +62,7 @@ class Run:
     github: Retrier = field(default_factory=Retrier)  # one retry budget for every API call
     mounts: tuple[Mount, ...] = ()  # the container's bind mounts (none outside a container)
     engine: Alongside[EngineFacts] | None = None  # `docker info`, asked when the run starts
+    registry_clients: RegistryClients = field(default_factory=RegistryClients)  # one per registry
 
     @property
     def workflow(self) -> Workflow:

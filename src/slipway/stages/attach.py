@@ -85,7 +85,7 @@ def attach(run: Run, state: State) -> None:
     """Attach the evidence to every image pushed; a refusal is a warning."""
     evidence = list(_evidence(run, state))
     for image in run.plan.images if evidence else ():
-        registry = client(run.inputs, image)
+        registry = client(run, image)
         for piece, payload in evidence:
             try:
                 how = _push(registry, image, piece, payload, run.work)

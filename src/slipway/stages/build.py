@@ -103,7 +103,7 @@ def _pushed_by_builder(run: Run, name: str) -> buildx.BuildResult | None:
 def _read_pushed(run: Run, built: buildx.BuildResult, state: State) -> None:
     image = run.plan.images[0]
     state.digest = built.digest
-    read_index(run, client(run.inputs, image).get_manifest(image.repository, built.digest), state)
+    read_index(run, client(run, image).get_manifest(image.repository, built.digest), state)
 
 
 def _read_layout(run: Run, layout: Layout, top: Descriptor, state: State) -> None:
@@ -125,7 +125,7 @@ def _push(run: Run, layout: Layout, top: Descriptor) -> None:
     """Push blobs, then manifests, then the index, by digest, to every image; no tags."""
     uploads = layout.uploads(top)
     for image in run.plan.images:
-        registry = client(run.inputs, image)
+        registry = client(run, image)
         sent = 0
         for upload in uploads:
             digest = upload.descriptor.digest

@@ -109,7 +109,7 @@ def _find_record(
         return None
     for image in run.plan.images:
         try:
-            found = client(run.inputs, image).head_digest(image.repository, record.digest)
+            found = client(run, image).head_digest(image.repository, record.digest)
         except RegistryError:
             found = None
         if found is None:

@@ -18,9 +18,7 @@ def merge(run: Run, state: State) -> None:
     """Create the index from ``merge-digests``; the state gets its digest and platforms."""
     inputs, plan = run.inputs, run.plan
     first = plan.images[0]
-    sources = [
-        client(inputs, first).get_manifest(first.repository, d) for d in inputs.merge_digests
-    ]
+    sources = [client(run, first).get_manifest(first.repository, d) for d in inputs.merge_digests]
     index_annotations = dict(
         entry.removeprefix("index:").split("=", 1)
         for entry in plan.annotations
@@ -33,7 +31,7 @@ def merge(run: Run, state: State) -> None:
     state.digest = state.index.digest
     state.platform_digests = {m.platform: m.digest for m in platform_manifests(state.index.json())}
     for image in plan.images:
-        client(inputs, image).put_manifest(image.repository, state.digest, state.index)
+        client(run, image).put_manifest(image.repository, state.digest, state.index)
         run.workflow.info(
             f"merged {image.with_digest(state.digest)} ({', '.join(state.platform_digests)})"
         )

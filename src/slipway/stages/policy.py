@@ -155,7 +155,7 @@ def image_checks(
     for warning in check.warnings:
         run.workflow.warning(warning)
     image = plan.images[0]
-    registry = client(inputs, image) if plan.push else None
+    registry = client(run, image) if plan.push else None
 
     def read_config(manifest_digest: str) -> Mapping[str, Any]:
         if layout is not None:

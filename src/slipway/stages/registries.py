@@ -1,4 +1,5 @@
-"""The registries stage: logins checked and stored, the push allowed, one client per image.
+"""The registries stage: logins checked and stored, the push allowed; the run's one client
+per registry (`client`), which every stage asks for.
 
 A login is checked with ``GET /v2/`` (what ``docker login`` does) and written to the
 run's private Docker config, never to the daemon or the job's own config.
@@ -15,17 +16,19 @@ from slipway.ecr import ecr_registry
 from slipway.inputs import Credential, Inputs, credential_for
 from slipway.refs import ImageName
 from slipway.tools import aws, docker
-from slipway.tools.registry import RegistryClient, client_for
+from slipway.tools.registry import RegistryClient, RegistryClients, connection_for
+from slipway.tools.registry_http import Connection
 from slipway.workflow import Workflow
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
 
 
-def client(inputs: Inputs, image: ImageName) -> RegistryClient:
-    """The registry client for ``image``, with its login and the run's retry budget."""
+def connection(inputs: Inputs, image: ImageName) -> Connection:
+    """How the run reaches the registry of ``image``: its login, the run's trust, and
+    `registry-timeout` as the retry budget."""
     credential = credential_for(inputs.credentials, image.registry)
-    return client_for(
+    return connection_for(
         image,
         credential.username if credential else "",
         credential.password if credential else "",
@@ -33,6 +36,12 @@ def client(inputs: Inputs, image: ImageName) -> RegistryClient:
         insecure_registries=inputs.insecure_registries,
         ca_bundle=inputs.trust.bundle if inputs.trust else "",
     )
+
+
+def client(run: Run, image: ImageName) -> RegistryClient:
+    """The run's client for the registry of ``image``, with its login: one per registry for
+    the whole run, so its session, bearer tokens and retry budget are the run's."""
+    return run.registry_clients.client(connection(run.inputs, image))
 
 
 def buy_ecr_logins(inputs: Inputs, env: Mapping[str, str], workflow: Workflow) -> Inputs:
@@ -61,10 +70,11 @@ def buy_ecr_logins(inputs: Inputs, env: Mapping[str, str], workflow: Workflow) -
     return replace(inputs, credentials=tuple(bought))
 
 
-def login(inputs: Inputs, config: Path) -> None:
-    """Check every login with its registry, then store them all in ``config``."""
+def login(inputs: Inputs, config: Path, clients: RegistryClients) -> None:
+    """Check every login with its registry (with the run's ``clients``), then store them
+    all in ``config``."""
     for credential in inputs.credentials:
-        client(inputs, ImageName(credential.registry, "_")).check_login()
+        clients.client(connection(inputs, ImageName(credential.registry, "_"))).check_login()
     docker.write_credentials(config, inputs.credentials)
 
 
@@ -72,5 +82,5 @@ def preflight(run: Run, state: State) -> None:
     """Step PREFLIGHT: fail in seconds, not after the build, when a registry refuses the push."""
     del state
     for image in run.plan.images:
-        client(run.inputs, image).check_push(image.repository)
+        client(run, image).check_push(image.repository)
         run.workflow.info(f"push to {image} allowed")

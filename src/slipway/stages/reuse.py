@@ -126,7 +126,7 @@ def reuse(run: Run, state: State) -> None:
     record = state.restored.record
     assert record is not None, "reuse needs the record of an identical build"
     image = run.plan.images[0]
-    index = client(run.inputs, image).get_manifest(image.repository, record.digest)
+    index = client(run, image).get_manifest(image.repository, record.digest)
     state.digest = index.digest
     state.build_metadata = dict(record.metadata)
     read_index(run, index, state)

@@ -179,7 +179,7 @@ def measure_size(run: Run, digest: str, dockerfile: Dockerfile | None) -> SizeRe
     """The pushed image's sizes against its baseline, from the registry (streams layers not
     seen before: it runs alongside the scan)."""
     inputs, context = run.inputs, run.context
-    registry = client(inputs, run.plan.images[0])
+    registry = client(run, run.plan.images[0])
     # Layer contents are kept with the scan results: both are worth keeping between runs.
     cache_dir = run.plan.scan.cache_dir or str(paths.trivy_cache_dir(run.runner.env))
     layers = LayerStore(Path(cache_dir) / STORE_DIR)

@@ -99,6 +99,6 @@ def tag(run: Run, state: State) -> None:
 def move_tags(run: Run, state: State) -> None:
     """Point every tag of every image at the scanned index."""
     assert state.index is not None
-    repositories = [TagRepository(image, client(run.inputs, image)) for image in run.plan.images]
+    repositories = [TagRepository(image, client(run, image)) for image in run.plan.images]
     apply_tags(repositories, run.plan.tags, state.index)
     state.tagged.extend(run.plan.refs)

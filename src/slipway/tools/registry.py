@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -197,6 +199,28 @@ def registry_ca(registry: str, certs_d: Path = DOCKER_CERTS_D) -> str:
     return str(candidate) if candidate.is_file() else ""
 
 
+def connection_for(
+    image: ImageName,
+    username: str = "",
+    password: str = "",
+    *,
+    retry_budget: float = 60.0,
+    insecure_registries: tuple[str, ...] = (),
+    ca_bundle: str = "",
+) -> Connection:
+    """How to reach the registry of ``image``, trusting ``ca_bundle`` (the public roots and
+    `registry-ca`), else what Docker trusts for it."""
+    loopback = allows_plain_http(image.registry, insecure_registries)
+    return Connection(
+        image.registry,
+        username,
+        password,
+        loopback=loopback,  # verified only against a certs.d CA, as Docker does
+        ca_bundle=registry_ca(image.registry) or ("" if loopback else ca_bundle),
+        retry_budget=retry_budget,
+    )
+
+
 def client_for(
     image: ImageName,
     username: str = "",
@@ -206,19 +230,43 @@ def client_for(
     insecure_registries: tuple[str, ...] = (),
     ca_bundle: str = "",
 ) -> RegistryClient:
-    """A client for the registry of ``image``, trusting ``ca_bundle`` (the public roots and
-    `registry-ca`), else what Docker trusts for it."""
-    loopback = allows_plain_http(image.registry, insecure_registries)
+    """A new client for the registry of ``image`` (see `connection_for`)."""
     return RegistryClient(
-        Connection(
-            image.registry,
+        connection_for(
+            image,
             username,
             password,
-            loopback=loopback,  # verified only against a certs.d CA, as Docker does
-            ca_bundle=registry_ca(image.registry) or ("" if loopback else ca_bundle),
             retry_budget=retry_budget,
+            insecure_registries=insecure_registries,
+            ca_bundle=ca_bundle,
         )
     )
+
+
+class RegistryClients:
+    """The registry clients of one run: one per registry and login, made when first asked
+    for and shared after, so every request a run makes to a registry shares one connection
+    pool, its bearer tokens and its retry budget. Thread-safe (the size analysis asks from
+    its own thread)."""
+
+    def __init__(
+        self,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sleep = sleep
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._clients: dict[Connection, RegistryClient] = {}
+
+    def client(self, connection: Connection) -> RegistryClient:
+        """The run's client for ``connection``, made on first use."""
+        with self._lock:
+            found = self._clients.get(connection)
+            if found is None:
+                found = RegistryClient(connection, self._sleep, self._clock)
+                self._clients[connection] = found
+            return found
 
 
 def _raise_for(response: requests.Response, what: str) -> None:
