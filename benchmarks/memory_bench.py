@@ -53,13 +53,14 @@ from slipway.report import annotations as ann
 from slipway.report.sarif import render_sarif
 from slipway.report.summary import Outcome, render_summary
 from slipway.scan.options import ScanOptions
+from slipway.severity import SCAN, Severity
 from slipway.stages import scan as stage
 from slipway.stages.report import finding_annotations, fit_comment, fit_summary
 from slipway.tools.run import Result
 from slipway.workflow import Workflow
 
 GOAL_MB = 200.0
-SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")  # report all: the worst case
+SEVERITIES = SCAN  # report all: the worst case
 PLATFORMS = ("linux/amd64", "linux/arm64")
 DOCKERFILE = ROOT / "examples" / "hello" / "Dockerfile"
 
@@ -101,7 +102,7 @@ def child(report: Path, work: Path, *, idle: bool) -> None:
     job.work.mkdir()
     scanned = stage.scan_platforms(CopyingTrivy({}), job)
     scans = tuple(scanned.scans)
-    failures = tuple(gate_reasons("CRITICAL", scans))
+    failures = tuple(gate_reasons(Severity.CRITICAL, scans))
 
     env = {"INPUT_IMAGES": "127.0.0.1:5000/app", "INPUT_PUSH": "true",
            "INPUT_SEVERITY": ",".join(SEVERITIES)}  # fmt: skip
@@ -116,7 +117,7 @@ def child(report: Path, work: Path, *, idle: bool) -> None:
     ann.emit(Workflow({}, io.StringIO()), ann.select(marks))
     checks = [found for m in marks if (found := check_annotation(m)) is not None]
     json.dumps(batches(checks))
-    sarif = render_sarif(scans, (), plan.scan.severity, "Dockerfile")
+    sarif = render_sarif(scans, (), plan.scan.severity, "Dockerfile", plan.scan.fail_on)
     text = json.dumps(sarif, separators=(",", ":"))
     (work / "slipway-scan.sarif").write_text(text, encoding="utf-8")
     pack_sarif(text)

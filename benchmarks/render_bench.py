@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from slipway.github.checks import batches, check_annotation, pack_sarif
-from slipway.report.annotations import Annotation, Level, emit, select
+from slipway.report.annotations import Annotation, emit, select
 from slipway.report.fit import (
     COMMENT_LIMIT_CHARS,
     SUMMARY_LIMIT_BYTES,
@@ -34,6 +34,7 @@ from slipway.report.fit import (
     measure_chars,
 )
 from slipway.report.markdown import code, text
+from slipway.severity import Level
 from slipway.workflow import Workflow
 
 GOAL_SECONDS = 0.3

@@ -35,10 +35,11 @@ from slipway.report.sarif import render_sarif
 from slipway.scan.combined import merge, merged_report, vulnerability_counts
 from slipway.scan.findings import PlatformScan
 from slipway.scan.options import ScanOptions
+from slipway.severity import SCAN, Severity
 from slipway.stages import scan as stage
 from slipway.tools import trivy
 
-SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+SEVERITIES = SCAN
 GOAL_SECONDS = 0.5
 
 
@@ -57,8 +58,9 @@ def one_round(reports: dict[str, str]) -> tuple[float, float]:
     json.dumps(
         merged_report(scans, (), SEVERITIES, "2026-11-23", merged=merged), separators=compact
     )
-    json.dumps(render_sarif(scans, (), SEVERITIES, "Dockerfile", merged=merged), separators=compact)
-    gate_reasons("CRITICAL", scans)
+    sarif = render_sarif(scans, (), SEVERITIES, "Dockerfile", Severity.CRITICAL, merged=merged)
+    json.dumps(sarif, separators=compact)
+    gate_reasons(Severity.CRITICAL, scans)
     return time.perf_counter() - started, time.process_time() - cpu
 
 

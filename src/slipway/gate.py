@@ -7,14 +7,14 @@ from collections.abc import Sequence
 
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.scan.options import ScanOptions
-from slipway.severity import blocking
+from slipway.severity import NO_GATE, FailOn, Severity, blocking
 
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def _vulnerability_phrase(severity: str, total: int, fixable: int) -> str:
+def _vulnerability_phrase(severity: Severity, total: int, fixable: int) -> str:
     head = _plural(total, f"{severity} vulnerability", f"{severity} vulnerabilities")
     if fixable == total:
         return f"{head} with {'a fix' if total == 1 else 'fixes'}"
@@ -24,7 +24,7 @@ def _vulnerability_phrase(severity: str, total: int, fixable: int) -> str:
 
 
 def gate_reasons(
-    fail_on: str,
+    fail_on: FailOn,
     scans: Sequence[PlatformScan],
     misconfigurations: Sequence[Misconfiguration] = (),
 ) -> tuple[str, ...]:
@@ -32,7 +32,7 @@ def gate_reasons(
 
     e.g. ``3 CRITICAL vulnerabilities with fixes in linux/arm64 (fail-on: CRITICAL)``.
     """
-    if fail_on == "none":
+    if fail_on == NO_GATE:
         return ()
     gating = blocking(fail_on)
     reasons: list[str] = []

@@ -26,6 +26,7 @@ from slipway.plan import ConfigFindings
 from slipway.policy.model import PolicyConfig
 from slipway.report.sarif import render_sarif
 from slipway.scan.options import ScanOptions
+from slipway.severity import SCAN, Severity
 from slipway.stages import scan as stage
 from slipway.stages.policy import lint_dockerfile, read_dockerfile
 from slipway.tools.run import Result, Runner
@@ -49,7 +50,7 @@ USER root
 """
 # An AWS example-format key: Trivy's aws-access-key-id rule matches it.
 CREDENTIALS = "[default]\naws_access_key_id = AKIA2E0A8F3B244C9986\n"
-EVERYTHING = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+EVERYTHING = SCAN
 
 
 class RecordingRunner(Runner):
@@ -203,7 +204,9 @@ def test_planted_findings_on_both_platforms_one_db_download_then_reuse(
     assert {tuple(v["platforms"]) for v in openssl} == {PLATFORMS}
     options = options_for(devenv, cache)
     dockerfile = str(pushed["context"] / "Dockerfile")
-    sarif = render_sarif(outcome.scans, misconfigurations, options.severity, dockerfile)
+    sarif = render_sarif(
+        outcome.scans, misconfigurations, options.severity, dockerfile, options.fail_on
+    )
     schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
     rule_ids = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
@@ -288,7 +291,9 @@ def test_report_and_gate_thresholds_differ(
     devenv: DevEnv, pushed: dict[str, Any], warm_cache: Path, tmp_path: Path
 ) -> None:
     cache = fresh_copy(warm_cache, tmp_path / "cache", datetime.now(UTC))
-    options = options_for(devenv, cache, severity=("HIGH",), fail_on="CRITICAL", scanners=("vuln",))
+    options = options_for(
+        devenv, cache, severity=(Severity.HIGH,), fail_on=Severity.CRITICAL, scanners=("vuln",)
+    )
     outcome, _ = scan(pushed, tmp_path, options)
     report = json.loads(Path(outcome.report_file).read_text())
     assert {v["severity"] for v in report["vulnerabilities"]} == {"HIGH"}
@@ -297,7 +302,7 @@ def test_report_and_gate_thresholds_differ(
         f"2 CRITICAL vulnerabilities with fixes in {p} (fail-on: CRITICAL)" for p in PLATFORMS
     )
     # The reverse: report CRITICAL only, fail on HIGH.
-    reverse = replace(options, severity=("CRITICAL",), fail_on="HIGH")
+    reverse = replace(options, severity=(Severity.CRITICAL,), fail_on=Severity.HIGH)
     outcome, _ = scan(pushed, tmp_path / "reverse", reverse)
     report = json.loads(Path(outcome.report_file).read_text())
     assert {v["severity"] for v in report["vulnerabilities"]} == {"CRITICAL"}

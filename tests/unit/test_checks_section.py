@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from slipway.policy.model import Finding, ImageChecks, PolicyResult
 from slipway.report.checks_section import render_checks
+from slipway.severity import Severity
 
 
 def test_policy_rows_escape_details_but_keep_the_fix_markdown() -> None:
     finding = Finding(
-        "SW008", "Port not allowed", "MEDIUM", "Dockerfile", 7, "Remove the `EXPOSE` line.", "own",
+        "SW008", "Port not allowed", Severity.MEDIUM, "Dockerfile", 7, "Remove the `EXPOSE` line.", "own",
         detail="22 <img src=x onerror=alert(1)> @everyone",
     )  # fmt: skip
     lines = "\n".join(render_checks(ImageChecks(policy=PolicyResult((finding,)))))

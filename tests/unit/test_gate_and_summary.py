@@ -11,10 +11,11 @@ from slipway.plan import Plan, make_plan
 from slipway.report.summary import Outcome, render_summary
 from slipway.scan.findings import PlatformScan, Vulnerability
 from slipway.scan.options import ScanOptions
+from slipway.severity import Severity
 
 
 def vuln(
-    vuln_id: str, severity: str, fixed: str = "1.1", package: str = "openssl"
+    vuln_id: str, severity: Severity, fixed: str = "1.1", package: str = "openssl"
 ) -> Vulnerability:
     return Vulnerability(
         vuln_id, package, "1.0", fixed, severity, "title", f"https://avd.test/{vuln_id}", "debian"
@@ -25,28 +26,36 @@ SCANS = (
     PlatformScan(
         "linux/amd64",
         "r@sha256:a",
-        (vuln("CVE-1", "CRITICAL"), vuln("CVE-2", "HIGH"), vuln("CVE-3", "LOW")),
+        (
+            vuln("CVE-1", Severity.CRITICAL),
+            vuln("CVE-2", Severity.HIGH),
+            vuln("CVE-3", Severity.LOW),
+        ),
     ),
     PlatformScan(
         "linux/arm64",
         "r@sha256:b",
-        (vuln("CVE-1", "CRITICAL"), vuln("CVE-4", "CRITICAL", fixed="")),
+        (vuln("CVE-1", Severity.CRITICAL), vuln("CVE-4", Severity.CRITICAL, fixed="")),
     ),
 )
 
 
 def test_gate_reasons_per_platform() -> None:
-    assert gate_failures(ScanOptions(severity=("HIGH",), fail_on="CRITICAL"), SCANS) == (
+    assert gate_failures(
+        ScanOptions(severity=(Severity.HIGH,), fail_on=Severity.CRITICAL), SCANS
+    ) == (
         "1 CRITICAL vulnerability with a fix in linux/amd64 (fail-on: CRITICAL)",
         "2 CRITICAL vulnerabilities (1 with fixes) in linux/arm64 (fail-on: CRITICAL)",
     )
-    assert gate_failures(ScanOptions(severity=("HIGH",), fail_on="HIGH"), SCANS[:1]) == (
+    assert gate_failures(
+        ScanOptions(severity=(Severity.HIGH,), fail_on=Severity.HIGH), SCANS[:1]
+    ) == (
         (
             "1 CRITICAL vulnerability with a fix, 1 HIGH vulnerability with a fix in linux/amd64"
             " (fail-on: HIGH)"
         ),
     )
-    assert gate_failures(ScanOptions(severity=("HIGH",), fail_on="none"), SCANS) == ()
+    assert gate_failures(ScanOptions(severity=(Severity.HIGH,), fail_on="none"), SCANS) == ()
 
 
 def plan(push: bool = True) -> Plan:
@@ -78,7 +87,7 @@ def test_summary_when_gate_failed_shows_no_tags() -> None:
 
 def test_hostile_findings_are_inert() -> None:
     hostile = Vulnerability(
-        "CVE-9<img src=x onerror=alert(1)>", "x%0A::error::pwned", "1\n@everyone", "", "CRITICAL",
+        "CVE-9<img src=x onerror=alert(1)>", "x%0A::error::pwned", "1\n@everyone", "", Severity.CRITICAL,
         "[x](javascript:alert(1))", "javascript:alert(1)", "t",
     )  # fmt: skip
     outcome = Outcome("sha256:1", {}, (), (PlatformScan("linux/amd64", "r", (hostile,)),), ())

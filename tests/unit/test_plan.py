@@ -13,7 +13,9 @@ from slipway.meta.labels import format_created
 from slipway.plan import ConfigFindings, Plan, make_plan
 from slipway.plan_view import CONFIG_FINDINGS, plan_lines
 from slipway.scan.options import ScanOptions
+from slipway.severity import NO_GATE, FailOn, Severity
 
+L, M, H, C = Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL
 SHA = "860c1904a1ce19322e91ac35af1ab07466440c37"
 NOW = datetime(2026, 11, 23, 19, 50, 31, 123456, tzinfo=UTC)
 REPO: dict[str, Any] = {
@@ -141,13 +143,16 @@ def test_one_place_decides_where_trivy_configs_findings_go(
 @pytest.mark.parametrize(
     ("report", "fail_on", "scan", "gate"),
     [
-        (("HIGH", "CRITICAL"), "CRITICAL", ("HIGH", "CRITICAL"), ("CRITICAL",)),
-        (("CRITICAL",), "MEDIUM", ("MEDIUM", "HIGH", "CRITICAL"), ("MEDIUM", "HIGH", "CRITICAL")),
-        (("LOW",), "none", ("LOW",), ()),
+        ((H, C), C, (H, C), (C,)),
+        ((C,), M, (M, H, C), (M, H, C)),
+        ((L,), NO_GATE, (L,), ()),
     ],
 )
 def test_scan_plan_severities(
-    report: tuple[str, ...], fail_on: str, scan: tuple[str, ...], gate: tuple[str, ...]
+    report: tuple[Severity, ...],
+    fail_on: FailOn,
+    scan: tuple[Severity, ...],
+    gate: tuple[Severity, ...],
 ) -> None:
     plan = ScanOptions(severity=report, fail_on=fail_on)
     assert plan.scan_severities == scan

@@ -11,6 +11,7 @@ from slipway.plan import make_plan
 from slipway.report.fit import SUMMARY_LIMIT_BYTES
 from slipway.report.summary import Outcome, render_summary
 from slipway.scan.findings import PlatformScan, Vulnerability
+from slipway.severity import Severity
 from slipway.stages.report import COMMENT_LIMIT, SUMMARY_CUT, fit_comment, fit_summary
 
 
@@ -21,7 +22,7 @@ def test_ten_thousand_findings_fit_both_limits() -> None:
             f"pkg-{n}",
             "1.0",
             "1.1" if n % 2 else "",
-            "CRITICAL" if n % 3 else "HIGH",
+            Severity.CRITICAL if n % 3 else Severity.HIGH,
             "x" * 200 + " <img src=x> @everyone",
             f"https://avd.test/{n}",
             "debian",

@@ -23,6 +23,7 @@ from slipway.plan import Plan, make_plan
 from slipway.report import annotations as ann
 from slipway.report.summary import BuildStats, Outcome, render_summary
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
+from slipway.severity import Level, Severity
 from slipway.terminal import TerminalWorkflow, inert, meaning, render_text, wants_color
 from slipway.terminal.result import MEANINGS, format_duration
 from slipway.terminal.style import SGR, SGR_PATTERN, width
@@ -46,7 +47,7 @@ def vuln(vuln_id: str, package: str, **fields: str) -> Vulnerability:
     base = {"installed": "1.0", "fixed": "1.1", "severity": "HIGH", "title": "t"}
     values = {**base, **fields}
     return Vulnerability(
-        vuln_id, package, values["installed"], values["fixed"], values["severity"],
+        vuln_id, package, values["installed"], values["fixed"], Severity(values["severity"]),
         values["title"], values.get("url", f"https://avd.aquasec.com/nvd/{vuln_id.lower()}"),
         "debian", dockerfile_line=int(values.get("line", "0")) or None,
     )  # fmt: skip
@@ -68,10 +69,12 @@ HOSTILE = (
     vuln("CVE-2024-0005", "p" * 300, severity="MEDIUM", fixed=""),
     vuln("CVE-2024-0006", "名前パッケージ", installed="✅ ok ❌", severity="MEDIUM"),
 )
-SECRETS = (Secret("aws-access-key-id", "AWS", "CRITICAL", "AWS <b>key</b> | pipe", "/app/.env", 3),)
+SECRETS = (
+    Secret("aws-access-key-id", "AWS", Severity.CRITICAL, "AWS <b>key</b> | pipe", "/app/.env", 3),
+)
 MISCONFIG = (
     Misconfiguration(
-        "DS002", "HIGH", "Image user should not be 'root' `x`", "m",
+        "DS002", Severity.HIGH, "Image user should not be 'root' `x`", "m",
         "https://avd.aquasec.com/misconfig/ds002", "Dockerfile", 1,
     ),
 )  # fmt: skip
@@ -153,7 +156,7 @@ def session(color: bool) -> str:
                 workflow.verbatim(f"trivy: scanning {platform}\n2 CRITICAL, 3 HIGH\n")
                 clock.now += 3.2
         clock.now += 0.5
-    marks = [ann.Annotation(ann.Level.ERROR, "openssl 3.0.1 (CRITICAL, fixed in 1.1)",
+    marks = [ann.Annotation(Level.ERROR, "openssl 3.0.1 (CRITICAL, fixed in 1.1)",
                             title="CVE-2024-0001 in openssl", file="Dockerfile", line=4)]  # fmt: skip
     ann.emit(workflow, ann.select(marks))
     workflow.notice("1 more finding(s) not annotated here")

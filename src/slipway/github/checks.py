@@ -24,7 +24,8 @@ from github.GithubObject import NotSet
 
 from slipway.context import Context
 from slipway.github.client import Retrier, make_client, reason
-from slipway.report.annotations import MAX_MESSAGE, MAX_TITLE, Annotation, Level, clip, order
+from slipway.report.annotations import MAX_MESSAGE, MAX_TITLE, Annotation, clip, order
+from slipway.severity import Level
 from slipway.workflow import Workflow
 
 ANNOTATIONS_PER_REQUEST = 50

@@ -33,10 +33,9 @@ from slipway.meta.rules import parse_images
 from slipway.platforms import Platform, parse_platform
 from slipway.redact import looks_secret
 from slipway.refs import ImageName, is_digest, parse_image_name
-from slipway.scan.options import SEVERITIES, ScanOptions
+from slipway.scan.options import ScanOptions
 
 __all__ = [
-    "SEVERITIES",
     "BuildOptions",
     "Credential",
     "InputReader",

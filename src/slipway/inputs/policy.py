@@ -17,7 +17,8 @@ from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean
 from slipway.numbers import NumberError, is_int, parse_decimal
 from slipway.policy.catalog import RULES, find_rule
-from slipway.policy.model import OFF, POLICY_SEVERITIES, PolicyConfig
+from slipway.policy.model import OFF, PolicyConfig, RuleSeverity
+from slipway.severity import POLICY, Severity
 from slipway.size.limits import SizeLimits, parse_size
 
 POLICY_HINT = "One rule per line, e.g.\n  policy: |\n    SW016=off\n    SW001=CRITICAL"
@@ -34,8 +35,8 @@ class PolicyInputs:
     limits: SizeLimits = field(default_factory=SizeLimits)
 
 
-def _policy(reader: InputReader) -> tuple[dict[str, str], bool]:
-    overrides: dict[str, str] = {}
+def _policy(reader: InputReader) -> tuple[dict[str, RuleSeverity], bool]:
+    overrides: dict[str, RuleSeverity] = {}
     entries = reader.items("policy")
     if [e.lower() for e in entries] == ["none"]:
         return overrides, False
@@ -51,11 +52,11 @@ def _policy(reader: InputReader) -> tuple[dict[str, str], bool]:
         if level in ("OFF", "FALSE"):
             overrides[rule.id] = OFF
         elif level in ("ON", "TRUE"):
-            overrides[rule.id] = rule.severity if rule.severity != OFF else "LOW"
-        elif level in POLICY_SEVERITIES:
-            overrides[rule.id] = level
+            overrides[rule.id] = rule.severity if rule.severity != OFF else Severity.LOW
+        elif level in POLICY:
+            overrides[rule.id] = Severity(level)
         else:
-            allowed = (*POLICY_SEVERITIES, "off", "on")
+            allowed = (*(s.value for s in POLICY), "off", "on")
             raise InputError(
                 "policy",
                 f"{value.strip()!r} is not a severity for {rule.id}",

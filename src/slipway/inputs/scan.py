@@ -5,37 +5,34 @@ from __future__ import annotations
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean, duration, workspace_path
 from slipway.refs import check_reference
-from slipway.scan.options import (
-    DEFAULT_DB_REPOSITORIES,
-    SCANNERS,
-    SEVERITIES,
-    ScanOptions,
-)
+from slipway.scan.options import DEFAULT_DB_REPOSITORIES, SCANNERS, ScanOptions
+from slipway.severity import NO_GATE, SCAN, FailOn, Severity
 
+FAIL_ON_HINT = "Use one of {choices}, or none."
 _SCANNER_ALIASES = {"vulnerability": "vuln", "misconfig": "config", "secrets": "secret"}
 
 
-def _severities(reader: InputReader) -> tuple[str, ...]:
+def _severities(reader: InputReader) -> tuple[Severity, ...]:
     values = [value.upper() for value in reader.items("severity")]
     for value in values:
-        if value not in SEVERITIES:
+        if value not in SCAN:
             raise InputError(
-                "severity", f"unknown severity {value!r}", did_you_mean(value, SEVERITIES)
+                "severity",
+                f"unknown severity {value!r}",
+                did_you_mean(value, [s.value for s in SCAN]),
             )
-    return tuple(sorted(set(values), key=SEVERITIES.index))
+    return tuple(s for s in SCAN if s in values)
 
 
-def _fail_on(reader: InputReader) -> str:
+def _fail_on(reader: InputReader) -> FailOn:
     raw = reader.text("fail-on").upper()
-    if raw == "NONE":
-        return "none"
-    if raw not in SEVERITIES:
+    if raw == NO_GATE.upper():
+        return NO_GATE
+    if raw not in SCAN:
         raise InputError(
-            "fail-on",
-            f"{raw!r} is not a severity",
-            "Use one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL, or none.",
+            "fail-on", f"{raw!r} is not a severity", FAIL_ON_HINT.format(choices=", ".join(SCAN))
         )
-    return raw
+    return Severity(raw)
 
 
 def _scanners(reader: InputReader) -> tuple[str, ...]:

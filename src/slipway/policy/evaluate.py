@@ -20,11 +20,13 @@ from slipway.policy.model import (
     Finding,
     PolicyConfig,
     PolicyResult,
+    RuleSeverity,
     Source,
     Suppressed,
     ToolFinding,
 )
 from slipway.scan.findings import Misconfiguration
+from slipway.severity import Severity
 
 _TOOLS = (Source.TRIVY, Source.HADOLINT)
 
@@ -42,7 +44,7 @@ def rule_for(found: ToolFinding, config: PolicyConfig) -> catalog.Rule | None:
     return catalog.TOOL_RULES.get(found.check_id)
 
 
-def severity_of(rule: catalog.Rule, config: PolicyConfig) -> str:
+def severity_of(rule: catalog.Rule, config: PolicyConfig) -> RuleSeverity:
     """The severity the policy gives ``rule`` (``off`` when it is not checked)."""
     if not config.enabled:
         return OFF
@@ -82,7 +84,7 @@ def evaluate(
         if rule is None:
             continue
         severity = severity_of(rule, config)
-        if severity == OFF:
+        if not isinstance(severity, Severity):  # off
             continue
         line = _line(item, rule, dockerfile)
         key = (rule.id, line)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from slipway.dockerfile import Dockerfile
-from slipway.severity import POLICY, fails_gate
+from slipway.severity import FailOn, Severity, fails_gate
 from slipway.size.report import SizeReport
 
-# Policy severities: the scan's scale with INFO below it. INFO never fails the gate.
-POLICY_SEVERITIES = POLICY
-OFF = "off"
+OFF: Literal["off"] = "off"
+RuleSeverity = (
+    Severity | Literal["off"]
+)  # what the policy gives a rule: slipway.severity.POLICY, or off
 
 
 class Source:
@@ -35,7 +37,7 @@ class Finding:
 
     id: str
     title: str
-    severity: str
+    severity: Severity
     file: str
     line: int
     fix: str
@@ -73,7 +75,7 @@ class PolicyConfig:
     rule off (``policy: none``).
     """
 
-    overrides: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, RuleSeverity] = field(default_factory=dict)
     trusted_registries: tuple[str, ...] = ()
     allowed_ports: frozenset[int] | None = None  # None: any port but the risky ones
     enabled: bool = True
@@ -86,7 +88,7 @@ class PolicyResult:
     findings: tuple[Finding, ...]
     suppressed: tuple[Suppressed, ...] = ()
 
-    def blocking(self, fail_on: str) -> tuple[Finding, ...]:
+    def blocking(self, fail_on: FailOn) -> tuple[Finding, ...]:
         """Findings at or above ``fail-on`` (a scan severity or ``none``); INFO never blocks."""
         return tuple(f for f in self.findings if fails_gate(f.severity, fail_on))
 

@@ -4,8 +4,10 @@ GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and
 job (https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
 #setting-an-error-message, "limits"); the rest are silently dropped. So annotations are
 ordered (level, severity, fixable first: what a reviewer can act on), capped, and one
-notice says how many more there are and where. Messages are untrusted text: they reach
-the log only through `slipway.workflow.Workflow`, which escapes data and properties.
+notice says how many more there are and where. A finding's level is
+`slipway.severity.level` (the gate's verdict on it), as in SARIF. Messages are untrusted
+text: they reach the log only through `slipway.workflow.Workflow`, which escapes data and
+properties.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from slipway.severity import fails_gate
+from slipway.severity import Level
 from slipway.workflow import Workflow
 
 MAX_TITLE = 200
@@ -27,20 +28,7 @@ MORE_ANNOTATIONS = (
 WHERE = "the job summary, the check run and the SARIF report"
 
 
-class Level(StrEnum):
-    """An annotation's level, named as the workflow command."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    NOTICE = "notice"
-
-
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTICE: 2}
-
-
-def level_for(severity: str, fail_on: str) -> Level:
-    """An error when ``severity`` fails the gate (slipway.severity), else a warning."""
-    return Level.ERROR if fails_gate(severity, fail_on) else Level.WARNING
 
 
 def clip(value: str, limit: int) -> str:
@@ -58,7 +46,7 @@ class Annotation:
     file: str = ""
     line: int | None = None
     end_line: int | None = None
-    rank: int = 0  # slipway.severity.rank: higher is more severe
+    rank: int = 0  # Severity.rank: higher is more severe
     fixable: bool = False
     key: str = ""  # a stable tie-break (the advisory ID and package, say)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from slipway.policy.model import ImageChecks
 from slipway.report.markdown import code, text
-from slipway.severity import rank
 from slipway.size.limits import format_delta, format_size
 from slipway.size.model import PlatformSize
 
@@ -20,7 +19,7 @@ def render_checks(checks: ImageChecks) -> list[str]:
 def _policy(checks: ImageChecks) -> list[str]:
     if checks.policy is None:
         return []
-    findings = sorted(checks.policy.findings, key=lambda f: (-rank(f.severity), f.line, f.id))
+    findings = sorted(checks.policy.findings, key=lambda f: (-f.severity.rank, f.line, f.id))
     lines = ["### Dockerfile practices (image security)", ""]
     if not findings:
         lines.append("No findings.")

@@ -2,8 +2,10 @@
 
 Every result points at the Dockerfile (the line that added the layer when known, else
 line 1): code scanning needs a file in the repository, and the Dockerfile is where the
-fix goes. Only plain ``text`` fields are written: report text is untrusted and SARIF
-``markdown`` fields would render it.
+fix goes. A result's level is the annotation's (`slipway.severity.level`: ``error`` when
+it fails the gate); ``security-severity`` orders alerts as Trivy's own SARIF does. Only
+plain ``text`` fields are written: report text is untrusted and SARIF ``markdown``
+fields would render it.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from typing import Any
 from slipway.policy.model import ImageChecks
 from slipway.scan.combined import Merged, merge
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
+from slipway.severity import SARIF_LEVELS, FailOn, Severity, level
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "Slipway (Trivy)"
 TOOL_URI = "https://github.com/aquasecurity/trivy"
-LEVELS = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "note"}
 # What Trivy's own SARIF uses, so GitHub sorts alerts the same way.
-SECURITY_SEVERITY = {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "2.0"}
-
-
-def _level(severity: str) -> str:
-    return LEVELS.get(severity, "note")
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "2.0",
+}
 
 
 def _location(uri: str, line: int | None, end_line: int | None = None) -> dict[str, Any]:
@@ -34,7 +37,9 @@ def _location(uri: str, line: int | None, end_line: int | None = None) -> dict[s
     return {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}
 
 
-def _rule(rule_id: str, title: str, severity: str, url: str, tags: list[str]) -> dict[str, Any]:
+def _rule(
+    rule_id: str, title: str, severity: Severity, url: str, tags: list[str]
+) -> dict[str, Any]:
     # Kept small on purpose: a 10,000-finding run has about as many rules; GitHub shows
     # shortDescription, helpUri and sorts by security-severity.
     rule: dict[str, Any] = {
@@ -42,7 +47,7 @@ def _rule(rule_id: str, title: str, severity: str, url: str, tags: list[str]) ->
         "shortDescription": {"text": title or rule_id},
         "properties": {
             "security-severity": SECURITY_SEVERITY.get(severity, "0.0"),
-            "tags": [*tags, "security", severity],
+            "tags": [*tags, "security", severity.value],
         },
     }
     if url.startswith("https://"):
@@ -82,12 +87,12 @@ class _Rules:
 
 
 def _result(
-    rule_id: str, number: int, severity: str, message: str, where: list[dict[str, Any]]
+    rule_id: str, number: int, result_level: str, message: str, where: list[dict[str, Any]]
 ) -> dict[str, Any]:
     return {
         "ruleId": rule_id,
         "ruleIndex": number,
-        "level": _level(severity),
+        "level": result_level,
         "message": {"text": message},
         "locations": where,
     }
@@ -96,15 +101,17 @@ def _result(
 def render_sarif(
     scans: Sequence[PlatformScan],
     misconfigurations: Sequence[Misconfiguration],
-    severities: Sequence[str],
+    severities: Sequence[Severity],
     dockerfile: str,
+    fail_on: FailOn,
     *,
     trivy_version: str = "",
     merged: Sequence[Merged] | None = None,
 ) -> dict[str, Any]:
-    """One SARIF run with the findings at ``severities`` (``merged``: `merge`'s result at
-    the same severities, when already computed)."""
+    """One SARIF run with the findings at ``severities``, each at its level at ``fail_on``
+    (``merged``: `merge`'s result at the same severities, when already computed)."""
     wanted = set(severities)
+    levels = {s: SARIF_LEVELS[level(s, fail_on)] for s in Severity}
     rules = _Rules()
     results: list[dict[str, Any]] = []
     # Shared, read-only sub-objects: JSON output is the same, 10,000 findings cost less.
@@ -117,7 +124,7 @@ def render_sarif(
         where = locations.get(line)
         if where is None:
             where = locations[line] = [_location(dockerfile, line)]
-        results.append(_result(rule_id, number, severity, message, where))
+        results.append(_result(rule_id, number, levels[severity], message, where))
     for check in misconfigurations:
         if check.severity not in wanted:
             continue
@@ -127,7 +134,9 @@ def render_sarif(
         )
         where = [_location(check.file, check.start_line, check.end_line)]
         results.append(
-            _result(check.id, number, check.severity, f"{check.title}: {check.message}", where)
+            _result(
+                check.id, number, levels[check.severity], f"{check.title}: {check.message}", where
+            )
         )
     driver: dict[str, Any] = {"name": TOOL_NAME, "informationUri": TOOL_URI, "rules": rules.rules}
     if trivy_version:
@@ -141,9 +150,11 @@ def render_sarif(
 
 def add_results(
     sarif: dict[str, Any],
-    findings: Sequence[tuple[str, str, str, str, str, str, int | None]],
+    findings: Sequence[tuple[str, str, Severity, str, str, str, int | None]],
+    fail_on: FailOn,
 ) -> dict[str, Any]:
-    """Add other stages' findings (Dockerfile policy) to the run, rules de-duplicated.
+    """Add other stages' findings (Dockerfile policy) to the run, rules de-duplicated, each
+    at its level at ``fail_on``.
 
     Each finding is (rule id, title, severity, help URL, message, file, line).
     """
@@ -158,7 +169,7 @@ def add_results(
             {
                 "ruleId": rule_id,
                 "ruleIndex": index[rule_id],
-                "level": _level(severity),
+                "level": SARIF_LEVELS[level(severity, fail_on)],
                 "message": {"text": message},
                 "locations": [_location(file, line)],
             }
@@ -171,12 +182,12 @@ POLICY_DOCS = "https://github.com/slipway/slipway#image-policy-and-image-size"
 
 def policy_sarif_findings(
     checks: ImageChecks,
-) -> list[tuple[str, str, str, str, str, str, int | None]]:
+) -> list[tuple[str, str, Severity, str, str, str, int | None]]:
     """The policy findings as SARIF results (``scan.sarif.add_results``); INFO is advice."""
     if checks.policy is None:
         return []
     return [
         (f.id, f.title, f.severity, POLICY_DOCS, f"{f.title}. Fix: {f.fix}", f.file, f.line or None)
         for f in checks.policy.findings
-        if f.severity != "INFO"
+        if f.severity is not Severity.INFO
     ]

@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from slipway.inputs import SEVERITIES
 from slipway.plan import Plan
 from slipway.policy.model import ImageChecks
 from slipway.report.checks_section import render_checks
 from slipway.report.markdown import code, link, text
 from slipway.scan.findings import Misconfiguration, PlatformScan
+from slipway.severity import SCAN, Severity
 
 TOP_FINDINGS = 20
 
@@ -40,7 +40,7 @@ class Outcome:
     misconfigurations: tuple[Misconfiguration, ...] = ()  # the Dockerfile's (`policy: none`)
 
 
-def severity_counts(scan: PlatformScan) -> Counter[str]:
+def severity_counts(scan: PlatformScan) -> Counter[Severity]:
     """Findings per severity for one platform."""
     return Counter(v.severity for v in scan.vulnerabilities)
 
@@ -112,7 +112,7 @@ def _tags_section(plan: Plan, outcome: Outcome) -> list[str]:
 def _scan_section(plan: Plan, outcome: Outcome) -> list[str]:
     if not outcome.scans:
         return ["### Vulnerabilities", "", "_Not scanned._", ""]
-    shown = [s for s in SEVERITIES[::-1] if s in plan.scan.severity]
+    shown = [s for s in SCAN[::-1] if s in plan.scan.severity]
     lines = ["### Vulnerabilities", "", "| Platform | Digest | " + " | ".join(shown) + " |"]
     lines.append("|---|---|" + "---|" * len(shown))
     for scan in outcome.scans:
@@ -136,7 +136,7 @@ def _scan_section(plan: Plan, outcome: Outcome) -> list[str]:
 class _Row:
     """One finding of the top table, merged across platforms."""
 
-    severity: str
+    severity: Severity
     installed: str
     fixed: str
     url: str
@@ -156,9 +156,7 @@ def _top_findings(plan: Plan, scans: Sequence[PlatformScan]) -> list[str]:
             row.platforms.append(scan.platform)
     if not merged:
         return ["No findings at the reported severities.", ""]
-    order = sorted(
-        merged.items(), key=lambda kv: (-SEVERITIES.index(kv[1].severity), kv[1].fixed == "", kv[0])
-    )
+    order = sorted(merged.items(), key=lambda kv: (-kv[1].severity.rank, kv[1].fixed == "", kv[0]))
     lines = [
         "| Severity | ID | Package | Installed → Fixed | Introduced by | Platforms |",
         "|---|---|---|---|---|---|",
@@ -181,7 +179,7 @@ def _secrets_and_dockerfile(
 ) -> list[str]:
     """Secrets in layers and Dockerfile misconfigurations at the reported severities."""
     wanted = plan.scan.severity
-    secrets: dict[tuple[str, str, int], tuple[str, str, list[str]]] = {}
+    secrets: dict[tuple[str, str, int], tuple[Severity, str, list[str]]] = {}
     for scan in scans:
         for secret in scan.secrets:
             if secret.severity in wanted:

@@ -12,8 +12,7 @@ from slipway.scan.findings import (
     Secret,
     Vulnerability,
 )
-from slipway.scan.options import SEVERITIES
-from slipway.severity import rank
+from slipway.severity import SCAN, Severity
 
 REPORT_VERSION = 1
 
@@ -26,7 +25,7 @@ class Merged:
     platforms: tuple[str, ...]
 
 
-def merge(scans: Sequence[PlatformScan], severities: Iterable[str]) -> list[Merged]:
+def merge(scans: Sequence[PlatformScan], severities: Iterable[Severity]) -> list[Merged]:
     """Vulnerabilities and secrets at ``severities``, one entry per finding, worst first."""
     wanted = set(severities)
     found: dict[tuple[object, ...], tuple[Vulnerability | Secret, list[str]]] = {}
@@ -50,27 +49,28 @@ def merge(scans: Sequence[PlatformScan], severities: Iterable[str]) -> list[Merg
 def _order(entry: Merged) -> tuple[int, bool, str, str]:
     finding = entry.finding
     if isinstance(finding, Vulnerability):
-        return (-rank(finding.severity), not finding.fixed, finding.id, finding.package)
-    return (-rank(finding.severity), True, finding.rule, finding.path)
+        return (-finding.severity.rank, not finding.fixed, finding.id, finding.package)
+    return (-finding.severity.rank, True, finding.rule, finding.path)
 
 
-def _tally(vulnerabilities: Iterable[Vulnerability], wanted: set[str]) -> dict[str, Any]:
-    counts: dict[str, Any] = {s: 0 for s in reversed(SEVERITIES) if s in wanted}
+def _tally(vulnerabilities: Iterable[Vulnerability], wanted: set[Severity]) -> dict[str, Any]:
+    counts: dict[str, Any] = {s.value: 0 for s in reversed(SCAN) if s in wanted}
     fixable: dict[str, int] = {}
     unfixable: dict[str, int] = {}
     for vuln in vulnerabilities:
         if vuln.severity not in wanted:
             continue
-        counts[vuln.severity] = counts.get(vuln.severity, 0) + 1
+        name = vuln.severity.value
+        counts[name] = counts.get(name, 0) + 1
         side = fixable if vuln.fixable else unfixable
-        side[vuln.severity] = side.get(vuln.severity, 0) + 1
+        side[name] = side.get(name, 0) + 1
     counts["fixable"] = fixable
     counts["unfixable"] = unfixable
     return counts
 
 
 def vulnerability_counts(
-    scans: Sequence[PlatformScan], severities: Iterable[str]
+    scans: Sequence[PlatformScan], severities: Iterable[Severity]
 ) -> dict[str, dict[str, Any]]:
     """The ``vulnerabilities`` output: per platform, and ``all`` (each finding once).
 
@@ -87,7 +87,7 @@ def vulnerability_counts(
 def merged_report(
     scans: Sequence[PlatformScan],
     misconfigurations: Sequence[Misconfiguration],
-    severities: Iterable[str],
+    severities: Iterable[Severity],
     db_updated_at: str,
     merged: Sequence[Merged] | None = None,
 ) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def merged_report(
     return {
         "version": REPORT_VERSION,
         "db_updated_at": db_updated_at,
-        "severities": [s for s in reversed(SEVERITIES) if s in wanted],
+        "severities": [s.value for s in reversed(SCAN) if s in wanted],
         "platforms": {s.platform: {"image": s.image, "digest": s.digest} for s in scans},
         "vulnerabilities": vulnerabilities,
         "secrets": secrets,

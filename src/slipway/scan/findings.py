@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slipway.severity import Severity
+
 
 @dataclass(frozen=True)
 class Vulnerability:
@@ -17,7 +19,7 @@ class Vulnerability:
     package: str
     installed: str
     fixed: str
-    severity: str
+    severity: Severity
     title: str
     url: str
     target: str
@@ -43,7 +45,7 @@ class Secret:
 
     rule: str
     category: str
-    severity: str
+    severity: Severity
     title: str
     path: str
     line: int
@@ -61,7 +63,7 @@ class Misconfiguration:
     """A failed Dockerfile check (``trivy config``), with its line when Trivy knows it."""
 
     id: str
-    severity: str
+    severity: Severity
     title: str
     message: str
     url: str

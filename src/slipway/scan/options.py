@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slipway.severity import TRIVY, blocking
+from slipway.severity import SCAN, FailOn, Severity, blocking
 
-SEVERITIES = TRIVY  # the scan's scale (slipway.severity)
 SCANNERS = ("vuln", "secret", "config")
 
 # Trivy 0.76's own default (mirror.gcr.io), then the two public mirrors trivy-action users
@@ -25,8 +24,8 @@ class ScanOptions:
     """The scan inputs, validated."""
 
     enabled: bool = True
-    severity: tuple[str, ...] = ("HIGH", "CRITICAL")  # what is reported
-    fail_on: str = "CRITICAL"  # the gate: a severity, or "none"
+    severity: tuple[Severity, ...] = (Severity.HIGH, Severity.CRITICAL)  # what is reported
+    fail_on: FailOn = Severity.CRITICAL  # the gate: a severity, or "none"
     ignore_unfixed: bool = False
     trivyignores: tuple[str, ...] = ()
     vex: tuple[str, ...] = ()
@@ -41,15 +40,15 @@ class ScanOptions:
     db_backoff: float = 2.0  # seconds before the 2nd attempt; doubles after
 
     @property
-    def gate_severities(self) -> tuple[str, ...]:
+    def gate_severities(self) -> tuple[Severity, ...]:
         """Severities that fail the gate (``fail-on`` and above)."""
         return blocking(self.fail_on)
 
     @property
-    def scan_severities(self) -> tuple[str, ...]:
+    def scan_severities(self) -> tuple[Severity, ...]:
         """What Trivy must find: the report's severities plus everything the gate counts."""
         wanted = set(self.severity) | set(self.gate_severities)
-        return tuple(s for s in SEVERITIES if s in wanted)
+        return tuple(s for s in SCAN if s in wanted)
 
     @property
     def image_scanners(self) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from slipway.report.sarif import add_results, policy_sarif_findings, render_sari
 from slipway.report.summary import Outcome, render_summary
 from slipway.scan.combined import vulnerability_counts
 from slipway.scan.findings import PlatformScan
-from slipway.severity import rank
+from slipway.severity import level
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -62,22 +62,22 @@ def finding_annotations(
                 continue
             fix = f"fixed in {v.fixed}" if v.fixed else "no fix yet"
             found.setdefault(f"{v.id} {v.package}", ann.Annotation(
-                ann.level_for(v.severity, fail_on),
+                level(v.severity, fail_on),
                 f"{v.package} {v.installed} ({v.severity}, {fix}) — introduced here",
                 title=f"{v.id} in {v.package}", file=dockerfile, line=v.dockerfile_line,
-                rank=rank(v.severity), fixable=v.fixable, key=f"{v.id} {v.package}",
+                rank=v.severity.rank, fixable=v.fixable, key=f"{v.id} {v.package}",
             ))  # fmt: skip
         for s in scan.secrets:
             found.setdefault(f"{s.rule} {s.path}", ann.Annotation(
-                ann.level_for(s.severity, fail_on), f"secret ({s.title}) in {s.path} of this layer",
+                level(s.severity, fail_on), f"secret ({s.title}) in {s.path} of this layer",
                 title=f"Secret: {s.rule}", file=dockerfile, line=s.dockerfile_line,
-                rank=rank(s.severity), key=f"{s.rule} {s.path}",
+                rank=s.severity.rank, key=f"{s.rule} {s.path}",
             ))  # fmt: skip
     for f in checks.policy.findings if checks.policy else ():
         found.setdefault(f"{f.id} {f.line}", ann.Annotation(
-            ann.level_for(f.severity, fail_on), f"{f.title}. Fix: {f.fix}",
+            level(f.severity, fail_on), f"{f.title}. Fix: {f.fix}",
             title=f"{f.id} {f.title}", file=f.file or dockerfile, line=f.line or None,
-            rank=rank(f.severity), key=f"{f.id} {f.line}",
+            rank=f.severity.rank, key=f"{f.id} {f.line}",
         ))  # fmt: skip
     return list(found.values())
 
@@ -169,10 +169,11 @@ def clear_reports(run: Run) -> None:
 def write_sarif(run: Run, state: State) -> Path:
     """SARIF once, from every finding: the scan's (vulnerabilities, secrets, the Dockerfile's
     misconfigurations) and the policy's; written with `scan: false` too."""
+    scan = run.plan.scan
     rendered = render_sarif(
-        state.scans, state.misconfigurations, run.plan.scan.severity, run.plan.dockerfile
+        state.scans, state.misconfigurations, scan.severity, run.plan.dockerfile, scan.fail_on
     )
-    sarif = add_results(rendered, policy_sarif_findings(state.checks))
+    sarif = add_results(rendered, policy_sarif_findings(state.checks), scan.fail_on)
     path = run.reports_dir / SARIF_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     text = run.workflow.redact(json.dumps(sarif, separators=(",", ":")))  # no secret in a file

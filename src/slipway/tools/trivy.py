@@ -19,6 +19,7 @@ from typing import Any
 
 from slipway.errors import ScanError, ToolError
 from slipway.scan.findings import Misconfiguration, Secret, Vulnerability
+from slipway.severity import Severity
 from slipway.tools.run import Result, Runner
 
 __all__ = [
@@ -169,7 +170,7 @@ def _secret(secret: Mapping[str, Any], target: str) -> Secret:
     return Secret(
         rule=str(secret.get("RuleID", "")),
         category=str(secret.get("Category", "")),
-        severity=str(secret.get("Severity", "UNKNOWN")).upper(),
+        severity=Severity.read(str(secret.get("Severity") or "")),
         title=str(secret.get("Title", "")),
         path="/" + target.lstrip("/"),
         line=int(secret.get("StartLine") or 0),
@@ -189,7 +190,7 @@ def parse_misconfigurations(text: str, dockerfile: str) -> list[Misconfiguration
             found.append(
                 Misconfiguration(
                     id=str(check.get("ID") or check.get("AVDID") or ""),
-                    severity=str(check.get("Severity", "UNKNOWN")).upper(),
+                    severity=Severity.read(str(check.get("Severity") or "")),
                     title=str(check.get("Title", "")),
                     message=str(check.get("Message", "")),
                     url=str(check.get("PrimaryURL", "")),
@@ -211,7 +212,7 @@ def _vulnerability(vuln: Mapping[str, Any], target: str, kind: str) -> Vulnerabi
         get("PkgName") or "",
         get("InstalledVersion") or "",
         get("FixedVersion") or "",
-        (get("Severity") or "UNKNOWN").upper(),
+        Severity.read(get("Severity") or ""),
         get("Title") or "",
         get("PrimaryURL") or "",
         target,

@@ -17,6 +17,7 @@ from slipway.policy.evaluate import (
 from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import PolicyConfig, ToolFinding
 from slipway.scan.findings import PlatformScan, Secret
+from slipway.severity import Severity
 from slipway.stages.policy import DockerfileCheck, check_images
 from slipway.tools.hadolint import parse_lint
 from slipway.tools.trivy import parse_misconfigurations
@@ -94,7 +95,7 @@ def test_exposed_port_from_the_base_image_config() -> None:
 
 
 def secret_scan(platform: str, line: int | None) -> PlatformScan:
-    found = Secret("aws-access-key-id", "AWS", "CRITICAL", "AWS Access Key ID", "/app/settings.ini",
+    found = Secret("aws-access-key-id", "AWS", Severity.CRITICAL, "AWS Access Key ID", "/app/settings.ini",
                    3, "sha256:e11a", dockerfile_line=line)  # fmt: skip
     return PlatformScan(platform, "r@sha256:1", (), (found,))
 
@@ -124,7 +125,7 @@ def test_layer_secrets_reach_the_policy_result_with_the_image_checks() -> None:
     configs = {"linux/amd64": NONROOT_CONFIG}
     result = check_images(check, configs, CONFIG, [secret_scan("linux/amd64", 3)])
     assert ["SW017", 3] in pairs(result)
-    assert result.blocking("HIGH")  # CRITICAL by default: it fails the gate
+    assert result.blocking(Severity.HIGH)  # CRITICAL by default: it fails the gate
 
 
 def test_a_user_set_by_the_base_image_clears_the_no_user_finding() -> None:

@@ -9,6 +9,7 @@ from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader
 from slipway.policy.evaluate import from_trivy
 from slipway.policy.model import OFF, PolicyConfig
+from slipway.severity import Severity
 from slipway.size.limits import SizeLimits
 from slipway.tools.hadolint import lint_argv, parse_lint, parse_version
 from slipway.tools.trivy import config_argv, parse_misconfigurations
@@ -24,7 +25,11 @@ VALID = [
     ({}, PolicyInputs()),
     (
         {"policy": "SW016=off\nroot-user=critical\nSW004"},
-        PolicyInputs(PolicyConfig(overrides={"SW016": OFF, "SW001": "CRITICAL", "SW004": "LOW"})),
+        PolicyInputs(
+            PolicyConfig(
+                overrides={"SW016": OFF, "SW001": Severity.CRITICAL, "SW004": Severity.LOW}
+            )
+        ),
     ),
     ({"policy": "none"}, PolicyInputs(PolicyConfig(enabled=False))),
     (
@@ -74,6 +79,12 @@ def test_unknown_rule_hint_names_the_closest() -> None:
     with pytest.raises(InputError, match="unknown rule 'root-usr'") as raised:
         read(policy="root-usr=HIGH")
     assert raised.value.hint == "Did you mean 'root-user'?"
+
+
+def test_an_unknown_severity_hint_names_the_closest() -> None:
+    with pytest.raises(InputError, match="'critikal' is not a severity for SW001") as raised:
+        read(policy="SW001=critikal")
+    assert raised.value.hint == "Did you mean 'CRITICAL'?"
 
 
 def test_trivy_config_argv_names_the_file_pattern() -> None:

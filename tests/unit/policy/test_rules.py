@@ -14,7 +14,7 @@ from slipway.policy.checks import (
 from slipway.policy.evaluate import check_dockerfile, evaluate
 from slipway.policy.model import OFF, PolicyConfig, ToolFinding
 from slipway.policy.secrets import is_key_file, token_kind
-from slipway.severity import fails_gate
+from slipway.severity import NO_GATE, FailOn, Severity, fails_gate
 
 FAKE_GITHUB = "ghp_" + "A1b2" * 9
 
@@ -131,7 +131,7 @@ def test_add_with_checksum_and_insecure_run() -> None:
 def test_digest_pin_rule_is_off_unless_selected() -> None:
     dockerfile = parse_dockerfile("FROM python:3.11 AS a\nFROM a\nFROM scratch\n")
     assert check_dockerfile(dockerfile, [], PolicyConfig()).findings == ()
-    chosen = check_dockerfile(dockerfile, [], PolicyConfig(overrides={"SW004": "LOW"}))
+    chosen = check_dockerfile(dockerfile, [], PolicyConfig(overrides={"SW004": Severity.LOW}))
     assert [(f.id, f.line, f.severity) for f in chosen.findings] == [("SW004", 1, "LOW")]
 
 
@@ -143,7 +143,7 @@ def test_policy_changes_severity_and_turns_rules_off() -> None:
         ToolFinding("trivy", "DS-0010", 2, "sudo"),
         ToolFinding("hadolint", "DL3059", 2, "style: not part of the policy"),
     ]
-    chosen = PolicyConfig(overrides={"SW003": "CRITICAL", "SW009": OFF})
+    chosen = PolicyConfig(overrides={"SW003": Severity.CRITICAL, "SW009": OFF})
     result = evaluate(dockerfile, found, chosen)
     assert [(f.id, f.severity, f.tool_id) for f in result.findings] == [
         ("SW003", "CRITICAL", "DS-0001")
@@ -175,8 +175,8 @@ def test_root_without_a_line_points_at_the_final_from() -> None:
 def test_blocking_uses_fail_on() -> None:
     dockerfile = parse_dockerfile("FROM python:latest\n")
     result = evaluate(dockerfile, [ToolFinding("trivy", "DS-0001", 1, "x")], PolicyConfig())
-    assert result.blocking("CRITICAL") == ()
-    assert [f.id for f in result.blocking("MEDIUM")] == ["SW003"]
+    assert result.blocking(Severity.CRITICAL) == ()
+    assert [f.id for f in result.blocking(Severity.MEDIUM)] == ["SW003"]
 
 
 @pytest.mark.parametrize(
@@ -191,7 +191,8 @@ def test_blocking_uses_fail_on() -> None:
     ],
 )
 def test_fails_gate(severity: str, fail_on: str, fails: bool) -> None:
-    assert fails_gate(severity, fail_on) is fails
+    threshold: FailOn = NO_GATE if fail_on == NO_GATE else Severity(fail_on)
+    assert fails_gate(Severity(severity), threshold) is fails
 
 
 def test_every_refused_port_of_a_line_is_named() -> None:

@@ -11,13 +11,11 @@ from slipway.report.annotations import (
     MAX_MESSAGE,
     Annotation,
     Budget,
-    Level,
     emit,
-    level_for,
     order,
     select,
 )
-from slipway.severity import rank
+from slipway.severity import NO_GATE, FailOn, Level, Severity, level
 from slipway.workflow import Workflow
 
 HOSTILE = [
@@ -30,8 +28,8 @@ HOSTILE = [
 ]
 
 
-def _many(level: Level, count: int, rank: int = 2) -> list[Annotation]:
-    return [Annotation(level, f"m{n}", key=f"{level}{n:03d}", rank=rank) for n in range(count)]
+def _many(shown: Level, count: int, rank: int = 2) -> list[Annotation]:
+    return [Annotation(shown, f"m{n}", key=f"{shown}{n:03d}", rank=rank) for n in range(count)]
 
 
 def test_order_is_level_then_severity_then_fixable_first() -> None:
@@ -131,15 +129,15 @@ def test_batches_of_50() -> None:
 
 
 @pytest.mark.parametrize(
-    ("severity", "fail_on", "level"),
+    ("severity", "fail_on", "expected"),
     [
-        ("CRITICAL", "CRITICAL", Level.ERROR),
-        ("HIGH", "CRITICAL", Level.WARNING),
-        ("HIGH", "high", Level.ERROR),
-        ("CRITICAL", "none", Level.WARNING),
-        ("bogus", "LOW", Level.WARNING),
+        (Severity.CRITICAL, Severity.CRITICAL, Level.ERROR),
+        (Severity.HIGH, Severity.CRITICAL, Level.WARNING),
+        (Severity.HIGH, Severity.HIGH, Level.ERROR),
+        (Severity.CRITICAL, NO_GATE, Level.WARNING),
+        (Severity.read("bogus"), Severity.LOW, Level.WARNING),  # UNKNOWN, below LOW
+        (Severity.INFO, Severity.LOW, Level.NOTICE),  # advice
     ],
 )
-def test_level_for_the_gate(severity: str, fail_on: str, level: Level) -> None:
-    assert level_for(severity, fail_on) is level
-    assert rank("critical") == 5
+def test_the_level_follows_the_gate(severity: Severity, fail_on: FailOn, expected: Level) -> None:
+    assert level(severity, fail_on) is expected

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
+from slipway.severity import Severity
 
 
 def vuln(
-    vuln_id: str, severity: str, fixed: str = "1.1", package: str = "openssl"
+    vuln_id: str, severity: Severity, fixed: str = "1.1", package: str = "openssl"
 ) -> Vulnerability:
     return Vulnerability(
         vuln_id, package, "1.0", fixed, severity, f"title {vuln_id}",
@@ -14,23 +15,33 @@ def vuln(
     )  # fmt: skip
 
 
-SECRET = Secret("aws-access-key-id", "AWS", "CRITICAL", "AWS Access Key ID", "/root/.aws/c", 1)
+SECRET = Secret(
+    "aws-access-key-id", "AWS", Severity.CRITICAL, "AWS Access Key ID", "/root/.aws/c", 1
+)
 MISCONFIG = Misconfiguration(
-    "DS-0002", "HIGH", "root user", "Last USER is root", "", "Dockerfile", 4, 4
+    "DS-0002", Severity.HIGH, "root user", "Last USER is root", "", "Dockerfile", 4, 4
 )
 
 SCANS = (
     PlatformScan(
         "linux/amd64",
         "r@sha256:a",
-        (vuln("CVE-1", "CRITICAL"), vuln("CVE-2", "HIGH"), vuln("CVE-3", "LOW")),
+        (
+            vuln("CVE-1", Severity.CRITICAL),
+            vuln("CVE-2", Severity.HIGH),
+            vuln("CVE-3", Severity.LOW),
+        ),
         (SECRET,),
         digest="sha256:a",
     ),
     PlatformScan(
         "linux/arm64",
         "r@sha256:b",
-        (vuln("CVE-1", "CRITICAL"), vuln("CVE-4", "CRITICAL", fixed=""), vuln("CVE-2", "HIGH")),
+        (
+            vuln("CVE-1", Severity.CRITICAL),
+            vuln("CVE-4", Severity.CRITICAL, fixed=""),
+            vuln("CVE-2", Severity.HIGH),
+        ),
         (SECRET,),
         digest="sha256:b",
     ),

@@ -10,6 +10,7 @@ from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
 from slipway.inputs.scan import read_scan_options
 from slipway.scan.options import DEFAULT_DB_REPOSITORIES, ScanOptions
+from slipway.severity import Severity
 
 
 def read(**inputs: str) -> ScanOptions:
@@ -70,10 +71,24 @@ def test_invalid(inputs: dict[str, str], message: str) -> None:
         read_scan_options(InputReader(env))
 
 
+@pytest.mark.parametrize(
+    ("inputs", "hint"),
+    [
+        ({"severity": "HIHG"}, "Did you mean 'HIGH'?"),
+        ({"fail-on": "bad"}, "Use one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL, or none."),
+    ],
+)
+def test_the_hint_names_severities_as_written(inputs: dict[str, str], hint: str) -> None:
+    env = {f"INPUT_{k.upper()}": v for k, v in inputs.items()}
+    with pytest.raises(InputError) as raised:
+        read_scan_options(InputReader(env))
+    assert raised.value.hint == hint
+
+
 def test_gate_and_scan_severities() -> None:
-    options = ScanOptions(severity=("HIGH",), fail_on="CRITICAL")
+    options = ScanOptions(severity=(Severity.HIGH,), fail_on=Severity.CRITICAL)
     assert options.scan_severities == ("HIGH", "CRITICAL")
-    reverse = ScanOptions(severity=("CRITICAL",), fail_on="HIGH")
+    reverse = ScanOptions(severity=(Severity.CRITICAL,), fail_on=Severity.HIGH)
     assert reverse.gate_severities == ("HIGH", "CRITICAL")
     assert ScanOptions(fail_on="none").gate_severities == ()
     assert ScanOptions(scanners=("vuln", "config")).image_scanners == ("vuln",)

@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 
 from slipway.report.sarif import render_sarif
+from slipway.severity import Severity
 from tests.unit.scan.findings_data import MISCONFIG, SCANS, vuln
 
 SCHEMA = Path(__file__).parents[2] / "data" / "scan" / "sarif-schema-2.1.0.json"
@@ -27,7 +28,8 @@ def check(document: dict[str, Any]) -> None:
 
 
 def test_valid_and_filtered() -> None:
-    sarif = render_sarif(SCANS, (MISCONFIG,), ("HIGH", "CRITICAL"), "app/Dockerfile")
+    reported = (Severity.HIGH, Severity.CRITICAL)
+    sarif = render_sarif(SCANS, (MISCONFIG,), reported, "app/Dockerfile", Severity.CRITICAL)
     check(sarif)
     run = sarif["runs"][0]
     rule_ids = [r["id"] for r in run["rules"]] if "rules" in run else []
@@ -43,24 +45,46 @@ def test_valid_and_filtered() -> None:
     assert region == {"startLine": 4, "endLine": 4}
     for result in run["results"]:
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+    # each at the level the gate gives it (fail-on: CRITICAL): HIGH is a warning there
+    levels = {(r["ruleId"], r["level"]) for r in run["results"]}
+    assert levels == {
+        ("CVE-1", "error"),
+        ("CVE-4", "error"),
+        ("aws-access-key-id", "error"),
+        ("CVE-2", "warning"),
+        ("DS-0002", "warning"),
+    }
 
 
 def test_same_rule_on_two_packages_is_one_rule() -> None:
     scan = SCANS[0].__class__(
-        "linux/amd64", "r", (vuln("CVE-7", "HIGH", package="libssl3"), vuln("CVE-7", "HIGH"))
+        "linux/amd64",
+        "r",
+        (vuln("CVE-7", Severity.HIGH, package="libssl3"), vuln("CVE-7", Severity.HIGH)),
     )
-    sarif = render_sarif((scan,), (), ("HIGH",), "Dockerfile")
+    sarif = render_sarif((scan,), (), (Severity.HIGH,), "Dockerfile", Severity.CRITICAL)
     check(sarif)
     assert len(sarif["runs"][0]["tool"]["driver"]["rules"]) == 1
     assert len(sarif["runs"][0]["results"]) == 2
 
 
 def test_hostile_text_stays_plain_text() -> None:
-    hostile = vuln("CVE-8", "CRITICAL").__class__(
-        "CVE-8", "x](javascript:alert(1))", "1", "", "CRITICAL", "<img src=x>", "javascript:x", "t"
+    hostile = vuln("CVE-8", Severity.CRITICAL).__class__(
+        "CVE-8",
+        "x](javascript:alert(1))",
+        "1",
+        "",
+        Severity.CRITICAL,
+        "<img src=x>",
+        "javascript:x",
+        "t",
     )
     sarif = render_sarif(
-        (SCANS[0].__class__("linux/amd64", "r", (hostile,)),), (), ("CRITICAL",), "D"
+        (SCANS[0].__class__("linux/amd64", "r", (hostile,)),),
+        (),
+        (Severity.CRITICAL,),
+        "D",
+        Severity.CRITICAL,
     )
     check(sarif)
     rule = sarif["runs"][0]["tool"]["driver"]["rules"][0]
@@ -69,4 +93,4 @@ def test_hostile_text_stays_plain_text() -> None:
 
 
 def test_empty_is_valid() -> None:
-    check(render_sarif((), (), ("CRITICAL",), "Dockerfile"))
+    check(render_sarif((), (), (Severity.CRITICAL,), "Dockerfile", Severity.CRITICAL))

@@ -12,6 +12,7 @@ import pytest
 from slipway.dockerfile import parse_dockerfile
 from slipway.errors import ScanError
 from slipway.scan.options import ScanOptions
+from slipway.severity import Severity
 from slipway.stages import scan as stage
 from slipway.stages.report import SARIF_FILE
 from tests.unit.scan.fakes import FakeTrivyRunner, synthetic_report
@@ -54,7 +55,7 @@ def test_the_dockerfiles_misconfigurations_are_reported_not_checked_again(tmp_pa
     # the lint ran the run's one `trivy config`; the scan only reports what it found
     runner = FakeTrivyRunner(synthetic_report(5))
     options = ScanOptions(
-        severity=("HIGH",), db_repositories=("a/db:2",), cache_dir=str(tmp_path / "c")
+        severity=(Severity.HIGH,), db_repositories=("a/db:2",), cache_dir=str(tmp_path / "c")
     )
     (tmp_path / "work").mkdir()
     dockerfile = parse_dockerfile("FROM a:1\nRUN true\nUSER root\nCMD x\n", "Dockerfile")

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from slipway.inputs.spec.model import Input, Kind, Section
+from slipway.severity import NO_GATE
+from slipway.severity import SCAN as SEVERITIES
 
 S = Section.SCAN
-SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+LISTED = ", ".join(f"`{s}`" for s in SEVERITIES)
 
 SCAN = (
     Input("scan", S, Kind.BOOLEAN, "scan every platform; `false` skips the stage "
           "(`scan-result: skipped`)", default="true"),
     Input("severity", S, Kind.LIST, "what is **reported** (summary, SARIF, report file): any of "
-          "`UNKNOWN`, `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`, any case", default="HIGH,CRITICAL"),
+          f"{LISTED}, any case", default="HIGH,CRITICAL"),
     Input("fail-on", S, Kind.CHOICE, "the **gate**: the lowest severity that fails "
-          "(`UNKNOWN`, `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`, any case), or `none`",
-          default="CRITICAL", choices=(*SEVERITIES, "none")),
+          f"({LISTED}, any case), or `none`",
+          default="CRITICAL", choices=(*SEVERITIES, NO_GATE)),
     Input("tag-on-gate-failure", S, Kind.BOOLEAN, "tag before the scan, as the anchors do (a "
           "failing image is then published)", default="false"),
     Input("scanners", S, Kind.LIST, "any of `vuln`, `secret`, `config` (`vulnerability`, "
