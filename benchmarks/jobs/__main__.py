@@ -29,6 +29,7 @@ from its log groups); the median totals; the issue's Goals table with the measur
 
     .venv/bin/python benchmarks/jobs [--workloads app,tiny,compile,large] [--rounds 1]
         [--sides bare,chain,chain-cached,slipway] [--json FILE] [--logs DIR]
+        [--action-image NAME@sha256:...]
     .venv/bin/python benchmarks/jobs --smoke   # app with a few dependencies, the tests' DB,
                                                # one round: does everything run? (~5 minutes)
 
@@ -57,8 +58,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT), str(ROOT / "src")]
 
-from pipeline.__main__ import machine_line
-from pipeline.bench import Bench, github_api, run
+from pipeline.bench import Bench, github_api, machine_line, run
 from pipeline.sides import METADATA_SKIPPED, metadata_bundle
 from pipeline.timing import StepFailed
 from pipeline.workloads import WORKLOADS, Workload
@@ -107,6 +107,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="one quick round of app")
     parser.add_argument("--json", type=Path, help="also write every round's stages there")
     parser.add_argument("--logs", type=Path, help="keep Slipway's step logs (stamped) there")
+    parser.add_argument(
+        "--action-image", help="NAME@sha256:... to run (default: build it from this checkout)"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.workloads, args.rounds = "app", 1
@@ -172,7 +175,7 @@ def one_workload(
 def prepared(args: argparse.Namespace, work: Path) -> Iterator[Setup]:
     """The action image, the Trivy DB, the wheelhouses, the cache client, the API stand-in."""
     devenv = load_devenv()
-    image = action_image()
+    image = args.action_image or action_image()  # a given image: runs compared across runs
     run(["docker", "pull", "--quiet", image], timeout=900)  # the runner's "Set up job"
     if args.smoke:
         print(f"Trivy DB: the tests' small DB ({devenv.trivy_db}); smoke run, not a measurement")

@@ -68,7 +68,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -84,7 +83,7 @@ from memory_bench import measure as measure_memory
 from tests.support.act import action_image
 from tests.support.devenv import load_devenv
 
-from pipeline.bench import Bench, github_api, run
+from pipeline.bench import Bench, github_api, machine_line, run
 from pipeline.image_size import report_layers
 from pipeline.report import Samples, fixed_table, goals_table, ratio_table, stage_table
 from pipeline.sides import METADATA_SKIPPED, anchor, bare, metadata_bundle
@@ -112,25 +111,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         if unknown:
             parser.error(f"unknown {name}(s) {unknown}: choose from {', '.join(known)}")
     return args
-
-
-def machine_line(bench: Bench) -> str:
-    """What the machine is: CPUs, memory, kernel, engine, buildx, BuildKit, Trivy."""
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.machine(),
-    )  # fmt: skip
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    engine = run(["docker", "version", "--format", "{{.Server.Version}}"]).stdout.strip()
-    store = run(["docker", "info", "--format", "{{.Driver}}"]).stdout.strip()
-    buildx = run(["docker", "buildx", "version"]).stdout.split()[1]
-    trivy = run([str(ROOT / ".venv" / "bin" / "trivy"), "--version"]).stdout.split()[1]
-    qemu = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64").exists()
-    return (
-        f"machine: {os.cpu_count()} x {cpu}, {memory:.0f} GiB, Linux {platform.release()}; "
-        f"Docker {engine} ({store}), buildx {buildx}, BuildKit {bench.devenv.buildkit_image}, "
-        f"Trivy {trivy}, arm64 {'under QEMU (binfmt)' if qemu else 'not available'}"
-    )
 
 
 def slipway_pair(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -66,6 +67,25 @@ class Bench:
             run(["docker", "rm", "--force", "--volumes", container], check=False)
             run(["docker", "volume", "rm", "--force", f"{container}_state"], check=False)
         self.builders.clear()
+
+
+def machine_line(bench: Bench) -> str:
+    """What the machine is: CPUs, memory, kernel, engine, buildx, BuildKit, Trivy."""
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.machine(),
+    )  # fmt: skip
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    engine = run(["docker", "version", "--format", "{{.Server.Version}}"]).stdout.strip()
+    store = run(["docker", "info", "--format", "{{.Driver}}"]).stdout.strip()
+    buildx = run(["docker", "buildx", "version"]).stdout.split()[1]
+    trivy = run([str(ROOT / ".venv" / "bin" / "trivy"), "--version"]).stdout.split()[1]
+    qemu = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64").exists()
+    return (
+        f"machine: {os.cpu_count()} x {cpu}, {memory:.0f} GiB, Linux {platform.release()}; "
+        f"Docker {engine} ({store}), buildx {buildx}, BuildKit {bench.devenv.buildkit_image}, "
+        f"Trivy {trivy}, arm64 {'under QEMU (binfmt)' if qemu else 'not available'}"
+    )
 
 
 def run(
