@@ -238,9 +238,9 @@ class Attempts:
 
 
 def send(retries: Retries, attempt: Callable[[], requests.Response]) -> requests.Response:
-    """``attempt()`` (one HTTP request) until its answer is not transient, or the policy stops
-    the retries: then the last answer. A request error the policy does not retry, or the
-    last one, is raised."""
+    """``attempt()`` (a request, or several answering with the last one's response) until its
+    answer is not transient, or the policy stops the retries: then the last answer. A request
+    error the policy does not retry, or the last one, is raised."""
     attempts = retries.attempts()
     while True:
         try:
