@@ -23,7 +23,7 @@ import requests
 
 from tests.support.act import action_image
 from tests.support.actionrun import unique_repository
-from tests.support.devenv import ROOT, DevEnv, load_devenv
+from tests.support.devenv import ROOT, DevEnv
 from tests.support.gha_cache import READ, Azurite, GhaCacheStandin, Scope, make_runtime_token
 from tests.support.launcher import Engine, Job, Machine, Runtime, StepResult, job
 from tests.support.payloads import load_event
@@ -47,11 +47,6 @@ def cache(azurite: Azurite) -> Iterator[GhaCacheStandin]:
     with GhaCacheStandin(azurite.account_url) as standin:
         yield standin
         standin.assert_no_violations()
-
-
-@pytest.fixture
-def devenv() -> DevEnv:
-    return load_devenv()
 
 
 def new_machine(tmp_path: Path, name: str) -> Machine:

@@ -7,16 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.actionrun import ActionRun, run_action, unique_repository
-from tests.support.devenv import DevEnv, load_devenv
+from tests.support.devenv import DevEnv
 from tests.support.oci import RegistryView
 from tests.support.payloads import load_event
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def devenv() -> DevEnv:
-    return load_devenv()
 
 
 def release(

@@ -14,18 +14,13 @@ import pytest
 import requests
 
 from tests.support.actionrun import run_action, unique_repository
-from tests.support.devenv import DevEnv, load_devenv
+from tests.support.devenv import DevEnv
 from tests.support.images import scratch_context
 from tests.support.oci import RegistryView
 from tests.support.payloads import load_event
 
 pytestmark = pytest.mark.e2e
 PLATFORMS = ("linux/amd64", "linux/arm64")
-
-
-@pytest.fixture(scope="module")
-def devenv() -> DevEnv:
-    return load_devenv()
 
 
 def inputs(devenv: DevEnv, repository: str, tmp_path: Path, **more: str) -> dict[str, str]:

@@ -16,18 +16,13 @@ import oras.schemas
 import pytest
 
 from tests.support.actionrun import ActionRun, run_action, unique_repository
-from tests.support.devenv import DevEnv, load_devenv
+from tests.support.devenv import DevEnv
 from tests.support.images import scratch_context
 from tests.support.oci import RegistryView
 from tests.support.payloads import load_event
 
 pytestmark = pytest.mark.integration
 PLATFORMS = ("linux/amd64", "linux/arm64")
-
-
-@pytest.fixture(scope="module")
-def devenv() -> DevEnv:
-    return load_devenv()
 
 
 def run(devenv: DevEnv, tmp_path: Path, repository: str, **more: str) -> ActionRun:

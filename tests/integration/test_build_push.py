@@ -17,18 +17,13 @@ import pytest
 import requests
 
 from tests.support.actionrun import ActionRun, run_action, unique_repository
-from tests.support.devenv import DevEnv, load_devenv
+from tests.support.devenv import DevEnv
 from tests.support.images import scratch_context
 from tests.support.oci import RegistryView
 from tests.support.payloads import load_event
 from tests.support.regfront import RegFront
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def devenv() -> DevEnv:
-    return load_devenv()
 
 
 def run(tmp_path: Path, registry: str, repository: str, context: Path, **inputs: str) -> ActionRun:

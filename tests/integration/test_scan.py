@@ -32,7 +32,7 @@ from slipway.stages.policy import lint_dockerfile, read_dockerfile
 from slipway.tools.run import Result, Runner
 from slipway.workflow import Workflow
 from tests.support.actionrun import run_action, unique_repository
-from tests.support.devenv import ROOT, DevEnv, load_devenv
+from tests.support.devenv import ROOT, DevEnv
 from tests.support.payloads import load_event
 from tests.support.trivydb.rootfs import write_debian_root
 
@@ -66,11 +66,6 @@ class RecordingRunner(Runner):
 
     def count(self, *words: str) -> int:
         return sum(1 for argv in self.commands if all(w in argv for w in words))
-
-
-@pytest.fixture(scope="module")
-def devenv() -> DevEnv:
-    return load_devenv()
 
 
 @pytest.fixture(scope="module")

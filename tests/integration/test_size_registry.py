@@ -28,7 +28,7 @@ from slipway.tools.oci_layout import Layout
 from slipway.tools.registry import RegistryClient
 from slipway.tools.registry_http import Connection
 from tests.support.builders import oci_builder
-from tests.support.devenv import DevEnv, load_devenv
+from tests.support.devenv import DevEnv
 from tests.support.regfront.backend import LocalRegistry
 
 pytestmark = pytest.mark.integration
@@ -74,11 +74,6 @@ def build_and_push(
         repository, tag, Manifest(top.digest, top.media_type, layout.read(top.digest))
     )
     return top.digest
-
-
-@pytest.fixture(scope="module")
-def devenv() -> DevEnv:
-    return load_devenv()
 
 
 @pytest.fixture(scope="module")
