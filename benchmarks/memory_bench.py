@@ -4,10 +4,10 @@ report.
 A child Python process does what the action's process does with such a report, with the
 real code: the scan stage (``slipway.stages.scan.scan_platforms``: two platforms, the DB
 step, each platform's report read, parsed and attributed to Dockerfile lines, the scan
-results kept for reuse, the merged report written), the gate,
-then the reports: the job summary (rendered and fitted to 1 MiB), the PR comment (fitted
-to 65,536 characters), the annotations (selected and written), the check run's annotation
-batches, and SARIF (rendered, written, gzip+base64 for upload). Only Trivy is not run: a
+results kept for reuse, the merged report written), the gate, then the reports: the job
+summary, the PR comment and the check run's output (rendered once, fitted to 1 MiB, 65,536
+characters and 65,535 bytes), the annotations (selected and written), the check run's
+annotation batches, and SARIF (rendered, written, gzip+base64 for upload). Only Trivy is not run: a
 stand-in copies a Trivy report made beforehand (by the parent, from Trivy's golden report
 as benchmarks/scan_bench.py makes it) to where Trivy would write it, as Trivy is its own
 process whose memory is not Slipway's.
@@ -50,12 +50,13 @@ from slipway.inputs import read_inputs
 from slipway.plan import make_plan
 from slipway.policy.model import ImageChecks
 from slipway.report import annotations as ann
+from slipway.report.fit import CHECK_RUN, COMMENT, SUMMARY, fit
 from slipway.report.sarif import render_sarif
-from slipway.report.summary import Outcome, render_summary
+from slipway.report.summary import Outcome, summary_sections
 from slipway.scan.options import ScanOptions
 from slipway.severity import SCAN, Severity
 from slipway.stages import scan as stage
-from slipway.stages.report import finding_annotations, fit_comment, fit_summary
+from slipway.stages.report import finding_annotations
 from slipway.tools.run import Result
 from slipway.workflow import Workflow
 
@@ -110,9 +111,11 @@ def child(report: Path, work: Path, *, idle: bool) -> None:
     plan = make_plan(read_inputs(env), context, env={}, now=now)
     digests = {t.platform: t.digest for t in targets}
     outcome = Outcome("sha256:" + "f" * 64, digests, ("127.0.0.1:5000/app:main",), scans, failures)
-    summary = render_summary(plan, outcome)
-    (work / "summary.md").write_text(fit_summary(summary), encoding="utf-8")
-    (work / "comment.md").write_text(fit_comment(summary), encoding="utf-8")
+    sections = summary_sections(plan, outcome)
+    summary = fit(sections, SUMMARY).text
+    (work / "summary.md").write_text(summary, encoding="utf-8")
+    (work / "comment.md").write_text(fit(sections, COMMENT).text, encoding="utf-8")
+    (work / "check-run.md").write_text(fit(sections, CHECK_RUN).text, encoding="utf-8")
     marks = finding_annotations(plan, scans, ImageChecks())
     ann.emit(Workflow({}, io.StringIO()), ann.select(marks))
     checks = [found for m in marks if (found := check_annotation(m)) is not None]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from slipway.redact import redact
-from slipway.report.fit import SUMMARY_LIMIT_BYTES
+from slipway.report.fit import SUMMARY, fit_text
 
 # https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#step-isolation-and-limits
 
@@ -178,14 +178,26 @@ class Workflow:
         with Path(path).open("a", encoding="utf-8") as handle:
             handle.write(record)
 
+    def summary_used(self) -> int:
+        """Bytes already in this step's summary file (0 outside GitHub): GitHub's 1 MiB is for
+        the whole file, so what comes next is fitted to the rest."""
+        path = self._env.get("GITHUB_STEP_SUMMARY")
+        try:
+            return Path(path).stat().st_size if path else 0
+        except OSError:
+            return 0
+
     def append_summary(self, markdown: str) -> None:
-        """Append to the job summary (``GITHUB_STEP_SUMMARY``), or print it outside GitHub."""
-        if len(markdown.encode()) > SUMMARY_LIMIT_BYTES:
-            raise ValueError("summary exceeds GitHub's 1 MiB limit; render a shorter one")
+        """Append to the job summary (``GITHUB_STEP_SUMMARY``), or print it outside GitHub.
+
+        Never over GitHub's 1 MiB per step (a larger file is not shown at all): what does not
+        fit in the room left is cut at a line with a note (`slipway.report.fit`)."""
         path = self._env.get("GITHUB_STEP_SUMMARY")
         if not path:
             self.verbatim(markdown)
             return
+        markdown = self._scrub(markdown)
+        markdown = markdown if markdown.endswith("\n") else markdown + "\n"
+        markdown = fit_text(markdown, SUMMARY.less(self.summary_used()))
         with Path(path).open("a", encoding="utf-8") as handle:
-            markdown = self._scrub(markdown)
-            handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
+            handle.write(markdown)

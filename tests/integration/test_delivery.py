@@ -12,6 +12,7 @@ from pathlib import Path
 from slipway.context import read_context
 from slipway.inputs import read_inputs
 from slipway.plan import make_plan
+from slipway.report.fit import Block
 from slipway.stages import Run
 from slipway.stages.report import deliver
 from slipway.tools.builder import Builders
@@ -56,7 +57,8 @@ def test_a_refused_comment_with_always_still_delivers_the_check_run_and_sarif(
         runner, inputs, plan, context, tmp_path, datetime(2026, 12, 1, tzinfo=UTC),
         Builders(runner, tmp_path), None,
     )  # fmt: skip
-    delivered = deliver(run, summary="## Slipway: passed\n", marks=[], failed=False, sarif=sarif)
+    report = [Block("report", ("## Slipway: passed",), required=True)]
+    delivered = deliver(run, report=report, marks=[], failed=False, sarif=sarif)
     assert delivered.error is not None  # `always`: the run fails with it, at the end
     assert "422" in str(delivered.error)
     assert len(github.check_runs) == 1  # the other deliveries happened regardless

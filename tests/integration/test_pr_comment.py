@@ -21,6 +21,7 @@ from slipway.github.comment import (
     post_comment,
 )
 from slipway.inputs.report import CommentMode, ReportOptions
+from slipway.report.fit import Block
 from slipway.workflow import Workflow
 from tests.support.payloads import load_event, runner_env
 from tests.support.pytest_github import GitHubStandIn
@@ -29,6 +30,11 @@ WRITE, READ = "ghs_write_token_0001", "ghs_read_token_0002"
 OWNER, REPO, PR = "Codertocat", "Hello-World", 2
 IMAGE = "ghcr.io/codertocat/hello-world"
 MARKER = marker_for(IMAGE)
+
+
+def sections(report: str) -> tuple[Block]:
+    """A report of one section, as the report stage hands it over."""
+    return (Block("report", (report,), required=True),)
 
 
 class Run:
@@ -52,7 +58,7 @@ class Run:
             self.context,
             ReportOptions(**options),
             token=token,
-            body=CommentBody(IMAGE, report, failed),
+            body=CommentBody(IMAGE, sections(report), failed),
             base=self.base,
             retrier=retrier,
         )
@@ -212,7 +218,7 @@ def test_history_keeps_earlier_runs(github: GitHubStandIn, tmp_path: Path) -> No
             run.context,
             ReportOptions(comment_history=True),
             token=WRITE,
-            body=CommentBody(IMAGE, f"report {number}", False, history=line),
+            body=CommentBody(IMAGE, sections(f"report {number}"), False, history=line),
             base=tmp_path,
             retrier=Retrier(sleep=run.sleeps.append),
         )
@@ -236,7 +242,7 @@ def test_merge_group_comments_on_the_queued_pull_request(
         context,
         ReportOptions(),
         token=WRITE,
-        body=CommentBody(IMAGE, "queued", False),
+        body=CommentBody(IMAGE, sections("queued"), False),
         base=tmp_path,
         retrier=Retrier(sleep=lambda _: None),
     )

@@ -13,6 +13,7 @@ from slipway.github.client import Retrier
 from slipway.github.comment import CommentBody, post_comment
 from slipway.inputs.report import CommentMode, ReportOptions
 from slipway.redact import HIDDEN, argv_for_log, redact
+from slipway.report.fit import Block
 from slipway.terminal.workflow import TerminalWorkflow
 from slipway.workflow import Workflow
 
@@ -92,9 +93,8 @@ def test_the_comment_file_is_redacted(tmp_path: Path) -> None:
     workflow.mask("hunter2hunter2")
     context = Context(event_name="pull_request", repository="acme/app",
                       payload={"pull_request": {"number": 7}})  # fmt: skip
-    body = CommentBody(
-        "ghcr.io/acme/app", "built from https://u:pw@git.example/x, hunter2hunter2", False
-    )
+    report = "built from https://u:pw@git.example/x, hunter2hunter2"
+    body = CommentBody("ghcr.io/acme/app", (Block("report", (report,), required=True),), False)
     outcome = post_comment(
         workflow, context, ReportOptions(pr_comment=CommentMode.NEVER),
         token="", body=body, base=tmp_path, retrier=Retrier(),

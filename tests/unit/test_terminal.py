@@ -273,9 +273,12 @@ def test_color_only_on_a_terminal_without_no_color() -> None:
     assert TerminalWorkflow({"NO_COLOR": "1"}, io.StringIO(), color=True).color
 
 
-def test_summary_is_checked_against_githubs_limit() -> None:
-    with pytest.raises(ValueError, match="1 MiB"):
-        TerminalWorkflow({}, io.StringIO()).append_summary("x" * (1024 * 1024 + 1))
+def test_a_summary_over_githubs_limit_is_cut_not_refused() -> None:
+    stream = io.StringIO()
+    TerminalWorkflow({}, stream, color=False).append_summary("x\n" * (600 * 1024))
+    shown = stream.getvalue()
+    assert 1000 * 1024 < len(shown.encode()) <= 1024 * 1024 + 1  # + the blank line before it
+    assert "cut here to fit GitHub's 1 MiB step summary" in shown
 
 
 @pytest.mark.parametrize(

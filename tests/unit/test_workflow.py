@@ -69,11 +69,21 @@ def test_summary_appends_to_file(tmp_path: Path) -> None:
     assert summary.read_text() == "# one\ntwo\n"
 
 
-def test_summary_over_limit_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="1 MiB"):
-        Workflow({"GITHUB_STEP_SUMMARY": str(tmp_path / "s")}).append_summary(
-            "x" * (1024 * 1024 + 1)
-        )
+def test_the_summary_file_never_exceeds_the_limit_and_nothing_is_refused(tmp_path: Path) -> None:
+    # GitHub drops a step summary file over 1 MiB altogether: what comes last is cut to fit
+    # the room left (the report, then an error's long form), with a note, never refused
+    summary = tmp_path / "s"
+    workflow = Workflow({"GITHUB_STEP_SUMMARY": str(summary)})
+    workflow.append_summary("## report\n" + "row\n" * (200 * 1024))
+    assert workflow.summary_used() == summary.stat().st_size == len("## report\n") + 800 * 1024
+    workflow.append_summary("## Slipway: Gate failed\n\n" + "reason\n" * (100 * 1024))
+    assert summary.stat().st_size <= 1024 * 1024
+    text = summary.read_text()
+    assert text.startswith("## report\n")
+    assert "## Slipway: Gate failed" in text
+    assert text.endswith("see the report file and SARIF._\n")
+    workflow.append_summary("one more")  # no room: nothing, and no error
+    assert summary.stat().st_size <= 1024 * 1024
 
 
 def test_hostile_message_stays_one_command() -> None:

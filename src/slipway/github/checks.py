@@ -25,11 +25,11 @@ from github.GithubObject import NotSet
 from slipway.context import Context
 from slipway.github.client import Retrier, make_client, reason
 from slipway.report.annotations import MAX_MESSAGE, MAX_TITLE, Annotation, clip, order
+from slipway.report.fit import CHECK_RUN, fit_text
 from slipway.severity import Level
 from slipway.workflow import Workflow
 
 ANNOTATIONS_PER_REQUEST = 50
-MAX_OUTPUT = 65535  # output.summary and output.text
 MAX_SARIF_GZIP = 10 * 1024 * 1024  # GitHub answers 413 above this
 CHECK_LEVEL = {Level.ERROR: "failure", Level.WARNING: "warning", Level.NOTICE: "notice"}
 CHECK_FORBIDDEN = (
@@ -68,10 +68,10 @@ class CheckOutput:
         """The ``output`` object of one request."""
         out: dict[str, Any] = {
             "title": clip(self.title, 255),
-            "summary": clip(self.summary, MAX_OUTPUT),
+            "summary": fit_text(self.summary, CHECK_RUN),  # fitted already: a guard
         }
         if self.text:
-            out["text"] = clip(self.text, MAX_OUTPUT)
+            out["text"] = fit_text(self.text, CHECK_RUN)
         if annotations:
             out["annotations"] = list(annotations)
         return out

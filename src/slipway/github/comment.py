@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from slipway.context import Context
 from slipway.errors import ExitCode, SlipwayError
 from slipway.github.client import Retrier, is_forbidden, make_client, reason
 from slipway.inputs.report import CommentMode, ReportOptions
-from slipway.report.fit import COMMENT_LIMIT_CHARS, Block, fit, measure_chars
+from slipway.report.fit import COMMENT, Block, Section, fit, redacted
 from slipway.workflow import Workflow
 
 TIMEOUT_SECONDS = 15
@@ -147,18 +147,19 @@ def earlier_history(previous_body: str | None) -> list[str]:
     return [line for line in block.splitlines() if HISTORY_LINE.match(line)]
 
 
-def compose_body(marker: str, report: str, history: list[str]) -> str:
-    """Marker, report, then the history (newest first); within GitHub's comment limit."""
+def compose_body(marker: str, report: Sequence[Section], history: list[str]) -> str:
+    """Marker, the report's sections, then the history (newest first): fitted to GitHub's
+    comment limit as one report (slipway.report.fit), the history first to go."""
     variants = []
     for count in (len(history), 5, 1):
         kept = history[: min(count, MAX_HISTORY)]
         if kept:
             lines = ["<details><summary>History (newest first)</summary>", "", HISTORY_START, *kept]
             variants.append("\n".join([*lines, HISTORY_END, "", "</details>"]))
-    sections = [Block("marker", (marker,), True), Block("report", (report.rstrip("\n"),), True)]
+    sections = [Block("marker", (marker,), True), *report]
     if variants:
         sections.append(Block("history", tuple(variants)))
-    return fit(sections, COMMENT_LIMIT_CHARS, measure_chars).text
+    return fit(sections, COMMENT).text
 
 
 def write_comment_file(
@@ -232,7 +233,7 @@ class CommentBody:
     """What one run says in the sticky comment."""
 
     key: str  # the image: one sticky comment per image and pull request
-    report: str  # the rendered comment (already fitted, untrusted text escaped)
+    report: tuple[Section, ...]  # the report's sections (untrusted text escaped), fitted here
     failed: bool
     history: str = ""  # this run's `history_line`, kept when ``comment-history`` is on
 
@@ -252,7 +253,8 @@ def post_comment(
     if target is None:
         return Outcome("skipped", "no pull request for this event")
     marker = marker_for(body.key)
-    report, failed = workflow.redact(body.report), body.failed  # the file and the comment
+    # the file and the comment: redacted before fitting (a redaction may change a text's size)
+    report, failed = redacted(body.report, workflow.redact), body.failed
 
     def make_body(previous: str | None) -> str:
         if not options.comment_history:

@@ -1,50 +1,57 @@
-"""Summary sections for the Dockerfile policy findings and the image sizes (pure)."""
+"""Summary sections for the Dockerfile policy findings and the image sizes (pure): sections of
+the one report that `slipway.report.fit` fits to each of GitHub's limits."""
 
 from __future__ import annotations
 
 from slipway.policy.model import ImageChecks
+from slipway.report.fit import Block, Rows, Section
 from slipway.report.markdown import code, text
 from slipway.size.limits import format_delta, format_size
 from slipway.size.model import PlatformSize
 
 MAX_ROWS = 30
 MAX_LAYERS = 8
+LAYERS_LEFT_OUT = "_The layer tables, changes and hints are left out here for space._"
 
 
-def render_checks(checks: ImageChecks) -> list[str]:
-    """Both sections, as Markdown lines (empty when nothing was checked)."""
-    return _policy(checks) + _size(checks)
+def checks_sections(checks: ImageChecks) -> list[Section]:
+    """The policy and the size sections (none when nothing was checked)."""
+    return [*_policy(checks), *_size(checks)]
 
 
-def _policy(checks: ImageChecks) -> list[str]:
+def _policy(checks: ImageChecks) -> list[Section]:
     if checks.policy is None:
         return []
     findings = sorted(checks.policy.findings, key=lambda f: (-f.severity.rank, f.line, f.id))
-    lines = ["### Dockerfile practices (image security)", ""]
-    if not findings:
-        lines.append("No findings.")
-    else:
-        lines += ["| Severity | Rule | Line | Finding | Fix |", "|---|---|---|---|---|"]
-        for f in findings[:MAX_ROWS]:
-            detail = f" ({text(f.detail, 80)})" if f.detail else ""
-            where = str(f.line) if f.line else "file"
-            fix = f.fix.replace("|", "\\|").replace("\n", " ")  # the rule catalog's own Markdown
-            title = f"{text(f.title, 100)}{detail}"
-            lines.append(f"| {f.severity} | {code(f.id)} | {where} | {title} | {fix} |")
-        if len(findings) > MAX_ROWS:
-            lines.append(f"\n{len(findings) - MAX_ROWS} more in the SARIF and the annotations.")
-    if checks.policy.suppressed:
-        lines.append(
-            f"\n{len(checks.policy.suppressed)} finding(s) suppressed inline (`# slipway:ignore=`)."
+    rows = []
+    for f in findings[:MAX_ROWS]:
+        detail = f" ({text(f.detail, 80)})" if f.detail else ""
+        where = str(f.line) if f.line else "file"
+        fix = f.fix.replace("|", "\\|").replace("\n", " ")  # the rule catalog's own Markdown
+        title = f"{text(f.title, 100)}{detail}"
+        rows.append(f"| {f.severity} | {code(f.id)} | {where} | {title} | {fix} |")
+    suppressed = len(checks.policy.suppressed)
+    tail = (
+        f"\n{suppressed} finding(s) suppressed inline (`# slipway:ignore=`)." if suppressed else ""
+    )
+    return [
+        Rows(
+            "Dockerfile practices",
+            tuple(rows),
+            title="### Dockerfile practices (image security)\n",
+            head="| Severity | Rule | Line | Finding | Fix |\n|---|---|---|---|---|",
+            tail=tail,
+            empty="No findings.",
+            omitted=max(len(findings) - MAX_ROWS, 0),
         )
-    return [*lines, ""]
+    ]
 
 
-def _size(checks: ImageChecks) -> list[str]:
+def _size(checks: ImageChecks) -> list[Section]:
     report = checks.size
     if report is None:
         return []
-    lines = [
+    table = [
         "### Image size",
         "",
         "| Platform | Compressed | Unpacked | Change |",
@@ -54,21 +61,25 @@ def _size(checks: ImageChecks) -> list[str]:
         delta = report.deltas.get(platform)
         change = format_delta(delta.compressed) if delta else "_no baseline_"
         unpacked = format_size(size.uncompressed) if size.uncompressed is not None else "?"
-        lines.append(
+        table.append(
             f"| {code(platform)} | {format_size(size.compressed)} | {unpacked} | {change} |"
         )
+    details: list[str] = []
     for platform, size in report.sizes.items():
-        lines += _layers(platform, size)
+        details += _layers(platform, size)
     for platform, delta in report.deltas.items():
         grown = [d for d in delta.layers if d.compressed][:5]
         if grown:
-            lines += ["", f"Changes in {code(platform)} against {code(report.baseline_ref)}:"]
-            lines += [f"- {text(d.describe(), 160)}" for d in grown]
+            details += ["", f"Changes in {code(platform)} against {code(report.baseline_ref)}:"]
+            details += [f"- {text(d.describe(), 160)}" for d in grown]
     for hint in report.hints[:5]:
-        lines.append(f"\n_Hint:_ {text(hint.message, 240)}")
-    for failure in report.failures:
-        lines.append(f"\n**Size gate:** {text(failure, 200)}")
-    return [*lines, ""]
+        details.append(f"\n_Hint:_ {text(hint.message, 240)}")
+    failures = [f"\n**Size gate:** {text(failure, 200)}" for failure in report.failures]
+    full = "\n".join([*table, *details, *failures])
+    if not details:
+        return [Block("image size", (full,))]
+    compact = "\n".join([*table, *failures, "", LAYERS_LEFT_OUT])
+    return [Block("image size", (full, compact))]
 
 
 def _layers(platform: str, size: PlatformSize) -> list[str]:

@@ -1,4 +1,7 @@
-"""The job summary (Markdown) of one run: image, tags, digests, platforms, scan counts."""
+"""The report of one run (Markdown): image, tags, digests, platforms, scan counts, findings,
+the policy, the sizes, the labels. One list of sections, most important first, that
+`slipway.report.fit` fits to each of GitHub's limits: the job summary, the sticky comment and
+the check run all show it."""
 
 from __future__ import annotations
 
@@ -8,12 +11,28 @@ from dataclasses import dataclass, field
 
 from slipway.plan import Plan
 from slipway.policy.model import ImageChecks
-from slipway.report.checks_section import render_checks
+from slipway.report.checks_section import checks_sections
+from slipway.report.fit import SUMMARY, Block, Limit, Rows, Section, fit
 from slipway.report.markdown import code, link, text
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.severity import SCAN, Severity
 
-TOP_FINDINGS = 20
+TOP_FINDINGS = 20  # rows of each findings table: the report file and SARIF have them all
+PROVENANCE_NOTE = (
+    "<sub>The index also lists one provenance attestation per platform "
+    "(`unknown/unknown` entries): build records, not images; they are not scanned.</sub>"
+)
+BUILD_ARGS_NOTE = (
+    "<sub>Provenance `mode=max` records every build arg in the attestation: "
+    "pass credentials with `secrets:`, never `build-args:`.</sub>"
+)
+TAGGED_EARLY = (
+    "\nTagged before the scan (`tag-on-gate-failure: true`): these tags name an image that "
+    "failed the gate."
+)
+NOT_TAGGED = (
+    "\nNo tag was created or moved: the image failed the security gate. Inspect it by digest."
+)
 
 
 @dataclass(frozen=True)
@@ -45,73 +64,77 @@ def severity_counts(scan: PlatformScan) -> Counter[Severity]:
     return Counter(v.severity for v in scan.vulnerabilities)
 
 
-def render_summary(plan: Plan, outcome: Outcome) -> str:
-    """The whole job summary."""
-    lines = ["## Slipway", ""]
-    lines += [f"**Image:** {', '.join(code(str(i)) for i in plan.images)}  "]
-    lines += [f"**Digest:** {code(outcome.digest) or '_not pushed_'}  "]
-    lines += [
-        f"**Platforms:** {', '.join(code(str(p)) for p in plan.platforms) or '_builder default_'}  ",
-        *_build_line(outcome.build_stats),
-        "",
-    ]
+def render_summary(plan: Plan, outcome: Outcome, limit: Limit = SUMMARY) -> str:
+    """The report, fitted to ``limit`` (by default the job summary's)."""
+    return fit(summary_sections(plan, outcome), limit).text
+
+
+def summary_sections(plan: Plan, outcome: Outcome) -> list[Section]:
+    """The report as sections, most important first (the header, the tags, the counts and the
+    verdict are required)."""
+    sections: list[Section] = [Block("header", (_header(plan, outcome),), required=True)]
     if plan.provenance and plan.provenance != "false":
-        lines += [
-            (
-                "<sub>The index also lists one provenance attestation per platform "
-                "(`unknown/unknown` entries): build records, not images; they are not scanned.</sub>"
-            ),
-            "",
-        ]
+        sections.append(Block("provenance note", (PROVENANCE_NOTE,)))
     if "mode=max" in plan.provenance and plan.build.build_args:
-        lines += [
-            (
-                "<sub>Provenance `mode=max` records every build arg in the attestation: "
-                "pass credentials with `secrets:`, never `build-args:`.</sub>"
-            ),
-            "",
-        ]
-    lines += _tags_section(plan, outcome)
-    lines += _scan_section(plan, outcome)
-    lines += render_checks(outcome.checks)
-    lines += _labels_section(plan)
-    return "\n".join(lines) + "\n"
+        sections.append(Block("build-args note", (BUILD_ARGS_NOTE,)))
+    sections.append(_tags(plan, outcome))
+    sections += _scan(plan, outcome)
+    sections += checks_sections(outcome.checks)
+    sections.append(_labels(plan))
+    return sections
 
 
-def _build_line(stats: BuildStats | None) -> list[str]:
-    if stats is None:
-        return []
-    return [
-        f"**Build:** {stats.seconds:.1f} s, {stats.cached} of {stats.steps} steps from the cache"
+def _header(plan: Plan, outcome: Outcome) -> str:
+    platforms = ", ".join(code(str(p)) for p in plan.platforms) or "_builder default_"
+    lines = [
+        "## Slipway",
+        "",
+        f"**Image:** {', '.join(code(str(i)) for i in plan.images)}  ",
+        f"**Digest:** {code(outcome.digest) or '_not pushed_'}  ",
+        f"**Platforms:** {platforms}  ",
     ]
+    stats = outcome.build_stats
+    if stats is not None:
+        lines.append(
+            f"**Build:** {stats.seconds:.1f} s, {stats.cached} of {stats.steps} steps from the cache"
+        )
+    return "\n".join(lines)
 
 
-def _tags_section(plan: Plan, outcome: Outcome) -> list[str]:
+def _tags(plan: Plan, outcome: Outcome) -> Rows:
+    tail = ""
     if outcome.tagged:
-        head = "### Tags"
-        rows = [f"- {code(ref)}" for ref in outcome.tagged]
-        if outcome.gate_failures:
-            rows.append(
-                "\nTagged before the scan (`tag-on-gate-failure: true`): these tags name an image that failed the gate."
-            )
+        title, rows = "### Tags", [f"- {code(ref)}" for ref in outcome.tagged]
+        tail = TAGGED_EARLY if outcome.gate_failures else ""
     elif outcome.by_digest_only:
-        head = "### Tags (applied by the merge job)"
+        title = "### Tags (applied by the merge job)"
         rows = ["Pushed by digest only: this is one part of a split build."]
     elif plan.push:
-        head = "### Tags (not applied)"
-        rows = [f"- ~~{code(ref)}~~" for ref in plan.refs] + [
-            "",
-            "No tag was created or moved: the image failed the security gate. Inspect it by digest.",
-        ]
+        title, rows = "### Tags (not applied)", [f"- ~~{code(ref)}~~" for ref in plan.refs]
+        tail = NOT_TAGGED
     else:
-        head = "### Tags (not pushed)"
-        rows = [f"- {code(ref)}" for ref in plan.refs]
-    return [head, "", *rows, ""]
+        title, rows = "### Tags (not pushed)", [f"- {code(ref)}" for ref in plan.refs]
+    return Rows("tags", tuple(rows), title=title + "\n", tail=tail, required=True)
 
 
-def _scan_section(plan: Plan, outcome: Outcome) -> list[str]:
+def _scan(plan: Plan, outcome: Outcome) -> list[Section]:
+    if not outcome.scans and not outcome.misconfigurations:
+        return [Block("vulnerabilities", ("### Vulnerabilities\n\n_Not scanned._",), True)]
+    sections: list[Section] = [Block("vulnerabilities", (_counts(plan, outcome),), True)]
+    sections += [_top_findings(plan, outcome.scans)] if outcome.scans else []
+    sections += _secrets(plan, outcome.scans)
+    sections += _dockerfile_checks(plan, outcome.misconfigurations)
+    if outcome.gate_failures:
+        reasons = "\n".join(f"- {text(reason)}" for reason in outcome.gate_failures)
+        verdict = f"**Gate failed** (fail-on: {code(plan.scan.fail_on)}):\n\n{reasons}"
+    else:
+        verdict = f"**Gate passed** (fail-on: {code(plan.scan.fail_on)})."
+    return [*sections, Block("verdict", (verdict,), required=True)]
+
+
+def _counts(plan: Plan, outcome: Outcome) -> str:
     if not outcome.scans:
-        return ["### Vulnerabilities", "", "_Not scanned._", ""]
+        return "### Vulnerabilities\n\n_No image scanned._"
     shown = [s for s in SCAN[::-1] if s in plan.scan.severity]
     lines = ["### Vulnerabilities", "", "| Platform | Digest | " + " | ".join(shown) + " |"]
     lines.append("|---|---|" + "---|" * len(shown))
@@ -120,16 +143,7 @@ def _scan_section(plan: Plan, outcome: Outcome) -> list[str]:
         digest = outcome.platform_digests.get(scan.platform, "")
         cells = " | ".join(str(counts.get(s, 0)) for s in shown)
         lines.append(f"| {code(scan.platform)} | {code(digest[:19])} | {cells} |")
-    lines.append("")
-    lines += _top_findings(plan, outcome.scans)
-    lines += _secrets_and_dockerfile(plan, outcome.scans, outcome.misconfigurations)
-    if outcome.gate_failures:
-        lines += [f"**Gate failed** (fail-on: {code(plan.scan.fail_on)}):", ""]
-        lines += [f"- {text(reason)}" for reason in outcome.gate_failures]
-    else:
-        lines.append(f"**Gate passed** (fail-on: {code(plan.scan.fail_on)}).")
-    lines.append("")
-    return lines
+    return "\n".join(lines)
 
 
 @dataclass
@@ -144,7 +158,7 @@ class _Row:
     platforms: list[str] = field(default_factory=list)
 
 
-def _top_findings(plan: Plan, scans: Sequence[PlatformScan]) -> list[str]:
+def _top_findings(plan: Plan, scans: Sequence[PlatformScan]) -> Rows:
     merged: dict[tuple[str, str], _Row] = {}
     for scan in scans:
         for v in scan.vulnerabilities:
@@ -154,70 +168,71 @@ def _top_findings(plan: Plan, scans: Sequence[PlatformScan]) -> list[str]:
                 (v.id, v.package), _Row(v.severity, v.installed, v.fixed, v.url, v.dockerfile_line)
             )
             row.platforms.append(scan.platform)
-    if not merged:
-        return ["No findings at the reported severities.", ""]
     order = sorted(merged.items(), key=lambda kv: (-kv[1].severity.rank, kv[1].fixed == "", kv[0]))
-    lines = [
-        "| Severity | ID | Package | Installed → Fixed | Introduced by | Platforms |",
-        "|---|---|---|---|---|---|",
-    ]
+    rows = []
     for (vuln_id, package), row in order[:TOP_FINDINGS]:
         fixed_cell = code(row.fixed) if row.fixed else "_no fix_"
         where = code(f"{plan.dockerfile}:{row.line}") if row.line else "_base image_"
-        lines.append(
+        rows.append(
             f"| {row.severity} | {link(vuln_id, row.url)} | {code(package)} "
             f"| {code(row.installed)} → {fixed_cell} | {where} "
             f"| {', '.join(code(p) for p in row.platforms)} |"
         )
-    if len(order) > TOP_FINDINGS:
-        lines.append(f"\n{len(order) - TOP_FINDINGS} more findings in the report file and SARIF.")
-    return [*lines, ""]
+    return Rows(
+        "vulnerability table",
+        tuple(rows),
+        head=(
+            "| Severity | ID | Package | Installed → Fixed | Introduced by | Platforms |\n"
+            "|---|---|---|---|---|---|"
+        ),
+        empty="No findings at the reported severities.",
+        omitted=max(len(order) - TOP_FINDINGS, 0),
+    )
 
 
-def _secrets_and_dockerfile(
-    plan: Plan, scans: Sequence[PlatformScan], misconfigurations: Sequence[Misconfiguration]
-) -> list[str]:
-    """Secrets in layers and Dockerfile misconfigurations at the reported severities."""
-    wanted = plan.scan.severity
-    secrets: dict[tuple[str, str, int], tuple[Severity, str, list[str]]] = {}
+def _secrets(plan: Plan, scans: Sequence[PlatformScan]) -> list[Section]:
+    """Secrets in layers at the reported severities, each once with its platforms."""
+    found: dict[tuple[str, str, int], tuple[Severity, str, list[str]]] = {}
     for scan in scans:
         for secret in scan.secrets:
-            if secret.severity in wanted:
-                entry = secrets.setdefault(secret.key, (secret.severity, secret.title, []))
+            if secret.severity in plan.scan.severity:
+                entry = found.setdefault(secret.key, (secret.severity, secret.title, []))
                 entry[2].append(scan.platform)
-    checks = [m for m in misconfigurations if m.severity in wanted]
-    lines: list[str] = []
-    if secrets:
-        lines += ["| Severity | Secret | File | Platforms |", "|---|---|---|---|"]
-        for (rule, path, line), (severity, title, platforms) in list(secrets.items())[
-            :TOP_FINDINGS
-        ]:
-            lines.append(
-                f"| {severity} | {text(title or rule)} | {code(f'{path}:{line}')} "
-                f"| {', '.join(code(p) for p in platforms)} |"
-            )
-        lines.append("")
-    if checks:
-        lines += ["| Severity | Dockerfile check | Line |", "|---|---|---|"]
-        for check in checks[:TOP_FINDINGS]:
-            where = f"{check.file}:{check.start_line}" if check.start_line else check.file
-            lines.append(
-                f"| {check.severity} | {link(check.id, check.url)} {text(check.title)} "
-                f"| {code(where)} |"
-            )
-        lines.append("")
-    return lines
-
-
-def _labels_section(plan: Plan) -> list[str]:
-    rows = [f"| {code(key)} | {code(value)} |" for key, value in plan.labels.items()]
-    return [
-        "<details><summary>Labels</summary>",
-        "",
-        "| Label | Value |",
-        "|---|---|",
-        *rows,
-        "",
-        "</details>",
-        "",
+    if not found:
+        return []
+    rows = [
+        f"| {severity} | {text(title or rule)} | {code(f'{path}:{line}')} "
+        f"| {', '.join(code(p) for p in platforms)} |"
+        for (rule, path, line), (severity, title, platforms) in list(found.items())[:TOP_FINDINGS]
     ]
+    head = "| Severity | Secret | File | Platforms |\n|---|---|---|---|"
+    omitted = max(len(found) - TOP_FINDINGS, 0)
+    return [Rows("secrets table", tuple(rows), head=head, omitted=omitted)]
+
+
+def _dockerfile_checks(plan: Plan, misconfigurations: Sequence[Misconfiguration]) -> list[Section]:
+    """The Dockerfile's misconfigurations (`policy: none`) at the reported severities."""
+    checks = [m for m in misconfigurations if m.severity in plan.scan.severity]
+    if not checks:
+        return []
+    rows = []
+    for check in checks[:TOP_FINDINGS]:
+        where = f"{check.file}:{check.start_line}" if check.start_line else check.file
+        rows.append(
+            f"| {check.severity} | {link(check.id, check.url)} {text(check.title)} "
+            f"| {code(where)} |"
+        )
+    head = "| Severity | Dockerfile check | Line |\n|---|---|---|"
+    omitted = max(len(checks) - TOP_FINDINGS, 0)
+    return [Rows("Dockerfile checks table", tuple(rows), head=head, omitted=omitted)]
+
+
+def _labels(plan: Plan) -> Rows:
+    rows = [f"| {code(key)} | {code(value)} |" for key, value in plan.labels.items()]
+    return Rows(
+        "labels",
+        tuple(rows),
+        title="<details><summary>Labels</summary>\n",
+        head="| Label | Value |\n|---|---|",
+        tail="\n</details>",
+    )

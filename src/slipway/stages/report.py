@@ -2,7 +2,9 @@
 and the SARIF upload — everything after the summary, each optional part failing soft.
 
 Findings become `report.annotations.Annotation`s (most important first, within GitHub's
-per-step limits); the comment body is the summary fitted to GitHub's 65,536 characters.
+per-step limits). The report is rendered once, as sections (`report.summary`), redacted, then
+fitted by the one fitter (`report.fit`) to each of GitHub's limits: the job summary's 1 MiB,
+the comment's 65,536 characters, the check run's 65,535.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from slipway.metadata_command import write_outputs
 from slipway.plan import Plan
 from slipway.policy.model import ImageChecks
 from slipway.report import annotations as ann
-from slipway.report.fit import SUMMARY_LIMIT_BYTES, measure_bytes, measure_chars
+from slipway.report.fit import CHECK_RUN, SUMMARY, Section, fit, redacted
 from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
-from slipway.report.summary import Outcome, render_summary
+from slipway.report.summary import Outcome, summary_sections
 from slipway.scan.combined import vulnerability_counts
 from slipway.scan.findings import PlatformScan
 from slipway.severity import level
@@ -32,14 +34,9 @@ if TYPE_CHECKING:
 
 SARIF_FILE = "slipway-scan.sarif"
 
-SUMMARY_CUT = (
-    "\n\n_The summary was shortened to fit GitHub's 1 MiB: the report file and SARIF have "
-    "all of it._\n"
-)
-COMMENT_LIMIT = 65_536 - 4_096  # room for the marker and the history lines
-TRUNCATED = (
-    "\n\n_The report was shortened to fit a comment: the job summary and SARIF have all of it._\n"
-)
+# Of the step summary's 1 MiB, what the report leaves for what the run may append after it:
+# an error's long form (slipway.__main__), e.g. the gate's verdict; a few KiB at most.
+AFTER_REPORT = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -82,36 +79,24 @@ def finding_annotations(
     return list(found.values())
 
 
-def fit_summary(summary: str) -> str:
-    """The job summary within GitHub's 1 MiB per step: whole, or cut at a line with a note
-    (never an error after the tags moved)."""
-    if measure_bytes(summary) <= SUMMARY_LIMIT_BYTES:
-        return summary
-    keep = SUMMARY_LIMIT_BYTES // 2
-    return summary.encode()[:keep].decode(errors="ignore").rsplit("\n", 1)[0] + SUMMARY_CUT
-
-
-def fit_comment(summary: str) -> str:
-    """The summary as a comment body within GitHub's limit: whole, or cut with a note."""
-    if measure_chars(summary) <= COMMENT_LIMIT:
-        return summary
-    return summary[: COMMENT_LIMIT // 2].rsplit("\n", 1)[0] + TRUNCATED
-
-
 def deliver(
-    run: Run, *, summary: str, marks: Sequence[ann.Annotation], failed: bool, sarif: Path | None
+    run: Run,
+    *,
+    report: Sequence[Section],
+    marks: Sequence[ann.Annotation],
+    failed: bool,
+    sarif: Path | None,
 ) -> Delivered:
     """Annotations, the sticky comment, the check run, SARIF: each one fails alone (the
     comment only warns, unless `always`, whose error the run raises after the rest is done).
     Every GitHub call shares the run's one retry budget."""
     inputs, context = run.inputs, run.context
     ann.emit(run.workflow, ann.select(marks))
-    comment = fit_comment(summary)
     run_url = f"{context.server_url}/{context.repository}/actions/runs/{context.run_id}"
     when = run.now.strftime("%Y-%m-%d %H:%M UTC")
     body = CommentBody(
         key=str(run.plan.images[0]),
-        report=comment,
+        report=tuple(report),
         failed=failed,
         history=history_line(
             "failed" if failed else "passed", context.run_number, run_url, context.sha, when
@@ -128,19 +113,24 @@ def deliver(
         delivered = Delivered(comment_file=outcome.file)
     except CommentError as error:
         delivered = Delivered(error=error)
-    _checks_and_sarif(run, comment=comment, marks=marks, failed=failed, sarif=sarif)
+    _checks_and_sarif(run, report=report, marks=marks, failed=failed, sarif=sarif)
     return delivered
 
 
 def _checks_and_sarif(
-    run: Run, *, comment: str, marks: Sequence[ann.Annotation], failed: bool, sarif: Path | None
+    run: Run,
+    *,
+    report: Sequence[Section],
+    marks: Sequence[ann.Annotation],
+    failed: bool,
+    sarif: Path | None,
 ) -> None:
     inputs = run.inputs
     if inputs.report.check_run:
         output = CheckOutput(
             f"Slipway: {run.plan.images[0]}",
             "Security gate failed" if failed else "Security gate passed",
-            comment,
+            fit(report, CHECK_RUN).text,
             "failure" if failed else "success",
         )
         create_check_run(
@@ -204,13 +194,15 @@ def report(
         build_stats=state.build_stats,
         misconfigurations=state.misconfigurations,
     )
-    summary = render_summary(plan, outcome)
-    workflow.append_summary(fit_summary(summary))
+    # redacted before fitting: a redaction may change a text's size (the writers redact too)
+    report = redacted(summary_sections(plan, outcome), workflow.redact)
+    room = SUMMARY.less(workflow.summary_used() + AFTER_REPORT)
+    workflow.append_summary(fit(report, room).text)
     _outputs(run, state, failures)
     if by_digest_only:
         return
     marks = finding_annotations(plan, state.scans, state.checks)
-    delivered = deliver(run, summary=summary, marks=marks, failed=bool(failures), sarif=sarif)
+    delivered = deliver(run, report=report, marks=marks, failed=bool(failures), sarif=sarif)
     comment_file = delivered.comment_file
     workflow.set_output("comment-file", run.output_path(comment_file) if comment_file else "")
     state.comment_error = delivered.error

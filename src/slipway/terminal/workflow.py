@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
-from slipway.report.fit import SUMMARY_LIMIT_BYTES
+from slipway.report.fit import SUMMARY, fit_text
 from slipway.terminal.markdown import render
 from slipway.terminal.result import format_duration, result_lines
 from slipway.terminal.style import PLAIN, Span, guard, inert, lines_of, paint, plain
@@ -212,11 +212,10 @@ class TerminalWorkflow(Workflow):
         self._exported[name] = value
 
     def append_summary(self, markdown: str) -> None:
-        """The job summary rendered for the terminal, after a blank line."""
-        if len(markdown.encode()) > SUMMARY_LIMIT_BYTES:
-            raise ValueError("summary exceeds GitHub's 1 MiB limit; render a shorter one")
+        """The job summary rendered for the terminal, after a blank line (within the summary's
+        limit, as on GitHub: cut at a line with a note, never refused)."""
         self._emit([])
-        for line in render(self._scrub(markdown)):
+        for line in render(fit_text(self._scrub(markdown), SUMMARY)):
             self._emit(line)
 
     def finish(self, exit_code: int) -> None:

@@ -19,7 +19,7 @@ from slipway.github.comment import (
     resolve_target,
 )
 from slipway.inputs.report import ReportOptions
-from slipway.report.fit import COMMENT_LIMIT_CHARS
+from slipway.report.fit import COMMENT, Block, Rows
 
 SHA = "929f8209d40f77f4abc622a499c93a83babdbe64"
 URL = "https://github.com/o/r/actions/runs/"
@@ -111,11 +111,22 @@ def test_body_stays_within_the_comment_limit() -> None:
     history = [
         history_line("passed", str(n), f"{URL}{n}", SHA, "2026-01-02 03:04 UTC") for n in range(30)
     ]
-    body = compose_body(marker, "r" * 70_000, history)
-    assert len(body) <= COMMENT_LIMIT_CHARS
-    assert body.startswith(marker)
-    small = compose_body(marker, "report", history)
+    verdict = Block("verdict", ("**Gate failed**",), required=True)
+    table = Rows("vulnerability table", tuple(f"| CVE-{n} | {'r' * 60} |" for n in range(2000)))
+    body = compose_body(marker, [verdict, table], history)
+    assert len(body) <= COMMENT.size
+    assert body.startswith(marker + "\n\n**Gate failed**")
+    assert body.count("- passed · run") <= 1  # the report first: the history gets what is left
+    assert f"more in {COMMENT.where}._" in body  # the table lost rows from the bottom
+    bigger = Block("required", ("r" * 70_000,), required=True)
+    over = compose_body(marker, [verdict, bigger], history)
+    assert len(over) <= COMMENT.size
+    assert "- passed · run" not in over  # nothing is left: the history went first
+    assert "_… the report was cut here to fit GitHub's 65,536-character comment" in over
+    assert over.endswith(f"comment: history. The whole report is in {COMMENT.where}._\n")
+    small = compose_body(marker, [verdict], history)
     assert small.count("- passed · run") == 20
+    assert "Left out" not in small
 
 
 def _error(
