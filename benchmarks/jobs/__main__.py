@@ -31,12 +31,12 @@ from its log groups); the median totals; the issue's Goals table with the measur
         [--sides bare,chain,chain-cached,slipway] [--json FILE] [--logs DIR]
         [--action-image NAME@sha256:...]
     .venv/bin/python benchmarks/jobs --smoke   # app with a few dependencies, the tests' DB,
-                                               # one round: does everything run? (~5 minutes)
+                                               # one round: does everything run? (~6 minutes)
 
 ``METADATA_ACTION_JS=/path/to/metadata-action/dist/index.cjs`` times metadata-action's own
 bundle in both chains (see benchmarks/pipeline). Needs scripts/dev-env, node and npm (for
 @actions/cache, installed into .cache by jobs/install-actions-cache) and a quiet machine: a
-full run (4 workloads, 1 round) takes some 25 minutes on 2 cores.
+full run (4 workloads, 1 round) takes some 20 minutes on 2 cores.
 """
 
 from __future__ import annotations
