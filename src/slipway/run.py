@@ -111,6 +111,8 @@ def _decide(run: Run, state: State, env: Mapping[str, str]) -> tuple[Run, Facts]
     records = service is not None or env.get("GITHUB_ACTIONS") != "true"
     cache.restore(run, state, (lambda: reuse.compute_key(run)) if records else (lambda: ""))
     reused = state.restored.record is not None
+    if not reused and run.plan.scan.enabled:  # a build makes new images: scans need the DB
+        cache.start_unpacking_db(run, state)
     saves = run.plan.cache and (service is not None or bool(state.restored.build_key))
     return run, Facts(
         reused=reused,

@@ -122,6 +122,8 @@ def test_a_second_job_of_the_same_commit_reuses_the_build_and_the_scan(
     assert "buildx create" not in second.log
     assert "scan result reused" in second.log
     assert "--download-db-only" not in second.log  # every scan reused: no DB needed
+    assert "$ trivy config" not in second.log  # the Dockerfile checks' outputs were kept too
+    assert "$ hadolint" not in second.log
     assert second.outputs["scan-result"] == "passed"
     registry, _, repository = image.partition("/")
     tagged = requests.head(

@@ -117,9 +117,10 @@ class State:
     cache_service: CacheService | None = None  # GitHub's cache service, when there is one
     built: bool = False  # this run built the image and pushed it (its record can be saved)
     db_updated_at: str = ""  # the DB the scans used (UpdatedAt), "" when no scan ran
+    db_unpacking: Alongside[None] | None = None  # the restored DB, unpacked while the build runs
 
     def settle(self) -> None:
         """Wait for work still running alongside (a run that stops early)."""
-        for work in (self.lint, self.sizing):
+        for work in (self.lint, self.sizing, self.db_unpacking):
             if work is not None:
                 work.settle()

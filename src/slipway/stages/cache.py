@@ -19,19 +19,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slipway import cache_keys, paths
+from slipway.alongside import Alongside
 from slipway.cache_config import service_config
 from slipway.cache_keys import SavedDB
 from slipway.errors import RegistryError
 from slipway.restored import BuildRecord, Restored, read_record
 from slipway.stages.registries import client
+from slipway.tools import remembered
 from slipway.tools.archive import ArchiveError, content_digest, pack, unpack
 from slipway.tools.cache_service import CacheService, CacheUnavailable, Hit
 from slipway.tools.layer_store import STORE_DIR
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
+    from slipway.workflow import Workflow
 
-STATE_MEMBERS = ("fanal", "slipway-results", STORE_DIR)  # Trivy's layer analysis, Slipway's
+# Trivy's layer analysis, Slipway's scan results, layer contents, and the Dockerfile checks'
+# outputs (tools/remembered.py)
+STATE_MEMBERS = ("fanal", "slipway-results", STORE_DIR, remembered.FOLDER)
 DB_MEMBERS = ("db",)
 KEEP_SECONDS = 30 * 24 * 3600  # a scan result unused for a month is not kept
 FANAL_LIMIT = 256 * 1024 * 1024  # Trivy's layer analysis past this starts over
@@ -72,7 +77,7 @@ def restore(run: Run, state: State, build_key: Callable[[], str]) -> None:
         if kept is not None:
             restored.state_key, restored.state_digest = kept.result()
     if service is not None:
-        report_problems(run, service, restored.said)
+        report_problems(run.workflow, service, restored.said)
 
 
 def _scans(run: Run) -> bool:
@@ -153,8 +158,27 @@ def _restore_state(run: Run, service: CacheService) -> tuple[str, str]:
     return hit.matched_key, content_digest(_cache_dir(run), STATE_MEMBERS)
 
 
-def unpack_db(run: Run, state: State) -> None:
-    """Unpack the restored DB into Trivy's cache (the scan needs it); a failure goes cold."""
+def start_unpacking_db(run: Run, state: State) -> None:
+    """A build's images are new, so their scans will need the DB: unpack the restored one on
+    a thread while the build runs (`prepare_db` waits for it)."""
+    if state.restored.db is not None and state.cache_service is not None:
+        state.db_unpacking = Alongside(
+            run.runner, lambda quiet: unpack_db(run, state, quiet.workflow)
+        )
+
+
+def prepare_db(run: Run, state: State) -> None:
+    """The restored DB in Trivy's cache, before the scans that need it."""
+    if state.db_unpacking is not None:
+        state.db_unpacking.result()
+    else:
+        unpack_db(run, state)
+
+
+def unpack_db(run: Run, state: State, workflow: Workflow | None = None) -> None:
+    """Unpack the restored DB into Trivy's cache (the scan needs it); a failure goes cold.
+    ``workflow``: where to say so (a thread's own log, held back while the build prints)."""
+    workflow = workflow or run.workflow
     restored, service = state.restored, state.cache_service
     if service is None or restored.db is None or restored.db_unpacked:
         return
@@ -165,12 +189,12 @@ def unpack_db(run: Run, state: State) -> None:
         restored.db_unpacked = True
         if restored.saved_db is not None:
             saved = restored.saved_db
-            run.workflow.info(REUSED_DB.format(day=saved.day, updated=saved.updated_at))
+            workflow.info(REUSED_DB.format(day=saved.day, updated=saved.updated_at))
     except (CacheUnavailable, ArchiveError) as error:
-        run.workflow.debug(f"Trivy DB not restored: {error}")
+        workflow.debug(f"Trivy DB not restored: {error}")
     finally:
         archive.unlink(missing_ok=True)
-    report_problems(run, service, restored.said)
+    report_problems(workflow, service, restored.said)
 
 
 def save(run: Run, state: State) -> None:
@@ -195,14 +219,18 @@ def save(run: Run, state: State) -> None:
             scope = cache_keys.state_scope(run.plan.images, run.plan.platforms)
             key = cache_keys.state_key(scope, digest)
             _save_archive(run, service, key, cache_keys.version(cache_keys.STATE), STATE_MEMBERS)
-    report_problems(run, service, restored.said)
+    report_problems(run.workflow, service, restored.said)
 
 
 def _trim_state(cache_dir: Path, now: float) -> None:
     """Keep the scan state from growing without bound, job after job: scan results not used
     for a month go (as the layer store's entries do), and Trivy's layer analysis starts over
     when it has grown past `FANAL_LIMIT` (it is a cache: the next scan fills it again)."""
-    for result in (cache_dir / "slipway-results").glob("*.json"):
+    kept = [
+        *(cache_dir / "slipway-results").glob("*.json"),
+        *(cache_dir / remembered.FOLDER).glob("*.txt"),
+    ]
+    for result in kept:
         if now - result.stat().st_mtime > KEEP_SECONDS:
             result.unlink(missing_ok=True)
     fanal = cache_dir / "fanal" / "fanal.db"
@@ -238,13 +266,13 @@ def _save_archive(
         archive.unlink(missing_ok=True)
 
 
-def report_problems(run: Run, service: CacheService, said: set[str]) -> None:
+def report_problems(workflow: Workflow, service: CacheService, said: set[str]) -> None:
     """The service's problems and notices so far, each said once."""
     for notice in service.notices:
         if notice not in said:
-            run.workflow.info(notice)
+            workflow.info(notice)
             said.add(notice)
     problems = [p for p in service.problems if p not in said]
     if problems:
-        run.workflow.warning(SERVICE_PROBLEM.format(problems="; ".join(problems)))
+        workflow.warning(SERVICE_PROBLEM.format(problems="; ".join(problems)))
         said.update(problems)

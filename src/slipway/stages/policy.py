@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from slipway import paths
 from slipway.alongside import Alongside
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import SlipwayError
@@ -36,7 +37,7 @@ from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.scan.options import DEFAULT_SCAN_TIMEOUT
 from slipway.size.report import SizeReport
 from slipway.stages.registries import client
-from slipway.tools import hadolint, trivy
+from slipway.tools import hadolint, remembered, trivy
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
 
@@ -76,6 +77,7 @@ def lint_dockerfile(
     *,
     findings: ConfigFindings = ConfigFindings.POLICY,
     timeout: float = DEFAULT_SCAN_TIMEOUT,
+    remember: Path | None = None,
 ) -> DockerfileCheck:
     """All Dockerfile checks on ``dockerfile``, read from ``path``: ``trivy config`` once,
     its findings the policy's or (``findings``: SCAN) the scan's; hadolint for the policy."""
@@ -84,7 +86,7 @@ def lint_dockerfile(
     def trivy_config() -> list[Misconfiguration]:
         report = work / "trivy-config.json"
         found = trivy.check_dockerfile(
-            runner, path, report, display_path=dockerfile.path, timeout=timeout
+            runner, path, report, display_path=dockerfile.path, timeout=timeout, remember=remember
         )
         # stages after --target are not built: what Trivy finds there is not in the image
         return [m for m in found if (m.start_line or 0) <= last_line]
@@ -100,7 +102,7 @@ def lint_dockerfile(
     except SlipwayError as error:
         warnings.append(TOOL_SKIPPED.format(tool="trivy config", error=error.message))
     try:
-        found += hadolint.lint_dockerfile(runner, str(path))
+        found += hadolint.lint_dockerfile(runner, str(path), remember)
     except SlipwayError as error:
         warnings.append(TOOL_SKIPPED.format(tool="hadolint", error=error.message))
     found = [f for f in found if f.line <= last_line]
@@ -138,6 +140,7 @@ def lint(
         inputs.policy.policy,
         findings=plan.config_findings,
         timeout=plan.scan.timeout,
+        remember=Path(plan.scan.cache_dir or paths.trivy_cache_dir(runner.env)) / remembered.FOLDER,
     )
 
 

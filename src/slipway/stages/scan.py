@@ -319,7 +319,7 @@ def scan(run: Run, state: State) -> None:
     job = ScanJob(
         plan.scan, targets, run.dockerfile, run.work, run.reports_dir, run.now,
         known_db=saved.updated_at if saved and saved.day == run.now.date() else "",
-        prepare_db=lambda: cache.unpack_db(run, state),
+        prepare_db=lambda: cache.prepare_db(run, state),
         misconfigurations=state.misconfigurations,
     )  # fmt: skip
     outcome = scan_platforms(run.runner, job)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from slipway.errors import ToolError
 from slipway.policy.model import Source, ToolFinding
+from slipway.tools.remembered import identity, remembered
 from slipway.tools.run import Runner
 
 MINIMUM = (2, 12)
@@ -50,15 +52,31 @@ def parse_lint(text: str) -> list[ToolFinding]:
     ]
 
 
-def lint_dockerfile(runner: Runner, dockerfile: str) -> list[ToolFinding]:
-    """Check hadolint's version, run it on ``dockerfile`` and parse the findings."""
-    version = runner.run(["hadolint", "--version"], timeout=60)
-    found = parse_version(version.stdout)
-    if found < MINIMUM:
-        need = ".".join(map(str, MINIMUM))
-        raise ToolError(TOO_OLD.format(need=need, found=version.stdout.strip()), INSTALL)
-    result = runner.run(lint_argv(dockerfile), timeout=300)
-    if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
-        raise ToolError(FAILED.format(code=result.returncode, tail=tail))
-    return parse_lint(result.stdout)
+CONFIG_FILES = (".hadolint.yaml", ".hadolint.yml")  # what hadolint reads from where it runs
+
+
+def lint_dockerfile(
+    runner: Runner, dockerfile: str, remember: Path | None = None
+) -> list[ToolFinding]:
+    """Check hadolint's version, run it on ``dockerfile`` and parse the findings. With
+    ``remember``, the output of the same hadolint on the same bytes (and the same config
+    file) is taken from there."""
+
+    def run() -> str:
+        version = runner.run(["hadolint", "--version"], timeout=60)
+        found = parse_version(version.stdout)
+        if found < MINIMUM:
+            need = ".".join(map(str, MINIMUM))
+            raise ToolError(TOO_OLD.format(need=need, found=version.stdout.strip()), INSTALL)
+        result = runner.run(lint_argv(dockerfile), timeout=300)
+        if result.returncode != 0:
+            tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
+            raise ToolError(FAILED.format(code=result.returncode, tail=tail))
+        return result.stdout
+
+    configs = [Path(name).read_bytes() if Path(name).is_file() else b"" for name in CONFIG_FILES]
+    build = identity(runner, "hadolint")
+    parts: list[str | bytes] = ["hadolint", build, *lint_argv("")]
+    parts.append(Path(dockerfile).read_bytes())
+    remember = remember if build else None  # a hadolint that cannot be told apart: run it
+    return parse_lint(remembered(remember, [*parts, *configs], run))

@@ -20,6 +20,8 @@ from typing import Any
 from slipway.errors import ScanError, ToolError
 from slipway.scan.findings import Misconfiguration, Secret, Vulnerability
 from slipway.severity import Severity
+from slipway.tools.remembered import identity as program_identity
+from slipway.tools.remembered import remembered
 from slipway.tools.run import Result, Runner
 
 __all__ = [
@@ -102,11 +104,8 @@ def download_db_argv(repository: str, cache_dir: str, *, insecure: bool) -> list
 
 
 def identity(runner: Runner) -> str:
-    """Which Trivy this is, without running it: the binary's path, size and modification
-    time (an upgrade changes them), for the scan-reuse key."""
-    path = Path(runner.which("trivy"))
-    info = path.stat()
-    return f"{path}:{info.st_size}:{info.st_mtime_ns}"
+    """Which Trivy this is, without running it (the scan-reuse key)."""
+    return program_identity(runner, "trivy")
 
 
 def config_argv(dockerfile: str, report_file: str) -> list[str]:
@@ -120,11 +119,26 @@ def config_argv(dockerfile: str, report_file: str) -> list[str]:
 
 
 def check_dockerfile(
-    runner: Runner, dockerfile: Path, report_file: Path, *, display_path: str, timeout: float
+    runner: Runner,
+    dockerfile: Path,
+    report_file: Path,
+    *,
+    display_path: str,
+    timeout: float,
+    remember: Path | None = None,
 ) -> list[Misconfiguration]:
-    """Run ``trivy config`` on ``dockerfile``; its failed checks, in ``display_path``."""
-    run_trivy(runner, config_argv(str(dockerfile), str(report_file)), timeout=timeout)
-    return parse_misconfigurations(report_file.read_text(encoding="utf-8"), display_path)
+    """Run ``trivy config`` on ``dockerfile``; its failed checks, in ``display_path``. With
+    ``remember``, the report of the same Trivy on the same bytes is taken from there."""
+
+    def run() -> str:
+        run_trivy(runner, config_argv(str(dockerfile), str(report_file)), timeout=timeout)
+        return report_file.read_text(encoding="utf-8")
+
+    build = identity(runner)
+    parts: list[str | bytes] = ["trivy config", build, *config_argv("", "")]
+    parts.append(dockerfile.read_bytes())
+    folder = remember if build else None  # a Trivy that cannot be told apart: run it
+    return parse_misconfigurations(remembered(folder, parts, run), display_path)
 
 
 def _load(text: str) -> dict[str, Any]:
