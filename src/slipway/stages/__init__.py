@@ -118,9 +118,10 @@ class State:
     built: bool = False  # this run built the image and pushed it (its record can be saved)
     db_updated_at: str = ""  # the DB the scans used (UpdatedAt), "" when no scan ran
     db_unpacking: Alongside[None] | None = None  # the restored DB, unpacked while the build runs
+    db_saving: Alongside[None] | None = None  # a new DB, saved while the scans run
 
     def settle(self) -> None:
         """Wait for work still running alongside (a run that stops early)."""
-        for work in (self.lint, self.sizing, self.db_unpacking):
+        for work in (self.lint, self.sizing, self.db_unpacking, self.db_saving):
             if work is not None:
                 work.settle()

@@ -207,11 +207,8 @@ def save(run: Run, state: State) -> None:
     if service is None:
         return
     cache_dir = _cache_dir(run)
-    updated = state.db_updated_at
-    fresh = restored.saved_db
-    if updated and (fresh is None or fresh.updated_at != updated or fresh.day != run.now.date()):
-        key = cache_keys.db_key(run.plan.scan.db_repositories, run.now.date(), updated)
-        _save_archive(run, service, key, cache_keys.version(cache_keys.DB), DB_MEMBERS)
+    if state.db_saving is not None:  # started as soon as the DB was there (start_saving_db)
+        state.db_saving.result()
     if state.scans:
         _trim_state(cache_dir, run.now.timestamp())
         digest = content_digest(cache_dir, STATE_MEMBERS)
@@ -220,6 +217,25 @@ def save(run: Run, state: State) -> None:
             key = cache_keys.state_key(scope, digest)
             _save_archive(run, service, key, cache_keys.version(cache_keys.STATE), STATE_MEMBERS)
     report_problems(run.workflow, service, restored.said)
+
+
+def start_saving_db(run: Run, state: State, updated: str) -> None:
+    """A DB the cache service does not have for today (fetched, or refreshed): packed and
+    uploaded on a thread while the scans run; `save` waits for it."""
+    service, fresh = state.cache_service, state.restored.saved_db
+    today = run.now.date()
+    if service is None or not updated:
+        return
+    if fresh is not None and fresh.updated_at == updated and fresh.day == today:
+        return
+    key = cache_keys.db_key(run.plan.scan.db_repositories, today, updated)
+    version = cache_keys.version(cache_keys.DB)
+    state.db_saving = Alongside(
+        run.runner,
+        lambda quiet: _save_archive(
+            run, service, key, version, DB_MEMBERS, workflow=quiet.workflow
+        ),
+    )
 
 
 def _trim_state(cache_dir: Path, now: float) -> None:
@@ -251,17 +267,24 @@ def _save_record(run: Run, service: CacheService | None, record: BuildRecord) ->
 
 
 def _save_archive(
-    run: Run, service: CacheService, key: str, version: str, members: tuple[str, ...]
+    run: Run,
+    service: CacheService,
+    key: str,
+    version: str,
+    members: tuple[str, ...],
+    *,
+    workflow: Workflow | None = None,
 ) -> None:
+    workflow = workflow or run.workflow
     archive = run.work / f"{key[:40]}.tar.gz"
     try:
         if not pack(_cache_dir(run), members, archive):
             return
         result = service.save(key, version, archive)
         if result.saved:
-            run.workflow.info(f"saved {key} to the cache service ({result.size} bytes)")
+            workflow.info(f"saved {key} to the cache service ({result.size} bytes)")
     except OSError as error:
-        run.workflow.debug(f"could not pack {key}: {error}")
+        workflow.debug(f"could not pack {key}: {error}")
     finally:
         archive.unlink(missing_ok=True)
 

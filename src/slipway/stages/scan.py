@@ -107,6 +107,7 @@ class ScanJob:
     now: datetime  # the run's one clock reading
     known_db: str = ""  # UpdatedAt of today's DB in the cache service (not downloaded yet)
     prepare_db: Callable[[], None] | None = None  # restores that DB into the cache dir
+    db_ready: Callable[[str], None] | None = None  # told the DB's UpdatedAt once it is there
     misconfigurations: Sequence[Misconfiguration] = ()  # the Dockerfile's, for the report
 
 
@@ -141,6 +142,8 @@ def scan_platforms(
             job.prepare_db()
         fetched = fetch_db(runner, options, prepared.cache_dir, now=job.now, sleep=sleep)
         outcome.db_updated_at, outcome.db_downloads = fetched.updated_at, fetched.runs
+        if job.db_ready is not None and not fetched.warnings:  # a DB fetched, not a fallback
+            job.db_ready(fetched.updated_at)
         outcome.warnings.extend(fetched.warnings)
         for target in job.targets:
             outcome.scans.append(_scan_one(runner, job, target, prepared, outcome))
@@ -320,6 +323,7 @@ def scan(run: Run, state: State) -> None:
         plan.scan, targets, run.dockerfile, run.work, run.reports_dir, run.now,
         known_db=saved.updated_at if saved and saved.day == run.now.date() else "",
         prepare_db=lambda: cache.prepare_db(run, state),
+        db_ready=lambda updated: cache.start_saving_db(run, state, updated),
         misconfigurations=state.misconfigurations,
     )  # fmt: skip
     outcome = scan_platforms(run.runner, job)
