@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from re import _constants, _parser  # type: ignore[attr-defined]  # the re module's own parser
+from typing import Any
 
 _LITERAL = re.compile(r"^/(.+)/(.*)$", re.DOTALL)
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "g": 0, "y": 0, "d": 0, "u": 0}
@@ -79,9 +82,147 @@ def compile_js(source: str, flags: str = "") -> JsRegex:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # "possible nested set" notes
             compiled = re.compile(translated, py_flags)
+            tree = _parser.parse(translated, py_flags)
     except re.error as error:
         raise JsRegexError(INVALID.format(pattern=source, error=error)) from None
+    why = _backtracks(list(tree))
+    if why:
+        raise JsRegexError(BACKTRACKS.format(pattern=source, why=why))
     return JsRegex(source, flags, compiled)
+
+
+# A pattern is matched against names a pusher chooses (tags, branches): one that can
+# backtrack exponentially would hang the run on a crafted name (`(a+)+$` on "aaaa…!"). The
+# classic shapes are refused before any match: a repeated group whose body can itself repeat
+# with nothing between the rounds that the inner repetition cannot match (`(a+)+`,
+# `(\w+\s?)*`; `(\d+\.)+` is fine: every round needs its dot), and a repeated alternation
+# whose branches can start alike (`(a|ab)+`; `(foo|bar)+` is fine).
+BACKTRACKS = (
+    "the pattern {pattern!r} can take exponential time on a crafted name ({why}); rewrite it "
+    "so repeated parts cannot match the same text in two ways, e.g. `(\\d+\\.)+` not `(\\d+)+`"
+)
+_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
+
+
+def _backtracks(items: list[Any]) -> str:
+    """Why the parsed pattern ``items`` may backtrack exponentially ("" when it cannot)."""
+    for op, value in _walk(items):
+        if op not in _REPEATS or value[1] <= 1:
+            continue
+        body = list(value[2])
+        if _repeats_inside(body) and not _separated(body):
+            return "a repeated group holds a repetition with no separator"
+        branch = _branch_of(body)
+        if branch is not None and _branches_overlap(branch):
+            return "a repeated alternation whose branches start alike"
+    return ""
+
+
+def _repeats_inside(items: list[Any]) -> bool:
+    for op, value in items:
+        if op in _REPEATS and value[1] > 1:
+            return True
+        children = _children(op, value)
+        if any(_repeats_inside(child) for child in children):
+            return True
+    return False
+
+
+def _children(op: Any, value: Any) -> list[list[Any]]:
+    if op is _constants.SUBPATTERN:
+        return [list(value[-1])]
+    if op is _constants.BRANCH:
+        return [list(alternative) for alternative in value[1]]
+    if op in _REPEATS:
+        return [list(value[2])]
+    if op in (_constants.ASSERT, _constants.ASSERT_NOT):
+        return [list(value[1])]
+    return []
+
+
+def _separated(body: list[Any]) -> bool:
+    """True when every round of the body needs a literal character that no repetition in it
+    can match (so the rounds cannot be cut in two ways)."""
+    while len(body) == 1 and body[0][0] is _constants.SUBPATTERN:
+        body = list(body[0][1][-1])
+    literals = {value for op, value in body if op is _constants.LITERAL}
+    if not literals:
+        return False
+    repeated = [value[2] for op, value in _walk(body) if op in _REPEATS]
+    return any(all(not _can_match(list(r), char) for r in repeated) for char in literals)
+
+
+def _walk(items: list[Any]) -> list[tuple[Any, Any]]:
+    found: list[tuple[Any, Any]] = []
+    for op, value in items:
+        found.append((op, value))
+        for child in _children(op, value):
+            found += _walk(child)
+    return found
+
+
+def _can_match(items: list[Any], char: int) -> bool:
+    """Whether the repetition body ``items`` might match the character ``char`` (when in
+    doubt: yes)."""
+    for op, value in _walk(items):
+        if op is _constants.LITERAL and value == char:
+            return True
+        if op is _constants.NOT_LITERAL and value != char:
+            return True
+        if op is _constants.ANY:
+            return True
+        if op is _constants.IN and _in_set(list(value), char):
+            return True
+    return False
+
+
+_CATEGORIES: dict[Any, Callable[[int], bool]] = {  # ASCII: translated patterns use re.ASCII
+    _constants.CATEGORY_DIGIT: lambda c: ord("0") <= c <= ord("9"),
+    _constants.CATEGORY_WORD: lambda c: c < 128 and (chr(c).isalnum() or c == ord("_")),
+    _constants.CATEGORY_SPACE: lambda c: chr(c) in " \t\n\r\f\v",
+}
+_NOT = {
+    _constants.CATEGORY_NOT_DIGIT: _constants.CATEGORY_DIGIT,
+    _constants.CATEGORY_NOT_WORD: _constants.CATEGORY_WORD,
+    _constants.CATEGORY_NOT_SPACE: _constants.CATEGORY_SPACE,
+}
+
+
+def _in_set(members: list[Any], char: int) -> bool:
+    """Whether a character class matches ``char`` (unknown members: assume it does)."""
+    negated, hit = False, False
+    for op, value in members:
+        if op is _constants.NEGATE:
+            negated = True
+        elif op is _constants.LITERAL:
+            hit = hit or value == char
+        elif op is _constants.RANGE:
+            hit = hit or value[0] <= char <= value[1]
+        elif op is _constants.CATEGORY and value in _CATEGORIES:
+            hit = hit or _CATEGORIES[value](char)
+        elif op is _constants.CATEGORY and value in _NOT:
+            hit = hit or not _CATEGORIES[_NOT[value]](char)
+        else:
+            return True
+    return hit != negated
+
+
+def _branch_of(body: list[Any]) -> list[list[Any]] | None:
+    items = body
+    while len(items) == 1 and items[0][0] is _constants.SUBPATTERN:
+        items = list(items[0][1][-1])
+    if len(items) == 1 and items[0][0] is _constants.BRANCH:
+        return [list(alternative) for alternative in items[0][1][1]]
+    return None
+
+
+def _branches_overlap(branches: list[list[Any]]) -> bool:
+    firsts: list[int] = []
+    for branch in branches:
+        if not branch or branch[0][0] is not _constants.LITERAL:
+            return True  # not a plain first character: assume the worst
+        firsts.append(branch[0][1])
+    return len(set(firsts)) < len(firsts)
 
 
 def compile_pattern(pattern: str) -> JsRegex:
