@@ -92,7 +92,7 @@ def test_push_to_main_two_platforms(
         platforms="linux/amd64,linux/arm64",
         fail_on="none",
     )
-    assert result.returncode == 0, result.log[-8000:]
+    assert result.returncode == 0, result.failure()
 
     outputs = result.outputs()
     registry = RegistryView(devenv.registry)
@@ -141,7 +141,7 @@ def test_tag_v1_2_3_publishes_semver_tags(
         platforms="linux/amd64",
         fail_on="none",
     )
-    assert result.returncode == 0, result.log[-8000:]
+    assert result.returncode == 0, result.failure()
     outputs = result.outputs()
     assert outputs["version"] == "1.2.3"
     registry = RegistryView(devenv.registry)

@@ -54,7 +54,7 @@ def test_caller_builds_each_platform_in_its_own_job_then_merges_scans_reports(
     workspace = make_workspace(tmp_path / "repo", action_image())
     repository = unique_repository("slipway-test/act-reusable")
     result = run_caller(workspace, repository)
-    assert result.returncode == 0, result.log[-8000:]
+    assert result.returncode == 0, result.failure()
 
     # One build job per platform, each pushing exactly one untagged part.
     parts: dict[str, str] = {}
@@ -95,7 +95,7 @@ def test_caller_with_push_false_builds_and_scans_every_platform_and_pushes_nothi
     workspace = make_workspace(tmp_path / "repo", action_image())
     repository = unique_repository("slipway-test/act-no-push")
     result = run_caller(workspace, repository, SLIPWAY_PUSH="false")
-    assert result.returncode == 0, result.log[-8000:]
+    assert result.returncode == 0, result.failure()
     assert "push-by-digest pushes to the registry" not in result.log  # the old refusal
     for platform in ("linux/amd64", "linux/arm64"):
         (summary,) = result.summaries(f"build {platform}")

@@ -126,6 +126,17 @@ class ActRun:
     results: Path  # <workspace>/act-results: outputs-NAME.json
     seconds: float
 
+    def failure(self, context: int = 40) -> str:
+        """What to read when the run failed: the lines around each failed step, then the end.
+
+        A workflow of several jobs interleaves their logs, so the end alone often shows a job
+        that only stopped because another failed.
+        """
+        lines = self.log.splitlines()
+        failed = [i for i, line in enumerate(lines) if "\u274c" in line or "Failure -" in line]
+        parts = ["\n".join(lines[max(0, i - context) : i + 3]) for i in failed[:3]]
+        return "\n...\n".join([*parts, "\n".join(lines[-60:])])
+
     def outputs(self, name: str = "slipway") -> dict[str, str]:
         """The step outputs a later step read (``act-results/outputs-NAME.json``)."""
         data: dict[str, str] = json.loads((self.results / f"outputs-{name}.json").read_text())
