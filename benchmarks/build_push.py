@@ -31,9 +31,9 @@ from tests.support.builders import oci_builder
 from tests.support.devenv import load_devenv
 from tests.support.payloads import load_event, write_event
 
-from slipway.context import read_context
+from slipway.core.context import read_context
+from slipway.core.plan import make_plan
 from slipway.inputs import read_inputs
-from slipway.plan import make_plan
 from slipway.tools.buildx import build_argv
 
 EPOCH = "1767225600"  # fixed SOURCE_DATE_EPOCH: the same labels every round, for both sides

@@ -42,23 +42,23 @@ sys.path.insert(0, str(ROOT))
 
 from tests.unit.scan.fakes import FakeTrivyRunner, synthetic_report
 
-from slipway.context import read_context
+from slipway.core.context import read_context
+from slipway.core.gate import gate_reasons
+from slipway.core.plan import make_plan
+from slipway.core.severity import SCAN, Severity
 from slipway.dockerfile.model import parse_dockerfile
-from slipway.gate import gate_reasons
 from slipway.github.checks import batches, check_annotation, pack_sarif
 from slipway.inputs import read_inputs
-from slipway.plan import make_plan
 from slipway.policy.model import ImageChecks
 from slipway.report import annotations as ann
 from slipway.report.fit import CHECK_RUN, COMMENT, SUMMARY, fit
 from slipway.report.sarif import render_sarif
 from slipway.report.summary import Outcome, summary_sections
+from slipway.runner.workflow import Workflow
 from slipway.scan.options import ScanOptions
-from slipway.severity import SCAN, Severity
 from slipway.stages import scan as stage
 from slipway.stages.report import finding_annotations
 from slipway.tools.run import Result
-from slipway.workflow import Workflow
 
 GOAL_MB = 200.0
 SEVERITIES = SCAN  # report all: the worst case

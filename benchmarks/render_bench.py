@@ -22,12 +22,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from slipway.core.severity import Level
 from slipway.github.checks import batches, check_annotation, pack_sarif
 from slipway.report.annotations import Annotation, emit, select
 from slipway.report.fit import CHECK_RUN, COMMENT, SUMMARY, Block, Limit, Rows, fit
 from slipway.report.markdown import code, text
-from slipway.severity import Level
-from slipway.workflow import Workflow
+from slipway.runner.workflow import Workflow
 
 GOAL_SECONDS = 0.3
 SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")

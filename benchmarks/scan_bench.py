@@ -30,12 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.unit.scan.fakes import FakeTrivyRunner, synthetic_report
 
-from slipway.gate import gate_reasons
+from slipway.core.gate import gate_reasons
+from slipway.core.severity import SCAN, Severity
 from slipway.report.sarif import render_sarif
 from slipway.scan.combined import merge, merged_report, vulnerability_counts
 from slipway.scan.findings import PlatformScan
 from slipway.scan.options import ScanOptions
-from slipway.severity import SCAN, Severity
 from slipway.stages import scan as stage
 from slipway.tools import trivy
 

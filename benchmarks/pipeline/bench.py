@@ -19,8 +19,8 @@ from tests.support.devenv import ROOT, DevEnv
 from tests.support.launcher import JOB_TOKEN, Engine
 
 from pipeline.timing import StepFailed
-from slipway.builders import parse_engine_info
-from slipway.buildkitd import buildkitd_config
+from slipway.buildx.builders import parse_engine_info
+from slipway.buildx.buildkitd import buildkitd_config
 
 TRIVY = ROOT / ".venv" / "bin" / "trivy"  # the Trivy of the action image (0.76.0)
 REPOSITORY = "Codertocat/Hello-World"  # the repository of the push payload every side gets

@@ -57,22 +57,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _guarded(command: str) -> int:
     from slipway.errors import ExitCode, SlipwayError
-    from slipway.workflow import Workflow
+    from slipway.runner.workflow import Workflow
 
     env = dict(os.environ)
     workflow = Workflow(env)
     now = _now(env)
     try:
         if command == "metadata":
-            from slipway.metadata_command import run_metadata
+            from slipway.commands.metadata import run_metadata
 
             run_metadata(env, workflow, now)
         elif command == "plan":
-            from slipway import run as pipeline
+            from slipway.commands import run as pipeline
 
             pipeline.dry_run(env, workflow, now)
         else:
-            from slipway import run as pipeline
+            from slipway.commands import run as pipeline
 
             pipeline.run(env, workflow, now)
     except SlipwayError as error:
@@ -97,7 +97,7 @@ def _guarded(command: str) -> int:
 
 def _report_error(workflow: object, title: str, message: str, hint: str) -> None:
     from slipway.report.markdown import text
-    from slipway.workflow import Workflow
+    from slipway.runner.workflow import Workflow
 
     assert isinstance(workflow, Workflow)
     workflow.error(message + (f"\n{hint}" if hint else ""), title=title)
@@ -113,7 +113,7 @@ def _report_error(workflow: object, title: str, message: str, hint: str) -> None
 
 def _now(env: dict[str, str]) -> datetime:
     """The run's time; SOURCE_DATE_EPOCH pins it for reproducible builds."""
-    from slipway.numbers import parse_int
+    from slipway.core.numbers import parse_int
 
     try:
         return datetime.fromtimestamp(parse_int(env.get("SOURCE_DATE_EPOCH", "").strip()), tz=UTC)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from slipway.container import hand_back, safe_directory_env
+from slipway.runner.container import hand_back, safe_directory_env
 from tests.support.act import RUNNER_UID, action_image
 from tests.support.devenv import ROOT, load_devenv
 from tests.support.oci import RegistryView

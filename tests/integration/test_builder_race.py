@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from slipway.inputs import BuildOptions
+from slipway.runner.workflow import Workflow
 from slipway.tools.builder import Builders
 from slipway.tools.run import Runner
-from slipway.workflow import Workflow
 from tests.support.devenv import DevEnv
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from slipway.cache_config import ServiceConfig, service_config
+from slipway.cache.config import ServiceConfig, service_config
 from slipway.tools.cache_http import Limits
 from slipway.tools.cache_service import (
     CacheService,

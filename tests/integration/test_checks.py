@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from slipway.context import Context, read_context
+from slipway.core.context import Context, read_context
+from slipway.core.severity import Level
 from slipway.github.checks import CheckOutput, create_check_run, upload_sarif
 from slipway.github.client import Retrier
 from slipway.report.annotations import Annotation
-from slipway.severity import Level
-from slipway.workflow import Workflow
+from slipway.runner.workflow import Workflow
 from tests.support.payloads import load_event, runner_env
 from tests.support.pytest_github import GitHubStandIn
 

@@ -9,15 +9,15 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from slipway.context import read_context
+from slipway.core.context import read_context
+from slipway.core.plan import make_plan
 from slipway.inputs import read_inputs
-from slipway.plan import make_plan
 from slipway.report.fit import Block
+from slipway.runner.workflow import Workflow
 from slipway.stages import Run
 from slipway.stages.report import deliver
 from slipway.tools.builder import Builders
 from slipway.tools.run import Runner
-from slipway.workflow import Workflow
 from tests.support.payloads import load_event, runner_env
 from tests.support.pytest_github import GitHubStandIn
 

@@ -22,8 +22,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from slipway.ecr import EcrRegistry, ecr_registry
 from slipway.errors import RegistryError
+from slipway.oci.ecr import EcrRegistry, ecr_registry
 from slipway.tools.aws import (
     AwsCredentials,
     assume_role_with_web_identity,

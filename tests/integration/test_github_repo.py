@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slipway.context import read_context
+from slipway.core.context import read_context
 from slipway.github.client import Retrier, RetryPolicy
 from slipway.github.facts import (
     ANONYMOUS,

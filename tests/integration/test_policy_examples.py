@@ -18,12 +18,12 @@ import pytest
 
 from slipway.dockerfile import parse_dockerfile
 from slipway.policy.layer_secrets import check_scan_secrets
+from slipway.runner.workflow import Workflow
 from slipway.scan.findings import PlatformScan
 from slipway.stages.policy import check_images, lint_dockerfile, read_dockerfile
 from slipway.stages.scan import attributed
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
-from slipway.workflow import Workflow
 from tests.support.builders import oci_builder
 from tests.support.devenv import ROOT
 from tests.unit.policy.examples import (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from slipway.context import Context, read_context
+from slipway.core.context import Context, read_context
 from slipway.github.client import Retrier, RetryPolicy
 from slipway.github.comment import (
     READ_ONLY_NOTICE,
@@ -22,7 +22,7 @@ from slipway.github.comment import (
 )
 from slipway.inputs.report import CommentMode, ReportOptions
 from slipway.report.fit import Block
-from slipway.workflow import Workflow
+from slipway.runner.workflow import Workflow
 from tests.support.payloads import load_event, runner_env
 from tests.support.pytest_github import GitHubStandIn
 

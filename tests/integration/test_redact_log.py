@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from slipway.runner.workflow import Workflow
 from slipway.tools.run import Runner
-from slipway.workflow import Workflow
 
 pytestmark = pytest.mark.integration
 

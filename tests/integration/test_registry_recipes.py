@@ -28,7 +28,7 @@ import yaml
 
 from slipway.errors import RegistryError
 from slipway.inputs import Inputs, read_inputs
-from slipway.oci import Manifest
+from slipway.oci.manifest import Manifest
 from slipway.stages.registries import connection
 from slipway.tools.registry import RegistryClient, RegistryClients
 from tests.support.actionrun import run_action

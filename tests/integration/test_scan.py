@@ -20,17 +20,17 @@ from typing import Any
 import jsonschema
 import pytest
 
+from slipway.core.gate import gate_reasons
+from slipway.core.plan import ConfigFindings
+from slipway.core.severity import SCAN, Severity
 from slipway.errors import ScanError
-from slipway.gate import gate_reasons
-from slipway.plan import ConfigFindings
 from slipway.policy.model import PolicyConfig
 from slipway.report.sarif import render_sarif
+from slipway.runner.workflow import Workflow
 from slipway.scan.options import ScanOptions
-from slipway.severity import SCAN, Severity
 from slipway.stages import scan as stage
 from slipway.stages.policy import lint_dockerfile, read_dockerfile
 from slipway.tools.run import Result, Runner
-from slipway.workflow import Workflow
 from tests.support.actionrun import run_action, unique_repository
 from tests.support.devenv import ROOT, DevEnv
 from tests.support.payloads import load_event

@@ -18,7 +18,7 @@ import pytest
 
 from slipway.dockerfile import parse_dockerfile
 from slipway.errors import RegistryError
-from slipway.oci import Manifest
+from slipway.oci.manifest import Manifest
 from slipway.size.delta import compare, size_failures
 from slipway.size.hints import size_hints
 from slipway.size.limits import SizeLimits

@@ -60,7 +60,7 @@ def run_action(
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
         "HOME": os.environ.get("HOME", "/root"),
         **write_event(tmp_path / "event.json", event, payload, api_url),
-        # The workspace files may be read from (slipway.validation): where the runner has the
+        # The workspace files may be read from (slipway.runner.validation): where the runner has the
         # checkout, tests have their files, in the temporary folder (a test that looks at what
         # is written into the workspace names its own, with its context inside)
         "GITHUB_WORKSPACE": tempfile.gettempdir(),

@@ -16,13 +16,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from slipway.builders import (
+from slipway.buildx.builders import (
     BuilderSpec,
     create_argv,
     parse_engine_info,
     remove_argv,
 )
-from slipway.buildkitd import buildkitd_config
+from slipway.buildx.buildkitd import buildkitd_config
 from tests.support.devenv import ROOT
 
 

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 
-from slipway.alongside import Alongside
 from slipway.errors import SlipwayError
+from slipway.runner.workflow import Workflow
+from slipway.tools.alongside import Alongside
 from slipway.tools.run import Runner
-from slipway.workflow import Workflow
 
 
 def test_log_waits_for_the_result_and_never_interleaves() -> None:

@@ -16,8 +16,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from slipway.ecr import EcrRegistry, ecr_registry
 from slipway.errors import RegistryError
+from slipway.oci.ecr import EcrRegistry, ecr_registry
 from slipway.tools import aws
 from slipway.tools.aws import AwsCredentials, Signer
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from slipway.context import read_context
+from slipway.core.context import read_context
+from slipway.core.plan import make_plan
 from slipway.errors import InputError
 from slipway.inputs import Credential, credential_for, read_inputs
-from slipway.plan import make_plan
 from slipway.tools.buildx import build_argv, secret_env
 
 BASE = {"INPUT_IMAGES": "127.0.0.1:5000/app"}

@@ -1,4 +1,4 @@
-"""The key of everything that decides the image (slipway.build_key): what changes it, what
+"""The key of everything that decides the image (slipway.cache.build_key): what changes it, what
 does not, and what makes a build impossible to key."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from slipway import build_key
-from slipway.context import Context
+from slipway.cache import build_key
+from slipway.core.context import Context
+from slipway.core.plan import Plan, make_plan
 from slipway.dockerfile import parse_dockerfile
 from slipway.inputs import read_inputs
-from slipway.plan import Plan, make_plan
 from slipway.stages.reuse import LEAVE_OUT
 from slipway.tools.context_digest import ContextDigest, digest_context
 

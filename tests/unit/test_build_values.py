@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from slipway.context import read_context
+from slipway.core.context import read_context
+from slipway.core.plan import make_plan
 from slipway.errors import InputError
 from slipway.inputs import Inputs, read_inputs
-from slipway.plan import make_plan
 from slipway.tools.buildx import build_argv
 
 IMAGE = "ghcr.io/acme/app"

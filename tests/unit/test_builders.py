@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from slipway.builders import (
+from slipway.buildx.builders import (
     BuilderFacts,
     BuilderSpec,
     EngineFacts,
@@ -21,9 +21,9 @@ from slipway.builders import (
     plan_setup,
     qemu_argv,
 )
-from slipway.buildkitd import ConfigWishes, buildkitd_config
+from slipway.buildx.buildkitd import ConfigWishes, buildkitd_config
 from slipway.errors import BuildError
-from slipway.platforms import Platform, parse_platform
+from slipway.oci.platforms import Platform, parse_platform
 
 INSPECT = """Name:          default
 Driver:        docker

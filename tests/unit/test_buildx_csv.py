@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slipway.buildx_csv import CsvError, attributes, fields, quote, render
+from slipway.buildx.attributes import CsvError, attributes, fields, quote, render
 
 
 @pytest.mark.parametrize(

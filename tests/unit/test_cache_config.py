@@ -1,4 +1,4 @@
-"""slipway.cache_config: whether the cache service v2 is there, and what a run may do with it.
+"""slipway.cache.config: whether the cache service v2 is there, and what a run may do with it.
 
 The environments are what actions/runner's ContainerActionHandler hands a container action;
 GHES detection is actions/toolkit config.ts ``isGhes``; tokens are JWTs with the ``ac``
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from slipway.cache_config import (
+from slipway.cache.config import (
     MODE_NONE,
     READS_OFF_MODE,
     READS_OFF_SCOPE,

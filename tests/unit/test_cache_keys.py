@@ -1,4 +1,4 @@
-"""The keys Slipway's state is kept under in GitHub's cache service (slipway.cache_keys)."""
+"""The keys Slipway's state is kept under in GitHub's cache service (slipway.cache.keys)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slipway import cache_keys
-from slipway.platforms import parse_platform
-from slipway.refs import parse_image_name
+from slipway.cache import keys as cache_keys
+from slipway.oci.platforms import parse_platform
+from slipway.oci.refs import parse_image_name
 
 REPOS = ("ghcr.io/aquasecurity/trivy-db:2", "mirror.gcr.io/aquasec/trivy-db:2")
 TODAY = date(2026, 12, 6)

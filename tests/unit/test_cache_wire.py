@@ -1,4 +1,4 @@
-"""slipway.cache_wire: key rules (toolkit checkKey), Twirp answers as protojson writes them,
+"""slipway.cache.wire: key rules (toolkit checkKey), Twirp answers as protojson writes them,
 Azure block ids and block lists, and redaction; plus the retry loop of tools/cache_http,
 driven by fake attempts (no sockets)."""
 
@@ -13,7 +13,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slipway.cache_wire import (
+from slipway.cache.wire import (
     CreateAnswer,
     FinalizeAnswer,
     MalformedAnswer,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from slipway.core.severity import Severity
 from slipway.policy.model import Finding, ImageChecks, PolicyResult, Suppressed
 from slipway.report.checks_section import LAYERS_LEFT_OUT, MAX_ROWS, checks_sections
 from slipway.report.fit import SUMMARY, Limit, fit, measure_chars
-from slipway.severity import Severity
 
 
 def test_policy_rows_escape_details_but_keep_the_fix_markdown() -> None:

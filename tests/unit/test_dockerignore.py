@@ -1,4 +1,4 @@
-"""``.dockerignore`` matched as BuildKit matches it (slipway.dockerignore, go_path, go_regexp).
+"""``.dockerignore`` matched as BuildKit matches it (slipway.buildx.dockerignore, go_path, go_regexp).
 
 The tables come from the sources' own tests where they exist: moby/patternmatcher v0.6.0
 ``patternmatcher_test.go`` (``TestMatches``, ``matchTests``, ``compileTests``) and
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slipway import go_path
-from slipway.dockerignore import (
+from slipway.buildx import go_path
+from slipway.buildx.dockerignore import (
     IgnoreFileRefused,
     IgnoreMatcher,
     MatchKind,
@@ -30,7 +30,7 @@ from slipway.dockerignore import (
     read_patterns,
     translate,
 )
-from slipway.go_regexp import Program, UnsupportedRegexp, compile_go
+from slipway.buildx.go_regexp import Program, UnsupportedRegexp, compile_go
 
 GENERATED = settings(database=None, deadline=None, max_examples=300)
 

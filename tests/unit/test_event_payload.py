@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from slipway.context import check_payload, load_event
+from slipway.core.context import check_payload, load_event
 from slipway.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]

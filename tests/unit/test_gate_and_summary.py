@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from slipway.context import read_context
-from slipway.gate import gate_failures
+from slipway.core.context import read_context
+from slipway.core.gate import gate_failures
+from slipway.core.plan import Plan, make_plan
+from slipway.core.severity import Severity
 from slipway.inputs import read_inputs
-from slipway.plan import Plan, make_plan
 from slipway.report.summary import Outcome, render_summary
 from slipway.scan.findings import PlatformScan, Vulnerability
 from slipway.scan.options import ScanOptions
-from slipway.severity import Severity
 
 
 def vuln(

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from slipway import gha_cache
-from slipway.context import read_context
+from slipway.buildx import gha_cache
+from slipway.buildx.gha_cache import default_scope, is_gha, service_env, split_token, with_scope
+from slipway.core.context import read_context
+from slipway.core.plan import Plan, make_plan
 from slipway.errors import InputError
-from slipway.gha_cache import default_scope, is_gha, service_env, split_token, with_scope
 from slipway.inputs import Inputs, read_inputs
-from slipway.plan import Plan, make_plan
-from slipway.platforms import parse_platform
-from slipway.refs import parse_image_name
+from slipway.oci.platforms import parse_platform
+from slipway.oci.refs import parse_image_name
 from slipway.tools.buildx import build_argv
 
 RUNNER = {  # what GitHub's runner gives a container action (ContainerActionHandler.cs)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from slipway import plan_view
-from slipway.context import read_context
+from slipway.core import plan_view
+from slipway.core.context import read_context
+from slipway.core.plan import Plan, make_plan
 from slipway.errors import InputError
 from slipway.inputs import read_inputs
-from slipway.plan import Plan, make_plan
 from slipway.stages.files import check_files
 from slipway.tools.buildx import build_argv
 from tests.support.input_table import FREE_TEXT, INVALID, VALID, Row, env_for, prepare_workspace

@@ -6,8 +6,8 @@ import pytest
 
 from slipway.errors import InputError
 from slipway.inputs import read_inputs, split_list
-from slipway.platforms import Platform
-from slipway.refs import ImageName
+from slipway.oci.platforms import Platform
+from slipway.oci.refs import ImageName
 
 BASE = {"INPUT_IMAGES": "127.0.0.1:5000/app"}
 

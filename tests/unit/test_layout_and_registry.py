@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from slipway.inputs import Credential, read_inputs
-from slipway.oci import OCI_INDEX, OCI_MANIFEST, platform_manifests
+from slipway.oci.manifest import OCI_INDEX, OCI_MANIFEST, platform_manifests
 from slipway.stages.registries import connection
 from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.registry import RegistryClients
@@ -110,7 +110,7 @@ def test_prune_keeps_what_the_build_uses_and_recent_blobs(tmp_path: Path) -> Non
 
 
 def test_state_is_kept_where_it_outlives_the_container() -> None:
-    from slipway.paths import layout_dir, state_dir, trivy_cache_dir
+    from slipway.runner.paths import layout_dir, state_dir, trivy_cache_dir
 
     assert layout_dir({"HOME": "/home/runner"}) == Path("/home/runner/.cache/slipway/oci-layout")
     assert layout_dir({"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path("/c/slipway/oci-layout")

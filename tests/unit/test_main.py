@@ -69,7 +69,7 @@ def test_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_an_event_payload_that_is_no_object_is_refused_by_name(tmp_path: Path) -> None:
-    from slipway.context import load_event
+    from slipway.core.context import load_event
     from slipway.errors import InputError
 
     payload = tmp_path / "event.json"

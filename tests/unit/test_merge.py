@@ -10,8 +10,8 @@ import pytest
 
 from slipway.errors import InputError
 from slipway.inputs import read_inputs
-from slipway.oci import OCI_INDEX, OCI_MANIFEST, Manifest, platform_manifests
-from slipway.oci_index import MergeError, merge_index
+from slipway.oci.index import MergeError, merge_index
+from slipway.oci.manifest import OCI_INDEX, OCI_MANIFEST, Manifest, platform_manifests
 
 
 def index(*entries: dict[str, Any]) -> Manifest:

@@ -8,8 +8,8 @@ import pytest
 
 from slipway.errors import InputError
 from slipway.inputs import Inputs, read_inputs
-from slipway.mounts import Mount, container_path, has_absolute_paths, host_path, localize
-from slipway.paths import reports_dir
+from slipway.runner.mounts import Mount, container_path, has_absolute_paths, host_path, localize
+from slipway.runner.paths import reports_dir
 
 # The runner's six mounts for a job of Codertocat/Hello-World on a hosted runner.
 MOUNTS = (

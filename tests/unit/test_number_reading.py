@@ -1,6 +1,6 @@
 """The class stays closed: no number in Slipway's own code is read with ``str.isdigit()``
 (true for ``²``, which ``int()`` refuses) or ``\\d`` (every script's digits), but with
-slipway.numbers. A line may still ask ``isdigit()`` next to ``isascii()``, or say why it is
+slipway.core.numbers. A line may still ask ``isdigit()`` next to ``isascii()``, or say why it is
 no number read (``number-safe:``). The adapters' parsers of program output (tools/) are
 the programs' own format and stay out of this."""
 
@@ -27,7 +27,7 @@ def test_no_number_is_read_with_isdigit() -> None:
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if DIGIT_TESTS.search(line) and "isascii()" not in line and "number-safe:" not in line
     ]
-    assert found == [], "read numbers with slipway.numbers (parse_int, is_int, ...)"
+    assert found == [], "read numbers with slipway.core.numbers (parse_int, is_int, ...)"
 
 
 def test_no_expression_takes_every_scripts_digits() -> None:

@@ -1,4 +1,4 @@
-"""The one number reader (slipway.numbers), and the readers that use it: no digit of another
+"""The one number reader (slipway.core.numbers), and the readers that use it: no digit of another
 script, superscript, underscore, sign, space, NaN or 5,000-digit number crashes a run or
 passes as a number."""
 
@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from slipway.__main__ import _now
-from slipway.container import safe_directory_env
+from slipway.core.numbers import NumberError, parse_decimal, parse_int, parse_js_number
 from slipway.errors import InputError
 from slipway.meta.config import read_metadata_config
 from slipway.meta.engine import created_time
 from slipway.meta.rules import parse_tags
-from slipway.numbers import NumberError, parse_decimal, parse_int, parse_js_number
 from slipway.policy.checks import expand_ports
+from slipway.runner.container import safe_directory_env
 from slipway.size.limits import parse_size
 
 NOT_INTEGERS = ["", " 7", "7 ", "+7", "1_000", "²", "\u0665", "\uff17", "7.0", "1e3", "9" * 31]

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from slipway.context import Context, read_context
+from slipway.core.context import Context, read_context
+from slipway.core.plan import ConfigFindings, Plan, make_plan
+from slipway.core.plan_view import CONFIG_FINDINGS, plan_lines
+from slipway.core.severity import NO_GATE, FailOn, Severity
 from slipway.inputs import read_inputs
 from slipway.meta.labels import format_created
-from slipway.plan import ConfigFindings, Plan, make_plan
-from slipway.plan_view import CONFIG_FINDINGS, plan_lines
 from slipway.scan.options import ScanOptions
-from slipway.severity import NO_GATE, FailOn, Severity
 
 L, M, H, C = Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL
 SHA = "860c1904a1ce19322e91ac35af1ab07466440c37"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import jsonschema
 
+from slipway.core.severity import Severity
 from slipway.policy.model import Finding, ImageChecks, PolicyResult
 from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
-from slipway.severity import Severity
 
 SCHEMA = Path(__file__).parents[1] / "data" / "scan" / "sarif-schema-2.1.0.json"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from slipway.core.redact import argv_for_log, looks_secret
 from slipway.dockerfile.history import clean_created_by
 from slipway.inputs import read_inputs
-from slipway.redact import argv_for_log, looks_secret
 
 TOKEN = "ghp_" + "a1B2" * 9  # shaped like a GitHub token
 

@@ -1,4 +1,4 @@
-"""The one redaction (slipway.redact.redact), used by everything the run prints or writes: the
+"""The one redaction (slipway.core.redact.redact), used by everything the run prints or writes: the
 workflow (log, annotations, outputs, summary, files), the terminal, command lines."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from slipway.context import Context
+from slipway.core.context import Context
+from slipway.core.redact import HIDDEN, argv_for_log, redact
 from slipway.github.client import Retrier
 from slipway.github.comment import CommentBody, post_comment
 from slipway.inputs.report import CommentMode, ReportOptions
-from slipway.redact import HIDDEN, argv_for_log, redact
 from slipway.report.fit import Block
+from slipway.runner.workflow import Workflow
 from slipway.terminal.workflow import TerminalWorkflow
-from slipway.workflow import Workflow
 
 TOKEN = "ghp_" + "a1B2" * 9
 

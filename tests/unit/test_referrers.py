@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from slipway.referrers import (
+from slipway.oci.referrers import (
     EMPTY_TYPE,
     SCAN_REPORT_TYPE,
     Subject,

@@ -1,4 +1,4 @@
-"""Image names, references and registry hosts (slipway.refs), as distribution's grammar reads
+"""Image names, references and registry hosts (slipway.oci.refs), as distribution's grammar reads
 them, without the exponential backtracking of its domain expression (issue 23: a 34-character
 name with a colon hung the step; every 2 more characters multiplied the time by 4)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from slipway.refs import ImageName, check_reference, check_registry, parse_image_name
+from slipway.oci.refs import ImageName, check_reference, check_registry, parse_image_name
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from slipway.context import read_context
+from slipway.core.context import read_context
+from slipway.core.plan import Plan, make_plan
+from slipway.core.severity import Severity
 from slipway.github.comment import compose_body, marker_for
 from slipway.inputs import read_inputs
-from slipway.plan import Plan, make_plan
 from slipway.report.fit import CHECK_RUN, COMMENT, SUMMARY, Limit, fit
 from slipway.report.summary import Outcome, render_summary, summary_sections
 from slipway.scan.findings import PlatformScan, Vulnerability
-from slipway.severity import Severity
 
 
 def plan(labels: int = 0) -> Plan:

@@ -7,11 +7,7 @@ from typing import Any
 
 import pytest
 
-from slipway.policy.model import Finding, ImageChecks, PolicyResult
-from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
-from slipway.scan.findings import PlatformScan
-from slipway.scan.options import ScanOptions
-from slipway.severity import (
+from slipway.core.severity import (
     NO_GATE,
     POLICY,
     SARIF_LEVELS,
@@ -23,6 +19,10 @@ from slipway.severity import (
     fails_gate,
     level,
 )
+from slipway.policy.model import Finding, ImageChecks, PolicyResult
+from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
+from slipway.scan.findings import PlatformScan
+from slipway.scan.options import ScanOptions
 from tests.unit.scan.findings_data import vuln
 
 FAIL_ON: tuple[FailOn, ...] = (*SCAN, NO_GATE)

@@ -1,5 +1,5 @@
 """The run's step list, as a table: which steps a plan and what is known before the run give,
-in order (slipway.steps)."""
+in order (slipway.core.steps)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from slipway.context import Context
+from slipway.core.context import Context
+from slipway.core.plan import Plan, make_plan
+from slipway.core.steps import Facts, Step, When, plan_steps
 from slipway.inputs import read_inputs
-from slipway.plan import Plan, make_plan
-from slipway.steps import Facts, Step, When, plan_steps
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 CONTEXT = Context(

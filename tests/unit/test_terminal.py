@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from slipway.__main__ import _report_error
-from slipway.context import read_context
+from slipway.core.context import read_context
+from slipway.core.plan import Plan, make_plan
+from slipway.core.severity import Level, Severity
 from slipway.errors import ExitCode
 from slipway.inputs import read_inputs
-from slipway.plan import Plan, make_plan
 from slipway.report import annotations as ann
 from slipway.report.summary import BuildStats, Outcome, render_summary
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
-from slipway.severity import Level, Severity
 from slipway.terminal import TerminalWorkflow, inert, meaning, render_text, wants_color
 from slipway.terminal.result import MEANINGS, format_duration
 from slipway.terminal.style import SGR, SGR_PATTERN, width

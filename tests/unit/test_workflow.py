@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from slipway.workflow import Workflow, escape_data, escape_property, format_command, format_output
+from slipway.runner.workflow import (
+    Workflow,
+    escape_data,
+    escape_property,
+    format_command,
+    format_output,
+)
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from slipway.errors import InputError
+from slipway.errors import InputError, ToolError
+from slipway.tools.run import Runner
 
 GIT_HINT = "Run slipway inside a git checkout with at least one commit (or under GitHub Actions)."
 _REMOTE = re.compile(r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)"
@@ -31,10 +31,12 @@ class Checkout:
     default_branch: str = "main"  # origin's HEAD, else the branch checked out
 
 
-def _git(folder: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=False, timeout=30
-    )
+def _git(runner: Runner, folder: Path, *args: str) -> str:
+    """git's answer, "" when it has none (no git, not a checkout, no such ref)."""
+    try:
+        done = runner.run(["git", "-C", str(folder), *args], timeout=30, quiet=True)
+    except ToolError:
+        return ""
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
@@ -46,28 +48,28 @@ def parse_remote(url: str) -> tuple[str, str] | None:
     return match["host"].lower(), match["path"]
 
 
-def read_checkout(folder: Path) -> Checkout:
+def read_checkout(runner: Runner, folder: Path) -> Checkout:
     """The checkout ``folder`` is in; `InputError` when it is none."""
-    root = _git(folder, "rev-parse", "--show-toplevel")
-    sha = _git(folder, "rev-parse", "HEAD")
+    root = _git(runner, folder, "rev-parse", "--show-toplevel")
+    sha = _git(runner, folder, "rev-parse", "HEAD")
     if not root or not re.fullmatch(r"[0-9a-f]{40}", sha):
         raise InputError("--workflow/--step", "the current folder is not a git checkout", GIT_HINT)
-    exact_tag = _git(folder, "describe", "--tags", "--exact-match", "HEAD")
-    branch = _git(folder, "symbolic-ref", "--quiet", "--short", "HEAD")
+    exact_tag = _git(runner, folder, "describe", "--tags", "--exact-match", "HEAD")
+    branch = _git(runner, folder, "symbolic-ref", "--quiet", "--short", "HEAD")
     ref = f"refs/tags/{exact_tag}" if exact_tag else f"refs/heads/{branch or 'detached'}"
-    remote = parse_remote(_git(folder, "remote", "get-url", "origin"))
+    remote = parse_remote(_git(runner, folder, "remote", "get-url", "origin"))
     host, repository = remote or ("github.com", f"local/{Path(root).name}")
     return Checkout(
         root=Path(root),
         sha=sha,
         ref=ref,
-        commit_date=_git(folder, "show", "-s", "--format=%cI", "HEAD"),
+        commit_date=_git(runner, folder, "show", "-s", "--format=%cI", "HEAD"),
         host=host,
         repository=repository,
-        tags=tuple(_git(folder, "tag", "--list").split()),
-        default_branch=_git(folder, "rev-parse", "--abbrev-ref", "origin/HEAD").removeprefix(
-            "origin/"
-        )
+        tags=tuple(_git(runner, folder, "tag", "--list").split()),
+        default_branch=_git(
+            runner, folder, "rev-parse", "--abbrev-ref", "origin/HEAD"
+        ).removeprefix("origin/")
         or branch
         or "main",
     )

@@ -16,8 +16,9 @@ from slipway.cli import local
 from slipway.cli.options import action_inputs, given_inputs, parser, unknown_option_message
 from slipway.cli.workflow_file import evaluate, expression_context, step_inputs
 from slipway.errors import ExitCode, InputError, SlipwayError
+from slipway.runner.workflow import Workflow
 from slipway.terminal.workflow import TerminalWorkflow
-from slipway.workflow import Workflow
+from slipway.tools.run import Runner
 
 PAIRS = (("password", "username"), ("username", "password"))
 LEFT_OUT = (
@@ -55,7 +56,9 @@ def local_env(
     """The environment a run of this checkout gets: this process's (no ``INPUT_*`` or
     ``GITHUB_*`` of its own), a push's ``GITHUB_*``, the step's inputs, then the options."""
     base = {k: v for k, v in environ.items() if not k.startswith(("INPUT_", "GITHUB_"))}
-    github = local.github_env(local.read_checkout(Path.cwd()), scratch / "event.json")
+    github = local.github_env(
+        local.read_checkout(Runner(workflow, environ), Path.cwd()), scratch / "event.json"
+    )
     given: dict[str, str] = {}
     if workflow_file or step:
         if not (workflow_file and step):
@@ -109,7 +112,7 @@ def main(argv: Sequence[str], environ: Mapping[str, str], now: datetime) -> int:
         try:
             env = local_env(environ, given_inputs(args), workflow_file=args.workflow or "",
                             step=args.step or "", scratch=Path(scratch), workflow=workflow)  # fmt: skip
-            from slipway import run as pipeline  # noqa: PLC0415 (not for --help: 0.4 s)
+            from slipway.commands import run as pipeline  # noqa: PLC0415 (not for --help: 0.4 s)
 
             (pipeline.dry_run if args.dry_run else pipeline.run)(env, workflow, now)
         except SlipwayError as error:

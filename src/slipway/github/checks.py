@@ -22,12 +22,12 @@ from github import GithubException
 from github.CheckRun import CheckRun
 from github.GithubObject import NotSet
 
-from slipway.context import Context
+from slipway.core.context import Context
+from slipway.core.severity import Level
 from slipway.github.client import Retrier, make_client, reason
 from slipway.report.annotations import MAX_MESSAGE, MAX_TITLE, Annotation, clip, order
 from slipway.report.fit import CHECK_RUN, fit_text
-from slipway.severity import Level
-from slipway.workflow import Workflow
+from slipway.runner.workflow import Workflow
 
 ANNOTATIONS_PER_REQUEST = 50
 MAX_SARIF_GZIP = 10 * 1024 * 1024  # GitHub answers 413 above this
@@ -130,7 +130,7 @@ def create_check_run(
     retrier: Retrier,
 ) -> Result:
     """One check run with every annotation (most important first), 50 per request; every
-    text in it redacted (slipway.redact) as the log is."""
+    text in it redacted (slipway.core.redact) as the log is."""
     found = [
         {k: workflow.redact(v) if isinstance(v, str) else v for k, v in a.items()}
         for a in (check_annotation(item) for item in order(annotations))

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import requests
 from github import Auth, Github, GithubException
 
-from slipway.numbers import is_int
+from slipway.core.numbers import is_int
 from slipway.tools.retry import EVERY_FAILURE, SERVER_ERRORS, Policy, Retries, retry_after, wait
 
 TIMEOUT_SECONDS = 15

@@ -20,12 +20,12 @@ import requests
 from github import Github, GithubException
 from github.IssueComment import IssueComment
 
-from slipway.context import Context
+from slipway.core.context import Context
 from slipway.errors import ExitCode, SlipwayError
 from slipway.github.client import Retrier, is_forbidden, make_client, reason
 from slipway.inputs.report import CommentMode, ReportOptions
 from slipway.report.fit import COMMENT, Block, Section, fit, redacted
-from slipway.workflow import Workflow
+from slipway.runner.workflow import Workflow
 
 TIMEOUT_SECONDS = 15
 MARKER = "<!-- slipway:report:{key} -->"

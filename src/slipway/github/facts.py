@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from github import Github, GithubException
 
-from slipway.context import Context
+from slipway.core.context import Context
 from slipway.github.client import Retrier, make_client, reason
 from slipway.meta.config import MetadataConfig
 from slipway.meta.engine import uses_commit_date

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
+from slipway.core.redact import looks_secret
 from slipway.errors import InputError
 from slipway.inputs.build import BuildOptions, read_build_options
 from slipway.inputs.build_values import is_remote
@@ -30,9 +31,8 @@ from slipway.inputs.report import ReportOptions, read_report_options
 from slipway.inputs.scan import read_scan_options
 from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.rules import parse_images
-from slipway.platforms import Platform, parse_platform
-from slipway.redact import looks_secret
-from slipway.refs import ImageName, is_digest, parse_image_name
+from slipway.oci.platforms import Platform, parse_platform
+from slipway.oci.refs import ImageName, is_digest, parse_image_name
 from slipway.scan.options import ScanOptions
 
 __all__ = [
@@ -73,7 +73,7 @@ class Inputs:
     aws_role_to_assume: str = ""  # ECR logins assume it with GitHub's OIDC token
     trust: TrustFiles | None = None  # written by the run from registry_ca (tools/trust.py)
     cache: bool = True  # keep state in GitHub's cache service when the runner provides it
-    # The folders files may be read from (slipway.validation): GITHUB_WORKSPACE ("": the
+    # The folders files may be read from (slipway.runner.validation): GITHUB_WORKSPACE ("": the
     # current folder) and RUNNER_TEMP
     workspace: str = ""
     runner_temp: str = ""

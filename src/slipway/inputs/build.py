@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from slipway import gha_cache
+from slipway.buildx import gha_cache
 from slipway.inputs import build_checks as checks
 from slipway.inputs import build_values as values
 from slipway.inputs.cache_entries import cache_entries, outputs
 from slipway.inputs.reader import InputReader, argv_word
 from slipway.inputs.secrets import check_ids, provenance_for, secret_envs
-from slipway.refs import ImageName
+from slipway.oci.refs import ImageName
 
 DRIVERS = ("docker", "docker-container", "remote")
 
@@ -54,7 +54,7 @@ class BuildOptions:
     buildkitd_config: str = ""  # a buildkitd.toml file for a builder Slipway creates
     buildkitd_config_inline: str = ""  # the same as text
     # A token= given in a type=gha entry: taken out of the entry, it reaches buildx by its
-    # environment only (slipway.gha_cache).
+    # environment only (slipway.buildx.gha_cache).
     gha_token: str = field(default="", repr=False)
     warnings: tuple[str, ...] = ()  # to print before the run (secret-looking build args)
 

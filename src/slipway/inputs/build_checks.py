@@ -7,10 +7,10 @@ from __future__ import annotations
 import shlex
 import tomllib
 
-from slipway import buildx_csv
+from slipway.buildx import attributes as buildx_csv
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
-from slipway.refs import check_reference
+from slipway.oci.refs import check_reference
 
 _MODES = {"provenance": ("min", "max")}
 ATTESTS_HINT = "Provenance takes mode=min or mode=max, e.g. `attests: type=provenance,mode=max`."

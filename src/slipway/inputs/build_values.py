@@ -3,7 +3,7 @@ read them (pure): the target stage's name, named contexts, SSH, ``/dev/shm``, ul
 entitlements. Each refusal is an `InputError` naming the input.
 
 Whether ``target`` is a stage of the Dockerfile, and whether a local context or SSH path is
-there, is checked with the files (`slipway.validation`), before anything runs.
+there, is checked with the files (`slipway.runner.validation`), before anything runs.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from slipway.core.numbers import NumberError, parse_decimal, parse_int
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, argv_word, did_you_mean
-from slipway.numbers import NumberError, parse_decimal, parse_int
-from slipway.refs import check_reference
+from slipway.oci.refs import check_reference
 
 # BuildKit's validStageName (frontend/dockerfile/instructions/parse.go), names compared lower-case
 STAGE_NAME = re.compile(r"[a-z][a-z0-9-_.]{0,127}", re.ASCII)

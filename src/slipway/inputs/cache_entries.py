@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from slipway import buildx_csv
+from slipway.buildx import attributes as buildx_csv
 from slipway.errors import InputError
 from slipway.inputs.reader import argv_word
-from slipway.refs import ImageName, check_reference, parse_image_name
+from slipway.oci.refs import ImageName, check_reference, parse_image_name
 
 CACHE_TYPES = ("registry", "gha", "local", "inline", "s3", "azblob")
 MODES = ("min", "max")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 
+from slipway.core.numbers import NumberError, parse_int
 from slipway.errors import InputError
 from slipway.inputs.reader import FALSE, TRUE, did_you_mean, input_env_name, parse_duration
 from slipway.inputs.spec import GIVEN, INPUTS, SPECS, Input, Kind, Relation
-from slipway.numbers import NumberError, parse_int
 
 TOO_LONG = "is {length} characters long; {name} takes at most {limit}"
 CONTROL = "holds a control character ({code}) on line {line}"

@@ -13,12 +13,12 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from slipway.core.numbers import NumberError, is_int, parse_decimal
+from slipway.core.severity import POLICY, Severity
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean
-from slipway.numbers import NumberError, is_int, parse_decimal
 from slipway.policy.catalog import RULES, find_rule
 from slipway.policy.model import OFF, PolicyConfig, RuleSeverity
-from slipway.severity import POLICY, Severity
 from slipway.size.limits import SizeLimits, parse_size
 
 POLICY_HINT = "One rule per line, e.g.\n  policy: |\n    SW016=off\n    SW001=CRITICAL"

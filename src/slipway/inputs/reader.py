@@ -10,9 +10,9 @@ import difflib
 import re
 from collections.abc import Mapping
 
+from slipway.core.numbers import NumberError, parse_decimal
 from slipway.errors import InputError
 from slipway.inputs.spec import SPECS
-from slipway.numbers import NumberError, parse_decimal
 
 TRUE = ("true", "True", "TRUE")
 FALSE = ("false", "False", "FALSE")

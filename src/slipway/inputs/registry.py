@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import yaml
 
-from slipway.ecr import ecr_registry
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
-from slipway.refs import ImageName, check_registry
+from slipway.oci.ecr import ecr_registry
+from slipway.oci.refs import ImageName, check_registry
 
 REGISTRY_AUTH_EXAMPLE = """registry-auth: |
   - registry: ghcr.io

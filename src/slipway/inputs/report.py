@@ -9,8 +9,8 @@ from enum import StrEnum
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean, workspace_path
 
-ATTACH_KINDS = ("scan-report", "sbom")  # slipway.referrers
-DEFAULT_COMMENT_FILE = ""  # comment.json in the run's reports folder (slipway.paths)
+ATTACH_KINDS = ("scan-report", "sbom")  # slipway.oci.referrers
+DEFAULT_COMMENT_FILE = ""  # comment.json in the run's reports folder (slipway.runner.paths)
 PR_NUMBER_HINT = "Give the number alone, e.g. `pr-number: ${{ github.event.pull_request.number }}`."
 COMMENT_FILE_HINT = (
     "Name a .json file; the Markdown body is written next to it with the .md suffix, "

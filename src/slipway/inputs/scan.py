@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from slipway.core.severity import NO_GATE, SCAN, FailOn, Severity
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean, duration, workspace_path
-from slipway.refs import check_reference
+from slipway.oci.refs import check_reference
 from slipway.scan.options import DEFAULT_DB_REPOSITORIES, SCANNERS, ScanOptions
-from slipway.severity import NO_GATE, SCAN, FailOn, Severity
 
 FAIL_ON_HINT = "Use one of {choices}, or none."
 _SCANNER_ALIASES = {"vulnerability": "vuln", "misconfig": "config", "secrets": "secret"}

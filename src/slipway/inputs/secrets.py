@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from slipway import buildx_csv
+from slipway.buildx import attributes as buildx_csv
+from slipway.core.redact import looks_secret
 from slipway.errors import InputError
-from slipway.redact import looks_secret
 
 _SECRET_ID = re.compile(r"[A-Za-z0-9_.-]{1,256}", re.ASCII)
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,255}", re.ASCII)

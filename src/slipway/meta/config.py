@@ -12,11 +12,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from slipway.buildx_csv import CsvError, parse_bool
+from slipway.buildx.attributes import CsvError, parse_bool
+from slipway.core.numbers import NumberError, parse_int
 from slipway.errors import InputError
 from slipway.meta.csvlist import get_list
 from slipway.meta.rules import Flavor, ImageEntry, TagRule, parse_flavor, parse_images, parse_tags
-from slipway.numbers import NumberError, parse_int
 
 DEFAULT_SHORT_SHA_LENGTH = 7
 ANNOTATION_LEVELS = ("manifest", "index", "manifest-descriptor", "index-descriptor")

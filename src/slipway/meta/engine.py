@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from slipway.context import Context
+from slipway.core.context import Context
+from slipway.core.numbers import is_int
 from slipway.errors import InputError
 from slipway.meta import semver
 from slipway.meta.config import MetadataConfig
@@ -29,7 +30,6 @@ from slipway.meta.labels import (
 )
 from slipway.meta.rules import ImageEntry
 from slipway.meta.tags import Engine, Version, clean_tag, compute_version
-from slipway.numbers import is_int
 
 NO_VERSION = "No Docker image version has been generated. Check tags input."
 NO_TAGS = "No Docker tag has been generated. Check tags input."

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from slipway.context import Context
+from slipway.core.context import Context
 from slipway.meta.handlebars import Helper, TemplateError, Value
 from slipway.meta.moment import render_date
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from slipway.context import Context
+from slipway.core.context import Context
 from slipway.meta import handlebars
 
 OCI = "org.opencontainers.image"

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from slipway.core.numbers import NumberError, parse_js_number
 from slipway.errors import InputError
 from slipway.meta.csvlist import CsvError, get_list, parse_record
 from slipway.meta.handlebars import TemplateError, check_template
 from slipway.meta.jsregex import JsRegexError, compile_pattern
-from slipway.numbers import NumberError, parse_js_number
 
 
 class TagType(StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from slipway.numbers import is_int
+from slipway.core.numbers import is_int
 
 MAX_LENGTH = 256
 MAX_SAFE_INTEGER = 2**53 - 1

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slipway.core.severity import Severity
 from slipway.policy.model import OFF, RuleSeverity
-from slipway.severity import Severity
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import re
 import shlex
 from collections.abc import Iterator
 
+from slipway.core.numbers import is_int
 from slipway.dockerfile import Dockerfile, Instruction, Stage
-from slipway.numbers import is_int
 from slipway.policy import catalog
 from slipway.policy.model import PolicyConfig, Source, ToolFinding
 from slipway.policy.secrets import is_key_file, token_kind

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from slipway.core.severity import Severity
 from slipway.dockerfile import Dockerfile
 from slipway.policy import catalog
 from slipway.policy.checks import own_checks
@@ -26,7 +27,6 @@ from slipway.policy.model import (
     ToolFinding,
 )
 from slipway.scan.findings import Misconfiguration
-from slipway.severity import Severity
 
 _TOOLS = (Source.TRIVY, Source.HADOLINT)
 

@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from slipway.core.severity import FailOn, Severity, fails_gate
 from slipway.dockerfile import Dockerfile
-from slipway.severity import FailOn, Severity, fails_gate
 from slipway.size.report import SizeReport
 
 OFF: Literal["off"] = "off"
 RuleSeverity = (
     Severity | Literal["off"]
-)  # what the policy gives a rule: slipway.severity.POLICY, or off
+)  # what the policy gives a rule: slipway.core.severity.POLICY, or off
 
 
 class Source:

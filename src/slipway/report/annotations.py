@@ -5,8 +5,8 @@ job (https://docs.github.com/en/actions/reference/workflow-commands-for-github-a
 #setting-an-error-message, "limits"); the rest are silently dropped. So annotations are
 ordered (level, severity, fixable first: what a reviewer can act on), capped, and one
 notice says how many more there are and where. A finding's level is
-`slipway.severity.level` (the gate's verdict on it), as in SARIF. Messages are untrusted
-text: they reach the log only through `slipway.workflow.Workflow`, which escapes data and
+`slipway.core.severity.level` (the gate's verdict on it), as in SARIF. Messages are untrusted
+text: they reach the log only through `slipway.runner.workflow.Workflow`, which escapes data and
 properties.
 """
 
@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from slipway.severity import Level
-from slipway.workflow import Workflow
+from slipway.core.severity import Level
 
 MAX_TITLE = 200
 MAX_MESSAGE = 4000  # a 100 KB advisory text would flood the log and the annotation pane
@@ -132,8 +132,16 @@ def _overflows(ordered: Sequence[Annotation], caps: dict[Level, int], job: int) 
     return len(ordered) > job or any(per_level[level] > caps[level] for level in Level)
 
 
+class CommandWriter(Protocol):
+    """Where annotations go: `slipway.runner.workflow.Workflow`, or the laptop terminal."""
+
+    def command(self, command: str, message: str, **properties: str | int) -> None: ...
+
+    def notice(self, message: str, **properties: str | int) -> None: ...
+
+
 def emit(
-    workflow: Workflow,
+    workflow: CommandWriter,
     selection: Selection,
     *,
     where: str = WHERE,

@@ -2,7 +2,7 @@
 
 Every result points at the Dockerfile (the line that added the layer when known, else
 line 1): code scanning needs a file in the repository, and the Dockerfile is where the
-fix goes. A result's level is the annotation's (`slipway.severity.level`: ``error`` when
+fix goes. A result's level is the annotation's (`slipway.core.severity.level`: ``error`` when
 it fails the gate); ``security-severity`` orders alerts as Trivy's own SARIF does. Only
 plain ``text`` fields are written: report text is untrusted and SARIF ``markdown``
 fields would render it.
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from slipway.core.severity import SARIF_LEVELS, FailOn, Severity, level
 from slipway.policy.model import ImageChecks
 from slipway.scan.combined import Merged, merge
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
-from slipway.severity import SARIF_LEVELS, FailOn, Severity, level
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "Slipway (Trivy)"

@@ -9,13 +9,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from slipway.plan import Plan
+from slipway.core.plan import Plan
+from slipway.core.severity import SCAN, Severity
 from slipway.policy.model import ImageChecks
 from slipway.report.checks_section import checks_sections
 from slipway.report.fit import SUMMARY, Block, Limit, Rows, Section, fit
 from slipway.report.markdown import code, link, text
 from slipway.scan.findings import Misconfiguration, PlatformScan
-from slipway.severity import SCAN, Severity
 
 TOP_FINDINGS = 20  # rows of each findings table: the report file and SARIF have them all
 PROVENANCE_NOTE = (

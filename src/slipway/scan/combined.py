@@ -6,13 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from slipway.core.severity import SCAN, Severity
 from slipway.scan.findings import (
     Misconfiguration,
     PlatformScan,
     Secret,
     Vulnerability,
 )
-from slipway.severity import SCAN, Severity
 
 REPORT_VERSION = 1
 

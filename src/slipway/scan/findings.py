@@ -1,14 +1,14 @@
 """The findings model: what Trivy found, per platform, in Slipway's own terms.
 
 Every text field here comes from a report and is untrusted: renderers must pass it
-through `slipway.report.markdown` or `slipway.workflow`, never print it raw.
+through `slipway.report.markdown` or `slipway.runner.workflow`, never print it raw.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slipway.severity import Severity
+from slipway.core.severity import Severity
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slipway.severity import SCAN, FailOn, Severity, blocking
+from slipway.core.severity import SCAN, FailOn, Severity, blocking
 
 SCANNERS = ("vuln", "secret", "config")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from slipway.numbers import NumberError, parse_decimal
+from slipway.core.numbers import NumberError, parse_decimal
 
 _SIZE = re.compile(r" *([0-9.]{1,40}) *([kmgt]?i?b?) *", re.IGNORECASE | re.ASCII)
 _FACTORS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}

@@ -1,5 +1,5 @@
-"""The run's effects: `slipway.steps` decides which steps run and in what order,
-`slipway.run.STAGES` maps each step to its function here, one module per concern:
+"""The run's effects: `slipway.core.steps` decides which steps run and in what order,
+`slipway.commands.run.STAGES` maps each step to its function here, one module per concern:
 
     LINT, POLICY -> policy    PREFLIGHT -> registries   BUILD, PUSH -> build   REUSE -> reuse
     MERGE -> merge            SIZE -> size              SCAN -> scan (+ trivy_db)
@@ -8,7 +8,7 @@
 
 Every stage takes the run's `Run` (what does not change once the run starts) and its
 `State` (what the stages found out so far); the decisions are made by the pure
-packages (`slipway.plan`, `scan`, `policy`, `size`, `report`, `gate`).
+packages (`slipway.core.plan`, `scan`, `policy`, `size`, `report`, `gate`).
 """
 
 from __future__ import annotations
@@ -19,27 +19,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slipway import mounts, paths
-from slipway.alongside import Alongside
-from slipway.builders import EngineFacts
-from slipway.context import Context
+from slipway.buildx.builders import EngineFacts
+from slipway.cache.restored import Restored
+from slipway.core.context import Context
+from slipway.core.plan import Plan
 from slipway.dockerfile import Dockerfile
 from slipway.errors import SlipwayError
 from slipway.github.client import Retrier
 from slipway.inputs import Inputs
-from slipway.mounts import Mount
-from slipway.oci import Manifest
-from slipway.plan import Plan
+from slipway.oci.manifest import Manifest
 from slipway.policy.model import ImageChecks
 from slipway.report.summary import BuildStats
-from slipway.restored import Restored
+from slipway.runner import mounts, paths
+from slipway.runner.mounts import Mount
+from slipway.runner.workflow import Workflow
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.size.report import SizeReport
+from slipway.tools.alongside import Alongside
 from slipway.tools.builder import Builders
 from slipway.tools.oci_layout import Layout
 from slipway.tools.registry import RegistryClients
 from slipway.tools.run import Runner
-from slipway.workflow import Workflow
 
 if TYPE_CHECKING:
     from slipway.stages.policy import DockerfileCheck
@@ -77,7 +77,7 @@ class Run:
     @property
     def reports_dir(self) -> Path:
         """Where the run's reports (scan JSON, SARIF, the comment body) are written: the
-        state folder (runner temp under Actions), never the checkout (slipway.paths)."""
+        state folder (runner temp under Actions), never the checkout (slipway.runner.paths)."""
         return paths.reports_dir(self.runner.env)
 
     def output_path(self, path: Path | str) -> str:

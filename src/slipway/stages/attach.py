@@ -1,5 +1,5 @@
 """The attach stage: the scan report and the SBOMs the gate decided on, pushed as OCI
-artifacts that refer to the image (slipway.referrers), to every image pushed.
+artifacts that refer to the image (slipway.oci.referrers), to every image pushed.
 
 Evidence is secondary to the image: a registry that refuses it is a warning, not a failure.
 """
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slipway.errors import RegistryError
-from slipway.oci import OCI_INDEX, OCI_MANIFEST, Manifest
-from slipway.referrers import (
+from slipway.oci.manifest import OCI_INDEX, OCI_MANIFEST, Manifest
+from slipway.oci.referrers import (
     CYCLONEDX_TYPE,
     EMPTY_CONFIG,
     SCAN_REPORT_TYPE,
@@ -23,7 +23,7 @@ from slipway.referrers import (
     sha256,
     with_referrer,
 )
-from slipway.refs import ImageName
+from slipway.oci.refs import ImageName
 from slipway.stages.registries import client
 from slipway.tools.registry import RegistryClient
 

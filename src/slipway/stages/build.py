@@ -11,13 +11,13 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from slipway import paths
-from slipway.builders import EngineFacts
-from slipway.buildkitd import ConfigWishes
+from slipway.buildx.builders import EngineFacts
+from slipway.buildx.buildkitd import ConfigWishes
 from slipway.inputs.build_checks import buildkitd_config_text
-from slipway.oci import Manifest, platform_manifests
-from slipway.refs import DOCKER_HUB, registry_of
+from slipway.oci.manifest import Manifest, platform_manifests
+from slipway.oci.refs import DOCKER_HUB, registry_of
 from slipway.report.summary import BuildStats
+from slipway.runner import paths
 from slipway.stages.files import read_text
 from slipway.stages.registries import client
 from slipway.tools import builder, buildx, oci_layout

@@ -1,7 +1,7 @@
-"""What crosses jobs: Slipway's state in GitHub's cache service (keys: `slipway.cache_keys`).
+"""What crosses jobs: Slipway's state in GitHub's cache service (keys: `slipway.cache.keys`).
 
 `restore` runs before the step list is decided: it asks, at once and on threads, for the
-record of an identical build (`slipway.build_key`), today's Trivy DB (only the key: the DB
+record of an identical build (`slipway.cache.build_key`), today's Trivy DB (only the key: the DB
 itself is downloaded by the scan, and only when a scan needs it) and the newest scan state of
 the image, which it unpacks into Trivy's cache. `save` is the last step: the build record, the
 DB when this run fetched a new one, the scan state when its content changed.
@@ -18,21 +18,22 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slipway import cache_keys, paths
-from slipway.alongside import Alongside
-from slipway.cache_config import service_config
-from slipway.cache_keys import SavedDB
+from slipway.cache import keys as cache_keys
+from slipway.cache.config import service_config
+from slipway.cache.keys import SavedDB
+from slipway.cache.restored import BuildRecord, Restored, read_record
 from slipway.errors import RegistryError
-from slipway.restored import BuildRecord, Restored, read_record
+from slipway.runner import paths
 from slipway.stages.registries import client
 from slipway.tools import remembered
+from slipway.tools.alongside import Alongside
 from slipway.tools.archive import ArchiveError, content_digest, pack, unpack
 from slipway.tools.cache_service import CacheService, CacheUnavailable, Hit
 from slipway.tools.layer_store import STORE_DIR
 
 if TYPE_CHECKING:
+    from slipway.runner.workflow import Workflow
     from slipway.stages import Run, State
-    from slipway.workflow import Workflow
 
 # Trivy's layer analysis, Slipway's scan results, layer contents, and the Dockerfile checks'
 # outputs (tools/remembered.py)

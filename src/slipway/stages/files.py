@@ -1,18 +1,18 @@
 """Every file and folder an input names exists, checked before anything runs: a missing
 ``trivyignores`` entry must not be found after the build and the push.
 
-The checks are `slipway.validation.check_files` (what the action may read, and where);
+The checks are `slipway.runner.validation.check_files` (what the action may read, and where);
 this is the pipeline's call of them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from slipway.core.plan import Plan
 from slipway.errors import InputError
 from slipway.inputs import Inputs
-from slipway.plan import Plan
-from slipway.validation import RELATIVE_HINT
-from slipway.validation import check_files as check_input_files
+from slipway.runner.validation import RELATIVE_HINT
+from slipway.runner.validation import check_files as check_input_files
 
 __all__ = ["RELATIVE_HINT", "check_files", "read_text"]
 

@@ -1,12 +1,12 @@
-"""The gate step: SARIF written from every finding, and the verdict (`slipway.gate` decides
+"""The gate step: SARIF written from every finding, and the verdict (`slipway.core.gate` decides
 which findings break `fail-on`; the policy step's failures join them). Steps after it that
-run only when it passed (`slipway.steps.When.PASSED`) are skipped when it failed."""
+run only when it passed (`slipway.core.steps.When.PASSED`) are skipped when it failed."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slipway.gate import gate_failures
+from slipway.core.gate import gate_failures
 from slipway.stages.report import write_sarif
 
 if TYPE_CHECKING:

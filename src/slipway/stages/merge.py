@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from slipway.errors import InputError
-from slipway.oci import platform_manifests
-from slipway.oci_index import MergeError, merge_index
+from slipway.oci.index import MergeError, merge_index
+from slipway.oci.manifest import platform_manifests
 from slipway.stages.registries import client
 
 if TYPE_CHECKING:

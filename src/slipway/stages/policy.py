@@ -8,7 +8,7 @@ before the gate: what fails here is never tagged either. A missing or failing li
 does not stop the run: the checks it would have mapped are skipped, with a warning.
 
 The lint is the run's one ``trivy config``: with `policy: none` its findings are the scan's
-misconfigurations instead (`slipway.plan.ConfigFindings`), and a failure is then the scan's.
+misconfigurations instead (`slipway.core.plan.ConfigFindings`), and a failure is then the scan's.
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from slipway import paths
-from slipway.alongside import Alongside
+from slipway.core.plan import ConfigFindings, Plan
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import SlipwayError
 from slipway.inputs import Inputs
-from slipway.plan import ConfigFindings, Plan
 from slipway.policy.evaluate import (
     check_dockerfile,
     check_image,
@@ -33,11 +31,13 @@ from slipway.policy.evaluate import (
 )
 from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import ImageChecks, PolicyConfig, PolicyResult, ToolFinding
+from slipway.runner import paths
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.scan.options import DEFAULT_SCAN_TIMEOUT
 from slipway.size.report import SizeReport
 from slipway.stages.registries import client
 from slipway.tools import hadolint, remembered, trivy
+from slipway.tools.alongside import Alongside
 from slipway.tools.oci_layout import Layout
 from slipway.tools.run import Runner
 

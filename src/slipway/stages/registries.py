@@ -12,13 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slipway.ecr import ecr_registry
 from slipway.inputs import Credential, Inputs, credential_for
-from slipway.refs import ImageName
+from slipway.oci.ecr import ecr_registry
+from slipway.oci.refs import ImageName
+from slipway.runner.workflow import Workflow
 from slipway.tools import aws, docker
 from slipway.tools.registry import RegistryClient, RegistryClients, connection_for
 from slipway.tools.registry_http import Connection
-from slipway.workflow import Workflow
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State

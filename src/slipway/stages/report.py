@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from slipway.commands.metadata import write_outputs
+from slipway.core.plan import Plan
+from slipway.core.severity import level
 from slipway.github.checks import CheckOutput, create_check_run, upload_sarif
 from slipway.github.comment import CommentBody, CommentError, history_line, post_comment
-from slipway.metadata_command import write_outputs
-from slipway.plan import Plan
 from slipway.policy.model import ImageChecks
 from slipway.report import annotations as ann
 from slipway.report.fit import CHECK_RUN, SUMMARY, Section, fit, redacted
@@ -27,7 +28,6 @@ from slipway.report.sarif import add_results, policy_sarif_findings, render_sari
 from slipway.report.summary import Outcome, summary_sections
 from slipway.scan.combined import vulnerability_counts
 from slipway.scan.findings import PlatformScan
-from slipway.severity import level
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State

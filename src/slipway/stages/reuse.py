@@ -1,5 +1,5 @@
 """Reusing an identical build: its key computed before anything is built, and the step that
-takes the pushed index from the registry instead of building (`slipway.build_key` says what
+takes the pushed index from the registry instead of building (`slipway.cache.build_key` says what
 the key holds, `slipway.stages.cache` finds the record)."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slipway import build_key as keys
-from slipway.builders import EngineFacts
+from slipway.buildx.builders import EngineFacts
+from slipway.cache import build_key as keys
 from slipway.errors import RegistryError, SlipwayError
 from slipway.inputs import credential_for
-from slipway.refs import DOCKER_HUB, ImageName, is_digest, parse_image_name
+from slipway.oci.refs import DOCKER_HUB, ImageName, is_digest, parse_image_name
 from slipway.stages.build import read_index
 from slipway.stages.policy import read_dockerfile
 from slipway.stages.registries import client

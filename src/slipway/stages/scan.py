@@ -16,13 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from slipway import paths
+from slipway.core.plan import ConfigFindings
 from slipway.dockerfile import Dockerfile
 from slipway.dockerfile.history import layer_lines
 from slipway.errors import ScanError
-from slipway.paths import trivy_cache_dir
-from slipway.plan import ConfigFindings
-from slipway.refs import allows_plain_http
+from slipway.oci.refs import allows_plain_http
+from slipway.runner import paths
+from slipway.runner.paths import trivy_cache_dir
 from slipway.scan.combined import merge, merged_report
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 from slipway.scan.ignores import merge_ignorefiles

@@ -13,11 +13,10 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from slipway import paths
-from slipway.alongside import Alongside
 from slipway.dockerfile import Dockerfile
 from slipway.errors import RegistryError
-from slipway.oci import Manifest, platform_manifests
+from slipway.oci.manifest import Manifest, platform_manifests
+from slipway.runner import paths
 from slipway.size.delta import compare, size_failures
 from slipway.size.hints import size_hints
 from slipway.size.layers import Tap, read_layer
@@ -25,6 +24,7 @@ from slipway.size.limits import SizeLimits
 from slipway.size.model import LayerContents, PlatformSize
 from slipway.size.report import SizeReport, baseline_reference, build_platform_size
 from slipway.stages.registries import client
+from slipway.tools.alongside import Alongside
 from slipway.tools.layer_store import STORE_DIR, LayerStore
 from slipway.tools.registry import RegistryClient
 

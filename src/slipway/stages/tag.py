@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slipway.errors import RegistryError
-from slipway.oci import Manifest
-from slipway.refs import ImageName
+from slipway.oci.manifest import Manifest
+from slipway.oci.refs import ImageName
 from slipway.stages.registries import client
 from slipway.tools.registry import RegistryClient
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from slipway.errors import ScanError
-from slipway.refs import allows_plain_http, registry_of
+from slipway.oci.refs import allows_plain_http, registry_of
 from slipway.scan import db
 from slipway.scan.options import ScanOptions
 from slipway.tools import trivy

@@ -1,6 +1,6 @@
 """Slipway's output for a terminal: the Workflow API as stage lines, rendered findings, the verdict.
 
-`TerminalWorkflow` replaces `slipway.workflow.Workflow` when no runner reads the log;
+`TerminalWorkflow` replaces `slipway.runner.workflow.Workflow` when no runner reads the log;
 `render_text` turns Slipway's own Markdown (summary, comment) into terminal text.
 """
 

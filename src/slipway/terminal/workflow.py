@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from slipway.report.fit import SUMMARY, fit_text
+from slipway.runner.workflow import MIN_SCRUBBED, Workflow
 from slipway.terminal.markdown import render
 from slipway.terminal.result import format_duration, result_lines
 from slipway.terminal.style import PLAIN, Span, guard, inert, lines_of, paint, plain
-from slipway.workflow import MIN_SCRUBBED, Workflow
 
 GUTTER: Span = ("│ ", ("dim",))  # before each line of a tool's output
 LEVEL_STYLES = {

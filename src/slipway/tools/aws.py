@@ -19,8 +19,8 @@ from xml.etree import ElementTree
 
 import requests
 
-from slipway.ecr import EcrRegistry
 from slipway.errors import RegistryError
+from slipway.oci.ecr import EcrRegistry
 from slipway.tools import retry
 from slipway.tools.retry import EVERY_FAILURE, SERVER_ERRORS, Policy, Retries
 

@@ -1,6 +1,6 @@
 """Builder setup: the buildx builder a run uses, QEMU when a platform needs it (effects).
 
-The decisions are :mod:`slipway.builders`'; this module asks buildx and the engine, creates
+The decisions are :mod:`slipway.buildx.builders`'; this module asks buildx and the engine, creates
 the builder a run needs (named for the run, removed when it ends: :class:`Builders`) and
 registers QEMU handlers only when the builder lacks a requested platform.
 """
@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from slipway.alongside import Alongside
-from slipway.builders import (
+from slipway.buildx.builders import (
     BuilderChoice,
     BuilderFacts,
     BuilderSpec,
@@ -30,10 +29,11 @@ from slipway.builders import (
     qemu_argv,
     remove_argv,
 )
-from slipway.buildkitd import ConfigWishes, buildkitd_config
+from slipway.buildx.buildkitd import ConfigWishes, buildkitd_config
 from slipway.errors import BuildError, InputError
 from slipway.inputs.build import BuildOptions
-from slipway.platforms import Platform
+from slipway.oci.platforms import Platform
+from slipway.tools.alongside import Alongside
 from slipway.tools.run import Runner
 
 BINFMT_IMAGE = "tonistiigi/binfmt:qemu-v8.1.5"
@@ -116,7 +116,7 @@ def _raced(output: str) -> bool:
 
 class Builders:
     """The builders one run created. A docker-container builder is kept when the run ends
-    (`slipway.builders`): named after its configuration, a later run on the same engine finds
+    (`slipway.buildx.builders`): named after its configuration, a later run on the same engine finds
     it with its build cache. A builder whose creation failed half-way is removed, and so is
     the definition of a `remote` one (`close`)."""
 
@@ -221,7 +221,7 @@ def selects_default(env: Mapping[str, str]) -> bool:
 def choose(
     runner: Runner, options: BuildOptions, engine: EngineFacts, wishes: ConfigWishes
 ) -> BuilderChoice:
-    """`slipway.builders.choose_builder` with what only this machine can tell: whether buildx
+    """`slipway.buildx.builders.choose_builder` with what only this machine can tell: whether buildx
     selects the engine's builder, and whether an `insecure-registries` name resolves only
     here (a services: alias)."""
     return choose_builder(

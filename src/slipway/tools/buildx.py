@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from slipway import buildx_csv
+from slipway.buildx import attributes as buildx_csv
+from slipway.core.plan import Plan
 from slipway.errors import BuildError
-from slipway.plan import Plan
 from slipway.tools.oci_layout import Descriptor, Layout
 from slipway.tools.run import Runner
 

@@ -30,8 +30,8 @@ from urllib.parse import quote
 import requests
 import urllib3
 
-from slipway.cache_wire import azure_error_code, block_ids, block_list_xml, blocks
-from slipway.numbers import is_int
+from slipway.cache.wire import azure_error_code, block_ids, block_list_xml, blocks
+from slipway.core.numbers import is_int
 from slipway.tools.cache_http import GiveUp, Transient, Transport, monotonic, raise_for_retry
 
 AZURE_VERSION = "2023-08-03"

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from slipway.cache_wire import host_of
+from slipway.cache.wire import host_of
 from slipway.tools.retry import TRANSIENT_STATUS, Failure, Policy, Retries, failure_of, retry_after
 
 T = TypeVar("T")

@@ -24,7 +24,7 @@ all (a Retry-After over 10 s is not waited for); a blob transfer is abandoned on
 longer than 60 s plus 1 s per MiB. After that failure, nothing more is asked.
 
 No message, ``repr`` or exception here carries the runtime token or a signed URL: messages
-name the method, the host and the status, and pass through :func:`slipway.cache_wire.shown_line`.
+name the method, the host and the status, and pass through :func:`slipway.cache.wire.shown_line`.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from typing import Any
 
 import requests
 
-from slipway.cache_config import ServiceConfig
-from slipway.cache_wire import (
+from slipway.cache.config import ServiceConfig
+from slipway.cache.wire import (
     QUOTA_MARK,
     WRITE_DENIED_MARK,
     MalformedAnswer,

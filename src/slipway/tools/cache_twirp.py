@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import requests
 
 from slipway import __version__
-from slipway.cache_wire import MalformedAnswer, service_message, twirp_error
+from slipway.cache.wire import MalformedAnswer, service_message, twirp_error
 from slipway.tools.cache_http import GiveUp, Transport, raise_for_retry
 
 SERVICE = "github.actions.results.api.v1.CacheService"

@@ -2,7 +2,7 @@
 
 buildx sends a local context with tonistiigi/fsutil (``fs.go`` ``Walk``, ``stat.go``
 ``mkstat``): every entry under the folder (the folder itself resolved through symlinks,
-nothing below it followed), filtered by the ignore file (`slipway.dockerignore`), with its
+nothing below it followed), filtered by the ignore file (`slipway.buildx.dockerignore`), with its
 mode, size, mtime, symlink target, xattrs (all but ``com.apple.*``), a hard link to the first
 path sent with the same inode, and uid/gid, which buildx sets to 0 (``build/build.go``
 ``resetUIDAndGID``). BuildKit's cache key of a ``COPY`` (``cache/contenthash``, tarsum v1
@@ -14,7 +14,7 @@ The digest covers, in fsutil's walk order, every entry BuildKit receives: its re
 type (folder, file, symlink), permission bits with setuid/setgid/sticky, a file's size and
 sha256, a symlink's target, the hard-link target, the xattrs. An excluded folder that is sent
 because something below it is (a ``!`` pattern) is covered as such. A file fsutil sends
-without its content (`slipway.dockerignore.IgnoreMatcher.opens`) is covered with its content
+without its content (`slipway.buildx.dockerignore.IgnoreMatcher.opens`) is covered with its content
 and that mark: either changing changes the digest, whichever of the two a later buildx sends. The Dockerfile and the
 ignore file are in it when they lie in the context and are not excluded, like any other file.
 
@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from slipway import dockerignore
+from slipway.buildx import dockerignore
 
 MAX_IGNORE_FILE_BYTES = 1 << 20
 _CHUNK = 1 << 20

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from slipway.inputs import Credential
-from slipway.mounts import Mount
+from slipway.runner.mounts import Mount
 from slipway.tools.registry_http import DOCKER_HUB_NAMES
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slipway.oci import INDEX_TYPES
+from slipway.oci.manifest import INDEX_TYPES
 
 
 @dataclass(frozen=True)

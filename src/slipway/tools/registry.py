@@ -18,8 +18,8 @@ from urllib.parse import urljoin
 import requests
 
 from slipway.errors import RegistryError
-from slipway.oci import MANIFEST_TYPES, Manifest
-from slipway.refs import ImageName, allows_plain_http, is_digest
+from slipway.oci.manifest import MANIFEST_TYPES, Manifest
+from slipway.oci.refs import ImageName, allows_plain_http, is_digest
 from slipway.tools.registry_http import Connection, RegistrySession, insufficient_scope
 
 

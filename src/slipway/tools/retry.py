@@ -40,7 +40,7 @@ from enum import StrEnum
 import requests
 import urllib3
 
-from slipway.numbers import NumberError, parse_int
+from slipway.core.numbers import NumberError, parse_int
 
 # What distribution, the Azure SDKs and actions/toolkit's cacheTwirpClient.ts retry.
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -125,7 +125,7 @@ def retry_after(header: str | None) -> float | None:
     """Seconds a ``Retry-After: <delta-seconds>`` header asks for (ASCII digits, spaces
     around allowed); None when absent or in another form (an HTTP date, a sign, a fraction,
     another script's digits: the back-off applies then); a number of more digits than
-    `slipway.numbers` reads is infinite (longer than any cap: the retries end)."""
+    `slipway.core.numbers` reads is infinite (longer than any cap: the retries end)."""
     text = (header or "").strip(" \t")
     try:
         return float(parse_int(text))

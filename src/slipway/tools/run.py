@@ -14,9 +14,9 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from slipway.core.redact import argv_for_log
 from slipway.errors import ToolError
-from slipway.redact import argv_for_log
-from slipway.workflow import Workflow
+from slipway.runner.workflow import Workflow
 
 INSTALL_HINTS = {
     "docker": "Install the Docker CLI (https://docs.docker.com/engine/install/), or run scripts/dev-env.",
@@ -109,10 +109,14 @@ class Runner:
         env: Mapping[str, str] | None = None,
         show_output: bool = False,
         timeout: float | None = None,
+        quiet: bool = False,
     ) -> Result:
-        """Run ``argv`` to completion; output is captured, and shown when asked."""
+        """Run ``argv`` to completion; output is captured, and shown when asked. ``quiet``:
+        neither the command line nor a failure's output is shown (questions whose "no" is an
+        answer, such as ``git describe --exact-match``)."""
         program = self.which(argv[0])
-        self.workflow.info("$ " + shlex.join(argv_for_log(argv)))
+        if not quiet:
+            self.workflow.info("$ " + shlex.join(argv_for_log(argv)))
         full_env = {**self.env, **(env or {})}
         try:
             completed = subprocess.run(
@@ -127,6 +131,6 @@ class Runner:
         except subprocess.TimeoutExpired:
             raise ToolError(f"{argv[0]} did not finish within {timeout:.0f} s") from None
         result = Result(tuple(argv), completed.returncode, completed.stdout, completed.stderr)
-        if show_output or result.returncode != 0:
+        if show_output or (result.returncode != 0 and not quiet):
             self.workflow.verbatim(result.stderr + result.stdout)
         return result

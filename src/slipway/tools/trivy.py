@@ -3,7 +3,7 @@
 Only machine output is read: ``--format json`` reports and ``trivy version --format json``.
 Platform scans share one cache directory; Trivy locks it, so they run one after another
 and all but the DB download use ``--skip-db-update``. ``trivy config`` on the Dockerfile
-(`check_dockerfile`) runs once per run, alongside the build; `slipway.plan.ConfigFindings`
+(`check_dockerfile`) runs once per run, alongside the build; `slipway.core.plan.ConfigFindings`
 says whether its findings go to the policy or to the scan.
 """
 
@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from slipway.core.severity import Severity
 from slipway.errors import ScanError, ToolError
 from slipway.scan.findings import Misconfiguration, Secret, Vulnerability
-from slipway.severity import Severity
 from slipway.tools.remembered import identity as program_identity
 from slipway.tools.remembered import remembered
 from slipway.tools.run import Result, Runner

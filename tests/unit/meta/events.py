@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from slipway.context import Context, read_context
+from slipway.core.context import Context, read_context
 from slipway.meta.config import read_metadata_config
 from slipway.meta.engine import Metadata, compute_metadata
 from tests.support import payloads

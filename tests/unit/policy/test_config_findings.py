@@ -1,5 +1,5 @@
 """The run's one ``trivy config``: run by the lint, its findings the policy's or the scan's
-(`slipway.plan.ConfigFindings`), never both, never twice."""
+(`slipway.core.plan.ConfigFindings`), never both, never twice."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from slipway.core.plan import ConfigFindings
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import ScanError
-from slipway.plan import ConfigFindings
 from slipway.policy.model import PolicyConfig
+from slipway.runner.workflow import Workflow
 from slipway.stages.policy import TOOL_SKIPPED, lint_dockerfile
 from slipway.tools.run import Result, Runner
-from slipway.workflow import Workflow
 from tests.unit.policy.examples import CONFIG, DATA, EXAMPLES
 
 PORTS = EXAMPLES / "ports" / "Dockerfile"  # DS-0004 at line 4, DS-0010 at line 6

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from slipway.core.severity import Severity
 from slipway.dockerfile import parse_dockerfile
 from slipway.policy.evaluate import (
     check_dockerfile,
@@ -17,7 +18,6 @@ from slipway.policy.evaluate import (
 from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import PolicyConfig, ToolFinding
 from slipway.scan.findings import PlatformScan, Secret
-from slipway.severity import Severity
 from slipway.stages.policy import DockerfileCheck, check_images
 from slipway.tools.hadolint import parse_lint
 from slipway.tools.trivy import parse_misconfigurations

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from slipway.core.severity import Severity
 from slipway.errors import InputError, ScanError, ToolError
 from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader
 from slipway.policy.evaluate import from_trivy
 from slipway.policy.model import OFF, PolicyConfig
-from slipway.severity import Severity
 from slipway.size.limits import SizeLimits
 from slipway.tools.hadolint import lint_argv, parse_lint, parse_version
 from slipway.tools.trivy import config_argv, parse_misconfigurations

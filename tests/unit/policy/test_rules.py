@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from slipway.core.severity import NO_GATE, FailOn, Severity, fails_gate
 from slipway.dockerfile import parse_dockerfile
 from slipway.policy.checks import (
     expand_ports,
@@ -14,7 +15,6 @@ from slipway.policy.checks import (
 from slipway.policy.evaluate import check_dockerfile, evaluate
 from slipway.policy.model import OFF, PolicyConfig, ToolFinding
 from slipway.policy.secrets import is_key_file, token_kind
-from slipway.severity import NO_GATE, FailOn, Severity, fails_gate
 
 FAKE_GITHUB = "ghp_" + "A1b2" * 9
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from slipway.context import check_payload, read_context
+from slipway.core.context import check_payload, read_context
+from slipway.core.plan import make_plan
 from slipway.errors import InputError
 from slipway.inputs import Inputs, read_inputs
-from slipway.plan import make_plan
-from slipway.validation import check_files
+from slipway.runner.validation import check_files
 from tests.support.input_table import prepare_workspace
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slipway.container import safe_directory_env
 from slipway.inputs.spec import INPUTS
+from slipway.runner.container import safe_directory_env
 from tests.unit.properties.conftest import base_env, refused_by
 from tests.unit.properties.profiles import PROFILE, bounded, scaled
 from tests.unit.properties.strategies import ANY_VALUE, NUMBERS

@@ -10,14 +10,16 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slipway import buildx_csv, numbers, refs
+from slipway.buildx import attributes as buildx_csv
+from slipway.core import numbers
+from slipway.core.redact import HIDDEN, redact
 from slipway.errors import InputError
 from slipway.inputs.reader import split_list
 from slipway.meta.handlebars import TemplateError, check_template
 from slipway.meta.jsregex import JsRegexError, compile_pattern
 from slipway.meta.rules import parse_flavor, parse_images, parse_tags
 from slipway.meta.semver import parse as parse_semver
-from slipway.redact import HIDDEN, redact
+from slipway.oci import refs
 from slipway.size.limits import parse_size
 from tests.unit.properties.profiles import bounded, scaled
 from tests.unit.properties.strategies import ANY_VALUE, CSV_LIKE, LONG, NUMBERS, RUNS

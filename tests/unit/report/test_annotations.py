@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from slipway.core.severity import NO_GATE, FailOn, Level, Severity, level
 from slipway.github.checks import batches, check_annotation
 from slipway.report.annotations import (
     MAX_MESSAGE,
@@ -15,8 +16,7 @@ from slipway.report.annotations import (
     order,
     select,
 )
-from slipway.severity import NO_GATE, FailOn, Level, Severity, level
-from slipway.workflow import Workflow
+from slipway.runner.workflow import Workflow
 
 HOSTILE = [
     "x%0A::error::pwned",

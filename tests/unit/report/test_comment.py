@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from github import GithubException
 
-from slipway.context import Context
+from slipway.core.context import Context
 from slipway.github.client import Retrier, RetryPolicy, is_forbidden
 from slipway.github.comment import (
     CommentTarget,

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from slipway.runner.workflow import Workflow
 from slipway.tools.run import Result, Runner
-from slipway.workflow import Workflow
 
 GOLDEN = Path(__file__).parents[2] / "data" / "trivy-reports" / "debian-buster.json.golden"
 SEVERITY_CYCLE = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "HIGH", "MEDIUM", "UNKNOWN")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from slipway.core.severity import Severity
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
-from slipway.severity import Severity
 
 
 def vuln(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from slipway.gate import gate_reasons
+from slipway.core.gate import gate_reasons
+from slipway.core.severity import Severity
 from slipway.scan.combined import merge, merged_report, vulnerability_counts
 from slipway.scan.findings import Vulnerability
-from slipway.severity import Severity
 from tests.unit.scan.findings_data import MISCONFIG, SCANS, vuln
 
 

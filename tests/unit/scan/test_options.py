@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from slipway.core.severity import Severity
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
 from slipway.inputs.scan import read_scan_options
 from slipway.scan.options import DEFAULT_DB_REPOSITORIES, ScanOptions
-from slipway.severity import Severity
 
 
 def read(**inputs: str) -> ScanOptions:

@@ -9,8 +9,8 @@ from typing import Any
 
 import jsonschema
 
+from slipway.core.severity import Severity
 from slipway.report.sarif import render_sarif
-from slipway.severity import Severity
 from tests.unit.scan.findings_data import MISCONFIG, SCANS, vuln
 
 SCHEMA = Path(__file__).parents[2] / "data" / "scan" / "sarif-schema-2.1.0.json"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from slipway.core.severity import Severity
 from slipway.dockerfile import parse_dockerfile
 from slipway.errors import ScanError
 from slipway.scan.options import ScanOptions
-from slipway.severity import Severity
 from slipway.stages import scan as stage
 from slipway.stages.report import SARIF_FILE
 from tests.unit.scan.fakes import FakeTrivyRunner, synthetic_report

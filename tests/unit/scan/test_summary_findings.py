@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from slipway.context import read_context
+from slipway.core.context import read_context
+from slipway.core.plan import Plan, make_plan
 from slipway.inputs import read_inputs
-from slipway.plan import Plan, make_plan
 from slipway.report.summary import Outcome, render_summary
 from tests.unit.scan.findings_data import MISCONFIG, SCANS, SECRET
 

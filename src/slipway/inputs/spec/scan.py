@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from slipway.core.severity import NO_GATE
+from slipway.core.severity import SCAN as SEVERITIES
 from slipway.inputs.spec.model import Input, Kind, Section
-from slipway.severity import NO_GATE
-from slipway.severity import SCAN as SEVERITIES
 
 S = Section.SCAN
 LISTED = ", ".join(f"`{s}`" for s in SEVERITIES)

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from slipway.numbers import is_int
+from slipway.core.numbers import is_int
 
 DOCKER_HUB = "docker.io"
 MAX_NAME = 255  # distribution's NameTotalLengthMax: registry and path together

@@ -18,7 +18,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from slipway import buildx_csv
+from slipway.buildx import attributes as buildx_csv
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import InputError
 from slipway.inputs import Inputs

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 
-from slipway.plan import ConfigFindings, Plan
+from slipway.core.plan import ConfigFindings, Plan
 
 METADATA_FILE = "<metadata.json>"  # the run's own files, not known before it starts
 LAYOUT_DIR = "<oci-layout>"

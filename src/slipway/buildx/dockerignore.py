@@ -13,7 +13,7 @@ What decides the files a build sees, and where each rule comes from:
   dropped) then ``patternmatcher.New`` (TrimSpace, Clean, ``!``, a lone ``!`` and patterns
   ``filepath.Match`` rejects are errors that fail the build).
 * Matching: ``Pattern.compile`` classifies a pattern as exact, prefix (``dir/**``), suffix
-  (``**/x``, a plain string suffix) or a Go regular expression (`slipway.go_regexp`).
+  (``**/x``, a plain string suffix) or a Go regular expression (`slipway.buildx.go_regexp`).
 * The walk: buildx sends the context with tonistiigi/fsutil's ``filterFS.Walk``, which asks
   ``MatchesUsingParentResults``, not ``MatchesOrParentMatches``: a pattern counts for a path if
   it matches the path itself or was found matching (not skipped) at a parent directory. The two
@@ -38,8 +38,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from slipway import go_path
-from slipway.go_regexp import Program, UnsupportedRegexp, compile_go
+from slipway.buildx import go_path
+from slipway.buildx.go_regexp import Program, UnsupportedRegexp, compile_go
 
 DOCKERIGNORE = ".dockerignore"
 DOCKERFILE = "Dockerfile"

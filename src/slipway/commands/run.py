@@ -1,9 +1,9 @@
-"""One run: prepare, decide the steps (`slipway.steps`), carry them out, exit status.
+"""One run: prepare, decide the steps (`slipway.core.steps`), carry them out, exit status.
 
 read inputs + context -> plan -> logins -> what the cache service has -> the step list ->
 each step's stage (`slipway.stages`) in order -> the exit status (a tag error, then the gate,
 then a refused `always` comment). This module only prepares and loops; the order is decided
-in `slipway.steps`, the work is done in the stages.
+in `slipway.core.steps`, the work is done in the stages.
 """
 
 from __future__ import annotations
@@ -14,27 +14,29 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from slipway import gha_cache, mounts, plan_view, validation
-from slipway.cache_config import ServiceConfig, service_config
-from slipway.context import Context, load_event, read_context
+from slipway.buildx import gha_cache
+from slipway.cache.config import ServiceConfig, service_config
+from slipway.core import plan_view
+from slipway.core.context import Context, load_event, read_context
+from slipway.core.plan import Plan, make_plan, with_cache_scopes
+from slipway.core.steps import Facts, Planned, Step, When, plan_steps
 from slipway.dockerfile import Dockerfile
 from slipway.errors import GateFailed
 from slipway.github.client import Retrier
 from slipway.github.facts import facts_for_metadata
 from slipway.inputs import Inputs, read_inputs
-from slipway.mounts import Mount
-from slipway.plan import Plan, make_plan, with_cache_scopes
+from slipway.runner import mounts, validation
+from slipway.runner.mounts import Mount
+from slipway.runner.workflow import Workflow
 from slipway.stages import Run, State, cache, policy, registries, report, reuse, scan, size, tag
 from slipway.stages.attach import attach
 from slipway.stages.build import build, push, pushes_by_digest, wishes
 from slipway.stages.gate import gate
 from slipway.stages.merge import merge
-from slipway.steps import Facts, Planned, Step, When, plan_steps
 from slipway.tools import builder, buildx, docker, trust
 from slipway.tools.builder import Builders
 from slipway.tools.registry import RegistryClients
 from slipway.tools.run import Runner, child_environment
-from slipway.workflow import Workflow
 
 
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
@@ -133,7 +135,7 @@ def _default_cache(plan: Plan, config: ServiceConfig) -> Plan:
 
 
 def dry_run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
-    """Print the plan (slipway.plan_view); build, push and scan nothing."""
+    """Print the plan (slipway.core.plan_view); build, push and scan nothing."""
     _, _, plan, _, _, _ = _prepare(env, workflow, now)
     config = service_config(env)[0] if plan.cache else None
     if config is not None and not plan.build.builder:  # as a run would, with its own builder
@@ -176,7 +178,7 @@ def _prepare(
 
 
 def _cache_service_env(env: Mapping[str, str], plan: Plan, workflow: Workflow) -> dict[str, str]:
-    """type=gha: the runner's cache service, for buildx alone (slipway.gha_cache)."""
+    """type=gha: the runner's cache service, for buildx alone (slipway.buildx.gha_cache)."""
     entries = (*plan.build.cache_from, *plan.build.cache_to)
     if not any(gha_cache.is_gha(e) for e in entries):
         return {}

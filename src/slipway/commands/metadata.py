@@ -14,11 +14,11 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from slipway.context import Context, load_event, read_context
+from slipway.core.context import Context, load_event, read_context
 from slipway.github.facts import RepositoryFacts, facts_for_metadata
 from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.engine import Metadata, compute_metadata, render_outputs
-from slipway.workflow import Workflow
+from slipway.runner.workflow import Workflow
 
 OUTPUT_ENV_PREFIX = "DOCKER_METADATA_OUTPUT_"
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from slipway.cache_keys import SavedDB
+from slipway.cache.keys import SavedDB
 
 if TYPE_CHECKING:
     from slipway.tools.cache_service import Hit

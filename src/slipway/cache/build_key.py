@@ -1,7 +1,7 @@
 """The key of everything that decides the image a build makes (pure).
 
 When a build with the same key was pushed before and the registry still serves its index,
-a run reuses it: no builder, no build (`slipway.steps`, Step.REUSE). So the key must change
+a run reuses it: no builder, no build (`slipway.core.steps`, Step.REUSE). So the key must change
 whenever the image could differ. It holds:
 
 * the build context as the build sees it (after `.dockerignore`: `slipway.tools.context_digest`),
@@ -32,9 +32,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from slipway.core.plan import Plan
 from slipway.dockerfile import Dockerfile
 from slipway.dockerfile.model import substitute
-from slipway.plan import Plan
 
 VERSION = 1
 CREATED_LABEL = "org.opencontainers.image.created"

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from slipway.__main__ import main
-from slipway.numbers import is_int, parse_int
+from slipway.core.numbers import is_int, parse_int
 
 DEFAULT_WORKSPACE = "/github/workspace"
 MAX_GIT_CONFIG = 10_000  # more entries than any environment holds: a garbled count

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slipway.oci import OCI_INDEX, OCI_MANIFEST
+from slipway.oci.manifest import OCI_INDEX, OCI_MANIFEST
 
 EMPTY_CONFIG = b"{}"  # the OCI 1.1 empty descriptor's content
 EMPTY_TYPE = "application/vnd.oci.empty.v1+json"

@@ -13,12 +13,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from slipway import gha_cache
-from slipway.context import Context
+from slipway.buildx import gha_cache
+from slipway.core.context import Context
 from slipway.inputs import BuildOptions, Inputs
 from slipway.meta.engine import Metadata, compute_metadata
-from slipway.platforms import Platform
-from slipway.refs import ImageName
+from slipway.oci.platforms import Platform
+from slipway.oci.refs import ImageName
 from slipway.scan.options import ScanOptions
 
 
@@ -122,7 +122,7 @@ def make_plan(
 
 def with_cache_scopes(build: BuildOptions, where: Inputs | Plan) -> BuildOptions:
     """The build options with a per image and platform ``scope`` on gha caches that name
-    none (slipway.gha_cache): the parts of a split build keep their own caches."""
+    none (slipway.buildx.gha_cache): the parts of a split build keep their own caches."""
     scope = gha_cache.default_scope(where.images, where.platforms)
     return replace(
         build,

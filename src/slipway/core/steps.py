@@ -2,7 +2,7 @@
 
 `plan_steps` turns the plan and what is known before the first step (`Facts`: what was
 restored from the cache service, which builder the run uses) into a tuple of `Planned` steps;
-`slipway.run` carries them out in a loop. The order is the product's promise: nothing is
+`slipway.commands.run` carries them out in a loop. The order is the product's promise: nothing is
 tagged before the scan and the policy have passed the gate (unless `tag-on-gate-failure`), the
 evidence is attached before the tags move, the report is written whatever the verdict, and
 what the next job can reuse is saved last.
@@ -16,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
-from slipway.plan import Plan
+from slipway.core.plan import Plan
 
 
 class Step(StrEnum):
-    """One step of a run (each is one function of `slipway.run.STAGES`)."""
+    """One step of a run (each is one function of `slipway.commands.run.STAGES`)."""
 
     LINT = "lint"  # the Dockerfile checks, started alongside the build (they need no image)
     PREFLIGHT = "preflight"  # the credentials may push to every image, proven before building

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from slipway.core.severity import NO_GATE, FailOn, Severity, blocking
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.scan.options import ScanOptions
-from slipway.severity import NO_GATE, FailOn, Severity, blocking
 
 
 def _plural(count: int, one: str, many: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from slipway.redact import redact
+from slipway.core.redact import redact
 
 MAX_KEY_LENGTH = 512  # cache.ts checkKey
 MAX_KEYS = 10  # cache.ts restoreCacheV2: "Keys are limited to a maximum of 10."
@@ -81,7 +81,7 @@ def shown_key(key: str) -> str:
 
 
 def shown_line(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` as one line fit to show: :func:`slipway.redact.redact` (the given secrets, a
+    """``text`` as one line fit to show: :func:`slipway.core.redact.redact` (the given secrets, a
     signed URL's ``sig=`` and other credentials hidden), then control and bidi characters
     escaped (a service's message must not break the line or reorder it)."""
     hidden = redact(text, sorted((s for s in secrets if s), key=len, reverse=True))

@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from slipway import buildx_csv
+from slipway.buildx import attributes as buildx_csv
 from slipway.errors import InputError
-from slipway.platforms import Platform
-from slipway.refs import ImageName
+from slipway.oci.platforms import Platform
+from slipway.oci.refs import ImageName
 
 TOKEN = "ACTIONS_RUNTIME_TOKEN"  # noqa: S105 (a variable's name)
 RESULTS_URL = "ACTIONS_RESULTS_URL"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from slipway.oci import INDEX_TYPES, OCI_INDEX, Manifest
+from slipway.oci.manifest import INDEX_TYPES, OCI_INDEX, Manifest
 
 
 class MergeError(ValueError):

@@ -14,7 +14,7 @@ a self-hosted runner or a laptop the next run with the same configuration finds 
 build cache, instead of starting cold.
 
 A builder Slipway creates runs on the host's network (so a mirror or registry on the host's
-loopback answers) and pulls the way the engine does (its buildkitd.toml: `slipway.buildkitd`).
+loopback answers) and pulls the way the engine does (its buildkitd.toml: `slipway.buildx.buildkitd`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from slipway.errors import BuildError
-from slipway.platforms import QEMU_NAMES, Platform, parse_platform
+from slipway.oci.platforms import QEMU_NAMES, Platform, parse_platform
 
 
 @dataclass(frozen=True)

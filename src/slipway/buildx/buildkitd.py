@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
-from slipway.builders import EngineFacts
-from slipway.refs import DOCKER_HUB
+from slipway.buildx.builders import EngineFacts
+from slipway.oci.refs import DOCKER_HUB
 
 
 def _host(url_or_host: str) -> str:

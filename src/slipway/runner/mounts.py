@@ -15,7 +15,7 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from slipway import buildx_csv
+from slipway.buildx import attributes as buildx_csv
 from slipway.errors import InputError
 from slipway.inputs import Inputs
 

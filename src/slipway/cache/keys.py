@@ -11,7 +11,7 @@ Three kinds of entries, each a file:
   contents), per image and platform set: ``slipway-state-<scope>-<content digest>``. A lookup
   takes the newest entry of the scope (the previous commit's): a new commit analyses only its
   new layers. Saved only when its content changed.
-* **a pushed build**: ``slipway-build-<build key>`` (`slipway.build_key`), holding the index
+* **a pushed build**: ``slipway-build-<build key>`` (`slipway.cache.build_key`), holding the index
   digest it was pushed as. An exact match, and the registry still serving that digest, lets
   a run skip the builder and the build.
 
@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from slipway.platforms import Platform
-from slipway.refs import ImageName
+from slipway.oci.platforms import Platform
+from slipway.oci.refs import ImageName
 
 FORMAT = "1"  # a new format of any entry changes every version: old entries are not read
 DB, STATE, BUILD = "trivy-db", "state", "build"

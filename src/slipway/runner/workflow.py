@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from slipway.redact import redact
+from slipway.core.redact import redact
 from slipway.report.fit import SUMMARY, fit_text
 
 # https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#step-isolation-and-limits
@@ -66,7 +66,7 @@ class Workflow:
         self._masked = masked if masked is not None else []  # shared with `buffered` ones
 
     def _scrub(self, text: str) -> str:
-        """``text`` through the one redaction (slipway.redact): no masked value, URL password or
+        """``text`` through the one redaction (slipway.core.redact): no masked value, URL password or
         credential attribute, as GitHub's log masking does and more, so the raw log, the
         summary, the outputs, files and local runs never carry one."""
         return redact(text, self._masked)

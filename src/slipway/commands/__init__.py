@@ -1,0 +1,1 @@
+"""The commands `python -m slipway` runs: a build (`run`) and `metadata`."""

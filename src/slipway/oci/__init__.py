@@ -1,0 +1,1 @@
+"""OCI image data, references, platforms and referrers (pure)."""
