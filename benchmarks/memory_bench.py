@@ -47,9 +47,9 @@ from slipway.core.gate import gate_reasons
 from slipway.core.plan import make_plan
 from slipway.core.severity import SCAN, Severity
 from slipway.dockerfile.model import parse_dockerfile
-from slipway.github.checks import batches, check_annotation, pack_sarif
+from slipway.github.reports import batches, check_annotation, pack_sarif
 from slipway.inputs import read_inputs
-from slipway.policy.model import ImageChecks
+from slipway.policy.model import PolicyFindings
 from slipway.report import annotations as ann
 from slipway.report.fit import CHECK_RUN, COMMENT, SUMMARY, fit
 from slipway.report.sarif import render_sarif
@@ -116,7 +116,7 @@ def child(report: Path, work: Path, *, idle: bool) -> None:
     (work / "summary.md").write_text(summary, encoding="utf-8")
     (work / "comment.md").write_text(fit(sections, COMMENT).text, encoding="utf-8")
     (work / "check-run.md").write_text(fit(sections, CHECK_RUN).text, encoding="utf-8")
-    marks = finding_annotations(plan, scans, ImageChecks())
+    marks = finding_annotations(plan, scans, PolicyFindings())
     ann.emit(Workflow({}, io.StringIO()), ann.select(marks))
     checks = [found for m in marks if (found := check_annotation(m)) is not None]
     json.dumps(batches(checks))

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from slipway.core.severity import Level
-from slipway.github.checks import batches, check_annotation, pack_sarif
+from slipway.github.reports import batches, check_annotation, pack_sarif
 from slipway.report.annotations import Annotation, emit, select
 from slipway.report.fit import CHECK_RUN, COMMENT, SUMMARY, Block, Limit, Rows, fit
 from slipway.report.markdown import code, text

@@ -33,7 +33,7 @@ from tests.unit.scan.fakes import FakeTrivyRunner, synthetic_report
 from slipway.core.gate import gate_reasons
 from slipway.core.severity import SCAN, Severity
 from slipway.report.sarif import render_sarif
-from slipway.scan.combined import merge, merged_report, vulnerability_counts
+from slipway.scan.combined import combine, merged_report, vulnerability_counts
 from slipway.scan.findings import PlatformScan
 from slipway.scan.options import ScanOptions
 from slipway.stages import scan as stage
@@ -53,7 +53,7 @@ def one_round(reports: dict[str, str]) -> tuple[float, float]:
             PlatformScan(platform, f"r@sha256:{n}", tuple(vulnerabilities), tuple(secrets))
         )
     json.dumps(vulnerability_counts(scans, SEVERITIES))
-    merged = merge(scans, SEVERITIES)
+    merged = combine(scans, SEVERITIES)
     compact = (",", ":")
     json.dumps(
         merged_report(scans, (), SEVERITIES, "2026-11-23", merged=merged), separators=compact

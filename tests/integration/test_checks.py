@@ -9,8 +9,8 @@ from typing import Any
 
 from slipway.core.context import Context, read_context
 from slipway.core.severity import Level
-from slipway.github.checks import CheckOutput, create_check_run, upload_sarif
 from slipway.github.client import Retrier
+from slipway.github.reports import CheckOutput, create_check_run, upload_sarif
 from slipway.report.annotations import Annotation
 from slipway.runner.workflow import Workflow
 from tests.support.payloads import load_event, runner_env

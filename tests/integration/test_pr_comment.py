@@ -15,7 +15,7 @@ from slipway.github.comment import (
     READ_ONLY_NOTICE,
     CommentBody,
     CommentError,
-    Outcome,
+    CommentOutcome,
     history_line,
     marker_for,
     post_comment,
@@ -51,7 +51,7 @@ class Run:
 
     def post(
         self, report: str, token: str = WRITE, failed: bool = False, **options: Any
-    ) -> Outcome:
+    ) -> CommentOutcome:
         retrier = Retrier(RetryPolicy(attempts=3, budget=10.0), self.sleeps.append, lambda: 0.0)
         return post_comment(
             Workflow({}, self.log),

@@ -14,7 +14,7 @@ from slipway.errors import InputError
 from slipway.meta.config import read_metadata_config
 from slipway.meta.engine import created_time
 from slipway.meta.rules import parse_tags
-from slipway.policy.checks import expand_ports
+from slipway.policy.own_rules import expand_ports
 from slipway.runner.container import safe_directory_env
 from slipway.size.limits import parse_size
 

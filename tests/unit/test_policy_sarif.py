@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 
 from slipway.core.severity import Severity
-from slipway.policy.model import Finding, ImageChecks, PolicyResult
+from slipway.policy.model import Finding, PolicyFindings, PolicyResult
 from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
 
 SCHEMA = Path(__file__).parents[1] / "data" / "scan" / "sarif-schema-2.1.0.json"
@@ -50,7 +50,7 @@ def test_policy_findings_added_once_per_rule() -> None:
     )
     reported, fail_on = [Severity.HIGH, Severity.CRITICAL], Severity.HIGH
     rendered = render_sarif([], [], reported, "Dockerfile", fail_on)  # no scan ran
-    checks = ImageChecks(policy=PolicyResult(findings))
+    checks = PolicyFindings(policy=PolicyResult(findings))
     sarif = add_results(rendered, policy_sarif_findings(checks), fail_on)
     jsonschema.Draft4Validator(json.loads(SCHEMA.read_text())).validate(sarif)
     run = sarif["runs"][0]
@@ -61,4 +61,4 @@ def test_policy_findings_added_once_per_rule() -> None:
 
 
 def test_no_policy_nothing_added() -> None:
-    assert policy_sarif_findings(ImageChecks(policy=None)) == []
+    assert policy_sarif_findings(PolicyFindings(policy=None)) == []

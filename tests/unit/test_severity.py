@@ -19,7 +19,7 @@ from slipway.core.severity import (
     fails_gate,
     level,
 )
-from slipway.policy.model import Finding, ImageChecks, PolicyResult
+from slipway.policy.model import Finding, PolicyFindings, PolicyResult
 from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
 from slipway.scan.findings import PlatformScan
 from slipway.scan.options import ScanOptions
@@ -42,7 +42,7 @@ def test_the_gate_the_annotation_and_sarif_agree(severity: Severity, fail_on: Fa
     if severity in POLICY:
         finding = Finding("SW001", "t", severity, "Dockerfile", 1, "fix", "why")
         assert bool(PolicyResult((finding,)).blocking(fail_on)) == fails
-        policy = policy_sarif_findings(ImageChecks(PolicyResult((finding,))))
+        policy = policy_sarif_findings(PolicyFindings(PolicyResult((finding,))))
         empty: dict[str, Any] = {"runs": [{"tool": {"driver": {"rules": []}}, "results": []}]}
         results = add_results(empty, policy, fail_on)["runs"][0]["results"]
         assert [r["level"] for r in results] == (

@@ -73,7 +73,7 @@ class CommentTarget:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CommentOutcome:
     """What happened to the comment: created, updated, skipped or failed."""
 
     status: str
@@ -207,23 +207,23 @@ class Sticky:
                 return comment
         return None
 
-    def upsert(self, make_body: Callable[[str | None], str], create: bool) -> Outcome:
+    def upsert(self, make_body: Callable[[str | None], str], create: bool) -> CommentOutcome:
         """Update our comment in place, or create it (when ``create``).
 
         Each attempt searches again: a create answered by a 5xx may have been applied,
         and a second search is what keeps the comment unique."""
         login = self.identity()
 
-        def attempt() -> Outcome:
+        def attempt() -> CommentOutcome:
             existing = self.find(login)
             if existing is not None:
                 existing.edit(make_body(existing.body))
-                return Outcome("updated", comment_id=existing.id, url=existing.html_url)
+                return CommentOutcome("updated", comment_id=existing.id, url=existing.html_url)
             if not create:
-                return Outcome("skipped", "no earlier comment to update")
+                return CommentOutcome("skipped", "no earlier comment to update")
             issue = self.client.get_repo(self.repository).get_issue(self.number)
             made = issue.create_comment(make_body(None))
-            return Outcome("created", comment_id=made.id, url=made.html_url)
+            return CommentOutcome("created", comment_id=made.id, url=made.html_url)
 
         return self.retrier.call(attempt)
 
@@ -247,11 +247,11 @@ def post_comment(
     body: CommentBody,
     base: Path,
     retrier: Retrier,
-) -> Outcome:
+) -> CommentOutcome:
     """Write the comment file, then create or update the sticky comment as ``pr-comment`` says."""
     target = resolve_target(context, options)
     if target is None:
-        return Outcome("skipped", "no pull request for this event")
+        return CommentOutcome("skipped", "no pull request for this event")
     marker = marker_for(body.key)
     # the file and the comment: redacted before fitting (a redaction may change a text's size)
     report, failed = redacted(body.report, workflow.redact), body.failed
@@ -272,10 +272,10 @@ def post_comment(
         file = ""
     mode = options.pr_comment
     if mode is CommentMode.NEVER:
-        return Outcome("skipped", "pr-comment: never", file=file)
+        return CommentOutcome("skipped", "pr-comment: never", file=file)
     if target.read_only:
         workflow.notice(READ_ONLY_NOTICE.format(number=target.number, file=file))
-        return Outcome("skipped", "read-only token", file=file)
+        return CommentOutcome("skipped", "read-only token", file=file)
     create = failed or mode is not CommentMode.ON_FAILURE
     try:
         with make_client(context.api_url, token) as client:
@@ -289,5 +289,5 @@ def post_comment(
             workflow.notice(READ_ONLY_NOTICE.format(number=target.number, file=file))
         else:
             workflow.warning(message)
-        return Outcome("failed", reason(error), file=file)
-    return Outcome(outcome.status, outcome.reason, outcome.comment_id, outcome.url, file)
+        return CommentOutcome("failed", reason(error), file=file)
+    return CommentOutcome(outcome.status, outcome.reason, outcome.comment_id, outcome.url, file)

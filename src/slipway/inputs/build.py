@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slipway.buildx import gha_cache
-from slipway.inputs import build_checks as checks
+from slipway.inputs import build_syntax as checks
 from slipway.inputs import build_values as values
 from slipway.inputs.cache_entries import cache_entries, outputs
 from slipway.inputs.reader import InputReader, argv_word

@@ -3,7 +3,7 @@ pinned versions, small images...), one ID each, with a one-line fix.
 
 Where Trivy (``trivy config``, DS-xxxx) or hadolint (DLxxxx) already check a rule,
 their IDs are mapped onto ours (`TOOL_RULES`) instead of re-implementing the check;
-Slipway's own checks (`slipway.policy.checks`) cover only what they miss.
+Slipway's own checks (`slipway.policy.own_rules`) cover only what they miss.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from typing import Any
 from slipway.core.severity import Severity
 from slipway.dockerfile import Dockerfile
 from slipway.policy import catalog
-from slipway.policy.checks import own_checks
 from slipway.policy.image import check_image_config, is_root
 from slipway.policy.model import (
     OFF,
@@ -26,6 +25,7 @@ from slipway.policy.model import (
     Suppressed,
     ToolFinding,
 )
+from slipway.policy.own_rules import own_checks
 from slipway.scan.findings import Misconfiguration
 
 _TOOLS = (Source.TRIVY, Source.HADOLINT)
@@ -161,7 +161,7 @@ def drop_root_set_by_base(
     return PolicyResult(kept, result.suppressed)
 
 
-def merge(*results: PolicyResult) -> PolicyResult:
+def combine_results(*results: PolicyResult) -> PolicyResult:
     """Several results as one (Dockerfile first, then image configs)."""
     return PolicyResult(
         tuple(f for r in results for f in r.findings),

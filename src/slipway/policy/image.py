@@ -11,8 +11,8 @@ from typing import Any
 
 from slipway.dockerfile import Dockerfile
 from slipway.policy import catalog
-from slipway.policy.checks import expand_ports
 from slipway.policy.model import PolicyConfig, Source, ToolFinding
+from slipway.policy.own_rules import expand_ports
 
 
 def is_root(user: str) -> bool:

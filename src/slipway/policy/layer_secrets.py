@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from slipway.dockerfile import Dockerfile
 from slipway.policy.catalog import LAYER_SCAN_PREFIX
-from slipway.policy.evaluate import evaluate, merge
+from slipway.policy.evaluate import combine_results, evaluate
 from slipway.policy.model import PolicyConfig, PolicyResult, Source, ToolFinding
 from slipway.scan.findings import PlatformScan, Secret
 
@@ -47,4 +47,4 @@ def check_scan_secrets(
         seen |= {(f.id, f.line) for f in result.findings}
         seen |= {(s.finding.id, s.finding.line) for s in result.suppressed}
         results.append(fresh)
-    return merge(*results)
+    return combine_results(*results)

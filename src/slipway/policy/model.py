@@ -94,7 +94,7 @@ class PolicyResult:
 
 
 @dataclass(frozen=True)
-class ImageChecks:
+class PolicyFindings:
     """What the policy and size checks found, and why (if) they fail the gate."""
 
     policy: PolicyResult | None = None

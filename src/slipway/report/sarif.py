@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from slipway.core.severity import SARIF_LEVELS, FailOn, Severity, level
-from slipway.policy.model import ImageChecks
-from slipway.scan.combined import Merged, merge
+from slipway.policy.model import PolicyFindings
+from slipway.scan.combined import Merged, combine
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -116,7 +116,7 @@ def render_sarif(
     results: list[dict[str, Any]] = []
     # Shared, read-only sub-objects: JSON output is the same, 10,000 findings cost less.
     locations: dict[int | None, list[dict[str, Any]]] = {}
-    for entry in merge(scans, wanted) if merged is None else merged:
+    for entry in combine(scans, wanted) if merged is None else merged:
         rule_id, title, url, message, tags, _ = _describe(entry)
         severity = entry.finding.severity
         number = rules.number(rule_id, lambda: _rule(rule_id, title, severity, url, tags))  # noqa: B023
@@ -181,7 +181,7 @@ POLICY_DOCS = "https://github.com/slipway/slipway#image-policy-and-image-size"
 
 
 def policy_sarif_findings(
-    checks: ImageChecks,
+    checks: PolicyFindings,
 ) -> list[tuple[str, str, Severity, str, str, str, int | None]]:
     """The policy findings as SARIF results (``scan.sarif.add_results``); INFO is advice."""
     if checks.policy is None:

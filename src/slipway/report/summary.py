@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from slipway.core.plan import Plan
 from slipway.core.severity import SCAN, Severity
-from slipway.policy.model import ImageChecks
-from slipway.report.checks_section import checks_sections
+from slipway.policy.model import PolicyFindings
 from slipway.report.fit import SUMMARY, Block, Limit, Rows, Section, fit
 from slipway.report.markdown import code, link, text
+from slipway.report.policy_section import policy_sections
 from slipway.scan.findings import Misconfiguration, PlatformScan
 
 TOP_FINDINGS = 20  # rows of each findings table: the report file and SARIF have them all
@@ -54,7 +54,7 @@ class Outcome:
     scans: tuple[PlatformScan, ...]
     gate_failures: tuple[str, ...]  # why the gate failed; empty when it passed or did not run
     by_digest_only: bool = False  # one part of a split build: tags come with the merge
-    checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
+    checks: PolicyFindings = field(default_factory=PolicyFindings)  # Dockerfile policy, image size
     build_stats: BuildStats | None = None
     misconfigurations: tuple[Misconfiguration, ...] = ()  # the Dockerfile's (`policy: none`)
 
@@ -79,7 +79,7 @@ def summary_sections(plan: Plan, outcome: Outcome) -> list[Section]:
         sections.append(Block("build-args note", (BUILD_ARGS_NOTE,)))
     sections.append(_tags(plan, outcome))
     sections += _scan(plan, outcome)
-    sections += checks_sections(outcome.checks)
+    sections += policy_sections(outcome.checks)
     sections.append(_labels(plan))
     return sections
 

@@ -22,7 +22,7 @@ from slipway.buildx import attributes as buildx_csv
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import InputError
 from slipway.inputs import Inputs
-from slipway.inputs.build_checks import buildkitd_config_text
+from slipway.inputs.build_syntax import buildkitd_config_text
 from slipway.inputs.build_values import is_remote
 from slipway.inputs.reader import did_you_mean
 from slipway.scan.ignores import merge_ignorefiles

@@ -25,7 +25,7 @@ class Merged:
     platforms: tuple[str, ...]
 
 
-def merge(scans: Sequence[PlatformScan], severities: Iterable[Severity]) -> list[Merged]:
+def combine(scans: Sequence[PlatformScan], severities: Iterable[Severity]) -> list[Merged]:
     """Vulnerabilities and secrets at ``severities``, one entry per finding, worst first."""
     wanted = set(severities)
     found: dict[tuple[object, ...], tuple[Vulnerability | Secret, list[str]]] = {}
@@ -96,7 +96,7 @@ def merged_report(
     wanted = set(severities)
     vulnerabilities: list[dict[str, Any]] = []
     secrets: list[dict[str, Any]] = []
-    for entry in merge(scans, wanted) if merged is None else merged:
+    for entry in combine(scans, wanted) if merged is None else merged:
         record = {**vars(entry.finding), "platforms": list(entry.platforms)}
         if isinstance(entry.finding, Vulnerability):
             vulnerabilities.append({**record, "fixable": entry.finding.fixable})

@@ -28,7 +28,7 @@ from slipway.errors import SlipwayError
 from slipway.github.client import Retrier
 from slipway.inputs import Inputs
 from slipway.oci.manifest import Manifest
-from slipway.policy.model import ImageChecks
+from slipway.policy.model import PolicyFindings
 from slipway.report.summary import BuildStats
 from slipway.runner import mounts, paths
 from slipway.runner.mounts import Mount
@@ -42,7 +42,7 @@ from slipway.tools.registry import RegistryClients
 from slipway.tools.run import Runner
 
 if TYPE_CHECKING:
-    from slipway.stages.policy import DockerfileCheck
+    from slipway.stages.policy import DockerfileLint
     from slipway.tools.cache_service import CacheService
 
 
@@ -101,13 +101,13 @@ class State:
     misconfigurations: tuple[Misconfiguration, ...] = ()  # the Dockerfile's (`policy: none`)
     tagged: list[str] = field(default_factory=list)
     build_metadata: dict[str, object] = field(default_factory=dict)  # buildx --metadata-file
-    checks: ImageChecks = field(default_factory=ImageChecks)  # Dockerfile policy, image size
+    checks: PolicyFindings = field(default_factory=PolicyFindings)  # Dockerfile policy, image size
     comment_error: SlipwayError | None = None  # raised last: the gate's exit code wins
     build_stats: BuildStats | None = None  # build time and cache use, for the summary
     report_file: str = ""  # the scan report the gate decided on (stages/scan.py)
     sbom_files: dict[str, str] = field(default_factory=dict)  # platform -> CycloneDX file
     layout: Layout | None = None  # the OCI layout the build is in (None: pushed by the builder)
-    lint: Alongside[DockerfileCheck] | None = None  # the Dockerfile checks, run alongside
+    lint: Alongside[DockerfileLint] | None = None  # the Dockerfile checks, run alongside
     sizing: Alongside[SizeReport] | None = None  # the size analysis, run alongside the scan
     failures: tuple[str, ...] = ()  # what breaks the gate (empty: passed)
     sarif: Path | None = None  # the SARIF file (written by the gate step)

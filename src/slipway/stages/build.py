@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from slipway.buildx.builders import EngineFacts
 from slipway.buildx.buildkitd import ConfigWishes
-from slipway.inputs.build_checks import buildkitd_config_text
+from slipway.inputs.build_syntax import buildkitd_config_text
 from slipway.oci.manifest import Manifest, platform_manifests
 from slipway.oci.refs import DOCKER_HUB, registry_of
 from slipway.report.summary import BuildStats

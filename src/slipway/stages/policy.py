@@ -25,12 +25,12 @@ from slipway.inputs import Inputs
 from slipway.policy.evaluate import (
     check_dockerfile,
     check_image,
+    combine_results,
     drop_root_set_by_base,
     from_trivy,
-    merge,
 )
 from slipway.policy.layer_secrets import check_scan_secrets
-from slipway.policy.model import ImageChecks, PolicyConfig, PolicyResult, ToolFinding
+from slipway.policy.model import PolicyConfig, PolicyFindings, PolicyResult, ToolFinding
 from slipway.runner import paths
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.scan.options import DEFAULT_SCAN_TIMEOUT
@@ -49,7 +49,7 @@ UNREADABLE = "cannot read the Dockerfile {path}: {error}"
 
 
 @dataclass(frozen=True)
-class DockerfileCheck:
+class DockerfileLint:
     """The parsed Dockerfile, its findings, and warnings about checks that could not run."""
 
     dockerfile: Dockerfile
@@ -78,7 +78,7 @@ def lint_dockerfile(
     findings: ConfigFindings = ConfigFindings.POLICY,
     timeout: float = DEFAULT_SCAN_TIMEOUT,
     remember: Path | None = None,
-) -> DockerfileCheck:
+) -> DockerfileLint:
     """All Dockerfile checks on ``dockerfile``, read from ``path``: ``trivy config`` once,
     its findings the policy's or (``findings``: SCAN) the scan's; hadolint for the policy."""
     last_line = max((i.end_line for i in dockerfile.instructions), default=0)
@@ -92,9 +92,9 @@ def lint_dockerfile(
         return [m for m in found if (m.start_line or 0) <= last_line]
 
     if findings is ConfigFindings.SCAN:  # a failure is the scan's: it stops the run
-        return DockerfileCheck(dockerfile, PolicyResult(()), (), tuple(trivy_config()))
+        return DockerfileLint(dockerfile, PolicyResult(()), (), tuple(trivy_config()))
     if findings is ConfigFindings.NONE or not config.enabled:
-        return DockerfileCheck(dockerfile, PolicyResult(()))
+        return DockerfileLint(dockerfile, PolicyResult(()))
     found: list[ToolFinding] = []
     warnings: list[str] = []
     try:
@@ -102,15 +102,15 @@ def lint_dockerfile(
     except SlipwayError as error:
         warnings.append(TOOL_SKIPPED.format(tool="trivy config", error=error.message))
     try:
-        found += hadolint.lint_dockerfile(runner, str(path), remember)
+        found += hadolint.lint(runner, str(path), remember)
     except SlipwayError as error:
         warnings.append(TOOL_SKIPPED.format(tool="hadolint", error=error.message))
     found = [f for f in found if f.line <= last_line]
-    return DockerfileCheck(dockerfile, check_dockerfile(dockerfile, found, config), tuple(warnings))
+    return DockerfileLint(dockerfile, check_dockerfile(dockerfile, found, config), tuple(warnings))
 
 
 def check_images(
-    check: DockerfileCheck,
+    check: DockerfileLint,
     image_configs: Mapping[str, Mapping[str, Any]],
     config: PolicyConfig,
     scans: Sequence[PlatformScan] = (),
@@ -122,7 +122,7 @@ def check_images(
     dockerfile_result = drop_root_set_by_base(check.result, check.dockerfile, image_configs)
     image_result = check_image(check.dockerfile, image_configs, config, dockerfile_result)
     secrets = check_scan_secrets(scans, check.dockerfile, config)
-    return merge(dockerfile_result, image_result, secrets)
+    return combine_results(dockerfile_result, image_result, secrets)
 
 
 POLICY_BLOCKS = "{count} Dockerfile policy finding(s) at or above {fail_on}"
@@ -130,7 +130,7 @@ POLICY_BLOCKS = "{count} Dockerfile policy finding(s) at or above {fail_on}"
 
 def lint(
     runner: Runner, inputs: Inputs, plan: Plan, dockerfile: Dockerfile, work: Path
-) -> DockerfileCheck:
+) -> DockerfileLint:
     """The Dockerfile's own checks (they need no image: the pipeline runs them alongside)."""
     return lint_dockerfile(
         runner,
@@ -148,9 +148,9 @@ def image_checks(
     run: Run,
     state: State,
     layout: Layout | None,
-    check: DockerfileCheck,
+    check: DockerfileLint,
     size: SizeReport | None = None,
-) -> ImageChecks:
+) -> PolicyFindings:
     """Each platform's config (from the layout, or the registry once pushed) and the scan's
     layer secrets added to the Dockerfile's findings; ``size`` (`measure_size`, when pushed)
     gated with them."""
@@ -175,7 +175,7 @@ def image_checks(
         failures.append(POLICY_BLOCKS.format(count=len(blocking), fail_on=plan.scan.fail_on))
     if size is not None:
         failures += size.failures
-    return ImageChecks(policy, size, check.dockerfile, tuple(failures))
+    return PolicyFindings(policy, size, check.dockerfile, tuple(failures))
 
 
 def start_lint(run: Run, state: State) -> None:
@@ -194,6 +194,6 @@ def check(run: Run, state: State) -> None:
     size = state.sizing.result() if state.sizing is not None else None
     if state.lint is None:
         failures = size.failures if size is not None else ()
-        state.checks = ImageChecks(size=size, failures=failures)
+        state.checks = PolicyFindings(size=size, failures=failures)
         return
     state.checks = image_checks(run, state, state.layout, state.lint.result(), size)

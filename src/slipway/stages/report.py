@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from slipway.commands.metadata import write_outputs
 from slipway.core.plan import Plan
 from slipway.core.severity import level
-from slipway.github.checks import CheckOutput, create_check_run, upload_sarif
 from slipway.github.comment import CommentBody, CommentError, history_line, post_comment
-from slipway.policy.model import ImageChecks
+from slipway.github.reports import CheckOutput, create_check_run, upload_sarif
+from slipway.policy.model import PolicyFindings
 from slipway.report import annotations as ann
 from slipway.report.fit import CHECK_RUN, SUMMARY, Section, fit, redacted
 from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
@@ -48,7 +48,7 @@ class Delivered:
 
 
 def finding_annotations(
-    plan: Plan, scans: Sequence[PlatformScan], checks: ImageChecks
+    plan: Plan, scans: Sequence[PlatformScan], checks: PolicyFindings
 ) -> list[ann.Annotation]:
     """Vulnerabilities and secrets on the line that added their layer; policy findings."""
     dockerfile, fail_on = plan.dockerfile, plan.scan.fail_on

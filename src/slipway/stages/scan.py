@@ -23,7 +23,7 @@ from slipway.errors import ScanError
 from slipway.oci.refs import allows_plain_http
 from slipway.runner import paths
 from slipway.runner.paths import trivy_cache_dir
-from slipway.scan.combined import merge, merged_report
+from slipway.scan.combined import combine, merged_report
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 from slipway.scan.ignores import merge_ignorefiles
 from slipway.scan.options import ScanOptions
@@ -286,7 +286,7 @@ def _write_reports(
     out_dir: Path,
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    merged = merge(outcome.scans, options.severity)
+    merged = combine(outcome.scans, options.severity)
     report = merged_report(
         outcome.scans,
         misconfigurations,

@@ -55,9 +55,7 @@ def parse_lint(text: str) -> list[ToolFinding]:
 CONFIG_FILES = (".hadolint.yaml", ".hadolint.yml")  # what hadolint reads from where it runs
 
 
-def lint_dockerfile(
-    runner: Runner, dockerfile: str, remember: Path | None = None
-) -> list[ToolFinding]:
+def lint(runner: Runner, dockerfile: str, remember: Path | None = None) -> list[ToolFinding]:
     """Check hadolint's version, run it on ``dockerfile`` and parse the findings. With
     ``remember``, the output of the same hadolint on the same bytes (and the same config
     file) is taken from there."""

@@ -11,14 +11,14 @@ from slipway.dockerfile import parse_dockerfile
 from slipway.policy.evaluate import (
     check_dockerfile,
     check_image,
+    combine_results,
     drop_root_set_by_base,
     from_trivy,
-    merge,
 )
 from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import PolicyConfig, ToolFinding
 from slipway.scan.findings import PlatformScan, Secret
-from slipway.stages.policy import DockerfileCheck, check_images
+from slipway.stages.policy import DockerfileLint, check_images
 from slipway.tools.hadolint import parse_lint
 from slipway.tools.trivy import parse_misconfigurations
 from tests.unit.policy.examples import CONFIG, DATA, EXAMPLES, expected, pairs, suppressed_pairs
@@ -65,7 +65,7 @@ def test_image_config_finding_already_in_the_dockerfile_is_not_repeated() -> Non
     plain = check_dockerfile(dockerfile, found, CONFIG)
     image = check_image(dockerfile, {"linux/amd64": ROOT_CONFIG}, CONFIG, plain)
     assert image.findings == ()
-    assert pairs(merge(plain, image)) == [["SW001", 5]]
+    assert pairs(combine_results(plain, image)) == [["SW001", 5]]
 
 
 def test_suppressed_example_keeps_reasons() -> None:
@@ -121,7 +121,7 @@ def test_layer_secret_from_an_unknown_layer_is_file_level() -> None:
 
 def test_layer_secrets_reach_the_policy_result_with_the_image_checks() -> None:
     dockerfile = parse_dockerfile((EXAMPLES / "layersecret" / "Dockerfile").read_text())
-    check = DockerfileCheck(dockerfile, check_dockerfile(dockerfile, [], CONFIG))
+    check = DockerfileLint(dockerfile, check_dockerfile(dockerfile, [], CONFIG))
     configs = {"linux/amd64": NONROOT_CONFIG}
     result = check_images(check, configs, CONFIG, [secret_scan("linux/amd64", 3)])
     assert ["SW017", 3] in pairs(result)

@@ -6,14 +6,14 @@ import pytest
 
 from slipway.core.severity import NO_GATE, FailOn, Severity, fails_gate
 from slipway.dockerfile import parse_dockerfile
-from slipway.policy.checks import (
+from slipway.policy.evaluate import check_dockerfile, evaluate
+from slipway.policy.model import OFF, PolicyConfig, ToolFinding
+from slipway.policy.own_rules import (
     expand_ports,
     installed_build_tools,
     is_trusted,
     normalize_image,
 )
-from slipway.policy.evaluate import check_dockerfile, evaluate
-from slipway.policy.model import OFF, PolicyConfig, ToolFinding
 from slipway.policy.secrets import is_key_file, token_kind
 
 FAKE_GITHUB = "ghp_" + "A1b2" * 9

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from slipway.core.severity import NO_GATE, FailOn, Level, Severity, level
-from slipway.github.checks import batches, check_annotation
+from slipway.github.reports import batches, check_annotation
 from slipway.report.annotations import (
     MAX_MESSAGE,
     Annotation,

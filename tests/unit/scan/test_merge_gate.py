@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from slipway.core.gate import gate_reasons
 from slipway.core.severity import Severity
-from slipway.scan.combined import merge, merged_report, vulnerability_counts
+from slipway.scan.combined import combine, merged_report, vulnerability_counts
 from slipway.scan.findings import Vulnerability
 from tests.unit.scan.findings_data import MISCONFIG, SCANS, vuln
 
 
 def test_same_finding_on_two_platforms_is_one_entry() -> None:
-    merged = merge(SCANS, (Severity.HIGH, Severity.CRITICAL))
+    merged = combine(SCANS, (Severity.HIGH, Severity.CRITICAL))
     ids = [(getattr(m.finding, "id", None) or getattr(m.finding, "rule", "")) for m in merged]
     assert ids == ["CVE-1", "CVE-4", "aws-access-key-id", "CVE-2"]  # worst first, fixable first
     assert merged[0].platforms == ("linux/amd64", "linux/arm64")

@@ -78,7 +78,7 @@ class CheckOutput:
 
 
 @dataclass(frozen=True)
-class Result:
+class ReportResult:
     """What an optional report did: ``status`` created / uploaded / failed / skipped."""
 
     status: str
@@ -128,7 +128,7 @@ def create_check_run(
     output: CheckOutput,
     annotations: Sequence[Annotation],
     retrier: Retrier,
-) -> Result:
+) -> ReportResult:
     """One check run with every annotation (most important first), 50 per request; every
     text in it redacted (slipway.core.redact) as the log is."""
     found = [
@@ -162,8 +162,8 @@ def create_check_run(
         forbidden = isinstance(error, GithubException) and error.status == 403
         template = CHECK_FORBIDDEN if forbidden and not sent else CHECK_FAILED
         workflow.warning(template.format(reason=reason(error)))
-        return Result("failed", reason(error), requests=sent)
-    return Result("created", id=str(run.id), requests=sent)
+        return ReportResult("failed", reason(error), requests=sent)
+    return ReportResult("created", id=str(run.id), requests=sent)
 
 
 def _patch(
@@ -187,13 +187,13 @@ def upload_sarif(
     token: str,
     sarif: Mapping[str, Any] | str,
     retrier: Retrier,
-) -> Result:
+) -> ReportResult:
     """POST the SARIF document to code scanning for GITHUB_SHA / GITHUB_REF."""
     text = sarif if isinstance(sarif, str) else json.dumps(sarif, separators=(",", ":"))
     packed = pack_sarif(workflow.redact(text))
     if len(packed) * 3 // 4 > MAX_SARIF_GZIP:
         workflow.warning(SARIF_TOO_LARGE.format(size=len(packed) * 3 // 4))
-        return Result("skipped", "too large")
+        return ReportResult("skipped", "too large")
     body = {"commit_sha": context.sha, "ref": context.ref, "sarif": packed}
     path = f"/repos/{context.repository}/code-scanning/sarifs"
     try:
@@ -205,7 +205,7 @@ def upload_sarif(
         status = error.status if isinstance(error, GithubException) else 0
         template = {403: SARIF_FORBIDDEN, 404: SARIF_UNAVAILABLE}.get(status, SARIF_FAILED)
         workflow.warning(template.format(reason=reason(error)))
-        return Result("failed", reason(error))
-    return Result(
+        return ReportResult("failed", reason(error))
+    return ReportResult(
         "uploaded", id=str(data.get("id", "")) if isinstance(data, dict) else "", requests=1
     )

@@ -3,7 +3,7 @@ the one report that `slipway.report.fit` fits to each of GitHub's limits."""
 
 from __future__ import annotations
 
-from slipway.policy.model import ImageChecks
+from slipway.policy.model import PolicyFindings
 from slipway.report.fit import Block, Rows, Section
 from slipway.report.markdown import code, text
 from slipway.size.limits import format_delta, format_size
@@ -14,12 +14,12 @@ MAX_LAYERS = 8
 LAYERS_LEFT_OUT = "_The layer tables, changes and hints are left out here for space._"
 
 
-def checks_sections(checks: ImageChecks) -> list[Section]:
+def policy_sections(checks: PolicyFindings) -> list[Section]:
     """The policy and the size sections (none when nothing was checked)."""
     return [*_policy(checks), *_size(checks)]
 
 
-def _policy(checks: ImageChecks) -> list[Section]:
+def _policy(checks: PolicyFindings) -> list[Section]:
     if checks.policy is None:
         return []
     findings = sorted(checks.policy.findings, key=lambda f: (-f.severity.rank, f.line, f.id))
@@ -47,7 +47,7 @@ def _policy(checks: ImageChecks) -> list[Section]:
     ]
 
 
-def _size(checks: ImageChecks) -> list[Section]:
+def _size(checks: PolicyFindings) -> list[Section]:
     report = checks.size
     if report is None:
         return []
