@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from slipway.buildx.attributes import CsvError, attributes, fields, quote, render
+from slipway.buildx.attributes import attributes, fields, quote, render
+from slipway.core.lists import CsvError
 
 
 @pytest.mark.parametrize(

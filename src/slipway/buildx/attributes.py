@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-
-class CsvError(ValueError):
-    """A value buildx would not read."""
+from slipway.core.lists import CsvError  # the one CSV error (a value buildx would not read)
 
 
 def fields(text: str) -> list[str]:

@@ -8,6 +8,7 @@ import shlex
 import tomllib
 
 from slipway.buildx import attributes as buildx_csv
+from slipway.core.lists import CsvError
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
 from slipway.oci.refs import check_reference
@@ -26,7 +27,7 @@ def attestation(reader: InputReader, name: str, hint: str) -> str:
             buildx_csv.parse_bool(raw)
             return raw
         pairs = buildx_csv.attributes(raw)
-    except buildx_csv.CsvError:
+    except CsvError:
         raise InputError(name, f"{raw[:60]!r} is not understood", hint) from None
     mode = buildx_csv.value_of(pairs, "mode")
     if mode is not None and mode not in _MODES.get(name, ()):
@@ -41,7 +42,7 @@ def attests(reader: InputReader) -> tuple[str, ...]:
     for number, entry in enumerate(found, start=1):
         try:
             pairs = buildx_csv.attributes(entry)
-        except buildx_csv.CsvError as error:
+        except CsvError as error:
             raise InputError("attests", f"entry {number}: {error}") from None
         kind, mode = buildx_csv.value_of(pairs, "type"), buildx_csv.value_of(pairs, "mode")
         if kind not in ("provenance", "sbom"):
@@ -73,7 +74,7 @@ def driver_opts(reader: InputReader) -> tuple[str, ...]:
     for entry in found:
         try:
             pairs = buildx_csv.attributes(entry)
-        except buildx_csv.CsvError as error:
+        except CsvError as error:
             raise InputError("driver-opts", f"{entry[:60]!r}: {error}") from None
         if not all(
             key and "=" in field

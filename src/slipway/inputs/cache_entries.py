@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from slipway.buildx import attributes as buildx_csv
+from slipway.core.lists import CsvError
 from slipway.errors import InputError
 from slipway.inputs.reader import argv_word
 from slipway.oci.refs import ImageName, check_reference, parse_image_name
@@ -38,7 +39,7 @@ def _attributes(name: str, number: int, entry: str) -> dict[str, str]:
         return {"type": "registry", "ref": entry}
     try:
         pairs = buildx_csv.attributes(entry)
-    except buildx_csv.CsvError as error:
+    except CsvError as error:
         raise InputError(
             name, f"entry {number}: buildx cannot read it: {error}", QUOTE_HINT
         ) from None
@@ -105,7 +106,7 @@ def outputs(entries: Sequence[str]) -> tuple[str, ...]:
             pairs = buildx_csv.attributes(entry)
             kind = (buildx_csv.value_of(pairs, "type") or "").lower()
             push = buildx_csv.parse_bool(buildx_csv.value_of(pairs, "push") or "false")
-        except buildx_csv.CsvError as error:
+        except CsvError as error:
             raise InputError("outputs", f"entry {number}: {error}", OUTPUT_HINT) from None
         if kind == "registry" or (push and kind in ("image", "oci", "docker")):
             raise InputError(

@@ -5,11 +5,11 @@ GitHub passes input ``foo-bar`` as ``INPUT_FOO-BAR`` (upper-cased, hyphens kept)
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from collections.abc import Mapping
 
+from slipway.core.lists import input_list
 from slipway.core.numbers import NumberError, parse_decimal
 from slipway.errors import InputError
 from slipway.inputs.spec import SPECS
@@ -32,48 +32,10 @@ def input_env_name(name: str) -> str:
 
 
 def split_list(value: str, *, ignore_comma: bool = False) -> list[str]:
-    """Split a list input on newlines (and commas, CSV-quoted), trimming blanks.
-
-    Same rule as docker/actions-toolkit's ``getInputList``. With ``ignore_comma`` (the
-    build inputs: ``secrets``, ``outputs``, ``cache-to``, ...) each line is one item, and an
-    item in double quotes may hold commas and newlines (``"KEY=line1<newline>line2"``, ``""``
-    for a quote) and loses its quotes, as there; quotes inside an item (``type=local,
-    "dest=/a,b"``) are kept for buildx's own CSV reading, where the toolkit drops them.
-    """
-    if ignore_comma:
-        return [item.strip() for item in _quoted_lines(value) if item.strip()]
-    items = []
-    for line in value.splitlines():
-        items.extend(next(csv.reader([line], skipinitialspace=True), []))
-    return [item.strip() for item in items if item.strip()]
-
-
-def _quoted_lines(value: str) -> list[str]:
-    items: list[str] = []
-    rest = value
-    while rest:
-        line, _, after = rest.partition("\n")
-        if not line.lstrip().startswith('"'):
-            items.append(line)
-            rest = after
-            continue
-        text = rest[rest.index('"') + 1 :]
-        body: list[str] = []
-        while True:
-            end = text.find('"')
-            if end < 0:  # no closing quote: the rest is the item, as csv-parse's relaxQuotes
-                body.append(text)
-                text = ""
-                break
-            body.append(text[:end])
-            text = text[end + 1 :]
-            if not text.startswith('"'):
-                break
-            body.append('"')
-            text = text[1:]
-        tail, _, rest = text.partition("\n")
-        items.append("".join(body) + tail)
-    return items
+    """The items of a list input (`slipway.core.lists.input_list`): newline and comma
+    separated, or with ``ignore_comma`` (the build inputs: ``secrets``, ``outputs``,
+    ``cache-to``, ...) one item per line, quotes after the first field kept for buildx."""
+    return input_list(value, ignore_comma=ignore_comma, keep_quotes=ignore_comma)
 
 
 class InputReader:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from slipway.buildx import attributes as buildx_csv
+from slipway.core.lists import CsvError
 from slipway.core.redact import looks_secret
 from slipway.errors import InputError
 
@@ -79,7 +80,7 @@ def secret_envs(
 def _mode(value: str) -> str:
     try:
         return buildx_csv.value_of(buildx_csv.attributes(value), "mode") or ""
-    except buildx_csv.CsvError:
+    except CsvError:
         return ""
 
 

@@ -12,10 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from slipway.buildx.attributes import CsvError, parse_bool
+from slipway.buildx.attributes import parse_bool
+from slipway.core.lists import CsvError, metadata_list
 from slipway.core.numbers import NumberError, parse_int
 from slipway.errors import InputError
-from slipway.meta.csvlist import get_list
 from slipway.meta.rules import Flavor, ImageEntry, TagRule, parse_flavor, parse_images, parse_tags
 
 DEFAULT_SHORT_SHA_LENGTH = 7
@@ -99,8 +99,8 @@ def read_metadata_config(env: Mapping[str, str]) -> MetadataConfig:
         images=parse_images(_input(env, "images")),
         tags=parse_tags(_input(env, "tags")),
         flavor=parse_flavor(_input(env, "flavor")),
-        labels=tuple(get_list(_input(env, "labels"))),
-        annotations=tuple(get_list(_input(env, "annotations"))),
+        labels=tuple(metadata_list(_input(env, "labels"))),
+        annotations=tuple(metadata_list(_input(env, "annotations"))),
         sep_tags=_input(env, "sep-tags", trim=False) or "\n",
         sep_labels=_input(env, "sep-labels", trim=False) or "\n",
         sep_annotations=_input(env, "sep-annotations", trim=False) or "\n",

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from slipway.core.lists import CsvError, metadata_list, parse_record
 from slipway.core.numbers import NumberError, parse_js_number
 from slipway.errors import InputError
-from slipway.meta.csvlist import CsvError, get_list, parse_record
 from slipway.meta.handlebars import TemplateError, check_template
 from slipway.meta.jsregex import JsRegexError, compile_pattern
 
@@ -225,7 +225,7 @@ def _check_expressions(kind: TagType, attrs: dict[str, str], entry: str) -> None
 
 def parse_tags(raw: str) -> tuple[TagRule, ...]:
     """The ``tags`` input -> rules sorted by priority (stable); empty -> the defaults."""
-    entries = get_list(raw) or get_list(DEFAULT_TAGS)
+    entries = metadata_list(raw) or metadata_list(DEFAULT_TAGS)
     rules = [parse_tag(entry) for entry in entries]
     return tuple(sorted(rules, key=lambda rule: -rule.priority))
 
@@ -260,7 +260,7 @@ def _flavor_entry(entry: str, flavor: dict[str, str | bool]) -> None:
 def parse_flavor(raw: str) -> Flavor:
     """The ``flavor`` input (``latest=auto|true|false|highest``, ``prefix``, ``suffix``)."""
     values: dict[str, str | bool] = {}
-    for entry in get_list(raw):
+    for entry in metadata_list(raw):
         _flavor_entry(entry, values)
     return Flavor(**values)  # type: ignore[arg-type]
 
@@ -289,7 +289,7 @@ def _image_entry(entry: str) -> ImageEntry:
 
 def parse_images(raw: str) -> tuple[ImageEntry, ...]:
     """The ``images`` input; one line of plain names may also be comma-separated."""
-    entries = get_list(raw)
+    entries = metadata_list(raw)
     if len(entries) == 1:
         fields = _fields(entries[0], "images", IMAGES_HINT)
         if all("=" not in item for item in fields):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from slipway.buildx import attributes as buildx_csv
+from slipway.core.lists import CsvError
 from slipway.core.plan import Plan
 from slipway.errors import BuildError
 from slipway.tools.oci_layout import Descriptor, Layout
@@ -80,7 +81,7 @@ def build_argv(
 def _off(value: str) -> bool:
     try:
         return not value or not buildx_csv.parse_bool(value)
-    except buildx_csv.CsvError:
+    except CsvError:
         return False  # attributes (mode=max, generator=...): on
 
 

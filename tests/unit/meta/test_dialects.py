@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from slipway.core.lists import CsvError, metadata_list, parse_record
 from slipway.meta import pep440, semver
-from slipway.meta.csvlist import CsvError, get_list, parse_record
 from slipway.meta.handlebars import TemplateError, Value, is_raw_statement, render
 from slipway.meta.jsregex import JsRegexError, compile_pattern
 from slipway.meta.moment import render_date
@@ -158,7 +158,7 @@ def test_pep440_invalid() -> None:
      ('k=this is a "good" one', ['k=this is a "good" one']), ("x#y", ["x#y"])],
 )  # fmt: skip
 def test_get_list(raw: str, entries: list[str]) -> None:
-    assert get_list(raw) == entries
+    assert metadata_list(raw) == entries
 
 
 def test_parse_record() -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from slipway.buildx import attributes as buildx_csv
 from slipway.core import numbers
+from slipway.core.lists import CsvError
 from slipway.core.redact import HIDDEN, redact
 from slipway.errors import InputError
 from slipway.inputs.reader import split_list
@@ -59,7 +60,7 @@ def test_image_names_references_and_registries(text: str) -> None:
 def test_buildx_csv(text: str) -> None:
     try:
         pairs = buildx_csv.attributes(text)
-    except buildx_csv.CsvError:
+    except CsvError:
         return
     assert buildx_csv.attributes(buildx_csv.render(pairs)) == pairs
 
