@@ -11,7 +11,7 @@ from pathlib import Path
 
 from slipway.core.context import read_context
 from slipway.core.plan import make_plan
-from slipway.inputs import read_inputs
+from slipway.inputs import access_for, read_inputs
 from slipway.report.fit import Block
 from slipway.runner.workflow import Workflow
 from slipway.stages import Run
@@ -54,7 +54,7 @@ def test_a_refused_comment_with_always_still_delivers_the_check_run_and_sarif(
     github.inject("POST", r"/issues/2/comments$", 422, times=100)  # GitHub refuses the comment
     runner = Runner(Workflow({}, io.StringIO()), {**env, "SLIPWAY_STATE_DIR": str(tmp_path)})
     run = Run(
-        runner, inputs, plan, context, tmp_path, datetime(2026, 12, 1, tzinfo=UTC),
+        runner, access_for(inputs), plan, context, tmp_path, datetime(2026, 12, 1, tzinfo=UTC),
         Builders(runner, tmp_path), None,
     )  # fmt: skip
     report = [Block("report", ("## Slipway: passed",), required=True)]

@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from slipway.errors import RegistryError
-from slipway.inputs import Inputs, read_inputs
+from slipway.inputs import Inputs, access_for, read_inputs
 from slipway.oci.manifest import Manifest
 from slipway.stages.registries import connection
 from slipway.tools.registry import RegistryClient, RegistryClients
@@ -166,7 +166,7 @@ def client_for_recipe(
     """The run's client for the image of ``inputs_for(address, registry_auth)``, from
     ``clients`` (the run's: `Run.registry_clients`), else from a run of its own."""
     inputs = inputs_for(address, registry_auth)
-    return (clients or RegistryClients()).client(connection(inputs, inputs.images[0]))
+    return (clients or RegistryClients()).client(connection(access_for(inputs), inputs.images[0]))
 
 
 def push_image(registry: RegistryClient, folder: Path) -> Manifest:

@@ -14,7 +14,7 @@ from slipway.core.context import read_context
 from slipway.core.plan import Plan, make_plan
 from slipway.errors import InputError
 from slipway.inputs import read_inputs
-from slipway.stages.files import check_files
+from slipway.runner.validation import check_files
 from slipway.tools.buildx import build_argv
 from tests.support.input_table import FREE_TEXT, INVALID, VALID, Row, env_for, prepare_workspace
 
@@ -27,7 +27,7 @@ def validate(row: Row, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Plan
     env = {"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40, **env_for(row)}
     inputs = read_inputs(env)
     plan = make_plan(inputs, read_context(env, {}), env=env, now=datetime(2026, 12, 1, tzinfo=UTC))
-    check_files(inputs, plan)
+    check_files(inputs)
     return plan
 
 

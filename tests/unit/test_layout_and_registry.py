@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from slipway.inputs import Credential, read_inputs
+from slipway.inputs import Credential, access_for, read_inputs
 from slipway.oci.manifest import OCI_INDEX, OCI_MANIFEST, platform_manifests
 from slipway.stages.registries import connection
 from slipway.tools.oci_layout import Descriptor, Layout
@@ -148,10 +148,11 @@ def test_a_run_has_one_client_per_registry_and_login() -> None:
         }
     )
     clients = RegistryClients()
-    a, b, c = (clients.client(connection(inputs, image)) for image in inputs.images)
+    access = access_for(inputs)
+    a, b, c = (clients.client(connection(access, image)) for image in inputs.images)
     assert a is b  # every stage's requests to ghcr.io: one session, token cache and budget
     assert a is not c
-    assert clients.client(connection(inputs, inputs.images[0])) is a
-    other = replace(inputs, credentials=(Credential("ghcr.io", "u", "another"),))
-    assert clients.client(connection(other, other.images[0])) is not a  # another login
-    assert RegistryClients().client(connection(inputs, inputs.images[0])) is not a  # another run
+    assert clients.client(connection(access, inputs.images[0])) is a
+    other = replace(access, credentials=(Credential("ghcr.io", "u", "another"),))
+    assert clients.client(connection(other, inputs.images[0])) is not a  # another login
+    assert RegistryClients().client(connection(access, inputs.images[0])) is not a  # another run

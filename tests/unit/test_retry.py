@@ -14,8 +14,7 @@ import urllib3
 
 from slipway.github.client import RetryPolicy
 from slipway.scan.options import ScanOptions
-from slipway.stages import trivy_db
-from slipway.tools import aws, registry_http, retry
+from slipway.tools import aws, registry_http, retry, trivy_db
 from slipway.tools.cache_http import Limits
 from slipway.tools.retry import Decision, Failure, Policy, Retries, decide, failure_of, retry_after
 

@@ -76,7 +76,7 @@ class SavedDB:
     """What a DB entry's key says about it."""
 
     day: date
-    updated_at: str  # the DB's UpdatedAt, ISO 8601, as `slipway.stages.trivy_db` reads it
+    updated_at: str  # the DB's UpdatedAt, ISO 8601, as `slipway.tools.trivy_db` reads it
 
 
 def parse_db_key(key: str, repositories: Sequence[str]) -> SavedDB | None:

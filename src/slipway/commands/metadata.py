@@ -10,22 +10,15 @@ variables. Bad input raises `InputError` (exit code 2, one clear message).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 
 from slipway.core.context import Context, load_event, read_context
 from slipway.github.facts import RepositoryFacts, facts_for_metadata
 from slipway.meta.config import MetadataConfig, read_metadata_config
-from slipway.meta.engine import Metadata, compute_metadata, render_outputs
+from slipway.meta.engine import Metadata, compute_metadata
 from slipway.runner.workflow import Workflow
-
-OUTPUT_ENV_PREFIX = "DOCKER_METADATA_OUTPUT_"
-
-
-def output_env_name(output: str) -> str:
-    """``tag-names`` -> ``DOCKER_METADATA_OUTPUT_TAG_NAMES`` (metadata-action's rule)."""
-    return OUTPUT_ENV_PREFIX + re.sub(r"\W", "_", output).upper()
+from slipway.stages.report import write_outputs
 
 
 def resolve_metadata(
@@ -46,14 +39,6 @@ def resolve_metadata(
         commit_date=facts.commit_date,
     )
     return config, context, metadata, facts.warnings
-
-
-def write_outputs(workflow: Workflow, config: MetadataConfig, metadata: Metadata) -> None:
-    """Set each output, and its ``DOCKER_METADATA_OUTPUT_*`` variable when enabled."""
-    for name, value in render_outputs(metadata, config).items():
-        workflow.set_output(name, value)
-        if config.set_output_env:
-            workflow.export_variable(output_env_name(name), value)
 
 
 def run_metadata(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:

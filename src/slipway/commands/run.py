@@ -33,7 +33,7 @@ from slipway.stages.attach import attach
 from slipway.stages.build import build, push, pushes_by_digest, wishes
 from slipway.stages.gate import gate
 from slipway.stages.merge import merge
-from slipway.tools import builder, buildx, docker, trust
+from slipway.tools import builder, buildx, docker
 from slipway.tools.builder import Builders
 from slipway.tools.registry import RegistryClients
 from slipway.tools.run import Runner, child_environment
@@ -47,21 +47,17 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     dockerfile = None if inputs.push_by_digest else parsed
     with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
         work = Path(tmp)
-        if inputs.registry_ca:
-            inputs = replace(
-                inputs, trust=trust.write_trust(trust.load_ca(inputs.registry_ca), work)
-            )
-        inputs = registries.buy_ecr_logins(inputs, env, workflow)
+        access = registries.access(inputs, env, workflow, work)
         config = docker.private_docker_config(env, work / "docker-config")
         clients = RegistryClients()  # the run's one client per registry, the login's too
-        registries.login(inputs, config, clients)
+        registries.login(access, config, clients)
         # Programs get what they need and no secret (build secrets go to buildx alone, by name).
         child_env = child_environment(env, (*inputs.secrets, inputs.github_token))
-        if inputs.trust:  # Trivy (Go) reads its roots from there: the public ones and the CA
-            child_env["SSL_CERT_FILE"] = inputs.trust.bundle
+        if access.trust:  # Trivy (Go) reads its roots from there: the public ones and the CA
+            child_env["SSL_CERT_FILE"] = access.trust.bundle
         runner = Runner(workflow, {**child_env, "DOCKER_CONFIG": str(config)})
         stages = Run(
-            runner, inputs, plan, context, work, now, Builders(runner, work), dockerfile,
+            runner, access, plan, context, work, now, Builders(runner, work), dockerfile,
             github=github, mounts=own_mounts, engine=builder.engine_info(runner),
             registry_clients=clients,
         )  # fmt: skip

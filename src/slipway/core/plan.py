@@ -16,6 +16,9 @@ from typing import Any
 from slipway.buildx import gha_cache
 from slipway.core.context import Context
 from slipway.inputs import BuildOptions, Inputs
+from slipway.inputs.policy import PolicyInputs
+from slipway.inputs.report import ReportOptions
+from slipway.meta.config import MetadataConfig
 from slipway.meta.engine import Metadata, compute_metadata
 from slipway.oci.platforms import Platform
 from slipway.oci.refs import ImageName
@@ -52,6 +55,9 @@ class Plan:
     attach: bool = False  # attach evidence to the published image
     cache: bool = True  # keep state in GitHub's cache service when there is one
     config_findings: ConfigFindings = ConfigFindings.POLICY  # where trivy config's go
+    policy: PolicyInputs = field(default_factory=PolicyInputs)  # Dockerfile policy, size gates
+    report: ReportOptions = field(default_factory=ReportOptions)  # comment, check run, SARIF
+    metadata_config: MetadataConfig = field(default_factory=MetadataConfig)  # outputs' form
 
     @property
     def version(self) -> str:
@@ -117,6 +123,9 @@ def make_plan(
         attach=bool(inputs.report.attach),
         cache=inputs.cache,
         config_findings=config_findings(inputs),
+        policy=inputs.policy,
+        report=inputs.report,
+        metadata_config=inputs.metadata,
     )
 
 

@@ -19,6 +19,7 @@ from slipway.inputs.declared import check_declared
 from slipway.inputs.policy import PolicyInputs, read_policy_inputs
 from slipway.inputs.reader import InputReader, duration, input_env_name, split_list
 from slipway.inputs.registry import (
+    Access,
     Credential,
     TrustFiles,
     credential_for,
@@ -36,11 +37,13 @@ from slipway.oci.refs import ImageName, is_digest, parse_image_name
 from slipway.scan.options import ScanOptions
 
 __all__ = [
+    "Access",
     "BuildOptions",
     "Credential",
     "InputReader",
     "Inputs",
     "TrustFiles",
+    "access_for",
     "credential_for",
     "input_env_name",
     "read_inputs",
@@ -71,7 +74,6 @@ class Inputs:
     insecure_registries: tuple[str, ...] = ()  # host[:port] reached over plain HTTP
     registry_ca: str = ""  # PEM text, or a file holding it
     aws_role_to_assume: str = ""  # ECR logins assume it with GitHub's OIDC token
-    trust: TrustFiles | None = None  # written by the run from registry_ca (tools/trust.py)
     cache: bool = True  # keep state in GitHub's cache service when the runner provides it
     # The folders files may be read from (slipway.runner.validation): GITHUB_WORKSPACE ("": the
     # current folder) and RUNNER_TEMP
@@ -199,3 +201,19 @@ def _merge_digests(reader: InputReader) -> tuple[str, ...]:
                 "merge-digests", f"entry {number} repeats an earlier one", MERGE_EXAMPLE
             )
     return digests
+
+
+def access_for(
+    inputs: Inputs,
+    credentials: tuple[Credential, ...] | None = None,
+    trust: TrustFiles | None = None,
+) -> Access:
+    """How a run of ``inputs`` reaches registries and GitHub: their logins (or
+    ``credentials``, with ECR's bought), and ``trust``, the files written from ``registry-ca``."""
+    return Access(
+        credentials=inputs.credentials if credentials is None else credentials,
+        insecure_registries=inputs.insecure_registries,
+        trust=trust,
+        registry_timeout=inputs.registry_timeout,
+        github_token=inputs.github_token,
+    )

@@ -204,6 +204,23 @@ class TrustFiles:
     bundle: str  # the public roots and the CA: Slipway's HTTPS and Trivy's SSL_CERT_FILE
 
 
+@dataclass(frozen=True)
+class Access:
+    """How a run reaches registries and GitHub, settled once before its first step: the
+    logins (an ECR login bought from ECR's API), the hosts reached over plain HTTP, the
+    files written from ``registry-ca``, the retry budget, the GitHub token."""
+
+    credentials: tuple[Credential, ...] = ()
+    insecure_registries: tuple[str, ...] = ()
+    trust: TrustFiles | None = None
+    registry_timeout: float = 60.0
+    github_token: str = ""
+
+    def __repr__(self) -> str:  # never show the token, even in a debug trace
+        hosts = [c.registry for c in self.credentials]
+        return f"Access(logins={hosts!r}, insecure={self.insecure_registries!r})"
+
+
 REGISTRY_CA_EXAMPLE = """registry-ca: ${{ vars.REGISTRY_CA_PEM }}   # the PEM text
 registry-ca: .github/registry-ca.pem      # or a file in the workspace"""
 PEM_BEGIN = "-----BEGIN CERTIFICATE-----"

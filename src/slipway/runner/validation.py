@@ -172,3 +172,11 @@ def _text(name: str, path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         raise InputError(name, f"{path[:80]!r} is not UTF-8 text", RELATIVE_HINT) from None
+
+
+def read_text(name: str, path: str) -> str:
+    """The text of the file ``path`` that input ``name`` names."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InputError(name, f"{path!r} cannot be read as text", RELATIVE_HINT) from None

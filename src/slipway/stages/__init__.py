@@ -2,7 +2,7 @@
 `slipway.commands.run.STAGES` maps each step to its function here, one module per concern:
 
     LINT, POLICY -> policy    PREFLIGHT -> registries   BUILD, PUSH -> build   REUSE -> reuse
-    MERGE -> merge            SIZE -> size              SCAN -> scan (+ trivy_db)
+    MERGE -> merge            SIZE -> size              SCAN -> scan
     GATE -> gate              ATTACH -> attach          TAG -> tag             REPORT -> report
     SAVE -> cache (whose `restore` runs before the list is decided)
 
@@ -26,7 +26,7 @@ from slipway.core.plan import Plan
 from slipway.dockerfile import Dockerfile
 from slipway.errors import SlipwayError
 from slipway.github.client import Retrier
-from slipway.inputs import Inputs
+from slipway.inputs import Access
 from slipway.oci.manifest import Manifest
 from slipway.policy.model import PolicyFindings
 from slipway.report.summary import BuildStats
@@ -48,11 +48,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Run:
-    """What every stage of one run works with."""
+    """What every stage of one run works with, settled before the first step: the stages
+    read the plan (what to do) and the access (how to reach registries and GitHub), never
+    the inputs, which the plan and the access were made from."""
 
     runner: Runner  # runs programs with the run's child environment
-    inputs: Inputs
-    plan: Plan
+    access: Access  # logins, plain-HTTP hosts, trust files, retry budget, GitHub token
+    plan: Plan  # every decision of the run, final before its first step
     context: Context
     work: Path  # the run's private temporary folder
     now: datetime  # the run's one clock reading

@@ -36,7 +36,7 @@ CREATED = "org.opencontainers.image.created"
 
 def _evidence(run: Run, state: State) -> Iterator[tuple[Artifact, bytes]]:
     """(artifact, payload) for each piece of evidence asked for and written."""
-    kinds, created = run.inputs.report.attach, run.now.isoformat().replace("+00:00", "Z")
+    kinds, created = run.plan.report.attach, run.now.isoformat().replace("+00:00", "Z")
     index = state.index
     if "scan-report" in kinds and state.report_file and index is not None:
         payload = Path(state.report_file).read_bytes()

@@ -18,7 +18,7 @@ from slipway.oci.manifest import Manifest, platform_manifests
 from slipway.oci.refs import DOCKER_HUB, registry_of
 from slipway.report.summary import BuildStats
 from slipway.runner import paths
-from slipway.stages.files import read_text
+from slipway.runner.validation import read_text
 from slipway.stages.registries import client
 from slipway.tools import builder, buildx, oci_layout
 from slipway.tools.oci_layout import Descriptor, Layout
@@ -66,7 +66,7 @@ def pushes_by_digest(run: Run) -> bool:
     no image on an `insecure-registries` name (a services: alias, which the builder on the
     host network reaches only through a pull mirror). The engine's own builder and a
     `builder` of the user's (whose driver may not push by digest) never do."""
-    insecure = set(run.inputs.insecure_registries)
+    insecure = set(run.access.insecure_registries)
     return run.plan.push and not any(image.registry in insecure for image in run.plan.images)
 
 
@@ -143,18 +143,18 @@ def wishes(run: Run) -> ConfigWishes:
     """The buildkitd.toml the run asks for: `insecure-registries`, the user's
     `buildkitd-config(-inline)`, `registry-ca` for every registry the run names (its images,
     its logins, the Dockerfile's FROM images)."""
-    options, inputs = run.plan.build, run.inputs
+    options, access = run.plan.build, run.access
     text = options.buildkitd_config_inline or (
         read_text("buildkitd-config", options.buildkitd_config) if options.buildkitd_config else ""
     )
     user = buildkitd_config_text("buildkitd-config", text) if text else {}
     hosts = [image.registry for image in run.plan.images]
-    hosts += [credential.registry for credential in inputs.credentials]
+    hosts += [credential.registry for credential in access.credentials]
     if run.dockerfile is not None:
         hosts += [registry_of(stage.base) for stage in run.dockerfile.stages]
     return ConfigWishes(
-        inputs.insecure_registries,
+        access.insecure_registries,
         user,
-        inputs.trust.ca if inputs.trust else "",
+        access.trust.ca if access.trust else "",
         tuple(dict.fromkeys(h for h in hosts if h != DOCKER_HUB)),
     )

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 def merge(run: Run, state: State) -> None:
     """Create the index from ``merge-digests``; the state gets its digest and platforms."""
-    inputs, plan = run.inputs, run.plan
+    plan = run.plan
     first = plan.images[0]
-    sources = [client(run, first).get_manifest(first.repository, d) for d in inputs.merge_digests]
+    sources = [client(run, first).get_manifest(first.repository, d) for d in plan.merge_digests]
     index_annotations = dict(
         entry.removeprefix("index:").split("=", 1)
         for entry in plan.annotations

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from slipway.core.plan import ConfigFindings, Plan
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import SlipwayError
-from slipway.inputs import Inputs
 from slipway.policy.evaluate import (
     check_dockerfile,
     check_image,
@@ -128,16 +127,14 @@ def check_images(
 POLICY_BLOCKS = "{count} Dockerfile policy finding(s) at or above {fail_on}"
 
 
-def lint(
-    runner: Runner, inputs: Inputs, plan: Plan, dockerfile: Dockerfile, work: Path
-) -> DockerfileLint:
+def lint(runner: Runner, plan: Plan, dockerfile: Dockerfile, work: Path) -> DockerfileLint:
     """The Dockerfile's own checks (they need no image: the pipeline runs them alongside)."""
     return lint_dockerfile(
         runner,
         dockerfile,
         Path(plan.dockerfile),
         work,
-        inputs.policy.policy,
+        plan.policy.policy,
         findings=plan.config_findings,
         timeout=plan.scan.timeout,
         remember=Path(plan.scan.cache_dir or paths.trivy_cache_dir(runner.env)) / remembered.FOLDER,
@@ -154,7 +151,7 @@ def image_checks(
     """Each platform's config (from the layout, or the registry once pushed) and the scan's
     layer secrets added to the Dockerfile's findings; ``size`` (`measure_size`, when pushed)
     gated with them."""
-    inputs, plan = run.inputs, run.plan
+    plan = run.plan
     for warning in check.warnings:
         run.workflow.warning(warning)
     image = plan.images[0]
@@ -168,7 +165,7 @@ def image_checks(
         return registry.get_blob_json(image.repository, manifest["config"]["digest"])
 
     configs = {platform: read_config(d) for platform, d in state.platform_digests.items()}
-    policy = check_images(check, configs, inputs.policy.policy, state.scans)
+    policy = check_images(check, configs, plan.policy.policy, state.scans)
     failures: list[str] = []
     blocking = policy.blocking(plan.scan.fail_on)
     if blocking:
@@ -183,9 +180,7 @@ def start_lint(run: Run, state: State) -> None:
     while the build does; `check` collects them."""
     dockerfile = run.dockerfile
     assert dockerfile is not None
-    state.lint = Alongside(
-        run.runner, lambda quiet: lint(quiet, run.inputs, run.plan, dockerfile, run.work)
-    )
+    state.lint = Alongside(run.runner, lambda quiet: lint(quiet, run.plan, dockerfile, run.work))
 
 
 def check(run: Run, state: State) -> None:

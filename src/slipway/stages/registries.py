@@ -8,15 +8,14 @@ run's private Docker config, never to the daemon or the job's own config.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slipway.inputs import Credential, Inputs, credential_for
+from slipway.inputs import Access, Credential, Inputs, access_for, credential_for
 from slipway.oci.ecr import ecr_registry
 from slipway.oci.refs import ImageName
 from slipway.runner.workflow import Workflow
-from slipway.tools import aws, docker
+from slipway.tools import aws, docker, trust
 from slipway.tools.registry import RegistryClient, RegistryClients, connection_for
 from slipway.tools.registry_http import Connection
 
@@ -24,32 +23,43 @@ if TYPE_CHECKING:
     from slipway.stages import Run, State
 
 
-def connection(inputs: Inputs, image: ImageName) -> Connection:
+def access(inputs: Inputs, env: Mapping[str, str], workflow: Workflow, work: Path) -> Access:
+    """How the run reaches registries and GitHub, settled once: the trust files written
+    from `registry-ca` (in ``work``), each ECR login bought."""
+    written = (
+        trust.write_trust(trust.load_ca(inputs.registry_ca), work) if inputs.registry_ca else None
+    )
+    return access_for(inputs, buy_ecr_logins(inputs, env, workflow), written)
+
+
+def connection(access: Access, image: ImageName) -> Connection:
     """How the run reaches the registry of ``image``: its login, the run's trust, and
     `registry-timeout` as the retry budget."""
-    credential = credential_for(inputs.credentials, image.registry)
+    credential = credential_for(access.credentials, image.registry)
     return connection_for(
         image,
         credential.username if credential else "",
         credential.password if credential else "",
-        retry_budget=inputs.registry_timeout,
-        insecure_registries=inputs.insecure_registries,
-        ca_bundle=inputs.trust.bundle if inputs.trust else "",
+        retry_budget=access.registry_timeout,
+        insecure_registries=access.insecure_registries,
+        ca_bundle=access.trust.bundle if access.trust else "",
     )
 
 
 def client(run: Run, image: ImageName) -> RegistryClient:
     """The run's client for the registry of ``image``, with its login: one per registry for
     the whole run, so its session, bearer tokens and retry budget are the run's."""
-    return run.registry_clients.client(connection(run.inputs, image))
+    return run.registry_clients.client(connection(run.access, image))
 
 
-def buy_ecr_logins(inputs: Inputs, env: Mapping[str, str], workflow: Workflow) -> Inputs:
-    """``inputs`` with each Amazon ECR login bought from ECR's API (masked at once): with the
+def buy_ecr_logins(
+    inputs: Inputs, env: Mapping[str, str], workflow: Workflow
+) -> tuple[Credential, ...]:
+    """The logins of ``inputs``, each Amazon ECR login bought from ECR's API (masked at once): with the
     entry's AWS key, else `aws-role-to-assume` through GitHub's OIDC token, else the keys an
     earlier configure-aws-credentials step left in the environment."""
     if not any(c.ecr for c in inputs.credentials):
-        return inputs
+        return inputs.credentials
     bought = []
     for credential in inputs.credentials:
         if not credential.ecr:
@@ -67,15 +77,15 @@ def buy_ecr_logins(inputs: Inputs, env: Mapping[str, str], workflow: Workflow) -
         workflow.mask(password)
         workflow.info(f"logged in to {credential.registry} with ECR's authorization token")
         bought.append(Credential(credential.registry, username, password))
-    return replace(inputs, credentials=tuple(bought))
+    return tuple(bought)
 
 
-def login(inputs: Inputs, config: Path, clients: RegistryClients) -> None:
+def login(access: Access, config: Path, clients: RegistryClients) -> None:
     """Check every login with its registry (with the run's ``clients``), then store them
     all in ``config``."""
-    for credential in inputs.credentials:
-        clients.client(connection(inputs, ImageName(credential.registry, "_"))).check_login()
-    docker.write_credentials(config, inputs.credentials)
+    for credential in access.credentials:
+        clients.client(connection(access, ImageName(credential.registry, "_"))).check_login()
+    docker.write_credentials(config, access.credentials)
 
 
 def preflight(run: Run, state: State) -> None:

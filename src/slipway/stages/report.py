@@ -10,22 +10,25 @@ the comment's 65,536 characters, the check run's 65,535.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slipway.commands.metadata import write_outputs
 from slipway.core.plan import Plan
 from slipway.core.severity import level
 from slipway.github.comment import CommentBody, CommentError, history_line, post_comment
 from slipway.github.reports import CheckOutput, create_check_run, upload_sarif
+from slipway.meta.config import MetadataConfig
+from slipway.meta.engine import Metadata, render_outputs
 from slipway.policy.model import PolicyFindings
 from slipway.report import annotations as ann
 from slipway.report.fit import CHECK_RUN, SUMMARY, Section, fit, redacted
 from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
 from slipway.report.summary import Outcome, summary_sections
+from slipway.runner.workflow import Workflow
 from slipway.scan.combined import vulnerability_counts
 from slipway.scan.findings import PlatformScan
 
@@ -90,7 +93,7 @@ def deliver(
     """Annotations, the sticky comment, the check run, SARIF: each one fails alone (the
     comment only warns, unless `always`, whose error the run raises after the rest is done).
     Every GitHub call shares the run's one retry budget."""
-    inputs, context = run.inputs, run.context
+    plan, context = run.plan, run.context
     ann.emit(run.workflow, ann.select(marks))
     run_url = f"{context.server_url}/{context.repository}/actions/runs/{context.run_id}"
     when = run.now.strftime("%Y-%m-%d %H:%M UTC")
@@ -103,12 +106,12 @@ def deliver(
         ),
     )
     # comment-file is relative to the workspace; by default, next to the other reports
-    base = run.workspace if inputs.report.comment_file else run.reports_dir
+    base = run.workspace if plan.report.comment_file else run.reports_dir
     delivered = Delivered()
     try:
         outcome = post_comment(
-            run.workflow, context, inputs.report,
-            token=inputs.github_token, body=body, base=base, retrier=run.github,
+            run.workflow, context, plan.report,
+            token=run.access.github_token, body=body, base=base, retrier=run.github,
         )  # fmt: skip
         delivered = Delivered(comment_file=outcome.file)
     except CommentError as error:
@@ -125,8 +128,8 @@ def _checks_and_sarif(
     failed: bool,
     sarif: Path | None,
 ) -> None:
-    inputs = run.inputs
-    if inputs.report.check_run:
+    options, token = run.plan.report, run.access.github_token
+    if options.check_run:
         output = CheckOutput(
             f"Slipway: {run.plan.images[0]}",
             "Security gate failed" if failed else "Security gate passed",
@@ -136,16 +139,16 @@ def _checks_and_sarif(
         create_check_run(
             run.workflow,
             run.context,
-            token=inputs.github_token,
+            token=token,
             output=output,
             annotations=marks,
             retrier=run.github,
         )
-    if inputs.report.upload_sarif and sarif is not None and sarif.is_file():
+    if options.upload_sarif and sarif is not None and sarif.is_file():
         upload_sarif(
             run.workflow,
             run.context,
-            token=inputs.github_token,
+            token=token,
             sarif=sarif.read_text(encoding="utf-8"),
             retrier=run.github,
         )
@@ -218,7 +221,7 @@ def step(run: Run, state: State) -> None:
 
 def _outputs(run: Run, state: State, failures: tuple[str, ...]) -> None:
     workflow, plan = run.workflow, run.plan
-    write_outputs(workflow, run.inputs.metadata, plan.metadata)
+    write_outputs(workflow, plan.metadata_config, plan.metadata)
     workflow.set_output("digest", state.digest)
     workflow.set_output("platform-digests", json.dumps(state.platform_digests))
     # build-push-action's outputs: imageid is the config digest of a one-platform build.
@@ -229,3 +232,19 @@ def _outputs(run: Run, state: State, failures: tuple[str, ...]) -> None:
     workflow.set_output("vulnerabilities", json.dumps(counts, sort_keys=True))
     verdict = "skipped" if not state.scans else ("failed" if failures else "passed")
     workflow.set_output("scan-result", verdict)
+
+
+OUTPUT_ENV_PREFIX = "DOCKER_METADATA_OUTPUT_"
+
+
+def output_env_name(output: str) -> str:
+    """``tag-names`` -> ``DOCKER_METADATA_OUTPUT_TAG_NAMES`` (metadata-action's rule)."""
+    return OUTPUT_ENV_PREFIX + re.sub(r"\W", "_", output).upper()
+
+
+def write_outputs(workflow: Workflow, config: MetadataConfig, metadata: Metadata) -> None:
+    """Set each output, and its ``DOCKER_METADATA_OUTPUT_*`` variable when enabled."""
+    for name, value in render_outputs(metadata, config).items():
+        workflow.set_output(name, value)
+        if config.set_output_env:
+            workflow.export_variable(output_env_name(name), value)

@@ -103,14 +103,14 @@ def _resolve(run: Run, reference: str, engine: EngineFacts) -> str:
     if image.registry == DOCKER_HUB:
         hosts = [m.split("://", 1)[-1].rstrip("/") for m in engine.mirrors] + hosts
     for host in hosts:
-        credential = credential_for(run.inputs.credentials, host)
+        credential = credential_for(run.access.credentials, host)
         registry = client_for(
             ImageName(host, image.repository),
             credential.username if credential else "",
             credential.password if credential else "",
             retry_budget=RESOLVE_BUDGET,
-            insecure_registries=(*run.inputs.insecure_registries, *engine.insecure_registries),
-            ca_bundle=run.inputs.trust.bundle if run.inputs.trust else "",
+            insecure_registries=(*run.access.insecure_registries, *engine.insecure_registries),
+            ca_bundle=run.access.trust.bundle if run.access.trust else "",
         )
         try:
             found = registry.head_digest(image.repository, tag or "latest")

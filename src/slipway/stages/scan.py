@@ -29,9 +29,9 @@ from slipway.scan.ignores import merge_ignorefiles
 from slipway.scan.options import ScanOptions
 from slipway.scan.reuse import scan_key
 from slipway.stages import cache
-from slipway.stages.trivy_db import fetch_db
 from slipway.tools import trivy
 from slipway.tools.run import Runner
+from slipway.tools.trivy_db import fetch_db
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State

@@ -178,7 +178,7 @@ def analyse_size(
 def measure_size(run: Run, digest: str, dockerfile: Dockerfile | None) -> SizeReport:
     """The pushed image's sizes against its baseline, from the registry (streams layers not
     seen before: it runs alongside the scan)."""
-    inputs, context = run.inputs, run.context
+    plan, context = run.plan, run.context
     registry = client(run, run.plan.images[0])
     # Layer contents are kept with the scan results: both are worth keeping between runs.
     cache_dir = run.plan.scan.cache_dir or str(paths.trivy_cache_dir(run.runner.env))
@@ -189,9 +189,9 @@ def measure_size(run: Run, digest: str, dockerfile: Dockerfile | None) -> SizeRe
         digest,
         dockerfile,
         baseline_ref=baseline_reference(
-            inputs.policy.size_baseline, context.event_name, context.base_ref
+            plan.policy.size_baseline, context.event_name, context.base_ref
         ),
-        limits=inputs.policy.limits,
+        limits=plan.policy.limits,
         cache=layers,
     )
     layers.prune()

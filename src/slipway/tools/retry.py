@@ -24,7 +24,7 @@ The rules, for every policy, checked in this order after a failed attempt:
 Who uses it, with which policy: the registries (`slipway.tools.registry_http`: streak of
 `registry-timeout` seconds), Amazon's APIs for ECR logins (`slipway.tools.aws`), GitHub's
 cache service (`slipway.tools.cache_http`), the GitHub API (`slipway.github.client`) and the
-Trivy DB download (`slipway.stages.trivy_db`).
+Trivy DB download (`slipway.tools.trivy_db`).
 """
 
 from __future__ import annotations
