@@ -29,6 +29,8 @@ from typing import Any, Literal
 from slipway.errors import BuildError
 from slipway.oci.platforms import QEMU_NAMES, Platform, parse_platform
 
+DEFAULT_BUILDKIT_IMAGE = "moby/buildkit:buildx-stable-1"  # what buildx runs when told none
+
 
 @dataclass(frozen=True)
 class EngineFacts:

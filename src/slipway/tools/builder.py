@@ -1,8 +1,14 @@
 """Builder setup: the buildx builder a run uses, QEMU when a platform needs it (effects).
 
 The decisions are :mod:`slipway.buildx.builders`'; this module asks buildx and the engine, creates
-the builder a run needs (named for the run, removed when it ends: :class:`Builders`) and
+the builder a run needs (named after its configuration and kept: :class:`Builders`) and
 registers QEMU handlers only when the builder lacks a requested platform.
+
+Two jobs on one engine (a machine with several runners, act's matrix jobs) may create the
+builder of one configuration at the same moment. Its creation is held under a lock on the
+engine itself, a stopped container named ``slipway-lock-<builder>`` that only one job can
+create: the second job waits, then finds the first one's builder up and takes it. A lock
+left by a job that was killed is taken over after `LOCK_STALE` seconds.
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ import ipaddress
 import json
 import socket
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from slipway.buildx.builders import (
+    DEFAULT_BUILDKIT_IMAGE,
     BuilderChoice,
     BuilderFacts,
     BuilderSpec,
@@ -106,6 +115,11 @@ def addresses(hosts: Sequence[str]) -> dict[str, str]:
 
 
 RACE_DELAYS = (1.0, 2.0, 4.0)  # waits for a builder another job is creating at the same moment
+LOCK_PREFIX = "slipway-lock-"
+LOCK_LABEL = "org.slipway.lock=builder"
+LOCK_WAIT = 300.0  # seconds a job waits for another job's builder creation
+LOCK_STALE = 600.0  # a lock this old was left by a job that was killed
+LOCK_POLL = 1.0
 _RACE = ("already in use", "Conflict", "existing instance")
 
 
@@ -121,12 +135,53 @@ class Builders:
     the definition of a `remote` one (`close`)."""
 
     def __init__(
-        self, runner: Runner, work: Path, sleep: Callable[[float], None] = time.sleep
+        self,
+        runner: Runner,
+        work: Path,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._runner = runner
         self._work = work
         self._sleep = sleep
+        self._clock = clock
         self._created: dict[str, str] = {}  # name -> driver
+
+    @contextmanager
+    def _engine_lock(self, name: str, image: str) -> Iterator[None]:
+        """Hold ``slipway-lock-<name>`` on the engine while the builder is made. Without an
+        image to make the lock from (none can be pulled), go on without it: buildx says why."""
+        lock = LOCK_PREFIX + name
+        create = ["docker", "container", "create", "--name", lock, "--label", LOCK_LABEL,
+                  image]  # fmt: skip
+        deadline = self._clock() + LOCK_WAIT
+        held = False
+        while True:
+            result = self._runner.run(create, timeout=600, quiet=True)
+            if result.returncode == 0:
+                held = True
+                break
+            if not _raced(result.stderr + result.stdout) or self._clock() >= deadline:
+                break
+            if self._lock_age(lock) > LOCK_STALE:
+                self._runner.run(["docker", "rm", "-f", lock], timeout=60, quiet=True)
+                continue
+            self._sleep(LOCK_POLL)
+        try:
+            yield
+        finally:
+            if held:
+                self._runner.run(["docker", "rm", "-f", lock], timeout=60, quiet=True)
+
+    def _lock_age(self, lock: str) -> float:
+        """Seconds since ``lock`` was made (0 when it cannot be told)."""
+        argv = ["docker", "container", "inspect", "--format", "{{.Created}}", lock]
+        result = self._runner.run(argv, timeout=60, quiet=True)
+        try:
+            created = datetime.fromisoformat(result.stdout.strip()[:19]).replace(tzinfo=UTC)
+        except ValueError:
+            return 0.0
+        return (datetime.now(UTC) - created).total_seconds()
 
     def create(self, driver: str, options: BuildOptions, config: str = "") -> str:
         """Create (and bootstrap) a builder, with ``config`` as its buildkitd.toml and the
@@ -152,6 +207,19 @@ class Builders:
         if self._comes_up(name):  # kept by an earlier run on this machine
             self._created[name] = driver
             return name
+        if container:
+            with self._engine_lock(name, spec.image or DEFAULT_BUILDKIT_IMAGE):
+                if not self._comes_up(name):  # made by another job while this one waited
+                    self._make(spec)
+        else:
+            self._make(spec)
+        self._created[name] = driver
+        return name
+
+    def _make(self, spec: BuilderSpec) -> None:
+        """``docker buildx create`` (which takes an existing container of that name, up);
+        a half-made builder is removed, and the error says what to check."""
+        name, driver = spec.name, spec.driver
         result = self._runner.run(create_argv(spec), timeout=600)
         for delay in RACE_DELAYS:  # another job on this engine is creating it this moment
             if result.returncode == 0 or not _raced(result.stderr + result.stdout):
@@ -171,8 +239,6 @@ class Builders:
                 else "Check `endpoint`: a BuildKit daemon must listen there."
             )
             raise BuildError(f"could not create a {driver} builder: {last[0]}", hint)
-        self._created[name] = driver
-        return name
 
     def _comes_up(self, name: str) -> bool:
         """True when buildx knows builder ``name`` (its record in the Docker config: a laptop,
