@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from slipway.core.context import Context, load_event, read_context
+from slipway.github.client import Retrier
 from slipway.github.facts import RepositoryFacts, facts_for_metadata
 from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.engine import Metadata, compute_metadata
@@ -21,14 +22,21 @@ from slipway.runner.workflow import Workflow
 from slipway.stages.report import write_outputs
 
 
+def context_and_facts(
+    env: Mapping[str, str], config: MetadataConfig, retrier: Retrier | None = None
+) -> tuple[Context, RepositoryFacts]:
+    """The front half of metadata, for both commands: the GitHub context, and what the API
+    says about the repository when the tags need it (one retry budget: ``retrier``)."""
+    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
+    return context, facts_for_metadata(context, config, config.github_token, retrier)
+
+
 def resolve_metadata(
-    env: Mapping[str, str], now: datetime, *, facts: RepositoryFacts | None = None
+    env: Mapping[str, str], now: datetime
 ) -> tuple[MetadataConfig, Context, Metadata, tuple[str, ...]]:
     """Read config and context, query GitHub, compute; return them and the API warnings."""
     config = read_metadata_config(env)
-    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
-    if facts is None:
-        facts = facts_for_metadata(context, config, config.github_token)
+    context, facts = context_and_facts(env, config)
     metadata = compute_metadata(
         config,
         context,

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from slipway.buildx import gha_cache
 from slipway.cache.config import ServiceConfig, service_config
+from slipway.commands.metadata import context_and_facts
 from slipway.core import plan_view
-from slipway.core.context import Context, load_event, read_context
+from slipway.core.context import Context
 from slipway.core.plan import Plan, make_plan, with_cache_scopes
 from slipway.core.steps import Facts, Planned, Step, When, plan_steps
 from slipway.dockerfile import Dockerfile
 from slipway.errors import GateFailed
 from slipway.github.client import Retrier
-from slipway.github.facts import facts_for_metadata
 from slipway.inputs import Inputs, read_inputs
 from slipway.runner import mounts, validation
 from slipway.runner.mounts import Mount
@@ -156,9 +156,8 @@ def _prepare(
         workflow.mask(secret)
     for warning in inputs.warnings:  # secret-looking build args (and provenance lowered)
         workflow.warning(warning)
-    context = read_context(env, load_event(env.get("GITHUB_EVENT_PATH", "")))
     github = Retrier()  # one retry budget for every GitHub API call of the run
-    facts = facts_for_metadata(context, inputs.metadata, inputs.github_token, github)
+    context, facts = context_and_facts(env, inputs.metadata, github)
     plan = make_plan(
         inputs,
         context,
