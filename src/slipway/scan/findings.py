@@ -27,6 +27,7 @@ class Vulnerability:
     pkg_type: str = ""  # debian, pip, npm, ...
     layer: str = ""  # the layer's DiffID
     dockerfile_line: int | None = None  # the instruction that added the layer, when known
+    published: str = ""  # Trivy's PublishedDate (ISO 8601); "" when unknown
 
     @property
     def fixable(self) -> bool:
