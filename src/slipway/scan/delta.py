@@ -1,0 +1,186 @@
+"""What a change adds and fixes: the image just built against a baseline image, per platform.
+
+A gate that blocks every pull request on what production already carries gets switched off,
+so the findings of the image just built are compared with a *baseline*'s (the base branch's
+image, what the tags about to move point at, the previous release). Pure: how the baseline is
+found and scanned is the scan stage's; this is the difference, which the gate
+(`slipway.core.gate`) and the renderers read.
+
+Identity: a vulnerability is its advisory ID and its package name, so a version bump that
+keeps the advisory is *unchanged* (and listed as a `Bump`); a secret is its rule and file,
+so a secret that moved lines is unchanged. A platform the baseline lacks, or no baseline at
+all, makes every finding of that platform new.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TypeVar
+
+from slipway.core.severity import Severity
+from slipway.scan.findings import PlatformScan, Secret, Vulnerability
+
+SOURCES = ("attached report", "scanned", "scan reused")  # where a baseline's findings came from
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The image a change is compared with, and its findings per platform."""
+
+    reference: str  # as shown to users, e.g. "ghcr.io/o/app:main"
+    digest: str = ""  # its index digest; "" when there is no baseline
+    scans: tuple[PlatformScan, ...] = ()  # its findings, one per platform
+    missing: str = ""  # why there is no baseline, said plainly ("" when there is one)
+    source: str = ""  # where its findings came from: one of `SOURCES`
+
+    @property
+    def present(self) -> bool:
+        """True when there is something to compare with: not missing, and scanned."""
+        return not self.missing and bool(self.scans)
+
+
+@dataclass(frozen=True)
+class Bump:
+    """An unchanged vulnerability whose package moved to another version."""
+
+    vulnerability: Vulnerability  # as found now
+    previous: str  # the installed version in the baseline
+
+
+@dataclass(frozen=True)
+class PlatformDelta:
+    """One platform's findings, split into new, fixed and unchanged."""
+
+    platform: str
+    new_vulnerabilities: tuple[Vulnerability, ...] = ()
+    # in the baseline, gone now (as found in the baseline)
+    fixed_vulnerabilities: tuple[Vulnerability, ...] = ()
+    unchanged_vulnerabilities: tuple[Vulnerability, ...] = ()
+    bumps: tuple[Bump, ...] = ()  # the unchanged ones whose installed version differs
+    new_secrets: tuple[Secret, ...] = ()
+    fixed_secrets: tuple[Secret, ...] = ()
+    unchanged_secrets: tuple[Secret, ...] = ()
+
+
+Finding = Vulnerability | Secret
+_Identity = tuple[str, str, str]  # kind ("v" or "s") and the finding's identity
+
+
+def vulnerability_identity(v: Vulnerability) -> tuple[str, str]:
+    """What makes two vulnerabilities the same across images: (advisory ID, package name)."""
+    return (v.id, v.package)
+
+
+def secret_identity(s: Secret) -> tuple[str, str]:
+    """What makes two secrets the same across images: (rule, file)."""
+    return (s.rule, s.path)
+
+
+def _identity(finding: Finding) -> _Identity:
+    if isinstance(finding, Vulnerability):
+        return ("v", *vulnerability_identity(finding))
+    return ("s", *secret_identity(finding))
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Every platform of the current image against the baseline."""
+
+    baseline: Baseline
+    platforms: tuple[PlatformDelta, ...]
+
+    def added(self) -> Counter[Severity]:
+        """New vulnerabilities and secrets by severity, each identity counted once across
+        platforms."""
+        return _count([*p.new_vulnerabilities, *p.new_secrets] for p in self.platforms)
+
+    def fixed(self) -> Counter[Severity]:
+        """Fixed vulnerabilities and secrets by severity, each identity counted once across
+        platforms."""
+        return _count([*p.fixed_vulnerabilities, *p.fixed_secrets] for p in self.platforms)
+
+    def is_new(self, platform: str, finding: Finding) -> bool:
+        """True when ``finding``, found now on ``platform``, is not in the baseline there
+        (always, on a platform the baseline lacks or without a baseline)."""
+        return _identity(finding) not in self._unchanged.get(platform, frozenset())
+
+    def previous(self, platform: str, finding: Vulnerability) -> str:
+        """The version the baseline had of ``finding``'s package on ``platform`` when it
+        moved (a `Bump`), else ""."""
+        return self._bumped.get(platform, {}).get(_identity(finding), "")
+
+    @cached_property
+    def _unchanged(self) -> dict[str, frozenset[_Identity]]:
+        return {
+            p.platform: frozenset(
+                [*map(_identity, p.unchanged_vulnerabilities), *map(_identity, p.unchanged_secrets)]
+            )
+            for p in self.platforms
+        }
+
+    @cached_property
+    def _bumped(self) -> dict[str, dict[_Identity, str]]:
+        return {
+            p.platform: {_identity(b.vulnerability): b.previous for b in p.bumps}
+            for p in self.platforms
+        }
+
+
+def _count(per_platform: Iterable[Sequence[Finding]]) -> Counter[Severity]:
+    seen: dict[_Identity, Severity] = {}
+    for findings in per_platform:
+        for finding in findings:
+            seen.setdefault(_identity(finding), finding.severity)
+    return Counter(seen.values())
+
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+def _unique(items: Iterable[T], key: Callable[[T], K]) -> dict[K, T]:
+    """``items`` by ``key``, the first of each kept, in order."""
+    found: dict[K, T] = {}
+    for item in items:
+        found.setdefault(key(item), item)
+    return found
+
+
+def diff(current: Sequence[PlatformScan], baseline: Baseline) -> Delta:
+    """The difference between ``current``'s findings and ``baseline``'s, platform by platform
+    (matched by name). New and unchanged findings keep the current scan's order, fixed ones
+    the baseline's; an identity found twice in one scan counts once. A platform only the
+    baseline has is not compared (nothing of it is "fixed": the change dropped it)."""
+    before = _unique(baseline.scans, lambda s: s.platform) if baseline.present else {}
+    return Delta(baseline, tuple(_platform(scan, before.get(scan.platform)) for scan in current))
+
+
+def _platform(scan: PlatformScan, base: PlatformScan | None) -> PlatformDelta:
+    vulns = _unique(scan.vulnerabilities, vulnerability_identity)
+    secrets = _unique(scan.secrets, secret_identity)
+    if base is None:
+        return PlatformDelta(
+            scan.platform,
+            new_vulnerabilities=tuple(vulns.values()),
+            new_secrets=tuple(secrets.values()),
+        )
+    old_vulns = _unique(base.vulnerabilities, vulnerability_identity)
+    old_secrets = _unique(base.secrets, secret_identity)
+    unchanged = tuple(v for key, v in vulns.items() if key in old_vulns)
+    return PlatformDelta(
+        scan.platform,
+        new_vulnerabilities=tuple(v for key, v in vulns.items() if key not in old_vulns),
+        fixed_vulnerabilities=tuple(v for key, v in old_vulns.items() if key not in vulns),
+        unchanged_vulnerabilities=unchanged,
+        bumps=tuple(
+            Bump(v, previous)
+            for v in unchanged
+            if (previous := old_vulns[vulnerability_identity(v)].installed) != v.installed
+        ),
+        new_secrets=tuple(s for key, s in secrets.items() if key not in old_secrets),
+        fixed_secrets=tuple(s for key, s in old_secrets.items() if key not in secrets),
+        unchanged_secrets=tuple(s for key, s in secrets.items() if key in old_secrets),
+    )
