@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from slipway.core.yaml_depth import MAX_NESTING, too_deep
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader
 from slipway.oci.ecr import ecr_registry
@@ -67,6 +68,10 @@ def _registry_auth(reader: InputReader, mode: str) -> list[Credential]:
     raw = reader.raw("registry-auth")
     if not raw.strip():
         return []
+    if too_deep(raw):
+        raise InputError(
+            "registry-auth", f"nests deeper than {MAX_NESTING} levels", REGISTRY_AUTH_EXAMPLE
+        )
     try:
         document = yaml.compose(raw, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, RecursionError):  # PyYAML's composer recurses per nesting level

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from slipway.core.yaml_depth import MAX_NESTING, too_deep
 from slipway.errors import InputError
 
 SECTIONS = ("vulnerabilities", "misconfigurations", "secrets", "licenses")
@@ -39,6 +40,9 @@ def merge_ignorefiles(files: Sequence[tuple[str, str]]) -> str:
     merged: dict[str, list[Any]] = {section: [] for section in SECTIONS}
     for name, text in files:
         if name.endswith((".yaml", ".yml")):
+            if too_deep(text):
+                why = f"nests deeper than {MAX_NESTING} levels"
+                raise InputError("trivyignores", BAD_YAML.format(name=name, error=why))
             try:
                 data = yaml.safe_load(text) or {}
             except (yaml.YAMLError, ValueError, RecursionError) as error:  # 5,000 digits, nesting
