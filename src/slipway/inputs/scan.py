@@ -5,7 +5,7 @@ from __future__ import annotations
 from slipway.core.severity import NO_GATE, SCAN, FailOn, Severity
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean, duration, workspace_path
-from slipway.oci.refs import check_reference
+from slipway.oci.refs import TAG, check_reference
 from slipway.scan.options import DEFAULT_DB_REPOSITORIES, SCANNERS, ScanOptions
 
 FAIL_ON_HINT = "Use one of {choices}, or none."
@@ -75,4 +75,25 @@ def read_scan_options(reader: InputReader) -> ScanOptions:
         db_max_age=duration(reader, "db-max-age"),
         timeout=duration(reader, "scan-timeout"),
         sbom_file=workspace_path(reader, "sbom-file"),
+        baseline=_baseline(reader),
+        fail_on_scope=reader.text("fail-on-scope", "all").lower(),
+        fixable_max_age=duration(reader, "fixable-max-age")
+        if reader.text("fixable-max-age")
+        else None,
     )
+
+
+BASELINE_HINT = "Name a tag of the first image (`baseline: main`), a full reference, or `none`."
+
+
+def _baseline(reader: InputReader) -> str:
+    """``baseline``: "" (chosen by the event), ``none``, a tag, or a full reference."""
+    raw = reader.text("baseline")
+    if not raw or raw.lower() == "none":
+        return raw.lower()
+    if TAG.fullmatch(raw):
+        return raw
+    try:
+        return check_reference(raw)
+    except ValueError as error:
+        raise InputError("baseline", str(error), BASELINE_HINT) from None

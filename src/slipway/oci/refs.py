@@ -135,7 +135,8 @@ def parse_image_name(value: str) -> ImageName:
     return ImageName(registry, path)
 
 
-_TAG_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", re.ASCII)
+TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", re.ASCII)  # a tag (distribution grammar)
+_TAG_PART = TAG
 
 
 def check_reference(value: str) -> str:

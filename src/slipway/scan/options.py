@@ -38,6 +38,9 @@ class ScanOptions:
     db_retries: int = 3  # attempts per repository
     insecure_registries: tuple[str, ...] = ()  # plain HTTP allowed there (the input of that name)
     db_backoff: float = 2.0  # seconds before the 2nd attempt; doubles after
+    baseline: str = ""  # `baseline`: "" (by the event), "none", a tag or a reference
+    fail_on_scope: str = "all"  # `fail-on-scope`: all findings, or only the new ones
+    fixable_max_age: float | None = None  # seconds; `fixable-max-age`, with scope new
 
     @property
     def gate_severities(self) -> tuple[Severity, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slipway.core.severity import NO_GATE
 from slipway.core.severity import SCAN as SEVERITIES
-from slipway.inputs.spec.model import Input, Kind, Section
+from slipway.inputs.spec.model import Input, Kind, Section, needs
 
 S = Section.SCAN
 LISTED = ", ".join(f"`{s}`" for s in SEVERITIES)
@@ -17,6 +17,17 @@ SCAN = (
     Input("fail-on", S, Kind.CHOICE, "the **gate**: the lowest severity that fails "
           f"({LISTED}, any case), or `none`",
           default="CRITICAL", choices=(*SEVERITIES, NO_GATE)),
+    Input("fail-on-scope", S, Kind.CHOICE, "what `fail-on` counts: `all` findings, or only "
+          "the `new` ones this change adds against the `baseline` ([The gate on what a change "
+          "adds](#the-gate-on-what-a-change-adds))", default="all", choices=("all", "new")),
+    Input("fixable-max-age", S, Kind.DURATION, "with `fail-on-scope: new`, a finding with a fix "
+          "published longer ago than this (`30d`) fails the gate even when the baseline has it",
+          example="30d", relations=(needs("fail-on-scope", "counts only with the new-only gate",
+          "Add `fail-on-scope: new`, or leave `fixable-max-age` out.", other_values=("new",)),)),
+    Input("baseline", S, Kind.WORD, "the image a change is compared with: a tag of the first "
+          "image (`main`), a full reference, or `none`; by default the base branch's tag on a "
+          "pull request, the tags about to move on a push, the previous release on a release",
+          example="main"),
     Input("tag-on-gate-failure", S, Kind.BOOLEAN, "tag before the scan, as the anchors do (a "
           "failing image is then published)", default="false"),
     Input("scanners", S, Kind.LIST, "any of `vuln`, `secret`, `config` (`vulnerability`, "
