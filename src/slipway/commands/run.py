@@ -30,6 +30,7 @@ from slipway.runner.mounts import Mount
 from slipway.runner.workflow import Workflow
 from slipway.stages import Run, State, cache, policy, registries, report, reuse, scan, size, tag
 from slipway.stages.attach import attach
+from slipway.stages.baseline import baseline
 from slipway.stages.build import build, push, pushes_by_digest, wishes
 from slipway.stages.gate import gate
 from slipway.stages.merge import merge
@@ -209,6 +210,7 @@ STAGES: Mapping[Step, Callable[[Run, State], None]] = {  # each step's stage
     Step.PUSH: push,
     Step.SIZE: size.start,
     Step.SCAN: scan.scan,
+    Step.BASELINE: baseline,
     Step.POLICY: policy.check,
     Step.GATE: gate,
     Step.ATTACH: attach,
@@ -222,6 +224,7 @@ TITLES = {  # the log group each step's output goes in (the terminal shows these
     Step.MERGE: "Merge",
     Step.PUSH: "Push by digest",
     Step.SCAN: "Scan",
+    Step.BASELINE: "Compare with the baseline",
     Step.POLICY: "Dockerfile policy and image size",
     Step.REUSE: "Reuse an identical build",
     Step.ATTACH: "Attach the evidence",

@@ -30,6 +30,7 @@ class Step(StrEnum):
     PUSH = "push"  # the OCI layout's blobs, manifests and index, by digest
     SIZE = "size"  # the pushed image's sizes, streamed from the registry alongside the scan
     SCAN = "scan"  # Trivy on every platform, by digest
+    BASELINE = "baseline"  # the published image the change is compared with, and its findings
     POLICY = "policy"  # the Dockerfile and image-config checks, and the size gates
     GATE = "gate"  # SARIF written, and the verdict: which findings break `fail-on`
     ATTACH = "attach"  # the evidence (scan report, SBOMs) as referrers of the image
@@ -82,6 +83,8 @@ def plan_steps(plan: Plan, facts: Facts) -> tuple[Planned, ...]:
         steps.append(Planned(Step.SIZE))
     if plan.scan.enabled:
         steps.append(Planned(Step.SCAN))
+        if plan.scan.baseline != "none":
+            steps.append(Planned(Step.BASELINE))
     steps += [Planned(Step.POLICY), Planned(Step.GATE)]
     if plan.push and plan.attach:  # before the tags: a tag shows its evidence at once
         steps.append(Planned(Step.ATTACH, When.ALWAYS if early else When.PASSED))

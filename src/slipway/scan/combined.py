@@ -90,9 +90,15 @@ def merged_report(
     severities: Iterable[Severity],
     db_updated_at: str,
     merged: Sequence[Merged] | None = None,
+    *,
+    scanners: Sequence[str] = (),
+    ignore_unfixed: bool = False,
 ) -> dict[str, Any]:
     """The ``report-file`` document: findings at the reported severities, merged
-    (``merged``: `merge`'s result at the same severities, when already computed)."""
+    (``merged``: `merge`'s result at the same severities, when already computed), and the
+    scan's setup (``scanners``, ``ignore_unfixed``): a later run that takes this report,
+    attached to the image, for its baseline checks it was made as its own scan would be
+    (`slipway.scan.baseline.incompatible`)."""
     wanted = set(severities)
     vulnerabilities: list[dict[str, Any]] = []
     secrets: list[dict[str, Any]] = []
@@ -106,6 +112,8 @@ def merged_report(
         "version": REPORT_VERSION,
         "db_updated_at": db_updated_at,
         "severities": [s.value for s in reversed(SCAN) if s in wanted],
+        "scanners": list(scanners),
+        "ignore_unfixed": ignore_unfixed,
         "platforms": {s.platform: {"image": s.image, "digest": s.digest} for s in scans},
         "vulnerabilities": vulnerabilities,
         "secrets": secrets,

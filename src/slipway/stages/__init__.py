@@ -33,6 +33,7 @@ from slipway.report.summary import BuildStats
 from slipway.runner import mounts, paths
 from slipway.runner.mounts import Mount
 from slipway.runner.workflow import Workflow
+from slipway.scan.delta import Delta
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.size.report import SizeReport
 from slipway.tools.alongside import Alongside
@@ -121,6 +122,7 @@ class State:
     db_updated_at: str = ""  # the DB the scans used (UpdatedAt), "" when no scan ran
     db_unpacking: Alongside[None] | None = None  # the restored DB, unpacked while the build runs
     db_saving: Alongside[None] | None = None  # a new DB, saved while the scans run
+    delta: Delta | None = None  # what this change adds and fixes against its baseline
 
     def settle(self) -> None:
         """Wait for work still running alongside (a run that stops early)."""

@@ -196,6 +196,7 @@ def report(
         checks=state.checks,
         build_stats=state.build_stats,
         misconfigurations=state.misconfigurations,
+        delta=state.delta,
     )
     # redacted before fitting: a redaction may change a text's size (the writers redact too)
     report = redacted(summary_sections(plan, outcome), workflow.redact)

@@ -293,6 +293,8 @@ def _write_reports(
         options.severity,
         outcome.db_updated_at,
         merged=merged,
+        scanners=options.image_scanners,
+        ignore_unfixed=options.ignore_unfixed,
     )
     report_path = out_dir / REPORT_FILE
     # Compact: a 10,000-finding report is written in a third of the time indent takes.

@@ -18,7 +18,8 @@ from urllib.parse import urljoin
 import requests
 
 from slipway.errors import RegistryError
-from slipway.oci.manifest import MANIFEST_TYPES, Manifest
+from slipway.oci.manifest import MANIFEST_TYPES, OCI_INDEX, Manifest
+from slipway.oci.referrers import fallback_tag
 from slipway.oci.refs import ImageName, allows_plain_http, is_digest
 from slipway.tools.registry_http import Connection, RegistrySession, insufficient_scope
 
@@ -118,7 +119,50 @@ class RegistryClient(RegistrySession):
         finally:
             response.close()
 
-    # --- end issue 8 --------------------------------------------------------------------
+    def tags(self, repository: str, limit: int = 10_000) -> list[str]:
+        """The repository's tags (``GET /v2/<name>/tags/list``, page by page through the
+        ``Link`` header), at most ``limit``; [] when the repository does not exist."""
+        scope = f"repository:{repository}:pull"
+        path: str | None = f"/v2/{repository}/tags/list?n=1000"
+        found: list[str] = []
+        while path and len(found) < limit:
+            response = self.request("GET", path, scope)
+            if response.status_code == 404:
+                return []
+            _raise_for(response, f"{self.registry}/{repository} tags")
+            try:
+                page = response.json().get("tags") or []
+            except (ValueError, AttributeError):
+                raise RegistryError(f"{self.registry}/{repository}: tags are not JSON") from None
+            found += [t for t in page if isinstance(t, str)]
+            following = response.links.get("next", {}).get("url", "")
+            path = following if following.startswith(f"/v2/{repository}/tags/list") else None
+        return found[:limit]
+
+    def referrers(self, repository: str, digest: str, artifact_type: str) -> list[dict[str, Any]]:
+        """The descriptors of the artifacts of ``artifact_type`` that refer to ``digest``:
+        the referrers API (OCI 1.1), else the referrers tag schema's index."""
+        scope = f"repository:{repository}:pull"
+        response = self.request(
+            "GET",
+            f"/v2/{repository}/referrers/{digest}?artifactType={artifact_type}",
+            scope,
+            headers={"Accept": OCI_INDEX},
+        )
+        if response.status_code == 200:
+            document: Any = response.json()
+        elif response.status_code in (404, 405):
+            fallback = self.find_manifest(repository, fallback_tag(digest))
+            document = fallback.json() if fallback is not None else {}
+        else:
+            _raise_for(response, f"{self.registry}/{repository}@{digest} referrers")
+            document = {}
+        manifests = document.get("manifests") if isinstance(document, dict) else None
+        return [
+            m
+            for m in (manifests or [])
+            if isinstance(m, dict) and m.get("artifactType") == artifact_type
+        ]
 
     def check_login(self) -> None:
         """Prove the credentials are accepted (what ``docker login`` checks: ``GET /v2/``)."""

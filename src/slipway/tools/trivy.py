@@ -233,6 +233,7 @@ def _vulnerability(vuln: Mapping[str, Any], target: str, kind: str) -> Vulnerabi
         get("PkgPath") or "",
         kind,
         layer.get("DiffID") or "",
+        published=str(get("PublishedDate") or "")[:40],
     )
 
 
