@@ -7,7 +7,8 @@ ordered (level, severity, fixable first: what a reviewer can act on), capped, an
 notice says how many more there are and where. A finding's level is
 `slipway.core.severity.level` (the gate's verdict on it), as in SARIF. Messages are untrusted
 text: they reach the log only through `slipway.runner.workflow.Workflow`, which escapes data and
-properties.
+properties. Compared with a baseline image, a new finding's title starts with ``New: ``
+(`finding_title`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from slipway.core.severity import Level
+from slipway.scan.delta import Delta
+from slipway.scan.findings import Secret, Vulnerability
 
 MAX_TITLE = 200
 MAX_MESSAGE = 4000  # a 100 KB advisory text would flood the log and the annotation pane
@@ -26,6 +29,7 @@ MORE_ANNOTATIONS = (
     "{per_step} warnings per step, 50 per job): see {where}."
 )
 WHERE = "the job summary, the check run and the SARIF report"
+NEW_TITLE = "New: "  # a finding the change adds, against a baseline
 
 
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTICE: 2}
@@ -34,6 +38,16 @@ _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTICE: 2}
 def clip(value: str, limit: int) -> str:
     """``value`` cut to ``limit`` characters, with an ellipsis when cut."""
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def finding_title(
+    title: str, platform: str, finding: Vulnerability | Secret, delta: Delta | None = None
+) -> str:
+    """A finding's annotation ``title``, prefixed `NEW_TITLE` when ``delta`` compares with a
+    baseline and ``finding`` (found on ``platform``) is new there; else ``title`` as is."""
+    if delta is None or not delta.baseline.present or not delta.is_new(platform, finding):
+        return title
+    return NEW_TITLE + title
 
 
 @dataclass(frozen=True)

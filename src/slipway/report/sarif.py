@@ -5,7 +5,8 @@ line 1): code scanning needs a file in the repository, and the Dockerfile is whe
 fix goes. A result's level is the annotation's (`slipway.core.severity.level`: ``error`` when
 it fails the gate); ``security-severity`` orders alerts as Trivy's own SARIF does. Only
 plain ``text`` fields are written: report text is untrusted and SARIF ``markdown``
-fields would render it.
+fields would render it. Compared with a baseline image (`slipway.scan.delta`), each
+vulnerability and secret says so in SARIF's own ``baselineState``: ``new`` or ``unchanged``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from slipway.core.severity import SARIF_LEVELS, FailOn, Severity, level
 from slipway.policy.model import PolicyFindings
 from slipway.scan.combined import Merged, combine
+from slipway.scan.delta import Delta
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -107,15 +109,20 @@ def render_sarif(
     *,
     trivy_version: str = "",
     merged: Sequence[Merged] | None = None,
+    delta: Delta | None = None,
 ) -> dict[str, Any]:
     """One SARIF run with the findings at ``severities``, each at its level at ``fail_on``
-    (``merged``: `merge`'s result at the same severities, when already computed)."""
+    (``merged``: `merge`'s result at the same severities, when already computed). With a
+    ``delta`` against a baseline, each vulnerability and secret has its ``baselineState``:
+    ``new`` when it is new on one of its platforms, else ``unchanged`` (none without a
+    baseline: nothing was compared)."""
     wanted = set(severities)
     levels = {s: SARIF_LEVELS[level(s, fail_on)] for s in Severity}
     rules = _Rules()
     results: list[dict[str, Any]] = []
     # Shared, read-only sub-objects: JSON output is the same, 10,000 findings cost less.
     locations: dict[int | None, list[dict[str, Any]]] = {}
+    compared = delta if delta is not None and delta.baseline.present else None
     for entry in combine(scans, wanted) if merged is None else merged:
         rule_id, title, url, message, tags, _ = _describe(entry)
         severity = entry.finding.severity
@@ -124,7 +131,11 @@ def render_sarif(
         where = locations.get(line)
         if where is None:
             where = locations[line] = [_location(dockerfile, line)]
-        results.append(_result(rule_id, number, levels[severity], message, where))
+        result = _result(rule_id, number, levels[severity], message, where)
+        if compared is not None:
+            new = any(compared.is_new(p, entry.finding) for p in entry.platforms)
+            result["baselineState"] = "new" if new else "unchanged"
+        results.append(result)
     for check in misconfigurations:
         if check.severity not in wanted:
             continue
