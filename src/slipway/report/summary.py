@@ -15,6 +15,7 @@ from slipway.policy.model import PolicyFindings
 from slipway.report.fit import SUMMARY, Block, Limit, Rows, Section, fit
 from slipway.report.markdown import code, link, text
 from slipway.report.policy_section import policy_sections
+from slipway.scan.delta import Delta
 from slipway.scan.findings import Misconfiguration, PlatformScan
 
 TOP_FINDINGS = 20  # rows of each findings table: the report file and SARIF have them all
@@ -57,6 +58,7 @@ class Outcome:
     checks: PolicyFindings = field(default_factory=PolicyFindings)  # Dockerfile policy, image size
     build_stats: BuildStats | None = None
     misconfigurations: tuple[Misconfiguration, ...] = ()  # the Dockerfile's (`policy: none`)
+    delta: Delta | None = None  # the findings against a baseline image's, when compared
 
 
 def severity_counts(scan: PlatformScan) -> Counter[Severity]:
@@ -121,8 +123,9 @@ def _scan(plan: Plan, outcome: Outcome) -> list[Section]:
     if not outcome.scans and not outcome.misconfigurations:
         return [Block("vulnerabilities", ("### Vulnerabilities\n\n_Not scanned._",), True)]
     sections: list[Section] = [Block("vulnerabilities", (_counts(plan, outcome),), True)]
-    sections += [_top_findings(plan, outcome.scans)] if outcome.scans else []
-    sections += _secrets(plan, outcome.scans)
+    delta = outcome.delta
+    sections += _top_findings(plan, outcome.scans, delta) if outcome.scans else []
+    sections += _secrets(plan, outcome.scans, delta)
     sections += _dockerfile_checks(plan, outcome.misconfigurations)
     if outcome.gate_failures:
         reasons = "\n".join(f"- {text(reason)}" for reason in outcome.gate_failures)
@@ -136,7 +139,10 @@ def _counts(plan: Plan, outcome: Outcome) -> str:
     if not outcome.scans:
         return "### Vulnerabilities\n\n_No image scanned._"
     shown = [s for s in SCAN[::-1] if s in plan.scan.severity]
-    lines = ["### Vulnerabilities", "", "| Platform | Digest | " + " | ".join(shown) + " |"]
+    lines = ["### Vulnerabilities", ""]
+    if outcome.delta is not None:
+        lines += [_change_line(plan, outcome.delta), ""]
+    lines.append("| Platform | Digest | " + " | ".join(shown) + " |")
     lines.append("|---|---|" + "---|" * len(shown))
     for scan in outcome.scans:
         counts = severity_counts(scan)
@@ -144,6 +150,35 @@ def _counts(plan: Plan, outcome: Outcome) -> str:
         cells = " | ".join(str(counts.get(s, 0)) for s in shown)
         lines.append(f"| {code(scan.platform)} | {code(digest[:19])} | {cells} |")
     return "\n".join(lines)
+
+
+def _change_line(plan: Plan, delta: Delta) -> str:
+    """The line that leads the findings against a baseline: what the change adds and fixes,
+    at the reported severities (each finding once across platforms)."""
+    baseline = delta.baseline
+    if not baseline.present:
+        why = (baseline.missing or f"no findings of {baseline.reference}").rstrip(" .")
+        return f"No baseline to compare with: {text(why)}. Every finding counts as new."
+    added, fixed = (
+        {s: n for s, n in counts.items() if s in plan.scan.severity and n}
+        for counts in (delta.added(), delta.fixed())
+    )
+    total_fixed = sum(fixed.values()) or "none"
+    against = f"against {code(baseline.reference)}."
+    if not added:
+        return f"**This change adds no finding** and fixes {total_fixed}, {against}"
+    by_severity = ", ".join(f"{added[s]} {s}" for s in reversed(SCAN) if s in added)
+    return (
+        f"**This change adds {sum(added.values())}** ({by_severity}) "
+        f"**and fixes {total_fixed}**, {against}"
+    )
+
+
+NEW_MARK = "**new**"
+
+
+def _unchanged_title(count: int, one: str, many: str) -> str:
+    return f"<details><summary>{count} unchanged {one if count == 1 else many}</summary>\n"
 
 
 @dataclass
@@ -156,9 +191,15 @@ class _Row:
     url: str
     line: int | None
     platforms: list[str] = field(default_factory=list)
+    new: bool = False  # new on one of its platforms (against a baseline)
+    previous: str = ""  # the baseline's installed version, when it moved
 
 
-def _top_findings(plan: Plan, scans: Sequence[PlatformScan]) -> Rows:
+def _merged(
+    plan: Plan, scans: Sequence[PlatformScan], delta: Delta | None
+) -> list[tuple[tuple[str, str], _Row]]:
+    """The vulnerabilities at the reported severities, one row per (ID, package), worst and
+    fixable first."""
     merged: dict[tuple[str, str], _Row] = {}
     for scan in scans:
         for v in scan.vulnerabilities:
@@ -168,7 +209,18 @@ def _top_findings(plan: Plan, scans: Sequence[PlatformScan]) -> Rows:
                 (v.id, v.package), _Row(v.severity, v.installed, v.fixed, v.url, v.dockerfile_line)
             )
             row.platforms.append(scan.platform)
-    order = sorted(merged.items(), key=lambda kv: (-kv[1].severity.rank, kv[1].fixed == "", kv[0]))
+            if delta is not None:
+                row.new = row.new or delta.is_new(scan.platform, v)
+                row.previous = row.previous or delta.previous(scan.platform, v)
+    return sorted(merged.items(), key=lambda kv: (-kv[1].severity.rank, kv[1].fixed == "", kv[0]))
+
+
+def _top_findings(
+    plan: Plan, scans: Sequence[PlatformScan], delta: Delta | None = None
+) -> list[Section]:
+    order = _merged(plan, scans, delta)
+    if delta is not None and delta.baseline.present:
+        return _findings_against(plan, order)
     rows = []
     for (vuln_id, package), row in order[:TOP_FINDINGS]:
         fixed_cell = code(row.fixed) if row.fixed else "_no fix_"
@@ -178,36 +230,137 @@ def _top_findings(plan: Plan, scans: Sequence[PlatformScan]) -> Rows:
             f"| {code(row.installed)} → {fixed_cell} | {where} "
             f"| {', '.join(code(p) for p in row.platforms)} |"
         )
-    return Rows(
-        "vulnerability table",
-        tuple(rows),
-        head=(
-            "| Severity | ID | Package | Installed → Fixed | Introduced by | Platforms |\n"
-            "|---|---|---|---|---|---|"
-        ),
-        empty="No findings at the reported severities.",
-        omitted=max(len(order) - TOP_FINDINGS, 0),
+    return [
+        Rows(
+            "vulnerability table",
+            tuple(rows),
+            head=(
+                "| Severity | ID | Package | Installed → Fixed | Introduced by | Platforms |\n"
+                "|---|---|---|---|---|---|"
+            ),
+            empty="No findings at the reported severities.",
+            omitted=max(len(order) - TOP_FINDINGS, 0),
+        )
+    ]
+
+
+def _findings_against(plan: Plan, order: Sequence[tuple[tuple[str, str], _Row]]) -> list[Section]:
+    """Against a baseline: the new vulnerabilities, marked, then the unchanged ones folded
+    away (a version bump shown as previous → now)."""
+    new = [entry for entry in order if entry[1].new]
+    unchanged = [entry for entry in order if not entry[1].new]
+    head = "| Severity | ID | Package | Installed | Fixed in | Introduced by | Platforms |"
+    rule = "|---|---|---|---|---|---|---|"
+    sections: list[Section] = [
+        Rows(
+            "vulnerability table",
+            tuple(f"| {NEW_MARK} | {_cells(plan, key, row)}" for key, row in new[:TOP_FINDINGS]),
+            head=f"| Change {head}\n|---{rule}",
+            empty=(
+                "No new findings at the reported severities."
+                if order
+                else "No findings at the reported severities."
+            ),
+            omitted=max(len(new) - TOP_FINDINGS, 0),
+        )
+    ]
+    if unchanged:
+        sections.append(
+            Rows(
+                "unchanged vulnerabilities",
+                tuple(f"| {_cells(plan, key, row)}" for key, row in unchanged[:TOP_FINDINGS]),
+                title=_unchanged_title(len(unchanged), "vulnerability", "vulnerabilities"),
+                head=f"{head}\n{rule}",
+                tail="\n</details>",
+                omitted=max(len(unchanged) - TOP_FINDINGS, 0),
+            )
+        )
+    return sections
+
+
+def _cells(plan: Plan, key: tuple[str, str], row: _Row) -> str:
+    """A row's cells from Severity on (the table's own first cell is the caller's)."""
+    vuln_id, package = key
+    installed = code(row.installed)
+    if row.previous and not row.new:
+        installed = f"{code(row.previous)} → {installed}"
+    fixed_cell = code(row.fixed) if row.fixed else "_no fix_"
+    where = code(f"{plan.dockerfile}:{row.line}") if row.line else "_base image_"
+    return (
+        f"{row.severity} | {link(vuln_id, row.url)} | {code(package)} | {installed} "
+        f"| {fixed_cell} | {where} | {', '.join(code(p) for p in row.platforms)} |"
     )
 
 
-def _secrets(plan: Plan, scans: Sequence[PlatformScan]) -> list[Section]:
-    """Secrets in layers at the reported severities, each once with its platforms."""
+def _secrets(
+    plan: Plan, scans: Sequence[PlatformScan], delta: Delta | None = None
+) -> list[Section]:
+    """Secrets in layers at the reported severities, each once with its platforms (against a
+    baseline: the new ones marked, the unchanged ones folded away)."""
     found: dict[tuple[str, str, int], tuple[Severity, str, list[str]]] = {}
+    new: set[tuple[str, str, int]] = set()
     for scan in scans:
         for secret in scan.secrets:
             if secret.severity in plan.scan.severity:
                 entry = found.setdefault(secret.key, (secret.severity, secret.title, []))
                 entry[2].append(scan.platform)
+                if delta is not None and delta.is_new(scan.platform, secret):
+                    new.add(secret.key)
     if not found:
         return []
+    if delta is not None and delta.baseline.present:
+        return _secrets_against(found, new)
     rows = [
-        f"| {severity} | {text(title or rule)} | {code(f'{path}:{line}')} "
-        f"| {', '.join(code(p) for p in platforms)} |"
-        for (rule, path, line), (severity, title, platforms) in list(found.items())[:TOP_FINDINGS]
+        _secret_row(key, severity, title, platforms)
+        for key, (severity, title, platforms) in list(found.items())[:TOP_FINDINGS]
     ]
     head = "| Severity | Secret | File | Platforms |\n|---|---|---|---|"
     omitted = max(len(found) - TOP_FINDINGS, 0)
     return [Rows("secrets table", tuple(rows), head=head, omitted=omitted)]
+
+
+def _secret_row(
+    key: tuple[str, str, int], severity: Severity, title: str, platforms: Sequence[str]
+) -> str:
+    rule, path, line = key
+    return (
+        f"| {severity} | {text(title or rule)} | {code(f'{path}:{line}')} "
+        f"| {', '.join(code(p) for p in platforms)} |"
+    )
+
+
+def _secrets_against(
+    found: dict[tuple[str, str, int], tuple[Severity, str, list[str]]],
+    new: set[tuple[str, str, int]],
+) -> list[Section]:
+    head = "| Severity | Secret | File | Platforms |"
+    rule = "|---|---|---|---|"
+    added = [(key, entry) for key, entry in found.items() if key in new]
+    unchanged = [(key, entry) for key, entry in found.items() if key not in new]
+    sections: list[Section] = []
+    if added:
+        rows = [f"| {NEW_MARK} {_secret_row(key, *entry)}" for key, entry in added[:TOP_FINDINGS]]
+        sections.append(
+            Rows(
+                "secrets table",
+                tuple(rows),
+                head=f"| Change {head}\n|---{rule}",
+                omitted=max(len(added) - TOP_FINDINGS, 0),
+            )
+        )
+    if unchanged:
+        rows = [_secret_row(key, *entry) for key, entry in unchanged[:TOP_FINDINGS]]
+        sections.append(
+            Rows(
+                "unchanged secrets",
+                tuple(rows),
+                title=_unchanged_title(len(unchanged), "secret", "secrets"),
+                head=f"{head}\n{rule}",
+                tail="\n</details>",
+                omitted=max(len(unchanged) - TOP_FINDINGS, 0),
+            )
+        )
+    return sections
 
 
 def _dockerfile_checks(plan: Plan, misconfigurations: Sequence[Misconfiguration]) -> list[Section]:
