@@ -30,6 +30,7 @@ from slipway.report.sarif import add_results, policy_sarif_findings, render_sari
 from slipway.report.summary import Outcome, summary_sections
 from slipway.runner.workflow import Workflow
 from slipway.scan.combined import vulnerability_counts
+from slipway.scan.delta import Delta
 from slipway.scan.findings import PlatformScan
 
 if TYPE_CHECKING:
@@ -51,9 +52,10 @@ class Delivered:
 
 
 def finding_annotations(
-    plan: Plan, scans: Sequence[PlatformScan], checks: PolicyFindings
+    plan: Plan, scans: Sequence[PlatformScan], checks: PolicyFindings, delta: Delta | None = None
 ) -> list[ann.Annotation]:
-    """Vulnerabilities and secrets on the line that added their layer; policy findings."""
+    """Vulnerabilities and secrets on the line that added their layer (titled ``New:`` when
+    ``delta`` says the change adds them); policy findings."""
     dockerfile, fail_on = plan.dockerfile, plan.scan.fail_on
     found: dict[str, ann.Annotation] = {}
     for scan in scans:
@@ -64,13 +66,15 @@ def finding_annotations(
             found.setdefault(f"{v.id} {v.package}", ann.Annotation(
                 level(v.severity, fail_on),
                 f"{v.package} {v.installed} ({v.severity}, {fix}) — introduced here",
-                title=f"{v.id} in {v.package}", file=dockerfile, line=v.dockerfile_line,
+                title=ann.finding_title(f"{v.id} in {v.package}", scan.platform, v, delta),
+                file=dockerfile, line=v.dockerfile_line,
                 rank=v.severity.rank, fixable=v.fixable, key=f"{v.id} {v.package}",
             ))  # fmt: skip
         for s in scan.secrets:
             found.setdefault(f"{s.rule} {s.path}", ann.Annotation(
                 level(s.severity, fail_on), f"secret ({s.title}) in {s.path} of this layer",
-                title=f"Secret: {s.rule}", file=dockerfile, line=s.dockerfile_line,
+                title=ann.finding_title(f"Secret: {s.rule}", scan.platform, s, delta),
+                file=dockerfile, line=s.dockerfile_line,
                 rank=s.severity.rank, key=f"{s.rule} {s.path}",
             ))  # fmt: skip
     for f in checks.policy.findings if checks.policy else ():
@@ -164,8 +168,9 @@ def write_sarif(run: Run, state: State) -> Path:
     misconfigurations) and the policy's; written with `scan: false` too."""
     scan = run.plan.scan
     rendered = render_sarif(
-        state.scans, state.misconfigurations, scan.severity, run.plan.dockerfile, scan.fail_on
-    )
+        state.scans, state.misconfigurations, scan.severity, run.plan.dockerfile, scan.fail_on,
+        delta=state.delta,
+    )  # fmt: skip
     sarif = add_results(rendered, policy_sarif_findings(state.checks), scan.fail_on)
     path = run.reports_dir / SARIF_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,7 +210,7 @@ def report(
     _outputs(run, state, failures)
     if by_digest_only:
         return
-    marks = finding_annotations(plan, state.scans, state.checks)
+    marks = finding_annotations(plan, state.scans, state.checks, state.delta)
     delivered = deliver(run, report=report, marks=marks, failed=bool(failures), sarif=sarif)
     comment_file = delivered.comment_file
     workflow.set_output("comment-file", run.output_path(comment_file) if comment_file else "")

@@ -1,0 +1,155 @@
+"""The gate on what a change adds (issue 25), with real parts: the local registry, real Trivy
+and the test DB's planted advisories, `python -m slipway` run as the action runs it.
+
+The base branch's image (``master``) is a Debian 12 root whose openssl carries a planted
+CRITICAL (CVE-2099-10001); it is published with its scan report attached, as every run
+publishes it. A pull request then adds either a Python package with a planted HIGH
+(setuptools, CVE-2099-30002) or a plain file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.actionrun import ActionRun, run_action, unique_repository
+from tests.support.devenv import DevEnv
+from tests.support.payloads import load_event
+from tests.support.trivydb.rootfs import write_debian_root, write_python_dist
+
+pytestmark = pytest.mark.integration
+
+DOCKERFILE = "FROM scratch\nCOPY root/ /\n"
+SITE_PACKAGES = "usr/local/lib/python3.11/site-packages"
+
+
+def context(folder: Path, *, vulnerable: bool = False, note: str = "") -> Path:
+    """The base's root, plus setuptools 78.0.0 (a planted HIGH) or a plain file."""
+    write_debian_root(folder / "root")
+    if vulnerable:
+        write_python_dist(folder / "root" / SITE_PACKAGES, "setuptools", "78.0.0")
+    if note:
+        (folder / "root" / "etc" / "note").write_text(note)
+    (folder / "Dockerfile").write_text(DOCKERFILE)
+    return folder
+
+
+def inputs(devenv: DevEnv, image: str, ctx: Path, cache: Path, **more: str) -> dict[str, str]:
+    return {
+        "IMAGES": image,
+        "CONTEXT": str(ctx),
+        "PLATFORMS": "linux/amd64",
+        "PROVENANCE": "false",
+        "POLICY": "none",
+        "TRIVY-DB-REPOSITORY": devenv.trivy_db,
+        "TRIVY-CACHE-DIR": str(cache),
+        "SEVERITY": "HIGH,CRITICAL",
+        **more,
+    }
+
+
+def push_to(branch: str) -> dict[str, Any]:
+    payload = load_event("push", index=4)
+    payload["ref"] = f"refs/heads/{branch}"
+    return payload
+
+
+@pytest.fixture(scope="module")
+def published(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The base branch's image, pushed with its scan report attached (fail-on: none: the
+    base carries a CRITICAL, and is published all the same)."""
+    base = tmp_path_factory.mktemp("baseline")
+    image = f"{devenv.registry}/{unique_repository('slipway-test/baseline')}"
+    run = run_action(
+        base / "run", "push", push_to("master"),
+        inputs(devenv, image, context(base / "ctx"), base / "cache", PUSH="true",
+               **{"FAIL-ON": "none", "ATTACH": "scan-report"}),
+    )  # fmt: skip
+    assert run.returncode == 0, run.log
+    return {"image": image, "digest": run.outputs["digest"], "base": base}
+
+
+def pull_request(devenv: DevEnv, published: dict[str, Any], folder: Path, **more: str) -> ActionRun:
+    return run_action(
+        folder / "run", "pull_request", load_event("pull_request", "opened"),
+        inputs(devenv, published["image"], folder / "ctx", folder / "cache",
+               **{"FAIL-ON": "HIGH", "FAIL-ON-SCOPE": "new", **more}),
+    )  # fmt: skip
+
+
+def test_a_change_that_adds_a_vulnerable_package_fails_for_that_package_alone(
+    devenv: DevEnv, published: dict[str, Any], tmp_path: Path
+) -> None:
+    context(tmp_path / "ctx", vulnerable=True)
+    run = pull_request(devenv, published, tmp_path)
+    assert run.returncode != 0, run.log
+    assert "1 new HIGH vulnerability" in run.log, run.log
+    assert "CRITICAL" not in run.log.split("::error")[-1].split("\n")[0]  # openssl is not new
+    assert f"baseline: {published['image']}:master ({published['digest']})" in run.log
+    assert "findings: attached report" in run.log  # the base's own report, not a new scan
+    assert "This change adds 1" in run.summary
+    assert "setuptools" in run.summary
+
+
+def test_a_change_that_adds_nothing_vulnerable_passes_though_the_base_has_criticals(
+    devenv: DevEnv, published: dict[str, Any], tmp_path: Path
+) -> None:
+    context(tmp_path / "ctx", note="a change with no package in it\n")
+    run = pull_request(devenv, published, tmp_path)
+    assert run.returncode == 0, run.log
+    assert run.outputs["scan-result"] == "passed"
+    assert "This change adds no finding" in run.summary, run.summary
+
+
+def test_the_default_gate_still_counts_every_finding(
+    devenv: DevEnv, published: dict[str, Any], tmp_path: Path
+) -> None:
+    context(tmp_path / "ctx", note="the same change, the default gate\n")
+    run = pull_request(devenv, published, tmp_path, **{"FAIL-ON-SCOPE": "all"})
+    assert run.returncode != 0, run.log
+    assert "CRITICAL" in run.log
+
+
+def test_an_old_fixable_finding_blocks_even_when_not_new(
+    devenv: DevEnv, published: dict[str, Any], tmp_path: Path
+) -> None:
+    context(tmp_path / "ctx", note="nothing new, an old fixable CRITICAL in the base\n")
+    run = pull_request(devenv, published, tmp_path, **{"FIXABLE-MAX-AGE": "1d"})
+    # The planted advisories were published long ago (or their date is unknown: then only new
+    # findings block, which this change has none of).
+    planted = json.loads(Path(run.outputs["report-file"]).read_text())
+    dated = [v for v in planted["vulnerabilities"] if v.get("published")]
+    assert (run.returncode != 0) == bool(dated), run.log
+
+
+def test_a_baseline_without_a_report_is_scanned_once_then_reused(
+    devenv: DevEnv, published: dict[str, Any], tmp_path: Path
+) -> None:
+    bare = tmp_path / "bare"
+    run = run_action(
+        bare / "run", "push", push_to("legacy"),
+        inputs(devenv, published["image"], context(bare / "ctx"), bare / "cache", PUSH="true",
+               SCAN="false", ATTACH="none"),
+    )  # fmt: skip
+    assert run.returncode == 0, run.log
+    context(tmp_path / "ctx", vulnerable=True)
+    first = pull_request(devenv, published, tmp_path, BASELINE="legacy")
+    assert "findings: scanned" in first.log, first.log
+    assert "1 new HIGH vulnerability" in first.log
+    again = pull_request(devenv, published, tmp_path, BASELINE="legacy")
+    assert "findings: scan reused" in again.log, again.log
+    assert "1 new HIGH vulnerability" in again.log
+
+
+def test_a_missing_baseline_is_said_and_everything_is_new(
+    devenv: DevEnv, published: dict[str, Any], tmp_path: Path
+) -> None:
+    context(tmp_path / "ctx", note="compared with nothing\n")
+    run = pull_request(devenv, published, tmp_path, BASELINE="no-such-tag")
+    assert "no baseline to compare with" in run.log
+    assert "does not exist" in run.log
+    assert run.returncode != 0  # the base's CRITICAL counts as new without a baseline
+    assert "Every finding counts as new" in run.summary
