@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slipway.core.plan import Plan
-from slipway.core.severity import level
+from slipway.core.severity import Level, Severity, level
 from slipway.github.comment import CommentBody, CommentError, history_line, post_comment
 from slipway.github.reports import CheckOutput, create_check_run, upload_sarif
 from slipway.meta.config import MetadataConfig
@@ -31,7 +31,7 @@ from slipway.report.summary import Outcome, summary_sections
 from slipway.runner.workflow import Workflow
 from slipway.scan.combined import vulnerability_counts
 from slipway.scan.delta import Delta
-from slipway.scan.findings import PlatformScan
+from slipway.scan.findings import PlatformScan, Secret, Vulnerability
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -57,6 +57,15 @@ def finding_annotations(
     """Vulnerabilities and secrets on the line that added their layer (titled ``New:`` when
     ``delta`` says the change adds them); policy findings."""
     dockerfile, fail_on = plan.dockerfile, plan.scan.fail_on
+    new_only = plan.scan.fail_on_scope == "new" and delta is not None and delta.baseline.present
+
+    def shown(severity: Severity, platform: str, finding: Vulnerability | Secret) -> Level:
+        """An error when it fails the gate: with `fail-on-scope: new`, only a new one does."""
+        found = level(severity, fail_on)
+        if new_only and found is Level.ERROR and delta and not delta.is_new(platform, finding):
+            return Level.WARNING
+        return found
+
     found: dict[str, ann.Annotation] = {}
     for scan in scans:
         for v in scan.vulnerabilities:
@@ -64,7 +73,7 @@ def finding_annotations(
                 continue
             fix = f"fixed in {v.fixed}" if v.fixed else "no fix yet"
             found.setdefault(f"{v.id} {v.package}", ann.Annotation(
-                level(v.severity, fail_on),
+                shown(v.severity, scan.platform, v),
                 f"{v.package} {v.installed} ({v.severity}, {fix}) — introduced here",
                 title=ann.finding_title(f"{v.id} in {v.package}", scan.platform, v, delta),
                 file=dockerfile, line=v.dockerfile_line,
@@ -72,7 +81,7 @@ def finding_annotations(
             ))  # fmt: skip
         for s in scan.secrets:
             found.setdefault(f"{s.rule} {s.path}", ann.Annotation(
-                level(s.severity, fail_on), f"secret ({s.title}) in {s.path} of this layer",
+                shown(s.severity, scan.platform, s), f"secret ({s.title}) in {s.path} of this layer",
                 title=ann.finding_title(f"Secret: {s.rule}", scan.platform, s, delta),
                 file=dockerfile, line=s.dockerfile_line,
                 rank=s.severity.rank, key=f"{s.rule} {s.path}",
