@@ -90,7 +90,7 @@ def candidate_tags(
     track = parse_track(current)
     if track is None or limit <= 0:
         return []
-    keep = min(2 if widen is Widen.TRACK else 1, len(track.version))
+    keep = min(2 if widen == Widen.TRACK else 1, len(track.version))
     found: dict[str, tuple[int, ...]] = {}
     for tag in tags:
         other = parse_track(tag)
@@ -279,7 +279,8 @@ def rank(  # noqa: PLR0917 (the agreed signature: six positional inputs)
     smallest size change, then the newest tag. Kept: options that remove more than they
     add (at the worst severity where the two differ), at most ``limit``. The line pins
     the digest when the base is pinned or ``digest_pinned``; a candidate whose tag or
-    digest is not valid is left out."""
+    digest is not valid is left out. ValueError (`from_line`'s) when ``base.instruction`` is
+    not one FROM instruction."""
     shown = set(severities)
     base_ids = {vulnerability_identity(v) for v in current.vulnerabilities}
     from_base = _severities(

@@ -201,6 +201,13 @@ def test_candidate_tags_default_to_the_track_and_five() -> None:
     ]
 
 
+def test_widen_as_the_input_spells_it() -> None:
+    tags = ["3.12-slim", "3.11.1-slim"]
+    assert candidate_tags("3.11-slim", tags, Widen("minor")) == ["3.12-slim", "3.11.1-slim"]
+    assert candidate_tags("3.11-slim", tags, "minor") == ["3.12-slim", "3.11.1-slim"]  # type: ignore[arg-type]
+    assert candidate_tags("3.11-slim", tags, "track") == ["3.11.1-slim"]  # type: ignore[arg-type]
+
+
 # -- final_bases --------------------------------------------------------------------------------
 
 PINNED = f"python:3.11-slim@{DIGEST_A}"
