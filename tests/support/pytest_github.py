@@ -36,7 +36,7 @@ from tests.support.github_standin import (
     Violation,
     load_spec,
 )
-from tests.support.github_standin.state import DEFAULT_LOGIN, Repo
+from tests.support.github_standin.state import DEFAULT_LOGIN, Repo, ReviewComment
 
 VIOLATIONS_FAILED = (
     "The GitHub stand-in recorded {count} violation(s) of GitHub's OpenAPI description "
@@ -109,6 +109,12 @@ class GitHubStandIn:
         """Check runs created, with their accumulated annotations."""
         with self.server.lock:
             return list(self.server.state.check_runs.values())
+
+    @property
+    def review_comments(self) -> list[ReviewComment]:
+        """Pull-request review comments created, oldest first."""
+        with self.server.lock:
+            return list(self.server.state.review_comments.values())
 
     @property
     def sarifs(self) -> list[SarifUpload]:

@@ -33,34 +33,34 @@ def steps(plan: Plan, **facts: bool) -> list[str]:
 P = "(if passed)"
 ROWS = [
     # (inputs, facts, the steps in order)
-    pytest.param({}, {}, ["lint", "build", "scan", "baseline", "policy", "gate", "report"], id="no-push"),
+    pytest.param({}, {}, ["lint", "build", "scan", "baseline", "advice", "policy", "gate", "report"], id="no-push"),
     pytest.param(
         {"push": "true"}, {},
-        ["lint", "preflight", "build", "push", "size", "scan", "baseline", "policy", "gate",
+        ["lint", "preflight", "build", "push", "size", "scan", "baseline", "advice", "policy", "gate",
          f"attach {P}", f"tag {P}", "report"],
         id="push-from-the-layout",
     ),
     pytest.param(
         {"push": "true"}, {"builder_pushes": True},
-        ["lint", "preflight", "build", "size", "scan", "baseline", "policy", "gate", f"attach {P}",
+        ["lint", "preflight", "build", "size", "scan", "baseline", "advice", "policy", "gate", f"attach {P}",
          f"tag {P}", "report"],
         id="the-builder-pushes",
     ),
     pytest.param(
         {"push": "true"}, {"reused": True, "save": True},
-        ["lint", "preflight", "reuse", "size", "scan", "baseline", "policy", "gate", f"attach {P}",
+        ["lint", "preflight", "reuse", "size", "scan", "baseline", "advice", "policy", "gate", f"attach {P}",
          f"tag {P}", "report", "save"],
         id="an-identical-build-reused",
     ),
     pytest.param(
         {"push": "true", "tag-on-gate-failure": "true"}, {"builder_pushes": True},
-        ["lint", "preflight", "build", "tag", "size", "scan", "baseline", "policy", "gate", "attach",
+        ["lint", "preflight", "build", "tag", "size", "scan", "baseline", "advice", "policy", "gate", "attach",
          "report"],
         id="publish-then-scan",
     ),
     pytest.param(
         {"push": "true", "attach": "none"}, {"builder_pushes": True},
-        ["lint", "preflight", "build", "size", "scan", "baseline", "policy", "gate", f"tag {P}", "report"],
+        ["lint", "preflight", "build", "size", "scan", "baseline", "advice", "policy", "gate", f"tag {P}", "report"],
         id="no-evidence",
     ),
     pytest.param(
@@ -81,13 +81,13 @@ ROWS = [
     ),
     pytest.param(
         {"push": "true", "merge-digests": "sha256:" + "1" * 64}, {"save": True},
-        ["lint", "preflight", "merge", "size", "scan", "baseline", "policy", "gate", f"attach {P}",
+        ["lint", "preflight", "merge", "size", "scan", "baseline", "advice", "policy", "gate", f"attach {P}",
          f"tag {P}", "report", "save"],
         id="the-merge-job",
     ),
     pytest.param(
         {}, {"save": True},
-        ["lint", "build", "scan", "baseline", "policy", "gate", "report", "save"],
+        ["lint", "build", "scan", "baseline", "advice", "policy", "gate", "report", "save"],
         id="no-push-with-a-cache-service",
     ),
     pytest.param(
@@ -98,9 +98,15 @@ ROWS = [
     ),
     pytest.param(
         {"push": "true", "baseline": "none"}, {"builder_pushes": True},
-        ["lint", "preflight", "build", "size", "scan", "policy", "gate", f"attach {P}",
+        ["lint", "preflight", "build", "size", "scan", "advice", "policy", "gate", f"attach {P}",
          f"tag {P}", "report"],
         id="no-comparison",
+    ),
+    pytest.param(
+        {"push": "true", "baseline": "none", "base-advice": "none"}, {"builder_pushes": True},
+        ["lint", "preflight", "build", "size", "scan", "policy", "gate", f"attach {P}",
+         f"tag {P}", "report"],
+        id="no-comparison-no-advice",
     ),
 ]  # fmt: skip
 

@@ -29,6 +29,7 @@ from slipway.runner import mounts, validation
 from slipway.runner.mounts import Mount
 from slipway.runner.workflow import Workflow
 from slipway.stages import Run, State, cache, policy, registries, report, reuse, scan, size, tag
+from slipway.stages.advice import advise
 from slipway.stages.attach import attach
 from slipway.stages.baseline import baseline
 from slipway.stages.build import build, push, pushes_by_digest, wishes
@@ -211,6 +212,7 @@ STAGES: Mapping[Step, Callable[[Run, State], None]] = {  # each step's stage
     Step.SIZE: size.start,
     Step.SCAN: scan.scan,
     Step.BASELINE: baseline,
+    Step.ADVICE: advise,
     Step.POLICY: policy.check,
     Step.GATE: gate,
     Step.ATTACH: attach,
@@ -225,6 +227,7 @@ TITLES = {  # the log group each step's output goes in (the terminal shows these
     Step.PUSH: "Push by digest",
     Step.SCAN: "Scan",
     Step.BASELINE: "Compare with the baseline",
+    Step.ADVICE: "Base-image advice",
     Step.POLICY: "Dockerfile policy and image size",
     Step.REUSE: "Reuse an identical build",
     Step.ATTACH: "Attach the evidence",

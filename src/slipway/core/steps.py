@@ -31,6 +31,7 @@ class Step(StrEnum):
     SIZE = "size"  # the pushed image's sizes, streamed from the registry alongside the scan
     SCAN = "scan"  # Trivy on every platform, by digest
     BASELINE = "baseline"  # the published image the change is compared with, and its findings
+    ADVICE = "advice"  # newer base images on the same track, scanned and ranked
     POLICY = "policy"  # the Dockerfile and image-config checks, and the size gates
     GATE = "gate"  # SARIF written, and the verdict: which findings break `fail-on`
     ATTACH = "attach"  # the evidence (scan report, SBOMs) as referrers of the image
@@ -85,6 +86,8 @@ def plan_steps(plan: Plan, facts: Facts) -> tuple[Planned, ...]:
         steps.append(Planned(Step.SCAN))
         if plan.scan.baseline != "none":
             steps.append(Planned(Step.BASELINE))
+        if plan.scan.base_advice != "none" and facts.dockerfile:
+            steps.append(Planned(Step.ADVICE))
     steps += [Planned(Step.POLICY), Planned(Step.GATE)]
     if plan.push and plan.attach:  # before the tags: a tag shows its evidence at once
         steps.append(Planned(Step.ATTACH, When.ALWAYS if early else When.PASSED))

@@ -76,6 +76,7 @@ def read_scan_options(reader: InputReader) -> ScanOptions:
         timeout=duration(reader, "scan-timeout"),
         sbom_file=workspace_path(reader, "sbom-file"),
         baseline=_baseline(reader),
+        base_advice=reader.text("base-advice", "track").lower(),
         fail_on_scope=reader.text("fail-on-scope", "all").lower(),
         fixable_max_age=duration(reader, "fixable-max-age")
         if reader.text("fixable-max-age")

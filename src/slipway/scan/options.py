@@ -41,6 +41,7 @@ class ScanOptions:
     baseline: str = ""  # `baseline`: "" (by the event), "none", a tag or a reference
     fail_on_scope: str = "all"  # `fail-on-scope`: all findings, or only the new ones
     fixable_max_age: float | None = None  # seconds; `fixable-max-age`, with scope new
+    base_advice: str = "track"  # `base-advice`: track, minor or none
 
     @property
     def gate_severities(self) -> tuple[Severity, ...]:

@@ -33,6 +33,7 @@ from slipway.report.summary import BuildStats
 from slipway.runner import mounts, paths
 from slipway.runner.mounts import Mount
 from slipway.runner.workflow import Workflow
+from slipway.scan.advice import Advice
 from slipway.scan.delta import Delta
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.size.report import SizeReport
@@ -123,6 +124,7 @@ class State:
     db_unpacking: Alongside[None] | None = None  # the restored DB, unpacked while the build runs
     db_saving: Alongside[None] | None = None  # a new DB, saved while the scans run
     delta: Delta | None = None  # what this change adds and fixes against its baseline
+    advice: tuple[Advice, ...] = ()  # newer base images on the same track, ranked
 
     def settle(self) -> None:
         """Wait for work still running alongside (a run that stops early)."""

@@ -25,6 +25,7 @@ from slipway.meta.config import MetadataConfig
 from slipway.meta.engine import Metadata, render_outputs
 from slipway.policy.model import PolicyFindings
 from slipway.report import annotations as ann
+from slipway.report.advice_section import advice_sections
 from slipway.report.fit import CHECK_RUN, SUMMARY, Section, fit, redacted
 from slipway.report.sarif import add_results, policy_sarif_findings, render_sarif
 from slipway.report.summary import Outcome, summary_sections
@@ -213,7 +214,9 @@ def report(
         delta=state.delta,
     )
     # redacted before fitting: a redaction may change a text's size (the writers redact too)
-    report = redacted(summary_sections(plan, outcome), workflow.redact)
+    report = redacted(
+        [*summary_sections(plan, outcome), *advice_sections(state.advice)], workflow.redact
+    )
     room = SUMMARY.less(workflow.summary_used() + AFTER_REPORT)
     workflow.append_summary(fit(report, room).text)
     _outputs(run, state, failures)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 from . import objects, threads
 from .fill import complete
 from .spec import EMULATED, Spec
-from .state import Comment, Repo, State, Token
+from .state import Comment, Repo, ReviewComment, State, Token
 
 MAX_COMMENT_BODY = 65536
 
@@ -209,6 +209,54 @@ def create_comment(call: Call) -> Reply:
         repo.owner, repo.name, number, call.body["body"], call.token.login
     )
     obj = threads.comment(call.spec, call.api, repo, record)
+    return Reply(201, obj, {"Location": obj["url"]})
+
+
+@route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments")
+def list_review_comments(call: Call) -> Reply:
+    """GET a pull request's review comments, oldest first."""
+    repo, number = call.repo(), int(call.params["pull_number"])
+    if number not in repo.pulls:
+        raise ApiError(404, "Not Found")
+    found = [
+        c
+        for c in call.state.review_comments.values()
+        if (c.owner, c.repo, c.pull_number) == (repo.owner, repo.name, number)
+    ]
+    return paginate(call, [threads.review_comment(call.spec, call.api, repo, c) for c in found])
+
+
+@route("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments")
+def create_review_comment(call: Call) -> Reply:
+    """POST a review comment on one line, as GitHub checks it: the pull request exists, the
+    commit is its head, a line (not the deprecated position) on the RIGHT side of a path."""
+    repo, number = call.repo(), int(call.params["pull_number"])
+    if number not in repo.pulls:
+        raise ApiError(404, "Not Found")
+    body = call.body
+    _check_body(body["body"])
+    head = str(repo.pulls[number].get("head_sha", "1" * 40))
+    problems = []
+    if body.get("commit_id") != head:
+        problems.append("commit_id is not the pull request's head")
+    if "line" not in body or "position" in body:
+        problems.append("line is required (position is not used)")
+    if body.get("side", "RIGHT") != "RIGHT" or not str(body.get("path", "")).strip():
+        problems.append("path and side RIGHT are required")
+    if problems:
+        raise ApiError(
+            422,
+            "Validation Failed",
+            errors=[{"resource": "PullRequestReviewComment", "code": "invalid", "message": p}
+                    for p in problems],
+        )  # fmt: skip
+    assert call.token is not None
+    record = ReviewComment(
+        call.state.next_id(), repo.owner, repo.name, number, body["body"], call.token.login,
+        body["commit_id"], body["path"], int(body["line"]), "RIGHT", call.state.now(),
+    )  # fmt: skip
+    call.state.review_comments[record.id] = record
+    obj = threads.review_comment(call.spec, call.api, repo, record)
     return Reply(201, obj, {"Location": obj["url"]})
 
 

@@ -35,6 +35,8 @@ EMULATED: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/issues/{issue_number}"),
     ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+    ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments"),
+    ("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments"),
     ("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
     ("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
     ("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
@@ -47,7 +49,7 @@ EMULATED: tuple[tuple[str, str], ...] = (
 )
 
 # Bump when cut_spec() changes, so stale cached cuts are not reused.
-_CUT_FORMAT = 2
+_CUT_FORMAT = 3
 
 
 @dataclass(frozen=True)

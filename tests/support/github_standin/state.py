@@ -72,6 +72,23 @@ class Comment:
 
 
 @dataclass
+class ReviewComment:
+    """A pull-request review comment on one line of a file at one commit."""
+
+    id: int
+    owner: str
+    repo: str
+    pull_number: int
+    body: str
+    user: str
+    commit_id: str
+    path: str
+    line: int
+    side: str
+    created_at: str
+
+
+@dataclass
 class CheckRun:
     """A check run: the latest value of each field sent, annotations appended."""
 
@@ -132,6 +149,7 @@ class State:
         self.tokens: dict[str, Token] = {}
         self.repos: dict[tuple[str, str], Repo] = {}
         self.comments: dict[int, Comment] = {}
+        self.review_comments: dict[int, ReviewComment] = {}
         self.check_runs: dict[int, CheckRun] = {}
         self.sarifs: dict[str, SarifUpload] = {}
         self.faults: list[Fault] = []
@@ -233,6 +251,7 @@ class State:
         """Return everything clients did, as JSON-ready data."""
         return {
             "comments": [asdict(c) for c in self.comments.values()],
+            "review_comments": [asdict(c) for c in self.review_comments.values()],
             "check_runs": [asdict(r) for r in self.check_runs.values()],
             "sarifs": [asdict(s) for s in self.sarifs.values()],
             "violations": [asdict(v) for v in self.violations],

@@ -7,7 +7,7 @@ from typing import Any
 from .fill import EPOCH, complete
 from .objects import WEB, node_id, repository, stable_id, user
 from .spec import Spec
-from .state import Comment, Repo
+from .state import Comment, Repo, ReviewComment
 
 
 def pull_request(spec: Spec, api: str, repo: Repo, pull: dict[str, Any]) -> Any:
@@ -151,3 +151,31 @@ def comment(spec: Spec, api: str, repo: Repo, record: Comment) -> Any:
         "performed_via_github_app": None,
     }
     return complete(spec, spec.schema("issue-comment"), obj, obj["url"])
+
+
+def review_comment(spec: Spec, api: str, repo: Repo, record: ReviewComment) -> Any:
+    """Render a pull-request review comment."""
+    url = f"{api}/repos/{record.owner}/{record.repo}"
+    author = user(spec, api, record.user)
+    obj: dict[str, Any] = {
+        "id": record.id,
+        "node_id": node_id("PRRC", record.id),
+        "url": f"{url}/pulls/comments/{record.id}",
+        "pull_request_review_id": None,
+        "diff_hunk": f"@@ -{record.line},1 +{record.line},1 @@",
+        "path": record.path,
+        "commit_id": record.commit_id,
+        "original_commit_id": record.commit_id,
+        "user": author,
+        "body": record.body,
+        "created_at": record.created_at,
+        "updated_at": record.created_at,
+        "html_url": f"{WEB}/{record.owner}/{record.repo}/pull/{record.pull_number}"
+        f"#discussion_r{record.id}",
+        "pull_request_url": f"{url}/pulls/{record.pull_number}",
+        "author_association": "NONE" if author["type"] == "Bot" else "CONTRIBUTOR",
+        "line": record.line,
+        "original_line": record.line,
+        "side": record.side,
+    }
+    return complete(spec, spec.schema("pull-request-review-comment"), obj, obj["url"])

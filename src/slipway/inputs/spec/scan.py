@@ -28,6 +28,10 @@ SCAN = (
           "image (`main`), a full reference, or `none`; by default the base branch's tag on a "
           "pull request, the tags about to move on a push, the previous release on a release",
           example="main"),
+    Input("base-advice", S, Kind.CHOICE, "newer tags of each `FROM` image on the same track "
+          "(variant and distribution), scanned and ranked by what they remove: `track` (same "
+          "major.minor), `minor` (newer minors too), `none` ([Base-image advice]"
+          "(#base-image-advice))", default="track", choices=("track", "minor", "none")),
     Input("tag-on-gate-failure", S, Kind.BOOLEAN, "tag before the scan, as the anchors do (a "
           "failing image is then published)", default="false"),
     Input("scanners", S, Kind.LIST, "any of `vuln`, `secret`, `config` (`vulnerability`, "
