@@ -114,11 +114,15 @@ def test_the_best_newer_tag_on_the_track_is_advised_and_suggested_once(
     best = f"FROM {base_image}:1.0.2-slim AS runtime"
     assert f"consider `{best}`" in run.log, run.log
     assert best in run.summary
+    number = load_event("pull_request", "opened")["number"]
+    (sticky,) = github.comments("Codertocat", "Hello-World", number)
+    assert best in sticky.body  # the comment shows the advice
+    assert "No baseline to compare with" not in sticky.body  # `baseline: none`: no comparison
     assert "1.1-slim" not in run.summary  # another minor: not on the track by default
     assert "1.0.9-fat" not in run.summary  # another variant: never
     (posted,) = github.review_comments
     assert f"```suggestion\n{best}\n```" in posted.body
-    assert posted.line == 3
+    assert posted.line == 2  # the FROM line, after the comment line
     assert posted.path.endswith("ctx/Dockerfile")
     again = pull_request(devenv, github, base_image, tmp_path)
     assert again.returncode == 0, again.log

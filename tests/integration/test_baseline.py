@@ -18,12 +18,14 @@ import pytest
 from tests.support.actionrun import ActionRun, run_action, unique_repository
 from tests.support.devenv import DevEnv
 from tests.support.payloads import load_event
+from tests.support.pytest_github import GitHubStandIn
 from tests.support.trivydb.rootfs import write_debian_root, write_python_dist
 
 pytestmark = pytest.mark.integration
 
 DOCKERFILE = "FROM scratch\nCOPY root/ /\n"
 SITE_PACKAGES = "usr/local/lib/python3.11/site-packages"
+TOKEN = "ghs_baseline_write_token_0123456789"
 
 
 def context(folder: Path, *, vulnerable: bool = False, note: str = "") -> Path:
@@ -155,3 +157,23 @@ def test_a_missing_baseline_is_said_and_everything_is_new(
     assert "does not exist" in run.log
     assert run.returncode != 0  # the base's CRITICAL counts as new without a baseline
     assert "Every finding counts as new" in run.summary
+
+
+def test_the_sticky_comment_leads_with_what_the_change_adds(
+    devenv: DevEnv, published: dict[str, Any], github: GitHubStandIn, tmp_path: Path
+) -> None:
+    payload = load_event("pull_request", "opened")
+    github.add_token(TOKEN, "write")
+    github.seed_repo("Codertocat", "Hello-World", pulls=[{"number": payload["number"]}])
+    context(tmp_path / "ctx", vulnerable=True)
+    run = run_action(
+        tmp_path / "run", "pull_request", payload,
+        inputs(devenv, published["image"], tmp_path / "ctx", tmp_path / "cache",
+               **{"FAIL-ON": "HIGH", "FAIL-ON-SCOPE": "new", "GITHUB-TOKEN": TOKEN,
+                  "BASE-ADVICE": "none"}),
+        api_url=github.url,
+    )  # fmt: skip
+    assert run.returncode != 0, run.log
+    (sticky,) = github.comments("Codertocat", "Hello-World", payload["number"])
+    assert "This change adds 1" in sticky.body, sticky.body
+    assert "setuptools" in sticky.body
