@@ -116,7 +116,13 @@ class Dockerfile:
         while stage is not None and stage not in chain:
             chain.append(stage)
             stage = next(
-                (s for s in self.stages[: stage.index] if s.name and s.name == stage.base), None
+                # stage names are case-insensitive, as BuildKit reads them
+                (
+                    s
+                    for s in self.stages[: stage.index]
+                    if s.name and s.name.lower() == stage.base.lower()
+                ),
+                None,
             )
         return chain
 
