@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from slipway.buildx.checks import SAME_AS, BuildCheck, build_checks
 from slipway.core.plan import Plan
 from slipway.core.severity import Level, Severity, level
 from slipway.github.comment import CommentBody, CommentError, history_line, post_comment
@@ -53,7 +54,11 @@ class Delivered:
 
 
 def finding_annotations(
-    plan: Plan, scans: Sequence[PlatformScan], checks: PolicyFindings, delta: Delta | None = None
+    plan: Plan,
+    scans: Sequence[PlatformScan],
+    checks: PolicyFindings,
+    delta: Delta | None = None,
+    build: Sequence[BuildCheck] = (),
 ) -> list[ann.Annotation]:
     """Vulnerabilities and secrets on the line that added their layer (titled ``New:`` when
     ``delta`` says the change adds them); policy findings."""
@@ -87,11 +92,21 @@ def finding_annotations(
                 file=dockerfile, line=s.dockerfile_line,
                 rank=s.severity.rank, key=f"{s.rule} {s.path}",
             ))  # fmt: skip
+    said: set[tuple[str, int | None]] = set()
     for f in checks.policy.findings if checks.policy else ():
+        said.add((f.id, f.line or None))
         found.setdefault(f"{f.id} {f.line}", ann.Annotation(
             level(f.severity, fail_on), f"{f.title}. Fix: {f.fix}",
             title=f"{f.id} {f.title}", file=f.file or dockerfile, line=f.line or None,
             rank=f.severity.rank, key=f"{f.id} {f.line}",
+        ))  # fmt: skip
+    for c in build:  # BuildKit's own checks, unless one of Slipway's rules says it there
+        if (SAME_AS.get(c.rule, ""), c.line) in said:
+            continue
+        found.setdefault(f"{c.rule} {c.line}", ann.Annotation(
+            Level.WARNING, c.message + (f" ({c.url})" if c.url else ""),
+            title=f"BuildKit check {c.rule}", file=dockerfile, line=c.line,
+            rank=Severity.LOW.rank, key=f"{c.rule} {c.line}",
         ))  # fmt: skip
     return list(found.values())
 
@@ -222,7 +237,12 @@ def report(
     _outputs(run, state, failures)
     if by_digest_only:
         return
-    marks = finding_annotations(plan, state.scans, state.checks, state.delta)
+    build = (
+        build_checks(state.build_metadata)
+        if run.runner.env.get("DOCKER_BUILD_CHECKS_ANNOTATIONS", "true").lower() != "false"
+        else []
+    )
+    marks = finding_annotations(plan, state.scans, state.checks, state.delta, build)
     delivered = deliver(run, report=report, marks=marks, failed=bool(failures), sarif=sarif)
     comment_file = delivered.comment_file
     workflow.set_output("comment-file", run.output_path(comment_file) if comment_file else "")

@@ -210,7 +210,11 @@ def build(
     which makes a warm rebuild's export several times faster.
     """
     metadata_file = workdir / f"buildx-metadata-{export}.json"
-    env = {**secret_env(plan), **(service_env or {})}  # this process alone gets them
+    env = {  # secrets and the cache service: this process alone gets them
+        **secret_env(plan),
+        **(service_env or {}),
+        "BUILDX_METADATA_WARNINGS": "1",  # BuildKit's build checks, into the metadata file
+    }
     layout = str(layout_dir) if layout_dir is not None else ""
     argv = build_argv(plan, str(metadata_file), layout, builder=builder, export=export)
     result = runner.stream(argv, env=env)
