@@ -34,7 +34,7 @@ from slipway.scan.advice import (
     review_marker,
 )
 from slipway.scan.findings import PlatformScan
-from slipway.stages.registries import client
+from slipway.stages.registries import pull_sources
 from slipway.stages.scan import ScanJob, ScanTarget, scan_platforms
 from slipway.tools.registry import RegistryClient
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from slipway.stages import Run, State
 
 BUDGET = 120.0  # seconds for the whole step
+RETRY_BUDGET = 10.0  # seconds a registry may keep failing before a base is given up
 MAX_BASES = 2
 MAX_CANDIDATES = 5
 NO_NEWER = "no newer tag on its track ({tag})"
@@ -85,11 +86,8 @@ def _advise(
     platform, final = target
     if not base.tag:
         return Advice(base, "", (), note=NO_TRACK)
-    name = parse_image_name(base.repository)
-    registry = client(run, name)
-    tags = candidate_tags(
-        base.tag, registry.tags(name.repository), Widen(run.plan.scan.base_advice), MAX_CANDIDATES
-    )
+    name, registry, listed = _listed(run, parse_image_name(base.repository))
+    tags = candidate_tags(base.tag, listed, Widen(run.plan.scan.base_advice), MAX_CANDIDATES)
     if not tags:
         return Advice(base, "", (), note=NO_NEWER.format(tag=base.tag))
     reference = base.reference.rpartition("@")[2] if base.pinned else base.tag
@@ -111,6 +109,19 @@ def _advise(
     if not options and not note:
         note = "no newer tag on its track removes more than it adds"
     return Advice(base, current_digest, options, note)
+
+
+def _listed(run: Run, image: ImageName) -> tuple[ImageName, RegistryClient, list[str]]:
+    """The repository's tags from where the builder pulls it (the engine's mirrors first for
+    Docker Hub), each registry given `RETRY_BUDGET` seconds: advice is not worth a wait."""
+    engine = run.engine.result() if run.engine is not None else None
+    failed: RegistryError | None = None
+    for name, registry in pull_sources(run, image, engine, budget=RETRY_BUDGET):
+        try:
+            return name, registry, registry.tags(name.repository)
+        except RegistryError as error:
+            failed = error
+    raise failed or RegistryError(f"no registry serves {image}")
 
 
 def _scanned(

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from slipway.buildx.builders import EngineFacts
 from slipway.inputs import Access, Credential, Inputs, access_for, credential_for
 from slipway.oci.ecr import ecr_registry
-from slipway.oci.refs import ImageName
+from slipway.oci.refs import DOCKER_HUB, ImageName
 from slipway.runner.workflow import Workflow
 from slipway.tools import aws, docker, trust
-from slipway.tools.registry import RegistryClient, RegistryClients, connection_for
+from slipway.tools.registry import RegistryClient, RegistryClients, client_for, connection_for
 from slipway.tools.registry_http import Connection
 
 if TYPE_CHECKING:
@@ -50,6 +51,31 @@ def client(run: Run, image: ImageName) -> RegistryClient:
     """The run's client for the registry of ``image``, with its login: one per registry for
     the whole run, so its session, bearer tokens and retry budget are the run's."""
     return run.registry_clients.client(connection(run.access, image))
+
+
+def pull_sources(
+    run: Run, image: ImageName, engine: EngineFacts | None, *, budget: float
+) -> list[tuple[ImageName, RegistryClient]]:
+    """Where the builder pulls ``image`` from, in order: Docker Hub through the engine's
+    mirrors first, then the image's own registry. Each client has the run's login for its
+    host and a retry ``budget`` of its own (a lookup that may give up early, unlike a push)."""
+    hosts = [image.registry]
+    if image.registry == DOCKER_HUB and engine is not None:
+        hosts = [m.split("://", 1)[-1].rstrip("/") for m in engine.mirrors] + hosts
+    insecure = (*run.access.insecure_registries, *(engine.insecure_registries if engine else ()))
+    found = []
+    for host in hosts:
+        credential = credential_for(run.access.credentials, host)
+        name = ImageName(host, image.repository)
+        found.append((name, client_for(
+            name,
+            credential.username if credential else "",
+            credential.password if credential else "",
+            retry_budget=budget,
+            insecure_registries=insecure,
+            ca_bundle=run.access.trust.bundle if run.access.trust else "",
+        )))  # fmt: skip
+    return found
 
 
 def buy_ecr_logins(

@@ -11,13 +11,11 @@ from typing import TYPE_CHECKING
 from slipway.buildx.builders import EngineFacts
 from slipway.cache import build_key as keys
 from slipway.errors import RegistryError, SlipwayError
-from slipway.inputs import credential_for
-from slipway.oci.refs import DOCKER_HUB, ImageName, is_digest, parse_image_name
+from slipway.oci.refs import is_digest, parse_image_name
 from slipway.stages.build import read_index
 from slipway.stages.policy import read_dockerfile
-from slipway.stages.registries import client
+from slipway.stages.registries import client, pull_sources
 from slipway.tools.context_digest import NoContextDigest, digest_context
-from slipway.tools.registry import client_for
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -99,19 +97,7 @@ def _resolve(run: Run, reference: str, engine: EngineFacts) -> str:
         image = parse_image_name(f"{head}/{repository}" if head else repository)
     except ValueError:
         return ""
-    hosts = [image.registry]
-    if image.registry == DOCKER_HUB:
-        hosts = [m.split("://", 1)[-1].rstrip("/") for m in engine.mirrors] + hosts
-    for host in hosts:
-        credential = credential_for(run.access.credentials, host)
-        registry = client_for(
-            ImageName(host, image.repository),
-            credential.username if credential else "",
-            credential.password if credential else "",
-            retry_budget=RESOLVE_BUDGET,
-            insecure_registries=(*run.access.insecure_registries, *engine.insecure_registries),
-            ca_bundle=run.access.trust.bundle if run.access.trust else "",
-        )
+    for _, registry in pull_sources(run, image, engine, budget=RESOLVE_BUDGET):
         try:
             found = registry.head_digest(image.repository, tag or "latest")
         except (RegistryError, OSError):
