@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from slipway.oci.refs import ImageName, check_reference, check_registry, parse_image_name
+from slipway.oci.refs import (
+    ImageName,
+    check_reference,
+    check_registry,
+    parse_image_name,
+    split_reference,
+)
 
 
 @pytest.mark.parametrize(
@@ -74,3 +80,19 @@ def test_references() -> None:
     for bad in ("ghcr.io/a/b:v\u00e9", "ghcr.io/a/b@sha256:abc", "a" * 600, "ghcr.io/a/b:"):
         with pytest.raises(ValueError):
             check_reference(bad)
+
+
+@pytest.mark.parametrize(
+    ("value", "parts"),
+    [
+        ("python", ("python", "", "")),
+        ("python:3.11-slim", ("python", "3.11-slim", "")),
+        ("127.0.0.1:5000/acme/app:main", ("127.0.0.1:5000/acme/app", "main", "")),
+        ("127.0.0.1:5000/acme/app", ("127.0.0.1:5000/acme/app", "", "")),
+        (f"ghcr.io/o/a:v1@sha256:{'e' * 64}", ("ghcr.io/o/a", "v1", f"sha256:{'e' * 64}")),
+    ],
+)
+def test_a_reference_splits_into_name_tag_and_digest(
+    value: str, parts: tuple[str, str, str]
+) -> None:
+    assert split_reference(value) == parts

@@ -139,6 +139,15 @@ TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", re.ASCII)  # a tag (distr
 _TAG_PART = TAG
 
 
+def split_reference(value: str) -> tuple[str, str, str]:
+    """``name[:tag][@digest]`` as (name, tag, digest), "" for what is missing; nothing is
+    checked (`check_reference` does)."""
+    name, _, digest = value.partition("@")
+    head, slash, last = name.rpartition("/")
+    repository, _, tag = last.partition(":")
+    return f"{head}{slash}{repository}", tag, digest
+
+
 def check_reference(value: str) -> str:
     """``value`` when it is ``name[:tag][@digest]`` (a ValueError saying why, when not)."""
     if len(value) > MAX_REFERENCE:

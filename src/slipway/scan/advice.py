@@ -25,7 +25,7 @@ from enum import StrEnum
 
 from slipway.core.severity import Severity
 from slipway.dockerfile import Dockerfile, Stage, parse_dockerfile, substitute
-from slipway.oci.refs import TAG, check_reference, is_digest, parse_image_name
+from slipway.oci.refs import TAG, check_reference, is_digest, parse_image_name, split_reference
 from slipway.report.markdown import code
 from slipway.scan.delta import vulnerability_identity
 from slipway.scan.findings import PlatformScan, Vulnerability
@@ -160,7 +160,7 @@ def final_bases(
     if reference.lower() == "scratch" or dockerfile.is_stage_name(reference):
         return []  # no image, or a stage named through an ARG: not followed
     try:
-        name, tag, digest = _split(check_reference(reference))
+        name, tag, digest = split_reference(check_reference(reference))
         repository = str(parse_image_name(name))
     except ValueError:
         return []  # not an image reference
@@ -203,14 +203,6 @@ def _unresolved(variable: re.Match[str], args: Mapping[str, str]) -> bool:
     return name not in args and variable.group(2) not in ("-", ":-")
 
 
-def _split(reference: str) -> tuple[str, str, str]:
-    """``name[:tag][@digest]`` as (name, tag, digest), "" for what is missing."""
-    name, _, digest = reference.partition("@")
-    head, slash, last = name.rpartition("/")
-    repository, _, tag = last.partition(":")
-    return f"{head}{slash}{repository}", tag, digest
-
-
 def from_line(base: BaseImage, tag: str, digest: str = "") -> str:
     """The FROM line to use: ``base.instruction`` with only the image reference changed to
     ``name:tag`` (flags and ``AS alias`` kept byte for byte), and to ``name:tag@digest``
@@ -231,7 +223,7 @@ def from_line(base: BaseImage, tag: str, digest: str = "") -> str:
         raise ValueError(f"{text[:80]!r} is not one FROM instruction")
     head = text[: len(text.rstrip()) - len(body)]
     rest = body[len(body.split()[0]) :] + text[len(text.rstrip()) :]
-    name = _split(base.reference)[0]
+    name = split_reference(base.reference)[0]
     return f"{head}{name}:{tag}{'@' + digest if digest else ''}{rest}"
 
 

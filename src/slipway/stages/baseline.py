@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING
 from slipway.errors import RegistryError, ScanError
 from slipway.oci.manifest import platform_manifests
 from slipway.oci.referrers import SCAN_REPORT_TYPE
-from slipway.oci.refs import ImageName, allows_plain_http, is_digest, parse_image_name
+from slipway.oci.refs import (
+    ImageName,
+    allows_plain_http,
+    is_digest,
+    parse_image_name,
+    split_reference,
+)
 from slipway.scan.baseline import (
     BaselineChoice,
     choose_baseline,
@@ -100,12 +106,8 @@ def _find(run: Run, image: ImageName, choice: BaselineChoice, known_db: str) -> 
 
 def _split(reference: str) -> tuple[ImageName, str]:
     """``registry/repo:tag`` or ``registry/repo@sha256:...`` -> (the name, tag or digest)."""
-    if "@" in reference:
-        head, _, digest = reference.partition("@")
-        return parse_image_name(head), digest
-    slash = reference.rfind("/")
-    head, colon, tag = reference[slash + 1 :].partition(":")
-    return parse_image_name(reference[: slash + 1] + head), (tag if colon else "latest")
+    name, tag, digest = split_reference(reference)
+    return parse_image_name(name), digest or tag or "latest"
 
 
 def _with_findings(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from slipway.buildx.builders import EngineFacts
 from slipway.cache import build_key as keys
 from slipway.errors import RegistryError, SlipwayError
-from slipway.oci.refs import is_digest, parse_image_name
+from slipway.oci.refs import is_digest, parse_image_name, split_reference
 from slipway.stages.build import read_index
 from slipway.stages.policy import read_dockerfile
 from slipway.stages.registries import client, pull_sources
@@ -88,13 +88,11 @@ def _key_or_why(run: Run) -> str:
 def _resolve(run: Run, reference: str, engine: EngineFacts) -> str:
     """The digest ``reference`` names now ("" when no registry answers): a pinned digest as
     it is, Docker Hub through the engine's mirrors first, as the builder pulls."""
-    name, _, digest = reference.partition("@")
+    name, tag, digest = split_reference(reference)
     if digest:
         return digest if is_digest(digest) else ""
-    head, _, last = name.rpartition("/")
-    repository, _, tag = last.partition(":")
     try:
-        image = parse_image_name(f"{head}/{repository}" if head else repository)
+        image = parse_image_name(name)
     except ValueError:
         return ""
     for _, registry in pull_sources(run, image, engine, budget=RESOLVE_BUDGET):
