@@ -15,14 +15,13 @@ Advice never fails the run: a registry or scan error becomes the advice's note.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slipway.errors import RegistryError, ScanError
 from slipway.github.review import Suggestion, post_suggestion
 from slipway.oci.manifest import platform_manifests
-from slipway.oci.refs import ImageName, allows_plain_http, is_digest, parse_image_name
+from slipway.oci.refs import ImageName, is_digest, parse_image_name
 from slipway.scan.advice import (
     Advice,
     BaseImage,
@@ -35,7 +34,7 @@ from slipway.scan.advice import (
 )
 from slipway.scan.findings import PlatformScan
 from slipway.stages.registries import pull_sources
-from slipway.stages.scan import ScanJob, ScanTarget, scan_platforms
+from slipway.stages.scan import scan_published
 from slipway.tools.registry import RegistryClient
 
 if TYPE_CHECKING:
@@ -141,18 +140,9 @@ def _scanned(
     else:
         manifest = top.json()
     size = sum(int(layer.get("size", 0)) for layer in manifest.get("layers") or [])
-    options = run.plan.scan
-    target = ScanTarget(
-        platform,
-        manifest_digest,
-        name.with_digest(manifest_digest),
-        insecure=allows_plain_http(name.registry, options.insecure_registries),
+    outcome = scan_published(
+        run, name, [(platform, manifest_digest)], known_db=state.db_updated_at, folder="advice"
     )
-    job = ScanJob(
-        replace(options, sbom_file=""), [target], None, run.work, run.work / "advice", run.now,
-        known_db=state.db_updated_at,
-    )  # fmt: skip
-    outcome = scan_platforms(run.runner, job)
     return (digest if is_digest(digest) else "", outcome.scans[0], size)
 
 

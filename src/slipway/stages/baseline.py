@@ -15,7 +15,6 @@ warning, and every finding then counts as new.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from slipway.errors import RegistryError, ScanError
@@ -23,7 +22,6 @@ from slipway.oci.manifest import platform_manifests
 from slipway.oci.referrers import SCAN_REPORT_TYPE
 from slipway.oci.refs import (
     ImageName,
-    allows_plain_http,
     is_digest,
     parse_image_name,
     split_reference,
@@ -38,7 +36,7 @@ from slipway.scan.baseline import (
 from slipway.scan.delta import Baseline, diff
 from slipway.scan.findings import PlatformScan
 from slipway.stages.registries import client
-from slipway.stages.scan import ScanJob, ScanTarget, scan_platforms
+from slipway.stages.scan import scan_published
 from slipway.tools.registry import RegistryClient
 
 if TYPE_CHECKING:
@@ -163,26 +161,7 @@ def _scan(
         config = registry.get_blob_json(name.repository, str(document["config"]["digest"]))
         parts = (config.get("os"), config.get("architecture"), config.get("variant"))
         platforms = [("/".join(str(p) for p in parts if p), digest)]
-    options = run.plan.scan
-    targets = [
-        ScanTarget(
-            platform,
-            manifest_digest,
-            name.with_digest(manifest_digest),
-            insecure=allows_plain_http(name.registry, options.insecure_registries),
-        )
-        for platform, manifest_digest in platforms
-    ]
-    job = ScanJob(
-        replace(options, sbom_file=""),  # the baseline's findings only
-        targets,
-        None,
-        run.work,
-        run.work / "baseline",
-        run.now,
-        known_db=known_db,
-    )
-    outcome = scan_platforms(run.runner, job)
+    outcome = scan_published(run, name, platforms, known_db=known_db, folder="baseline")
     for warning in outcome.warnings:
         run.workflow.warning(warning)
     return tuple(outcome.scans)

@@ -20,7 +20,7 @@ from slipway.core.plan import ConfigFindings
 from slipway.dockerfile import Dockerfile
 from slipway.dockerfile.history import layer_lines
 from slipway.errors import ScanError
-from slipway.oci.refs import allows_plain_http
+from slipway.oci.refs import ImageName, allows_plain_http
 from slipway.runner import paths
 from slipway.runner.paths import trivy_cache_dir
 from slipway.scan.combined import combine, merged_report
@@ -301,6 +301,30 @@ def _write_reports(
     # (SARIF is rendered once at the end of the run, from every stage's findings.)
     report_path.write_text(json.dumps(report, separators=(",", ":")) + "\n", encoding="utf-8")
     outcome.report_file = str(report_path)
+
+
+def scan_published(
+    run: Run, name: ImageName, platforms: Sequence[tuple[str, str]], *, known_db: str, folder: str
+) -> ScanOutcome:
+    """Images other than the run's (a baseline, a candidate base): each (platform, manifest
+    digest) of ``name`` scanned by digest with the run's options and DB (``known_db``: the one
+    its own scan used), no SBOM; a kept result is reused. The report goes to ``folder`` of
+    the run's temporary folder, never over the run's own."""
+    options = run.plan.scan
+    targets = [
+        ScanTarget(
+            platform,
+            digest,
+            name.with_digest(digest),
+            insecure=allows_plain_http(name.registry, options.insecure_registries),
+        )
+        for platform, digest in platforms
+    ]
+    job = ScanJob(
+        replace(options, sbom_file=""), targets, None, run.work, run.work / folder, run.now,
+        known_db=known_db,
+    )  # fmt: skip
+    return scan_platforms(run.runner, job)
 
 
 def scan(run: Run, state: State) -> None:
