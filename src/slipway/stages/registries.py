@@ -17,7 +17,7 @@ from slipway.oci.ecr import ecr_registry
 from slipway.oci.refs import DOCKER_HUB, ImageName
 from slipway.runner.workflow import Workflow
 from slipway.tools import aws, docker, trust
-from slipway.tools.registry import RegistryClient, RegistryClients, client_for, connection_for
+from slipway.tools.registry import RegistryClient, RegistryClients, connection_for
 from slipway.tools.registry_http import Connection
 
 if TYPE_CHECKING:
@@ -33,16 +33,23 @@ def access(inputs: Inputs, env: Mapping[str, str], workflow: Workflow, work: Pat
     return access_for(inputs, buy_ecr_logins(inputs, env, workflow), written)
 
 
-def connection(access: Access, image: ImageName) -> Connection:
+def connection(
+    access: Access,
+    image: ImageName,
+    *,
+    retry_budget: float | None = None,
+    insecure: tuple[str, ...] = (),
+) -> Connection:
     """How the run reaches the registry of ``image``: its login, the run's trust, and
-    `registry-timeout` as the retry budget."""
+    `registry-timeout` as the retry budget (or ``retry_budget``); plain HTTP where
+    `insecure-registries` (and ``insecure``) allow it."""
     credential = credential_for(access.credentials, image.registry)
     return connection_for(
         image,
         credential.username if credential else "",
         credential.password if credential else "",
-        retry_budget=access.registry_timeout,
-        insecure_registries=access.insecure_registries,
+        retry_budget=access.registry_timeout if retry_budget is None else retry_budget,
+        insecure_registries=(*access.insecure_registries, *insecure),
         ca_bundle=access.trust.bundle if access.trust else "",
     )
 
@@ -62,19 +69,12 @@ def pull_sources(
     hosts = [image.registry]
     if image.registry == DOCKER_HUB and engine is not None:
         hosts = [m.split("://", 1)[-1].rstrip("/") for m in engine.mirrors] + hosts
-    insecure = (*run.access.insecure_registries, *(engine.insecure_registries if engine else ()))
+    insecure = engine.insecure_registries if engine else ()
     found = []
     for host in hosts:
-        credential = credential_for(run.access.credentials, host)
         name = ImageName(host, image.repository)
-        found.append((name, client_for(
-            name,
-            credential.username if credential else "",
-            credential.password if credential else "",
-            retry_budget=budget,
-            insecure_registries=insecure,
-            ca_bundle=run.access.trust.bundle if run.access.trust else "",
-        )))  # fmt: skip
+        reach = connection(run.access, name, retry_budget=budget, insecure=insecure)
+        found.append((name, RegistryClient(reach)))
     return found
 
 

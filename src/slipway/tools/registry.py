@@ -265,28 +265,6 @@ def connection_for(
     )
 
 
-def client_for(
-    image: ImageName,
-    username: str = "",
-    password: str = "",
-    *,
-    retry_budget: float = 60.0,
-    insecure_registries: tuple[str, ...] = (),
-    ca_bundle: str = "",
-) -> RegistryClient:
-    """A new client for the registry of ``image`` (see `connection_for`)."""
-    return RegistryClient(
-        connection_for(
-            image,
-            username,
-            password,
-            retry_budget=retry_budget,
-            insecure_registries=insecure_registries,
-            ca_bundle=ca_bundle,
-        )
-    )
-
-
 class RegistryClients:
     """The registry clients of one run: one per registry and login, made when first asked
     for and shared after, so every request a run makes to a registry shares one connection
