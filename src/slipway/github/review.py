@@ -18,6 +18,7 @@ from github import GithubException
 from slipway.core.context import Context
 from slipway.github.client import Retrier, make_client, reason
 from slipway.github.comment import resolve_target
+from slipway.github.reports import head_sha
 from slipway.inputs.report import CommentMode, ReportOptions
 from slipway.runner.workflow import Workflow
 
@@ -45,7 +46,7 @@ def post_suggestion(
 ) -> str:
     """Post ``suggestion`` unless already said; what happened: posted, exists or skipped."""
     target = resolve_target(context, options)
-    head = _head_sha(context)
+    head = head_sha(context)  # a pull request's: GitHub takes comments on its head only
     if (
         target is None
         or target.read_only
@@ -70,11 +71,3 @@ def post_suggestion(
         workflow.notice(NOT_POSTED.format(number=target.number, reason=reason(error)))
         return "skipped"
     return "posted"
-
-
-def _head_sha(context: Context) -> str:
-    """The pull request's head commit, from the event."""
-    pull = context.payload.get("pull_request")
-    head = pull.get("head") if isinstance(pull, dict) else None
-    sha = head.get("sha") if isinstance(head, dict) else None
-    return sha if isinstance(sha, str) and len(sha) == 40 else ""
