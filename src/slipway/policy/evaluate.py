@@ -13,7 +13,7 @@ from typing import Any
 
 from slipway.core.severity import Severity
 from slipway.dockerfile import Dockerfile
-from slipway.policy import catalog
+from slipway.policy import catalog, identity
 from slipway.policy.image import check_image_config, is_root
 from slipway.policy.model import (
     OFF,
@@ -91,9 +91,13 @@ def evaluate(
         if key in findings or key in suppressed:
             continue
         tool_id = item.check_id if item.source in _TOOLS else ""
+        about = identity.subject(
+            rule.id, source=item.source, platform=platform, detail=item.message,
+            instruction=dockerfile.at_line(line) if line else None,
+        )  # fmt: skip
         finding = Finding(
             rule.id, rule.title, severity, dockerfile.path, line, rule.fix, item.source,
-            platform, item.message, tool_id,
+            platform, item.message, tool_id, identity.fingerprint(rule.id, about),
         )  # fmt: skip
         silenced = _suppression(dockerfile, finding, tool_id)
         if silenced is not None:

@@ -45,6 +45,9 @@ class Finding:
     platform: str | None = None
     detail: str = ""  # untrusted specifics (port, image name, tool message); escape when shown
     tool_id: str = ""  # the tool's own check ID (DS-0002, DL3009) when mapped
+    # what makes it the same finding in another image (`slipway.policy.identity`), set by
+    # `slipway.policy.evaluate`; derived, so not compared
+    identity: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
