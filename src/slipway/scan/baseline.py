@@ -24,12 +24,13 @@ from slipway.core.severity import Severity
 from slipway.meta import semver
 from slipway.meta.tags import clean_tag
 from slipway.oci.refs import ImageName, is_digest
+from slipway.policy.model import Finding as PolicyFinding
 from slipway.scan.combined import REPORT_VERSION
 from slipway.scan.findings import PlatformScan, Secret, Vulnerability
 from slipway.scan.options import ScanOptions
 
 NONE = "none"
-F = TypeVar("F", Vulnerability, Secret)
+F = TypeVar("F", Vulnerability, Secret, PolicyFinding)
 Kind = Literal["none", "references", "previous-release"]
 
 
@@ -127,6 +128,17 @@ def scans_from_report(document: Mapping[str, Any]) -> tuple[PlatformScan, ...]:
     )
 
 
+def policy_from_report(document: Mapping[str, Any]) -> tuple[PolicyFinding, ...] | None:
+    """The Dockerfile and image-policy findings of a scan report
+    (`slipway.scan.combined.with_policy`); None when it has none to say (a report written
+    before reports carried them, or by a run without the policy): then they are unknown. A
+    record without an identity is left out: it could match nothing."""
+    if not isinstance(document.get("policy"), list):
+        return None
+    found = (_finding(PolicyFinding, record) for record in _records(document, "policy"))
+    return tuple(f for f in found if f.identity)
+
+
 def _records(document: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
     found = document.get(key)
     return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
@@ -154,6 +166,8 @@ def _finding(kind: type[F], record: Mapping[str, Any]) -> F:
         elif spec.name in ("line", "dockerfile_line"):
             number = value if isinstance(value, int) and not isinstance(value, bool) else None
             values[spec.name] = number if number is not None or spec.name != "line" else 0
+        elif spec.name == "platform":  # a policy finding's: None for the Dockerfile's own
+            values["platform"] = value[:4096] if isinstance(value, str) and value else None
         else:
             values[spec.name] = value[:4096] if isinstance(value, str) else ""
     return kind(**values)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slipway.core.severity import SCAN, Severity
+from slipway.policy.model import Finding as PolicyFinding
 from slipway.scan.findings import (
     Misconfiguration,
     PlatformScan,
@@ -119,3 +120,12 @@ def merged_report(
         "secrets": secrets,
         "misconfigurations": [vars(m) for m in misconfigurations if m.severity in wanted],
     }
+
+
+def with_policy(report: dict[str, Any], findings: Sequence[PolicyFinding]) -> dict[str, Any]:
+    """``report`` (`merged_report`'s) with the image's Dockerfile and image-policy
+    ``findings`` under ``policy``, every severity, each with its identity
+    (`slipway.policy.identity`: a digest, never an instruction's text), for a later run that
+    compares with this image (`slipway.scan.baseline.policy_from_report`). A report without
+    ``policy`` says nothing of them: the policy did not run, or the report is older."""
+    return {**report, "policy": [vars(f) for f in findings]}

@@ -10,10 +10,19 @@ Identity: a vulnerability is its advisory ID and its package name, so a version 
 keeps the advisory is *unchanged* (and listed as a `Bump`); a secret is its rule and file,
 so a secret that moved lines is unchanged. A platform the baseline lacks, or no baseline at
 all, makes every finding of that platform new.
+
+The Dockerfile and image-policy findings (`slipway.policy`) are compared too, once for the
+image (`PolicyDelta`): a policy finding is its rule and what it is about, never its line
+(`slipway.policy.identity`: the offending instruction's text; for a finding of a platform's
+image config, that platform and the image property; SW001, "runs as root", its rule alone).
+The baseline's policy findings come only from the scan report attached to it; a baseline
+scanned now, or a report written before reports carried them, leaves them unknown, and every
+policy finding is then new (`Baseline.policy` None), as without a baseline.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +30,8 @@ from functools import cached_property
 from typing import TypeVar
 
 from slipway.core.severity import Severity
+from slipway.policy import identity
+from slipway.policy.model import Finding as PolicyFinding
 from slipway.scan.findings import PlatformScan, Secret, Vulnerability
 
 SOURCES = ("attached report", "scanned", "scan reused")  # where a baseline's findings came from
@@ -35,11 +46,29 @@ class Baseline:
     scans: tuple[PlatformScan, ...] = ()  # its findings, one per platform
     missing: str = ""  # why there is no baseline, said plainly ("" when there is one)
     source: str = ""  # where its findings came from: one of `SOURCES`
+    # its Dockerfile and image-policy findings, from its attached report; None: unknown
+    policy: tuple[PolicyFinding, ...] | None = None
 
     @property
     def present(self) -> bool:
         """True when there is something to compare with: not missing, and scanned."""
         return not self.missing and bool(self.scans)
+
+    @property
+    def policy_known(self) -> bool:
+        """True when its policy findings are known (present, and its report carried them)."""
+        return self.present and self.policy is not None
+
+    @property
+    def policy_unknown_why(self) -> str:
+        """Why its policy findings are unknown, said plainly ("" when they are known)."""
+        if self.policy_known:
+            return ""
+        if not self.present:
+            return "there is no baseline"
+        if self.source == "attached report":
+            return "its attached report was written before reports carried them"
+        return "it was scanned now, and a scan of an image does not see its Dockerfile"
 
 
 @dataclass(frozen=True)
@@ -65,8 +94,19 @@ class PlatformDelta:
     unchanged_secrets: tuple[Secret, ...] = ()
 
 
-Finding = Vulnerability | Secret
-_Identity = tuple[str, str, str]  # kind ("v" or "s") and the finding's identity
+@dataclass(frozen=True)
+class PolicyDelta:
+    """The image's policy findings, split into new, fixed and unchanged (one list for the
+    image: a finding of one platform's config names that platform in its identity)."""
+
+    new: tuple[PolicyFinding, ...] = ()
+    fixed: tuple[PolicyFinding, ...] = ()  # in the baseline, gone now (as found there)
+    unchanged: tuple[PolicyFinding, ...] = ()
+    known: bool = False  # the baseline's policy findings were known; else every one is new
+
+
+Finding = Vulnerability | Secret | PolicyFinding
+_Identity = tuple[str, str, str]  # kind ("v", "s" or "p") and the finding's identity
 
 
 def vulnerability_identity(v: Vulnerability) -> tuple[str, str]:
@@ -79,10 +119,17 @@ def secret_identity(s: Secret) -> tuple[str, str]:
     return (s.rule, s.path)
 
 
+def policy_identity(f: PolicyFinding) -> str:
+    """What makes two policy findings the same across images (`slipway.policy.identity`)."""
+    return identity.identity(f)
+
+
 def _identity(finding: Finding) -> _Identity:
     if isinstance(finding, Vulnerability):
         return ("v", *vulnerability_identity(finding))
-    return ("s", *secret_identity(finding))
+    if isinstance(finding, Secret):
+        return ("s", *secret_identity(finding))
+    return ("p", policy_identity(finding), "")
 
 
 @dataclass(frozen=True)
@@ -91,6 +138,7 @@ class Delta:
 
     baseline: Baseline
     platforms: tuple[PlatformDelta, ...]
+    policy: PolicyDelta | None = None  # None: the policy findings are not compared (yet)
 
     def added(self) -> Counter[Severity]:
         """New vulnerabilities and secrets by severity, each identity counted once across
@@ -102,10 +150,33 @@ class Delta:
         platforms."""
         return _count([*p.fixed_vulnerabilities, *p.fixed_secrets] for p in self.platforms)
 
+    def policy_added(self) -> Counter[Severity]:
+        """New policy findings by severity, each identity counted once."""
+        return _count([self.policy.new] if self.policy is not None else [])
+
+    def policy_fixed(self) -> Counter[Severity]:
+        """Fixed policy findings by severity, each identity counted once."""
+        return _count([self.policy.fixed] if self.policy is not None else [])
+
+    def compared(self, finding: Finding) -> bool:
+        """True when ``finding``'s kind was compared with the baseline: there is one, and
+        for a policy finding, its policy findings are known."""
+        if isinstance(finding, PolicyFinding):
+            return self.policy is not None and self.policy.known
+        return self.baseline.present
+
     def is_new(self, platform: str, finding: Finding) -> bool:
         """True when ``finding``, found now on ``platform``, is not in the baseline there
-        (always, on a platform the baseline lacks or without a baseline)."""
+        (always, on a platform the baseline lacks or without a baseline). A policy finding is
+        the image's (``platform`` is not read): new when the baseline does not have it, or
+        its policy findings are unknown."""
+        if isinstance(finding, PolicyFinding):
+            return _identity(finding) not in self._unchanged_policy
         return _identity(finding) not in self._unchanged.get(platform, frozenset())
+
+    def with_policy(self, findings: Sequence[PolicyFinding]) -> Delta:
+        """This delta with the image's policy ``findings`` compared with the baseline's."""
+        return dataclasses.replace(self, policy=diff_policy(findings, self.baseline))
 
     def previous(self, platform: str, finding: Vulnerability) -> str:
         """The version the baseline had of ``finding``'s package on ``platform`` when it
@@ -120,6 +191,10 @@ class Delta:
             )
             for p in self.platforms
         }
+
+    @cached_property
+    def _unchanged_policy(self) -> frozenset[_Identity]:
+        return frozenset(map(_identity, self.policy.unchanged if self.policy else ()))
 
     @cached_property
     def _bumped(self) -> dict[str, dict[_Identity, str]]:
@@ -183,4 +258,20 @@ def _platform(scan: PlatformScan, base: PlatformScan | None) -> PlatformDelta:
         new_secrets=tuple(s for key, s in secrets.items() if key not in old_secrets),
         fixed_secrets=tuple(s for key, s in old_secrets.items() if key not in secrets),
         unchanged_secrets=tuple(s for key, s in secrets.items() if key in old_secrets),
+    )
+
+
+def diff_policy(findings: Sequence[PolicyFinding], baseline: Baseline) -> PolicyDelta:
+    """The image's policy ``findings`` against ``baseline``'s (each identity once, new and
+    unchanged in ``findings``' order, fixed in the baseline's); every one new when the
+    baseline's are unknown (`Baseline.policy_known`)."""
+    now = _unique(findings, policy_identity)
+    if not baseline.policy_known or baseline.policy is None:
+        return PolicyDelta(new=tuple(now.values()))
+    before = _unique(baseline.policy, policy_identity)
+    return PolicyDelta(
+        new=tuple(f for key, f in now.items() if key not in before),
+        fixed=tuple(f for key, f in before.items() if key not in now),
+        unchanged=tuple(f for key, f in now.items() if key in before),
+        known=True,
     )

@@ -6,7 +6,8 @@ when that report was made as this run's scan would be, and else scans it by dige
 the run's DB and options: the result is kept like every scan result (by digest, DB and
 options), so the next run that compares with the same image reuses it. The difference
 (`slipway.scan.delta`) is what the gate reads with `fail-on-scope: new`, and what the
-summary and the comment lead with.
+summary and the comment lead with. The baseline's policy findings come with its attached
+report only (a scan of an image does not see its Dockerfile); the policy step compares them.
 
 The comparison is secondary to the run: a baseline that cannot be read is said in one
 warning, and every finding then counts as new.
@@ -26,10 +27,12 @@ from slipway.oci.refs import (
     parse_image_name,
     split_reference,
 )
+from slipway.policy.model import Finding as PolicyFinding
 from slipway.scan.baseline import (
     BaselineChoice,
     choose_baseline,
     incompatible,
+    policy_from_report,
     previous_release,
     scans_from_report,
 )
@@ -73,6 +76,11 @@ def baseline(run: Run, state: State) -> None:
         run.workflow.info(
             f"baseline: {found.reference} ({found.digest}), {choice.why}; findings: {found.source}"
         )
+        if not found.policy_known:
+            run.workflow.info(
+                f"the baseline's policy findings are unknown ({found.policy_unknown_why}): "
+                "every Dockerfile and image-policy finding counts as new"
+            )
     else:
         run.workflow.info(f"no baseline to compare with: {found.missing}")
     state.delta = diff(state.scans, found)
@@ -115,8 +123,9 @@ def _with_findings(
     when compatible, else a scan by digest (``known_db``: the DB the run's scan used)."""
     reference, digest = found
     attached, why = _attached(run, registry, name, digest)
-    if attached:
-        return Baseline(reference, digest, attached, source="attached report")
+    if attached is not None:
+        scans, policy = attached
+        return Baseline(reference, digest, scans, source="attached report", policy=policy)
     if why:
         run.workflow.info(f"the report attached to {reference} is not used: {why}")
     scans = _scan(run, registry, name, digest, known_db)
@@ -124,29 +133,36 @@ def _with_findings(
     return Baseline(reference, digest, scans, source=source)
 
 
+Attached = tuple[tuple[PlatformScan, ...], tuple[PolicyFinding, ...] | None]
+
+
 def _attached(
     run: Run, registry: RegistryClient, name: ImageName, digest: str
-) -> tuple[tuple[PlatformScan, ...], str]:
-    """The findings of the newest scan report attached to ``digest``, or why there are none
-    to use ("" when nothing is attached)."""
+) -> tuple[Attached | None, str]:
+    """The findings of the newest scan report attached to ``digest`` (per platform, and the
+    policy's: None when the report does not carry them), or why there are none to use (""
+    when nothing is attached)."""
     found = registry.referrers(name.repository, digest, SCAN_REPORT_TYPE)
     if not found:
-        return (), ""
+        return None, ""
     newest = max(found, key=lambda d: str((d.get("annotations") or {}).get(CREATED, "")))
     manifest = registry.get_manifest(name.repository, str(newest.get("digest", "")))
     layers = manifest.json().get("layers") or []
     if not layers or int(layers[0].get("size", 0)) > MAX_REPORT:
-        return (), "it holds no report of a size Slipway reads"
+        return None, "it holds no report of a size Slipway reads"
     with registry.open_blob(name.repository, str(layers[0]["digest"])) as response:
         text = response.raw.read(MAX_REPORT + 1)
     try:
         document = json.loads(text)
     except ValueError:
-        return (), "it is not JSON"
+        return None, "it is not JSON"
     if not isinstance(document, dict):
-        return (), "it is not a scan report"
+        return None, "it is not a scan report"
     why = incompatible(document, run.plan.scan)
-    return ((), why) if why else (scans_from_report(document), "")
+    if why:
+        return None, why
+    scans = scans_from_report(document)
+    return ((scans, policy_from_report(document)) if scans else None), ""
 
 
 def _scan(
