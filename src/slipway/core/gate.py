@@ -5,7 +5,10 @@ By default every finding at or above ``fail-on`` blocks. With `GateScope.NEW` an
 `slipway.scan.delta.Delta`, only what the change adds blocks, and an unchanged vulnerability
 whose fix has been known for more than `GateRules.fixable_max_age_days` blocks too: "new
 only" must not hide a fixable finding forever. Without a baseline every finding is new.
-Misconfigurations of the Dockerfile gate the same in both modes.
+The Dockerfile and image-policy findings (`policy_reasons`) follow the same scope: with NEW,
+only those the baseline does not have block (all of them when its policy findings are
+unknown). The misconfigurations of `policy: none` (the scan's ``trivy config``) gate the same
+in both modes.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from slipway.core.severity import NO_GATE, FailOn, Severity, blocking
+from slipway.core.severity import NO_GATE, FailOn, Severity, blocking, fails_gate
+from slipway.policy.model import Finding as PolicyFinding
 from slipway.scan.delta import Delta
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 from slipway.scan.options import ScanOptions
@@ -39,6 +43,10 @@ class GateRules:
 
 ALL_FINDINGS = GateRules()  # the default: every finding at or above fail-on blocks
 NEW_ONLY = "new findings only"
+POLICY_BLOCKS = "{count} Dockerfile policy finding(s) at or above {fail_on}"
+NEW_POLICY_BLOCKS = (
+    "{count} new Dockerfile policy finding(s) at or above {fail_on} (" + NEW_ONLY + ")"
+)
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -168,6 +176,24 @@ def _new_reasons(
     if aged:
         reasons.append(f"{', '.join(aged)} in {platform} (fail-on: {fail_on})")
     return reasons
+
+
+def policy_reasons(
+    fail_on: FailOn,
+    findings: Sequence[PolicyFinding],
+    *,
+    delta: Delta | None = None,
+    rules: GateRules = ALL_FINDINGS,
+) -> tuple[str, ...]:
+    """Why the Dockerfile and image-policy ``findings`` fail the gate, in one line (empty:
+    they pass); INFO never blocks. With ``rules.scope`` NEW and a ``delta`` against a
+    baseline, only the findings it says are new, e.g. ``1 new Dockerfile policy finding(s)
+    at or above HIGH (new findings only)``; without a baseline, the result is scope ALL's."""
+    bad = [f for f in findings if fails_gate(f.severity, fail_on)]
+    if rules.scope is GateScope.NEW and delta is not None and delta.baseline.present:
+        new = [f for f in bad if delta.is_new("", f)]
+        return (NEW_POLICY_BLOCKS.format(count=len(new), fail_on=fail_on),) if new else ()
+    return (POLICY_BLOCKS.format(count=len(bad), fail_on=fail_on),) if bad else ()
 
 
 def gate_failures(

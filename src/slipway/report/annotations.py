@@ -8,7 +8,8 @@ notice says how many more there are and where. A finding's level is
 `slipway.core.severity.level` (the gate's verdict on it), as in SARIF. Messages are untrusted
 text: they reach the log only through `slipway.runner.workflow.Workflow`, which escapes data and
 properties. Compared with a baseline image, a new finding's title starts with ``New: ``
-(`finding_title`).
+(`finding_title`): a vulnerability, a secret, or a Dockerfile or image-policy finding (when
+the baseline's policy findings are known).
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from slipway.core.severity import Level
-from slipway.scan.delta import Delta
-from slipway.scan.findings import Secret, Vulnerability
+from slipway.scan.delta import Delta, Finding
 
 MAX_TITLE = 200
 MAX_MESSAGE = 4000  # a 100 KB advisory text would flood the log and the annotation pane
@@ -40,12 +40,11 @@ def clip(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def finding_title(
-    title: str, platform: str, finding: Vulnerability | Secret, delta: Delta | None = None
-) -> str:
-    """A finding's annotation ``title``, prefixed `NEW_TITLE` when ``delta`` compares with a
-    baseline and ``finding`` (found on ``platform``) is new there; else ``title`` as is."""
-    if delta is None or not delta.baseline.present or not delta.is_new(platform, finding):
+def finding_title(title: str, platform: str, finding: Finding, delta: Delta | None = None) -> str:
+    """A finding's annotation ``title``, prefixed `NEW_TITLE` when ``delta`` compared it with
+    a baseline (`Delta.compared`) and ``finding`` (found on ``platform``; a policy finding is
+    the image's) is new there; else ``title`` as is."""
+    if delta is None or not delta.compared(finding) or not delta.is_new(platform, finding):
         return title
     return NEW_TITLE + title
 

@@ -1,35 +1,52 @@
 """Summary sections for the Dockerfile policy findings and the image sizes (pure): sections of
-the one report that `slipway.report.fit` fits to each of GitHub's limits."""
+the one report that `slipway.report.fit` fits to each of GitHub's limits. Compared with a
+baseline whose policy findings are known, the findings the change adds come first, marked."""
 
 from __future__ import annotations
 
 from slipway.policy.model import PolicyFindings
 from slipway.report.fit import Block, Rows, Section
 from slipway.report.markdown import code, text
+from slipway.scan.delta import Delta
 from slipway.size.limits import format_delta, format_size
 from slipway.size.model import PlatformSize
 
 MAX_ROWS = 30
+NEW_MARK = "**new**"  # a finding the change adds, against a baseline
 MAX_LAYERS = 8
 LAYERS_LEFT_OUT = "_The layer tables, changes and hints are left out here for space._"
 
 
-def policy_sections(checks: PolicyFindings) -> list[Section]:
-    """The policy and the size sections (none when nothing was checked)."""
-    return [*_policy(checks), *_size(checks)]
+def policy_sections(checks: PolicyFindings, delta: Delta | None = None) -> list[Section]:
+    """The policy and the size sections (none when nothing was checked); ``delta``: the
+    comparison with a baseline, when there is one."""
+    return [*_policy(checks, delta), *_size(checks)]
 
 
-def _policy(checks: PolicyFindings) -> list[Section]:
+def _policy(checks: PolicyFindings, delta: Delta | None = None) -> list[Section]:
     if checks.policy is None:
         return []
-    findings = sorted(checks.policy.findings, key=lambda f: (-f.severity.rank, f.line, f.id))
+    compared = delta is not None and delta.policy is not None and delta.policy.known
+    findings = sorted(
+        (
+            (f, compared and delta is not None and delta.is_new("", f))
+            for f in checks.policy.findings
+        ),
+        key=lambda pair: (not pair[1], -pair[0].severity.rank, pair[0].line, pair[0].id),
+    )
     rows = []
-    for f in findings[:MAX_ROWS]:
+    for f, new in findings[:MAX_ROWS]:
         detail = f" ({text(f.detail, 80)})" if f.detail else ""
         where = str(f.line) if f.line else "file"
         fix = f.fix.replace("|", "\\|").replace("\n", " ")  # the rule catalog's own Markdown
         title = f"{text(f.title, 100)}{detail}"
-        rows.append(f"| {f.severity} | {code(f.id)} | {where} | {title} | {fix} |")
+        row = f"| {f.severity} | {code(f.id)} | {where} | {title} | {fix} |"
+        if compared:
+            row = f"| {NEW_MARK if new else ''} {row}"
+        rows.append(row)
+    head = "| Severity | Rule | Line | Finding | Fix |\n|---|---|---|---|---|"
+    if compared:
+        head = "| Change " + head.replace("\n", "\n|---")
     suppressed = len(checks.policy.suppressed)
     tail = (
         f"\n{suppressed} finding(s) suppressed inline (`# slipway:ignore=`)." if suppressed else ""
@@ -39,7 +56,7 @@ def _policy(checks: PolicyFindings) -> list[Section]:
             "Dockerfile practices",
             tuple(rows),
             title="### Dockerfile practices (image security)\n",
-            head="| Severity | Rule | Line | Finding | Fix |\n|---|---|---|---|---|",
+            head=head,
             tail=tail,
             empty="No findings.",
             omitted=max(len(findings) - MAX_ROWS, 0),

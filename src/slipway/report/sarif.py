@@ -6,7 +6,9 @@ fix goes. A result's level is the annotation's (`slipway.core.severity.level`: `
 it fails the gate); ``security-severity`` orders alerts as Trivy's own SARIF does. Only
 plain ``text`` fields are written: report text is untrusted and SARIF ``markdown``
 fields would render it. Compared with a baseline image (`slipway.scan.delta`), each
-vulnerability and secret says so in SARIF's own ``baselineState``: ``new`` or ``unchanged``.
+vulnerability and secret says so in SARIF's own ``baselineState``: ``new`` or ``unchanged``;
+so does each Dockerfile or image-policy finding, when the baseline's policy findings are
+known (else, as without a baseline, none says it: nothing was compared).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from slipway.core.severity import SARIF_LEVELS, FailOn, Severity, level
+from slipway.policy.model import Finding as PolicyFinding
 from slipway.policy.model import PolicyFindings
 from slipway.scan.combined import Merged, combine
 from slipway.scan.delta import Delta
@@ -159,46 +162,56 @@ def render_sarif(
     }
 
 
+# (rule id, title, severity, help URL, message, file, line, baselineState or "")
+OtherFinding = tuple[str, str, Severity, str, str, str, int | None, str]
+
+
 def add_results(
-    sarif: dict[str, Any],
-    findings: Sequence[tuple[str, str, Severity, str, str, str, int | None]],
-    fail_on: FailOn,
+    sarif: dict[str, Any], findings: Sequence[OtherFinding], fail_on: FailOn
 ) -> dict[str, Any]:
     """Add other stages' findings (Dockerfile policy) to the run, rules de-duplicated, each
-    at its level at ``fail_on``.
+    at its level at ``fail_on``, with its ``baselineState`` when it was compared.
 
-    Each finding is (rule id, title, severity, help URL, message, file, line).
+    Each finding is (rule id, title, severity, help URL, message, file, line, baseline
+    state: ``new``, ``unchanged`` or "" when not compared).
     """
     run = sarif["runs"][0]
     rules: list[dict[str, Any]] = run["tool"]["driver"]["rules"]
     index = {rule["id"]: number for number, rule in enumerate(rules)}
-    for rule_id, title, severity, url, message, file, line in findings:
+    for rule_id, title, severity, url, message, file, line, state in findings:
         if rule_id not in index:
             index[rule_id] = len(rules)
             rules.append(_rule(rule_id, title, severity, url, ["policy"]))
-        run["results"].append(
-            {
-                "ruleId": rule_id,
-                "ruleIndex": index[rule_id],
-                "level": SARIF_LEVELS[level(severity, fail_on)],
-                "message": {"text": message},
-                "locations": [_location(file, line)],
-            }
+        result = _result(
+            rule_id,
+            index[rule_id],
+            SARIF_LEVELS[level(severity, fail_on)],
+            message,
+            [_location(file, line)],
         )
+        if state:
+            result["baselineState"] = state
+        run["results"].append(result)
     return sarif
 
 
 POLICY_DOCS = "https://github.com/slipway/slipway#image-policy-and-image-size"
 
 
-def policy_sarif_findings(
-    checks: PolicyFindings,
-) -> list[tuple[str, str, Severity, str, str, str, int | None]]:
-    """The policy findings as SARIF results (``scan.sarif.add_results``); INFO is advice."""
+def policy_sarif_findings(checks: PolicyFindings, delta: Delta | None = None) -> list[OtherFinding]:
+    """The policy findings as SARIF results (`add_results`); INFO is advice. With a ``delta``
+    whose baseline's policy findings are known, each says ``new`` or ``unchanged``."""
     if checks.policy is None:
         return []
+
+    def state(finding: PolicyFinding) -> str:
+        if delta is None or not delta.compared(finding):
+            return ""
+        return "new" if delta.is_new("", finding) else "unchanged"
+
+    found = [f for f in checks.policy.findings if f.severity is not Severity.INFO]
     return [
-        (f.id, f.title, f.severity, POLICY_DOCS, f"{f.title}. Fix: {f.fix}", f.file, f.line or None)
-        for f in checks.policy.findings
-        if f.severity is not Severity.INFO
-    ]
+        (f.id, f.title, f.severity, POLICY_DOCS, f"{f.title}. Fix: {f.fix}", f.file,
+         f.line or None, state(f))
+        for f in found
+    ]  # fmt: skip

@@ -6,7 +6,7 @@ the check run all show it."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from slipway.core.plan import Plan
@@ -14,7 +14,7 @@ from slipway.core.severity import SCAN, Severity
 from slipway.policy.model import PolicyFindings
 from slipway.report.fit import SUMMARY, Block, Limit, Rows, Section, fit
 from slipway.report.markdown import code, link, text
-from slipway.report.policy_section import policy_sections
+from slipway.report.policy_section import NEW_MARK, policy_sections
 from slipway.scan.delta import Delta
 from slipway.scan.findings import Misconfiguration, PlatformScan
 
@@ -81,7 +81,7 @@ def summary_sections(plan: Plan, outcome: Outcome) -> list[Section]:
         sections.append(Block("build-args note", (BUILD_ARGS_NOTE,)))
     sections.append(_tags(plan, outcome))
     sections += _scan(plan, outcome)
-    sections += policy_sections(outcome.checks)
+    sections += policy_sections(outcome.checks, outcome.delta)
     sections.append(_labels(plan))
     return sections
 
@@ -154,7 +154,9 @@ def _counts(plan: Plan, outcome: Outcome) -> str:
 
 def _change_line(plan: Plan, delta: Delta) -> str:
     """The line that leads the findings against a baseline: what the change adds and fixes,
-    at the reported severities (each finding once across platforms)."""
+    at the reported severities (each finding once across platforms); then, in a sentence of
+    their own, the Dockerfile and image-policy findings it adds and fixes, or why they could
+    not be compared."""
     baseline = delta.baseline
     if not baseline.present:
         why = (baseline.missing or f"no findings of {baseline.reference}").rstrip(" .")
@@ -166,15 +168,40 @@ def _change_line(plan: Plan, delta: Delta) -> str:
     total_fixed = sum(fixed.values()) or "none"
     against = f"against {code(baseline.reference)}."
     if not added:
-        return f"**This change adds no finding** and fixes {total_fixed}, {against}"
-    by_severity = ", ".join(f"{added[s]} {s}" for s in reversed(SCAN) if s in added)
+        line = f"**This change adds no finding** and fixes {total_fixed}, {against}"
+    else:
+        line = (
+            f"**This change adds {sum(added.values())}** ({_by_severity(added)}) "
+            f"**and fixes {total_fixed}**, {against}"
+        )
+    policy = _policy_change(delta)
+    return f"{line} {policy}" if policy else line
+
+
+def _by_severity(counts: Mapping[Severity, int]) -> str:
+    """``1 CRITICAL, 2 HIGH``: worst first (policy severities included)."""
+    return ", ".join(f"{counts[s]} {s}" for s in sorted(counts, key=lambda s: -s.rank))
+
+
+def _policy_change(delta: Delta) -> str:
+    """What the change adds and fixes of the Dockerfile practices (every severity), or why
+    the baseline's are unknown ("": the policy was not compared)."""
+    if delta.policy is None:
+        return ""
+    if not delta.policy.known:
+        why = delta.baseline.policy_unknown_why
+        return (
+            f"The baseline's Dockerfile practices findings are unknown ({text(why)}): "
+            "every one counts as new."
+        )
+    added = {s: n for s, n in delta.policy_added().items() if n}
+    fixed = sum(delta.policy_fixed().values()) or "none"
+    if not added:
+        return f"Of the Dockerfile practices, it adds none and fixes {fixed}."
     return (
-        f"**This change adds {sum(added.values())}** ({by_severity}) "
-        f"**and fixes {total_fixed}**, {against}"
+        f"Of the Dockerfile practices, **it adds {sum(added.values())}** "
+        f"({_by_severity(added)}) and fixes {fixed}."
     )
-
-
-NEW_MARK = "**new**"
 
 
 def _unchanged_title(count: int, one: str, many: str) -> str:

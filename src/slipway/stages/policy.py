@@ -9,15 +9,22 @@ does not stop the run: the checks it would have mapped are skipped, with a warni
 
 The lint is the run's one ``trivy config``: with `policy: none` its findings are the scan's
 misconfigurations instead (`slipway.core.plan.ConfigFindings`), and a failure is then the scan's.
+
+Compared with a baseline (the baseline step's `slipway.scan.delta.Delta`), the policy's findings
+are split into new, fixed and unchanged here, and with `fail-on-scope: new` only the new ones
+block (`slipway.core.gate.policy_reasons`). They also join the scan report, which is attached
+to the image: that is where a later run comparing with this image finds them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from slipway.core.gate import policy_reasons
 from slipway.core.plan import ConfigFindings, Plan
 from slipway.dockerfile import Dockerfile, for_target, parse_dockerfile
 from slipway.errors import SlipwayError
@@ -29,11 +36,19 @@ from slipway.policy.evaluate import (
     from_trivy,
 )
 from slipway.policy.layer_secrets import check_scan_secrets
-from slipway.policy.model import PolicyConfig, PolicyFindings, PolicyResult, ToolFinding
+from slipway.policy.model import (
+    Finding,
+    PolicyConfig,
+    PolicyFindings,
+    PolicyResult,
+    ToolFinding,
+)
 from slipway.runner import paths
+from slipway.scan.combined import with_policy
 from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.scan.options import DEFAULT_SCAN_TIMEOUT
 from slipway.size.report import SizeReport
+from slipway.stages.gate import gate_rules
 from slipway.stages.registries import client
 from slipway.tools import hadolint, remembered, trivy
 from slipway.tools.alongside import Alongside
@@ -124,9 +139,6 @@ def check_images(
     return combine_results(dockerfile_result, image_result, secrets)
 
 
-POLICY_BLOCKS = "{count} Dockerfile policy finding(s) at or above {fail_on}"
-
-
 def lint(runner: Runner, plan: Plan, dockerfile: Dockerfile, work: Path) -> DockerfileLint:
     """The Dockerfile's own checks (they need no image: the pipeline runs them alongside)."""
     return lint_dockerfile(
@@ -166,10 +178,13 @@ def image_checks(
 
     configs = {platform: read_config(d) for platform, d in state.platform_digests.items()}
     policy = check_images(check, configs, plan.policy.policy, state.scans)
-    failures: list[str] = []
-    blocking = policy.blocking(plan.scan.fail_on)
-    if blocking:
-        failures.append(POLICY_BLOCKS.format(count=len(blocking), fail_on=plan.scan.fail_on))
+    if state.delta is not None and plan.policy.policy.enabled:
+        state.delta = state.delta.with_policy(policy.findings)
+    failures = list(
+        policy_reasons(
+            plan.scan.fail_on, policy.findings, delta=state.delta, rules=gate_rules(plan.scan)
+        )
+    )
     if size is not None:
         failures += size.failures
     return PolicyFindings(policy, size, check.dockerfile, tuple(failures))
@@ -192,3 +207,13 @@ def check(run: Run, state: State) -> None:
         state.checks = PolicyFindings(size=size, failures=failures)
         return
     state.checks = image_checks(run, state, state.layout, state.lint.result(), size)
+    if state.report_file and state.checks.policy is not None and run.plan.policy.policy.enabled:
+        _report_policy(Path(state.report_file), state.checks.policy.findings)
+
+
+def _report_policy(path: Path, findings: Sequence[Finding]) -> None:
+    """The policy's findings added to the scan report (`with_policy`), before it is attached
+    to the image: a later run that compares with the image reads them there."""
+    report = json.loads(path.read_text(encoding="utf-8"))
+    text = json.dumps(with_policy(report, findings), separators=(",", ":"))
+    path.write_text(text + "\n", encoding="utf-8")

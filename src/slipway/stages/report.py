@@ -32,8 +32,8 @@ from slipway.report.sarif import add_results, policy_sarif_findings, render_sari
 from slipway.report.summary import Outcome, summary_sections
 from slipway.runner.workflow import Workflow
 from slipway.scan.combined import vulnerability_counts
-from slipway.scan.delta import Delta
-from slipway.scan.findings import PlatformScan, Secret, Vulnerability
+from slipway.scan.delta import Delta, Finding
+from slipway.scan.findings import PlatformScan
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -60,12 +60,12 @@ def finding_annotations(
     delta: Delta | None = None,
     build: Sequence[BuildCheck] = (),
 ) -> list[ann.Annotation]:
-    """Vulnerabilities and secrets on the line that added their layer (titled ``New:`` when
-    ``delta`` says the change adds them); policy findings."""
+    """Vulnerabilities and secrets on the line that added their layer, policy findings on
+    theirs (each titled ``New:`` when ``delta`` says the change adds it)."""
     dockerfile, fail_on = plan.dockerfile, plan.scan.fail_on
     new_only = plan.scan.fail_on_scope == "new" and delta is not None and delta.baseline.present
 
-    def shown(severity: Severity, platform: str, finding: Vulnerability | Secret) -> Level:
+    def shown(severity: Severity, platform: str, finding: Finding) -> Level:
         """An error when it fails the gate: with `fail-on-scope: new`, only a new one does."""
         found = level(severity, fail_on)
         if new_only and found is Level.ERROR and delta and not delta.is_new(platform, finding):
@@ -96,8 +96,9 @@ def finding_annotations(
     for f in checks.policy.findings if checks.policy else ():
         said.add((f.id, f.line or None))
         found.setdefault(f"{f.id} {f.line}", ann.Annotation(
-            level(f.severity, fail_on), f"{f.title}. Fix: {f.fix}",
-            title=f"{f.id} {f.title}", file=f.file or dockerfile, line=f.line or None,
+            shown(f.severity, "", f), f"{f.title}. Fix: {f.fix}",
+            title=ann.finding_title(f"{f.id} {f.title}", "", f, delta),
+            file=f.file or dockerfile, line=f.line or None,
             rank=f.severity.rank, key=f"{f.id} {f.line}",
         ))  # fmt: skip
     for c in build:  # BuildKit's own checks, unless one of Slipway's rules says it there
@@ -196,7 +197,7 @@ def write_sarif(run: Run, state: State) -> Path:
         state.scans, state.misconfigurations, scan.severity, run.plan.dockerfile, scan.fail_on,
         delta=state.delta,
     )  # fmt: skip
-    sarif = add_results(rendered, policy_sarif_findings(state.checks), scan.fail_on)
+    sarif = add_results(rendered, policy_sarif_findings(state.checks, state.delta), scan.fail_on)
     path = run.reports_dir / SARIF_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     text = run.workflow.redact(json.dumps(sarif, separators=(",", ":")))  # no secret in a file
