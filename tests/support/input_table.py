@@ -64,6 +64,11 @@ def prepare_workspace(workspace: Path) -> None:
 
 
 PUSH = {"push": "true"}
+PROVIDER = "projects/123456789012/locations/global/workloadIdentityPools/github/providers/my-repo"
+UUID = "11111111-2222-3333-4444-555555555555"
+TENANT = "66666666-7777-8888-9999-000000000000"
+ACR_IMAGE = "myregistry.azurecr.io/team/app"
+HUB_LOGIN = {"images": "docker.io/acme/app", "username": "acme"}
 CREDENTIALS = {"username": "u", "password": "p"}
 
 VALID: list[Row] = [
@@ -131,6 +136,33 @@ VALID: list[Row] = [
     Row("aws-role-to-assume", "arn:aws-cn:iam::123456789012:role/path/ci@push"),
     Row("registry-auth", "- registry: 123456789012.dkr.ecr.us-east-1.amazonaws.com"),
     Row("registry-auth", "- registry: public.ecr.aws\n  username: AKIAEXAMPLE\n  password: s3cr3t"),
+    Row("gcp-workload-identity-provider", PROVIDER, {"images": "europe-docker.pkg.dev/p/r/app"}),
+    Row(
+        "gcp-workload-identity-provider",
+        "//iam.googleapis.com/" + PROVIDER,
+        {"registry-auth": "- registry: gcr.io"},
+    ),
+    Row(
+        "gcp-service-account",
+        "ci-push@my-project.iam.gserviceaccount.com",
+        {"gcp-workload-identity-provider": PROVIDER, "images": "us-docker.pkg.dev/p/r/app"},
+    ),
+    Row("azure-client-id", UUID, {"azure-tenant-id": TENANT, "images": ACR_IMAGE}),
+    Row(
+        "azure-tenant-id",
+        "contoso.onmicrosoft.com",
+        {"azure-client-id": UUID, "registry-auth": "- registry: myregistry.azurecr.io"},
+    ),
+    Row("dockerhub-oidc-connection-id", UUID, HUB_LOGIN),
+    Row(
+        "dockerhub-oidc-expires-in",
+        "15m",
+        {
+            "dockerhub-oidc-connection-id": UUID,
+            "registry-auth": "- registry: dhi.io\n  username: acme",
+        },
+    ),
+    Row("username", "acme", {"images": "docker.io/acme/app", "dockerhub-oidc-connection-id": UUID}),
     Row("registry-ca", "registry-ca.pem"),
     Row("registry-ca", "\n" + CA_PEM),
     Row("scan", "false"),
@@ -266,7 +298,7 @@ INVALID: list[Row] = [
     ),
     Row("buildkitd-config-inline", "[worker.oci]", {"builder": "mine"}),
     Row("registry", "--foo", CREDENTIALS),
-    Row("username", "u", blame="password"),
+    Row("username", "u"),  # no password: Docker Hub's OIDC login alone takes none
     Row("username", "u ser\n", {"password": "p"}),
     Row("password", "p", blame="username"),
     Row("password", "p\nq", {"username": "u"}),
@@ -281,6 +313,31 @@ INVALID: list[Row] = [
     Row("aws-role-to-assume", "ci-push"),
     Row("aws-role-to-assume", "arn:aws:iam::123:role/x"),
     Row("registry-auth", "- registry: public.ecr.aws\n  username: AKIAEXAMPLE"),
+    Row(
+        "gcp-workload-identity-provider",
+        PROVIDER.replace("123456789012", "my-project"),
+        {"images": "europe-docker.pkg.dev/p/r/app"},
+    ),
+    Row("gcp-workload-identity-provider", PROVIDER),  # no Google registry
+    Row(
+        "gcp-service-account",
+        "ci-push@my-project",
+        {"gcp-workload-identity-provider": PROVIDER, "images": "europe-docker.pkg.dev/p/r/app"},
+    ),
+    Row("azure-client-id", "my-app", {"azure-tenant-id": TENANT, "images": ACR_IMAGE}),
+    Row("azure-client-id", UUID, {"azure-tenant-id": TENANT}),  # no Azure registry
+    Row(
+        "azure-client-id",
+        UUID,
+        {"azure-tenant-id": TENANT, "images": ACR_IMAGE, "username": "u", "password": "p"},
+    ),  # the login has a password: nothing to buy
+    Row("azure-tenant-id", "contoso", {"azure-client-id": UUID, "images": ACR_IMAGE}),
+    Row("dockerhub-oidc-connection-id", "12345", HUB_LOGIN),
+    Row("dockerhub-oidc-connection-id", UUID, {"images": "docker.io/acme/app"}),  # no username
+    Row("dockerhub-oidc-expires-in", "2h", {**HUB_LOGIN, "dockerhub-oidc-connection-id": UUID}),
+    Row("dockerhub-oidc-expires-in", "60", {**HUB_LOGIN, "dockerhub-oidc-connection-id": UUID}),
+    Row("username", "acme", {"images": "ghcr.io/acme/app", "dockerhub-oidc-connection-id": UUID}),
+    Row("registry-auth", "- registry: docker.io\n  username: acme"),  # no connection ID
     Row("registry-auth", "- registry: ghcr.io"),
     Row("registry-ca", "no-such-ca.pem"),
     Row("registry-ca", "Dockerfile"),  # not PEM

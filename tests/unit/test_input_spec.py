@@ -133,7 +133,10 @@ def test_common_combinations_stay_accepted(inputs: dict[str, str]) -> None:
         ({"endpoint": "tcp://b:1234"}, "endpoint"),
         ({"builder": "mine", "driver": "docker-container"}, "builder"),
         ({"builder": "mine", "endpoint": "tcp://b:1234", "driver": "remote"}, "builder"),
-        ({"username": "u"}, "password"),
+        # a username alone is read further (Docker Hub's OIDC login takes none): test_keyless
+        ({"gcp-service-account": "ci@p.iam.gserviceaccount.com"}, "gcp-service-account"),
+        ({"azure-tenant-id": "contoso.onmicrosoft.com"}, "azure-client-id"),
+        ({"azure-client-id": "11111111-2222-3333-4444-555555555555"}, "azure-client-id"),
     ],
     ids=str,
 )

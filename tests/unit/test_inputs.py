@@ -99,7 +99,7 @@ INVALID = [
     ({"insecure-registries": "http://registry:5000"}, "insecure-registries", "no scheme"),
     ({"insecure-registries": "registry:5000/path"}, "insecure-registries", "no scheme"),
     ({"insecure-registries": "registry:99999"}, "insecure-registries", r"host\[:port\]"),
-    ({"username": "me"}, "password", "go together"),
+    ({"username": "me"}, "username", "go together"),
     ({"password": "secret"}, "username", "go together"),
 ]
 

@@ -21,10 +21,12 @@ from slipway.inputs.reader import InputReader, duration, input_env_name, split_l
 from slipway.inputs.registry import (
     Access,
     Credential,
+    Identities,
     TrustFiles,
     credential_for,
     read_aws_role,
     read_credentials,
+    read_identities,
     read_insecure_registries,
     read_registry_ca,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "Access",
     "BuildOptions",
     "Credential",
+    "Identities",
     "InputReader",
     "Inputs",
     "TrustFiles",
@@ -74,6 +77,8 @@ class Inputs:
     insecure_registries: tuple[str, ...] = ()  # host[:port] reached over plain HTTP
     registry_ca: str = ""  # PEM text, or a file holding it
     aws_role_to_assume: str = ""  # ECR logins assume it with GitHub's OIDC token
+    # Google's, Azure's and Docker's identities that sell keyless logins for the OIDC token
+    identities: Identities = field(default_factory=Identities)
     cache: bool = True  # keep state in GitHub's cache service when the runner provides it
     # The folders files may be read from (slipway.runner.validation): GITHUB_WORKSPACE ("": the
     # current folder) and RUNNER_TEMP
@@ -156,16 +161,18 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
     insecure = read_insecure_registries(reader)
     # `scan`, `severity` and `fail-on` are read once, there
     scan = replace(read_scan_options(reader), insecure_registries=insecure)
+    identities = read_identities(reader)
     return Inputs(
         images=images,
         context=reader.word("context"),
         file=reader.word("file"),
         platforms=_platforms(reader),
         push=push,
-        credentials=read_credentials(reader, images),
+        credentials=read_credentials(reader, images, identities),
         insecure_registries=insecure,
         registry_ca=read_registry_ca(reader),
         aws_role_to_assume=read_aws_role(reader),
+        identities=identities,
         scan=scan,
         github_token=reader.token("github-token"),
         build=read_build_options(reader, images),

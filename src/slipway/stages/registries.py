@@ -7,18 +7,19 @@ run's private Docker config, never to the daemon or the job's own config.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slipway.buildx.builders import EngineFacts
-from slipway.inputs import Access, Credential, Inputs, access_for, credential_for
+from slipway.inputs import Access, Credential, Inputs, TrustFiles, access_for, credential_for
 from slipway.oci.ecr import ecr_registry
+from slipway.oci.keyless import Keyless, azure_cloud
 from slipway.oci.refs import DOCKER_HUB, ImageName
 from slipway.runner.workflow import Workflow
-from slipway.tools import aws, docker, trust
+from slipway.tools import aws, azure, docker, dockerhub, gcp, trust
 from slipway.tools.registry import RegistryClient, RegistryClients, connection_for
-from slipway.tools.registry_http import Connection
+from slipway.tools.registry_http import Connection, RegistrySession
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -26,11 +27,11 @@ if TYPE_CHECKING:
 
 def access(inputs: Inputs, env: Mapping[str, str], workflow: Workflow, work: Path) -> Access:
     """How the run reaches registries and GitHub, settled once: the trust files written
-    from `registry-ca` (in ``work``), each ECR login bought."""
+    from `registry-ca` (in ``work``), each ECR and keyless login bought."""
     written = (
         trust.write_trust(trust.load_ca(inputs.registry_ca), work) if inputs.registry_ca else None
     )
-    return access_for(inputs, buy_ecr_logins(inputs, env, workflow), written)
+    return access_for(inputs, buy_logins(inputs, env, workflow, written), written)
 
 
 def connection(
@@ -78,32 +79,110 @@ def pull_sources(
     return found
 
 
-def buy_ecr_logins(
-    inputs: Inputs, env: Mapping[str, str], workflow: Workflow
+def buy_logins(
+    inputs: Inputs, env: Mapping[str, str], workflow: Workflow, written: TrustFiles | None = None
 ) -> tuple[Credential, ...]:
-    """The logins of ``inputs``, each Amazon ECR login bought from ECR's API (masked at once): with the
-    entry's AWS key, else `aws-role-to-assume` through GitHub's OIDC token, else the keys an
-    earlier configure-aws-credentials step left in the environment."""
-    if not any(c.ecr for c in inputs.credentials):
+    """The logins of ``inputs``, each one bought (before anything is built) and its password
+    masked at once: Amazon ECR's from ECR's API, the others' with the job's GitHub OIDC
+    token (Google STS, Entra ID and the registry, Docker's identity service). An Azure
+    registry is reached as the run reaches it (``written``: the trust from `registry-ca`)."""
+    if not any(c.ecr or c.keyless for c in inputs.credentials):
         return inputs.credentials
-    bought = []
+    bought: list[Credential] = []
+    keyless = _KeylessLogins(inputs, env, written)
     for credential in inputs.credentials:
-        if not credential.ecr:
+        if credential.ecr:
+            username, password = _ecr_login(inputs, credential, env)
+            how = "ECR's authorization token"
+        elif credential.keyless is not None:
+            username, password = keyless.login(credential)
+            how = KEYLESS_HOW[credential.keyless]
+        else:
             bought.append(credential)
             continue
-        registry = ecr_registry(credential.registry)
-        assert registry is not None  # an ECR login is to an ECR host (inputs/registry.py)
-        keys = dict(env)
-        role = inputs.aws_role_to_assume
-        if credential.username:  # login-action's ECR form: the entry is an AWS access key
-            keys.update(AWS_ACCESS_KEY_ID=credential.username,
-                        AWS_SECRET_ACCESS_KEY=credential.password, AWS_SESSION_TOKEN="")  # fmt: skip
-            role = ""
-        username, password = aws.ecr_login(registry, env=keys, role_to_assume=role)
         workflow.mask(password)
-        workflow.info(f"logged in to {credential.registry} with ECR's authorization token")
+        workflow.info(f"logged in to {credential.registry} with {how}")
         bought.append(Credential(credential.registry, username, password))
     return tuple(bought)
+
+
+KEYLESS_HOW = {
+    Keyless.GCP: "an access token from Google STS",
+    Keyless.AZURE: "an ACR refresh token for Entra ID's token",
+    Keyless.DOCKER_HUB: "a Docker Hub token through the OIDC connection",
+}
+
+
+def _ecr_login(inputs: Inputs, credential: Credential, env: Mapping[str, str]) -> tuple[str, str]:
+    """An ECR login: with the entry's AWS key, else `aws-role-to-assume` through GitHub's
+    OIDC token, else the keys an earlier configure-aws-credentials step left in the
+    environment."""
+    registry = ecr_registry(credential.registry)
+    assert registry is not None  # an ECR login is to an ECR host (inputs/registry.py)
+    keys = dict(env)
+    role = inputs.aws_role_to_assume
+    if credential.username:  # login-action's ECR form: the entry is an AWS access key
+        keys.update(AWS_ACCESS_KEY_ID=credential.username,
+                    AWS_SECRET_ACCESS_KEY=credential.password, AWS_SESSION_TOKEN="")  # fmt: skip
+        role = ""
+    return aws.ecr_login(registry, env=keys, role_to_assume=role)
+
+
+class _KeylessLogins:
+    """The keyless logins of one run: Google's access token, Entra ID's and Docker's, each
+    bought once for every registry that takes it (an ACR refresh token is per registry)."""
+
+    def __init__(self, inputs: Inputs, env: Mapping[str, str], written: TrustFiles | None) -> None:
+        self._inputs = inputs
+        self._env = env
+        self._written = written
+        self._bought: dict[tuple[str, ...], tuple[str, str]] = {}
+
+    def _once(self, key: tuple[str, ...], buy: Callable[[], tuple[str, str]]) -> tuple[str, str]:
+        if key not in self._bought:
+            self._bought[key] = buy()
+        return self._bought[key]
+
+    def login(self, credential: Credential) -> tuple[str, str]:
+        """Docker's credentials for ``credential``'s registry."""
+        identities, env = self._inputs.identities, self._env
+        if credential.keyless is Keyless.GCP:
+            google = identities.gcp
+            assert google is not None  # a GCP login needs the provider (inputs/registry.py)
+            return self._once(
+                ("gcp",), lambda: gcp.gcp_login(google.provider, google.service_account, env=env)
+            )
+        if credential.keyless is Keyless.AZURE:
+            return self._acr_login(credential.registry)
+        hub = identities.dockerhub
+        assert hub is not None  # a Docker Hub OIDC login needs the connection
+        return self._once(
+            ("dockerhub", credential.username),
+            lambda: dockerhub.dockerhub_login(
+                credential.username, hub.connection_id, env=env, expires_in=hub.expires_in
+            ),
+        )
+
+    def _acr_login(self, registry: str) -> tuple[str, str]:
+        """Entra ID's token (once per cloud), exchanged at ``registry``, reached as the run
+        reaches it."""
+        app, cloud = self._inputs.identities.azure, azure_cloud(registry)
+        assert app is not None  # an Azure login needs the app (inputs/registry.py)
+        assert cloud is not None  # and an ACR host (slipway.oci.keyless)
+        _, token = self._once(
+            ("azure", cloud.authority),
+            lambda: (
+                "",
+                azure.azure_token(app.tenant_id, app.client_id, cloud=cloud, env=self._env),
+            ),
+        )
+        reach = connection_for(
+            ImageName(registry, "_"),
+            retry_budget=self._inputs.registry_timeout,
+            insecure_registries=self._inputs.insecure_registries,
+            ca_bundle=self._written.bundle if self._written else "",
+        )
+        return azure.acr_login(RegistrySession(reach), app.tenant_id, token)
 
 
 def login(access: Access, config: Path, clients: RegistryClients) -> None:

@@ -1,6 +1,6 @@
 """Amazon ECR logins without the AWS SDK, as docker/login-action does them: AWS credentials
-(the job's environment, or a role assumed with GitHub's OIDC token) buy an authorization
-token from ECR's API, which is Docker's ("AWS", password). Requests are signed here with
+(the job's environment, or a role assumed with GitHub's OIDC token: slipway.tools.oidc) buy
+an authorization token from ECR's API, which is Docker's ("AWS", password). Requests are signed here with
 AWS Signature Version 4; endpoints follow the SDKs' AWS_ENDPOINT_URL variables."""
 
 from __future__ import annotations
@@ -10,28 +10,28 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from xml.etree import ElementTree
 
 import requests
 
 from slipway.errors import RegistryError
 from slipway.oci.ecr import EcrRegistry
-from slipway.tools import retry
-from slipway.tools.retry import EVERY_FAILURE, SERVER_ERRORS, Policy, Retries
+from slipway.tools import oidc, retry
+from slipway.tools.retry import EVERY_FAILURE, SERVER_ERRORS, Policy
 
-TIMEOUT = 30.0  # seconds, every request
+TIMEOUT = oidc.TIMEOUT  # seconds, every request
 # Three attempts per request, on 5xx or any failure to get an answer (the SDKs' standard
 # mode retries those too); no budget beyond the attempts: a login is a handful of requests.
 POLICY = Policy(
     statuses=SERVER_ERRORS, failures=EVERY_FAILURE, attempts=3, backoff=1.0, retry_after_cap=10.0
 )
 RETRY_DELAYS = tuple(retry.backoff(POLICY, n) for n in range(1, POLICY.attempts))
-Sleep = Callable[[float], None]
+Sleep = oidc.Sleep
 STS_AUDIENCE = "sts.amazonaws.com"
 _PARTITION_SUFFIX = {"cn": "amazonaws.com.cn", "eusc": "amazonaws.eu"}  # by region prefix
 _SERVICE = {  # the signing name and target of each kind of registry
@@ -39,7 +39,7 @@ _SERVICE = {  # the signing name and target of each kind of registry
     True: ("ecr-public", "SpencerFrontendService.GetAuthorizationToken"),
 }
 CREDENTIALS_HINT = "Run aws-actions/configure-aws-credentials first, or set `aws-role-to-assume`."
-PERMISSIONS_HINT = "Let the job ask GitHub for its OIDC token:\npermissions:\n  id-token: write"
+PERMISSIONS_HINT = oidc.PERMISSIONS_HINT
 TRUST_HINT = (
     "The role's trust policy must allow sts:AssumeRoleWithWebIdentity to the federated principal "
     "token.actions.githubusercontent.com for this repository: aud sts.amazonaws.com, sub "
@@ -134,18 +134,10 @@ def _endpoint(env: Mapping[str, str], service_id: str, name: str, region: str) -
 
 def _send(what: str, method: str, url: str, *, sleep: Sleep, **kwargs: Any) -> requests.Response:
     """One request with a timeout, retried as `POLICY` says; the last answer."""
-    retries = Retries(POLICY, sleep=sleep)
-    try:
-        return retry.send(retries, lambda: requests.request(method, url, timeout=TIMEOUT, **kwargs))
-    except requests.RequestException as error:
-        reason = f"cannot reach {_host(url)} ({type(error).__name__})"
-        raise RegistryError(f"{what}: {reason}") from None
+    return oidc.send(what, method, url, sleep=sleep, policy=POLICY, **kwargs)
 
 
-def _scrub(text: str, *secrets: str) -> str:
-    for secret in filter(None, secrets):
-        text = text.replace(secret, "***")
-    return text
+_scrub = oidc.scrub
 
 
 def _xml_fields(text: str, *names: str) -> list[str] | None:
@@ -176,27 +168,8 @@ def _aws_error(response: requests.Response) -> str:
 def github_oidc_token(
     env: Mapping[str, str], audience: str = STS_AUDIENCE, *, sleep: Sleep = time.sleep
 ) -> str:
-    """The job's OIDC token (a JWT) for ``audience``, from GitHub's token service (``sleep``
-    waits between retries, as in every function here)."""
-    url, token = (env.get(f"ACTIONS_ID_TOKEN_REQUEST_{name}", "") for name in ("URL", "TOKEN"))
-    if not (url and token):
-        unset = "ACTIONS_ID_TOKEN_REQUEST_" + ("TOKEN" if url else "URL")
-        message = f"no OIDC token for this job ({unset} is unset): it needs `id-token: write`"
-        raise RegistryError(message, PERMISSIONS_HINT)
-    url += ("&" if "?" in url else "?") + urlencode({"audience": audience})
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    response = _send("GitHub's OIDC token service", "GET", url, headers=headers, sleep=sleep)
-    if response.status_code != 200:
-        status = response.status_code
-        message = f"GitHub refused the OIDC token for audience {audience} (HTTP {status})"
-        raise RegistryError(message, PERMISSIONS_HINT, status=status)
-    try:
-        value = response.json()["value"]
-    except (ValueError, KeyError, TypeError):
-        value = None
-    if not isinstance(value, str) or not value:
-        raise RegistryError("GitHub's OIDC token service answered without a token")
-    return value
+    """The job's OIDC token for AWS STS (slipway.tools.oidc)."""
+    return oidc.github_oidc_token(env, audience, sleep=sleep)
 
 
 def assume_role_with_web_identity(
