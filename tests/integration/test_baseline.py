@@ -9,6 +9,7 @@ publishes it. A pull request then adds either a Python package with a planted HI
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -177,3 +178,85 @@ def test_the_sticky_comment_leads_with_what_the_change_adds(
     (sticky,) = github.comments("Codertocat", "Hello-World", payload["number"])
     assert "This change adds 1" in sticky.body, sticky.body
     assert "setuptools" in sticky.body
+
+
+# The Dockerfile policy against the baseline's: the base branch's image is published with the
+# policy on, so its attached report carries its policy findings (SW001: it runs as root).
+POLICY_BASE = "FROM scratch\nCOPY root/ /\n"
+POLICY_ON = {"POLICY": "healthcheck-missing=off"}
+
+
+@pytest.fixture(scope="module")
+def published_with_policy(
+    devenv: DevEnv, published: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """The same repository's ``policy-main`` tag, pushed with the policy on."""
+    base = tmp_path_factory.mktemp("policy-baseline")
+    ctx = context(base / "ctx")
+    (ctx / "Dockerfile").write_text(POLICY_BASE)
+    run = run_action(
+        base / "run", "push", push_to("policy-main"),
+        inputs(devenv, published["image"], ctx, base / "cache", PUSH="true",
+               **{"FAIL-ON": "none", "ATTACH": "scan-report", **POLICY_ON}),
+    )  # fmt: skip
+    assert run.returncode == 0, run.log
+    report = json.loads(Path(run.outputs["report-file"]).read_text())
+    assert "SW001" in [f["id"] for f in report["policy"]], report["policy"]  # what is attached
+    assert all(len(f["identity"]) == 32 for f in report["policy"])
+    assert "FROM scratch" not in json.dumps(report["policy"])  # never an instruction's text
+    return {**published, "digest": run.outputs["digest"]}
+
+
+def policy_change(folder: Path, dockerfile: str) -> Path:
+    ctx = context(folder / "ctx")
+    (ctx / "Dockerfile").write_text(dockerfile)
+    return ctx
+
+
+def test_policy_findings_are_diffed_by_rule_and_instruction_not_line(
+    devenv: DevEnv, published_with_policy: dict[str, Any], tmp_path: Path
+) -> None:
+    # Lines moved, the same findings: the base runs as root too (SW001, HIGH), which no longer
+    # blocks in new-only mode.
+    policy_change(tmp_path / "moved", "# a comment\n\nFROM scratch\nLABEL x=y\nCOPY root/ /\n")
+    moved = pull_request(
+        devenv, published_with_policy, tmp_path / "moved",
+        BASELINE="policy-main", **POLICY_ON,
+    )  # fmt: skip
+    assert moved.returncode == 0, moved.log
+    assert "findings: attached report" in moved.log
+    assert "policy findings are unknown" not in moved.log
+    assert "Of the Dockerfile practices, it adds none" in moved.summary, moved.summary
+    # An EXPOSE 22 (SW008, MEDIUM) is what the change adds: that alone blocks at MEDIUM.
+    policy_change(tmp_path / "port", POLICY_BASE + "EXPOSE 22\n")
+    port = pull_request(
+        devenv, published_with_policy, tmp_path / "port",
+        BASELINE="policy-main", **{"FAIL-ON": "MEDIUM", **POLICY_ON},
+    )  # fmt: skip
+    assert port.returncode != 0, port.log
+    assert "1 new Dockerfile policy finding(s) at or above MEDIUM" in port.log, port.log
+    assert "Of the Dockerfile practices, **it adds 1** (1 MEDIUM)" in port.summary, port.summary
+    assert "title=New%3A SW008" in port.log  # the annotation's title (":" escaped)
+    sarif = json.loads(Path(port.outputs["sarif-file"]).read_text())
+    states = {r["ruleId"]: r.get("baselineState") for r in sarif["runs"][0]["results"]}
+    assert states["SW008"] == "new"
+    assert states["SW001"] == "unchanged"
+    # The default scope still counts the unchanged SW001.
+    everything = pull_request(
+        devenv, published_with_policy, tmp_path / "moved",
+        BASELINE="policy-main", **{"FAIL-ON-SCOPE": "all", **POLICY_ON},
+    )  # fmt: skip
+    assert everything.returncode != 0, everything.log
+    assert "1 Dockerfile policy finding(s) at or above HIGH" in everything.log
+
+
+def test_a_report_without_policy_findings_makes_every_one_new(
+    devenv: DevEnv, published: dict[str, Any], tmp_path: Path
+) -> None:
+    # `published` was made with `policy: none`: its report says nothing of the policy.
+    policy_change(tmp_path, POLICY_BASE)
+    run = pull_request(devenv, published, tmp_path, **POLICY_ON)
+    assert run.returncode != 0, run.log
+    assert "policy findings are unknown" in run.log, run.log
+    assert "1 new Dockerfile policy finding(s) at or above HIGH" in run.log
+    assert "The baseline's Dockerfile practices findings are unknown" in run.summary
