@@ -259,4 +259,4 @@ def test_a_report_without_policy_findings_makes_every_one_new(
     assert run.returncode != 0, run.log
     assert "policy findings are unknown" in run.log, run.log
     assert "1 new Dockerfile policy finding(s) at or above HIGH" in run.log
-    assert "The baseline's Dockerfile practices findings are unknown" in run.summary
+    assert "Dockerfile practices: the baseline's findings are unknown" in run.summary

@@ -185,14 +185,17 @@ def _by_severity(counts: Mapping[Severity, int]) -> str:
 
 def _policy_change(delta: Delta) -> str:
     """What the change adds and fixes of the Dockerfile practices (every severity), or why
-    the baseline's are unknown ("": the policy was not compared)."""
+    the baseline's are unknown ("": the policy was not compared, or nothing is found now of
+    a baseline whose findings are unknown)."""
     if delta.policy is None:
         return ""
     if not delta.policy.known:
+        if not delta.policy.new:  # nothing found now: nothing to call new
+            return ""
         why = delta.baseline.policy_unknown_why
         return (
-            f"The baseline's Dockerfile practices findings are unknown ({text(why)}): "
-            "every one counts as new."
+            f"Dockerfile practices: the baseline's findings are unknown ({text(why)}), "
+            "so every one counts as new."
         )
     added = {s: n for s, n in delta.policy_added().items() if n}
     fixed = sum(delta.policy_fixed().values()) or "none"

@@ -85,8 +85,8 @@ def test_nothing_added_of_the_practices() -> None:
 def test_unknown_baseline_practices_are_said_plainly(found: Delta, why: str) -> None:
     report = summary(found)
     assert (
-        f"The baseline's Dockerfile practices findings are unknown ({why}): "
-        "every one counts as new." in report
+        f"Dockerfile practices: the baseline's findings are unknown ({why}), "
+        "so every one counts as new." in report
     )
     assert "| Change |" not in report.split("### Dockerfile practices")[1]  # nothing to mark
 
@@ -94,7 +94,7 @@ def test_unknown_baseline_practices_are_said_plainly(found: Delta, why: str) -> 
 def test_not_compared_says_nothing_of_the_practices() -> None:
     before = diff(SCANS, Baseline(REF, "sha256:b", SCANS, policy=(ROOT,)))  # policy step not run
     assert "Dockerfile practices, " not in summary(before)
-    assert "Dockerfile practices findings" not in summary(before)
+    assert "the baseline's findings are unknown" not in summary(before)
 
 
 def test_the_practices_table_lists_new_ones_first_marked() -> None:
@@ -164,3 +164,14 @@ def test_new_only_with_unknown_baseline_practices_every_one_is_an_error() -> Non
     found = marks(OLD_REPORT, fail_on_scope="new")
     assert found["SW001"] == (Level.ERROR, "SW001 title SW001")
     assert found["SW009"] == (Level.ERROR, "SW009 title SW009")
+
+
+def test_unknown_baseline_practices_and_nothing_found_now_says_nothing() -> None:
+    base = Baseline(REF, "sha256:b", SCANS, source="scanned")
+    clean = diff(SCANS, base).with_policy(())
+    report = render_summary(
+        plan(), Outcome("sha256:1", {}, (), SCANS, (), checks=PolicyFindings(PolicyResult(())),
+                        delta=clean),
+    )  # fmt: skip
+    assert "Dockerfile practices: " not in report
+    assert "Of the Dockerfile practices" not in report
