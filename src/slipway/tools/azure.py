@@ -75,7 +75,7 @@ def acr_refresh_token(session: RegistrySession, tenant: str, aad_token: str) -> 
     service = registry.rpartition(":")[0] if ":" in registry else registry  # no port
     form = {"grant_type": "access_token", "service": service, "tenant": tenant,
             "access_token": aad_token}  # fmt: skip
-    response = session.request("POST", "/oauth2/exchange", "", data=form)
+    response = session.unauthenticated("POST", "/oauth2/exchange", data=form)
     if response.status_code != 200:
         detail = oidc.scrub(oidc.oauth_error(response), aad_token)
         hint = (

@@ -16,7 +16,8 @@ from slipway.oci.keyless import DOCKER_HUB_TOKEN_LIFETIME
 from slipway.tools import oidc
 from slipway.tools.oidc import TOKEN_EXCHANGE, Sleep
 
-IDENTITY_URL = "https://identity.docker.com"  # the token service, and the token's audience
+AUDIENCE = "https://identity.docker.com"  # of the job's OIDC token
+IDENTITY_URL = AUDIENCE  # Docker's identity service
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"  # noqa: S105 (a token type's name)
 TRUST_HINT = (
     "The Docker OIDC connection must let this job in: a ruleset whose subject claims match "
@@ -42,7 +43,7 @@ def dockerhub_login(
     """Docker's credentials (``username``, a Docker Hub access token) for the organisation
     ``username``, bought with the job's OIDC token through the connection ``connection_id``
     at Docker's identity service (``identity``, else `IDENTITY_URL`)."""
-    jwt = oidc.github_oidc_token(env, IDENTITY_URL, sleep=sleep)
+    jwt = oidc.github_oidc_token(env, AUDIENCE, sleep=sleep)
     url = f"{(identity or IDENTITY_URL).rstrip('/')}/oauth/token"
     form = {"grant_type": TOKEN_EXCHANGE, "subject_token_type": ID_TOKEN, "subject_token": jwt,
             "connection_id": connection_id, "expires_in": str(expires_in)}  # fmt: skip

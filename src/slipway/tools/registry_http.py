@@ -143,6 +143,11 @@ class RegistrySession:
         """`attempt`, retried as `policy` says; the last answer when the retries stop."""
         return self.retried(lambda: self.attempt(method, path, scope, **kwargs))
 
+    def unauthenticated(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One request that answers no challenge (a token exchange at the registry, such as
+        ACR's ``/oauth2/exchange``: the form is the proof), retried as `policy` says."""
+        return self.retried(lambda: self._send(method, path, "", **kwargs))
+
     def retried(self, attempt: Callable[[], requests.Response]) -> requests.Response:
         """``attempt()`` (one request or more, answering with the last) retried within this
         registry's budget; RegistryError when no answer came."""
