@@ -178,7 +178,7 @@ def test_transient_answers_are_retried_with_the_one_policy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     answers = [response(429, b"{}"), response(503, b"{}"), response(200, b'{"value": "a.b.c"}')]
-    monkeypatch.setattr(oidc.requests, "request", lambda *a, **k: answers.pop(0))
+    monkeypatch.setattr("slipway.tools.oidc.requests.request", lambda *a, **k: answers.pop(0))
     waits: list[float] = []
     github = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://t/x", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}
     assert oidc.github_oidc_token(github, "aud", sleep=waits.append) == "a.b.c"
