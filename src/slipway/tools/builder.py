@@ -13,6 +13,7 @@ left by a job that was killed is taken over after `LOCK_STALE` seconds.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import socket
@@ -103,15 +104,22 @@ def addresses(hosts: Sequence[str]) -> dict[str, str]:
             continue  # already an address
         except ValueError:
             pass
-        try:
-            infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
-        except OSError:
-            continue
-        address = str(infos[0][4][0])
-        if ipaddress.ip_address(address).is_loopback:
-            continue  # the host's network has its own loopback: nothing to map
+        address = _resolve(name)
+        if address is None or ipaddress.ip_address(address).is_loopback:
+            continue  # no such name here; or the host's network has its own loopback
         found[host] = f"{address}:{port}" if port else address
     return found
+
+
+@functools.cache
+def _resolve(name: str) -> str | None:
+    """``name``'s first address here, or None: asked once per process, since a name that
+    does not resolve can cost the resolver's whole timeout (5 s per try, twice by default)."""
+    try:
+        infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return None
+    return str(infos[0][4][0])
 
 
 RACE_DELAYS = (1.0, 2.0, 4.0)  # waits for a builder another job is creating at the same moment
