@@ -25,7 +25,7 @@ import requests
 from tests.support.act import action_image
 from tests.support.builders import oci_builder
 from tests.support.devenv import ROOT, load_devenv
-from tests.support.images import scratch_context
+from tests.support.images import scratch_context, small_app
 from tests.support.launcher import (
     RUNNER_UID,
     Engine,
@@ -68,9 +68,11 @@ def image() -> str:
 
 @pytest.fixture
 def machine(tmp_path: Path) -> Iterator[Machine]:
-    """A hosted runner machine whose workspace is a checkout of examples/hello, the runner's."""
+    """A hosted runner machine whose workspace is a checkout (the runner's) of a small app:
+    these tests are about how a job runs, and a cold job of examples/hello moves its 50 MB
+    base several times."""
     with Machine(tmp_path / "runner") as machine:
-        machine.check_out(ROOT / "examples" / "hello")
+        machine.check_out(small_app(tmp_path / "app"))
         yield machine
 
 
@@ -107,6 +109,9 @@ def common_inputs(**more: str) -> dict[str, str]:
         "pr-comment": "never",
         "check-run": "false",
         "fail-on": "none",  # the test DB plants CRITICALs in the base image: the gate is tested elsewhere
+        # The API stand-in is not on the job's network: without a token nothing asks it, and
+        # the run does not spend the client's retries on a refused connection.
+        "github-token": "",
         **more,
     }
 
@@ -272,6 +277,7 @@ def test_a_local_cache_under_runner_temp_is_on_the_host_for_the_jobs_next_steps(
             common_inputs(
                 images="127.0.0.1:5000/acme/cached",  # platforms unset: the builder's own
                 scan="false",
+                **{"insecure-registries": ""},  # no services: here, so no registry:5000
                 **{"cache-to": f"type=local,dest={cache},mode=max"},
             ),
         )
@@ -329,6 +335,7 @@ def test_a_cache_path_on_no_mount_is_refused_before_the_build(
             image,
             common_inputs(
                 images="127.0.0.1:5000/acme/lost",
+                **{"insecure-registries": ""},  # no services: here, so no registry:5000
                 **{"cache-to": "type=local,dest=/tmp/buildcache"},
             ),
         )
