@@ -157,6 +157,23 @@ def test_read_only_token_with_always_fails_the_run(run: Run) -> None:
         run.post("report", token=READ, pr_comment=CommentMode.ALWAYS)
 
 
+def test_no_token_asks_github_nothing_and_says_so(run: Run, github: GitHubStandIn) -> None:
+    """``github-token: ''``: GitHub takes no comment without one, so nothing is asked (no
+    anonymous request, no retries); a notice names the input, and the file is written."""
+    outcome = run.post("report", token="")
+    assert (outcome.status, outcome.reason) == ("skipped", "no github-token")
+    assert github.requests == []
+    assert run.sleeps == []
+    assert [n for n in run.notices() if "`github-token` is empty" in n] == run.notices()
+    assert len(run.notices()) == 1
+    assert json.loads((run.base / outcome.file).read_text(encoding="utf-8"))["pr_number"] == PR
+
+
+def test_no_token_with_always_fails_the_run_naming_the_input(run: Run) -> None:
+    with pytest.raises(CommentError, match=r"pull request #2: `github-token` is empty"):
+        run.post("report", token="", pr_comment=CommentMode.ALWAYS)
+
+
 def test_secondary_rate_limit_is_retried_after_retry_after(run: Run, github: GitHubStandIn) -> None:
     github.inject("POST", rf"/issues/{PR}/comments$", 403, headers={"Retry-After": "1"})
     outcome = run.post("report")

@@ -44,6 +44,10 @@ FILE_FAILED = (
     "Could not write the comment file {file} ({reason}); the comment-file output is empty."
 )
 COMMENT_FAILED = "Could not comment on pull request #{number} ({reason})."
+EMPTY_INPUT = "Slipway did not comment on pull request #{number}: `github-token` is empty."
+EMPTY_INPUT_HINT = (
+    "Leave `github-token` at its default (`${{ github.token }}`), or set `pr-comment: auto`."
+)
 COMMENT_HINT = (
     "Give the job `permissions: { pull-requests: write }` (or `issues: write`), or set "
     "`pr-comment: auto` so that a failure to comment is only a warning."
@@ -276,6 +280,11 @@ def post_comment(
     if target.read_only:
         workflow.notice(READ_ONLY_NOTICE.format(number=target.number, file=file))
         return CommentOutcome("skipped", "read-only token", file=file)
+    if not token:  # GitHub takes no comment without a token: nothing to ask it
+        if mode is CommentMode.ALWAYS:
+            raise CommentError(EMPTY_INPUT.format(number=target.number), EMPTY_INPUT_HINT)
+        workflow.notice(f"{EMPTY_INPUT.format(number=target.number)} The report is in {file}.")
+        return CommentOutcome("skipped", "no github-token", file=file)
     create = failed or mode is not CommentMode.ON_FAILURE
     try:
         with make_client(context.api_url, token) as client:
