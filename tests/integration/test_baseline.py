@@ -184,6 +184,10 @@ def test_the_sticky_comment_leads_with_what_the_change_adds(
 # policy on, so its attached report carries its policy findings (SW001: it runs as root).
 POLICY_BASE = "FROM scratch\nCOPY root/ /\n"
 POLICY_ON = {"POLICY": "healthcheck-missing=off"}
+# Scanned down to MEDIUM, so that a pull request gating at MEDIUM finds the attached report
+# compatible (a report scanned to HIGH cannot say what is new at MEDIUM: it is scanned again,
+# and a scan does not see the Dockerfile).
+POLICY_SCAN = {**POLICY_ON, "SEVERITY": "MEDIUM,HIGH,CRITICAL"}
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +201,7 @@ def published_with_policy(
     run = run_action(
         base / "run", "push", push_to("policy-main"),
         inputs(devenv, published["image"], ctx, base / "cache", PUSH="true",
-               **{"FAIL-ON": "none", "ATTACH": "scan-report", **POLICY_ON}),
+               **{"FAIL-ON": "none", "ATTACH": "scan-report", **POLICY_SCAN}),
     )  # fmt: skip
     assert run.returncode == 0, run.log
     report = json.loads(Path(run.outputs["report-file"]).read_text())
@@ -221,7 +225,7 @@ def test_policy_findings_are_diffed_by_rule_and_instruction_not_line(
     policy_change(tmp_path / "moved", "# a comment\n\nFROM scratch\nLABEL x=y\nCOPY root/ /\n")
     moved = pull_request(
         devenv, published_with_policy, tmp_path / "moved",
-        BASELINE="policy-main", **POLICY_ON,
+        BASELINE="policy-main", **POLICY_SCAN,
     )  # fmt: skip
     assert moved.returncode == 0, moved.log
     assert "findings: attached report" in moved.log
@@ -231,7 +235,7 @@ def test_policy_findings_are_diffed_by_rule_and_instruction_not_line(
     policy_change(tmp_path / "port", POLICY_BASE + "EXPOSE 22\n")
     port = pull_request(
         devenv, published_with_policy, tmp_path / "port",
-        BASELINE="policy-main", **{"FAIL-ON": "MEDIUM", **POLICY_ON},
+        BASELINE="policy-main", **{"FAIL-ON": "MEDIUM", **POLICY_SCAN},
     )  # fmt: skip
     assert port.returncode != 0, port.log
     assert "1 new Dockerfile policy finding(s) at or above MEDIUM" in port.log, port.log
@@ -244,7 +248,7 @@ def test_policy_findings_are_diffed_by_rule_and_instruction_not_line(
     # The default scope still counts the unchanged SW001.
     everything = pull_request(
         devenv, published_with_policy, tmp_path / "moved",
-        BASELINE="policy-main", **{"FAIL-ON-SCOPE": "all", **POLICY_ON},
+        BASELINE="policy-main", **{"FAIL-ON-SCOPE": "all", **POLICY_SCAN},
     )  # fmt: skip
     assert everything.returncode != 0, everything.log
     assert "1 Dockerfile policy finding(s) at or above HIGH" in everything.log
