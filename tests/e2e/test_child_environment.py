@@ -18,6 +18,7 @@ from tests.support.actionrun import run_action, unique_repository
 from tests.support.devenv import ROOT, load_devenv
 from tests.support.images import scratch_context
 from tests.support.payloads import load_event
+from tests.support.pytest_github import GitHubStandIn
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +41,7 @@ def wrappers(directory: Path) -> Path:
     return directory
 
 
-def test_no_secret_reaches_a_child_program(tmp_path: Path) -> None:
+def test_no_secret_reaches_a_child_program(tmp_path: Path, github: GitHubStandIn) -> None:
     devenv = load_devenv()
     password, job_token, runtime_token, oidc_token = (
         devenv.auth_password,
@@ -70,6 +71,7 @@ def test_no_secret_reaches_a_child_program(tmp_path: Path) -> None:
             "PR-COMMENT": "never",
             "CHECK-RUN": "false",
         },
+        api_url=github.url,  # answers (the token is refused), so no retries are waited
         extra_env={
             "PATH": os.pathsep.join(
                 (str(bin_dir), str(ROOT / ".venv" / "bin"), os.environ["PATH"])
