@@ -54,9 +54,11 @@ def remove_session_builders() -> None:
 def _no_kept_builders_left(request: pytest.FixtureRequest) -> Iterator[None]:
     """Runs of Slipway outside the launcher keep their builders, as on a laptop: the session
     removes those it made, on both engines, so nothing is left (tests.support.leftovers).
-    A session of unit tests alone makes none and leaves the engines alone."""
+    A session of unit tests alone makes none and leaves the engines alone, and so does one of
+    `no_engine` tests (scripts/test runs those beside a session that uses the engines)."""
     engines = any(
-        item.get_closest_marker("integration") or item.get_closest_marker("e2e")
+        (item.get_closest_marker("integration") or item.get_closest_marker("e2e"))
+        and not item.get_closest_marker("no_engine")
         for item in request.session.items
     )
     if not engines or shutil.which("docker") is None:

@@ -44,7 +44,7 @@ from tests.support.gha_cache import (
 )
 from tests.support.gha_cache.azurite import INSTALL_SCRIPT, free_port
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.no_engine]
 
 VERSION = hashlib.sha256(b"slipway-test-cache").hexdigest()
 SMALL_BLOCK = 64 * 1024

@@ -34,7 +34,7 @@ from slipway.tools.aws import (
 from tests.support.moto_server import moto_server
 from tests.support.oidc_standin import CannedAws, OidcStandin, Recorded
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.no_engine]
 
 ACCOUNT = "210987654321"
 REGION = "eu-west-3"

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.input_table import INVALID, Row, env_for, prepare_workspace
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.no_engine]
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = ("docker", "trivy", "hadolint", "git", "buildctl", "docker-buildx")

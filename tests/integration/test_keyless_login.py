@@ -33,7 +33,7 @@ from tests.support.keyless_standins import (
 )
 from tests.support.oidc_standin import OidcStandin
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.no_engine]
 
 PROVIDER = GoogleStandin.provider
 SERVICE_ACCOUNT = "ci-push@my-project.iam.gserviceaccount.com"

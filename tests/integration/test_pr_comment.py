@@ -31,6 +31,8 @@ OWNER, REPO, PR = "Codertocat", "Hello-World", 2
 IMAGE = "ghcr.io/codertocat/hello-world"
 MARKER = marker_for(IMAGE)
 
+pytestmark = pytest.mark.no_engine
+
 
 def sections(report: str) -> tuple[Block]:
     """A report of one section, as the report stage hands it over."""
