@@ -14,6 +14,10 @@ its line (a line added above an instruction moves every line below it).
   image property it faults (the port the image declares), not the line it is shown on.
 - SW017 (a secret in a layer) is the secret's kind and file, as the scan's own secret is.
 
+A misconfiguration of ``trivy config`` (`policy: none`) is read the same way: its check ID
+and the instruction at its line, or its check ID alone when Trivy gives no line (a check of
+the whole file).
+
 The identity is kept as a digest of these parts (SHA-256, 128 bits in hex): it is what the
 scan report attached to the image carries for a later run to compare with, and the text of
 an instruction may hold the very credential a rule found (SW005, SW007), which must not be
@@ -22,11 +26,14 @@ published with the image.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from collections.abc import Iterable
 
-from slipway.dockerfile import Instruction
+from slipway.dockerfile import Dockerfile, Instruction
 from slipway.policy import catalog
 from slipway.policy.model import Finding, Source
+from slipway.scan.findings import Misconfiguration
 
 _WHOLE_IMAGE = frozenset({catalog.ROOT_USER.id})
 
@@ -72,3 +79,32 @@ def identity(finding: Finding) -> str:
         return finding.identity
     about = f"{finding.platform or ''}\0{finding.line}\0{finding.detail}"
     return fingerprint(finding.id, about)
+
+
+def misconfiguration_subject(start_line: int | None, dockerfile: Dockerfile) -> str:
+    """What a misconfiguration at ``start_line`` of ``dockerfile`` is about: the instruction
+    there (`instruction_text`), or "" (the whole file) when there is no line or instruction."""
+    instruction = dockerfile.at_line(start_line) if start_line else None
+    return instruction_text(instruction) if instruction is not None else ""
+
+
+def identify_misconfigurations(
+    misconfigurations: Iterable[Misconfiguration], dockerfile: Dockerfile
+) -> tuple[Misconfiguration, ...]:
+    """``misconfigurations`` of ``dockerfile``, each with its identity: its check ID and the
+    instruction at its line (`misconfiguration_subject`)."""
+    return tuple(
+        dataclasses.replace(
+            m, identity=fingerprint(m.id, misconfiguration_subject(m.start_line, dockerfile))
+        )
+        for m in misconfigurations
+    )
+
+
+def misconfiguration_identity(misconfiguration: Misconfiguration) -> str:
+    """``misconfiguration``'s identity: the one `identify_misconfigurations` gave it; for one
+    made without, its check ID, file, line and message (then a moved line makes it new)."""
+    if misconfiguration.identity:
+        return misconfiguration.identity
+    m = misconfiguration
+    return fingerprint(m.id, f"{m.file}\0{m.start_line}\0{m.message}")

@@ -26,11 +26,11 @@ from slipway.meta.tags import clean_tag
 from slipway.oci.refs import ImageName, is_digest
 from slipway.policy.model import Finding as PolicyFinding
 from slipway.scan.combined import REPORT_VERSION
-from slipway.scan.findings import PlatformScan, Secret, Vulnerability
+from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 from slipway.scan.options import ScanOptions
 
 NONE = "none"
-F = TypeVar("F", Vulnerability, Secret, PolicyFinding)
+F = TypeVar("F", Vulnerability, Secret, PolicyFinding, Misconfiguration)
 Kind = Literal["none", "references", "previous-release"]
 
 
@@ -139,6 +139,22 @@ def policy_from_report(document: Mapping[str, Any]) -> tuple[PolicyFinding, ...]
     return tuple(f for f in found if f.identity)
 
 
+def misconfigurations_from_report(
+    document: Mapping[str, Any],
+) -> tuple[Misconfiguration, ...] | None:
+    """The Dockerfile's ``trivy config`` misconfigurations of a scan report
+    (`slipway.scan.combined.merged_report` with ``config_checked``); None when it has none to
+    say (a report written before reports carried their identity, or by a run whose policy
+    owned the Dockerfile checks, or without the ``config`` scanner): then they are unknown. A
+    record without an identity is left out: it could match nothing."""
+    if document.get("config_checked") is not True:
+        return None
+    if not isinstance(document.get("misconfigurations"), list):
+        return None
+    found = (_finding(Misconfiguration, r) for r in _records(document, "misconfigurations"))
+    return tuple(m for m in found if m.identity)
+
+
 def _records(document: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
     found = document.get(key)
     return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
@@ -163,7 +179,7 @@ def _finding(kind: type[F], record: Mapping[str, Any]) -> F:
         value = record.get(spec.name)
         if spec.name == "severity":
             values["severity"] = Severity.read(value if isinstance(value, str) else "")
-        elif spec.name in ("line", "dockerfile_line"):
+        elif spec.name in ("line", "dockerfile_line", "start_line", "end_line"):
             number = value if isinstance(value, int) and not isinstance(value, bool) else None
             values[spec.name] = number if number is not None or spec.name != "line" else 0
         elif spec.name == "platform":  # a policy finding's: None for the Dockerfile's own

@@ -94,12 +94,18 @@ def merged_report(
     *,
     scanners: Sequence[str] = (),
     ignore_unfixed: bool = False,
+    config_checked: bool = False,
 ) -> dict[str, Any]:
     """The ``report-file`` document: findings at the reported severities, merged
     (``merged``: `merge`'s result at the same severities, when already computed), and the
     scan's setup (``scanners``, ``ignore_unfixed``): a later run that takes this report,
     attached to the image, for its baseline checks it was made as its own scan would be
-    (`slipway.scan.baseline.incompatible`)."""
+    (`slipway.scan.baseline.incompatible`). ``config_checked``: ``misconfigurations`` are
+    ``trivy config``'s whole answer on the Dockerfile (`policy: none`), each with its identity
+    (`slipway.policy.identity.identify_misconfigurations`: a digest, never an instruction's
+    text), so a later run can compare its own with them
+    (`slipway.scan.baseline.misconfigurations_from_report`); a report without
+    ``config_checked`` says nothing of them."""
     wanted = set(severities)
     vulnerabilities: list[dict[str, Any]] = []
     secrets: list[dict[str, Any]] = []
@@ -119,6 +125,7 @@ def merged_report(
         "vulnerabilities": vulnerabilities,
         "secrets": secrets,
         "misconfigurations": [vars(m) for m in misconfigurations if m.severity in wanted],
+        "config_checked": config_checked,
     }
 
 

@@ -18,6 +18,13 @@ image config, that platform and the image property; SW001, "runs as root", its r
 The baseline's policy findings come only from the scan report attached to it; a baseline
 scanned now, or a report written before reports carried them, leaves them unknown, and every
 policy finding is then new (`Baseline.policy` None), as without a baseline.
+
+The Dockerfile's ``trivy config`` misconfigurations (`policy: none`) are compared the same way,
+once for the image (`MisconfigurationDelta`): a misconfiguration is its check ID and the
+instruction at its line, or its check ID alone when Trivy gives no line
+(`slipway.policy.identity.identify_misconfigurations`). The baseline's come only from its
+attached report, when that report carried them with their identity; else they are unknown
+(`Baseline.misconfigurations` None), and every one is new.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from typing import TypeVar
 from slipway.core.severity import Severity
 from slipway.policy import identity
 from slipway.policy.model import Finding as PolicyFinding
-from slipway.scan.findings import PlatformScan, Secret, Vulnerability
+from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 
 SOURCES = ("attached report", "scanned", "scan reused")  # where a baseline's findings came from
 
@@ -48,6 +55,8 @@ class Baseline:
     source: str = ""  # where its findings came from: one of `SOURCES`
     # its Dockerfile and image-policy findings, from its attached report; None: unknown
     policy: tuple[PolicyFinding, ...] | None = None
+    # its Dockerfile's trivy config misconfigurations, from its attached report; None: unknown
+    misconfigurations: tuple[Misconfiguration, ...] | None = None
 
     @property
     def present(self) -> bool:
@@ -68,6 +77,26 @@ class Baseline:
             return "there is no baseline"
         if self.source == "attached report":
             return "its attached report was written before reports carried them"
+        return "it was scanned now, and a scan of an image does not see its Dockerfile"
+
+    @property
+    def misconfigurations_known(self) -> bool:
+        """True when its Dockerfile's misconfigurations are known (present, and its report
+        carried them with their identity)."""
+        return self.present and self.misconfigurations is not None
+
+    @property
+    def misconfigurations_unknown_why(self) -> str:
+        """Why its misconfigurations are unknown, said plainly ("" when they are known)."""
+        if self.misconfigurations_known:
+            return ""
+        if not self.present:
+            return "there is no baseline"
+        if self.source == "attached report":
+            return (
+                "its attached report does not carry them: it is older, or its run checked the "
+                "Dockerfile with the policy"
+            )
         return "it was scanned now, and a scan of an image does not see its Dockerfile"
 
 
@@ -105,8 +134,20 @@ class PolicyDelta:
     known: bool = False  # the baseline's policy findings were known; else every one is new
 
 
-Finding = Vulnerability | Secret | PolicyFinding
-_Identity = tuple[str, str, str]  # kind ("v", "s" or "p") and the finding's identity
+@dataclass(frozen=True)
+class MisconfigurationDelta:
+    """The Dockerfile's ``trivy config`` misconfigurations, split into new, fixed and
+    unchanged (one list for the image: the Dockerfile is the same for every platform)."""
+
+    new: tuple[Misconfiguration, ...] = ()
+    fixed: tuple[Misconfiguration, ...] = ()  # in the baseline, gone now (as found there)
+    unchanged: tuple[Misconfiguration, ...] = ()
+    known: bool = False  # the baseline's misconfigurations were known; else every one is new
+
+
+Finding = Vulnerability | Secret | PolicyFinding | Misconfiguration
+# kind ("v", "s", "p" or "m") and the finding's identity
+_Identity = tuple[str, str, str]
 
 
 def vulnerability_identity(v: Vulnerability) -> tuple[str, str]:
@@ -124,11 +165,18 @@ def policy_identity(f: PolicyFinding) -> str:
     return identity.identity(f)
 
 
+def misconfiguration_identity(m: Misconfiguration) -> str:
+    """What makes two misconfigurations the same across images (`slipway.policy.identity`)."""
+    return identity.misconfiguration_identity(m)
+
+
 def _identity(finding: Finding) -> _Identity:
     if isinstance(finding, Vulnerability):
         return ("v", *vulnerability_identity(finding))
     if isinstance(finding, Secret):
         return ("s", *secret_identity(finding))
+    if isinstance(finding, Misconfiguration):
+        return ("m", misconfiguration_identity(finding), "")
     return ("p", policy_identity(finding), "")
 
 
@@ -139,6 +187,8 @@ class Delta:
     baseline: Baseline
     platforms: tuple[PlatformDelta, ...]
     policy: PolicyDelta | None = None  # None: the policy findings are not compared (yet)
+    # None: the Dockerfile's misconfigurations (`policy: none`) are not compared
+    misconfigurations: MisconfigurationDelta | None = None
 
     def added(self) -> Counter[Severity]:
         """New vulnerabilities and secrets by severity, each identity counted once across
@@ -158,25 +208,45 @@ class Delta:
         """Fixed policy findings by severity, each identity counted once."""
         return _count([self.policy.fixed] if self.policy is not None else [])
 
+    def misconfigurations_added(self) -> Counter[Severity]:
+        """New misconfigurations by severity, each identity counted once."""
+        found = self.misconfigurations
+        return _count([found.new] if found is not None else [])
+
+    def misconfigurations_fixed(self) -> Counter[Severity]:
+        """Fixed misconfigurations by severity, each identity counted once."""
+        found = self.misconfigurations
+        return _count([found.fixed] if found is not None else [])
+
     def compared(self, finding: Finding) -> bool:
         """True when ``finding``'s kind was compared with the baseline: there is one, and
-        for a policy finding, its policy findings are known."""
+        for a policy finding or a misconfiguration, the baseline's of its kind are known."""
         if isinstance(finding, PolicyFinding):
             return self.policy is not None and self.policy.known
+        if isinstance(finding, Misconfiguration):
+            return self.misconfigurations is not None and self.misconfigurations.known
         return self.baseline.present
 
     def is_new(self, platform: str, finding: Finding) -> bool:
         """True when ``finding``, found now on ``platform``, is not in the baseline there
         (always, on a platform the baseline lacks or without a baseline). A policy finding is
         the image's (``platform`` is not read): new when the baseline does not have it, or
-        its policy findings are unknown."""
+        its policy findings are unknown; a misconfiguration likewise."""
         if isinstance(finding, PolicyFinding):
             return _identity(finding) not in self._unchanged_policy
+        if isinstance(finding, Misconfiguration):
+            return _identity(finding) not in self._unchanged_misconfigurations
         return _identity(finding) not in self._unchanged.get(platform, frozenset())
 
     def with_policy(self, findings: Sequence[PolicyFinding]) -> Delta:
         """This delta with the image's policy ``findings`` compared with the baseline's."""
         return dataclasses.replace(self, policy=diff_policy(findings, self.baseline))
+
+    def with_misconfigurations(self, findings: Sequence[Misconfiguration]) -> Delta:
+        """This delta with the Dockerfile's misconfigurations ``findings`` compared with the
+        baseline's."""
+        found = diff_misconfigurations(findings, self.baseline)
+        return dataclasses.replace(self, misconfigurations=found)
 
     def previous(self, platform: str, finding: Vulnerability) -> str:
         """The version the baseline had of ``finding``'s package on ``platform`` when it
@@ -195,6 +265,11 @@ class Delta:
     @cached_property
     def _unchanged_policy(self) -> frozenset[_Identity]:
         return frozenset(map(_identity, self.policy.unchanged if self.policy else ()))
+
+    @cached_property
+    def _unchanged_misconfigurations(self) -> frozenset[_Identity]:
+        found = self.misconfigurations
+        return frozenset(map(_identity, found.unchanged if found else ()))
 
     @cached_property
     def _bumped(self) -> dict[str, dict[_Identity, str]]:
@@ -273,5 +348,23 @@ def diff_policy(findings: Sequence[PolicyFinding], baseline: Baseline) -> Policy
         new=tuple(f for key, f in now.items() if key not in before),
         fixed=tuple(f for key, f in before.items() if key not in now),
         unchanged=tuple(f for key, f in now.items() if key in before),
+        known=True,
+    )
+
+
+def diff_misconfigurations(
+    findings: Sequence[Misconfiguration], baseline: Baseline
+) -> MisconfigurationDelta:
+    """The Dockerfile's misconfigurations ``findings`` against ``baseline``'s (each identity
+    once, new and unchanged in ``findings``' order, fixed in the baseline's); every one new
+    when the baseline's are unknown (`Baseline.misconfigurations_known`)."""
+    now = _unique(findings, misconfiguration_identity)
+    if not baseline.misconfigurations_known or baseline.misconfigurations is None:
+        return MisconfigurationDelta(new=tuple(now.values()))
+    before = _unique(baseline.misconfigurations, misconfiguration_identity)
+    return MisconfigurationDelta(
+        new=tuple(m for key, m in now.items() if key not in before),
+        fixed=tuple(m for key, m in before.items() if key not in now),
+        unchanged=tuple(m for key, m in now.items() if key in before),
         known=True,
     )

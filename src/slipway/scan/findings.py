@@ -6,7 +6,7 @@ through `slipway.report.markdown` or `slipway.runner.workflow`, never print it r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slipway.core.severity import Severity
 
@@ -71,6 +71,9 @@ class Misconfiguration:
     file: str
     start_line: int | None = None
     end_line: int | None = None
+    # what makes it the same check failed in another image (`slipway.policy.identity`): set
+    # once the Dockerfile is known (`identify_misconfigurations`); derived, so not compared
+    identity: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

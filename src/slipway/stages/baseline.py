@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from slipway.core.plan import ConfigFindings
 from slipway.errors import RegistryError, ScanError
 from slipway.oci.manifest import platform_manifests
 from slipway.oci.referrers import SCAN_REPORT_TYPE
@@ -32,12 +33,13 @@ from slipway.scan.baseline import (
     BaselineChoice,
     choose_baseline,
     incompatible,
+    misconfigurations_from_report,
     policy_from_report,
     previous_release,
     scans_from_report,
 )
 from slipway.scan.delta import Baseline, diff
-from slipway.scan.findings import PlatformScan
+from slipway.scan.findings import Misconfiguration, PlatformScan
 from slipway.stages.registries import client
 from slipway.stages.scan import scan_published
 from slipway.tools.registry import RegistryClient
@@ -84,6 +86,13 @@ def baseline(run: Run, state: State) -> None:
     else:
         run.workflow.info(f"no baseline to compare with: {found.missing}")
     state.delta = diff(state.scans, found)
+    if plan.config_findings is ConfigFindings.SCAN:
+        if found.present and not found.misconfigurations_known:
+            run.workflow.info(
+                "the baseline's Dockerfile misconfigurations are unknown "
+                f"({found.misconfigurations_unknown_why}): every one counts as new"
+            )
+        state.delta = state.delta.with_misconfigurations(state.misconfigurations)
 
 
 def _find(run: Run, image: ImageName, choice: BaselineChoice, known_db: str) -> Baseline:
@@ -124,8 +133,11 @@ def _with_findings(
     reference, digest = found
     attached, why = _attached(run, registry, name, digest)
     if attached is not None:
-        scans, policy = attached
-        return Baseline(reference, digest, scans, source="attached report", policy=policy)
+        scans, policy, misconfigurations = attached
+        return Baseline(
+            reference, digest, scans, source="attached report", policy=policy,
+            misconfigurations=misconfigurations,
+        )  # fmt: skip
     if why:
         run.workflow.info(f"the report attached to {reference} is not used: {why}")
     scans = _scan(run, registry, name, digest, known_db)
@@ -133,7 +145,11 @@ def _with_findings(
     return Baseline(reference, digest, scans, source=source)
 
 
-Attached = tuple[tuple[PlatformScan, ...], tuple[PolicyFinding, ...] | None]
+Attached = tuple[
+    tuple[PlatformScan, ...],
+    tuple[PolicyFinding, ...] | None,
+    tuple[Misconfiguration, ...] | None,
+]
 
 
 def _attached(
@@ -162,7 +178,8 @@ def _attached(
     if why:
         return None, why
     scans = scans_from_report(document)
-    return ((scans, policy_from_report(document)) if scans else None), ""
+    found_now = (scans, policy_from_report(document), misconfigurations_from_report(document))
+    return (found_now if scans else None), ""
 
 
 def _scan(

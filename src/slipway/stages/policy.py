@@ -35,6 +35,7 @@ from slipway.policy.evaluate import (
     drop_root_set_by_base,
     from_trivy,
 )
+from slipway.policy.identity import identify_misconfigurations
 from slipway.policy.layer_secrets import check_scan_secrets
 from slipway.policy.model import (
     Finding,
@@ -106,7 +107,8 @@ def lint_dockerfile(
         return [m for m in found if (m.start_line or 0) <= last_line]
 
     if findings is ConfigFindings.SCAN:  # a failure is the scan's: it stops the run
-        return DockerfileLint(dockerfile, PolicyResult(()), (), tuple(trivy_config()))
+        found_now = identify_misconfigurations(trivy_config(), dockerfile)
+        return DockerfileLint(dockerfile, PolicyResult(()), (), found_now)
     if findings is ConfigFindings.NONE or not config.enabled:
         return DockerfileLint(dockerfile, PolicyResult(()))
     found: list[ToolFinding] = []

@@ -109,6 +109,7 @@ class ScanJob:
     prepare_db: Callable[[], None] | None = None  # restores that DB into the cache dir
     db_ready: Callable[[str], None] | None = None  # told the DB's UpdatedAt once it is there
     misconfigurations: Sequence[Misconfiguration] = ()  # the Dockerfile's, for the report
+    config_checked: bool = False  # they are trivy config's whole answer (`policy: none`)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def scan_platforms(
     if options.sbom_file:
         for target in job.targets:
             outcome.sbom_files[target.platform] = _sbom(runner, options, target, prepared.cache_dir)
-    _write_reports(options, outcome, job.misconfigurations, job.out_dir)
+    _write_reports(options, outcome, job.misconfigurations, job.out_dir, job.config_checked)
     return outcome
 
 
@@ -284,6 +285,7 @@ def _write_reports(
     outcome: ScanOutcome,
     misconfigurations: Sequence[Misconfiguration],
     out_dir: Path,
+    config_checked: bool = False,
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     merged = combine(outcome.scans, options.severity)
@@ -295,6 +297,7 @@ def _write_reports(
         merged=merged,
         scanners=options.image_scanners,
         ignore_unfixed=options.ignore_unfixed,
+        config_checked=config_checked,
     )
     report_path = out_dir / REPORT_FILE
     # Compact: a 10,000-finding report is written in a third of the time indent takes.
@@ -343,14 +346,15 @@ def scan(run: Run, state: State) -> None:
         for platform, digest in state.platform_digests.items()
     ]
     saved = state.restored.saved_db
-    if plan.config_findings is ConfigFindings.SCAN and state.lint is not None:
+    config_checked = plan.config_findings is ConfigFindings.SCAN and state.lint is not None
+    if config_checked and state.lint is not None:
         state.misconfigurations = state.lint.result().misconfigurations
     job = ScanJob(
         plan.scan, targets, run.dockerfile, run.work, run.reports_dir, run.now,
         known_db=saved.updated_at if saved and saved.day == run.now.date() else "",
         prepare_db=lambda: cache.prepare_db(run, state),
         db_ready=lambda updated: cache.start_saving_db(run, state, updated),
-        misconfigurations=state.misconfigurations,
+        misconfigurations=state.misconfigurations, config_checked=config_checked,
     )  # fmt: skip
     outcome = scan_platforms(run.runner, job)
     state.db_updated_at = outcome.db_updated_at
