@@ -7,8 +7,9 @@ whose fix has been known for more than `GateRules.fixable_max_age_days` blocks t
 only" must not hide a fixable finding forever. Without a baseline every finding is new.
 The Dockerfile and image-policy findings (`policy_reasons`) follow the same scope: with NEW,
 only those the baseline does not have block (all of them when its policy findings are
-unknown). The misconfigurations of `policy: none` (the scan's ``trivy config``) gate the same
-in both modes.
+unknown). So do the misconfigurations of `policy: none` (the scan's ``trivy config``): with
+NEW, only those the baseline's attached report does not have block (all of them when its
+misconfigurations are unknown).
 """
 
 from __future__ import annotations
@@ -133,15 +134,34 @@ def gate_reasons(
             parts = _parts(gating, scan.vulnerabilities, scan.secrets)
             if parts:
                 reasons.append(f"{', '.join(parts)} in {scan.platform} (fail-on: {fail_on})")
-    bad = [m for m in misconfigurations if m.severity in gating]
-    if bad:
-        counts = [
-            _plural(n, f"{s} misconfiguration", f"{s} misconfigurations")
-            for s in reversed(gating)
-            if (n := sum(1 for m in bad if m.severity == s))
-        ]
-        reasons.append(f"{', '.join(counts)} in {bad[0].file} (fail-on: {fail_on})")
+    reasons += _misconfiguration_reasons(fail_on, misconfigurations, delta=delta, rules=rules)
     return tuple(reasons)
+
+
+def _misconfiguration_reasons(
+    fail_on: FailOn,
+    misconfigurations: Sequence[Misconfiguration],
+    *,
+    delta: Delta | None,
+    rules: GateRules,
+) -> list[str]:
+    """The Dockerfile's line: ``1 HIGH misconfiguration in Dockerfile (fail-on: HIGH)``; with
+    ``rules.scope`` NEW and a ``delta`` against a baseline, only the new ones, e.g. ``1 new
+    HIGH misconfiguration in Dockerfile (fail-on: HIGH, new findings only)``."""
+    gating = blocking(fail_on)
+    bad = [m for m in misconfigurations if m.severity in gating]
+    new_only = rules.scope is GateScope.NEW and delta is not None and delta.baseline.present
+    if new_only and delta is not None:
+        bad = [m for m in bad if delta.is_new("", m)]
+    if not bad:
+        return []
+    new, scope = ("new ", f", {NEW_ONLY}") if new_only else ("", "")
+    counts = [
+        _plural(n, f"{new}{s} misconfiguration", f"{new}{s} misconfigurations")
+        for s in reversed(gating)
+        if (n := sum(1 for m in bad if m.severity == s))
+    ]
+    return [f"{', '.join(counts)} in {bad[0].file} (fail-on: {fail_on}{scope})"]
 
 
 def _new_reasons(
