@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -131,11 +132,16 @@ def test_new_only_passes_when_the_base_carries_the_criticals() -> None:
     assert gate_reasons(Severity.CRITICAL, ADDED[1:], delta=diff(ADDED[1:], BASE), rules=NEW) == ()
 
 
-def test_misconfigurations_gate_in_both_modes() -> None:
-    delta = diff(SAME, BASE)
+def test_misconfigurations_follow_the_scope() -> None:
+    delta = diff(SAME, BASE)  # not compared (the baseline's are unknown): every one is new
     assert gate_reasons(Severity.HIGH, SAME, (MISCONFIG,), delta=delta, rules=NEW) == (
-        "1 HIGH misconfiguration in Dockerfile (fail-on: HIGH)",
+        "1 new HIGH misconfiguration in Dockerfile (fail-on: HIGH, new findings only)",
     )
+    known = replace(BASE, misconfigurations=(MISCONFIG,))
+    same = diff(SAME, known).with_misconfigurations((MISCONFIG,))
+    assert gate_reasons(Severity.HIGH, SAME, (MISCONFIG,), delta=same, rules=NEW) == ()
+    every = gate_reasons(Severity.HIGH, SAME, (MISCONFIG,), delta=same)  # scope all
+    assert every[-1] == "1 HIGH misconfiguration in Dockerfile (fail-on: HIGH)"
 
 
 def aged_scans(published: str, *, fixed: str = "1.1") -> tuple[PlatformScan, ...]:
