@@ -22,11 +22,13 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def jwt_shaped(audience: str, subject: str) -> str:
-    """header.claims.signature, as GitHub issues them (the signature is not a real one)."""
+def jwt_shaped(audience: str, subject: str, extra: dict[str, str] | None = None) -> str:
+    """header.claims.signature, as GitHub issues them (the signature is not a real one);
+    ``extra`` adds claims (GitHub's ``job_workflow_ref``, ``repository``, ...)."""
     header = {"alg": "RS256", "typ": "JWT", "kid": "standin"}
     now = int(time.time())
-    claims = {"iss": ISSUER, "aud": audience, "sub": subject, "iat": now, "exp": now + 300}
+    claims: dict[str, object] = dict(extra or {})
+    claims |= {"iss": ISSUER, "aud": audience, "sub": subject, "iat": now, "exp": now + 300}
     parts = [json.dumps(part).encode() for part in (header, claims)] + [b"not-a-signature"]
     return ".".join(_b64url(part) for part in parts)
 
@@ -106,6 +108,7 @@ class OidcStandin(_Standin):
 
     request_token: str = field(default="standin-request-token", repr=False)
     subject: str = "repo:octo-org/hello:ref:refs/heads/main"
+    claims: dict[str, str] = field(default_factory=dict)  # more claims in every token
 
     @property
     def env(self) -> dict[str, str]:
@@ -124,7 +127,7 @@ class OidcStandin(_Standin):
             return 401, "application/json", b'{"message": "Bad credentials"}'
         if query.get("api-version") != ["2.0"] or len(query.get("audience", [])) != 1:
             return 400, "application/json", b'{"message": "audience and api-version=2.0 needed"}'
-        token = jwt_shaped(query["audience"][0], self.subject)
+        token = jwt_shaped(query["audience"][0], self.subject, self.claims)
         return 200, "application/json", json.dumps({"count": 1, "value": token}).encode()
 
 
