@@ -8,7 +8,9 @@ plain ``text`` fields are written: report text is untrusted and SARIF ``markdown
 fields would render it. Compared with a baseline image (`slipway.scan.delta`), each
 vulnerability and secret says so in SARIF's own ``baselineState``: ``new`` or ``unchanged``;
 so does each Dockerfile or image-policy finding, when the baseline's policy findings are
-known (else, as without a baseline, none says it: nothing was compared).
+known, and each misconfiguration of ``trivy config`` (`policy: none`), when the baseline's
+misconfigurations are known (else, as without a baseline, none says it: nothing was
+compared).
 """
 
 from __future__ import annotations
@@ -118,7 +120,8 @@ def render_sarif(
     (``merged``: `merge`'s result at the same severities, when already computed). With a
     ``delta`` against a baseline, each vulnerability and secret has its ``baselineState``:
     ``new`` when it is new on one of its platforms, else ``unchanged`` (none without a
-    baseline: nothing was compared)."""
+    baseline: nothing was compared); each misconfiguration too, when the baseline's are
+    known (`Delta.compared`)."""
     wanted = set(severities)
     levels = {s: SARIF_LEVELS[level(s, fail_on)] for s in Severity}
     rules = _Rules()
@@ -147,11 +150,12 @@ def render_sarif(
             lambda: _rule(check.id, check.title, check.severity, check.url, ["misconfiguration"]),  # noqa: B023
         )
         where = [_location(check.file, check.start_line, check.end_line)]
-        results.append(
-            _result(
-                check.id, number, levels[check.severity], f"{check.title}: {check.message}", where
-            )
+        result = _result(
+            check.id, number, levels[check.severity], f"{check.title}: {check.message}", where
         )
+        if delta is not None and delta.compared(check):
+            result["baselineState"] = "new" if delta.is_new("", check) else "unchanged"
+        results.append(result)
     driver: dict[str, Any] = {"name": TOOL_NAME, "informationUri": TOOL_URI, "rules": rules.rules}
     if trivy_version:
         driver["version"] = trivy_version

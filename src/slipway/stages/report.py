@@ -33,7 +33,7 @@ from slipway.report.summary import Outcome, summary_sections
 from slipway.runner.workflow import Workflow
 from slipway.scan.combined import vulnerability_counts
 from slipway.scan.delta import Delta, Finding
-from slipway.scan.findings import PlatformScan
+from slipway.scan.findings import Misconfiguration, PlatformScan
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -59,9 +59,12 @@ def finding_annotations(
     checks: PolicyFindings,
     delta: Delta | None = None,
     build: Sequence[BuildCheck] = (),
+    *,
+    misconfigurations: Sequence[Misconfiguration] = (),
 ) -> list[ann.Annotation]:
-    """Vulnerabilities and secrets on the line that added their layer, policy findings on
-    theirs (each titled ``New:`` when ``delta`` says the change adds it)."""
+    """Vulnerabilities and secrets on the line that added their layer, policy findings and
+    the misconfigurations of `policy: none` on theirs (each titled ``New:`` when ``delta``
+    says the change adds it)."""
     dockerfile, fail_on = plan.dockerfile, plan.scan.fail_on
     new_only = plan.scan.fail_on_scope == "new" and delta is not None and delta.baseline.present
 
@@ -100,6 +103,15 @@ def finding_annotations(
             title=ann.finding_title(f"{f.id} {f.title}", "", f, delta),
             file=f.file or dockerfile, line=f.line or None,
             rank=f.severity.rank, key=f"{f.id} {f.line}",
+        ))  # fmt: skip
+    for m in misconfigurations:
+        if m.severity not in plan.scan.severity:
+            continue
+        found.setdefault(f"{m.id} {m.start_line}", ann.Annotation(
+            shown(m.severity, "", m), f"{m.title}: {m.message}",
+            title=ann.finding_title(f"{m.id} {m.title}", "", m, delta),
+            file=m.file or dockerfile, line=m.start_line, end_line=m.end_line,
+            rank=m.severity.rank, key=f"{m.id} {m.start_line}",
         ))  # fmt: skip
     for c in build:  # BuildKit's own checks, unless one of Slipway's rules says it there
         if (SAME_AS.get(c.rule, ""), c.line) in said:
@@ -243,7 +255,10 @@ def report(
         if run.runner.env.get("DOCKER_BUILD_CHECKS_ANNOTATIONS", "true").lower() != "false"
         else []
     )
-    marks = finding_annotations(plan, state.scans, state.checks, state.delta, build)
+    marks = finding_annotations(
+        plan, state.scans, state.checks, state.delta, build,
+        misconfigurations=state.misconfigurations,
+    )  # fmt: skip
     delivered = deliver(run, report=report, marks=marks, failed=bool(failures), sarif=sarif)
     comment_file = delivered.comment_file
     workflow.set_output("comment-file", run.output_path(comment_file) if comment_file else "")
