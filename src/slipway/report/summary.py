@@ -126,7 +126,7 @@ def _scan(plan: Plan, outcome: Outcome) -> list[Section]:
     delta = outcome.delta
     sections += _top_findings(plan, outcome.scans, delta) if outcome.scans else []
     sections += _secrets(plan, outcome.scans, delta)
-    sections += _dockerfile_checks(plan, outcome.misconfigurations)
+    sections += _dockerfile_checks(plan, outcome.misconfigurations, delta)
     if outcome.gate_failures:
         reasons = "\n".join(f"- {text(reason)}" for reason in outcome.gate_failures)
         verdict = f"**Gate failed** (fail-on: {code(plan.scan.fail_on)}):\n\n{reasons}"
@@ -174,8 +174,8 @@ def _change_line(plan: Plan, delta: Delta) -> str:
             f"**This change adds {sum(added.values())}** ({_by_severity(added)}) "
             f"**and fixes {total_fixed}**, {against}"
         )
-    policy = _policy_change(delta)
-    return f"{line} {policy}" if policy else line
+    more = [said for said in (_policy_change(delta), _misconfiguration_change(delta)) if said]
+    return " ".join([line, *more])
 
 
 def _by_severity(counts: Mapping[Severity, int]) -> str:
@@ -203,6 +203,31 @@ def _policy_change(delta: Delta) -> str:
         return f"Of the Dockerfile practices, it adds none and fixes {fixed}."
     return (
         f"Of the Dockerfile practices, **it adds {sum(added.values())}** "
+        f"({_by_severity(added)}) and fixes {fixed}."
+    )
+
+
+def _misconfiguration_change(delta: Delta) -> str:
+    """What the change adds and fixes of the Dockerfile checks (`policy: none`: trivy config's
+    misconfigurations, every severity), or why the baseline's are unknown ("": they were not
+    compared, or nothing is found now of a baseline whose checks are unknown)."""
+    found = delta.misconfigurations
+    if found is None:
+        return ""
+    if not found.known:
+        if not found.new:  # nothing found now: nothing to call new
+            return ""
+        why = delta.baseline.misconfigurations_unknown_why
+        return (
+            f"Dockerfile checks: the baseline's findings are unknown ({text(why)}), "
+            "so every one counts as new."
+        )
+    added = {s: n for s, n in delta.misconfigurations_added().items() if n}
+    fixed = sum(delta.misconfigurations_fixed().values()) or "none"
+    if not added:
+        return f"Of the Dockerfile checks, it adds none and fixes {fixed}."
+    return (
+        f"Of the Dockerfile checks, **it adds {sum(added.values())}** "
         f"({_by_severity(added)}) and fixes {fixed}."
     )
 
@@ -393,19 +418,35 @@ def _secrets_against(
     return sections
 
 
-def _dockerfile_checks(plan: Plan, misconfigurations: Sequence[Misconfiguration]) -> list[Section]:
-    """The Dockerfile's misconfigurations (`policy: none`) at the reported severities."""
-    checks = [m for m in misconfigurations if m.severity in plan.scan.severity]
+def _dockerfile_checks(
+    plan: Plan, misconfigurations: Sequence[Misconfiguration], delta: Delta | None = None
+) -> list[Section]:
+    """The Dockerfile's misconfigurations (`policy: none`) at the reported severities;
+    compared with a baseline whose misconfigurations are known, the new ones first, marked."""
+    compared = (
+        delta is not None and delta.misconfigurations is not None and delta.misconfigurations.known
+    )
+    checks = sorted(
+        (
+            (m, compared and delta is not None and delta.is_new("", m))
+            for m in misconfigurations
+            if m.severity in plan.scan.severity
+        ),
+        key=lambda pair: not pair[1],  # stable: the scan's order within each group
+    )
     if not checks:
         return []
     rows = []
-    for check in checks[:TOP_FINDINGS]:
+    for check, new in checks[:TOP_FINDINGS]:
         where = f"{check.file}:{check.start_line}" if check.start_line else check.file
-        rows.append(
+        row = (
             f"| {check.severity} | {link(check.id, check.url)} {text(check.title)} "
             f"| {code(where)} |"
         )
+        rows.append(f"| {NEW_MARK if new else ''} {row}" if compared else row)
     head = "| Severity | Dockerfile check | Line |\n|---|---|---|"
+    if compared:
+        head = "| Change " + head.replace("\n", "\n|---")
     omitted = max(len(checks) - TOP_FINDINGS, 0)
     return [Rows("Dockerfile checks table", tuple(rows), head=head, omitted=omitted)]
 
