@@ -56,8 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _guarded(command: str) -> int:
-    from slipway.errors import ExitCode, SlipwayError
+    from slipway.errors import Cancelled, ExitCode, SlipwayError
+    from slipway.runner import cancel
     from slipway.runner.workflow import Workflow
+    from slipway.tools.run import stop_all
+
+    cancel.install(stop_all)  # a cancelled job's SIGINT and SIGTERM (slipway.runner.cancel)
 
     env = dict(os.environ)
     workflow = Workflow(env)
@@ -75,12 +79,12 @@ def _guarded(command: str) -> int:
             from slipway.commands import run as pipeline
 
             pipeline.run(env, workflow, now)
-    except SlipwayError as error:
+    except (SlipwayError, Cancelled) as error:
         _report_error(workflow, error.title, error.message, error.hint)
         return int(error.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a SIGINT before the handlers were installed
         workflow.error("interrupted")
-        return 130
+        return int(ExitCode.CANCELLED)
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
         if env.get("RUNNER_DEBUG") == "1":  # through the workflow: redacted like every line
             workflow.info("".join(traceback.format_exception(error)))

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     REGISTRY = 4
     BUILD = 5
     SCAN = 6
+    CANCELLED = 130  # as a shell reports an interrupted program (128 + SIGINT)
     INTERNAL = 70
 
 
@@ -82,3 +83,24 @@ class GateFailed(SlipwayError):
 
     exit_code = ExitCode.GATE_FAILED
     title = "Security gate failed"
+
+
+class Cancelled(BaseException):
+    """SIGINT or SIGTERM came (a cancelled job; `slipway.runner.cancel`).
+
+    A BaseException, as KeyboardInterrupt is, so that no ``except Exception`` of an optional
+    part (the advice, the comment) takes it for that part's own failure and goes on."""
+
+    exit_code = ExitCode.CANCELLED
+    title = "Cancelled"
+    hint = (
+        "The run stopped its programs and removed its temporary files. Tags move only "
+        "all together: a cancelled run leaves none half-moved. Re-run the job to publish."
+    )
+
+    def __init__(self, signal_name: str, detail: str = "") -> None:
+        self.signal_name = signal_name
+        self.message = f"cancelled ({signal_name or 'a signal'})" + (
+            f": {detail}" if detail else ""
+        )
+        super().__init__(self.message)

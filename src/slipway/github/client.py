@@ -17,6 +17,7 @@ import requests
 from github import Auth, Github, GithubException
 
 from slipway.core.numbers import is_int
+from slipway.runner import cancel
 from slipway.tools.retry import EVERY_FAILURE, SERVER_ERRORS, Policy, Retries, retry_after, wait
 
 TIMEOUT_SECONDS = 15
@@ -55,7 +56,7 @@ class Retrier:
     everything else at once. ``sleep`` and ``clock`` (epoch seconds) are injectable."""
 
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = cancel.sleep
     clock: Callable[[], float] = time.time
     _retries: Retries = field(init=False, repr=False)
 

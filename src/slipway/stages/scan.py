@@ -9,7 +9,6 @@ one ``trivy config``, which the lint ran alongside the build (`slipway.stages.po
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -21,7 +20,7 @@ from slipway.dockerfile import Dockerfile
 from slipway.dockerfile.history import layer_lines
 from slipway.errors import ScanError
 from slipway.oci.refs import ImageName, allows_plain_http
-from slipway.runner import paths
+from slipway.runner import cancel, paths
 from slipway.runner.paths import trivy_cache_dir
 from slipway.scan.combined import combine, merged_report
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
@@ -123,7 +122,7 @@ class _Prepared:
 
 
 def scan_platforms(
-    runner: Runner, job: ScanJob, *, sleep: Callable[[float], None] = time.sleep
+    runner: Runner, job: ScanJob, *, sleep: Callable[[float], None] = cancel.sleep
 ) -> ScanOutcome:
     """Run the whole stage; reports are written before anyone looks at the gate."""
     options = job.options

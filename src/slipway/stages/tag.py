@@ -4,7 +4,8 @@ Tags are applied only after the gate passed. Before the first tag is written, ev
 repository must serve the index by digest and every tag's current target is recorded;
 if a tag write then fails, the tags already written are put back where they were
 (a moved tag to its old index; a new tag deleted where the registry allows it), and
-the error says exactly what could not be undone.
+the error says exactly what could not be undone. A cancelled job's signal is seen between
+writes and puts back what was written the same way (`slipway.runner.cancel`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from slipway.errors import RegistryError
+from slipway.errors import Cancelled, RegistryError
 from slipway.oci.manifest import Manifest
 from slipway.oci.refs import ImageName
+from slipway.runner import cancel
 from slipway.stages.registries import client
 from slipway.tools.registry import RegistryClient
 
@@ -44,18 +46,57 @@ def apply_tags(targets: Sequence[TagRepository], tags: Sequence[str], index: Man
                 target.image.repository, tag
             )
     written: list[tuple[TagRepository, str]] = []
-    for target in targets:
-        for tag in tags:
-            ref = target.image.with_tag(tag)
-            old = previous[ref]
-            if old is not None and old.digest == index.digest:
-                continue  # already there (a re-run)
-            try:
-                target.client.put_manifest(target.image.repository, tag, index)
-            except RegistryError as error:
-                raise _rolled_back(error, ref, written, previous) from None
-            written.append((target, tag))
+    # A cancelled job's signal does not cut a write short: it is seen between writes (and in
+    # a write's retry waits, when nothing was written), and what was written is put back.
+    with cancel.shielded():
+        for target in targets:
+            for tag in tags:
+                ref = target.image.with_tag(tag)
+                old = previous[ref]
+                if old is not None and old.digest == index.digest:
+                    continue  # already there (a re-run)
+                try:
+                    cancel.check()
+                    target.client.put_manifest(target.image.repository, tag, index)
+                except RegistryError as error:
+                    raise _rolled_back(error, ref, written, previous) from None
+                except Cancelled as cancelled:
+                    raise _cancelled(cancelled, written, previous) from None
+                written.append((target, tag))
     return [target.image.with_tag(tag) for target, tag in written]
+
+
+def _cancelled(
+    cancelled: Cancelled,
+    written: list[tuple[TagRepository, str]],
+    previous: dict[str, Manifest | None],
+) -> Cancelled:
+    stuck = _put_back(written, previous)
+    if stuck:
+        detail = "tagging stopped; " + UNDO_INCOMPLETE.format(refs=", ".join(stuck))
+    elif written:
+        detail = f"tagging stopped; the {len(written)} tag(s) already written were put back"
+    else:
+        detail = "tagging stopped before any tag moved"
+    return Cancelled(cancelled.signal_name, detail)
+
+
+def _put_back(
+    written: list[tuple[TagRepository, str]], previous: dict[str, Manifest | None]
+) -> list[str]:
+    """Put each written tag back where it was (a new one deleted); the refs that could not be."""
+    stuck: list[str] = []
+    with cancel.ignored():
+        for target, tag in reversed(written):
+            old = previous[target.image.with_tag(tag)]
+            try:
+                if old is not None:
+                    target.client.put_manifest(target.image.repository, tag, old)
+                elif not target.client.delete_tag(target.image.repository, tag):
+                    stuck.append(target.image.with_tag(tag))
+            except RegistryError:
+                stuck.append(target.image.with_tag(tag))
+    return stuck
 
 
 def _rolled_back(
@@ -64,16 +105,7 @@ def _rolled_back(
     written: list[tuple[TagRepository, str]],
     previous: dict[str, Manifest | None],
 ) -> RegistryError:
-    stuck: list[str] = []
-    for target, tag in reversed(written):
-        old = previous[target.image.with_tag(tag)]
-        try:
-            if old is not None:
-                target.client.put_manifest(target.image.repository, tag, old)
-            elif not target.client.delete_tag(target.image.repository, tag):
-                stuck.append(target.image.with_tag(tag))
-        except RegistryError:
-            stuck.append(target.image.with_tag(tag))
+    stuck = _put_back(written, previous)
     message = TAG_FAILED.format(ref=ref, reason=error.message)
     if stuck:
         message += "; " + UNDO_INCOMPLETE.format(refs=", ".join(stuck))

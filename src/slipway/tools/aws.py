@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ import requests
 
 from slipway.errors import RegistryError
 from slipway.oci.ecr import EcrRegistry
+from slipway.runner import cancel
 from slipway.tools import oidc, retry
 from slipway.tools.retry import EVERY_FAILURE, SERVER_ERRORS, Policy
 
@@ -166,7 +166,7 @@ def _aws_error(response: requests.Response) -> str:
 
 
 def github_oidc_token(
-    env: Mapping[str, str], audience: str = STS_AUDIENCE, *, sleep: Sleep = time.sleep
+    env: Mapping[str, str], audience: str = STS_AUDIENCE, *, sleep: Sleep = cancel.sleep
 ) -> str:
     """The job's OIDC token for AWS STS (slipway.tools.oidc)."""
     return oidc.github_oidc_token(env, audience, sleep=sleep)
@@ -180,7 +180,7 @@ def assume_role_with_web_identity(
     env: Mapping[str, str],
     session_name: str = "slipway",
     duration_seconds: int = 3600,
-    sleep: Sleep = time.sleep,
+    sleep: Sleep = cancel.sleep,
 ) -> AwsCredentials:
     """STS AssumeRoleWithWebIdentity (unsigned: the token is the proof) -> temporary credentials."""
     url = _endpoint(env, "STS", "sts", region)
@@ -206,7 +206,7 @@ def ecr_authorization(
     credentials: AwsCredentials,
     *,
     env: Mapping[str, str],
-    sleep: Sleep = time.sleep,
+    sleep: Sleep = cancel.sleep,
 ) -> tuple[str, str]:
     """ECR's GetAuthorizationToken, decoded into Docker's (username, password)."""
     service, target = _SERVICE[registry.public]
@@ -242,7 +242,7 @@ def ecr_login(
     *,
     env: Mapping[str, str],
     role_to_assume: str = "",
-    sleep: Sleep = time.sleep,
+    sleep: Sleep = cancel.sleep,
 ) -> tuple[str, str]:
     """Docker's credentials for ``registry``, from ``role_to_assume`` or the environment's keys."""
     if not role_to_assume:

@@ -14,11 +14,11 @@ the registry as the run reaches it (its trust, `insecure-registries`, `registry-
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 from slipway.errors import RegistryError
 from slipway.oci.keyless import AzureCloud
+from slipway.runner import cancel
 from slipway.tools import oidc
 from slipway.tools.oidc import Sleep
 from slipway.tools.registry_http import RegistrySession
@@ -49,7 +49,7 @@ def entra_token(
     *,
     cloud: AzureCloud,
     env: Mapping[str, str],
-    sleep: Sleep = time.sleep,
+    sleep: Sleep = cancel.sleep,
 ) -> str:
     """Entra ID's access token for the app ``client_id`` (in ``tenant``) to the cloud's
     resource manager, with the job's OIDC token ``jwt`` as the client assertion."""
@@ -96,7 +96,7 @@ def azure_token(
     *,
     cloud: AzureCloud,
     env: Mapping[str, str],
-    sleep: Sleep = time.sleep,
+    sleep: Sleep = cancel.sleep,
 ) -> str:
     """Entra ID's access token for the app, bought with the job's OIDC token."""
     jwt = oidc.github_oidc_token(env, AUDIENCE, sleep=sleep)

@@ -43,6 +43,7 @@ from slipway.buildx.buildkitd import ConfigWishes, buildkitd_config
 from slipway.errors import BuildError, InputError
 from slipway.inputs.build import BuildOptions
 from slipway.oci.platforms import Platform
+from slipway.runner import cancel
 from slipway.tools.alongside import Alongside
 from slipway.tools.run import Runner
 
@@ -146,7 +147,7 @@ class Builders:
         self,
         runner: Runner,
         work: Path,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = cancel.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._runner = runner

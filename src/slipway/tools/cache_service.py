@@ -30,7 +30,6 @@ name the method, the host and the status, and pass through :func:`slipway.cache.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -52,6 +51,7 @@ from slipway.cache.wire import (
     shown_key,
     shown_line,
 )
+from slipway.runner import cancel
 from slipway.tools import cache_blobs
 from slipway.tools.cache_http import GiveUp, Limits, Transport
 from slipway.tools.cache_twirp import Refused, TwirpClient, describe
@@ -131,7 +131,7 @@ class CacheService:
         config: ServiceConfig,
         *,
         session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = cancel.sleep,
         timeout: float = 30.0,
         block_size: int = BLOCK_SIZE,
         workers: int = WORKERS,

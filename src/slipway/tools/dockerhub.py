@@ -8,11 +8,11 @@ its rulesets and the subject claims they match)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 from slipway.errors import RegistryError
 from slipway.oci.keyless import DOCKER_HUB_TOKEN_LIFETIME
+from slipway.runner import cancel
 from slipway.tools import oidc
 from slipway.tools.oidc import TOKEN_EXCHANGE, Sleep
 
@@ -38,7 +38,7 @@ def dockerhub_login(
     env: Mapping[str, str],
     expires_in: int = DOCKER_HUB_TOKEN_LIFETIME[1],
     identity: str = "",
-    sleep: Sleep = time.sleep,
+    sleep: Sleep = cancel.sleep,
 ) -> tuple[str, str]:
     """Docker's credentials (``username``, a Docker Hub access token) for the organisation
     ``username``, bought with the job's OIDC token through the connection ``connection_id``

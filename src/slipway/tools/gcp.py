@@ -14,11 +14,11 @@ name them: CLOUDSDK_API_ENDPOINT_OVERRIDES_STS and _IAMCREDENTIALS (the API's ro
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from urllib.parse import quote
 
 from slipway.errors import RegistryError
+from slipway.runner import cancel
 from slipway.tools import oidc
 from slipway.tools.oidc import TOKEN_EXCHANGE, Sleep
 
@@ -49,7 +49,7 @@ def github_audience(provider: str) -> str:
 
 
 def federated_token(
-    provider: str, jwt: str, *, env: Mapping[str, str], sleep: Sleep = time.sleep
+    provider: str, jwt: str, *, env: Mapping[str, str], sleep: Sleep = cancel.sleep
 ) -> str:
     """STS ``v1/token``: the job's OIDC token ``jwt`` exchanged for a federated access token
     of the workload identity ``provider`` (``projects/<n>/locations/global/...``)."""
@@ -69,7 +69,7 @@ def federated_token(
 
 
 def service_account_token(
-    email: str, federated: str, *, env: Mapping[str, str], sleep: Sleep = time.sleep
+    email: str, federated: str, *, env: Mapping[str, str], sleep: Sleep = cancel.sleep
 ) -> str:
     """IAM Credentials ``generateAccessToken``: the service account ``email``'s access token,
     bought with the ``federated`` token (which needs roles/iam.workloadIdentityUser on it)."""
@@ -101,7 +101,7 @@ def gcp_login(
     service_account: str = "",
     *,
     env: Mapping[str, str],
-    sleep: Sleep = time.sleep,
+    sleep: Sleep = cancel.sleep,
 ) -> tuple[str, str]:
     """Docker's credentials for Artifact Registry: (``oauth2accesstoken``, the federated
     token, or ``service_account``'s when given)."""

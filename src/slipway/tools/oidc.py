@@ -6,7 +6,6 @@ all go through it."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -14,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from slipway.errors import RegistryError
+from slipway.runner import cancel
 from slipway.tools import retry
 from slipway.tools.retry import EVERY_FAILURE, TRANSIENT_STATUS, Policy, Retries
 
@@ -83,7 +83,7 @@ def oauth_error(response: requests.Response) -> str:
     return (detail or f"HTTP {response.status_code}")[:300]
 
 
-def github_oidc_token(env: Mapping[str, str], audience: str, *, sleep: Sleep = time.sleep) -> str:
+def github_oidc_token(env: Mapping[str, str], audience: str, *, sleep: Sleep = cancel.sleep) -> str:
     """The job's OIDC token (a JWT) for ``audience``, from GitHub's token service (``sleep``
     waits between retries, as in every function here)."""
     url, token = (env.get(f"ACTIONS_ID_TOKEN_REQUEST_{name}", "") for name in ("URL", "TOKEN"))

@@ -21,6 +21,7 @@ from slipway.errors import RegistryError
 from slipway.oci.manifest import MANIFEST_TYPES, OCI_INDEX, Manifest
 from slipway.oci.referrers import fallback_tag
 from slipway.oci.refs import ImageName, allows_plain_http, is_digest
+from slipway.runner import cancel
 from slipway.tools.registry_http import Connection, RegistrySession, insufficient_scope
 
 
@@ -273,7 +274,7 @@ class RegistryClients:
 
     def __init__(
         self,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = cancel.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sleep = sleep

@@ -16,6 +16,7 @@ import requests
 import urllib3
 
 from slipway.errors import RegistryError
+from slipway.runner import cancel
 from slipway.tools import retry
 from slipway.tools.retry import TRANSIENT_STATUS, Failure, Policy, Retries
 
@@ -74,7 +75,7 @@ class RegistrySession:
     def __init__(
         self,
         connection: Connection,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = cancel.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.registry = connection.registry

@@ -41,6 +41,7 @@ import requests
 import urllib3
 
 from slipway.core.numbers import NumberError, parse_int
+from slipway.runner import cancel
 
 # What distribution, the Azure SDKs and actions/toolkit's cacheTwirpClient.ts retry.
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -169,7 +170,7 @@ class Retries:
         self,
         policy: Policy,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = cancel.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = policy

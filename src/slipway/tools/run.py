@@ -8,11 +8,15 @@ untrusted text.
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from slipway.core.redact import argv_for_log
 from slipway.errors import ToolError
@@ -86,7 +90,7 @@ class Runner:
         lines: list[str] = []
         with (
             self.workflow.stop_commands(),
-            subprocess.Popen(
+            _started(
                 [program, *argv[1:]],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -99,6 +103,7 @@ class Runner:
             for line in process.stdout:
                 lines.append(line)
                 self.workflow.raw(line.rstrip("\n"))
+            process.wait()
         return Result(tuple(argv), process.returncode, "".join(lines), "")
 
     def run(
@@ -118,19 +123,66 @@ class Runner:
         if not quiet:
             self.workflow.info("$ " + shlex.join(argv_for_log(argv)))
         full_env = {**self.env, **(env or {})}
-        try:
-            completed = subprocess.run(
-                [program, *argv[1:]],
-                input=stdin,
-                capture_output=True,
-                text=True,
-                env=full_env,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise ToolError(f"{argv[0]} did not finish within {timeout:.0f} s") from None
-        result = Result(tuple(argv), completed.returncode, completed.stdout, completed.stderr)
+        with _started(
+            [program, *argv[1:]],
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=full_env,
+        ) as process:
+            try:
+                stdout, stderr = process.communicate(stdin, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise ToolError(f"{argv[0]} did not finish within {timeout:.0f} s") from None
+        result = Result(tuple(argv), process.returncode, stdout, stderr)
         if show_output or (result.returncode != 0 and not quiet):
             self.workflow.verbatim(result.stderr + result.stdout)
         return result
+
+
+# The programs running now, in every thread: what a cancelled run stops (`stop_all`).
+_LIVE: set[subprocess.Popen[str]] = set()
+_LIVE_LOCK = threading.Lock()
+STOP_GRACE = 5.0  # seconds a stopped program has to end (buildx: to cancel its build)
+
+
+@contextmanager
+def _started(argv: list[str], **options: Any) -> Iterator[subprocess.Popen[str]]:
+    """``argv`` started, known to `stop_all` while it runs, and never left running: an
+    exception on the way (a timeout, `slipway.errors.Cancelled`) stops it."""
+    process: subprocess.Popen[str] = subprocess.Popen(argv, **options)
+    with _LIVE_LOCK:
+        _LIVE.add(process)
+    try:
+        with process:
+            try:
+                yield process
+            except BaseException:
+                _stop(process)
+                raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(process)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM, then SIGKILL after `STOP_GRACE` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def stop_all() -> None:
+    """Ask every program running now to end (SIGTERM): a cancelled run's first step. Their
+    readers then see them end; `_started` finishes the job for those that linger."""
+    with _LIVE_LOCK:
+        running = [process for process in _LIVE if process.poll() is None]
+    for process in running:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
