@@ -59,7 +59,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -471,6 +474,21 @@ class Job:
         image: str,
         inputs: Mapping[str, str],
         *,
+        timeout: float = 1200,
+        **step: Any,
+    ) -> StepResult:
+        """``docker run`` the action image as DockerRun does; read back what the step wrote.
+
+        ``step`` is `start_step`'s: ``event``, ``payload``, ``api_url``, ``extra_env`` (the
+        step's ``env:``), ``uses`` and ``step_id`` (how the workflow names the step, its
+        ``GITHUB_ACTION``), ``entrypoint`` (the action's ``runs.entrypoint``), ``args``."""
+        return self.start_step(image, inputs, **step).result(timeout)
+
+    def start_step(
+        self,
+        image: str,
+        inputs: Mapping[str, str],
+        *,
         event: str = "push",
         payload: dict[str, Any],
         api_url: str = "http://api.github.invalid",
@@ -479,12 +497,9 @@ class Job:
         step_id: str | None = None,
         entrypoint: str = "",
         args: Sequence[str] = (),
-        timeout: float = 1200,
-    ) -> StepResult:
-        """``docker run`` the action image as DockerRun does; read back what the step wrote.
-
-        ``uses`` and ``step_id`` are how the workflow names the step (its ``GITHUB_ACTION``);
-        ``extra_env`` is its ``env:``; ``entrypoint`` is the action's ``runs.entrypoint``."""
+    ) -> RunningStep:
+        """`run_step` started and not waited for: a step the test may cancel as the runner
+        does (`RunningStep.cancel`)."""
         if self.closed:
             raise RuntimeError(f"job {self.id} has ended: start a new job for more steps")
         env = self.step_env(
@@ -502,24 +517,97 @@ class Job:
             "DOCKER_HOST": f"unix://{self.engine.socket}",
             **translated,
         }
-        done = subprocess.run(
+        process = subprocess.Popen(
             argv,
             env=client_env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
-            timeout=timeout,
-            check=False,
             stdin=subprocess.DEVNULL,
         )
-        log = (done.stdout or "") + (done.stderr or "")
-        self.logs.append(log)
+        return RunningStep(process, env, tuple(argv), self.logs)
+
+
+class RunningStep:
+    """A container step's ``docker run`` client, running: its log as it comes."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        env: Mapping[str, str],
+        argv: tuple[str, ...],
+        logs: list[str],
+    ) -> None:
+        self.process, self.env, self.argv, self._logs = process, env, argv, logs
+        self._lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._changed:
+                self._lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def log(self) -> str:
+        """The log so far."""
+        with self._changed:
+            return "".join(self._lines)
+
+    def wait_for(self, pattern: str, timeout: float = 600) -> str:
+        """Wait until a line of the log matches ``pattern`` (a regex); that line."""
+        found = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self._lines:
+                    if found.search(line):
+                        return line
+                if self.process.poll() is not None and not self._reader.is_alive():
+                    raise AssertionError(f"the step ended before {pattern!r}:\n{self.log}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {pattern!r} within {timeout} s:\n{self.log}")
+                self._changed.wait(min(left, 1.0))
+
+    def cancel(self) -> None:
+        """Cancel as the runner does (actions/runner ``ProcessInvoker.cs``): SIGINT to the
+        docker client, SIGTERM 7.5 s later, SIGKILL 2.5 s after that, each only when the
+        client still runs (``docker run`` forwards the first two to the container)."""
+        for signum, grace in ((signal.SIGINT, 7.5), (signal.SIGTERM, 2.5)):
+            self.process.send_signal(signum)
+            try:
+                self.process.wait(grace)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+        self.process.kill()
+
+    def result(self, timeout: float = 1200) -> StepResult:
+        """Wait for the step to end; what it wrote, as the runner reads it."""
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        finally:
+            self._reader.join(timeout=30)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+        log = self.log
+        self._logs.append(log)
         return StepResult(
-            done.returncode,
+            self.process.returncode,
             log,
-            parse_outputs(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8")),
-            Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8"),
-            tuple(argv),
-            env["GITHUB_ACTION"],
+            parse_outputs(Path(self.env["GITHUB_OUTPUT"]).read_text(encoding="utf-8")),
+            Path(self.env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8"),
+            self.argv,
+            self.env["GITHUB_ACTION"],
         )
 
 

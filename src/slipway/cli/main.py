@@ -15,10 +15,11 @@ from slipway import __version__
 from slipway.cli import local
 from slipway.cli.options import action_inputs, given_inputs, parser, unknown_option_message
 from slipway.cli.workflow_file import evaluate, expression_context, step_inputs
-from slipway.errors import ExitCode, InputError, SlipwayError
+from slipway.errors import Cancelled, ExitCode, InputError, SlipwayError
+from slipway.runner import cancel
 from slipway.runner.workflow import Workflow
 from slipway.terminal.workflow import TerminalWorkflow
-from slipway.tools.run import Runner
+from slipway.tools.run import Runner, stop_all
 
 PAIRS = (("password", "username"), ("username", "password"))
 LEFT_OUT = (
@@ -107,6 +108,7 @@ def main(argv: Sequence[str], environ: Mapping[str, str], now: datetime) -> int:
         sys.stdout.write(f"slipway {__version__}\n")
         return 0
     workflow = TerminalWorkflow(environ, verbose=args.verbose)
+    cancel.install(stop_all)  # Ctrl-C as a cancelled job's SIGINT: tags never half-moved
     code = int(ExitCode.OK)
     with tempfile.TemporaryDirectory(prefix="slipway-cli-") as scratch:
         try:
@@ -115,11 +117,11 @@ def main(argv: Sequence[str], environ: Mapping[str, str], now: datetime) -> int:
             from slipway.commands import run as pipeline  # noqa: PLC0415 (not for --help: 0.4 s)
 
             (pipeline.dry_run if args.dry_run else pipeline.run)(env, workflow, now)
-        except SlipwayError as error:
+        except (SlipwayError, Cancelled) as error:
             workflow.error(error.message + (f"\n{error.hint}" if error.hint else ""),
                            title=error.title)  # fmt: skip
             code = int(error.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # before the handlers were installed
             workflow.error("interrupted")
             code = 130
         except Exception as error:  # noqa: BLE001 - the last line of defence: no raw traceback
