@@ -22,7 +22,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src" / "slipway"
 ROOT_MODULES = {"__init__.py", "__main__.py", "errors.py"}
 PURE = ("core", "oci", "buildx", "cache", "dockerfile", "scan", "policy", "size", "report",
-        "meta", "inputs")  # fmt: skip
+        "meta", "inputs", "sign")  # fmt: skip
 EFFECT_PACKAGES = ("stages", "tools", "github", "commands", "runner", "cli", "terminal")
 EFFECTS = (*(f"slipway.{name}" for name in EFFECT_PACKAGES), "slipway.__main__")
 EFFECT_STDLIB = ("subprocess", "socket", "urllib.request", "http.client", "threading",
