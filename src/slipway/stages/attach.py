@@ -11,21 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slipway.errors import RegistryError
-from slipway.oci.manifest import OCI_INDEX, OCI_MANIFEST, Manifest
-from slipway.oci.referrers import (
-    CYCLONEDX_TYPE,
-    EMPTY_CONFIG,
-    SCAN_REPORT_TYPE,
-    Artifact,
-    Subject,
-    artifact,
-    fallback_tag,
-    sha256,
-    with_referrer,
-)
-from slipway.oci.refs import ImageName
+from slipway.oci.manifest import OCI_MANIFEST
+from slipway.oci.referrers import CYCLONEDX_TYPE, SCAN_REPORT_TYPE, Artifact, Subject, artifact
 from slipway.stages.registries import client
-from slipway.tools.registry import RegistryClient
+from slipway.tools.registry import push_artifact
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -59,28 +48,6 @@ def _evidence(run: Run, state: State) -> Iterator[tuple[Artifact, bytes]]:
         yield artifact(subject, CYCLONEDX_TYPE, payload, notes), payload
 
 
-def _push(
-    registry: RegistryClient, image: ImageName, piece: Artifact, payload: bytes, work: Path
-) -> str:
-    """Push one artifact; how the registry lists it ("referrers API" or the tag schema)."""
-    repository = image.repository
-    for blob in (EMPTY_CONFIG, payload):
-        path = work / f"blob-{sha256(blob).removeprefix('sha256:')}"
-        path.write_bytes(blob)
-        registry.push_blob(repository, sha256(blob), path)
-    subject = piece.subject
-    headers = registry.put_manifest(
-        repository, piece.digest, Manifest(piece.digest, OCI_MANIFEST, piece.body)
-    )
-    if headers.get("OCI-Subject") == subject:
-        return "referrers API"
-    tag = fallback_tag(subject)
-    existing = registry.find_manifest(repository, tag)
-    listing = with_referrer(existing.json() if existing else None, piece.index_entry())
-    registry.put_manifest(repository, tag, Manifest(sha256(listing), OCI_INDEX, listing))
-    return f"tag {tag}"
-
-
 def attach(run: Run, state: State) -> None:
     """Attach the evidence to every image pushed; a refusal is a warning."""
     evidence = list(_evidence(run, state))
@@ -88,7 +55,7 @@ def attach(run: Run, state: State) -> None:
         registry = client(run, image)
         for piece, payload in evidence:
             try:
-                how = _push(registry, image, piece, payload, run.work)
+                how = push_artifact(registry, image.repository, piece, payload, run.work)
             except RegistryError as error:
                 run.workflow.warning(
                     f"could not attach {piece.annotations[TITLE]} to {image}: {error.message}"

@@ -18,8 +18,8 @@ from urllib.parse import urljoin
 import requests
 
 from slipway.errors import RegistryError
-from slipway.oci.manifest import MANIFEST_TYPES, OCI_INDEX, Manifest
-from slipway.oci.referrers import fallback_tag
+from slipway.oci.manifest import MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST, Manifest
+from slipway.oci.referrers import EMPTY_CONFIG, Artifact, fallback_tag, sha256, with_referrer
 from slipway.oci.refs import ImageName, allows_plain_http, is_digest
 from slipway.runner import cancel
 from slipway.tools.registry_http import Connection, RegistrySession, insufficient_scope
@@ -233,6 +233,31 @@ class RegistryClient(RegistrySession):
 
         _raise_for(self.retried(upload), f"{self.registry}/{repository}@{digest}")
         return True
+
+
+def push_artifact(
+    registry: RegistryClient, repository: str, piece: Artifact, payload: bytes, work: Path
+) -> str:
+    """Push one artifact that refers to an image (its empty config, ``payload`` as its one
+    layer, its manifest by digest); how the registry lists it: "referrers API" when the
+    registry answered the manifest PUT with ``OCI-Subject``, else the referrers tag schema's
+    index, which is extended ("tag sha256-<hex>"). The scan report, the SBOMs and the
+    Sigstore bundles all go this way."""
+    for blob in (EMPTY_CONFIG, payload):
+        path = work / f"blob-{sha256(blob).removeprefix('sha256:')}"
+        path.write_bytes(blob)
+        registry.push_blob(repository, sha256(blob), path)
+    subject = piece.subject
+    headers = registry.put_manifest(
+        repository, piece.digest, Manifest(piece.digest, OCI_MANIFEST, piece.body)
+    )
+    if headers.get("OCI-Subject") == subject:
+        return "referrers API"
+    tag = fallback_tag(subject)
+    existing = registry.find_manifest(repository, tag)
+    listing = with_referrer(existing.json() if existing else None, piece.index_entry())
+    registry.put_manifest(repository, tag, Manifest(sha256(listing), OCI_INDEX, listing))
+    return f"tag {tag}"
 
 
 DOCKER_CERTS_D = Path("/etc/docker/certs.d")
