@@ -64,6 +64,14 @@ class RegistryError(SlipwayError):
         self.status = status  # the HTTP status, when the registry answered
 
 
+class SigningError(SlipwayError):
+    """Fulcio, Rekor or a timestamp authority refused or could not be reached, or the
+    signing key is unusable (the services are remote, as registries are: the same code)."""
+
+    exit_code = ExitCode.REGISTRY
+    title = "Signing failed"
+
+
 class BuildError(SlipwayError):
     """docker buildx build failed."""
 
