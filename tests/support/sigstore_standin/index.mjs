@@ -15,8 +15,9 @@
 // Routes (as the real services name them):
 //   POST /api/v2/signingCert        Fulcio: an OIDC token + a public key (or a CSR) -> chain,
 //                                   the leaf with an embedded SCT from the stand-in's CT log
-//   POST /api/v1/log/entries        Rekor v1: a proposed entry -> {uuid: entry} with SET and
-//                                   inclusion proof (a one-entry tree, signed checkpoint)
+//   POST /api/v1/log/entries        Rekor v1: a proposed entry (hashedrekord, dsse) -> {uuid:
+//                                   entry} with SET and inclusion proof (a one-entry tree,
+//                                   signed checkpoint)
 //   POST /api/v1/timestamp          TSA: an RFC 3161 TimeStampReq (application/timestamp-query,
 //                                   as cosign and sigstore-python send) or sigstore-js's JSON
 //   GET  /api/v1/timestamp/certchain  the TSA chain, PEM
@@ -30,7 +31,9 @@
 // The URI SAN is, as real Fulcio makes it for GitHub's issuer, https://github.com/ +
 // `job_workflow_ref` when the token is GitHub's and has that claim; otherwise the claim
 // named by --subject-claim (default `sub`). Certificates are valid for 10 minutes. Rekor
-// logs what it is sent without checking the signature in it.
+// logs a hashedrekord as it is sent, without checking the signature in it; a `dsse` v0.0.1
+// entry it checks and logs as real Rekor does (see dsseAsRekorLogsIt): the mock would log
+// the proposed envelope itself, which no verifier accepts.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -101,6 +104,52 @@ function asTheMockReadsIt(body, headers) {
   return JSON.stringify(request);
 }
 
+// A proposed `dsse` v0.0.1 entry as real Rekor logs it (rekor pkg/types/dsse/v0.0.1: each
+// envelope signature must verify under one of the proposed verifiers, a certificate's or a
+// public key's PEM; what is logged is the envelope's and the payload's SHA-256 and each
+// signature with its verifier's canonical PEM, sorted by signature, without the envelope).
+// Any other entry is logged as sent.
+function dsseAsRekorLogsIt(body) {
+  const proposed = JSON.parse(body.toString());
+  if (proposed.kind !== 'dsse' || proposed.apiVersion !== '0.0.1') return body.toString();
+  const content = proposed.spec?.proposedContent;
+  if (!content || typeof content.envelope !== 'string' || !Array.isArray(content.verifiers)) {
+    throw new Error('dsse entry without proposedContent.envelope and verifiers');
+  }
+  const envelope = JSON.parse(content.envelope);
+  const payload = Buffer.from(envelope.payload, 'base64');
+  const type = Buffer.from(envelope.payloadType);
+  const pae = Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${payload.length} `), payload,
+  ]);
+  const verifiers = content.verifiers.map((b64pem) => {
+    const text = Buffer.from(b64pem, 'base64').toString();
+    if (text.includes('CERTIFICATE')) {
+      const certificate = new crypto.X509Certificate(text);
+      return { key: certificate.publicKey, canonical: certificate.toString() };
+    }
+    const key = crypto.createPublicKey(text);
+    return { key, canonical: key.export({ type: 'spki', format: 'pem' }) };
+  });
+  const signatures = envelope.signatures.map(({ sig }) => {
+    const signer = verifiers.find(({ key }) =>
+      crypto.verify('sha256', pae, key, Buffer.from(sig, 'base64')));
+    if (!signer) throw new Error('dsse signature does not verify under any proposed verifier');
+    return { signature: sig, verifier: Buffer.from(signer.canonical).toString('base64') };
+  });
+  signatures.sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
+  const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+  return JSON.stringify({
+    apiVersion: '0.0.1',
+    kind: 'dsse',
+    spec: {
+      envelopeHash: { algorithm: 'sha256', value: sha256(Buffer.from(content.envelope)) },
+      payloadHash: { algorithm: 'sha256', value: sha256(payload) },
+      signatures,
+    },
+  });
+}
+
 // An RFC 3161 TimeStampReq (DER) as the fields @sigstore/mock's TSA signs. The nonce is kept
 // as its DER integer: clients send 64-bit random nonces, beyond a JavaScript number.
 function parseTimeStampReq(der) {
@@ -151,7 +200,7 @@ async function main() {
       case `POST ${fulcio.path}`:
         return fulcio.fn(asTheMockReadsIt(body, request.headers));
       case `POST ${rekor.path}`:
-        return rekor.fn(body.toString());
+        return rekor.fn(dsseAsRekorLogsIt(body));
       case `POST ${tsaJson.path}`:
         if ((request.headers['content-type'] || '').startsWith('application/timestamp-query')) {
           const reply = await tsa.timestamp(parseTimeStampReq(body));
