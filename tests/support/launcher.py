@@ -61,6 +61,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -430,6 +431,17 @@ class Job:
         """ContainerInfo.TranslateToContainerPath: whole values only."""
         return self.machine.layout.translate(value)
 
+    def annotation_file(self, file: str) -> str:
+        """Where the runner shows an annotation whose ``file`` a step wrote (actions/runner
+        ``ActionCommandManager.cs``, IssueCommandExtension): the container path translated
+        back to the host's, then made relative to ``github.workspace`` when under it
+        (``IOUtil.MakeRelative``), with ``/``; any other path stays as it is."""
+        host = self.machine.layout.to_host(file)
+        workspace = str(self.machine.workspace)
+        if host.startswith(workspace + "/"):
+            return host[len(workspace) + 1 :]
+        return host
+
     def record_step(self, uses: str | None = None, step_id: str | None = None) -> str:
         """A step of the job the launcher does not run (actions/checkout, a ``run:`` script):
         its ``GITHUB_ACTION``, taken so the next steps get the names the runner gives them."""
@@ -609,6 +621,49 @@ class RunningStep:
             self.argv,
             self.env["GITHUB_ACTION"],
         )
+
+
+PULL_TRIES = 3  # ActionManager.PullActionContainerAsync
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """What "Set up job" did to get a ``docker://`` action's image: each try's exit code."""
+
+    reference: str
+    exit_codes: tuple[int, ...]
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_codes[-1:] == (0,)
+
+
+def pull_action_image(
+    engine: Engine, reference: str, *, backoff: float = 1.0, home: Path | None = None
+) -> Pulled:
+    """As the runner gets a ``docker://`` action's image during "Set up job"
+    (actions/runner ``ActionManager.PullActionContainerAsync``): a plain ``docker pull``, up
+    to 3 tries with a back-off between them (the runner draws 1-10 s; ``backoff`` here), as
+    the runner user before any step ran, so with no ``docker login`` at all (an empty
+    ``DOCKER_CONFIG``: anonymous). The runner fails the job on the last failed try."""
+    config = home or Path(tempfile.mkdtemp(prefix="runner-docker-config-"))
+    env = {"PATH": os.environ["PATH"], "DOCKER_HOST": f"unix://{engine.socket}",
+           "DOCKER_CONFIG": str(config)}  # fmt: skip
+    codes: list[int] = []
+    output = ""
+    for attempt in range(PULL_TRIES):
+        done = subprocess.run(
+            ["docker", "pull", reference], env=env, capture_output=True, text=True,
+            timeout=600, check=False,
+        )  # fmt: skip
+        codes.append(done.returncode)
+        output += done.stdout + done.stderr
+        if done.returncode == 0:
+            break
+        if attempt + 1 < PULL_TRIES:
+            time.sleep(backoff)
+    return Pulled(reference, tuple(codes), output)
 
 
 @contextmanager
