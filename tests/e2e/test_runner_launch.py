@@ -11,6 +11,7 @@ crosses jobs is the registry only (a job's ``services:`` registry does not outli
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -347,3 +348,45 @@ def test_a_cache_path_on_no_mount_is_refused_before_the_build(
 
 def test_the_workspace_owner_is_the_runner(machine: Machine) -> None:
     assert machine.workspace.stat().st_uid == RUNNER_UID
+
+
+ANNOTATION = re.compile(r"^::(error|warning|notice) ([^:]*)::", re.MULTILINE)
+
+
+def annotation_files(log: str) -> list[str]:
+    """The ``file`` property of every annotation command in a step's log (unescaped)."""
+    found = []
+    for match in ANNOTATION.finditer(log):
+        for prop in match.group(2).split(","):
+            key, _, value = prop.partition("=")
+            if key == "file":
+                for escaped, plain in (("%3A", ":"), ("%2C", ","), ("%0D", "\r"), ("%0A", "\n")):
+                    value = value.replace(escaped, plain)
+                found.append(value.replace("%25", "%"))
+    return found
+
+
+def test_annotations_land_on_the_repositorys_file_as_the_runner_maps_them(
+    services_job: Job, machine: Machine, image: str
+) -> None:
+    """A monorepo's app in a folder: every annotation's file, once the runner has mapped it
+    (container path back to the host's, then relative to the workspace), is that folder's
+    Dockerfile in the repository."""
+    app = machine.workspace / "services" / "hello"
+    app.mkdir(parents=True)
+    for name in ("Dockerfile", "root", "src"):
+        (machine.workspace / name).rename(app / name)
+    machine.give_to_runner(machine.workspace)
+    result = run(
+        services_job,
+        image,
+        common_inputs(
+            images=f"{SERVICE}/acme/monorepo", platforms="linux/amd64", context="services/hello"
+        ),
+    )
+    assert result.returncode == 0, result.log
+    files = annotation_files(result.log)
+    assert files, result.log  # the planted CRITICALs and the Dockerfile checks are annotated
+    shown = {services_job.annotation_file(file) for file in files}
+    assert shown == {"services/hello/Dockerfile"}, files
+    assert (machine.workspace / "services" / "hello" / "Dockerfile").is_file()

@@ -143,6 +143,15 @@ class Layout:
                 return container + value[len(host) :]
         return value
 
+    def to_host(self, value: str) -> str:
+        """ContainerInfo.TranslateToHostPath: a container path back to the runner's."""
+        for host, container in self.mappings():
+            if value == container:
+                return host
+            if value.startswith(container + "/"):
+                return host + value[len(container) :]
+        return value
+
 
 def file_command_paths(layout: Layout) -> dict[str, Path]:
     """A step's new file-command files (``<stem>_<guid>`` under ``_runner_file_commands``)."""
