@@ -15,6 +15,7 @@ import random
 import stat
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -259,15 +260,21 @@ def buildkit_sees(context: Path, argv: list[str], out: Path) -> Seen:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Seen, Seen]]:
-    """Every case built once (one build each, one after another): BuildKit's set and ours."""
-    found = {}
-    for index, case in enumerate(CASES):
-        base = tmp_path_factory.mktemp(f"case{index}")
+    """Every case built once, four at a time (each a short build that mostly waits on the
+    engine): BuildKit's set and ours."""
+
+    def one(base: Path, case: Case) -> tuple[Seen, Seen]:
         context, dockerfile, argv = lay_out(base, case)
         digest = digest_context(context, dockerfile)
         assert isinstance(digest, ContextDigest), digest
-        found[case.name] = (buildkit_sees(context, argv, base / "out"), digested(digest))
-    return found
+        return buildkit_sees(context, argv, base / "out"), digested(digest)
+
+    bases = [tmp_path_factory.mktemp(f"case{index}") for index in range(len(CASES))]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {
+            case.name: pool.submit(one, base, case) for base, case in zip(bases, CASES, strict=True)
+        }
+        return {name: future.result() for name, future in futures.items()}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
