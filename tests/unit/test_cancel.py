@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 
 import pytest
 
@@ -70,10 +69,8 @@ def test_a_retry_wait_ends_at_once_when_a_signal_comes() -> None:
     state, _ = cancellation()
     with state.shielded():  # the handler (main thread) only records; the wait sees the event
         threading.Timer(0.05, state.handle, (signal.SIGTERM, None)).start()
-        started = time.monotonic()
         with pytest.raises(Cancelled):
-            state.sleep(30)
-    assert time.monotonic() - started < 10  # not the 30 s asked
+            state.sleep(3600)  # ended by the signal (else the tier's time limit fails the test)
 
 
 def test_a_real_signal_reaches_the_handler() -> None:
