@@ -36,6 +36,25 @@ def run(tmp_path: Path, registry: str, repository: str, context: Path, **inputs:
     return run_action(tmp_path, "push", load_event("push", index=4), {**given, **inputs})
 
 
+def test_without_buildkit_image_the_builder_runs_buildx_default(
+    devenv: DevEnv, tmp_path: Path
+) -> None:
+    """No `buildkit-image`: the builder Slipway creates runs buildx's default BuildKit image,
+    ``moby/buildkit:buildx-stable-1``, pulled as the engine pulls it (here the stand-in that the
+    engine's Docker Hub mirror serves under that exact name)."""
+    result = run(tmp_path, devenv.registry, unique_repository("slipway-test/default-buildkit"),
+                 scratch_context(tmp_path / "ctx", ("linux/amd64",)), PLATFORMS="linux/amd64",
+                 PROVENANCE="false")  # fmt: skip
+    assert result.returncode == 0, result.log
+    assert "--driver-opt image=" not in result.log
+    (name,) = set(re.findall(r"kept the builder (slipway-[0-9a-f]{12})", result.log))
+    image = subprocess.run(
+        ["docker", "inspect", "--format", "{{.Config.Image}}", f"buildx_buildkit_{name}0"],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert image == "moby/buildkit:buildx-stable-1"
+
+
 def test_three_platforms_each_with_labels(devenv: DevEnv, tmp_path: Path) -> None:
     platforms = ("linux/amd64", "linux/arm64", "linux/s390x")
     repository = unique_repository("slipway-test/three")
