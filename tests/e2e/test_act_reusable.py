@@ -12,14 +12,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from tests.support.act import ActRun, action_image, make_workspace, run_act
 from tests.support.actionrun import unique_repository
-from tests.support.devenv import ROOT, load_devenv
+from tests.support.devenv import load_devenv
 from tests.support.oci import RegistryView
 from tests.support.payloads import load_event
 
@@ -107,39 +105,3 @@ def test_caller_with_push_false_builds_and_scans_every_platform_and_pushes_nothi
     assert outputs["scan-result"] == "passed"
     (report,) = result.summaries("/report")
     assert "nothing to merge" in report
-
-
-WORKFLOW_FILES = [
-    ROOT / ".github" / "workflows" / "build.yml",
-    ROOT / ".github" / "workflows" / "release.yml",
-    ROOT / ".github" / "workflows" / "ci.yml",
-    ROOT / "examples" / "workflows" / "image.yml",
-    *sorted((ROOT / "tests" / "e2e" / "workflows").glob("*.yml")),
-]
-CALLERS_GRANT = {"build", "merge"}  # build.yml's jobs that run with the calling job's permissions
-PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
-
-
-def _steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
-    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
-
-
-@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
-def test_workflow_rules(path: Path) -> None:
-    """permissions {} by default and per job; a timeout on every job; concurrency; no
-    ${{ }} in a run: script; third-party actions pinned by commit SHA. The reusable
-    workflow's Slipway jobs take the calling job's grant instead (a called workflow can only
-    narrow it, and asking for more than the caller gives fails the run: see build.yml)."""
-    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
-    inherits = CALLERS_GRANT if path.name == "build.yml" else set()
-    assert workflow.get("permissions") == (None if inherits else {})
-    assert "concurrency" in workflow
-    for name, job in workflow["jobs"].items():
-        assert ("permissions" in job) != (name in inherits), name
-        if "uses" not in job:  # a called workflow sets its own timeouts
-            assert "timeout-minutes" in job, name
-    for step in _steps(workflow):
-        assert "${{" not in step.get("run", ""), step
-        uses = step.get("uses", "")
-        if uses and not uses.startswith(("./", "slipway/slipway@")):
-            assert PINNED.match(uses), uses
