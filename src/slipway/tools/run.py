@@ -143,7 +143,9 @@ class Runner:
 
 # The programs running now, in every thread: what a cancelled run stops (`stop_all`).
 _LIVE: set[subprocess.Popen[str]] = set()
-_LIVE_LOCK = threading.Lock()
+_LIVE_LOCK = (
+    threading.RLock()
+)  # re-entrant: the signal handler (stop_all) may run while the main thread holds it
 STOP_GRACE = 5.0  # seconds a stopped program has to end (buildx: to cancel its build)
 
 
