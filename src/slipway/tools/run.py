@@ -143,9 +143,8 @@ class Runner:
 
 # The programs running now, in every thread: what a cancelled run stops (`stop_all`).
 _LIVE: set[subprocess.Popen[str]] = set()
-_LIVE_LOCK = (
-    threading.RLock()
-)  # re-entrant: the signal handler (stop_all) may run while the main thread holds it
+# Re-entrant: the cancel handler (`stop_all`) runs in the main thread, which may hold it then.
+_LIVE_LOCK = threading.RLock()
 STOP_GRACE = 5.0  # seconds a stopped program has to end (buildx: to cancel its build)
 
 
