@@ -15,7 +15,7 @@ from slipway.policy.model import PolicyFindings
 from slipway.report.fit import SUMMARY, Block, Limit, Rows, Section, fit
 from slipway.report.markdown import code, link, text
 from slipway.report.policy_section import NEW_MARK, policy_sections
-from slipway.scan.delta import Delta
+from slipway.scan.delta import Delta, MisconfigurationDelta, PolicyDelta
 from slipway.scan.findings import Misconfiguration, PlatformScan
 
 TOP_FINDINGS = 20  # rows of each findings table: the report file and SARIF have them all
@@ -187,48 +187,45 @@ def _policy_change(delta: Delta) -> str:
     """What the change adds and fixes of the Dockerfile practices (every severity), or why
     the baseline's are unknown ("": the policy was not compared, or nothing is found now of
     a baseline whose findings are unknown)."""
-    if delta.policy is None:
-        return ""
-    if not delta.policy.known:
-        if not delta.policy.new:  # nothing found now: nothing to call new
-            return ""
-        why = delta.baseline.policy_unknown_why
-        return (
-            f"Dockerfile practices: the baseline's findings are unknown ({text(why)}), "
-            "so every one counts as new."
-        )
-    added = {s: n for s, n in delta.policy_added().items() if n}
-    fixed = sum(delta.policy_fixed().values()) or "none"
-    if not added:
-        return f"Of the Dockerfile practices, it adds none and fixes {fixed}."
-    return (
-        f"Of the Dockerfile practices, **it adds {sum(added.values())}** "
-        f"({_by_severity(added)}) and fixes {fixed}."
-    )
+    return _image_change(
+        "Dockerfile practices", delta.policy, delta.baseline.policy_unknown_why,
+        delta.policy_added(), delta.policy_fixed(),
+    )  # fmt: skip
 
 
 def _misconfiguration_change(delta: Delta) -> str:
-    """What the change adds and fixes of the Dockerfile checks (`policy: none`: trivy config's
-    misconfigurations, every severity), or why the baseline's are unknown ("": they were not
-    compared, or nothing is found now of a baseline whose checks are unknown)."""
-    found = delta.misconfigurations
-    if found is None:
+    """The same of the Dockerfile checks (`policy: none`: trivy config's misconfigurations)."""
+    return _image_change(
+        "Dockerfile checks", delta.misconfigurations,
+        delta.baseline.misconfigurations_unknown_why,
+        delta.misconfigurations_added(), delta.misconfigurations_fixed(),
+    )  # fmt: skip
+
+
+def _image_change(
+    name: str,
+    part: PolicyDelta | MisconfigurationDelta | None,
+    unknown_why: str,
+    added_now: Counter[Severity],
+    fixed_now: Counter[Severity],
+) -> str:
+    """One sentence on the image-wide findings ``name`` of the delta ``part``."""
+    if part is None:
         return ""
-    if not found.known:
-        if not found.new:  # nothing found now: nothing to call new
+    if not part.known:
+        if not part.new:  # nothing found now: nothing to call new
             return ""
-        why = delta.baseline.misconfigurations_unknown_why
         return (
-            f"Dockerfile checks: the baseline's findings are unknown ({text(why)}), "
+            f"{name}: the baseline's findings are unknown ({text(unknown_why)}), "
             "so every one counts as new."
         )
-    added = {s: n for s, n in delta.misconfigurations_added().items() if n}
-    fixed = sum(delta.misconfigurations_fixed().values()) or "none"
+    added = {s: n for s, n in added_now.items() if n}
+    fixed = sum(fixed_now.values()) or "none"
     if not added:
-        return f"Of the Dockerfile checks, it adds none and fixes {fixed}."
+        return f"Of the {name}, it adds none and fixes {fixed}."
     return (
-        f"Of the Dockerfile checks, **it adds {sum(added.values())}** "
-        f"({_by_severity(added)}) and fixes {fixed}."
+        f"Of the {name}, **it adds {sum(added.values())}** ({_by_severity(added)}) "
+        f"and fixes {fixed}."
     )
 
 

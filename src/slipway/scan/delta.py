@@ -34,13 +34,14 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from slipway.core.severity import Severity
 from slipway.policy import identity
 from slipway.policy.model import Finding as PolicyFinding
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 
+F = TypeVar("F", PolicyFinding, Misconfiguration)  # a finding of the whole image
 SOURCES = ("attached report", "scanned", "scan reused")  # where a baseline's findings came from
 
 
@@ -124,25 +125,20 @@ class PlatformDelta:
 
 
 @dataclass(frozen=True)
-class PolicyDelta:
-    """The image's policy findings, split into new, fixed and unchanged (one list for the
-    image: a finding of one platform's config names that platform in its identity)."""
+class ImageFindingsDelta(Generic[F]):
+    """Findings of the whole image (not of one platform), split into new, fixed and
+    unchanged: the policy's (a finding of one platform's config names that platform in its
+    identity) and the Dockerfile's ``trivy config`` misconfigurations (one Dockerfile for
+    every platform)."""
 
-    new: tuple[PolicyFinding, ...] = ()
-    fixed: tuple[PolicyFinding, ...] = ()  # in the baseline, gone now (as found there)
-    unchanged: tuple[PolicyFinding, ...] = ()
-    known: bool = False  # the baseline's policy findings were known; else every one is new
+    new: tuple[F, ...] = ()
+    fixed: tuple[F, ...] = ()  # in the baseline, gone now (as found there)
+    unchanged: tuple[F, ...] = ()
+    known: bool = False  # the baseline's findings of this kind were known; else all are new
 
 
-@dataclass(frozen=True)
-class MisconfigurationDelta:
-    """The Dockerfile's ``trivy config`` misconfigurations, split into new, fixed and
-    unchanged (one list for the image: the Dockerfile is the same for every platform)."""
-
-    new: tuple[Misconfiguration, ...] = ()
-    fixed: tuple[Misconfiguration, ...] = ()  # in the baseline, gone now (as found there)
-    unchanged: tuple[Misconfiguration, ...] = ()
-    known: bool = False  # the baseline's misconfigurations were known; else every one is new
+PolicyDelta = ImageFindingsDelta[PolicyFinding]
+MisconfigurationDelta = ImageFindingsDelta[Misconfiguration]
 
 
 Finding = Vulnerability | Secret | PolicyFinding | Misconfiguration
@@ -337,34 +333,33 @@ def _platform(scan: PlatformScan, base: PlatformScan | None) -> PlatformDelta:
 
 
 def diff_policy(findings: Sequence[PolicyFinding], baseline: Baseline) -> PolicyDelta:
-    """The image's policy ``findings`` against ``baseline``'s (each identity once, new and
-    unchanged in ``findings``' order, fixed in the baseline's); every one new when the
+    """The image's policy ``findings`` against ``baseline``'s; every one new when the
     baseline's are unknown (`Baseline.policy_known`)."""
-    now = _unique(findings, policy_identity)
-    if not baseline.policy_known or baseline.policy is None:
-        return PolicyDelta(new=tuple(now.values()))
-    before = _unique(baseline.policy, policy_identity)
-    return PolicyDelta(
-        new=tuple(f for key, f in now.items() if key not in before),
-        fixed=tuple(f for key, f in before.items() if key not in now),
-        unchanged=tuple(f for key, f in now.items() if key in before),
-        known=True,
-    )
+    before = baseline.policy if baseline.policy_known else None
+    return _diff_image(findings, before, policy_identity)
 
 
 def diff_misconfigurations(
     findings: Sequence[Misconfiguration], baseline: Baseline
 ) -> MisconfigurationDelta:
-    """The Dockerfile's misconfigurations ``findings`` against ``baseline``'s (each identity
-    once, new and unchanged in ``findings``' order, fixed in the baseline's); every one new
+    """The Dockerfile's misconfigurations ``findings`` against ``baseline``'s; every one new
     when the baseline's are unknown (`Baseline.misconfigurations_known`)."""
-    now = _unique(findings, misconfiguration_identity)
-    if not baseline.misconfigurations_known or baseline.misconfigurations is None:
-        return MisconfigurationDelta(new=tuple(now.values()))
-    before = _unique(baseline.misconfigurations, misconfiguration_identity)
-    return MisconfigurationDelta(
-        new=tuple(m for key, m in now.items() if key not in before),
-        fixed=tuple(m for key, m in before.items() if key not in now),
-        unchanged=tuple(m for key, m in now.items() if key in before),
+    before = baseline.misconfigurations if baseline.misconfigurations_known else None
+    return _diff_image(findings, before, misconfiguration_identity)
+
+
+def _diff_image(
+    findings: Sequence[F], baseline: Sequence[F] | None, identify: Callable[[F], str]
+) -> ImageFindingsDelta[F]:
+    """``findings`` against ``baseline``'s (None: unknown, every one new); each identity once,
+    new and unchanged in ``findings``' order, fixed in the baseline's."""
+    now = _unique(findings, identify)
+    if baseline is None:
+        return ImageFindingsDelta(new=tuple(now.values()))
+    before = _unique(baseline, identify)
+    return ImageFindingsDelta(
+        new=tuple(f for key, f in now.items() if key not in before),
+        fixed=tuple(f for key, f in before.items() if key not in now),
+        unchanged=tuple(f for key, f in now.items() if key in before),
         known=True,
     )
