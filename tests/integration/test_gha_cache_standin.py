@@ -94,8 +94,11 @@ class GoV2Client:
         """Cache.SaveMutable (one round, no conflict): Load key#, then Save key#<n+1>."""
         found = self.load(key + "#")
         index = int(found[0].removeprefix(key + "#")) if found else 0
-        if found:
-            assert self.load(key + "#") == found  # "check if index changed while loading"
+        if found:  # "check if index changed while loading": the entry's key, as BuildKit
+            # compares it (each answer signs its URL anew, with an expiry to the second)
+            again = self.load(key + "#")
+            assert again is not None
+            assert again[0] == found[0]
         new_key = f"{key}#{index + 1}"
         assert self.save(new_key, data)["ok"] is True
         return new_key
