@@ -69,6 +69,12 @@ VALID = [
     ({"context": "examples/hello"}, "context", "examples/hello"),
     ({}, "context", "."),
     ({"trivy-db-repository": "a:1\nb:2"}, "scan.db_repositories", ("a:1", "b:2")),
+    ({"trivy-java-db-repository": "a:1\nb:1"}, "scan.java_db_repositories", ("a:1", "b:1")),
+    (
+        {},
+        "scan.java_db_repositories",
+        ("mirror.gcr.io/aquasec/trivy-java-db:1", "ghcr.io/aquasecurity/trivy-java-db:1"),
+    ),
 ]
 
 
@@ -101,6 +107,7 @@ INVALID = [
     ({"insecure-registries": "registry:99999"}, "insecure-registries", r"host\[:port\]"),
     ({"username": "me"}, "username", "go together"),
     ({"password": "secret"}, "username", "go together"),
+    ({"trivy-java-db-repository": "Aqua/Java-DB:1"}, "trivy-java-db-repository", "lower"),
 ]
 
 

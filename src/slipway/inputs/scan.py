@@ -6,7 +6,12 @@ from slipway.core.severity import NO_GATE, SCAN, FailOn, Severity
 from slipway.errors import InputError
 from slipway.inputs.reader import InputReader, did_you_mean, duration, workspace_path
 from slipway.oci.refs import TAG, check_reference
-from slipway.scan.options import DEFAULT_DB_REPOSITORIES, SCANNERS, ScanOptions
+from slipway.scan.options import (
+    DEFAULT_DB_REPOSITORIES,
+    DEFAULT_JAVA_DB_REPOSITORIES,
+    SCANNERS,
+    ScanOptions,
+)
 
 FAIL_ON_HINT = "Use one of {choices}, or none."
 _SCANNER_ALIASES = {"vulnerability": "vuln", "misconfig": "config", "secrets": "secret"}
@@ -48,20 +53,24 @@ def _scanners(reader: InputReader) -> tuple[str, ...]:
     return tuple(found)
 
 
+EXAMPLES = {"trivy-java-db-repository": "ghcr.io/aquasecurity/trivy-java-db:1"}
+
+
 def _references(reader: InputReader, name: str) -> tuple[str, ...]:
     found = []
     for entry in reader.items(name):
         try:
             found.append(check_reference(entry))
         except ValueError as error:
-            raise InputError(name, str(error), "e.g. `ghcr.io/aquasecurity/trivy-db:2`.") from None
+            example = EXAMPLES.get(name, "ghcr.io/aquasecurity/trivy-db:2")
+            raise InputError(name, str(error), f"e.g. `{example}`.") from None
     return tuple(found)
 
 
 def read_scan_options(reader: InputReader) -> ScanOptions:
     """Read ``scan``, ``severity``, ``fail-on``, ``ignore-unfixed``, ``trivyignores``,
-    ``vex``, ``scanners``, ``trivy-db-repository``, ``trivy-cache-dir``, ``db-max-age``,
-    ``scan-timeout`` and ``sbom-file``."""
+    ``vex``, ``scanners``, ``trivy-db-repository``, ``trivy-java-db-repository``,
+    ``trivy-cache-dir``, ``db-max-age``, ``scan-timeout`` and ``sbom-file``."""
     return ScanOptions(
         enabled=reader.boolean("scan"),
         severity=_severities(reader),
@@ -71,6 +80,8 @@ def read_scan_options(reader: InputReader) -> ScanOptions:
         vex=tuple(reader.items("vex")),
         scanners=_scanners(reader),
         db_repositories=_references(reader, "trivy-db-repository") or DEFAULT_DB_REPOSITORIES,
+        java_db_repositories=_references(reader, "trivy-java-db-repository")
+        or DEFAULT_JAVA_DB_REPOSITORIES,
         cache_dir=reader.text("trivy-cache-dir"),
         db_max_age=duration(reader, "db-max-age"),
         timeout=duration(reader, "scan-timeout"),

@@ -1,24 +1,49 @@
-"""The vulnerability DB without rate-limit failures: decisions and messages (pure).
+"""Trivy's DBs without rate-limit failures: decisions and messages (pure).
 
-One download per run into the cache directory, tried repository by repository with
-backoff; if none answers, a cached DB younger than ``db-max-age`` is used with a warning.
-The stage carries these decisions out.
+Two DBs go the same way (`Database`): the vulnerability DB, and the Java DB Trivy needs to
+identify a JAR by its SHA-1 (issue 28), fetched only once a scan meets one. One download per
+run into the cache directory, tried repository by repository with backoff; if none answers,
+a cached DB younger than ``db-max-age`` is used with a warning. The stage carries these
+decisions out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class Database:
+    """One of Trivy's DBs: where it lives in the cache dir, how Trivy is told to fetch it."""
+
+    name: str  # in warnings: "Trivy DB repository ... failed"
+    title: str  # in the failure: "Could not get {title}"
+    folder: str  # in Trivy's cache dir
+    file: str  # the DB file in that folder (beside metadata.json)
+    download_flag: str  # download it, and scan nothing
+    repository_flag: str
+    repository_input: str  # the input that lists its repositories
+
+
+VULNERABILITY_DB = Database(
+    "Trivy DB", "the Trivy vulnerability DB", "db", "trivy.db",
+    "--download-db-only", "--db-repository", "trivy-db-repository",
+)  # fmt: skip
+JAVA_DB = Database(
+    "Trivy Java DB", "Trivy's Java DB", "java-db", "trivy-java.db",
+    "--download-java-db-only", "--java-db-repository", "trivy-java-db-repository",
+)  # fmt: skip
 
 DB_REPOSITORY_FAILED = (
-    "Trivy DB repository {repository} failed ({error}); using the DB from {served} instead."
+    "{name} repository {repository} failed ({error}); using the DB from {served} instead."
 )
 DB_STALE_FALLBACK = (
-    "No Trivy DB repository could be reached ({tried}); scanning with the cached DB "
+    "No {name} repository could be reached ({tried}); scanning with the cached DB "
     "from {updated} ({age} old, within db-max-age). Results may miss the newest advisories."
 )
-DB_ALL_FAILED = "Could not get the Trivy vulnerability DB: every repository failed."
+DB_ALL_FAILED = "Could not get {title}: every repository failed."
 DB_ALL_FAILED_HINT = """\
 Tried, in order:
 {attempts}
@@ -31,11 +56,17 @@ later runs fall back to it. Allow an older DB for such days:
     with:
       db-max-age: 7d
 
-or list a mirror you control first in `trivy-db-repository`."""
+or list a mirror you control first in `{input}`."""
 NO_CACHE = "No cached DB was found in {cache_dir}."
 TOO_OLD = (
     "The cached DB in {cache_dir} is from {updated} ({age} old), older than db-max-age ({max_age})."
 )
+# What Trivy says when told not to fetch the Java DB (`--skip-java-db-update`) and a scan
+# meets a JAR with none in its cache (trivy pkg/javadb/client.go, Updater.Update).
+_JAVA_DB_MISSING = "'--skip-java-db-update' cannot be specified on the first run"
+# Trivy's own rule for a Java DB it would refresh (pkg/javadb/client.go, isNewDB): past its
+# NextUpdate and not downloaded in the last day.
+_JAVA_DB_RECENT = timedelta(days=1)
 
 # Trivy's log wording for failures that may pass on a retry.
 _TRANSIENT = (
@@ -97,12 +128,28 @@ def human_age(seconds: float) -> str:
     return f"{mins}m"
 
 
+def needs_java_db(log: str) -> bool:
+    """True when Trivy stopped because a scan met a JAR and no Java DB is cached."""
+    return _JAVA_DB_MISSING in log
+
+
+def java_db_due(
+    next_update: datetime | None, downloaded_at: datetime | None, now: datetime
+) -> bool:
+    """True when Trivy would fetch a newer Java DB than the cached one."""
+    if next_update is not None and now < next_update:
+        return False
+    return downloaded_at is None or now >= downloaded_at + _JAVA_DB_RECENT
+
+
 def fallback_decision(
     attempts: Sequence[Attempt],
     updated_at: datetime | None,
     now: datetime,
     max_age: float,
     cache_dir: str,
+    *,
+    database: Database = VULNERABILITY_DB,
 ) -> tuple[str, str, str]:
     """After every repository failed: ("warning", text, "") to scan anyway, or
     ("error", message, hint) to stop."""
@@ -113,7 +160,9 @@ def fallback_decision(
             updated = updated_at.isoformat()
             return (
                 "warning",
-                DB_STALE_FALLBACK.format(tried=tried, updated=updated, age=human_age(age)),
+                DB_STALE_FALLBACK.format(
+                    name=database.name, tried=tried, updated=updated, age=human_age(age)
+                ),
                 "",
             )
         cache = TOO_OLD.format(
@@ -125,4 +174,5 @@ def fallback_decision(
     else:
         cache = NO_CACHE.format(cache_dir=cache_dir)
     lines = "\n".join(f"  - {a.repository}: {a.error}" for a in attempts)
-    return "error", DB_ALL_FAILED, DB_ALL_FAILED_HINT.format(attempts=lines, cache=cache)
+    hint = DB_ALL_FAILED_HINT.format(attempts=lines, cache=cache, input=database.repository_input)
+    return "error", DB_ALL_FAILED.format(title=database.title), hint

@@ -15,6 +15,11 @@ DEFAULT_DB_REPOSITORIES = (
     "ghcr.io/aquasecurity/trivy-db:2",
     "public.ecr.aws/aquasecurity/trivy-db:2",
 )
+# Trivy 0.76's own two (trivy-java-db has no public.ecr.aws copy).
+DEFAULT_JAVA_DB_REPOSITORIES = (
+    "mirror.gcr.io/aquasec/trivy-java-db:1",
+    "ghcr.io/aquasecurity/trivy-java-db:1",
+)
 DEFAULT_DB_MAX_AGE = 7 * 24 * 3600.0
 DEFAULT_SCAN_TIMEOUT = 600.0
 
@@ -31,6 +36,7 @@ class ScanOptions:
     vex: tuple[str, ...] = ()
     scanners: tuple[str, ...] = SCANNERS
     db_repositories: tuple[str, ...] = DEFAULT_DB_REPOSITORIES
+    java_db_repositories: tuple[str, ...] = DEFAULT_JAVA_DB_REPOSITORIES  # when a JAR needs it
     cache_dir: str = ""  # empty: Trivy's default (~/.cache/trivy)
     db_max_age: float = DEFAULT_DB_MAX_AGE  # seconds
     timeout: float = DEFAULT_SCAN_TIMEOUT  # seconds per Trivy run

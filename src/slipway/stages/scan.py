@@ -2,7 +2,9 @@
 
 The only module of `slipway.scan` that runs Trivy or touches files; decisions are made
 by the pure modules beside it. Platform scans run one after another: Trivy locks its
-cache directory. The Dockerfile's misconfigurations (`policy: none`) come from the run's
+cache directory. Trivy's Java DB is fetched by Slipway too, and only when a scan meets a JAR:
+every scan tells Trivy not to fetch it, Trivy stops at the first JAR when none is cached
+(`db.needs_java_db`), and that scan runs again once the Java DB is there (issue 28). The Dockerfile's misconfigurations (`policy: none`) come from the run's
 one ``trivy config``, which the lint ran alongside the build (`slipway.stages.policy`).
 """
 
@@ -22,6 +24,7 @@ from slipway.errors import ScanError
 from slipway.oci.refs import ImageName, allows_plain_http
 from slipway.runner import cancel, paths
 from slipway.runner.paths import trivy_cache_dir
+from slipway.scan import db
 from slipway.scan.combined import combine, merged_report
 from slipway.scan.findings import Misconfiguration, PlatformScan, Secret, Vulnerability
 from slipway.scan.ignores import merge_ignorefiles
@@ -30,7 +33,7 @@ from slipway.scan.reuse import scan_key
 from slipway.stages import cache
 from slipway.tools import trivy
 from slipway.tools.run import Runner
-from slipway.tools.trivy_db import fetch_db
+from slipway.tools.trivy_db import bring_back_java_db, fetch_db, set_aside_due_java_db
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -61,6 +64,9 @@ class ScanOutcome:
     sbom_files: dict[str, str] = field(default_factory=dict)
     trivy_runs: int = 0  # image scans Trivy actually ran (reused ones are not counted)
     db_downloads: int = 0
+    java_db_updated_at: str = ""  # the Java DB's UpdatedAt, once a scan needed it
+    java_db_downloads: int = 0  # Java DB download commands run (0: no scan met a JAR)
+    java_db_fetched: bool = False  # asked for once this stage, whatever came of it
 
 
 def default_cache_dir(env: Mapping[str, str]) -> str:
@@ -107,6 +113,8 @@ class ScanJob:
     known_db: str = ""  # UpdatedAt of today's DB in the cache service (not downloaded yet)
     prepare_db: Callable[[], None] | None = None  # restores that DB into the cache dir
     db_ready: Callable[[str], None] | None = None  # told the DB's UpdatedAt once it is there
+    prepare_java_db: Callable[[], None] | None = None  # restores a saved Java DB, when needed
+    java_db_ready: Callable[[str], None] | None = None  # told a fetched Java DB's UpdatedAt
     misconfigurations: Sequence[Misconfiguration] = ()  # the Dockerfile's, for the report
     config_checked: bool = False  # they are trivy config's whole answer (`policy: none`)
 
@@ -119,6 +127,17 @@ class _Prepared:
     documents: dict[str, str]  # the ignore files and VEX documents, by name
     ignorefile: str
     trivy_identity: str  # in the reuse key: a new Trivy scans again
+
+
+@dataclass(frozen=True)
+class _Scanning:
+    """One stage's run: what each platform's scan needs, and where it says what it did."""
+
+    runner: Runner
+    job: ScanJob
+    prepared: _Prepared
+    outcome: ScanOutcome
+    sleep: Callable[[float], None]
 
 
 def scan_platforms(
@@ -135,6 +154,7 @@ def scan_platforms(
         trivy_identity=trivy.identity(runner) if options.image_scanners else "",
     )
     reused = _known_results(job, prepared) if options.image_scanners else None
+    set_aside_due_java_db(prepared.cache_dir, job.now)
     if reused is not None:  # every platform's result with today's DB: no DB needed at all
         outcome.db_updated_at, outcome.scans = job.known_db, reused
     elif options.image_scanners:
@@ -145,11 +165,13 @@ def scan_platforms(
         if job.db_ready is not None and not fetched.warnings:  # a DB fetched, not a fallback
             job.db_ready(fetched.updated_at)
         outcome.warnings.extend(fetched.warnings)
+    scanning = _Scanning(runner, job, prepared, outcome, sleep)
+    if reused is None and options.image_scanners:
         for target in job.targets:
-            outcome.scans.append(_scan_one(runner, job, target, prepared, outcome))
+            outcome.scans.append(_scan_one(scanning, target))
     if options.sbom_file:
         for target in job.targets:
-            outcome.sbom_files[target.platform] = _sbom(runner, options, target, prepared.cache_dir)
+            outcome.sbom_files[target.platform] = _sbom(scanning, target)
     _write_reports(options, outcome, job.misconfigurations, job.out_dir, job.config_checked)
     return outcome
 
@@ -197,16 +219,15 @@ def _platform_scan(job: ScanJob, target: ScanTarget, text: str, *, reused: bool)
     )
 
 
-def _scan_one(
-    runner: Runner, job: ScanJob, target: ScanTarget, prepared: _Prepared, outcome: ScanOutcome
-) -> PlatformScan:
+def _scan_one(scanning: _Scanning, target: ScanTarget) -> PlatformScan:
+    job, prepared, outcome = scanning.job, scanning.prepared, scanning.outcome
     stored = _stored(job, target, prepared, outcome.db_updated_at)
     reused = stored.is_file() and bool(outcome.db_updated_at)
     if reused:
         text = stored.read_text(encoding="utf-8")
         stored.touch()  # used: kept another month (slipway.stages.cache)
     else:
-        text = _trivy_image(runner, job, target, prepared)
+        text = _trivy_image(scanning, target)
         outcome.trivy_runs += 1
         if outcome.db_updated_at:
             stored.parent.mkdir(parents=True, exist_ok=True)
@@ -214,8 +235,9 @@ def _scan_one(
     return _platform_scan(job, target, text, reused=reused)
 
 
-def _trivy_image(runner: Runner, job: ScanJob, target: ScanTarget, prepared: _Prepared) -> str:
+def _trivy_image(scanning: _Scanning, target: ScanTarget) -> str:
     """One platform's ``trivy image`` report (JSON text)."""
+    job, prepared = scanning.job, scanning.prepared
     options = job.options
     report = job.work / f"trivy-{target.platform.replace('/', '-')}.json"
     request = trivy.ImageRequest(
@@ -233,8 +255,40 @@ def _trivy_image(runner: Runner, job: ScanJob, target: ScanTarget, prepared: _Pr
         platform=target.platform if target.layout_dir else "",
         layout_dir=target.layout_dir,
     )
-    trivy.run_trivy(runner, trivy.image_argv(request), timeout=options.timeout)
+    _run_with_java_db(scanning, trivy.image_argv(request))
     return report.read_text(encoding="utf-8")
+
+
+def _run_with_java_db(scanning: _Scanning, argv: list[str]) -> None:
+    """Run one scan; when it stopped at a JAR for want of the Java DB, fetch that DB (once
+    per stage) and run it again."""
+    runner, timeout = scanning.runner, scanning.job.options.timeout
+    try:
+        trivy.run_trivy(runner, argv, timeout=timeout)
+    except ScanError as error:
+        if scanning.outcome.java_db_fetched or not db.needs_java_db(error.message):
+            raise
+        _fetch_java_db(scanning)
+        trivy.run_trivy(runner, argv, timeout=timeout)
+
+
+def _fetch_java_db(scanning: _Scanning) -> None:
+    """The Java DB into the cache dir the way the vulnerability DB came: a saved one from the
+    cache service or a set-aside one first (Trivy refreshes it only when due, and it is the
+    fallback), then each repository in turn."""
+    job, cache_dir, outcome = scanning.job, scanning.prepared.cache_dir, scanning.outcome
+    outcome.java_db_fetched = True
+    if job.prepare_java_db is not None:
+        job.prepare_java_db()
+    bring_back_java_db(cache_dir)
+    fetched = fetch_db(
+        scanning.runner, job.options, cache_dir, now=job.now, sleep=scanning.sleep,
+        database=db.JAVA_DB,
+    )  # fmt: skip
+    outcome.java_db_updated_at, outcome.java_db_downloads = fetched.updated_at, fetched.runs
+    outcome.warnings.extend(fetched.warnings)
+    if job.java_db_ready is not None and not fetched.warnings:  # fetched, not a fallback
+        job.java_db_ready(fetched.updated_at)
 
 
 def attributed(
@@ -258,7 +312,8 @@ def sbom_path(sbom_file: str, platform: str) -> str:
     return str(path.with_name(f"{stem}-{platform.replace('/', '-')}{dot}{rest}"))
 
 
-def _sbom(runner: Runner, options: ScanOptions, target: ScanTarget, cache_dir: str) -> str:
+def _sbom(scanning: _Scanning, target: ScanTarget) -> str:
+    options = scanning.job.options
     output = sbom_path(options.sbom_file, target.platform)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     argv = trivy.image_argv(
@@ -267,7 +322,7 @@ def _sbom(runner: Runner, options: ScanOptions, target: ScanTarget, cache_dir: s
             output,
             severities=(),
             db_repositories=(),
-            cache_dir=cache_dir,
+            cache_dir=scanning.prepared.cache_dir,
             insecure=target.insecure,
             skip_db_update=True,
             platform=target.platform if target.layout_dir else "",
@@ -275,7 +330,7 @@ def _sbom(runner: Runner, options: ScanOptions, target: ScanTarget, cache_dir: s
             output_format="cyclonedx",
         )
     )
-    trivy.run_trivy(runner, argv, timeout=options.timeout)
+    _run_with_java_db(scanning, argv)  # an SBOM names JARs too
     return output
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from slipway.core.severity import Severity
 from slipway.errors import ScanError, ToolError
+from slipway.scan.db import VULNERABILITY_DB, Database
 from slipway.scan.findings import Misconfiguration, Secret, Vulnerability
 from slipway.tools.remembered import identity as program_identity
 from slipway.tools.remembered import remembered
@@ -37,6 +38,7 @@ __all__ = [
     "parse_image_document",
     "parse_image_report",
     "parse_misconfigurations",
+    "parse_next_update",
     "run_trivy",
 ]
 
@@ -76,6 +78,9 @@ def image_argv(request: ImageRequest) -> list[str]:
         argv.append("--skip-db-update")
     elif r.db_repositories:
         argv += ["--db-repository", ",".join(r.db_repositories)]
+    # Trivy never fetches the Java DB itself: Slipway does, the first time a scan meets a
+    # JAR (`slipway.scan.db.needs_java_db`), with its retries and fallback (issue 28).
+    argv.append("--skip-java-db-update")
     if r.cache_dir:
         argv += ["--cache-dir", r.cache_dir]
     if r.ignore_unfixed:
@@ -94,13 +99,28 @@ def image_argv(request: ImageRequest) -> list[str]:
     return [*argv, "--image-src", "remote", r.image]
 
 
-def download_db_argv(repository: str, cache_dir: str, *, insecure: bool) -> list[str]:
-    """Download (or refresh) the vulnerability DB from one repository into ``cache_dir``."""
-    argv = ["trivy", "image", "--download-db-only", "--quiet", "--db-repository", repository]
+def download_db_argv(
+    repository: str, cache_dir: str, *, insecure: bool, database: Database = VULNERABILITY_DB
+) -> list[str]:
+    """Download (or refresh) ``database`` from one repository into ``cache_dir``; Trivy
+    leaves a DB it deems fresh (its NextUpdate ahead) as it is."""
+    argv = ["trivy", "image", database.download_flag, "--quiet"]
+    argv += [database.repository_flag, repository]
     argv += ["--cache-dir", cache_dir, "--no-progress"]
     if insecure:
         argv.append("--insecure")
     return argv
+
+
+def version(runner: Runner) -> str:
+    """Trivy's version (``trivy --version --format json``: ``{"Version": "0.76.0"}``), for
+    the gate's signed verdict; "" when it cannot be told."""
+    result = runner.run(["trivy", "--version", "--format", "json"], quiet=True, timeout=60)
+    try:
+        found = json.loads(result.stdout).get("Version", "") if result.returncode == 0 else ""
+    except (ValueError, AttributeError):
+        return ""
+    return found if isinstance(found, str) else ""
 
 
 def identity(runner: Runner) -> str:
@@ -246,6 +266,15 @@ def parse_db_metadata(text: str) -> tuple[datetime | None, datetime | None]:
     if not isinstance(data, dict):
         return None, None
     return _go_time(data.get("UpdatedAt")), _go_time(data.get("DownloadedAt"))
+
+
+def parse_next_update(text: str) -> datetime | None:
+    """NextUpdate of a DB ``metadata.json``: when Trivy would fetch a newer one."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return _go_time(data.get("NextUpdate")) if isinstance(data, dict) else None
 
 
 def _go_time(value: object) -> datetime | None:

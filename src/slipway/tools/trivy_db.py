@@ -1,10 +1,13 @@
-"""Getting the vulnerability DB once per run: each repository in turn with backoff, then
-a fresh-enough cached DB, else a failure naming every repository (decisions in `db`; the
-retries are :mod:`slipway.tools.retry`'s, with `db_policy`)."""
+"""Getting one of Trivy's DBs once per run (`db.Database`: the vulnerability DB, or the Java
+DB): each repository in turn with backoff, then a fresh-enough cached DB, else a failure
+naming every repository (decisions in `db`; the retries are :mod:`slipway.tools.retry`'s,
+with `db_policy`). A cached Java DB Trivy would refresh is set aside before the scans, so
+that only an image with a JAR brings it back (`set_aside_due_java_db`, `bring_back_java_db`)."""
 
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,19 +38,23 @@ def fetch_db(
     *,
     now: datetime,
     sleep: Callable[[float], None],
+    database: db.Database = db.VULNERABILITY_DB,
 ) -> Fetched:
     """Get the DB once into ``cache_dir``; fall back to a fresh-enough cached one."""
     outcome = Fetched()
     attempts: list[db.Attempt] = []
-    for repository in options.db_repositories:
+    repositories = repositories_of(options, database)
+    for repository in repositories:
         error = _download(
-            runner, options, repository, cache_dir=cache_dir, sleep=sleep, outcome=outcome
-        )
+            runner, options, repository, cache_dir=cache_dir, sleep=sleep, outcome=outcome,
+            database=database,
+        )  # fmt: skip
         if not error:
             if attempts:
                 failed = "; ".join(f"{a.repository}: {a.error}" for a in attempts)
                 outcome.warnings.append(
                     db.DB_REPOSITORY_FAILED.format(
+                        name=database.name,
                         repository=", ".join(a.repository for a in attempts),
                         error=failed,
                         served=repository,
@@ -55,16 +62,23 @@ def fetch_db(
                 )
             break
         attempts.append(db.Attempt(repository, error))
-    updated_at, _ = _read_metadata(cache_dir)
-    if len(attempts) == len(options.db_repositories):
+    updated_at, _ = _read_metadata(cache_dir, database)
+    if len(attempts) == len(repositories):
         verdict, text, hint = db.fallback_decision(
-            attempts, updated_at, now, options.db_max_age, cache_dir
+            attempts, updated_at, now, options.db_max_age, cache_dir, database=database
         )
         if verdict == "error":
             raise ScanError(text, hint)
         outcome.warnings.append(text)
     outcome.updated_at = updated_at.isoformat() if updated_at else ""
     return outcome
+
+
+def repositories_of(options: ScanOptions, database: db.Database) -> tuple[str, ...]:
+    """The repositories ``database`` is fetched from, in order."""
+    if database == db.JAVA_DB:
+        return options.java_db_repositories
+    return options.db_repositories
 
 
 def db_policy(options: ScanOptions) -> Policy:
@@ -82,10 +96,11 @@ def _download(
     cache_dir: str,
     sleep: Callable[[float], None],
     outcome: Fetched,
+    database: db.Database,
 ) -> str:
     """Try one repository with backoff; the short error, or empty on success."""
     insecure = allows_plain_http(registry_of(repository), options.insecure_registries)
-    argv = trivy.download_db_argv(repository, cache_dir, insecure=insecure)
+    argv = trivy.download_db_argv(repository, cache_dir, insecure=insecure, database=database)
     attempts = Retries(db_policy(options), sleep=sleep).attempts()
     while True:
         result = runner.run(argv, timeout=options.timeout)
@@ -97,8 +112,46 @@ def _download(
             return error or "failed"
 
 
-def _read_metadata(cache_dir: str) -> tuple[datetime | None, datetime | None]:
-    path = Path(cache_dir) / "db" / "metadata.json"
-    if not (path.is_file() and (path.parent / "trivy.db").is_file()):
-        return None, None
-    return trivy.parse_db_metadata(path.read_text(encoding="utf-8"))
+def _metadata(cache_dir: str, database: db.Database) -> str | None:
+    """The text of ``database``'s metadata.json in ``cache_dir``; None without the DB."""
+    path = Path(cache_dir) / database.folder / "metadata.json"
+    if not (path.is_file() and (path.parent / database.file).is_file()):
+        return None
+    return path.read_text(encoding="utf-8")
+
+
+def _read_metadata(
+    cache_dir: str, database: db.Database
+) -> tuple[datetime | None, datetime | None]:
+    text = _metadata(cache_dir, database)
+    return (None, None) if text is None else trivy.parse_db_metadata(text)
+
+
+DUE_SUFFIX = ".due"  # beside java-db: a Java DB Trivy would refresh, out of its sight
+
+
+def set_aside_due_java_db(cache_dir: str, now: datetime) -> bool:
+    """Before the scans: a cached Java DB Trivy would refresh goes out of its sight, so a
+    scan that meets a JAR asks for it (`db.needs_java_db`) and one that does not never
+    fetches it. True when one was set aside."""
+    text = _metadata(cache_dir, db.JAVA_DB)
+    if text is None:
+        return False
+    _, downloaded_at = trivy.parse_db_metadata(text)
+    if not db.java_db_due(trivy.parse_next_update(text), downloaded_at, now):
+        return False
+    folder = Path(cache_dir) / db.JAVA_DB.folder
+    aside = folder.with_name(folder.name + DUE_SUFFIX)
+    shutil.rmtree(aside, ignore_errors=True)
+    folder.rename(aside)
+    return True
+
+
+def bring_back_java_db(cache_dir: str) -> None:
+    """A set-aside Java DB back in place (Trivy refreshes it, or it is the fallback), unless
+    a newer one is there already."""
+    folder = Path(cache_dir) / db.JAVA_DB.folder
+    aside = folder.with_name(folder.name + DUE_SUFFIX)
+    if aside.is_dir() and not folder.exists():
+        aside.rename(folder)
+    shutil.rmtree(aside, ignore_errors=True)

@@ -29,13 +29,59 @@ def test_fresh_cache_is_used_with_a_warning() -> None:
 def test_no_cache_fails_naming_each_repository_and_how_to_cache() -> None:
     verdict, text, hint = db.fallback_decision(ATTEMPTS, None, NOW, 86400, "/c")
     assert verdict == "error"
-    assert text == db.DB_ALL_FAILED
+    assert text == "Could not get the Trivy vulnerability DB: every repository failed."
     assert "  - 127.0.0.1:1/db:2: dial tcp" in hint
     assert "  - ghcr.io/aquasecurity/trivy-db:2: TOOMANYREQUESTS" in hint
     assert "No cached DB was found in /c." in hint
     assert "GitHub's cache service" in hint
     assert "db-max-age: 7d" in hint
     assert "actions/cache" not in hint  # Slipway keeps the DB itself
+    assert "first in `trivy-db-repository`" in hint
+
+
+def test_the_java_db_fails_in_its_own_words() -> None:
+    attempts = (db.Attempt("127.0.0.1:1/java-db:1", "connect: connection refused"),)
+    updated = NOW - timedelta(days=9)
+    verdict, text, hint = db.fallback_decision(
+        attempts, updated, NOW, 7 * 86400, "/c", database=db.JAVA_DB
+    )
+    assert verdict == "error"
+    assert text == "Could not get Trivy's Java DB: every repository failed."
+    assert "older than db-max-age (7d 0h)" in hint
+    assert "first in `trivy-java-db-repository`" in hint
+    verdict, text, _ = db.fallback_decision(
+        attempts, NOW - timedelta(hours=1), NOW, 86400, "/c", database=db.JAVA_DB
+    )
+    assert verdict == "warning"
+    assert text.startswith("No Trivy Java DB repository could be reached (127.0.0.1:1/java-db:1)")
+
+
+def test_trivy_stopped_for_want_of_the_java_db() -> None:
+    log = (
+        "2026-12-06T12:09:11Z\tFATAL\tFatal error\trun error: rootfs scan error: scan error: "
+        "scan failed: failed analysis: post analysis error: post analysis error: Unable to "
+        "initialize the Java DB: Java DB update failed: '--skip-java-db-update' cannot be "
+        "specified on the first run"
+    )
+    assert db.needs_java_db(log)
+    assert not db.needs_java_db("FATAL\tFatal error\tunable to initialize the scanner")
+
+
+JAVA_DUE = [
+    # (NextUpdate, DownloadedAt, due): Trivy's own rule (pkg/javadb/client.go isNewDB)
+    (NOW + timedelta(hours=1), NOW - timedelta(days=5), False),  # next update still ahead
+    (NOW - timedelta(hours=1), NOW - timedelta(hours=23), False),  # downloaded within a day
+    (NOW - timedelta(hours=1), NOW - timedelta(hours=25), True),
+    (None, None, True),
+    (NOW - timedelta(hours=1), None, True),
+]
+
+
+@pytest.mark.parametrize(("next_update", "downloaded", "due"), JAVA_DUE)
+def test_java_db_due(
+    next_update: datetime | None, downloaded: datetime | None, due: bool
+) -> None:
+    assert db.java_db_due(next_update, downloaded, NOW) is due
 
 
 def test_too_old_cache_fails() -> None:

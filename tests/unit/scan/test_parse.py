@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from slipway.scan import db
 from slipway.tools import trivy
 
 REPORTS = Path(__file__).parents[2] / "data" / "trivy-reports"
@@ -60,6 +61,8 @@ def test_db_metadata() -> None:
     assert downloaded == datetime(2026, 11, 23, 20, 32, 12, tzinfo=UTC)
     assert trivy.parse_db_metadata('{"UpdatedAt":"0001-01-01T00:00:00Z"}') == (None, None)
     assert trivy.parse_db_metadata("not json") == (None, None)
+    assert trivy.parse_next_update(text) == datetime(2026, 11, 24, 20, 30, 22, tzinfo=UTC)
+    assert trivy.parse_next_update("[]") is None
 
 
 def test_image_argv_for_a_local_layout_and_options() -> None:
@@ -85,13 +88,23 @@ def test_image_argv_for_a_local_layout_and_options() -> None:
     assert argv[argv.index("--scanners") + 1] == "vuln,secret"
     assert argv.count("--vex") == 2
     assert {"--skip-db-update", "--ignore-unfixed"} <= set(argv)
+    # Trivy never fetches the Java DB itself: the stage does when a scan meets a JAR.
+    assert "--skip-java-db-update" in argv
+    assert "--java-db-repository" not in argv
     assert argv[argv.index("--platform") + 1] == "linux/arm64"
 
 
 def test_download_and_config_argv() -> None:
     argv = trivy.download_db_argv("127.0.0.1:5000/db:2", "/c", insecure=True)
     assert "--download-db-only" in argv
+    assert argv[argv.index("--db-repository") + 1] == "127.0.0.1:5000/db:2"
     assert "--insecure" in argv
+    java = trivy.download_db_argv("r/java-db:1", "/c", insecure=False, database=db.JAVA_DB)
+    assert java[:3] == ["trivy", "image", "--download-java-db-only"]
+    assert java[java.index("--java-db-repository") + 1] == "r/java-db:1"
+    assert java[java.index("--cache-dir") + 1] == "/c"
+    assert "--db-repository" not in java
+    assert "--insecure" not in java
     argv = trivy.config_argv("Dockerfile", "/o.json")
     assert argv[:2] == ["trivy", "config"]
     assert "--skip-check-update" in argv

@@ -4,6 +4,7 @@ repository fallback with backoff, and the reports written."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def run(
     tmp_path: Path, runner: FakeTrivyRunner, options: ScanOptions, count: int = 2
 ) -> tuple[stage.ScanOutcome, list[float]]:
     slept: list[float] = []
-    (tmp_path / "work").mkdir(exist_ok=True)
+    (tmp_path / "work").mkdir(parents=True, exist_ok=True)
     # no Dockerfile: no `trivy config`, findings without lines
     job = stage.ScanJob(options, targets(count), None, tmp_path / "work", tmp_path / "out", NOW)
     outcome = stage.scan_platforms(runner, job, sleep=slept.append)
@@ -121,6 +122,106 @@ def test_every_repository_down_and_no_cache(tmp_path: Path) -> None:
         run(tmp_path, runner, options)
     assert "  - a/db:2: " in raised.value.hint
     assert "  - b/db:2: " in raised.value.hint
+
+
+JAVA = ("mirror/java-db:1", "ghcr/java-db:1")
+
+
+def java_options(tmp_path: Path, **changes: object) -> ScanOptions:
+    given: dict[str, object] = {
+        "db_repositories": ("a/db:2",),
+        "java_db_repositories": JAVA,
+        "cache_dir": str(tmp_path / "c"),
+    }
+    given.update(changes)
+    return ScanOptions(**given)  # type: ignore[arg-type]
+
+
+def test_an_image_without_a_jar_never_fetches_the_java_db(tmp_path: Path) -> None:
+    runner = FakeTrivyRunner(synthetic_report(5))
+    outcome, _ = run(tmp_path, runner, java_options(tmp_path))
+    assert runner.count("--download-java-db-only") == 0
+    assert runner.count("--skip-java-db-update", "--scanners") == 2  # Trivy never fetches it
+    assert outcome.java_db_downloads == 0
+    assert outcome.java_db_updated_at == ""
+    assert not (tmp_path / "c" / "java-db").exists()
+
+
+def test_a_jar_fetches_the_java_db_once_and_scans_again(tmp_path: Path) -> None:
+    runner = FakeTrivyRunner(synthetic_report(5), jars=True)
+    sbom = tmp_path / "sbom.cdx.json"
+    outcome, _ = run(tmp_path, runner, java_options(tmp_path, sbom_file=str(sbom)), count=3)
+    assert runner.count("--download-java-db-only") == 1
+    assert runner.count("--download-java-db-only", "--java-db-repository", JAVA[0]) == 1
+    # the first platform's scan stopped at the JAR and ran again; the others had the DB
+    assert runner.count("--scanners") == 4
+    assert len(outcome.scans) == 3
+    assert outcome.java_db_updated_at == "2026-11-23T00:00:00+00:00"
+    assert outcome.warnings == []
+    assert runner.count("cyclonedx", "--skip-java-db-update") == 3
+
+
+def test_the_java_db_falls_back_to_the_next_repository(tmp_path: Path) -> None:
+    runner = FakeTrivyRunner(synthetic_report(5), jars=True, refuse=(JAVA[0],))
+    outcome, slept = run(tmp_path, runner, java_options(tmp_path))
+    assert runner.count("--download-java-db-only", JAVA[0]) == 3  # retried with backoff
+    assert slept == [2.0, 4.0]
+    assert runner.count("--download-java-db-only", JAVA[1]) == 1
+    assert outcome.warnings == [
+        f"Trivy Java DB repository {JAVA[0]} failed ({JAVA[0]}: GET https://{JAVA[0]}: "
+        f"TOOMANYREQUESTS: rate limit); using the DB from {JAVA[1]} instead."
+    ]
+
+
+def test_the_java_db_failing_everywhere_names_its_input(tmp_path: Path) -> None:
+    runner = FakeTrivyRunner(synthetic_report(5), jars=True, refuse=JAVA)
+    with pytest.raises(ScanError, match="Could not get Trivy's Java DB") as raised:
+        run(tmp_path, runner, java_options(tmp_path, db_retries=1))
+    assert "No cached DB was found in" in raised.value.hint
+    assert "`trivy-java-db-repository`" in raised.value.hint
+
+
+def test_a_due_java_db_is_set_aside_until_a_jar_needs_it(tmp_path: Path) -> None:
+    due = (
+        '{"Version":1,"NextUpdate":"2026-11-20T00:00:00Z","UpdatedAt":"2026-11-19T00:00:00Z",'
+        '"DownloadedAt":"2026-11-19T01:00:00Z"}'
+    )
+    java_db = tmp_path / "c" / "java-db"
+    java_db.mkdir(parents=True)
+    (java_db / "trivy-java.db").write_bytes(b"old")
+    (java_db / "metadata.json").write_text(due)
+    # No JAR: Trivy never saw the old DB, nothing was fetched, the DB is kept aside.
+    plain = FakeTrivyRunner(synthetic_report(5))
+    run(tmp_path, plain, java_options(tmp_path))
+    assert plain.count("--download-java-db-only") == 0
+    assert not java_db.exists()
+    assert (tmp_path / "c" / "java-db.due" / "trivy-java.db").read_bytes() == b"old"
+    # A JAR brings it back, and with every repository down it is the fallback (4 days old).
+    shutil.rmtree(tmp_path / "c" / stage.RESULTS_DIR)  # another image, as far as reuse goes
+    jars = FakeTrivyRunner(synthetic_report(5), jars=True, refuse=JAVA)
+    options = java_options(tmp_path, db_retries=1, db_max_age=7 * 86400.0)
+    outcome, _ = run(tmp_path / "again", jars, options)
+    assert jars.count("--download-java-db-only") == 2
+    assert len(outcome.warnings) == 1
+    assert "No Trivy Java DB repository could be reached" in outcome.warnings[0]
+    assert "(4d 12h old, within db-max-age)" in outcome.warnings[0]
+    assert (java_db / "trivy-java.db").read_bytes() == b"old"
+    assert not (tmp_path / "c" / "java-db.due").exists()
+
+
+def test_a_fresh_java_db_is_used_as_it_is(tmp_path: Path) -> None:
+    java_db = tmp_path / "c" / "java-db"
+    java_db.mkdir(parents=True)
+    (java_db / "trivy-java.db").write_bytes(b"")
+    (java_db / "metadata.json").write_text(
+        '{"Version":1,"NextUpdate":"2026-11-26T00:00:00Z","UpdatedAt":"2026-11-23T00:00:00Z",'
+        '"DownloadedAt":"2026-11-23T08:00:00Z"}'
+    )
+    runner = FakeTrivyRunner(synthetic_report(5), jars=True)
+    outcome, _ = run(tmp_path, runner, java_options(tmp_path))
+    assert runner.count("--download-java-db-only") == 0
+    assert runner.count("--scanners") == 2
+    assert outcome.warnings == []
 
 
 def test_missing_ignore_file_is_named(tmp_path: Path) -> None:

@@ -49,6 +49,10 @@ SCAN = (
           "tried in order", shown_default="`mirror.gcr.io/aquasec/trivy-db:2`, "
           "`ghcr.io/aquasecurity/trivy-db:2`, `public.ecr.aws/aquasecurity/trivy-db:2`",
           example="ghcr.io/aquasecurity/trivy-db:2"),
+    Input("trivy-java-db-repository", S, Kind.LIST, "Java DB repositories (`name[:tag]`), one per "
+          "line, tried in order; fetched only when a scan meets a JAR ([Trivy's Java DB]"
+          "(#trivys-java-db))", shown_default="`mirror.gcr.io/aquasec/trivy-java-db:1`, "
+          "`ghcr.io/aquasecurity/trivy-java-db:1`", example="ghcr.io/aquasecurity/trivy-java-db:1"),
     Input("trivy-cache-dir", S, Kind.WORD, "a folder: Trivy's cache (DB and scan cache), plus "
           "Slipway's reused scan results and layer sizes; by default under runner temp, restored "
           "from and saved to GitHub's cache service ([What crosses jobs]"
