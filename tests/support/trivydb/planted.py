@@ -42,6 +42,7 @@ DEBIAN = "debian 12"
 ALPINE_319 = "alpine 3.19"
 ALPINE_320 = "alpine 3.20"
 PIP = "pip::GitHub Security Advisory pip"
+MAVEN = "maven::GitHub Security Advisory Maven"
 
 PLANTED: tuple[Planted, ...] = (
     Planted("CVE-2099-10001", DEBIAN, "openssl", Severity.CRITICAL, "3.0.99-1~deb12u1"),
@@ -58,6 +59,7 @@ PLANTED: tuple[Planted, ...] = (
     Planted("CVE-2099-20003", ALPINE_320, "busybox", Severity.CRITICAL, "1.36.1-r99"),
     Planted("CVE-2099-30001", PIP, "requests", Severity.MEDIUM, "2.32.4"),
     Planted("CVE-2099-30002", PIP, "setuptools", Severity.HIGH, "78.1.1"),
+    Planted("CVE-2099-40001", MAVEN, "com.example.slipway:greeter", Severity.CRITICAL, "1.2.4"),
 )
 
 

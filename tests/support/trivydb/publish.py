@@ -130,8 +130,15 @@ def digest_of(blob: bytes) -> str:
     return "sha256:" + hashlib.sha256(blob).hexdigest()
 
 
-def render_manifest(layer: bytes, *, created: datetime | None = None) -> bytes:
-    """The OCI artifact manifest Trivy accepts: one DB layer titled ``db.tar.gz``."""
+def render_manifest(
+    layer: bytes,
+    *,
+    created: datetime | None = None,
+    media_type: str = LAYER_MEDIA_TYPE,
+    title: str = LAYER_TITLE,
+) -> bytes:
+    """The OCI artifact manifest Trivy accepts: one DB layer titled ``db.tar.gz`` (the Java
+    DB's: ``javadb.tar.gz`` of its own media type)."""
     manifest: dict[str, Any] = {
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
@@ -143,11 +150,11 @@ def render_manifest(layer: bytes, *, created: datetime | None = None) -> bytes:
         },
         "layers": [
             {
-                "mediaType": LAYER_MEDIA_TYPE,
+                "mediaType": media_type,
                 "digest": digest_of(layer),
                 "size": len(layer),
                 # Trivy names the downloaded file after this and refuses a layer without it.
-                "annotations": {TITLE_ANNOTATION: LAYER_TITLE},
+                "annotations": {TITLE_ANNOTATION: title},
             }
         ],
     }
@@ -237,8 +244,11 @@ def push_db(
     password: str | None = None,
     ca: Path | None = None,
     created: datetime | None = None,
+    media_type: str = LAYER_MEDIA_TYPE,
+    title: str = LAYER_TITLE,
 ) -> str:
-    """Push ``tarball`` as the Trivy DB artifact ``registry/repository:tag``.
+    """Push ``tarball`` as the Trivy DB artifact ``registry/repository:tag`` (the Java DB's
+    with its ``media_type`` and ``title``).
 
     ``registry`` is ``HOST:PORT`` (plain HTTP, or HTTPS when ``ca`` is given) or a URL.
     Basic auth is used when ``username`` is given. Returns the manifest digest.
@@ -251,4 +261,5 @@ def push_db(
         api = _Registry(session, base, repository, str(ca) if ca is not None else True)
         api.put_blob(CONFIG_BLOB)
         api.put_blob(layer)
-        return api.put_manifest(tag, render_manifest(layer, created=created))
+        manifest = render_manifest(layer, created=created, media_type=media_type, title=title)
+        return api.put_manifest(tag, manifest)

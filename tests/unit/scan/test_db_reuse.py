@@ -78,9 +78,7 @@ JAVA_DUE = [
 
 
 @pytest.mark.parametrize(("next_update", "downloaded", "due"), JAVA_DUE)
-def test_java_db_due(
-    next_update: datetime | None, downloaded: datetime | None, due: bool
-) -> None:
+def test_java_db_due(next_update: datetime | None, downloaded: datetime | None, due: bool) -> None:
     assert db.java_db_due(next_update, downloaded, NOW) is due
 
 
