@@ -14,11 +14,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from slipway.inputs.spec import INPUTS, Kind
 from tests.support.tls import ca_pem, write_workspace_files
 
 DIGEST = "sha256:" + "a" * 64
 CA_PEM = ca_pem()
+
+
+def _signing_key(password: bytes = b"") -> str:
+    """A new ECDSA P-256 key as PKCS#8 PEM, encrypted with ``password`` when given."""
+    crypt = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, crypt
+    ).decode()
+
+
+SIGN_KEY = _signing_key()
+SIGN_KEY_LOCKED = _signing_key(b"s3cret pass")
+RSA_LIKE = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----"
+SIGNING_CONFIG = (
+    '{"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",'
+    ' "caUrls": [{"url": "https://fulcio.example", "majorApiVersion": 1}],'
+    ' "rekorTlogUrls": [{"url": "https://rekor.example", "majorApiVersion": 1}],'
+    ' "tsaUrls": [{"url": "https://tsa.example/api/v1/timestamp", "majorApiVersion": 1}]}'
+)
+NO_REKOR = SIGNING_CONFIG.replace('"rekorTlogUrls"', '"otherUrls"')
 
 
 @dataclass(frozen=True)
@@ -207,6 +235,19 @@ VALID: list[Row] = [
     Row("attach", "none"),
     Row("attach", "sbom,scan-report"),
     Row("comment-file", "out/comment.json"),
+    Row("sign", "false"),
+    Row("sign", "true", {"sign-key": SIGN_KEY, **PUSH}),
+    Row("sign", "TRUE"),  # nothing is pushed: nothing to sign, and it says so
+    Row("sign-key", SIGN_KEY, PUSH),
+    Row("sign-key-password", "s3cret pass", {"sign-key": SIGN_KEY_LOCKED, **PUSH}),
+    Row("sigstore-config", SIGNING_CONFIG),
+    Row("transparency-log", "false", {"sign-key": SIGN_KEY, **PUSH}),
+    Row(
+        "transparency-log",
+        "true",
+        {"sign-key": SIGN_KEY, "sigstore-config": SIGNING_CONFIG, **PUSH},
+    ),
+    Row("github-attestations", "true"),
 ]
 
 INVALID: list[Row] = [
@@ -391,6 +432,18 @@ INVALID: list[Row] = [
     Row("attach", "scan-report,sboms"),
     Row("comment-file", "../c.json"),
     Row("comment-file", "c.txt"),
+    Row("sign", "always"),
+    Row("sign", "true", PUSH),  # no OIDC token (no id-token: write) and no key
+    Row("sign-key", "not a key"),
+    Row("sign-key", RSA_LIKE, PUSH),
+    Row("sign-key-password", "wrong", {"sign-key": SIGN_KEY_LOCKED, **PUSH}, "sign-key"),
+    Row("sign-key-password", "s3cret pass"),  # no key
+    Row("sigstore-config", "{not json"),
+    Row("sigstore-config", '{"mediaType": "application/json"}'),
+    Row("sigstore-config", SIGNING_CONFIG.replace("https://fulcio", "http://fulcio")),
+    Row("transparency-log", "yes"),
+    Row("transparency-log", "true", {"sign-key": SIGN_KEY, "sigstore-config": NO_REKOR, **PUSH}),
+    Row("github-attestations", "maybe"),
 ]
 
 # Inputs every value of which is valid: the separators are joined in as given.

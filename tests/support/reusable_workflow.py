@@ -40,6 +40,8 @@ SECRET_ONLY: dict[str, str] = {
     "github-token": "github-token",
     "registry-auth": "registry-auth",
     "secrets": "build-secrets",
+    "sign-key": "sign-key",
+    "sign-key-password": "sign-key-password",
 }
 
 # Set by the workflow itself, so not inputs of it.

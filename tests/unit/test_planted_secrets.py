@@ -20,7 +20,10 @@ from slipway.inputs.spec import INPUTS, Input
 SECRET = "pl4nt3d-s3cr3t-" + "q7" * 8
 # github-token reaches the GitHub API (no socket in unit tests): tests/e2e/test_secrets_stay_out.py
 PLANTED = [spec for spec in INPUTS if spec.sensitive and spec.name != "github-token"]
-MORE: dict[str, dict[str, str]] = {"password": {"username": "octocat"}}
+MORE: dict[str, dict[str, str]] = {
+    "password": {"username": "octocat"},
+    "sign-key-password": {"sign-key": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----"},
+}
 SECRET_ENVS_VARIABLE = "NPM_TOKEN"  # the variable secret-envs' planted entry names
 
 

@@ -12,6 +12,7 @@ from slipway.core.context import Context
 from slipway.core.plan import Plan, make_plan
 from slipway.core.steps import Facts, Step, When, plan_steps
 from slipway.inputs import read_inputs
+from tests.support.input_table import SIGN_KEY
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 CONTEXT = Context(
@@ -31,6 +32,7 @@ def steps(plan: Plan, **facts: bool) -> list[str]:
 
 
 P = "(if passed)"
+KEY = {"push": "true", "sign-key": SIGN_KEY}
 ROWS = [
     # (inputs, facts, the steps in order)
     pytest.param({}, {}, ["lint", "build", "scan", "baseline", "advice", "policy", "gate", "report"], id="no-push"),
@@ -108,6 +110,41 @@ ROWS = [
          f"tag {P}", "report"],
         id="no-comparison-no-advice",
     ),
+    pytest.param(
+        KEY, {"builder_pushes": True},
+        ["lint", "preflight", "build", "size", "scan", "baseline", "advice", "policy", "gate", f"attach {P}",
+         f"sign {P}", f"tag {P}", "report"],
+        id="signed-before-the-tags",
+    ),
+    pytest.param(
+        {**KEY, "attach": "none"}, {"builder_pushes": True},
+        ["lint", "preflight", "build", "size", "scan", "baseline", "advice", "policy", "gate", f"sign {P}",
+         f"tag {P}", "report"],
+        id="signed-without-evidence",
+    ),
+    pytest.param(
+        {**KEY, "tag-on-gate-failure": "true"}, {"builder_pushes": True},
+        ["lint", "preflight", "build", "tag", "size", "scan", "baseline", "advice", "policy", "gate", "attach",
+         f"sign {P}", "report"],
+        id="publish-then-scan-signs-only-what-passed",
+    ),
+    pytest.param(
+        {**KEY, "merge-digests": "sha256:" + "1" * 64}, {},
+        ["lint", "preflight", "merge", "size", "scan", "baseline", "advice", "policy", "gate", f"attach {P}",
+         f"sign {P}", f"tag {P}", "report"],
+        id="the-merge-job-signs",
+    ),
+    pytest.param(
+        {**KEY, "push-by-digest": "true"}, {"builder_pushes": True},
+        ["preflight", "build", "report"],
+        id="a-split-part-signs-nothing",
+    ),
+    pytest.param(
+        {**KEY, "sign": "false"}, {"builder_pushes": True},
+        ["lint", "preflight", "build", "size", "scan", "baseline", "advice", "policy", "gate", f"attach {P}",
+         f"tag {P}", "report"],
+        id="sign-false",
+    ),
 ]  # fmt: skip
 
 
@@ -130,6 +167,13 @@ def test_nothing_is_tagged_before_the_gate_unless_asked(
             assert Step.SCAN not in order or order.index(Step.SCAN) < order.index(Step.TAG)
     if Step.ATTACH in order and Step.TAG in order and inputs.get("tag-on-gate-failure") != "true":
         assert order.index(Step.ATTACH) < order.index(Step.TAG)  # a tag shows its evidence
+    for p in planned:
+        if p.step is Step.SIGN:  # a failed gate signs nothing; a tag shows its signature
+            assert p.when is When.PASSED
+            assert order.index(Step.GATE) < order.index(Step.SIGN)
+            assert Step.TAG not in order or inputs.get("tag-on-gate-failure") == "true" or (
+                order.index(Step.SIGN) < order.index(Step.TAG)
+            )
     assert order[-1] in (Step.REPORT, Step.SAVE)
 
 

@@ -20,6 +20,7 @@ from slipway.commands.metadata import context_and_facts
 from slipway.core import plan_view
 from slipway.core.context import Context
 from slipway.core.plan import Plan, make_plan, with_cache_scopes
+from slipway.core.signing import TOKEN_VARIABLES, Signing
 from slipway.core.steps import Facts, Planned, Step, When, plan_steps
 from slipway.dockerfile import Dockerfile
 from slipway.errors import GateFailed
@@ -35,6 +36,7 @@ from slipway.stages.baseline import baseline
 from slipway.stages.build import build, push, pushes_by_digest, wishes
 from slipway.stages.gate import gate
 from slipway.stages.merge import merge
+from slipway.stages.sign import sign
 from slipway.tools import builder, buildx, docker
 from slipway.tools.builder import Builders
 from slipway.tools.registry import RegistryClients
@@ -61,7 +63,7 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
         stages = Run(
             runner, access, plan, context, work, now, Builders(runner, work), dockerfile,
             github=github, mounts=own_mounts, engine=builder.engine_info(runner),
-            registry_clients=clients,
+            registry_clients=clients, id_token_env=_id_token_env(env, plan),
         )  # fmt: skip
         state = State(cache_service=cache.open_service(stages, env))
         try:
@@ -76,6 +78,13 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
             stages.builders.close()
             _keep_builders(stages, env)
         _finish(state)
+
+
+def _id_token_env(env: Mapping[str, str], plan: Plan) -> dict[str, str]:
+    """What keyless signing asks GitHub's token service with (no program gets it)."""
+    if plan.sign.how is not Signing.KEYLESS:
+        return {}
+    return {name: env[name] for name in TOKEN_VARIABLES if env.get(name)}
 
 
 KEPT = (
@@ -171,6 +180,8 @@ def _prepare(
     )
     for warning in (*facts.warnings, *plan.metadata.warnings):
         workflow.warning(warning)
+    if plan.sign.not_signed:
+        workflow.notice(plan.sign.not_signed)
     return inputs, context, plan, github, own_mounts, dockerfile
 
 
@@ -216,6 +227,7 @@ STAGES: Mapping[Step, Callable[[Run, State], None]] = {  # each step's stage
     Step.POLICY: policy.check,
     Step.GATE: gate,
     Step.ATTACH: attach,
+    Step.SIGN: sign,
     Step.TAG: tag.tag,
     Step.REPORT: report.step,
     Step.SAVE: cache.save,
@@ -231,6 +243,7 @@ TITLES = {  # the log group each step's output goes in (the terminal shows these
     Step.POLICY: "Dockerfile policy and image size",
     Step.REUSE: "Reuse an identical build",
     Step.ATTACH: "Attach the evidence",
+    Step.SIGN: "Sign",
     Step.SAVE: "Save for the next job",
 }
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from slipway.buildx import gha_cache
 from slipway.core.context import Context
+from slipway.core.signing import SignPlan, sign_plan
 from slipway.inputs import BuildOptions, Inputs
 from slipway.inputs.policy import PolicyInputs
 from slipway.inputs.report import ReportOptions
@@ -58,6 +59,7 @@ class Plan:
     policy: PolicyInputs = field(default_factory=PolicyInputs)  # Dockerfile policy, size gates
     report: ReportOptions = field(default_factory=ReportOptions)  # comment, check run, SARIF
     metadata_config: MetadataConfig = field(default_factory=MetadataConfig)  # outputs' form
+    sign: SignPlan = field(default_factory=SignPlan)  # keyless, with a key, or not at all
 
     @property
     def version(self) -> str:
@@ -126,6 +128,7 @@ def make_plan(
         policy=inputs.policy,
         report=inputs.report,
         metadata_config=inputs.metadata,
+        sign=sign_plan(inputs, context, env),
     )
 
 

@@ -4,7 +4,7 @@
 restored from the cache service, which builder the run uses) into a tuple of `Planned` steps;
 `slipway.commands.run` carries them out in a loop. The order is the product's promise: nothing is
 tagged before the scan and the policy have passed the gate (unless `tag-on-gate-failure`), the
-evidence is attached before the tags move, the report is written whatever the verdict, and
+evidence is attached and signed before the tags move (a failed gate signs nothing), the report is written whatever the verdict, and
 what the next job can reuse is saved last.
 
 Restoring from the cache service comes before this list, because the list depends on it: an
@@ -35,6 +35,7 @@ class Step(StrEnum):
     POLICY = "policy"  # the Dockerfile and image-config checks, and the size gates
     GATE = "gate"  # SARIF written, and the verdict: which findings break `fail-on`
     ATTACH = "attach"  # the evidence (scan report, SBOMs) as referrers of the image
+    SIGN = "sign"  # the image, the verdict, SBOMs and provenance signed, as referrers too
     TAG = "tag"  # every tag of every image pointed at the scanned index
     REPORT = "report"  # summary, outputs, annotations, comment, check run, SARIF upload
     SAVE = "save"  # what the next job can reuse, into the cache service
@@ -91,6 +92,8 @@ def plan_steps(plan: Plan, facts: Facts) -> tuple[Planned, ...]:
     steps += [Planned(Step.POLICY), Planned(Step.GATE)]
     if plan.push and plan.attach:  # before the tags: a tag shows its evidence at once
         steps.append(Planned(Step.ATTACH, When.ALWAYS if early else When.PASSED))
+    if plan.sign.enabled:  # only what passed; before the tags: a tag shows its signature
+        steps.append(Planned(Step.SIGN, When.PASSED))
     if plan.push and not early:
         steps.append(Planned(Step.TAG, When.PASSED))
     steps.append(Planned(Step.REPORT))

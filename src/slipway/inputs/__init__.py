@@ -32,6 +32,7 @@ from slipway.inputs.registry import (
 )
 from slipway.inputs.report import ReportOptions, read_report_options
 from slipway.inputs.scan import read_scan_options
+from slipway.inputs.sign import SignInputs, read_sign_inputs
 from slipway.meta.config import MetadataConfig, read_metadata_config
 from slipway.meta.rules import parse_images
 from slipway.oci.platforms import Platform, parse_platform
@@ -80,6 +81,7 @@ class Inputs:
     # Google's, Azure's and Docker's identities that sell keyless logins for the OIDC token
     identities: Identities = field(default_factory=Identities)
     cache: bool = True  # keep state in GitHub's cache service when the runner provides it
+    sign: SignInputs = field(default_factory=SignInputs)  # sign, sign-key, sigstore-config, ...
     # The folders files may be read from (slipway.runner.validation): GITHUB_WORKSPACE ("": the
     # current folder) and RUNNER_TEMP
     workspace: str = ""
@@ -94,6 +96,7 @@ class Inputs:
             + tuple(v for _, v in self.build.secrets)
             + ((self.build.gha_token,) if self.build.gha_token else ())
             + tuple(v for k, v in self.build.build_args if looks_secret(k, v))
+            + self.sign.secrets
         )
 
     @property
@@ -184,6 +187,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         policy=read_policy_inputs(reader),
         report=read_report_options(reader),
         cache=reader.boolean("cache"),
+        sign=read_sign_inputs(reader),
         workspace=env.get("GITHUB_WORKSPACE", ""),
         runner_temp=env.get("RUNNER_TEMP", ""),
     )

@@ -15,8 +15,10 @@ from slipway.policy.model import PolicyFindings
 from slipway.report.fit import SUMMARY, Block, Limit, Rows, Section, fit
 from slipway.report.markdown import code, link, text
 from slipway.report.policy_section import NEW_MARK, policy_sections
+from slipway.report.sign_section import sign_sections
 from slipway.scan.delta import Delta, MisconfigurationDelta, PolicyDelta
 from slipway.scan.findings import Misconfiguration, PlatformScan
+from slipway.sign.verify import Signed
 
 TOP_FINDINGS = 20  # rows of each findings table: the report file and SARIF have them all
 PROVENANCE_NOTE = (
@@ -59,6 +61,8 @@ class Outcome:
     build_stats: BuildStats | None = None
     misconfigurations: tuple[Misconfiguration, ...] = ()  # the Dockerfile's (`policy: none`)
     delta: Delta | None = None  # the findings against a baseline image's, when compared
+    signed: tuple[Signed, ...] = ()  # what was signed about each image, and how to verify it
+    not_signed: str = ""  # why nothing was signed (when it was asked for, or could have been)
 
 
 def severity_counts(scan: PlatformScan) -> Counter[Severity]:
@@ -82,6 +86,7 @@ def summary_sections(plan: Plan, outcome: Outcome) -> list[Section]:
     sections.append(_tags(plan, outcome))
     sections += _scan(plan, outcome)
     sections += policy_sections(outcome.checks, outcome.delta)
+    sections += sign_sections(outcome.signed, outcome.not_signed)
     sections.append(_labels(plan))
     return sections
 

@@ -35,6 +35,8 @@ from slipway.sign.dsse import canonical_json
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
 VSA_PREDICATE = "https://slsa.dev/verification_summary/v1"
+CYCLONEDX_PREDICATE = "https://cyclonedx.org/bom"  # cosign's --type cyclonedx
+SLSA_PROVENANCE_PREFIX = "https://slsa.dev/provenance/"  # v0.2 and v1, as BuildKit writes them
 PASSED = "PASSED"
 FAILED = "FAILED"
 # The VSA's verifiedLevels: Slipway's gate checks no SLSA track, so it claims no SLSA_ level
@@ -59,6 +61,27 @@ def statement(subject_digest: str, predicate_type: str, predicate: Mapping[str, 
     return {
         "_type": STATEMENT_TYPE,
         "subject": [subject],
+        "predicateType": predicate_type,
+        "predicate": dict(predicate),
+    }
+
+
+def attestation(
+    subjects: Sequence[tuple[str, str]], predicate_type: str, predicate: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An in-toto Statement v1 about several ``subjects`` ((name, digest), the name "" for
+    none): the index a verifier is given, and the platform's manifest the predicate
+    describes (an SBOM, a build's provenance). A verifier accepts a statement when the
+    digest it checks is one of its subjects."""
+    entries = []
+    for name, digest in subjects:
+        entry: dict[str, Any] = {"digest": digest_map(digest)}
+        if name:
+            entry["name"] = name
+        entries.append(entry)
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": entries,
         "predicateType": predicate_type,
         "predicate": dict(predicate),
     }

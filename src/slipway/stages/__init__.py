@@ -3,7 +3,8 @@
 
     LINT, POLICY -> policy    PREFLIGHT -> registries   BUILD, PUSH -> build   REUSE -> reuse
     MERGE -> merge            SIZE -> size              SCAN -> scan
-    GATE -> gate              ATTACH -> attach          TAG -> tag             REPORT -> report
+    GATE -> gate              ATTACH -> attach          SIGN -> sign           TAG -> tag
+    REPORT -> report
     SAVE -> cache (whose `restore` runs before the list is decided)
 
 Every stage takes the run's `Run` (what does not change once the run starts) and its
@@ -36,6 +37,7 @@ from slipway.runner.workflow import Workflow
 from slipway.scan.advice import Advice
 from slipway.scan.delta import Delta
 from slipway.scan.findings import Misconfiguration, PlatformScan
+from slipway.sign.verify import Signed
 from slipway.size.report import SizeReport
 from slipway.tools.alongside import Alongside
 from slipway.tools.builder import Builders
@@ -67,6 +69,8 @@ class Run:
     mounts: tuple[Mount, ...] = ()  # the container's bind mounts (none outside a container)
     engine: Alongside[EngineFacts] | None = None  # `docker info`, asked when the run starts
     registry_clients: RegistryClients = field(default_factory=RegistryClients)  # one per registry
+    # ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN (no program gets them): keyless signing's token
+    id_token_env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def workflow(self) -> Workflow:
@@ -125,6 +129,9 @@ class State:
     db_saving: Alongside[None] | None = None  # a new DB, saved while the scans run
     delta: Delta | None = None  # what this change adds and fixes against its baseline
     advice: tuple[Advice, ...] = ()  # newer base images on the same track, ranked
+    report_artifact: str = ""  # the attached scan report's manifest digest (stages/attach.py)
+    signed: list[Signed] = field(default_factory=list)  # per image: what was signed, how to verify
+    not_signed: str = ""  # why signing was skipped or failed (`sign: auto`)
 
     def settle(self) -> None:
         """Wait for work still running alongside (a run that stops early)."""

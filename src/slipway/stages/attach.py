@@ -61,6 +61,8 @@ def attach(run: Run, state: State) -> None:
                     f"could not attach {piece.annotations[TITLE]} to {image}: {error.message}"
                 )
                 continue
+            if piece.artifact_type == SCAN_REPORT_TYPE:  # the signed verdict points at it
+                state.report_artifact = piece.digest
             run.workflow.info(
                 f"attached {piece.annotations[TITLE]} to {image}@{piece.subject} "
                 f"as {piece.digest} (listed by the {how})"

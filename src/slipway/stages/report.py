@@ -240,6 +240,8 @@ def report(
         build_stats=state.build_stats,
         misconfigurations=state.misconfigurations,
         delta=state.delta,
+        signed=tuple(state.signed),
+        not_signed=state.not_signed or plan.sign.not_signed,
     )
     # redacted before fitting: a redaction may change a text's size (the writers redact too)
     report = redacted(
@@ -286,6 +288,9 @@ def _outputs(run: Run, state: State, failures: tuple[str, ...]) -> None:
     workflow.set_output("vulnerabilities", json.dumps(counts, sort_keys=True))
     verdict = "skipped" if not state.scans else ("failed" if failures else "passed")
     workflow.set_output("scan-result", verdict)
+    workflow.set_output("signed", "true" if state.signed else "false")
+    commands = [command for entry in state.signed for command in entry.commands]
+    workflow.set_output("verify-commands", "\n".join(commands))
 
 
 OUTPUT_ENV_PREFIX = "DOCKER_METADATA_OUTPUT_"

@@ -17,10 +17,11 @@ from slipway.inputs.spec.model import GIVEN, Input, Kind, Relation, Section
 from slipway.inputs.spec.registry import REGISTRY
 from slipway.inputs.spec.report import POLICY, REPORT
 from slipway.inputs.spec.scan import SCAN
+from slipway.inputs.spec.sign import SIGN
 
 __all__ = ["GIVEN", "INPUTS", "SPECS", "Input", "Kind", "Relation", "Section", "spec_of"]
 
-INPUTS: tuple[Input, ...] = (*METADATA, *BUILD, *BUILDER, *REGISTRY, *SCAN, *REPORT, *POLICY)
+INPUTS: tuple[Input, ...] = (*METADATA, *BUILD, *BUILDER, *REGISTRY, *SCAN, *REPORT, *SIGN, *POLICY)
 SPECS: dict[str, Input] = {spec.name: spec for spec in INPUTS}
 
 

@@ -54,6 +54,7 @@ class Section(StrEnum):
     REGISTRY = "registry"
     SCAN = "scan"
     REPORT = "report"
+    SIGN = "sign"
     POLICY = "policy and size"
 
 

@@ -1,0 +1,269 @@
+"""The whole run signs (issue 26): ``python -m slipway`` builds, pushes, scans and gates a
+small image, then signs it against the Sigstore stand-in (Fulcio, Rekor, a TSA) with the
+OIDC stand-in's token, or with a key, and pushes the bundles as referrers; the real cosign
+then runs the commands the run printed (its ``verify-commands`` output), from the registry:
+
+- keyless with Rekor (a public repository): the image, the gate's VSA, each platform's SBOM
+  and BuildKit's provenance; a wrong identity or issuer is refused;
+- keyless without a log (a private repository): the TSA's timestamp instead;
+- with a key: ``cosign verify --key``; another key is refused;
+- a failed gate signs nothing: no bundle refers to the image, ``signed`` is false.
+
+The negative cases on single bundles (a changed statement, a bundle moved to another image)
+are tests/integration/test_sign_image.py's."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from slipway.sign.bundle import BUNDLE_TYPE
+from slipway.sign.statement import COSIGN_SIGN_PREDICATE, CYCLONEDX_PREDICATE, VSA_PREDICATE
+from slipway.tools.registry import RegistryClient
+from slipway.tools.registry_http import Connection
+from tests.support.actionrun import ActionRun, run_action, unique_repository
+from tests.support.devenv import DevEnv
+from tests.support.images import scratch_context
+from tests.support.oidc_standin import ISSUER, OidcStandin
+from tests.support.payloads import load_event
+from tests.support.sigstore_standin import SigstoreStandin
+
+pytestmark = pytest.mark.integration
+
+WORKFLOW_REF = "Codertocat/Hello-World/.github/workflows/release.yml@refs/heads/master"
+IDENTITY = f"https://github.com/{WORKFLOW_REF}"
+CLAIMS = {
+    "job_workflow_ref": WORKFLOW_REF,
+    "repository": "Codertocat/Hello-World",
+    "ref": "refs/heads/master",
+    "workflow_ref": WORKFLOW_REF,
+}
+COSIGN = shutil.which("cosign")
+PLATFORMS = ("linux/amd64", "linux/arm64")
+
+
+def no_sleep(seconds: float) -> None:
+    """Retries wait for nothing in the tests."""
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[SigstoreStandin]:
+    with SigstoreStandin() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def github() -> Iterator[OidcStandin]:
+    subject = "repo:Codertocat/Hello-World:ref:refs/heads/master"
+    with OidcStandin(subject=subject, claims=CLAIMS) as oidc:
+        yield oidc
+
+
+def run(
+    devenv: DevEnv,
+    tmp_path: Path,
+    repository: str,
+    *,
+    private: bool = False,
+    platforms: tuple[str, ...] = ("linux/amd64",),
+    extra_env: dict[str, str] | None = None,
+    more: dict[str, str] | None = None,
+) -> ActionRun:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir(parents=True, exist_ok=True)
+    inputs = {
+        "IMAGES": f"{devenv.registry}/{repository}",
+        "CONTEXT": str(scratch_context(workspace / "ctx", platforms)),
+        "PLATFORMS": ",".join(platforms),
+        "PUSH": "true",
+        "PROVENANCE": "mode=min",
+        "TRIVY-DB-REPOSITORY": devenv.trivy_db,
+        "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
+        "SBOM-FILE": "sbom.cdx.json",
+        "PR-COMMENT": "never",
+        **(more or {}),
+    }
+    payload = load_event("push", index=4)
+    payload["repository"]["private"] = private
+    return run_action(
+        tmp_path / "run", "push", payload, inputs, cwd=workspace,
+        extra_env={"GITHUB_WORKSPACE": str(workspace),
+                   "GITHUB_WORKFLOW_REF": WORKFLOW_REF, **(extra_env or {})},
+    )  # fmt: skip
+
+
+def cosign(work: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """The real cosign, offline: everything it trusts comes from its arguments."""
+    assert COSIGN is not None, "cosign is installed by scripts/dev-env"
+    home = work / "cosign-home"
+    home.mkdir(exist_ok=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "TUF_ROOT": str(home)}
+    command = [COSIGN, *argv, "--allow-http-registry", "--allow-insecure-registry"]
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=120, check=False, cwd=work
+    )
+
+
+def commands(
+    result: ActionRun, trusted_root: Path | None, key: Path | None = None
+) -> list[list[str]]:
+    """The run's ``verify-commands``, each as argv without ``cosign``, the trusted root and
+    the public key given where the commands name them."""
+    found = []
+    for line in result.outputs["verify-commands"].splitlines():
+        argv = shlex.split(line)
+        assert argv[0] == "cosign"
+        if trusted_root is not None:
+            argv = [a.replace("trusted_root.json", str(trusted_root)) for a in argv]
+        if key is not None:
+            argv = [a.replace("--key=cosign.pub", f"--key={key}") for a in argv]
+        found.append(argv[1:])
+    return found
+
+
+def types_of(result: ActionRun) -> list[str]:
+    return [
+        argv[argv.index("verify-attestation") + 1].removeprefix("--type=")
+        for argv in map(shlex.split, result.outputs["verify-commands"].splitlines())
+        if "verify-attestation" in argv
+    ]
+
+
+def bundles(devenv: DevEnv, repository: str, digest: str) -> list[dict[str, object]]:
+    registry = RegistryClient(Connection(devenv.registry, loopback=True), no_sleep)
+    return registry.referrers(repository, digest, BUNDLE_TYPE)
+
+
+def signing_config(standin: SigstoreStandin, *, tsa: bool) -> str:
+    return json.dumps(standin.client_trust_config(tsa=tsa))
+
+
+def test_a_keyless_run_signs_the_image_its_verdict_sboms_and_provenance(
+    devenv: DevEnv, standin: SigstoreStandin, github: OidcStandin, tmp_path: Path
+) -> None:
+    repository = unique_repository("slipway-test/sign-keyless")
+    result = run(
+        devenv, tmp_path, repository, platforms=PLATFORMS, extra_env=github.env,
+        more={"SIGN": "true", "SIGSTORE-CONFIG": signing_config(standin, tsa=False)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.log
+    assert result.outputs["signed"] == "true"
+    digest = result.outputs["digest"]
+    types = types_of(result)
+    assert types.count(CYCLONEDX_PREDICATE) == len(PLATFORMS)
+    assert VSA_PREDICATE in types
+    assert sum(t.startswith("https://slsa.dev/provenance/") for t in types) == len(PLATFORMS)
+    listed = bundles(devenv, repository, digest)
+    kinds = sorted(str(m["annotations"]["dev.sigstore.bundle.predicateType"]) for m in listed)  # type: ignore[index]
+    assert kinds == sorted([COSIGN_SIGN_PREDICATE, *types])
+    assert "### Signed" in result.summary
+    assert "cosign verify" in result.summary
+    for argv in commands(result, standin.trusted_root_path):
+        assert f"--certificate-identity={IDENTITY}" in argv
+        assert f"--certificate-oidc-issuer={ISSUER}" in argv
+        done = cosign(tmp_path, argv)
+        assert done.returncode == 0, (argv, done.stderr)
+    verify = commands(result, standin.trusted_root_path)
+    vsa = next(a for a in verify if f"--type={VSA_PREDICATE}" in a)
+    done = cosign(tmp_path, vsa)
+    statement = next(
+        json.loads(base64.b64decode(json.loads(line)["payload"]))
+        for line in done.stdout.splitlines()
+        if line.startswith("{")
+    )
+    predicate = statement["predicate"]
+    assert predicate["verificationResult"] == "PASSED"
+    assert predicate["verifier"]["version"]["trivy"]
+    [report] = predicate["inputAttestations"]
+    assert report["annotations"]["db-updated-at"]
+    assert predicate["policy"]["annotations"]["fail-on"] == "CRITICAL"
+    # the image's signature for another identity, or another issuer: refused
+    image = verify[0]
+    for wrong in (
+        [a.replace(IDENTITY, IDENTITY.replace("Hello-World", "Evil")) for a in image],
+        [a.replace(ISSUER, "https://accounts.example.com") for a in image],
+    ):
+        done = cosign(tmp_path, wrong)
+        assert done.returncode != 0, done.stdout
+        assert "expected" in done.stderr
+
+
+def test_a_private_repository_is_timestamped_not_logged(
+    devenv: DevEnv, standin: SigstoreStandin, github: OidcStandin, tmp_path: Path
+) -> None:
+    repository = unique_repository("slipway-test/sign-private")
+    result = run(
+        devenv, tmp_path, repository, private=True, extra_env=github.env,
+        more={"SIGSTORE-CONFIG": signing_config(standin, tsa=True), "PROVENANCE": "false"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.log
+    assert result.outputs["signed"] == "true"
+    verify = commands(result, standin.trusted_root_path)
+    assert all(
+        "--insecure-ignore-tlog=true" in a and "--use-signed-timestamps" in a for a in verify
+    )
+    for argv in verify:
+        done = cosign(tmp_path, argv)
+        assert done.returncode == 0, (argv, done.stderr)
+
+
+def _key(work: Path) -> tuple[str, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = work / "signing.pub"
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return pem, public
+
+
+def test_a_key_mode_run_verifies_with_the_key_and_not_with_another(
+    devenv: DevEnv, tmp_path: Path
+) -> None:
+    repository = unique_repository("slipway-test/sign-key")
+    pem, public = _key(tmp_path)
+    result = run(devenv, tmp_path, repository, private=True,
+                 more={"SIGN-KEY": pem, "PROVENANCE": "false"})  # fmt: skip
+    assert result.returncode == 0, result.log
+    assert result.outputs["signed"] == "true"
+    unmasked = "\n".join(x for x in result.log.splitlines() if not x.startswith("::add-mask::"))
+    for line in pem.splitlines()[1:-1]:  # the key is shown nowhere
+        assert all(line not in shown for shown in (unmasked, result.summary, str(result.outputs)))
+    verify = commands(result, None, public)
+    assert all("--insecure-ignore-tlog=true" in argv for argv in verify)  # never logged
+    for argv in verify:
+        done = cosign(tmp_path, argv)
+        assert done.returncode == 0, (argv, done.stderr)
+    (tmp_path / "other").mkdir()
+    _, other = _key(tmp_path / "other")
+    done = cosign(tmp_path, commands(result, None, other)[0])
+    assert done.returncode != 0, done.stdout
+
+
+def test_a_failed_gate_signs_nothing(
+    devenv: DevEnv, standin: SigstoreStandin, github: OidcStandin, tmp_path: Path
+) -> None:
+    repository = unique_repository("slipway-test/sign-fail")
+    result = run(
+        devenv, tmp_path, repository, extra_env=github.env,
+        more={"SIGN": "true", "SIGSTORE-CONFIG": signing_config(standin, tsa=False),
+           "MAX-SIZE": "1", "PROVENANCE": "false"},
+    )  # fmt: skip
+    assert result.returncode == 1, result.log
+    assert result.outputs["signed"] == "false"
+    assert result.outputs["verify-commands"] == ""
+    assert bundles(devenv, repository, result.outputs["digest"]) == []
+    assert "signed https://" not in result.log
