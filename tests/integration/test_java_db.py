@@ -16,7 +16,7 @@ import io
 import json
 import tarfile
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,12 +24,25 @@ from typing import Any
 
 import pytest
 
+from slipway.core.context import read_context
+from slipway.core.plan import make_plan
 from slipway.errors import ScanError
+from slipway.inputs import access_for, read_inputs
 from slipway.runner.workflow import Workflow
 from slipway.scan.options import ScanOptions
+from slipway.stages import Run, State, cache
 from slipway.stages import scan as stage
+from slipway.tools.builder import Builders
 from slipway.tools.run import Result, Runner
 from tests.support.devenv import ROOT, DevEnv
+from tests.support.gha_cache import (
+    Azurite,
+    AzuriteUnavailableError,
+    GhaCacheStandin,
+    find_azurite_blob,
+)
+from tests.support.gha_cache.azurite import INSTALL_SCRIPT
+from tests.support.payloads import load_event, runner_env
 from tests.support.trivydb.javadb import anonymous_jar, build_java_db, indexed, push_java_db
 from tests.support.trivydb.publish import DATA_DIR, LAYER_TITLE, build_db, make_tarball, push_db
 
@@ -47,7 +60,8 @@ class RecordingRunner(Runner):
     """A real Runner that remembers every command line."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        super().__init__(Workflow({}, io.StringIO()), env)
+        self.log = io.StringIO()
+        super().__init__(Workflow({}, self.log), env)
         self.commands: list[tuple[str, ...]] = []
 
     def run(self, argv: Sequence[str], **kwargs: Any) -> Result:
@@ -254,3 +268,102 @@ def test_a_due_java_db_stays_out_of_a_scan_without_a_jar(
     assert runner.count("--download-java-db-only") == 1
     assert outcome.warnings == []
     assert outcome.java_db_updated_at > four_days.isoformat()
+
+
+# --- across jobs: GitHub's cache service (the v2 stand-in on Azurite) ------------------------
+
+
+@pytest.fixture(scope="module")
+def azurite() -> Iterator[Azurite]:
+    try:
+        find_azurite_blob()
+    except AzuriteUnavailableError:
+        pytest.fail(
+            f"azurite-blob is not installed: run {INSTALL_SCRIPT} (part of scripts/dev-env)"
+        )
+    with Azurite() as running:
+        yield running
+
+
+def job(
+    tmp_path: Path, service: GhaCacheStandin, repositories: Mapping[str, str]
+) -> tuple[Run, State]:
+    """One job's run on a new machine (its own Trivy cache) with the cache service."""
+    payload = load_event("push", index=4)
+    event = tmp_path / "event.json"
+    event.parent.mkdir(parents=True, exist_ok=True)
+    event.write_text(json.dumps(payload), encoding="utf-8")
+    env = {
+        **runner_env("push", payload, event, "http://127.0.0.1:9"),
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "ACTIONS_RESULTS_URL": service.url,
+        "ACTIONS_RUNTIME_TOKEN": service.token,
+        "ACTIONS_CACHE_URL": service.url,
+        "ACTIONS_RUNTIME_URL": "http://127.0.0.1:9/",
+        "INPUT_IMAGES": "127.0.0.1:5000/acme/java-app",
+        "INPUT_TRIVY-DB-REPOSITORY": repositories["db"],
+        "INPUT_TRIVY-JAVA-DB-REPOSITORY": repositories["java_db"],
+        "INPUT_TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
+        "INPUT_SCANNERS": "vuln",
+    }
+    inputs = read_inputs(env)
+    context = read_context(env, payload)
+    now = datetime.now(UTC)
+    plan = make_plan(inputs, context, env=env, now=now)
+    runner = RecordingRunner(
+        {**env, "PATH": str(ROOT / ".venv" / "bin") + ":/usr/bin:/bin",
+         "SLIPWAY_STATE_DIR": str(tmp_path / "state")}
+    )  # fmt: skip
+    work = tmp_path / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    run = Run(runner, access_for(inputs), plan, context, work, now, Builders(runner, work), None)
+    state = State()
+    state.cache_service = cache.open_service(run, env)
+    assert state.cache_service is not None
+    cache.restore(run, state, lambda: "")
+    return run, state
+
+
+def scan_in_job(run: Run, state: State, target: stage.ScanTarget) -> stage.ScanOutcome:
+    """The scan stage as `stages.scan.scan` wires it to the cache service."""
+    scan_job = stage.ScanJob(
+        run.plan.scan, [target], None, run.work, run.work / "out", run.now,
+        prepare_java_db=lambda: cache.prepare_java_db(run, state),
+        java_db_ready=lambda updated: cache.keep_java_db(run, state, updated),
+    )  # fmt: skip
+    return stage.scan_platforms(run.runner, scan_job, sleep=lambda _seconds: None)
+
+
+def test_the_java_db_crosses_jobs_through_the_cache_service_only_when_needed(
+    azurite: Azurite,
+    repositories: dict[str, str],
+    images: dict[str, stage.ScanTarget],
+    tmp_path: Path,
+) -> None:
+    container = f"cache-{uuid.uuid4().hex[:12]}"
+    with GhaCacheStandin(azurite.account_url, container=container) as service:
+        # A job without a JAR neither fetches nor keeps a Java DB.
+        run, state = job(tmp_path / "plain", service, repositories)
+        scan_in_job(run, state, images["plain"])
+        cache.save(run, state)
+        assert not [e.key for e in service.entries if "trivy-java-db" in e.key]
+        # A job with one fetches it and keeps it in the cache service.
+        run, state = job(tmp_path / "first", service, repositories)
+        first = scan_in_job(run, state, images["jar"])
+        assert greeter(first) == FOUND
+        cache.save(run, state)
+        saved = [e.key for e in service.entries if e.key.startswith("slipway-trivy-java-db-")]
+        assert len(saved) == 1, service.entries
+        # The next job, on a new machine, takes it from there: Trivy deems it fresh.
+        run, state = job(tmp_path / "second", service, repositories)
+        assert state.restored.saved_java_db is not None
+        second = scan_in_job(run, state, images["jar"])
+        assert greeter(second) == FOUND
+        assert second.java_db_updated_at == first.java_db_updated_at
+        assert isinstance(run.runner, RecordingRunner)
+        assert "Trivy Java DB of " in run.runner.log.getvalue()  # restored, not downloaded:
+        kept = [
+            tmp_path / name / "trivy" / "java-db" / "metadata.json" for name in ("first", "second")
+        ]
+        assert kept[0].read_text() == kept[1].read_text()  # the same DownloadedAt
+        service.assert_no_violations()

@@ -35,6 +35,22 @@ def test_other_repositories_are_another_family() -> None:
     assert not key.startswith(cache_keys.db_prefix(REPOS[:1]))
 
 
+def test_the_java_db_is_a_family_of_its_own() -> None:
+    java = ("ghcr.io/aquasecurity/trivy-java-db:1",)
+    key = cache_keys.db_key(java, TODAY, UPDATED, cache_keys.JAVA_DB)
+    assert key.startswith("slipway-trivy-java-db-")
+    lookup = cache_keys.db_lookup(java, TODAY, cache_keys.JAVA_DB)
+    assert key.startswith(lookup.restore_keys[0])
+    assert lookup.version == cache_keys.version(cache_keys.JAVA_DB)
+    assert lookup.version != cache_keys.db_lookup(java, TODAY).version
+    saved = cache_keys.parse_db_key(key, java, cache_keys.JAVA_DB)
+    assert saved == cache_keys.SavedDB(TODAY, UPDATED)
+    # neither family's lookup matches the other's entries
+    assert cache_keys.parse_db_key(key, java) is None
+    vulnerability = cache_keys.db_key(java, TODAY, UPDATED)
+    assert not vulnerability.startswith(lookup.restore_keys[1])
+
+
 @given(st.text(max_size=200))
 def test_any_matched_key_is_read_or_refused(key: str) -> None:
     saved = cache_keys.parse_db_key(key, REPOS)
@@ -55,8 +71,8 @@ def test_keys_obey_the_services_rules() -> None:
     for key in keys:
         assert len(key) <= 512
         assert "," not in key
-    versions = {cache_keys.version(k) for k in (cache_keys.DB, cache_keys.STATE, cache_keys.BUILD)}
-    assert len(versions) == 3
+    kinds = (cache_keys.DB, cache_keys.JAVA_DB, cache_keys.STATE, cache_keys.BUILD)
+    assert len({cache_keys.version(k) for k in kinds}) == 4
 
 
 def test_the_state_scope_is_per_image_and_platform_set() -> None:

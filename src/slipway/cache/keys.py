@@ -1,12 +1,14 @@
 """What Slipway keeps in GitHub's cache service, under which keys (pure).
 
-Three kinds of entries, each a file:
+Four kinds of entries, each a file:
 
 * **the Trivy DB** (``db/`` of Trivy's cache, a gzip tar), under a key that rolls daily as
   trivy-action's ``cache: true`` does, and that names the DB's ``UpdatedAt``:
   ``slipway-trivy-db-<repositories>-<YYYYMMDD>-<UpdatedAt>``. A lookup matches today's entry
   first, else the newest of any day; the matched key alone says which DB it holds, so a run
   whose scans are all reused never downloads it.
+* **Trivy's Java DB** (``java-db/``), the same way under ``slipway-trivy-java-db-…``, saved
+  only by a run whose scan met a JAR and fetched it; restored only when a scan needs it.
 * **the scan state** (Trivy's layer analysis ``fanal/``, Slipway's scan results and layer
   contents), per image and platform set: ``slipway-state-<scope>-<content digest>``. A lookup
   takes the newest entry of the scope (the previous commit's): a new commit analyses only its
@@ -32,7 +34,7 @@ from slipway.oci.platforms import Platform
 from slipway.oci.refs import ImageName
 
 FORMAT = "1"  # a new format of any entry changes every version: old entries are not read
-DB, STATE, BUILD = "trivy-db", "state", "build"
+DB, JAVA_DB, STATE, BUILD = "trivy-db", "trivy-java-db", "state", "build"
 _DAY = re.compile(r"([0-9]{8})-(.{1,64})", re.ASCII)
 
 
@@ -54,21 +56,22 @@ class Lookup:
     version: str = ""
 
 
-def db_prefix(repositories: Sequence[str]) -> str:
-    """``slipway-trivy-db-<16 hex>-``: one DB family per list of DB repositories."""
-    return f"slipway-{DB}-{_short(*repositories)}-"
+def db_prefix(repositories: Sequence[str], kind: str = DB) -> str:
+    """``slipway-trivy-db-<16 hex>-``: one DB family per list of DB repositories (``kind``
+    `JAVA_DB`: ``slipway-trivy-java-db-…``)."""
+    return f"slipway-{kind}-{_short(*repositories)}-"
 
 
-def db_lookup(repositories: Sequence[str], today: date) -> Lookup:
+def db_lookup(repositories: Sequence[str], today: date, kind: str = DB) -> Lookup:
     """Today's DB first, else the newest of any day."""
-    prefix = db_prefix(repositories)
+    prefix = db_prefix(repositories, kind)
     day = f"{prefix}{today:%Y%m%d}"
-    return Lookup(day, (f"{day}-", prefix), version(DB))
+    return Lookup(day, (f"{day}-", prefix), version(kind))
 
 
-def db_key(repositories: Sequence[str], today: date, updated_at: str) -> str:
+def db_key(repositories: Sequence[str], today: date, updated_at: str, kind: str = DB) -> str:
     """The key a DB with ``UpdatedAt`` ``updated_at`` is saved under today."""
-    return f"{db_prefix(repositories)}{today:%Y%m%d}-{updated_at}"
+    return f"{db_prefix(repositories, kind)}{today:%Y%m%d}-{updated_at}"
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,9 @@ class SavedDB:
     updated_at: str  # the DB's UpdatedAt, ISO 8601, as `slipway.tools.trivy_db` reads it
 
 
-def parse_db_key(key: str, repositories: Sequence[str]) -> SavedDB | None:
+def parse_db_key(key: str, repositories: Sequence[str], kind: str = DB) -> SavedDB | None:
     """The day and DB time a matched key names; None for a key of another form."""
-    rest = key.removeprefix(db_prefix(repositories))
+    rest = key.removeprefix(db_prefix(repositories, kind))
     match = _DAY.fullmatch(rest) if rest != key else None
     if match is None:
         return None

@@ -53,6 +53,10 @@ class Restored:
     db: Hit | None = None  # the newest DB entry (not downloaded yet)
     saved_db: SavedDB | None = None  # what its key says
     db_unpacked: bool = False
+    java_db: Hit | None = None  # the newest Java DB entry (downloaded only when a JAR needs it)
+    saved_java_db: SavedDB | None = None
+    java_db_unpacked: bool = False
+    java_db_fetched: str = ""  # UpdatedAt of a Java DB this run fetched, to save at the end
     state_key: str = ""  # the scan state restored ("" none)
     state_digest: str = ""  # its content digest right after unpacking
     said: set[str] = field(default_factory=set)  # the service's lines said so far (once each)

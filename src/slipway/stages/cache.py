@@ -1,10 +1,11 @@
 """What crosses jobs: Slipway's state in GitHub's cache service (keys: `slipway.cache.keys`).
 
 `restore` runs before the step list is decided: it asks, at once and on threads, for the
-record of an identical build (`slipway.cache.build_key`), today's Trivy DB (only the key: the DB
-itself is downloaded by the scan, and only when a scan needs it) and the newest scan state of
-the image, which it unpacks into Trivy's cache. `save` is the last step: the build record, the
-DB when this run fetched a new one, the scan state when its content changed.
+record of an identical build (`slipway.cache.build_key`), today's Trivy DB and Java DB (only
+their keys: each DB itself is downloaded by the scan, and only when a scan needs it; the Java
+DB only when a scan meets a JAR) and the newest scan state of the image, which it unpacks into
+Trivy's cache. `save` is the last step: the build record, each DB when this run fetched a new
+one, the scan state when its content changed.
 
 A miss or a service error is never a failure: one warning line, and the run goes on cold.
 Without a cache service (a laptop, `cache: false`, GHES) nothing is restored or saved; on a
@@ -39,11 +40,13 @@ if TYPE_CHECKING:
 # outputs (tools/remembered.py)
 STATE_MEMBERS = ("fanal", "slipway-results", STORE_DIR, remembered.FOLDER)
 DB_MEMBERS = ("db",)
+JAVA_DB_MEMBERS = ("java-db",)
 KEEP_SECONDS = 30 * 24 * 3600  # a scan result unused for a month is not kept
 FANAL_LIMIT = 256 * 1024 * 1024  # Trivy's layer analysis past this starts over
 SERVICE_PROBLEM = "GitHub's cache service: {problems}; the run goes on without it"
 RESTORED_STATE = "restored the scan state of an earlier run ({key})"
 REUSED_DB = "Trivy DB of {day} from the cache service ({updated})"
+REUSED_JAVA_DB = "Trivy Java DB of {day} from the cache service ({updated})"
 
 
 def open_service(run: Run, env: Mapping[str, str]) -> CacheService | None:
@@ -68,13 +71,19 @@ def restore(run: Run, state: State, build_key: Callable[[], str]) -> None:
     restored = state.restored
     if not run.plan.cache:
         return
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="slipway-restore") as pool:
+    scans = service is not None and _scans(run)
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="slipway-restore") as pool:
         record = pool.submit(_find_record, run, service, build_key, restored)
-        db = pool.submit(_find_db, run, service) if service and _scans(run) else None
-        kept = pool.submit(_restore_state, run, service) if service and _scans(run) else None
+        db = pool.submit(_find_db, run, service) if service and scans else None
+        java = (
+            pool.submit(_find_db, run, service, cache_keys.JAVA_DB) if service and scans else None
+        )
+        kept = pool.submit(_restore_state, run, service) if service and scans else None
         restored.record = record.result()
         if db is not None:
             restored.db, restored.saved_db = db.result()
+        if java is not None:  # only its key: a scan that meets a JAR downloads it
+            restored.java_db, restored.saved_java_db = java.result()
         if kept is not None:
             restored.state_key, restored.state_digest = kept.result()
     if service is not None:
@@ -131,11 +140,18 @@ def _local_record(run: Run, key: str) -> Path:
     return paths.state_dir(run.runner.env) / "builds" / f"{key}.json"
 
 
-def _find_db(run: Run, service: CacheService) -> tuple[Hit | None, SavedDB | None]:
-    repositories = run.plan.scan.db_repositories
-    lookup = cache_keys.db_lookup(repositories, run.now.date())
+def _repositories(run: Run, kind: str) -> tuple[str, ...]:
+    scan = run.plan.scan
+    return scan.java_db_repositories if kind == cache_keys.JAVA_DB else scan.db_repositories
+
+
+def _find_db(
+    run: Run, service: CacheService, kind: str = cache_keys.DB
+) -> tuple[Hit | None, SavedDB | None]:
+    repositories = _repositories(run, kind)
+    lookup = cache_keys.db_lookup(repositories, run.now.date(), kind)
     hit = service.lookup(lookup.key, lookup.restore_keys, lookup.version)
-    saved = cache_keys.parse_db_key(hit.matched_key, repositories) if hit else None
+    saved = cache_keys.parse_db_key(hit.matched_key, repositories, kind) if hit else None
     return (hit, saved) if saved else (None, None)
 
 
@@ -198,6 +214,37 @@ def unpack_db(run: Run, state: State, workflow: Workflow | None = None) -> None:
     report_problems(workflow, service, restored.said)
 
 
+def prepare_java_db(run: Run, state: State) -> None:
+    """The saved Java DB in Trivy's cache, once a scan met a JAR (a failure goes cold: the
+    scan then fetches it from the repositories)."""
+    restored, service = state.restored, state.cache_service
+    if service is None or restored.java_db is None or restored.java_db_unpacked:
+        return
+    archive = run.work / "trivy-java-db.tar.gz"
+    try:
+        service.download(restored.java_db, archive)
+        unpack(archive, _cache_dir(run))
+        restored.java_db_unpacked = True
+        if restored.saved_java_db is not None:
+            saved = restored.saved_java_db
+            run.workflow.info(REUSED_JAVA_DB.format(day=saved.day, updated=saved.updated_at))
+    except (CacheUnavailable, ArchiveError) as error:
+        run.workflow.debug(f"Trivy Java DB not restored: {error}")
+    finally:
+        archive.unlink(missing_ok=True)
+    report_problems(run.workflow, service, restored.said)
+
+
+def keep_java_db(run: Run, state: State, updated: str) -> None:
+    """A Java DB the cache service does not have for today: saved by `save`, at the end."""
+    fresh = state.restored.saved_java_db
+    if state.cache_service is None or not updated:
+        return
+    if fresh is not None and fresh.updated_at == updated and fresh.day == run.now.date():
+        return
+    state.restored.java_db_fetched = updated
+
+
 def save(run: Run, state: State) -> None:
     """The build record, a new DB, a changed scan state: what the next job can reuse."""
     service = state.cache_service
@@ -210,6 +257,13 @@ def save(run: Run, state: State) -> None:
     cache_dir = _cache_dir(run)
     if state.db_saving is not None:  # started as soon as the DB was there (start_saving_db)
         state.db_saving.result()
+    if restored.java_db_fetched:
+        repositories = run.plan.scan.java_db_repositories
+        key = cache_keys.db_key(
+            repositories, run.now.date(), restored.java_db_fetched, cache_keys.JAVA_DB
+        )
+        version = cache_keys.version(cache_keys.JAVA_DB)
+        _save_archive(run, service, key, version, JAVA_DB_MEMBERS)
     if state.scans:
         _trim_state(cache_dir, run.now.timestamp())
         digest = content_digest(cache_dir, STATE_MEMBERS)

@@ -408,6 +408,8 @@ def scan(run: Run, state: State) -> None:
         known_db=saved.updated_at if saved and saved.day == run.now.date() else "",
         prepare_db=lambda: cache.prepare_db(run, state),
         db_ready=lambda updated: cache.start_saving_db(run, state, updated),
+        prepare_java_db=lambda: cache.prepare_java_db(run, state),
+        java_db_ready=lambda updated: cache.keep_java_db(run, state, updated),
         misconfigurations=state.misconfigurations, config_checked=config_checked,
     )  # fmt: skip
     outcome = scan_platforms(run.runner, job)
