@@ -1,5 +1,12 @@
-"""End-to-end tests: each module starts where a new machine starts, with no builder kept by
-an earlier test's run of Slipway (a hosted launcher job refuses to run on one)."""
+"""End-to-end tests, in two groups.
+
+- Runs of `python -m slipway` and of act, as on a laptop or a self-hosted runner, share the
+  builders the earlier runs kept (with their BuildKit cache), as such a machine does.
+- Modules marked ``new_machine`` start the action through the launcher as a hosted job, which
+  starts where a new machine starts: no builder kept by an earlier run (a hosted launcher job
+  refuses to run on one). Each such module removes the session's kept builders first, and the
+  group runs last, so the first group is not made to start cold again after it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,12 @@ import pytest
 from tests.conftest import remove_session_builders
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``new_machine`` modules after the others (a stable sort: each group keeps its order)."""
+    items.sort(key=lambda item: item.get_closest_marker("new_machine") is not None)
+
+
 @pytest.fixture(scope="module", autouse=True)
-def _a_new_machine_has_no_kept_builder() -> None:
-    remove_session_builders()
+def _a_new_machine_has_no_kept_builder(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("new_machine") is not None:
+        remove_session_builders()

@@ -22,7 +22,7 @@ from tests.support.images import small_app
 from tests.support.launcher import Engine, Machine, job, pull_action_image
 from tests.support.payloads import load_event
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.new_machine]
 
 
 def engines() -> list[Engine]:

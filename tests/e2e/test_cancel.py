@@ -26,7 +26,7 @@ from tests.support.payloads import load_event
 from tests.support.regfront import RegFront
 from tests.support.regfront.faults import FaultKind, FaultRule
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.new_machine]
 
 HOSTED = Engine("hosted", "/var/run/docker.sock")
 INDEX = "application/vnd.oci.image.index.v1+json"

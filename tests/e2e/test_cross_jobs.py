@@ -30,7 +30,7 @@ from tests.support.launcher import Engine, Job, Machine, Runtime, StepResult, jo
 from tests.support.payloads import load_event
 from tests.support.regfront import RegFront
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.new_machine]
 
 HOSTED = Engine("hosted", "/var/run/docker.sock")
 INDEX = "application/vnd.oci.image.index.v1+json"

@@ -24,7 +24,7 @@ from tests.support.images import small_app
 from tests.support.launcher import Engine, Job, Machine, Runtime, StepResult, foreign_owned, job
 from tests.support.payloads import load_event
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.new_machine]
 
 HOSTED = Engine("hosted", "/var/run/docker.sock")
 

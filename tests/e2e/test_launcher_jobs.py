@@ -28,7 +28,7 @@ from tests.support.launcher import (
 )
 from tests.support.payloads import load_event
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.new_machine]
 
 HOSTED = Engine("hosted", "/var/run/docker.sock")
 RUNNERS_OWN = "_github_home _github_workflow _runner_file_commands"  # what a step finds in _temp

@@ -41,7 +41,7 @@ from tests.support.launcher import (
 from tests.support.payloads import load_event
 from tests.support.services import registry_image
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.new_machine]
 
 SERVICE = "registry:5000"  # how the job's steps name the services: registry
 DB_REPOSITORY = "slipway-test/trivy-db"
