@@ -23,7 +23,6 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -40,6 +39,7 @@ from slipway.sign.bundle import (
     tlog_entry,
 )
 from slipway.sign.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, b64, pae
+from slipway.sign.keys import KEY_HINT, KeyError_, load_signing_key
 from slipway.tools import retry
 from slipway.tools.retry import EVERY_FAILURE, TRANSIENT_STATUS, Policy, Retries
 
@@ -268,20 +268,9 @@ class KeySigner(Signer):
         """The signer for the key in ``pem``; a `SigningError` (naming neither the key nor
         its password) when it cannot be read or is not an ECDSA P-256 key."""
         try:
-            key = serialization.load_pem_private_key(
-                pem.encode(), password.encode() if password else None
-            )
-        except (ValueError, TypeError, UnsupportedAlgorithm):
-            raise SigningError(
-                "the signing key is not a PEM private key Slipway can read (or its password "
-                "is wrong)",
-                "Give an ECDSA P-256 key as PKCS#8 or SEC 1 PEM, e.g. `openssl ecparam -name "
-                "prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt`.",
-            ) from None
-        if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(
-            key.curve, ec.SECP256R1
-        ):
-            raise SigningError("the signing key is not an ECDSA P-256 key")
+            key = load_signing_key(pem, password)
+        except KeyError_ as error:
+            raise SigningError(str(error), KEY_HINT) from None
         services = services or Services()
         client = _Client(services, sleep, tuple(filter(None, (pem, password))))
         return cls(_Signing(key, _pem_public(key.public_key())), client)
