@@ -62,10 +62,7 @@ def entra_token(
         hint = IDS_HINT if any(code in detail for code in _UNKNOWN) else FEDERATION_HINT
         message = f"Entra ID did not sign in app {client_id} with this job's OIDC token: {detail}"
         raise RegistryError(message, hint, status=response.status_code)
-    token = oidc.json_body(response).get("access_token")
-    if not isinstance(token, str) or not token:
-        raise RegistryError("Entra ID answered without an access token")
-    return token
+    return oidc.answer_field(response, "access_token", "Entra ID answered without an access token")
 
 
 def acr_refresh_token(session: RegistrySession, tenant: str, aad_token: str) -> str:
@@ -84,10 +81,9 @@ def acr_refresh_token(session: RegistrySession, tenant: str, aad_token: str) -> 
         )
         message = f"{registry} refused to exchange Entra ID's token: {detail}"
         raise RegistryError(message, hint, status=response.status_code)
-    token = oidc.json_body(response).get("refresh_token")
-    if not isinstance(token, str) or not token:
-        raise RegistryError(f"{registry} answered the exchange without a refresh token")
-    return token
+    return oidc.answer_field(
+        response, "refresh_token", f"{registry} answered the exchange without a refresh token"
+    )
 
 
 def azure_token(

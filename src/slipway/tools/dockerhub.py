@@ -56,7 +56,5 @@ def dockerhub_login(
         hint = TRUST_HINT if response.status_code in (401, 403) else CONNECTION_HINT
         message = f"Docker did not exchange this job's OIDC token for {username}: {detail}"
         raise RegistryError(message, hint, status=response.status_code)
-    token = oidc.json_body(response).get("access_token")
-    if not isinstance(token, str) or not token:
-        raise RegistryError("Docker's identity service answered without an access token")
-    return username, token
+    missing = "Docker's identity service answered without an access token"
+    return username, oidc.answer_field(response, "access_token", missing)

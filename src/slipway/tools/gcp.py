@@ -62,10 +62,9 @@ def federated_token(
         detail = oidc.scrub(oidc.oauth_error(response), jwt)
         message = f"Google STS did not exchange this job's OIDC token for {provider}: {detail}"
         raise RegistryError(message, PROVIDER_HINT, status=response.status_code)
-    token = oidc.json_body(response).get("access_token")
-    if not isinstance(token, str) or not token:
-        raise RegistryError("Google STS answered without an access token")
-    return token
+    return oidc.answer_field(
+        response, "access_token", "Google STS answered without an access token"
+    )
 
 
 def service_account_token(
@@ -90,10 +89,9 @@ def service_account_token(
         )
         message = f"Google IAM Credentials refused an access token for {email}: {detail}"
         raise RegistryError(message, hint, status=response.status_code)
-    token = oidc.json_body(response).get("accessToken")
-    if not isinstance(token, str) or not token:
-        raise RegistryError(f"Google IAM Credentials answered for {email} without a token")
-    return token
+    return oidc.answer_field(
+        response, "accessToken", f"Google IAM Credentials answered for {email} without a token"
+    )
 
 
 def gcp_login(

@@ -69,6 +69,15 @@ def json_body(response: requests.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def answer_field(response: requests.Response, field: str, missing: str) -> str:
+    """The answer's JSON string ``field``, or a `RegistryError` saying ``missing`` when it is
+    absent, empty or not a string (what every token service here answers with)."""
+    value = json_body(response).get(field)
+    if not isinstance(value, str) or not value:
+        raise RegistryError(missing)
+    return value
+
+
 def oauth_error(response: requests.Response) -> str:
     """What an OAuth 2.0 token service said went wrong (RFC 6749 section 5.2: ``error`` and
     ``error_description``; Google's APIs nest ``error.status`` and ``error.message``;
@@ -98,7 +107,4 @@ def github_oidc_token(env: Mapping[str, str], audience: str, *, sleep: Sleep = c
         status = response.status_code
         message = f"GitHub refused the OIDC token for audience {audience} (HTTP {status})"
         raise RegistryError(message, PERMISSIONS_HINT, status=status)
-    value = json_body(response).get("value")
-    if not isinstance(value, str) or not value:
-        raise RegistryError("GitHub's OIDC token service answered without a token")
-    return value
+    return answer_field(response, "value", "GitHub's OIDC token service answered without a token")
