@@ -14,8 +14,12 @@ from typing import Any
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from github import GithubException
 
+from slipway.sign.statement import COSIGN_SIGN_PREDICATE, attestation
+from slipway.tools.sigstore import KeySigner
 from tests.support.github_standin.cache import REPO_ROOT
 from tests.support.payloads import load_event, placeholder_sha, write_event
 from tests.support.pytest_github import GitHubStandIn, assert_no_violations
@@ -319,3 +323,72 @@ def test_runner_env_is_derived_from_the_payload(
 def test_schedule_is_not_a_webhook() -> None:
     with pytest.raises(KeyError, match="not a webhook"):
         load_event("schedule")
+
+
+def _bundle(subjects: list[tuple[str, str]], predicate_type: str) -> dict[str, Any]:
+    """A real Sigstore bundle (signed with a fresh key, no log): what Slipway stores."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return KeySigner.from_pem(pem).sign_statement(attestation(subjects, predicate_type, {}))
+
+
+ATTEST = "ghs_attest"
+INDEX, PLATFORM = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+
+
+def test_attestations_are_stored_and_listed_by_subject_digest(gh: GitHubStandIn) -> None:
+    gh.add_token(ATTEST, "write", scopes={"attestations": "write"})
+    signature = _bundle([("", INDEX)], COSIGN_SIGN_PREDICATE)
+    provenance = _bundle([("", INDEX), ("linux/amd64", PLATFORM)], "https://slsa.dev/provenance/v1")
+    ids = []
+    for bundle in (signature, provenance):
+        answer = post(gh, f"/repos/{OWNER}/{REPO}/attestations", {"bundle": bundle}, ATTEST)
+        assert answer.status_code == 201, answer.text
+        ids.append(answer.json()["id"])
+    assert [a.id for a in gh.attestations] == ids
+    assert gh.attestations[1].subjects == [INDEX, PLATFORM]
+    listed = requests.get(f"{gh.url}/repos/{OWNER}/{REPO}/attestations/{INDEX}", timeout=10)
+    assert listed.status_code == 200
+    assert [a["bundle"] for a in listed.json()["attestations"]] == [signature, provenance]
+    repository_id = gh.seed_repo(OWNER, REPO).id
+    assert {a["repository_id"] for a in listed.json()["attestations"]} == {repository_id}
+    for query, expected in (("provenance", [provenance]), (COSIGN_SIGN_PREDICATE, [signature])):
+        found = requests.get(
+            f"{gh.url}/repos/{OWNER}/{REPO}/attestations/{INDEX}",
+            params={"predicate_type": query}, timeout=10,
+        )  # fmt: skip
+        assert [a["bundle"] for a in found.json()["attestations"]] == expected
+    platform = requests.get(f"{gh.url}/repos/{OWNER}/{REPO}/attestations/{PLATFORM}", timeout=10)
+    assert [a["bundle"] for a in platform.json()["attestations"]] == [provenance]
+    other = requests.get(
+        f"{gh.url}/repos/{OWNER}/{REPO}/attestations/sha256:{'3' * 64}", timeout=10
+    )
+    assert other.status_code == 404
+
+
+def test_storing_an_attestation_needs_attestations_write(gh: GitHubStandIn) -> None:
+    """The repository's write is not enough (a job without `attestations: write`)."""
+    gh.add_token("ghs_read_attest", "read", scopes={"attestations": "read"})
+    body = {"bundle": _bundle([("", INDEX)], COSIGN_SIGN_PREDICATE)}
+    for token in (WRITE, "ghs_read_attest"):
+        answer = post(gh, f"/repos/{OWNER}/{REPO}/attestations", body, token)
+        assert answer.status_code == 403
+        assert answer.json()["message"] == "Resource not accessible by integration"
+    assert post(gh, f"/repos/{OWNER}/{REPO}/attestations", body, None).status_code == 401
+    assert gh.attestations == []
+
+
+def test_an_attestation_is_a_dsse_bundle_of_an_in_toto_statement(gh: GitHubStandIn) -> None:
+    gh.add_token(ATTEST, "write", scopes={"attestations": "write"})
+    path = f"/repos/{OWNER}/{REPO}/attestations"
+    bundle = _bundle([("", INDEX)], COSIGN_SIGN_PREDICATE)
+    no_envelope = {k: v for k, v in bundle.items() if k != "dsseEnvelope"}
+    answer = post(gh, path, {"bundle": no_envelope}, ATTEST)
+    assert answer.status_code == 422
+    assert "no DSSE envelope" in answer.json()["errors"][0]["message"]
+    assert post(gh, path, {"bundle": "not an object"}, ATTEST).status_code == 422
+    [violation] = gh.take_violations()  # the description's schema: bundle is an object
+    assert (violation.kind, violation.path) == ("request", path)
+    assert gh.attestations == []

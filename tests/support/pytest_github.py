@@ -24,6 +24,7 @@ import pytest
 from github import Auth, Github
 
 from tests.support.github_standin import (
+    Attestation,
     CheckRun,
     Comment,
     Fault,
@@ -67,10 +68,17 @@ class GitHubStandIn:
         with self.server.lock:
             return self.server.state.seed_repo(owner, name, **fields)
 
-    def add_token(self, token: str, permission: str = "write", login: str = DEFAULT_LOGIN) -> None:
-        """Accept ``token``: "write", or "read" (a fork PR's GITHUB_TOKEN)."""
+    def add_token(
+        self,
+        token: str,
+        permission: str = "write",
+        login: str = DEFAULT_LOGIN,
+        scopes: dict[str, str] | None = None,
+    ) -> None:
+        """Accept ``token``: "write", or "read" (a fork PR's GITHUB_TOKEN), with the named
+        permissions of ``scopes`` (``{"attestations": "write"}``)."""
         with self.server.lock:
-            self.server.state.add_token(token, permission, login)
+            self.server.state.add_token(token, permission, login, scopes)
 
     def add_comments(
         self, owner: str, repo: str, issue_number: int, bodies: list[str], user: str = "octocat"
@@ -121,6 +129,12 @@ class GitHubStandIn:
         """SARIF uploads, decoded."""
         with self.server.lock:
             return list(self.server.state.sarifs.values())
+
+    @property
+    def attestations(self) -> list[Attestation]:
+        """Bundles stored with the attestations API, oldest first."""
+        with self.server.lock:
+            return list(self.server.state.attestations.values())
 
     @property
     def violations(self) -> list[Violation]:

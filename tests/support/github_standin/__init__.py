@@ -26,8 +26,9 @@ Seed JSON format (every key optional)::
                   "headers": {}, "body": null, "times": 1}]
     }
 
-``tokens`` may also be a list of ``{"token", "permission", "login"}`` (login defaults to
-``github-actions[bot]``, the author of comments posted with it).
+``tokens`` may also be a list of ``{"token", "permission", "login", "scopes"}`` (login
+defaults to ``github-actions[bot]``, the author of comments posted with it; ``scopes``
+names permissions granted by name, ``{"attestations": "write"}`` to store attestations).
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ from __future__ import annotations
 from .cache import MissingFixturesError
 from .server import StandIn, Tamper
 from .spec import Spec, load_spec
-from .state import CheckRun, Comment, Fault, RequestRecord, SarifUpload, State
+from .state import Attestation, CheckRun, Comment, Fault, RequestRecord, SarifUpload, State
 from .validation import Violation
 
 __all__ = [
+    "Attestation",
     "CheckRun",
     "Comment",
     "Fault",

@@ -3,7 +3,8 @@
 Handlers run after the request passed OpenAPI validation and authentication (see
 :mod:`.server`), so they can trust the body's shape; they raise :class:`ApiError` for
 GitHub's error answers. Lists paginate with ``per_page``/``page`` and a ``Link`` header.
-Check runs and code-scanning uploads are in :mod:`.scanning`.
+Check runs and code-scanning uploads are in :mod:`.scanning`, artifact attestations in
+:mod:`.attestations`.
 """
 
 from __future__ import annotations
@@ -72,14 +73,20 @@ class Reply:
 
 Handler = Callable[[Call], Reply]
 HANDLERS: dict[tuple[str, str], Handler] = {}
+# Writes that need a named permission (the token's ``scopes``) rather than the repository's
+# write: GitHub answers a token without it 403 "Resource not accessible by integration".
+SCOPES: dict[tuple[str, str], str] = {}
 
 
-def route(method: str, template: str) -> Callable[[Handler], Handler]:
-    """Register a handler for an operation listed in :data:`.spec.EMULATED`."""
+def route(method: str, template: str, scope: str = "") -> Callable[[Handler], Handler]:
+    """Register a handler for an operation listed in :data:`.spec.EMULATED`; a write with
+    ``scope`` needs the token's ``scopes[scope] == "write"``."""
     assert (method, template) in EMULATED, (method, template)
 
     def register(handler: Handler) -> Handler:
         HANDLERS[(method, template)] = handler
+        if scope:
+            SCOPES[(method, template)] = scope
         return handler
 
     return register

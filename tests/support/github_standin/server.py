@@ -4,7 +4,8 @@ Every request and every response is checked against GitHub's OpenAPI description
 (:mod:`.validation`); violations and requests to routes not emulated are recorded in
 ``state.violations`` (unknown routes get GitHub's 404). Writes need a registered token
 with ``write`` permission: none gives 401, a ``read`` token (a fork PR's GITHUB_TOKEN)
-gives 403 "Resource not accessible by integration". Tests can program faults (the next N
+gives 403 "Resource not accessible by integration"; writes that need a named permission
+(storing an attestation: ``attestations: write``) look at the token's ``scopes`` instead. Tests can program faults (the next N
 matching requests answer a given status) and, to prove validation bites, tamper with
 response bodies.
 """
@@ -26,8 +27,8 @@ from werkzeug.datastructures import Headers
 
 from tests.support.lifecycle import Running, serve_in_thread
 
-from . import scanning  # noqa: F401  (imported to register its routes)
-from .routes import HANDLERS, ApiError, Call, Reply
+from . import attestations, scanning  # noqa: F401  (imported to register their routes)
+from .routes import HANDLERS, SCOPES, ApiError, Call, Reply
 from .spec import EMULATED, Spec, load_spec
 from .state import Fault, RequestRecord, State, Token
 from .validation import ApiRequest, ApiResponse, Violation, check_request, check_response
@@ -197,7 +198,11 @@ class StandIn(Running):
             return error(401, "Bad credentials", docs)
         if method in WRITES and token is None:
             return error(401, "Requires authentication", docs)
-        if method in WRITES and token is not None and token.permission != "write":
+        scope = SCOPES.get((method, template), "")
+        if method in WRITES and token is not None and scope:
+            if token.scopes.get(scope) != "write":
+                return error(403, NOT_ACCESSIBLE, docs)
+        elif method in WRITES and token is not None and token.permission != "write":
             return error(403, NOT_ACCESSIBLE, docs)
         limit, used, _ = self.state.rate_budget(token)
         if used > limit and path != "/rate_limit":

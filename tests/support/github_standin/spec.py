@@ -46,6 +46,8 @@ EMULATED: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"),
     ("POST", "/repos/{owner}/{repo}/code-scanning/sarifs"),
     ("GET", "/repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"),
+    ("POST", "/repos/{owner}/{repo}/attestations"),
+    ("GET", "/repos/{owner}/{repo}/attestations/{subject_digest}"),
 )
 
 # Bump when cut_spec() changes, so stale cached cuts are not reused.

@@ -35,11 +35,16 @@ def iso(moment: datetime) -> str:
 
 @dataclass
 class Token:
-    """An access token and what it may do; ``read`` is a fork PR's GITHUB_TOKEN."""
+    """An access token and what it may do; ``read`` is a fork PR's GITHUB_TOKEN.
+
+    ``scopes`` are the permissions a workflow's ``permissions:`` must grant by name, beyond
+    the repository's read or write (``{"attestations": "write"}``): a route that needs one
+    (:data:`.routes.SCOPES`) looks at it alone."""
 
     token: str
     permission: str = "write"
     login: str = DEFAULT_LOGIN
+    scopes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,6 +118,20 @@ class SarifUpload:
 
 
 @dataclass
+class Attestation:
+    """A Sigstore bundle stored with the attestations API, with what its DSSE statement
+    says: the subjects' digests (``sha256:<hex>``) and the predicate type."""
+
+    id: int
+    owner: str
+    repo: str
+    bundle: dict[str, Any]
+    subjects: list[str]
+    predicate_type: str
+    created_at: str
+
+
+@dataclass
 class Fault:
     """A programmed answer for the next ``times`` requests matching method and path."""
 
@@ -152,6 +171,7 @@ class State:
         self.review_comments: dict[int, ReviewComment] = {}
         self.check_runs: dict[int, CheckRun] = {}
         self.sarifs: dict[str, SarifUpload] = {}
+        self.attestations: dict[int, Attestation] = {}
         self.faults: list[Fault] = []
         self.violations: list[Violation] = []
         self.requests: list[RequestRecord] = []
@@ -178,11 +198,19 @@ class State:
         key = token.token if token else "anonymous"
         self.rate_used[key] = self.rate_used.get(key, 0) + 1
 
-    def add_token(self, token: str, permission: str = "write", login: str = DEFAULT_LOGIN) -> None:
-        """Accept ``token`` with ``permission`` ("read" or "write")."""
-        if permission not in PERMISSIONS:
-            raise ValueError(f"permission must be one of {PERMISSIONS}, not {permission!r}")
-        self.tokens[token] = Token(token, permission, login)
+    def add_token(
+        self,
+        token: str,
+        permission: str = "write",
+        login: str = DEFAULT_LOGIN,
+        scopes: dict[str, str] | None = None,
+    ) -> None:
+        """Accept ``token`` with ``permission`` ("read" or "write") and named ``scopes``
+        (``{"attestations": "write"}``)."""
+        for level in (permission, *(scopes or {}).values()):
+            if level not in PERMISSIONS:
+                raise ValueError(f"permission must be one of {PERMISSIONS}, not {level!r}")
+        self.tokens[token] = Token(token, permission, login, dict(scopes or {}))
 
     def seed_repo(self, owner: str, name: str, **fields: Any) -> Repo:
         """Create (or extend) a repository; ``tags``, ``releases``, ``pulls``, ``issues``,
@@ -254,6 +282,7 @@ class State:
             "review_comments": [asdict(c) for c in self.review_comments.values()],
             "check_runs": [asdict(r) for r in self.check_runs.values()],
             "sarifs": [asdict(s) for s in self.sarifs.values()],
+            "attestations": [asdict(a) for a in self.attestations.values()],
             "violations": [asdict(v) for v in self.violations],
             "requests": [asdict(r) for r in self.requests],
         }
