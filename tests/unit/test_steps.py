@@ -171,8 +171,10 @@ def test_nothing_is_tagged_before_the_gate_unless_asked(
         if p.step is Step.SIGN:  # a failed gate signs nothing; a tag shows its signature
             assert p.when is When.PASSED
             assert order.index(Step.GATE) < order.index(Step.SIGN)
-            assert Step.TAG not in order or inputs.get("tag-on-gate-failure") == "true" or (
-                order.index(Step.SIGN) < order.index(Step.TAG)
+            assert (
+                Step.TAG not in order
+                or inputs.get("tag-on-gate-failure") == "true"
+                or (order.index(Step.SIGN) < order.index(Step.TAG))
             )
     assert order[-1] in (Step.REPORT, Step.SAVE)
 
