@@ -72,11 +72,11 @@ def _guarded(command: str) -> int:
 
             run_metadata(env, workflow, now)
         elif command == "plan":
-            from slipway.commands import run as pipeline
+            from slipway.commands import step as pipeline
 
             pipeline.dry_run(env, workflow, now)
         else:
-            from slipway.commands import run as pipeline
+            from slipway.commands import step as pipeline
 
             pipeline.run(env, workflow, now)
     except (SlipwayError, Cancelled) as error:

@@ -98,6 +98,7 @@ TENANT = "66666666-7777-8888-9999-000000000000"
 ACR_IMAGE = "myregistry.azurecr.io/team/app"
 HUB_LOGIN = {"images": "docker.io/acme/app", "username": "acme"}
 CREDENTIALS = {"username": "u", "password": "p"}
+BAKE = {"bake-files": "docker-bake.hcl"}
 
 VALID: list[Row] = [
     Row("images", "ghcr.io/acme/app\nname=docker.io/acme/app,enable=false"),
@@ -248,6 +249,9 @@ VALID: list[Row] = [
         {"sign-key": SIGN_KEY, "sigstore-config": SIGNING_CONFIG, **PUSH},
     ),
     Row("github-attestations", "true"),
+    Row("bake-files", "docker-bake.hcl\ncompose.yaml"),
+    Row("bake-targets", "api,web", BAKE),
+    Row("bake-set", "*.platform=linux/amd64\napi.args.VERSION=1.2", BAKE),
 ]
 
 INVALID: list[Row] = [
@@ -444,6 +448,29 @@ INVALID: list[Row] = [
     Row("transparency-log", "yes"),
     Row("transparency-log", "true", {"sign-key": SIGN_KEY, "sigstore-config": NO_REKOR, **PUSH}),
     Row("github-attestations", "maybe"),
+    # bake: what belongs to one build is refused with a bake definition (issue 28)
+    Row("bake-targets", "api", blame="bake-files"),
+    Row("bake-set", "*.platform=linux/amd64", blame="bake-files"),
+    *(
+        Row("bake-files", "docker-bake.hcl", {name: value}, blame=name)
+        for name, value in (
+            ("file", "Dockerfile"),
+            ("target", "runtime"),
+            ("build-args", "A=1"),
+            ("platforms", "linux/amd64"),
+            ("build-contexts", "src=lib"),
+        )
+    ),
+    Row("bake-files", "docker-bake.hcl", {"merge-digests": DIGEST, **PUSH}, blame="merge-digests"),
+    Row(
+        "bake-files", "docker-bake.hcl", {"push-by-digest": "true", **PUSH}, blame="push-by-digest"
+    ),
+    Row(
+        "bake-files",
+        "docker-bake.hcl",
+        {"tag-on-gate-failure": "true", **PUSH},
+        blame="tag-on-gate-failure",
+    ),
 ]
 
 # Inputs every value of which is valid: the separators are joined in as given.

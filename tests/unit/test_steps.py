@@ -192,3 +192,16 @@ def test_a_merge_job_never_builds() -> None:
         order = [p.step for p in plan_steps(plan, facts)]
         assert Step.MERGE in order
         assert not {Step.BUILD, Step.REUSE, Step.PUSH} & set(order)
+
+
+def test_a_bake_target_holds_its_tags_back() -> None:
+    """Issue 28: each target is built, scanned, gated, its evidence attached and signed; its
+    tags move only once every target passed (slipway.commands.bake), never in its own run."""
+    plan = replace(plan_for(**KEY), hold_tags=True)
+    for facts in (Facts(), Facts(builder_pushes=True), Facts(reused=True, save=True)):
+        planned = plan_steps(plan, facts)
+        order = [p.step for p in planned]
+        assert Step.TAG not in order
+        assert {Step.GATE, Step.ATTACH, Step.SIGN, Step.REPORT} <= set(order)
+        assert all(p.when is When.PASSED for p in planned if p.step in (Step.ATTACH, Step.SIGN))
+    assert Step.TAG in [p.step for p in plan_steps(replace(plan, hold_tags=False), Facts())]

@@ -114,7 +114,7 @@ def main(argv: Sequence[str], environ: Mapping[str, str], now: datetime) -> int:
         try:
             env = local_env(environ, given_inputs(args), workflow_file=args.workflow or "",
                             step=args.step or "", scratch=Path(scratch), workflow=workflow)  # fmt: skip
-            from slipway.commands import run as pipeline  # noqa: PLC0415 (not for --help: 0.4 s)
+            from slipway.commands import step as pipeline  # noqa: PLC0415 (not for --help: 0.4 s)
 
             (pipeline.dry_run if args.dry_run else pipeline.run)(env, workflow, now)
         except (SlipwayError, Cancelled) as error:

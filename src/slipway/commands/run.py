@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -43,41 +43,65 @@ from slipway.tools.registry import RegistryClients
 from slipway.tools.run import Runner, child_environment
 
 
+@dataclass(frozen=True)
+class ImageRun:
+    """One image's finished run: what it was (``run``) and what its steps found (``state``)."""
+
+    run: Run
+    state: State
+
+
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
     """Run the whole pipeline from the action's environment."""
+    with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
+        done = run_image(env, workflow, now, Path(tmp))
+        finish(done.state)
+
+
+def run_image(
+    env: Mapping[str, str],
+    workflow: Workflow,
+    now: datetime,
+    work: Path,
+    *,
+    hold_tags: bool = False,
+) -> ImageRun:
+    """One image's pipeline in ``work`` (its logins and files live there, so its registry
+    clients work as long as it does); ``hold_tags``: one bake target, whose tags are moved
+    by `slipway.commands.bake` once every target passed. Exits through `finish`, not here."""
     inputs, context, plan, github, own_mounts, parsed = _prepare(env, workflow, now)
+    if hold_tags:
+        plan = replace(plan, hold_tags=True)
     # Read once: the policy, the scan's and the size table's lines all come from this model
     # (none for one part of a split build, a merge, or a remote context).
     dockerfile = None if inputs.push_by_digest else parsed
-    with tempfile.TemporaryDirectory(prefix="slipway-") as tmp:
-        work = Path(tmp)
-        access = registries.access(inputs, env, workflow, work)
-        config = docker.private_docker_config(env, work / "docker-config")
-        clients = RegistryClients()  # the run's one client per registry, the login's too
-        registries.login(access, config, clients)
-        # Programs get what they need and no secret (build secrets go to buildx alone, by name).
-        child_env = child_environment(env, (*inputs.secrets, inputs.github_token))
-        if access.trust:  # Trivy (Go) reads its roots from there: the public ones and the CA
-            child_env["SSL_CERT_FILE"] = access.trust.bundle
-        runner = Runner(workflow, {**child_env, "DOCKER_CONFIG": str(config)})
-        stages = Run(
-            runner, access, plan, context, work, now, Builders(runner, work), dockerfile,
-            github=github, mounts=own_mounts, engine=builder.engine_info(runner),
-            registry_clients=clients, id_token_env=_id_token_env(env, plan),
-        )  # fmt: skip
-        state = State(cache_service=cache.open_service(stages, env))
-        try:
-            stages, facts = _decide(stages, state, env)
-            steps = plan_steps(stages.plan, facts)
-            workflow.debug("steps: " + ", ".join(map(str, steps)))
-            report.clear_reports(stages)
-            _execute(stages, state, steps)
-        finally:
-            if state.cache_service is not None:
-                state.cache_service.close()
-            stages.builders.close()
-            _keep_builders(stages, env)
-        _finish(state)
+    access = registries.access(inputs, env, workflow, work)
+    config = docker.private_docker_config(env, work / "docker-config")
+    clients = RegistryClients()  # the run's one client per registry, the login's too
+    registries.login(access, config, clients)
+    # Programs get what they need and no secret (build secrets go to buildx alone, by name).
+    child_env = child_environment(env, (*inputs.secrets, inputs.github_token))
+    if access.trust:  # Trivy (Go) reads its roots from there: the public ones and the CA
+        child_env["SSL_CERT_FILE"] = access.trust.bundle
+    runner = Runner(workflow, {**child_env, "DOCKER_CONFIG": str(config)})
+    stages = Run(
+        runner, access, plan, context, work, now, Builders(runner, work), dockerfile,
+        github=github, mounts=own_mounts, engine=builder.engine_info(runner),
+        registry_clients=clients, id_token_env=_id_token_env(env, plan),
+    )  # fmt: skip
+    state = State(cache_service=cache.open_service(stages, env))
+    try:
+        stages, facts = _decide(stages, state, env)
+        steps = plan_steps(stages.plan, facts)
+        workflow.debug("steps: " + ", ".join(map(str, steps)))
+        report.clear_reports(stages)
+        _execute(stages, state, steps)
+    finally:
+        if state.cache_service is not None:
+            state.cache_service.close()
+        stages.builders.close()
+        _keep_builders(stages, env)
+    return ImageRun(stages, state)
 
 
 def _id_token_env(env: Mapping[str, str], plan: Plan) -> dict[str, str]:
@@ -158,11 +182,7 @@ def _prepare(
     """Inputs (host paths moved onto our mounts, every file they name checked, the Dockerfile
     parsed, secrets masked), context and the plan: every check that needs no engine, no
     registry and no API comes before anything that does."""
-    inputs = read_inputs(env)
-    own_mounts = docker.own_mounts(env)  # () outside a container
-    if mounts.has_absolute_paths(inputs):  # host paths in inputs, seen from our container
-        inputs = mounts.localize(inputs, own_mounts)
-    dockerfile = validation.check_files(inputs)
+    inputs, own_mounts, dockerfile = checked_inputs(env)
     for secret in inputs.secrets:
         workflow.mask(secret)
     for warning in inputs.warnings:  # secret-looking build args (and provenance lowered)
@@ -183,6 +203,16 @@ def _prepare(
     if plan.sign.not_signed:
         workflow.notice(plan.sign.not_signed)
     return inputs, context, plan, github, own_mounts, dockerfile
+
+
+def checked_inputs(env: Mapping[str, str]) -> tuple[Inputs, tuple[Mount, ...], Dockerfile | None]:
+    """The inputs read and checked, host paths moved onto our mounts, every file they name
+    checked and the Dockerfile parsed: nothing started, no API asked."""
+    inputs = read_inputs(env)
+    own_mounts = docker.own_mounts(env)  # () outside a container
+    if mounts.has_absolute_paths(inputs):  # host paths in inputs, seen from our container
+        inputs = mounts.localize(inputs, own_mounts)
+    return inputs, own_mounts, validation.check_files(inputs)
 
 
 def _cache_service_env(env: Mapping[str, str], plan: Plan, workflow: Workflow) -> dict[str, str]:
@@ -248,7 +278,7 @@ TITLES = {  # the log group each step's output goes in (the terminal shows these
 }
 
 
-def _finish(state: State) -> None:
+def finish(state: State) -> None:
     """The exit status: a tag error, then the gate, then a refused `always` comment."""
     if state.tag_error is not None:
         raise state.tag_error

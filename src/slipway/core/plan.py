@@ -60,6 +60,7 @@ class Plan:
     report: ReportOptions = field(default_factory=ReportOptions)  # comment, check run, SARIF
     metadata_config: MetadataConfig = field(default_factory=MetadataConfig)  # outputs' form
     sign: SignPlan = field(default_factory=SignPlan)  # keyless, with a key, or not at all
+    hold_tags: bool = False  # one bake target: its tags move once every target passed
 
     @property
     def version(self) -> str:

@@ -94,7 +94,7 @@ def plan_steps(plan: Plan, facts: Facts) -> tuple[Planned, ...]:
         steps.append(Planned(Step.ATTACH, When.ALWAYS if early else When.PASSED))
     if plan.sign.enabled:  # only what passed; before the tags: a tag shows its signature
         steps.append(Planned(Step.SIGN, When.PASSED))
-    if plan.push and not early:
+    if plan.push and not early and not plan.hold_tags:  # bake: moved once all targets passed
         steps.append(Planned(Step.TAG, When.PASSED))
     steps.append(Planned(Step.REPORT))
     if facts.save:

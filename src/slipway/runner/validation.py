@@ -48,7 +48,12 @@ def roots(inputs: Inputs) -> tuple[Path, ...]:
     """The folders files may be read from, links resolved: the workspace, the working
     directory (the workspace under Actions; somewhere in the checkout for the slipway
     command) and runner temp."""
-    found = [inputs.workspace or ".", ".", *([inputs.runner_temp] if inputs.runner_temp else [])]
+    return folders(inputs.workspace, inputs.runner_temp)
+
+
+def folders(workspace: str, runner_temp: str) -> tuple[Path, ...]:
+    """`roots` from ``GITHUB_WORKSPACE`` and ``RUNNER_TEMP`` ("" when not set)."""
+    found = [workspace or ".", ".", *([runner_temp] if runner_temp else [])]
     return tuple(dict.fromkeys(Path(os.path.realpath(folder)) for folder in found))
 
 

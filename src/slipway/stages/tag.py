@@ -36,33 +36,50 @@ class TagRepository:
     client: RegistryClient
 
 
+@dataclass(frozen=True)
+class TagSet:
+    """Tags that name one index in some repositories (one image; one bake target)."""
+
+    repositories: Sequence[TagRepository]
+    tags: Sequence[str]
+    index: Manifest
+
+
 def apply_tags(targets: Sequence[TagRepository], tags: Sequence[str], index: Manifest) -> list[str]:
     """Point each ``image:tag`` at ``index``; returns the refs written, in order."""
+    return apply_tag_sets([TagSet(targets, tags, index)])
+
+
+def apply_tag_sets(sets: Sequence[TagSet]) -> list[str]:
+    """Apply every set's tags, all or none: a failed write puts back what every set wrote
+    (a bake run's second image failing puts the first's tags back). Returns the refs written."""
     previous: dict[str, Manifest | None] = {}
-    for target in targets:  # verify everything before the first write
-        target.client.get_manifest(target.image.repository, index.digest)
-        for tag in tags:
-            previous[target.image.with_tag(tag)] = target.client.find_manifest(
-                target.image.repository, tag
-            )
+    for group in sets:  # verify everything before the first write
+        for target in group.repositories:
+            target.client.get_manifest(target.image.repository, group.index.digest)
+            for tag in group.tags:
+                previous[target.image.with_tag(tag)] = target.client.find_manifest(
+                    target.image.repository, tag
+                )
     written: list[tuple[TagRepository, str]] = []
     # A cancelled job's signal does not cut a write short: it is seen between writes (and in
     # a write's retry waits, when nothing was written), and what was written is put back.
     with cancel.shielded():
-        for target in targets:
-            for tag in tags:
-                ref = target.image.with_tag(tag)
-                old = previous[ref]
-                if old is not None and old.digest == index.digest:
-                    continue  # already there (a re-run)
-                try:
-                    cancel.check()
-                    target.client.put_manifest(target.image.repository, tag, index)
-                except RegistryError as error:
-                    raise _rolled_back(error, ref, written, previous) from None
-                except Cancelled as cancelled:
-                    raise _cancelled(cancelled, written, previous) from None
-                written.append((target, tag))
+        for group in sets:
+            for target in group.repositories:
+                for tag in group.tags:
+                    ref = target.image.with_tag(tag)
+                    old = previous[ref]
+                    if old is not None and old.digest == group.index.digest:
+                        continue  # already there (a re-run)
+                    try:
+                        cancel.check()
+                        target.client.put_manifest(target.image.repository, tag, group.index)
+                    except RegistryError as error:
+                        raise _rolled_back(error, ref, written, previous) from None
+                    except Cancelled as cancelled:
+                        raise _cancelled(cancelled, written, previous) from None
+                    written.append((target, tag))
     return [target.image.with_tag(tag) for target, tag in written]
 
 

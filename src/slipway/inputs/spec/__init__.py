@@ -10,6 +10,7 @@ read; tests/unit/test_input_spec.py keeps the two equal (names and defaults).
 
 from __future__ import annotations
 
+from slipway.inputs.spec.bake import BAKE
 from slipway.inputs.spec.build import BUILD
 from slipway.inputs.spec.builder import BUILDER
 from slipway.inputs.spec.metadata import METADATA
@@ -21,7 +22,17 @@ from slipway.inputs.spec.sign import SIGN
 
 __all__ = ["GIVEN", "INPUTS", "SPECS", "Input", "Kind", "Relation", "Section", "spec_of"]
 
-INPUTS: tuple[Input, ...] = (*METADATA, *BUILD, *BUILDER, *REGISTRY, *SCAN, *REPORT, *SIGN, *POLICY)
+INPUTS: tuple[Input, ...] = (
+    *METADATA,
+    *BUILD,
+    *BUILDER,
+    *REGISTRY,
+    *SCAN,
+    *REPORT,
+    *SIGN,
+    *POLICY,
+    *BAKE,
+)
 SPECS: dict[str, Input] = {spec.name: spec for spec in INPUTS}
 
 

@@ -56,6 +56,7 @@ class Section(StrEnum):
     REPORT = "report"
     SIGN = "sign"
     POLICY = "policy and size"
+    BAKE = "bake"
 
 
 GIVEN = "*"  # in a relation: the input is given (not empty), whatever its value
