@@ -356,7 +356,7 @@ def test_the_java_db_crosses_jobs_through_the_cache_service_only_when_needed(
         assert len(saved) == 1, service.entries
         # The next job, on a new machine, takes it from there: Trivy deems it fresh.
         run, state = job(tmp_path / "second", service, repositories)
-        assert state.restored.saved_java_db is not None
+        assert state.restored.java_db.saved is not None
         second = scan_in_job(run, state, images["jar"])
         assert greeter(second) == FOUND
         assert second.java_db_updated_at == first.java_db_updated_at

@@ -45,17 +45,22 @@ def read_record(text: str, key: str) -> BuildRecord | None:
 
 
 @dataclass
+class KeptDB:
+    """A Trivy DB (the vulnerability DB or the Java DB) the cache service had for this run."""
+
+    entry: Hit | None = None  # its newest entry (not downloaded yet)
+    saved: SavedDB | None = None  # what that entry's key says
+    unpacked: bool = False  # in Trivy's cache now
+
+
+@dataclass
 class Restored:
     """What the cache service (or the state folder) had for this run."""
 
     build_key: str = ""  # "" when the build cannot be keyed
     record: BuildRecord | None = None  # an identical build, still served by the registry
-    db: Hit | None = None  # the newest DB entry (not downloaded yet)
-    saved_db: SavedDB | None = None  # what its key says
-    db_unpacked: bool = False
-    java_db: Hit | None = None  # the newest Java DB entry (downloaded only when a JAR needs it)
-    saved_java_db: SavedDB | None = None
-    java_db_unpacked: bool = False
+    db: KeptDB = field(default_factory=KeptDB)  # the vulnerability DB
+    java_db: KeptDB = field(default_factory=KeptDB)  # downloaded only when a JAR needs it
     java_db_fetched: str = ""  # UpdatedAt of a Java DB this run fetched, to save at the end
     state_key: str = ""  # the scan state restored ("" none)
     state_digest: str = ""  # its content digest right after unpacking

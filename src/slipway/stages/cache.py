@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 from slipway.cache import keys as cache_keys
 from slipway.cache.config import service_config
 from slipway.cache.keys import SavedDB
-from slipway.cache.restored import BuildRecord, Restored, read_record
+from slipway.cache.restored import BuildRecord, KeptDB, Restored, read_record
 from slipway.errors import RegistryError
 from slipway.runner import paths
+from slipway.scan.db import JAVA_DB, VULNERABILITY_DB, Database
 from slipway.stages.registries import client
 from slipway.tools import remembered
 from slipway.tools.alongside import Alongside
@@ -45,8 +46,7 @@ KEEP_SECONDS = 30 * 24 * 3600  # a scan result unused for a month is not kept
 FANAL_LIMIT = 256 * 1024 * 1024  # Trivy's layer analysis past this starts over
 SERVICE_PROBLEM = "GitHub's cache service: {problems}; the run goes on without it"
 RESTORED_STATE = "restored the scan state of an earlier run ({key})"
-REUSED_DB = "Trivy DB of {day} from the cache service ({updated})"
-REUSED_JAVA_DB = "Trivy Java DB of {day} from the cache service ({updated})"
+REUSED_DB = "{name} of {day} from the cache service ({updated})"
 
 
 def open_service(run: Run, env: Mapping[str, str]) -> CacheService | None:
@@ -81,9 +81,9 @@ def restore(run: Run, state: State, build_key: Callable[[], str]) -> None:
         kept = pool.submit(_restore_state, run, service) if service and scans else None
         restored.record = record.result()
         if db is not None:
-            restored.db, restored.saved_db = db.result()
+            restored.db = KeptDB(*db.result())
         if java is not None:  # only its key: a scan that meets a JAR downloads it
-            restored.java_db, restored.saved_java_db = java.result()
+            restored.java_db = KeptDB(*java.result())
         if kept is not None:
             restored.state_key, restored.state_digest = kept.result()
     if service is not None:
@@ -178,7 +178,7 @@ def _restore_state(run: Run, service: CacheService) -> tuple[str, str]:
 def start_unpacking_db(run: Run, state: State) -> None:
     """A build's images are new, so their scans will need the DB: unpack the restored one on
     a thread while the build runs (`prepare_db` waits for it)."""
-    if state.restored.db is not None and state.cache_service is not None:
+    if state.restored.db.entry is not None and state.cache_service is not None:
         state.db_unpacking = Alongside(
             run.runner, lambda quiet: unpack_db(run, state, quiet.workflow)
         )
@@ -195,49 +195,38 @@ def prepare_db(run: Run, state: State) -> None:
 def unpack_db(run: Run, state: State, workflow: Workflow | None = None) -> None:
     """Unpack the restored DB into Trivy's cache (the scan needs it); a failure goes cold.
     ``workflow``: where to say so (a thread's own log, held back while the build prints)."""
-    workflow = workflow or run.workflow
-    restored, service = state.restored, state.cache_service
-    if service is None or restored.db is None or restored.db_unpacked:
-        return
-    archive = run.work / "trivy-db.tar.gz"
-    try:
-        service.download(restored.db, archive)
-        unpack(archive, _cache_dir(run))
-        restored.db_unpacked = True
-        if restored.saved_db is not None:
-            saved = restored.saved_db
-            workflow.info(REUSED_DB.format(day=saved.day, updated=saved.updated_at))
-    except (CacheUnavailable, ArchiveError) as error:
-        workflow.debug(f"Trivy DB not restored: {error}")
-    finally:
-        archive.unlink(missing_ok=True)
-    report_problems(workflow, service, restored.said)
+    _unpack(run, state, state.restored.db, VULNERABILITY_DB, workflow or run.workflow)
 
 
 def prepare_java_db(run: Run, state: State) -> None:
     """The saved Java DB in Trivy's cache, once a scan met a JAR (a failure goes cold: the
     scan then fetches it from the repositories)."""
-    restored, service = state.restored, state.cache_service
-    if service is None or restored.java_db is None or restored.java_db_unpacked:
+    _unpack(run, state, state.restored.java_db, JAVA_DB, run.workflow)
+
+
+def _unpack(run: Run, state: State, kept: KeptDB, database: Database, workflow: Workflow) -> None:
+    """Download ``kept``'s entry and unpack it into Trivy's cache, once."""
+    service = state.cache_service
+    if service is None or kept.entry is None or kept.unpacked:
         return
-    archive = run.work / "trivy-java-db.tar.gz"
+    archive = run.work / f"trivy-{database.folder}.tar.gz"
     try:
-        service.download(restored.java_db, archive)
+        service.download(kept.entry, archive)
         unpack(archive, _cache_dir(run))
-        restored.java_db_unpacked = True
-        if restored.saved_java_db is not None:
-            saved = restored.saved_java_db
-            run.workflow.info(REUSED_JAVA_DB.format(day=saved.day, updated=saved.updated_at))
+        kept.unpacked = True
+        if kept.saved is not None:
+            day, updated = kept.saved.day, kept.saved.updated_at
+            workflow.info(REUSED_DB.format(name=database.name, day=day, updated=updated))
     except (CacheUnavailable, ArchiveError) as error:
-        run.workflow.debug(f"Trivy Java DB not restored: {error}")
+        workflow.debug(f"{database.name} not restored: {error}")
     finally:
         archive.unlink(missing_ok=True)
-    report_problems(run.workflow, service, restored.said)
+    report_problems(workflow, service, state.restored.said)
 
 
 def keep_java_db(run: Run, state: State, updated: str) -> None:
     """A Java DB the cache service does not have for today: saved by `save`, at the end."""
-    fresh = state.restored.saved_java_db
+    fresh = state.restored.java_db.saved
     if state.cache_service is None or not updated:
         return
     if fresh is not None and fresh.updated_at == updated and fresh.day == run.now.date():
@@ -277,7 +266,7 @@ def save(run: Run, state: State) -> None:
 def start_saving_db(run: Run, state: State, updated: str) -> None:
     """A DB the cache service does not have for today (fetched, or refreshed): packed and
     uploaded on a thread while the scans run; `save` waits for it."""
-    service, fresh = state.cache_service, state.restored.saved_db
+    service, fresh = state.cache_service, state.restored.db.saved
     today = run.now.date()
     if service is None or not updated:
         return

@@ -399,7 +399,7 @@ def scan(run: Run, state: State) -> None:
         )
         for platform, digest in state.platform_digests.items()
     ]
-    saved = state.restored.saved_db
+    saved = state.restored.db.saved
     config_checked = plan.config_findings is ConfigFindings.SCAN and state.lint is not None
     if config_checked and state.lint is not None:
         state.misconfigurations = state.lint.result().misconfigurations
