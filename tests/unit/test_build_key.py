@@ -76,12 +76,17 @@ def test_what_decides_the_image_changes_the_key(change: dict[str, object]) -> No
         {"target": "runtime"},
         {"secrets": "token=x"},
         {"provenance": "false"},
+        {"attestation-storage": "referrers"},  # the index pushed differs
         {"labels": "team=core"},
         {"annotations": "index:team=core"},
     ],
 )
 def test_inputs_that_decide_the_image_change_the_key(inputs: dict[str, str]) -> None:
     assert key(plan_for()) != key(plan_with(inputs))
+
+
+def test_the_default_attestation_storage_keeps_the_keys_of_earlier_runs() -> None:
+    assert key(plan_for()) == key(plan_with({"attestation-storage": "index"}))
 
 
 def test_a_secret_value_is_not_in_the_key() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from slipway.core.context import read_context
 from slipway.core.gate import gate_failures
 from slipway.core.plan import Plan, make_plan
@@ -119,3 +121,26 @@ def test_provenance_max_with_build_args_says_they_are_recorded() -> None:
     outcome = Outcome("sha256:x", {}, (), (), ())
     assert "records every build arg" in render_summary(with_args, outcome)
     assert "records every build arg" not in render_summary(plan(), outcome)
+
+
+@pytest.mark.parametrize(
+    ("storage", "said", "not_said"),
+    [
+        ("index", "`unknown/unknown` entries", "oras discover"),
+        ("referrers", "oras discover IMAGE@PLATFORM-DIGEST", "unknown/unknown"),
+    ],
+)
+def test_the_provenance_note_says_where_the_provenance_is(
+    storage: str, said: str, not_said: str
+) -> None:
+    inputs = read_inputs(
+        {"INPUT_IMAGES": "ghcr.io/o/app", "INPUT_PROVENANCE": "mode=min",
+         "INPUT_ATTESTATION-STORAGE": storage}
+    )  # fmt: skip
+    context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, {})
+    summary = render_summary(
+        make_plan(inputs, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC)),
+        Outcome("sha256:x", {}, (), (), ()),
+    )
+    assert said in summary
+    assert not_said not in summary

@@ -152,7 +152,9 @@ def build_key(
         ),
         "labels": sorted((k, v) for k, v in plan.labels.items() if k != CREATED_LABEL),
         "annotations": sorted(a for a in plan.annotations if CREATED_LABEL not in a),
-        "attest": [plan.provenance, options.sbom, *options.attests],
+        "attest": [plan.provenance, options.sbom, *options.attests]
+        # as referrers, the index differs (the keys of `index` runs stay what they were)
+        + ([options.attestation_storage] if options.attestation_storage != "index" else []),
         "secrets": sorted(
             [sid for sid, _ in options.secrets] + [sid for sid, _ in options.secret_files]
         ),

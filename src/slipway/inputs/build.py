@@ -12,6 +12,7 @@ from slipway.inputs import build_values as values
 from slipway.inputs.cache_entries import cache_entries, outputs
 from slipway.inputs.reader import InputReader, argv_word
 from slipway.inputs.secrets import check_ids, provenance_for, secret_envs
+from slipway.oci.attestations import STORAGES
 from slipway.oci.refs import ImageName
 
 DRIVERS = ("docker", "docker-container", "remote")
@@ -34,6 +35,7 @@ class BuildOptions:
     cache_to: tuple[str, ...] = ()
     provenance: str = ""  # "" = automatic (mode=min for private repositories, max for public)
     sbom: str = ""
+    attestation_storage: str = "index"  # or "referrers" (slipway.oci.attestations)
     shm_size: str = ""
     ulimit: tuple[str, ...] = ()
     add_hosts: tuple[str, ...] = ()  # host:ip, for RUN steps' /etc/hosts
@@ -133,6 +135,7 @@ def read_build_options(reader: InputReader, images: Sequence[ImageName] = ()) ->
         cache_to=cache_to,
         provenance=provenance,
         sbom=checks.attestation(reader, "sbom", "Use true, false or generator=IMAGE."),
+        attestation_storage=reader.choice("attestation-storage", STORAGES),
         no_cache_filters=tuple(
             argv_word("no-cache-filters", s) for s in reader.items("no-cache-filters")
         ),

@@ -25,6 +25,10 @@ PROVENANCE_NOTE = (
     "<sub>The index also lists one provenance attestation per platform "
     "(`unknown/unknown` entries): build records, not images; they are not scanned.</sub>"
 )
+REFERRERS_NOTE = (
+    "<sub>Each platform's provenance is stored as a referrer of its manifest "
+    "(`attestation-storage: referrers`): `oras discover IMAGE@PLATFORM-DIGEST` lists it.</sub>"
+)
 BUILD_ARGS_NOTE = (
     "<sub>Provenance `mode=max` records every build arg in the attestation: "
     "pass credentials with `secrets:`, never `build-args:`.</sub>"
@@ -80,7 +84,9 @@ def summary_sections(plan: Plan, outcome: Outcome) -> list[Section]:
     verdict are required)."""
     sections: list[Section] = [Block("header", (_header(plan, outcome),), required=True)]
     if plan.provenance and plan.provenance != "false":
-        sections.append(Block("provenance note", (PROVENANCE_NOTE,)))
+        referrers = plan.build.attestation_storage == "referrers"
+        note = REFERRERS_NOTE if referrers else PROVENANCE_NOTE
+        sections.append(Block("provenance note", (note,)))
     if "mode=max" in plan.provenance and plan.build.build_args:
         sections.append(Block("build-args note", (BUILD_ARGS_NOTE,)))
     sections.append(_tags(plan, outcome))

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 from slipway.buildx.builders import EngineFacts
 from slipway.buildx.buildkitd import ConfigWishes
 from slipway.inputs.build_syntax import buildkitd_config_text
+from slipway.oci.attestations import detach
 from slipway.oci.manifest import Manifest, platform_manifests
 from slipway.oci.refs import DOCKER_HUB, registry_of
 from slipway.report.summary import BuildStats
 from slipway.runner import paths
 from slipway.runner.validation import read_text
+from slipway.stages import attestations
 from slipway.stages.registries import client
 from slipway.tools import builder, buildx, oci_layout
 from slipway.tools.oci_layout import Descriptor, Layout
@@ -65,18 +67,31 @@ def pushes_by_digest(run: Run) -> bool:
     """True when a builder Slipway creates may push the run's images itself: with `push`, and
     no image on an `insecure-registries` name (a services: alias, which the builder on the
     host network reaches only through a pull mirror). The engine's own builder and a
-    `builder` of the user's (whose driver may not push by digest) never do."""
+    `builder` of the user's (whose driver may not push by digest) never do, nor a run that
+    stores the attestations as referrers: the builder would push them inside the index."""
     insecure = set(run.access.insecure_registries)
-    return run.plan.push and not any(image.registry in insecure for image in run.plan.images)
+    return (
+        run.plan.push
+        and not attestations.as_referrers(run)
+        and not any(image.registry in insecure for image in run.plan.images)
+    )
 
 
 def push(run: Run, state: State) -> None:
-    """Push the layout's blobs, manifests and index by digest to every image; no tags."""
+    """Push the layout's blobs, manifests and index by digest to every image; no tags. With
+    `attestation-storage: referrers` the index pushed is the one without BuildKit's
+    attestations, which follow as referrers of each platform's manifest: the state's index
+    and digest are then that index's, for every step after."""
     layout, index = state.layout, state.index
     assert layout is not None, "push needs the build's OCI layout"
     assert index is not None
-    top = Descriptor(index.media_type, index.digest, len(index.body))
+    published, attached = detach(index) if attestations.as_referrers(run) else (index, ())
+    if attached:
+        layout.write(published.body)
+    top = Descriptor(published.media_type, published.digest, len(published.body))
     _push(run, layout, top)
+    attestations.store(run, attestations.artifacts(attached, layout.read, layout.read))
+    state.index, state.digest = published, published.digest
     state.built = True
     # Keep the export store from growing without bound: blobs unused for a week go.
     layout.prune(top, older_than=oci_layout.LAYOUT_KEEP_SECONDS, now=run.now.timestamp())

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from slipway.errors import InputError
+from slipway.oci.attestations import detach
 from slipway.oci.index import MergeError, merge_index
 from slipway.oci.manifest import platform_manifests
+from slipway.stages import attestations
 from slipway.stages.registries import client
 
 if TYPE_CHECKING:
@@ -28,6 +30,14 @@ def merge(run: Run, state: State) -> None:
         state.index = merge_index(sources, index_annotations)
     except MergeError as error:
         raise InputError("merge-digests", str(error)) from None
+    if attestations.as_referrers(run):  # the parts' attestations, moved out of the index
+        state.index, attached = detach(state.index)
+        registry = client(run, first)
+        attestations.store(run, attestations.artifacts(
+            attached,
+            lambda digest: registry.get_manifest(first.repository, digest).body,
+            lambda digest: registry.get_blob(first.repository, digest),
+        ))  # fmt: skip
     state.digest = state.index.digest
     state.platform_digests = {m.platform: m.digest for m in platform_manifests(state.index.json())}
     for image in plan.images:

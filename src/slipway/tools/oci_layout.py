@@ -7,6 +7,7 @@ order manifest writes, and create tags only after the gate.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,12 @@ class Layout:
     def read(self, digest: str) -> bytes:
         """A blob's bytes."""
         return self.path(digest).read_bytes()
+
+    def write(self, data: bytes) -> str:
+        """Store ``data`` as a blob (a manifest Slipway made); its digest."""
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        self.path(digest).write_bytes(data)
+        return digest
 
     def read_json(self, digest: str) -> dict[str, Any]:
         """A JSON blob (manifest, index, config)."""

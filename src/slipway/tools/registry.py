@@ -102,6 +102,16 @@ class RegistryClient(RegistrySession):
         data: dict[str, Any] = response.json()
         return data
 
+    def get_blob(self, repository: str, digest: str) -> bytes:
+        """A small blob by digest (an in-toto statement), checked against its digest."""
+        response = self.request(
+            "GET", f"/v2/{repository}/blobs/{digest}", f"repository:{repository}:pull"
+        )
+        _raise_for(response, f"{self.registry}/{repository}@{digest}")
+        if sha256(response.content) != digest:
+            raise RegistryError(f"{self.registry}/{repository}@{digest}: the blob's digest differs")
+        return response.content
+
     # Streaming blob reads (the size analysis reads layers without pulling them).
     @contextlib.contextmanager
     def open_blob(self, repository: str, digest: str) -> Iterator[requests.Response]:

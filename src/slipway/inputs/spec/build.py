@@ -83,6 +83,12 @@ BUILD = (
           shown_default="`mode=max` public / `mode=min` private", example="mode=min"),
     Input("sbom", B, Kind.WORD, "`true`/`false` or attributes (`generator=IMAGE`)",
           example="true"),
+    Input("attestation-storage", B, Kind.CHOICE, "where BuildKit's provenance and SBOM "
+          "attestations go: `index` (as build-push-action: extra manifests of the index, shown "
+          "as `unknown/unknown` platforms) or `referrers` (each platform's statements as OCI 1.1 "
+          "artifacts whose `subject` is that platform's manifest; the index holds only the "
+          "images). See [Provenance as referrers](#provenance-as-referrers)",
+          default="index", choices=("index", "referrers")),
     Input("attests", B, Kind.LINES, "`type=provenance,...` / `type=sbom,...` per line, as "
           "buildx's `--attest` (`mode=min` or `max`); a type given here replaces `provenance` / "
           "`sbom`", example="type=sbom"),
