@@ -38,10 +38,10 @@ _BEFORE: dict[str, set[str]] = {}
 def _engines() -> list[str]:
     hosts = ["unix:///var/run/docker.sock"]
     try:
-        cs = load_devenv().cs_docker_host
+        devenv = load_devenv()
     except RuntimeError:  # no dev env (unit tests alone): the default engine only
         return hosts
-    return [*hosts, cs] if cs else hosts
+    return [*hosts, *(h for h in (devenv.cs_docker_host, devenv.old_docker_host) if h)]
 
 
 def remove_session_builders() -> None:

@@ -23,6 +23,7 @@ class DevEnv:
     trivy_db: str
     cache: str
     cs_docker_host: str = ""  # the containerd-store engine (unix://...), "" when there is none
+    old_docker_host: str = ""  # Docker 26.1.5, API 1.45, no registry mirror ("" when none)
     buildkit_image: str = ""  # BuildKit for docker-container builders (the `buildkit-image` input)
     buildkit_bin: str = ""  # the folder with buildkitd and buildctl (for a `remote` builder)
 
@@ -44,6 +45,7 @@ def load_devenv() -> DevEnv:
         trivy_db=values["SLIPWAY_TRIVY_DB"],
         cache=values["SLIPWAY_CACHE"],
         cs_docker_host=values.get("SLIPWAY_CS_DOCKER_HOST", ""),
+        old_docker_host=values.get("SLIPWAY_OLD_DOCKER_HOST", ""),
         buildkit_image=values.get("SLIPWAY_BUILDKIT_IMAGE", ""),
         buildkit_bin=values.get("SLIPWAY_BUILDKIT_BIN", ""),
     )

@@ -55,6 +55,8 @@ def main() -> int:
     engines = [Engine("hosted", "/var/run/docker.sock")]
     if devenv.cs_docker_host:
         engines.append(Engine("containerd", devenv.cs_docker_host.removeprefix("unix://")))
+    if devenv.old_docker_host:
+        engines.append(Engine("old", devenv.old_docker_host.removeprefix("unix://")))
     left = [f"{e.name}: {item}" for e in engines for item in on_engine(e)]
     for line in left:  # silent when nothing is left: pytest's summary stays the last line
         print(f"left behind by the tests: {line}")
