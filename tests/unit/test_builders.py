@@ -20,6 +20,7 @@ from slipway.buildx.builders import (
     parse_inspect,
     plan_setup,
     qemu_argv,
+    qemu_not_registered,
 )
 from slipway.buildx.buildkitd import ConfigWishes, buildkitd_config
 from slipway.errors import BuildError
@@ -322,3 +323,14 @@ def test_a_builder_is_named_after_its_configuration() -> None:
     }
     assert name not in others
     assert len(others) == 5
+
+
+def test_qemu_not_registered_reads_the_binfmt_images_report() -> None:
+    # tonistiigi/binfmt exits 0 when a registration failed: its JSON status tells
+    report = '{\n  "supported": ["linux/amd64", "linux/386"],\n  "emulators": ["qemu-arm"]\n}\n'
+    assert qemu_not_registered(report, ["aarch64", "arm"]) == ["aarch64"]
+    ok = '{"supported": ["linux/amd64", "linux/arm64"], "emulators": ["qemu-aarch64"]}'
+    assert qemu_not_registered(ok, ["aarch64"]) == []
+    assert qemu_not_registered("", ["aarch64"]) == []  # no report: the exit code decides
+    assert qemu_not_registered("installed\n", ["aarch64"]) == []
+    assert qemu_not_registered('{"emulators": null}', ["aarch64"]) == []

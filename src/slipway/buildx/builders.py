@@ -171,6 +171,22 @@ def qemu_argv(handlers: Sequence[str], image: str) -> list[str]:
     return ["docker", "run", "--rm", "--privileged", image, "--install", ",".join(handlers)]
 
 
+def qemu_not_registered(stdout: str, handlers: Sequence[str]) -> list[str]:
+    """The ``handlers`` the binfmt image's report leaves unregistered. tonistiigi/binfmt exits
+    0 even when a registration failed, and then prints its status as JSON: ``emulators``, the
+    registered handlers (``qemu-aarch64``). An image that prints no such report is taken at its
+    exit code (nothing is missing)."""
+    start, end = stdout.find("{"), stdout.rfind("}")
+    try:
+        report = json.loads(stdout[start : end + 1]) if 0 <= start < end else None
+    except ValueError:
+        report = None
+    if not isinstance(report, dict) or not isinstance(report.get("emulators"), list):
+        return []
+    emulators = {str(name) for name in report["emulators"]}
+    return [h for h in handlers if f"qemu-{h}" not in emulators]
+
+
 BUILDER_PREFIX = "slipway-"  # names of the builders Slipway creates (and keeps)
 
 

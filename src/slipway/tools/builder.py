@@ -37,6 +37,7 @@ from slipway.buildx.builders import (
     parse_inspect,
     plan_setup,
     qemu_argv,
+    qemu_not_registered,
     remove_argv,
 )
 from slipway.buildx.buildkitd import ConfigWishes, buildkitd_config
@@ -346,8 +347,14 @@ def set_up(
     if setup.qemu:
         binfmt = options.binfmt_image or BINFMT_IMAGE
         result = runner.run(qemu_argv(setup.qemu, binfmt), timeout=300)
-        if result.returncode != 0:
-            raise BuildError(f"could not register QEMU for {', '.join(setup.qemu)}", QEMU_HINT)
+        missing = qemu_not_registered(result.stdout, setup.qemu)
+        if result.returncode != 0 or missing:
+            detail = result.stderr.strip()[-300:]
+            raise BuildError(
+                f"could not register QEMU for {', '.join(missing or setup.qemu)}"
+                + (f": {detail}" if detail else ""),
+                QEMU_HINT,
+            )
     elif platforms:
         runner.workflow.info(f"builder ready for {', '.join(map(str, platforms))}")
     return name
