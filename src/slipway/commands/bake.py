@@ -21,6 +21,7 @@ from slipway.buildx import bake
 from slipway.buildx.bake import BakeTarget
 from slipway.commands import run as pipeline
 from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
+from slipway.inputs.declared import check_declared
 from slipway.inputs.reader import input_env_name
 from slipway.inputs.spec import SPECS
 from slipway.meta.rules import parse_images
@@ -80,6 +81,7 @@ def images_of(
 
 def read_definition(env: Mapping[str, str], workflow: Workflow) -> tuple[BakeTarget, ...]:
     """The definition as buildx resolves it (nothing is built)."""
+    check_declared(env)  # every value and combination first, as a single build's run does
     for name in SINGLE_ONLY:
         if env.get(input_env_name(name), "").strip():
             raise InputError(name, "belongs to one build; with bake-files each target's comes "
