@@ -80,4 +80,5 @@ def test_migration_table_names_only_what_the_action_has() -> None:
         "docker/github-builder",
         "anchore/scan-action",
         "docker/scout-action",
+        "docker/bake-action",
     }
