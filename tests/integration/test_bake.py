@@ -134,3 +134,25 @@ def test_a_failed_tag_write_puts_the_other_targets_tags_back(
         served = view.manifest(repo, "master")
         assert served is not None
         assert served[0] == before[name]["digest"], name
+
+
+@pytest.mark.no_engine
+@pytest.mark.parametrize(
+    ("given", "hcl", "named"),
+    [
+        pytest.param({"BAKE-FILES": "/etc/passwd"}, "", "bake-files", id="outside-the-workspace"),
+        pytest.param({"CONTEXT": "."}, 'target "a" { tags = ["r.io/a"] }', "context", id="context"),
+        pytest.param({}, 'target "a" { tags = ["r.io/a:v1"] }', "bake-files", id="a-tag-in-tags"),
+        pytest.param({}, 'target "a" {\n  secret = ["id=npm"]\n}', "bake-files", id="a-secret"),
+        pytest.param({}, 'target "a" {}\ntarget "b" {}', "bake-files", id="no-image"),
+    ],
+)  # fmt: skip
+def test_refused_before_anything_is_built(
+    tmp_path: Path, given: dict[str, str], hcl: str, named: str
+) -> None:
+    (tmp_path / "docker-bake.hcl").write_text(hcl + "\n")
+    inputs = {"BAKE-FILES": str(tmp_path / "docker-bake.hcl"), "PUSH": "true", **given}
+    run = run_action(tmp_path / "run", "push", load_event("push", index=4), inputs)
+    assert run.returncode == 2, run.log
+    assert f"input '{named}'" in run.log
+    assert "buildx build" not in run.log
