@@ -5,16 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from slipway.errors import RegistryError
 from slipway.oci.attestations import (
     IN_TOTO_TYPE,
+    TITLE,
     Attached,
     detach,
     kind_of,
     statement_artifact,
     statements,
 )
+from slipway.oci.index import merge_index
 from slipway.oci.manifest import OCI_INDEX, OCI_MANIFEST, Manifest, platform_manifests
 from slipway.oci.referrers import Subject, sha256
+from slipway.stages.attestations import artifacts
 
 AMD64, ARM64 = "sha256:" + "a" * 64, "sha256:" + "b" * 64
 ATT_AMD64, ATT_ARM64 = "sha256:" + "c" * 64, "sha256:" + "d" * 64
@@ -127,3 +133,41 @@ def test_the_artifact_refers_to_the_platforms_manifest_and_carries_the_statement
     }
     # no time in it: the same build gives the same artifact, a rerun adds no second referrer
     assert statement_artifact(attached, PROVENANCE, payload) == piece
+
+
+def test_a_merge_of_parts_with_attestations_publishes_only_the_images() -> None:
+    parts = [
+        index(image(AMD64, "amd64"), attestation(ATT_AMD64, AMD64)),
+        index(image(ARM64, "arm64"), attestation(ATT_ARM64, ARM64)),
+    ]
+    published, attached = detach(merge_index(parts, {}))
+    assert [m.platform for m in platform_manifests(published.json())] == [
+        "linux/amd64",
+        "linux/arm64",
+    ]
+    assert len(published.json()["manifests"]) == 2
+    assert [a.about.digest for a in attached] == [AMD64, ARM64]
+
+
+def test_every_statement_read_back_becomes_one_artifact_and_a_wrong_one_is_refused() -> None:
+    provenance, sbom = b'{"predicateType":"slsa"}', b'{"predicateType":"spdx"}'
+    manifest = {
+        "layers": [
+            {"mediaType": IN_TOTO_TYPE, "digest": sha256(sbom), "size": len(sbom),
+             "annotations": {"in-toto.io/predicate-type": SPDX}},
+            {"mediaType": IN_TOTO_TYPE, "digest": sha256(provenance), "size": len(provenance),
+             "annotations": {"in-toto.io/predicate-type": PROVENANCE}},
+        ]
+    }  # fmt: skip
+    blobs = {ATT_AMD64: json.dumps(manifest).encode(), sha256(sbom): sbom}
+    blobs[sha256(provenance)] = provenance
+    _, attached = detach(BUILT)
+    pieces = artifacts(attached[:1], blobs.__getitem__, blobs.__getitem__)
+    assert [(p.annotations[TITLE], payload) for p, payload in pieces] == [
+        ("sbom-linux-amd64.intoto.json", sbom),
+        ("provenance-linux-amd64.intoto.json", provenance),
+    ]
+    assert {p.subject for p, _ in pieces} == {AMD64}
+    blobs[sha256(provenance)] = b"tampered"
+    with pytest.raises(RegistryError, match="read back differs"):
+        artifacts(attached[:1], blobs.__getitem__, blobs.__getitem__)
