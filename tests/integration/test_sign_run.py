@@ -7,7 +7,10 @@ then runs the commands the run printed (its ``verify-commands`` output), from th
   and BuildKit's provenance; a wrong identity or issuer is refused;
 - keyless without a log (a private repository): the TSA's timestamp instead;
 - with a key: ``cosign verify --key``; another key is refused;
-- a failed gate signs nothing: no bundle refers to the image, ``signed`` is false.
+- a failed gate signs nothing: no bundle refers to the image, ``signed`` is false;
+- with ``github-attestations``, each signed statement's bundle is stored with the GitHub API
+  stand-in's attestations API too (the very bundles of the registry, listed by the index's
+  digest); a token without ``attestations: write`` is a warning, the run signs all the same.
 
 The negative cases on single bundles (a changed statement, a bundle moved to another image)
 are tests/integration/test_sign_image.py's."""
@@ -23,10 +26,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from slipway.sign.bundle import BUNDLE_TYPE
+from slipway.sign.dsse import canonical_json
 from slipway.sign.statement import COSIGN_SIGN_PREDICATE, CYCLONEDX_PREDICATE, VSA_PREDICATE
 from slipway.tools.registry import RegistryClient
 from slipway.tools.registry_http import Connection
@@ -35,6 +40,7 @@ from tests.support.devenv import DevEnv
 from tests.support.images import scratch_context
 from tests.support.oidc_standin import ISSUER, OidcStandin
 from tests.support.payloads import load_event
+from tests.support.pytest_github import GitHubStandIn
 from tests.support.sigstore_standin import SigstoreStandin
 
 pytestmark = pytest.mark.integration
@@ -62,7 +68,7 @@ def standin() -> Iterator[SigstoreStandin]:
 
 
 @pytest.fixture(scope="module")
-def github() -> Iterator[OidcStandin]:
+def oidc() -> Iterator[OidcStandin]:
     subject = "repo:Codertocat/Hello-World:ref:refs/heads/master"
     with OidcStandin(subject=subject, claims=CLAIMS) as oidc:
         yield oidc
@@ -77,6 +83,7 @@ def run(
     platforms: tuple[str, ...] = ("linux/amd64",),
     extra_env: dict[str, str] | None = None,
     more: dict[str, str] | None = None,
+    api_url: str = "http://127.0.0.1:9",
 ) -> ActionRun:
     workspace = tmp_path / "workspace"
     workspace.mkdir(parents=True, exist_ok=True)
@@ -95,7 +102,7 @@ def run(
     payload = load_event("push", index=4)
     payload["repository"]["private"] = private
     return run_action(
-        tmp_path / "run", "push", payload, inputs, cwd=workspace,
+        tmp_path / "run", "push", payload, inputs, cwd=workspace, api_url=api_url,
         extra_env={"GITHUB_WORKSPACE": str(workspace),
                    "GITHUB_WORKFLOW_REF": WORKFLOW_REF, **(extra_env or {})},
     )  # fmt: skip
@@ -148,11 +155,11 @@ def signing_config(standin: SigstoreStandin, *, tsa: bool) -> str:
 
 
 def test_a_keyless_run_signs_the_image_its_verdict_sboms_and_provenance(
-    devenv: DevEnv, standin: SigstoreStandin, github: OidcStandin, tmp_path: Path
+    devenv: DevEnv, standin: SigstoreStandin, oidc: OidcStandin, tmp_path: Path
 ) -> None:
     repository = unique_repository("slipway-test/sign-keyless")
     result = run(
-        devenv, tmp_path, repository, platforms=PLATFORMS, extra_env=github.env,
+        devenv, tmp_path, repository, platforms=PLATFORMS, extra_env=oidc.env,
         more={"SIGN": "true", "SIGSTORE-CONFIG": signing_config(standin, tsa=False)},
     )  # fmt: skip
     assert result.returncode == 0, result.log
@@ -198,11 +205,11 @@ def test_a_keyless_run_signs_the_image_its_verdict_sboms_and_provenance(
 
 
 def test_a_private_repository_is_timestamped_not_logged(
-    devenv: DevEnv, standin: SigstoreStandin, github: OidcStandin, tmp_path: Path
+    devenv: DevEnv, standin: SigstoreStandin, oidc: OidcStandin, tmp_path: Path
 ) -> None:
     repository = unique_repository("slipway-test/sign-private")
     result = run(
-        devenv, tmp_path, repository, private=True, extra_env=github.env,
+        devenv, tmp_path, repository, private=True, extra_env=oidc.env,
         more={"SIGSTORE-CONFIG": signing_config(standin, tsa=True), "PROVENANCE": "false"},
     )  # fmt: skip
     assert result.returncode == 0, result.log
@@ -254,11 +261,11 @@ def test_a_key_mode_run_verifies_with_the_key_and_not_with_another(
 
 
 def test_a_failed_gate_signs_nothing(
-    devenv: DevEnv, standin: SigstoreStandin, github: OidcStandin, tmp_path: Path
+    devenv: DevEnv, standin: SigstoreStandin, oidc: OidcStandin, tmp_path: Path
 ) -> None:
     repository = unique_repository("slipway-test/sign-fail")
     result = run(
-        devenv, tmp_path, repository, extra_env=github.env,
+        devenv, tmp_path, repository, extra_env=oidc.env,
         more={"SIGN": "true", "SIGSTORE-CONFIG": signing_config(standin, tsa=False),
            "MAX-SIZE": "1", "PROVENANCE": "false"},
     )  # fmt: skip
@@ -267,3 +274,85 @@ def test_a_failed_gate_signs_nothing(
     assert result.outputs["verify-commands"] == ""
     assert bundles(devenv, repository, result.outputs["digest"]) == []
     assert "signed https://" not in result.log
+
+
+OWNER, REPO = "Codertocat", "Hello-World"  # the push payload's repository
+TOKEN = "ghs_signrunattestations0123456789"
+
+
+def registry_bundles(devenv: DevEnv, repository: str, digest: str) -> list[bytes]:
+    """The bundles referring to ``digest`` in the registry, as stored (canonical JSON)."""
+    registry = RegistryClient(Connection(devenv.registry, loopback=True), no_sleep)
+    found = []
+    for descriptor in bundles(devenv, repository, digest):
+        manifest = registry.get_manifest(repository, str(descriptor["digest"])).json()
+        found.append(
+            canonical_json(registry.get_blob_json(repository, manifest["layers"][0]["digest"]))
+        )
+    return sorted(found)
+
+
+def test_github_attestations_stores_each_signed_statement_with_the_api(
+    devenv: DevEnv, standin: SigstoreStandin, oidc: OidcStandin, github: GitHubStandIn,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    github.seed_repo(OWNER, REPO)
+    github.add_token(TOKEN, "write", scopes={"attestations": "write"})
+    repository = unique_repository("slipway-test/sign-attest")
+    result = run(
+        devenv, tmp_path, repository, extra_env=oidc.env, api_url=github.url,
+        more={"SIGN": "true", "SIGSTORE-CONFIG": signing_config(standin, tsa=False),
+              "GITHUB-ATTESTATIONS": "true", "GITHUB-TOKEN": TOKEN},
+    )  # fmt: skip
+    assert result.returncode == 0, result.log
+    assert result.outputs["signed"] == "true"
+    digest = result.outputs["digest"]
+    stored = github.attestations
+    # one per signed statement: the image, the verdict, the SBOM, BuildKit's provenance
+    kinds = sorted([COSIGN_SIGN_PREDICATE, *types_of(result)])
+    assert sorted(a.predicate_type for a in stored) == kinds
+    assert len(kinds) == 4
+    assert all(a.subjects[0] == digest for a in stored)
+    assert all((a.owner, a.repo) == (OWNER, REPO) for a in stored)
+    # the very bundles pushed as referrers (which cosign verifies: the tests above)
+    assert sorted(canonical_json(a.bundle) for a in stored) == registry_bundles(
+        devenv, repository, digest
+    )
+    posts = [r for r in github.requests if r.path == f"/repos/{OWNER}/{REPO}/attestations"]
+    assert [(r.method, r.status, r.token) for r in posts] == [("POST", 201, TOKEN)] * 4
+    # what `gh attestation verify` asks: the bundles about the image's digest
+    listed = requests.get(
+        f"{github.url}/repos/{OWNER}/{REPO}/attestations/{digest}",
+        headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10,
+    )  # fmt: skip
+    assert listed.status_code == 200
+    assert [a["bundle"] for a in listed.json()["attestations"]] == [a.bundle for a in stored]
+    assert result.log.count("stored the bundle with GitHub's attestations API") == 4
+    assert "attestations: write" not in result.log
+
+
+def test_github_attestations_without_the_permission_is_a_warning(
+    devenv: DevEnv, github: GitHubStandIn, tmp_path: Path
+) -> None:
+    github.seed_repo(OWNER, REPO)
+    github.add_token(TOKEN, "write")  # the repository's write, not attestations: write
+    repository = unique_repository("slipway-test/sign-attest-denied")
+    pem, _ = _key(tmp_path)
+    result = run(
+        devenv, tmp_path, repository, private=True, api_url=github.url,
+        more={"SIGN-KEY": pem, "PROVENANCE": "false", "GITHUB-ATTESTATIONS": "true",
+              "GITHUB-TOKEN": TOKEN},
+    )  # fmt: skip
+    assert result.returncode == 0, result.log
+    assert result.outputs["signed"] == "true"
+    digest = result.outputs["digest"]
+    assert len(registry_bundles(devenv, repository, digest)) == 3  # image, verdict, SBOM
+    assert github.attestations == []
+    warnings = [line for line in result.log.splitlines() if "attestations API" in line]
+    assert len(warnings) == 1, warnings  # asked once: a refusal ends the asking
+    assert warnings[0].startswith("::warning")
+    assert "`permissions: attestations: write`" in warnings[0]
+    assert "Resource not accessible by integration" in warnings[0]
+    unmasked = "\n".join(x for x in result.log.splitlines() if not x.startswith("::add-mask::"))
+    for secret in (TOKEN, *pem.splitlines()[1:-1]):
+        assert all(secret not in shown for shown in (unmasked, result.summary, str(result.outputs)))

@@ -115,7 +115,8 @@ def _sign_everywhere(run: Run, state: State, index: Manifest, signer: Signer, wh
     shared = list(_shared_statements(run, state, index, first))
     bundles = [(kind, signer.sign_statement(statement)) for kind, statement in shared]
     scanner = (trivy.version(run.runner) or "unknown") if state.scans else ""
-    for image in run.plan.images:
+    attest = run.plan.sign.github_attestations
+    for number, image in enumerate(run.plan.images):
         verdict = gate_verdict(_verdict(run, state, image, index.digest, scanner))
         mine = [bundles[0], (VSA_PREDICATE, signer.sign_statement(verdict)), *bundles[1:]]
         registry = client(run, image)
@@ -126,10 +127,13 @@ def _sign_everywhere(run: Run, state: State, index: Manifest, signer: Signer, wh
                 f"signed {predicate_type} for {image}@{index.digest}: bundle {piece.digest} "
                 f"(listed by the {how})"
             )
-        if run.plan.sign.github_attestations:
-            for _, bundle in mine:
+        if attest:  # the shared statements once, each image's verdict; a refusal (warned) ends it
+            todo = mine if number == 0 else mine[1:2]
+            attest = all(
                 store_bundle(run.workflow, run.context, token=run.access.github_token,
-                             bundle=bundle, retrier=run.github)  # fmt: skip
+                             bundle=bundle, retrier=run.github)
+                for _, bundle in todo
+            )  # fmt: skip
         reference = image.with_digest(index.digest)
         kinds = tuple(kind for kind, _ in mine)
         commands = tuple(verify_commands(reference, kinds, who))
