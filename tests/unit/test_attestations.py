@@ -16,6 +16,7 @@ from slipway.oci.attestations import (
     kind_of,
     statement_artifact,
     statements,
+    with_subject,
 )
 from slipway.oci.index import merge_index
 from slipway.oci.manifest import OCI_INDEX, OCI_MANIFEST, Manifest, platform_manifests
@@ -25,6 +26,7 @@ from slipway.stages.attestations import artifacts
 AMD64, ARM64 = "sha256:" + "a" * 64, "sha256:" + "b" * 64
 ATT_AMD64, ATT_ARM64 = "sha256:" + "c" * 64, "sha256:" + "d" * 64
 PROVENANCE = "https://slsa.dev/provenance/v0.2"
+IMAGE = "127.0.0.1:5000/acme/app"
 SPDX = "https://spdx.dev/Document"
 
 
@@ -150,7 +152,9 @@ def test_a_merge_of_parts_with_attestations_publishes_only_the_images() -> None:
 
 
 def test_every_statement_read_back_becomes_one_artifact_and_a_wrong_one_is_refused() -> None:
-    provenance, sbom = b'{"predicateType":"slsa"}', b'{"predicateType":"spdx"}'
+    named = [{"name": "x", "digest": {"sha256": "a" * 64}}]
+    provenance = json.dumps({"predicateType": PROVENANCE, "subject": named}).encode()
+    sbom = json.dumps({"predicateType": SPDX, "subject": named}).encode()
     manifest = {
         "layers": [
             {"mediaType": IN_TOTO_TYPE, "digest": sha256(sbom), "size": len(sbom),
@@ -162,7 +166,7 @@ def test_every_statement_read_back_becomes_one_artifact_and_a_wrong_one_is_refus
     blobs = {ATT_AMD64: json.dumps(manifest).encode(), sha256(sbom): sbom}
     blobs[sha256(provenance)] = provenance
     _, attached = detach(BUILT)
-    pieces = artifacts(attached[:1], blobs.__getitem__, blobs.__getitem__)
+    pieces = artifacts(attached[:1], blobs.__getitem__, blobs.__getitem__, IMAGE)
     assert [(p.annotations[TITLE], payload) for p, payload in pieces] == [
         ("sbom-linux-amd64.intoto.json", sbom),
         ("provenance-linux-amd64.intoto.json", provenance),
@@ -170,4 +174,20 @@ def test_every_statement_read_back_becomes_one_artifact_and_a_wrong_one_is_refus
     assert {p.subject for p, _ in pieces} == {AMD64}
     blobs[sha256(provenance)] = b"tampered"
     with pytest.raises(RegistryError, match="read back differs"):
-        artifacts(attached[:1], blobs.__getitem__, blobs.__getitem__)
+        artifacts(attached[:1], blobs.__getitem__, blobs.__getitem__, IMAGE)
+
+
+def test_a_statement_without_a_subject_gets_its_platforms_manifest() -> None:
+    """BuildKit exports an unnamed image's statements with ``subject: []``."""
+    attached = Attached(ATT_ARM64, Subject(ARM64, OCI_MANIFEST, 480), "linux/arm64")
+    written = b'{"_type":"https://in-toto.io/Statement/v0.1","subject":[],"predicate":{}}'
+    statement = json.loads(with_subject(written, IMAGE, attached))
+    assert statement["subject"] == [
+        {
+            "name": "pkg:docker/127.0.0.1%3A5000/acme/app?platform=linux%2Farm64",
+            "digest": {"sha256": "b" * 64},
+        }
+    ]
+    assert statement["predicate"] == {}
+    named = b'{"subject":[{"name":"pkg:docker/x","digest":{"sha256":"00"}}]}'
+    assert with_subject(named, IMAGE, attached) is named  # kept byte for byte

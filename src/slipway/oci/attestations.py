@@ -12,8 +12,12 @@ whose ``subject`` is the platform's image manifest (the statement's own subject)
 BuildKit's reference digest names, so ``oras discover IMAGE@<platform digest>`` lists it, as
 it lists the platform's CycloneDX SBOM that ``attach`` pushes.
 
-The artifact carries the statement's bytes as BuildKit wrote them, and no time: the same build
-gives the same artifact, so a rerun adds no second referrer.
+BuildKit names a statement's subject only for an image exported under a name; Slipway builds
+into an OCI layout unnamed (it tags after the gate), so the statements come with ``subject:
+[]``, which in-toto does not allow. `with_subject` gives such a statement its platform's
+manifest as the subject (``pkg:docker/<image>?platform=...``, as BuildKit names it, without a
+tag); a statement that names its subject is kept byte for byte. The artifact carries no time:
+the same build gives the same artifact, so a rerun adds no second referrer.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from slipway.oci.manifest import OCI_MANIFEST, Manifest
 from slipway.oci.referrers import Artifact, Subject, artifact, sha256
@@ -107,6 +112,20 @@ def kind_of(predicate_type: str) -> str:
     if predicate_type.startswith("https://spdx.dev/"):
         return "sbom"
     return "attestation"
+
+
+def with_subject(payload: bytes, image: str, attached: Attached) -> bytes:
+    """The statement ``payload`` about the platform's manifest: its own subject when it names
+    one, else ``image`` (``registry/repository``) on that platform, by digest."""
+    statement = json.loads(payload)
+    if not isinstance(statement, dict) or statement.get("subject"):
+        return payload
+    algorithm, _, encoded = attached.about.digest.partition(":")
+    name = f"pkg:docker/{quote(image, safe='/')}"
+    if attached.platform:
+        name += f"?platform={quote(attached.platform, safe='')}"
+    statement["subject"] = [{"name": name, "digest": {algorithm: encoded}}]
+    return json.dumps(statement, separators=(",", ":")).encode()
 
 
 def statement_artifact(attached: Attached, predicate_type: str, payload: bytes) -> Artifact:

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slipway.errors import RegistryError
-from slipway.oci.attestations import TITLE, Attached, statement_artifact, statements
+from slipway.oci.attestations import (
+    TITLE,
+    Attached,
+    statement_artifact,
+    statements,
+    with_subject,
+)
 from slipway.oci.referrers import Artifact, sha256
 from slipway.stages.registries import client
 from slipway.tools.registry import push_artifact
@@ -36,15 +42,17 @@ def as_referrers(run: Run) -> bool:
 
 
 def artifacts(
-    attached: tuple[Attached, ...], manifest: Reader, blob: Reader
+    attached: tuple[Attached, ...], manifest: Reader, blob: Reader, image: str
 ) -> list[tuple[Artifact, bytes]]:
-    """(artifact, statement) for every statement of every attestation manifest."""
+    """(artifact, statement) for every statement of every attestation manifest; a statement
+    without a subject gets its platform's manifest in ``image`` (`with_subject`)."""
     found = []
     for entry in attached:
         for statement in statements(json.loads(manifest(entry.digest))):
-            payload = blob(statement.digest)
-            if sha256(payload) != statement.digest:
+            written = blob(statement.digest)
+            if sha256(written) != statement.digest:
                 raise RegistryError(f"the statement {statement.digest} read back differs")
+            payload = with_subject(written, image, entry)
             found.append((statement_artifact(entry, statement.predicate_type, payload), payload))
     return found
 

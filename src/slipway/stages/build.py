@@ -90,7 +90,8 @@ def push(run: Run, state: State) -> None:
         layout.write(published.body)
     top = Descriptor(published.media_type, published.digest, len(published.body))
     _push(run, layout, top)
-    attestations.store(run, attestations.artifacts(attached, layout.read, layout.read))
+    image = str(run.plan.images[0])
+    attestations.store(run, attestations.artifacts(attached, layout.read, layout.read, image))
     state.index, state.digest = published, published.digest
     state.built = True
     # Keep the export store from growing without bound: blobs unused for a week go.

@@ -37,6 +37,7 @@ def merge(run: Run, state: State) -> None:
             attached,
             lambda digest: registry.get_manifest(first.repository, digest).body,
             lambda digest: registry.get_blob(first.repository, digest),
+            str(first),
         ))  # fmt: skip
     state.digest = state.index.digest
     state.platform_digests = {m.platform: m.digest for m in platform_manifests(state.index.json())}
