@@ -125,3 +125,32 @@ def test_the_default_keeps_provenance_inside_the_index(devenv: DevEnv, tmp_path:
     name = f"{devenv.registry}/{repository}"
     for platform_digest in json.loads(result.outputs["platform-digests"]).values():
         assert discover(client, name, platform_digest) == []
+
+
+def test_a_merge_moves_the_parts_provenance_out_of_the_index(
+    devenv: DevEnv, tmp_path: Path
+) -> None:
+    """Parts pushed with their provenance inside (`index`), merged with `referrers`: the merge
+    reads each part's statements from the registry and stores them as referrers."""
+    repository = unique_repository("slipway-test/provenance-merge")
+    parts = []
+    for platform in PLATFORMS:
+        folder = tmp_path / platform.replace("/", "-")
+        part = run(devenv, folder, repository, PLATFORMS=platform, SCAN="false",
+                   **{"PUSH-BY-DIGEST": "true"})  # fmt: skip
+        assert part.returncode == 0, part.log
+        parts.append(part.outputs["digest"])
+    merged = run(devenv, tmp_path / "merge", repository, SCAN="false", ATTACH="none",
+                 **{"MERGE-DIGESTS": "\n".join(parts), "ATTESTATION-STORAGE": "referrers"})  # fmt: skip
+    assert merged.returncode == 0, merged.log
+    tagged = RegistryView(devenv.registry).manifest(repository, "master")
+    assert tagged is not None
+    assert tagged[0] == merged.outputs["digest"]
+    assert platforms_of(tagged[1]) == sorted(PLATFORMS)
+    client = oras.provider.Registry(hostname=devenv.registry, insecure=True)
+    name = f"{devenv.registry}/{repository}"
+    for platform, platform_digest in json.loads(merged.outputs["platform-digests"]).items():
+        [provenance] = discover(client, name, platform_digest)
+        assert provenance["annotations"]["dev.slipway.platform"] == platform
+        statement = json.loads(pull(client, name, provenance))
+        assert statement["subject"][0]["digest"]["sha256"] == platform_digest.split(":")[1]
