@@ -130,7 +130,8 @@ COPY ${TARGETARCH}/ /
 RUN ["/bin/dash", "-c", "echo built > /built"]
 """
 WANTED = re.compile(
-    r"^(bin|lib|lib64|usr/lib64(/.*)?|usr/bin/dash|usr/lib/[^/]+-linux-gnu/(libc\.so\.6|ld-linux[^/]*))$"
+    r"^(bin|lib|lib64|usr/lib64(/.*)?|usr/bin/dash|usr/lib/ld-linux[^/]*"
+    r"|usr/lib/[^/]+-linux-gnu/(libc\.so\.6|ld-linux[^/]*))$"
 )
 
 
