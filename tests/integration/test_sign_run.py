@@ -38,6 +38,7 @@ from slipway.tools.registry_http import Connection
 from tests.support.actionrun import ActionRun, run_action, unique_repository
 from tests.support.devenv import DevEnv
 from tests.support.images import scratch_context
+from tests.support.oci import RegistryView
 from tests.support.oidc_standin import ISSUER, OidcStandin
 from tests.support.payloads import load_event
 from tests.support.pytest_github import GitHubStandIn
@@ -356,3 +357,24 @@ def test_github_attestations_without_the_permission_is_a_warning(
     unmasked = "\n".join(x for x in result.log.splitlines() if not x.startswith("::add-mask::"))
     for secret in (TOKEN, *pem.splitlines()[1:-1]):
         assert all(secret not in shown for shown in (unmasked, result.summary, str(result.outputs)))
+
+
+def test_provenance_stored_as_referrers_is_signed_too(devenv: DevEnv, tmp_path: Path) -> None:
+    """`attestation-storage: referrers` moves BuildKit's provenance out of the index before
+    the sign step: it signs the statements the push moved, about the published index."""
+    repository = unique_repository("slipway-test/sign-referrers")
+    pem, public = _key(tmp_path)
+    result = run(devenv, tmp_path, repository, platforms=PLATFORMS, private=True,
+                 more={"SIGN-KEY": pem, "ATTESTATION-STORAGE": "referrers"})  # fmt: skip
+    assert result.returncode == 0, result.log
+    index = RegistryView(devenv.registry).manifest(repository, result.outputs["digest"])
+    assert index is not None
+    assert all(m["platform"]["os"] != "unknown" for m in index[1]["manifests"])
+    verify = commands(result, None, public)
+    provenance = [
+        a for a in verify if any(x.startswith("--type=https://slsa.dev/provenance/") for x in a)
+    ]
+    assert len(provenance) == len(PLATFORMS), result.outputs["verify-commands"]
+    for argv in provenance:
+        done = cosign(tmp_path, argv)
+        assert done.returncode == 0, (argv, done.stderr)

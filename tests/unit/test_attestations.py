@@ -12,8 +12,10 @@ from slipway.oci.attestations import (
     IN_TOTO_TYPE,
     TITLE,
     Attached,
+    artifacts,
     detach,
     kind_of,
+    read_statements,
     statement_artifact,
     statements,
     with_subject,
@@ -21,7 +23,6 @@ from slipway.oci.attestations import (
 from slipway.oci.index import merge_index
 from slipway.oci.manifest import OCI_INDEX, OCI_MANIFEST, Manifest, platform_manifests
 from slipway.oci.referrers import Subject, sha256
-from slipway.stages.attestations import artifacts
 
 AMD64, ARM64 = "sha256:" + "a" * 64, "sha256:" + "b" * 64
 ATT_AMD64, ATT_ARM64 = "sha256:" + "c" * 64, "sha256:" + "d" * 64
@@ -166,7 +167,7 @@ def test_every_statement_read_back_becomes_one_artifact_and_a_wrong_one_is_refus
     blobs = {ATT_AMD64: json.dumps(manifest).encode(), sha256(sbom): sbom}
     blobs[sha256(provenance)] = provenance
     _, attached = detach(BUILT)
-    pieces = artifacts(attached[:1], blobs.__getitem__, blobs.__getitem__, IMAGE)
+    pieces = artifacts(read_statements(attached[:1], blobs.__getitem__, blobs.__getitem__, IMAGE))
     assert [(p.annotations[TITLE], payload) for p, payload in pieces] == [
         ("sbom-linux-amd64.intoto.json", sbom),
         ("provenance-linux-amd64.intoto.json", provenance),
@@ -174,7 +175,7 @@ def test_every_statement_read_back_becomes_one_artifact_and_a_wrong_one_is_refus
     assert {p.subject for p, _ in pieces} == {AMD64}
     blobs[sha256(provenance)] = b"tampered"
     with pytest.raises(RegistryError, match="read back differs"):
-        artifacts(attached[:1], blobs.__getitem__, blobs.__getitem__, IMAGE)
+        read_statements(attached[:1], blobs.__getitem__, blobs.__getitem__, IMAGE)
 
 
 def test_a_statement_without_a_subject_gets_its_platforms_manifest() -> None:

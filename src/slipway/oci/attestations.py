@@ -23,11 +23,12 @@ the same build gives the same artifact, so a rerun adds no second referrer.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from slipway.errors import RegistryError
 from slipway.oci.manifest import OCI_MANIFEST, Manifest
 from slipway.oci.referrers import Artifact, Subject, artifact, sha256
 
@@ -38,6 +39,7 @@ IN_TOTO_TYPE = "application/vnd.in-toto+json"
 TITLE = "org.opencontainers.image.title"
 PLATFORM = "dev.slipway.platform"
 STORAGES = ("index", "referrers")
+Reader = Callable[[str], bytes]  # bytes by digest (a manifest or a blob)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,16 @@ class Statement:
     predicate_type: str
     digest: str
     size: int
+
+
+@dataclass(frozen=True)
+class Detached:
+    """One statement read out of an attestation manifest: what it is about, its predicate type,
+    and its bytes (given a subject by `with_subject` when BuildKit wrote none)."""
+
+    attached: Attached
+    predicate_type: str
+    payload: bytes
 
 
 def _is_attestation(entry: Mapping[str, Any]) -> bool:
@@ -105,6 +117,24 @@ def statements(manifest: Mapping[str, Any]) -> list[Statement]:
     return found
 
 
+def read_statements(
+    attached: tuple[Attached, ...], manifest: Reader, blob: Reader, image: str
+) -> tuple[Detached, ...]:
+    """Every statement of every attestation manifest, checked against its digest; a statement
+    without a subject gets its platform's manifest in ``image`` (`with_subject`). ``manifest``
+    and ``blob`` read by digest: the OCI layout, or the registry."""
+    found = []
+    for entry in attached:
+        for statement in statements(json.loads(manifest(entry.digest))):
+            written = blob(statement.digest)
+            if sha256(written) != statement.digest:
+                raise RegistryError(f"the statement {statement.digest} read back differs")
+            found.append(
+                Detached(entry, statement.predicate_type, with_subject(written, image, entry))
+            )
+    return tuple(found)
+
+
 def kind_of(predicate_type: str) -> str:
     """A short name of a predicate type, for titles and the log."""
     if predicate_type.startswith("https://slsa.dev/provenance/"):
@@ -139,3 +169,10 @@ def statement_artifact(attached: Attached, predicate_type: str, payload: bytes) 
         **({PLATFORM: attached.platform} if attached.platform else {}),
     }
     return artifact(attached.about, IN_TOTO_TYPE, payload, notes)
+
+
+def artifacts(detached: tuple[Detached, ...]) -> list[tuple[Artifact, bytes]]:
+    """(artifact, statement) for each statement, as `statement_artifact` stores it."""
+    return [
+        (statement_artifact(d.attached, d.predicate_type, d.payload), d.payload) for d in detached
+    ]

@@ -7,9 +7,8 @@ found, and the provenance BuildKit attached to the index, found in it.
 - each platform's CycloneDX SBOM (predicate ``https://cyclonedx.org/bom``, cosign's
   ``--type cyclonedx``), about the index and that platform's manifest;
 - each platform's SLSA provenance as BuildKit wrote it (``https://slsa.dev/provenance/v0.2``
-  or ``v1``), read from the index's attestation manifests (``vnd.docker.reference.type:
-  attestation-manifest``, whose layers carry ``in-toto.io/predicate-type``), about the index
-  and the platform's manifest.
+  or ``v1``), read by `slipway.oci.attestations` (from the index's attestation manifests, or
+  as the push moved them out of it), about the index and the platform's manifest.
 
 Every statement names the index's digest among its subjects: ``cosign verify-attestation
 <image>@<index digest>`` finds and checks them all.
@@ -17,53 +16,31 @@ Every statement names the index's digest among its subjects: ``cosign verify-att
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from slipway.sign.statement import SLSA_PROVENANCE_PREFIX
+from slipway.oci.attestations import Detached, kind_of
+from slipway.sign.statement import attestation
 
-REFERENCE_TYPE = "vnd.docker.reference.type"
-REFERENCE_DIGEST = "vnd.docker.reference.digest"
-PREDICATE_TYPE = "in-toto.io/predicate-type"
 VERIFIER_ID = "https://github.com/slipway/slipway"
 
 
-@dataclass(frozen=True)
-class AttestationManifest:
-    """An attestation manifest of an index, and the manifest it is about."""
-
-    digest: str
-    about: str  # the platform manifest's digest
-
-
-def attestation_manifests(index: Mapping[str, Any]) -> list[AttestationManifest]:
-    """The attestation manifests BuildKit added to ``index`` (an OCI index's JSON)."""
-    found = []
-    for entry in index.get("manifests") or []:
-        notes = entry.get("annotations") or {}
-        if notes.get(REFERENCE_TYPE) == "attestation-manifest" and notes.get(REFERENCE_DIGEST):
-            found.append(AttestationManifest(str(entry["digest"]), str(notes[REFERENCE_DIGEST])))
-    return found
-
-
-def provenance_layers(manifest: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(predicate type, layer digest) of each SLSA provenance statement in an attestation
-    manifest (its SBOM layers, if any, are BuildKit's SPDX: the scan's CycloneDX is signed)."""
-    for layer in manifest.get("layers") or []:
-        predicate_type = str((layer.get("annotations") or {}).get(PREDICATE_TYPE, ""))
-        if predicate_type.startswith(SLSA_PROVENANCE_PREFIX):
-            yield predicate_type, str(layer["digest"])
-
-
-def platform_of(index: Mapping[str, Any], digest: str) -> str:
-    """``os/arch[/variant]`` of the manifest ``digest`` in ``index``, "" when not listed."""
-    for entry in index.get("manifests") or []:
-        if entry.get("digest") == digest:
-            platform = entry.get("platform") or {}
-            parts = [platform.get("os", ""), platform.get("architecture", "")]
-            return "/".join(str(p) for p in [*parts, platform.get("variant", "")] if p)
-    return ""
+def provenance(
+    index_digest: str, found: Iterable[Detached]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(predicate type, statement) of each SLSA provenance among BuildKit's statements
+    ``found``, about the index and the platform's manifest (BuildKit's SPDX SBOMs are left
+    out: the scan's CycloneDX SBOM is the one signed)."""
+    for statement in found:
+        if kind_of(statement.predicate_type) != "provenance":
+            continue
+        predicate = json.loads(statement.payload).get("predicate")
+        if not isinstance(predicate, dict):
+            continue
+        about = statement.attached
+        subjects = [("", index_digest), (about.platform, about.about.digest)]
+        yield statement.predicate_type, attestation(subjects, statement.predicate_type, predicate)
 
 
 def verdict_findings(

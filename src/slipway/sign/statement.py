@@ -36,7 +36,6 @@ STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
 VSA_PREDICATE = "https://slsa.dev/verification_summary/v1"
 CYCLONEDX_PREDICATE = "https://cyclonedx.org/bom"  # cosign's --type cyclonedx
-SLSA_PROVENANCE_PREFIX = "https://slsa.dev/provenance/"  # v0.2 and v1, as BuildKit writes them
 PASSED = "PASSED"
 FAILED = "FAILED"
 # The VSA's verifiedLevels: Slipway's gate checks no SLSA track, so it claims no SLSA_ level

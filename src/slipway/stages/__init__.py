@@ -28,6 +28,7 @@ from slipway.dockerfile import Dockerfile
 from slipway.errors import SlipwayError
 from slipway.github.client import Retrier
 from slipway.inputs import Access
+from slipway.oci.attestations import Detached
 from slipway.oci.manifest import Manifest
 from slipway.policy.model import PolicyFindings
 from slipway.report.summary import BuildStats
@@ -132,6 +133,8 @@ class State:
     report_artifact: str = ""  # the attached scan report's manifest digest (stages/attach.py)
     signed: list[Signed] = field(default_factory=list)  # per image: what was signed, how to verify
     not_signed: str = ""  # why signing was skipped or failed (`sign: auto`)
+    # BuildKit's statements the push moved out of the index (`attestation-storage: referrers`)
+    detached: tuple[Detached, ...] = ()
 
     def settle(self) -> None:
         """Wait for work still running alongside (a run that stops early)."""

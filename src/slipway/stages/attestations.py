@@ -10,26 +10,20 @@ published with the image, and an image without it would be tagged otherwise.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slipway.errors import RegistryError
 from slipway.oci.attestations import (
     TITLE,
-    Attached,
-    statement_artifact,
-    statements,
-    with_subject,
+    Detached,
+    artifacts,
 )
-from slipway.oci.referrers import Artifact, sha256
 from slipway.stages.registries import client
 from slipway.tools.registry import push_artifact
 
 if TYPE_CHECKING:
     from slipway.stages import Run
 
-Reader = Callable[[str], bytes]  # bytes by digest (a manifest or a blob)
 REFUSED_HINT = (
     "Use `attestation-storage: index` (BuildKit's attestations inside the index) for a "
     "registry that takes no OCI 1.1 artifacts with a `subject`."
@@ -41,24 +35,9 @@ def as_referrers(run: Run) -> bool:
     return run.plan.build.attestation_storage == "referrers"
 
 
-def artifacts(
-    attached: tuple[Attached, ...], manifest: Reader, blob: Reader, image: str
-) -> list[tuple[Artifact, bytes]]:
-    """(artifact, statement) for every statement of every attestation manifest; a statement
-    without a subject gets its platform's manifest in ``image`` (`with_subject`)."""
-    found = []
-    for entry in attached:
-        for statement in statements(json.loads(manifest(entry.digest))):
-            written = blob(statement.digest)
-            if sha256(written) != statement.digest:
-                raise RegistryError(f"the statement {statement.digest} read back differs")
-            payload = with_subject(written, image, entry)
-            found.append((statement_artifact(entry, statement.predicate_type, payload), payload))
-    return found
-
-
-def store(run: Run, pieces: list[tuple[Artifact, bytes]]) -> None:
+def store(run: Run, detached: tuple[Detached, ...]) -> None:
     """Push every statement to every image, as a referrer of its platform's manifest."""
+    pieces = artifacts(detached)
     for image in run.plan.images if pieces else ():
         registry = client(run, image)
         for piece, payload in pieces:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from slipway.buildx.builders import EngineFacts
 from slipway.buildx.buildkitd import ConfigWishes
 from slipway.inputs.build_syntax import buildkitd_config_text
-from slipway.oci.attestations import detach
+from slipway.oci.attestations import detach, read_statements
 from slipway.oci.manifest import Manifest, platform_manifests
 from slipway.oci.refs import DOCKER_HUB, registry_of
 from slipway.report.summary import BuildStats
@@ -91,7 +91,8 @@ def push(run: Run, state: State) -> None:
     top = Descriptor(published.media_type, published.digest, len(published.body))
     _push(run, layout, top)
     image = str(run.plan.images[0])
-    attestations.store(run, attestations.artifacts(attached, layout.read, layout.read, image))
+    state.detached = read_statements(attached, layout.read, layout.read, image)
+    attestations.store(run, state.detached)
     state.index, state.digest = published, published.digest
     state.built = True
     # Keep the export store from growing without bound: blobs unused for a week go.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from slipway.errors import InputError
-from slipway.oci.attestations import detach
+from slipway.oci.attestations import detach, read_statements
 from slipway.oci.index import MergeError, merge_index
 from slipway.oci.manifest import platform_manifests
 from slipway.stages import attestations
@@ -33,12 +33,13 @@ def merge(run: Run, state: State) -> None:
     if attestations.as_referrers(run):  # the parts' attestations, moved out of the index
         state.index, attached = detach(state.index)
         registry = client(run, first)
-        attestations.store(run, attestations.artifacts(
+        state.detached = read_statements(
             attached,
             lambda digest: registry.get_manifest(first.repository, digest).body,
             lambda digest: registry.get_blob(first.repository, digest),
             str(first),
-        ))  # fmt: skip
+        )
+        attestations.store(run, state.detached)
     state.digest = state.index.digest
     state.platform_digests = {m.platform: m.digest for m in platform_manifests(state.index.json())}
     for image in plan.images:

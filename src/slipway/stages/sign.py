@@ -25,6 +25,7 @@ from slipway import __version__
 from slipway.core.signing import Signing
 from slipway.errors import RegistryError, SigningError
 from slipway.github.attestations import store_bundle
+from slipway.oci.attestations import detach, read_statements
 from slipway.oci.referrers import Subject
 from slipway.scan.combined import vulnerability_counts
 from slipway.sign import evidence
@@ -157,24 +158,22 @@ def _shared_statements(
         )
         yield CYCLONEDX_PREDICATE, attestation(subjects, CYCLONEDX_PREDICATE, sbom)
     if index.is_index:
-        yield from _provenance(run, index, registry)
+        yield from _provenance(run, state, index, registry)
 
 
-def _provenance(run: Run, index: Manifest, registry: RegistryClient) -> Iterator[Statement]:
-    """BuildKit's provenance statements from the index's attestation manifests, about the
-    index and the platform's manifest."""
-    document = index.json()
+def _provenance(
+    run: Run, state: State, index: Manifest, registry: RegistryClient
+) -> Iterator[Statement]:
+    """BuildKit's provenance: the statements the push moved out of the index
+    (`attestation-storage: referrers`), else those of the index's attestation manifests."""
     repository = run.plan.images[0].repository
-    for found in evidence.attestation_manifests(document):
-        manifest = registry.get_manifest(repository, found.digest).json()
-        platform = evidence.platform_of(document, found.about)
-        for predicate_type, layer in evidence.provenance_layers(manifest):
-            written = registry.get_blob_json(repository, layer)
-            predicate = written.get("predicate")
-            if not isinstance(predicate, dict):
-                continue
-            subjects = [("", index.digest), (platform, found.about)]
-            yield predicate_type, attestation(subjects, predicate_type, predicate)
+    found = state.detached or read_statements(
+        detach(index)[1],
+        lambda digest: registry.get_manifest(repository, digest).body,
+        lambda digest: registry.get_blob(repository, digest),
+        str(run.plan.images[0]),
+    )
+    yield from evidence.provenance(index.digest, found)
 
 
 def _verdict(run: Run, state: State, image: ImageName, digest: str, scanner: str) -> Verdict:
