@@ -2,7 +2,11 @@
 pushes by digest itself (a builder this run made) or writes the run's OCI layout, from which
 (with ``push``) every blob, manifest and index is pushed by digest.
 
-Nothing is tagged here: tags are moved by `slipway.stages.tag` once the gate passed.
+Nothing is tagged here: tags are moved by `slipway.stages.tag` once the gate passed. With
+`attestation-storage: referrers`, BuildKit's attestations leave the index before it is pushed
+and follow as referrers of each platform's manifest (`slipway.oci.attestations`; a split
+build's merge does the same): the index published, scanned, gated, tagged and output is the
+one without them.
 """
 
 from __future__ import annotations
@@ -13,17 +17,18 @@ from typing import TYPE_CHECKING
 
 from slipway.buildx.builders import EngineFacts
 from slipway.buildx.buildkitd import ConfigWishes
+from slipway.errors import RegistryError
 from slipway.inputs.build_syntax import buildkitd_config_text
-from slipway.oci.attestations import detach, read_statements
+from slipway.oci.attestations import TITLE, Detached, artifacts, detach, read_statements
 from slipway.oci.manifest import Manifest, platform_manifests
 from slipway.oci.refs import DOCKER_HUB, registry_of
 from slipway.report.summary import BuildStats
 from slipway.runner import paths
 from slipway.runner.validation import read_text
-from slipway.stages import attestations
 from slipway.stages.registries import client
 from slipway.tools import builder, buildx, oci_layout
 from slipway.tools.oci_layout import Descriptor, Layout
+from slipway.tools.registry import push_artifact
 
 if TYPE_CHECKING:
     from slipway.stages import Run, State
@@ -72,7 +77,7 @@ def pushes_by_digest(run: Run) -> bool:
     insecure = set(run.access.insecure_registries)
     return (
         run.plan.push
-        and not attestations.as_referrers(run)
+        and not attestations_as_referrers(run)
         and not any(image.registry in insecure for image in run.plan.images)
     )
 
@@ -85,14 +90,14 @@ def push(run: Run, state: State) -> None:
     layout, index = state.layout, state.index
     assert layout is not None, "push needs the build's OCI layout"
     assert index is not None
-    published, attached = detach(index) if attestations.as_referrers(run) else (index, ())
+    published, attached = detach(index) if attestations_as_referrers(run) else (index, ())
     if attached:
         layout.write(published.body)
     top = Descriptor(published.media_type, published.digest, len(published.body))
     _push(run, layout, top)
     image = str(run.plan.images[0])
     state.detached = read_statements(attached, layout.read, layout.read, image)
-    attestations.store(run, state.detached)
+    store_attestations(run, state.detached)
     state.index, state.digest = published, published.digest
     state.built = True
     # Keep the export store from growing without bound: blobs unused for a week go.
@@ -175,3 +180,39 @@ def wishes(run: Run) -> ConfigWishes:
         access.trust.ca if access.trust else "",
         tuple(dict.fromkeys(h for h in hosts if h != DOCKER_HUB)),
     )
+
+
+REFUSED_HINT = (
+    "Use `attestation-storage: index` (BuildKit's attestations inside the index) for a "
+    "registry that takes no OCI 1.1 artifacts with a `subject`."
+)
+
+
+def attestations_as_referrers(run: Run) -> bool:
+    """True when the run stores BuildKit's attestations as referrers."""
+    return run.plan.build.attestation_storage == "referrers"
+
+
+def store_attestations(run: Run, detached: tuple[Detached, ...]) -> None:
+    """`attestation-storage: referrers`: push every statement BuildKit attached (moved out of
+    the index by `detach`) to every image, as a referrer of its platform's manifest, before
+    any step after the push, so before any tag moves. A registry that refuses them fails the
+    push: the user asked for the provenance to be published with the image."""
+    pieces = artifacts(detached)
+    for image in run.plan.images if pieces else ():
+        registry = client(run, image)
+        for piece, payload in pieces:
+            title = piece.annotations[TITLE]
+            try:
+                how = push_artifact(registry, image.repository, piece, payload, run.work)
+            except RegistryError as error:
+                raise RegistryError(
+                    f"could not store {title} as a referrer of {image}@{piece.subject}: "
+                    f"{error.message}",
+                    REFUSED_HINT,
+                    status=error.status,
+                ) from None
+            run.workflow.info(
+                f"stored {title} as a referrer of {image}@{piece.subject}: {piece.digest} "
+                f"(listed by the {how})"
+            )

@@ -9,7 +9,7 @@ from slipway.errors import InputError
 from slipway.oci.attestations import detach, read_statements
 from slipway.oci.index import MergeError, merge_index
 from slipway.oci.manifest import platform_manifests
-from slipway.stages import attestations
+from slipway.stages.build import attestations_as_referrers, store_attestations
 from slipway.stages.registries import client
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def merge(run: Run, state: State) -> None:
         state.index = merge_index(sources, index_annotations)
     except MergeError as error:
         raise InputError("merge-digests", str(error)) from None
-    if attestations.as_referrers(run):  # the parts' attestations, moved out of the index
+    if attestations_as_referrers(run):  # the parts' attestations, moved out of the index
         state.index, attached = detach(state.index)
         registry = client(run, first)
         state.detached = read_statements(
@@ -39,7 +39,7 @@ def merge(run: Run, state: State) -> None:
             lambda digest: registry.get_blob(first.repository, digest),
             str(first),
         )
-        attestations.store(run, state.detached)
+        store_attestations(run, state.detached)
     state.digest = state.index.digest
     state.platform_digests = {m.platform: m.digest for m in platform_manifests(state.index.json())}
     for image in plan.images:
