@@ -54,11 +54,11 @@ WORKFLOW_SETS: dict[str, str] = {
 NOT_OFFERED: dict[str, str] = {
     "secret-envs": "it names variables of the step's environment, and the workflow's steps have "
     "none of the caller's: give the values as the `build-secrets` secret",
-    **{
-        name: "the workflow builds one image split over a job per platform; for a bake "
-        "definition's images use the action (one step, tagged all or none)"
-        for name in ("bake-files", "bake-targets", "bake-set")
-    },
+    **dict.fromkeys(
+        ("bake-files", "bake-targets", "bake-set"),
+        "the workflow builds one image split over a job per platform; for a bake "
+        "definition's images use the action (one step, tagged all or none)",
+    ),
 }
 
 # The workflow's own defaults (and words) where they differ from the action's.
