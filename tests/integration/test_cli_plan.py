@@ -121,7 +121,14 @@ PLANTED = "pl4nt3d-cli-" + "z9" * 8
 )
 def test_the_commands_plan_shows_no_planted_secret(spec: Input, checkout: Path) -> None:
     value = spec.sensitive.replace("{secret}", PLANTED)
-    more = ["--username", "octocat"] if spec.name == "password" else []
+    needs = {  # the input a secret belongs to, which must be set with it
+        "password": ["--username", "octocat"],
+        "sign-key-password": [
+            "--sign-key",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+        ],
+    }
+    more = needs.get(spec.name, [])
     env = {**local_env(), "NPM_TOKEN": PLANTED}  # what secret-envs' planted entry names
     result = slipway(checkout, env, "--images", "ghcr.io/acme/hello", f"--{spec.name}", value,
                      *more, "--dry-run")  # fmt: skip
