@@ -46,7 +46,7 @@ def bake(tmp_path: Path, devenv: DevEnv, targets: dict[str, tuple[Path, str]]) -
         "SCANNERS": "vuln,secret",
         "TRIVY-DB-REPOSITORY": devenv.trivy_db,
         "TRIVY-CACHE-DIR": str(tmp_path.parent / "trivy-cache"),
-        "REGISTRY-TIMEOUT": "5",
+        "REGISTRY-TIMEOUT": "2",
     }
     return run_action(tmp_path / "run", "push", load_event("push", index=4), given)
 
@@ -97,6 +97,9 @@ def test_tags_move_only_when_every_target_passed(devenv: DevEnv, tmp_path: Path)
         assert view.manifest(repo, again[name]["digest"]) is not None  # pushed by digest
     assert second.outputs["scan-result"] == "failed"
     assert "| `web` | " in second.summary  # the table's row of the failing target
+    # the failing target's own section names the finding (Markdown-escaped, as every summary)
+    web_section = second.summary.split("Bake target `web`", 1)[1]
+    assert "CVE\\-2099\\-10001" in web_section
     assert "No tag was created or moved for any target: `web` failed the gate." in second.summary
     assert "bake target 'web'" in second.log
 

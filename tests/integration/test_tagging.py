@@ -30,7 +30,7 @@ def run_two_images(tmp_path: Path, images: list[str], context: Path) -> ActionRu
         "PLATFORMS": "linux/amd64",
         "PUSH": "true",
         "SCAN": "false",
-        "REGISTRY-TIMEOUT": "5",
+        "REGISTRY-TIMEOUT": "2",
     }
     return run_action(tmp_path, "push", load_event("push", index=4), given)
 
