@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.builders import kept_builders, remove_kept_builders
+from tests.support import session_builders
+from tests.support.builders import remove_kept_builders
 from tests.support.devenv import ROOT, DevEnv, load_devenv
 
 pytest_plugins = ["tests.support.pytest_github"]
@@ -35,15 +36,6 @@ def devenv() -> DevEnv:
 _BEFORE: dict[str, set[str]] = {}
 
 
-def _engines() -> list[str]:
-    hosts = ["unix:///var/run/docker.sock"]
-    try:
-        devenv = load_devenv()
-    except RuntimeError:  # no dev env (unit tests alone): the default engine only
-        return hosts
-    return [*hosts, *(h for h in (devenv.cs_docker_host, devenv.old_docker_host) if h)]
-
-
 def remove_session_builders() -> None:
     """Remove the builders this session's runs of Slipway kept (a laptop's behaviour)."""
     for host, before in _BEFORE.items():
@@ -64,6 +56,8 @@ def _no_kept_builders_left(request: pytest.FixtureRequest) -> Iterator[None]:
     if not engines or shutil.which("docker") is None:
         yield
         return
-    _BEFORE.update({host: kept_builders(host) for host in _engines()})
+    shared = session_builders.shared_snapshot()
+    _BEFORE.update(shared if shared is not None else session_builders.snapshot())
     yield
-    remove_session_builders()
+    if shared is None:  # else scripts/test removes them once the sessions beside this one end
+        remove_session_builders()
