@@ -59,6 +59,9 @@ def run_action(
     env = {
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
         "HOME": os.environ.get("HOME", "/root"),
+        # Slipway's state folder ($XDG_CACHE_HOME/slipway): a session's own when it has one
+        # (scripts/test gives the e2e runs beside the integration tier theirs)
+        **{name: os.environ[name] for name in ("XDG_CACHE_HOME",) if name in os.environ},
         **write_event(tmp_path / "event.json", event, payload, api_url),
         # The workspace files may be read from (slipway.runner.validation): where the runner has the
         # checkout, tests have their files, in the temporary folder (a test that looks at what
