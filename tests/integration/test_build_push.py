@@ -173,20 +173,22 @@ def test_registry_cache_is_reused(devenv: DevEnv, tmp_path: Path) -> None:
     )
     cache = f"{devenv.registry}/{unique_repository('slipway-test/cache')}:buildcache"
     repository = unique_repository("slipway-test/cached")
+    # A builder of this test's own (a driver option makes another configuration, so another
+    # name): its cache is forgotten below, which must not touch the builders other runs use.
+    own = {"DRIVER-OPTS": f"env.SLIPWAY_TEST_BUILDER={uuid.uuid4().hex[:8]}"}
     first = run(tmp_path / "1", devenv.registry, repository, context, PLATFORMS="linux/amd64",
-                **{"CACHE-TO": f"type=registry,ref={cache},mode=max"})  # fmt: skip
+                **{"CACHE-TO": f"type=registry,ref={cache},mode=max"}, **own)  # fmt: skip
     assert first.returncode == 0, first.log
     assert "exporting cache" in first.log.lower() or "writing cache manifest" in first.log
-    # Forget the local build caches (the engine's, and the builder Slipway kept), so only the
-    # registry cache can satisfy the RUN step.
-    listed = subprocess.run(["docker", "buildx", "ls", "--format", "{{.Name}}"], check=True,
-                            capture_output=True, text=True, timeout=60).stdout.split()  # fmt: skip
-    for name in ["default", *(n for n in listed if re.fullmatch(r"slipway-[0-9a-f]{12}", n))]:
-        subprocess.run(["docker", "buildx", "prune", "--all", "--force", "--builder", name],
-                       check=True, capture_output=True, timeout=300)  # fmt: skip
+    # Forget the local build cache of the builder Slipway kept, so only the registry cache can
+    # satisfy the RUN step.
+    (builder,) = set(re.findall(r"--builder (slipway-[0-9a-f]{12})", first.log))
+    subprocess.run(["docker", "buildx", "prune", "--all", "--force", "--builder", builder],
+                   check=True, capture_output=True, timeout=300)  # fmt: skip
     # cache: false, or the identical build would be reused (no build, no cache import)
     second = run(tmp_path / "2", devenv.registry, repository, context, PLATFORMS="linux/amd64",
-                 CACHE="false", **{"CACHE-FROM": f"type=registry,ref={cache}"})  # fmt: skip
+                 CACHE="false", **{"CACHE-FROM": f"type=registry,ref={cache}"}, **own)  # fmt: skip
+    assert f"--builder {builder}" in second.log
     assert second.returncode == 0, second.log
     assert "importing cache manifest from" in second.log
     # buildx's plain progress for a registry-cache hit: the step never runs ("sleep 1" would
