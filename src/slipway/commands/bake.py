@@ -21,11 +21,11 @@ from slipway.buildx import bake
 from slipway.buildx.bake import BakeTarget
 from slipway.commands import run as pipeline
 from slipway.errors import GateFailed, InputError, RegistryError, SlipwayError
+from slipway.inputs import image_names
 from slipway.inputs.declared import check_declared
-from slipway.inputs.reader import input_env_name
+from slipway.inputs.reader import input_env_name, split_list
 from slipway.inputs.spec import SPECS
-from slipway.meta.rules import parse_images
-from slipway.oci.refs import ImageName, parse_image_name
+from slipway.oci.refs import ImageName
 from slipway.report.bake_section import BakeRow, bake_summary, target_heading
 from slipway.runner import validation
 from slipway.runner.workflow import Workflow
@@ -48,16 +48,6 @@ def wanted(env: Mapping[str, str]) -> bool:
 def step_inputs(env: Mapping[str, str]) -> dict[str, str]:
     """The step's inputs by name (the ones given)."""
     return {name: env[input_env_name(name)] for name in SPECS if input_env_name(name) in env}
-
-
-def _images_input(step: Mapping[str, str]) -> tuple[ImageName, ...]:
-    try:
-        names = [e.name for e in parse_images(step.get("images", "")) if e.enable]
-        return tuple(parse_image_name(name.lower()) for name in names)
-    except ValueError as error:
-        raise InputError(
-            "images", str(error), "Use `registry/namespace/name`, lower case."
-        ) from None
 
 
 def images_of(
@@ -87,9 +77,7 @@ def read_definition(env: Mapping[str, str], workflow: Workflow) -> tuple[BakeTar
             raise InputError(name, "belongs to one build; with bake-files each target's comes "
                              "from the bake definition", "Set `context` in the bake file's target.")  # fmt: skip
     step = step_inputs(env)
-    files = [
-        f.strip() for f in step.get(bake.FILES, "").replace(",", "\n").splitlines() if f.strip()
-    ]
+    files = split_list(step.get(bake.FILES, ""))
     allowed = validation.folders(env.get("GITHUB_WORKSPACE", ""), env.get("RUNNER_TEMP", ""))
     for name in files:
         found = validation.inside(bake.FILES, name, allowed)
@@ -97,9 +85,7 @@ def read_definition(env: Mapping[str, str], workflow: Workflow) -> tuple[BakeTar
             raise InputError(
                 bake.FILES, f"{name[:80]!r} is not a file there", validation.RELATIVE_HINT
             )
-    targets = [
-        t.strip() for t in step.get(bake.TARGETS, "").replace(",", "\n").splitlines() if t.strip()
-    ]
+    targets = split_list(step.get(bake.TARGETS, ""))
     sets = [s.strip() for s in step.get(bake.SET, "").splitlines() if s.strip()]
     runner = Runner(workflow, child_environment(env))
     result = runner.run(bake.print_argv(files, targets, sets))
@@ -112,7 +98,7 @@ def read_definition(env: Mapping[str, str], workflow: Workflow) -> tuple[BakeTar
 def target_envs(env: Mapping[str, str], targets: Sequence[BakeTarget]) -> list[dict[str, str]]:
     """Each target's environment: the step's, with the target's inputs in place of its own."""
     step = step_inputs(env)
-    images = images_of(targets, _images_input(step))
+    images = images_of(targets, image_names(step.get("images", "")))
     rest = {k: v for k, v in env.items() if not k.startswith("INPUT_")}
     return [
         {**rest, **{input_env_name(k): v for k, v in bake.target_inputs(t, step, found).items()}}

@@ -133,23 +133,31 @@ def _platforms(reader: InputReader) -> tuple[Platform, ...]:
     return tuple(platforms)
 
 
-def _images(reader: InputReader) -> tuple[ImageName, ...]:
-    raw = [entry.name for entry in parse_images(reader.raw("images")) if entry.enable]
-    if not raw:
-        raise InputError(
-            "images",
-            "no image name given",
-            "Name the image(s) to build, one per line, e.g.\n  images: ghcr.io/${{ github.repository }}",
-        )
+def image_names(raw: str) -> tuple[ImageName, ...]:
+    """The enabled names of an `images` value (metadata-action's entries), lower-cased and
+    parsed; none when it names none."""
     images: list[ImageName] = []
-    for name in raw:
+    for entry in parse_images(raw):
+        if not entry.enable:
+            continue
         try:
-            images.append(parse_image_name(name.lower()))
+            images.append(parse_image_name(entry.name.lower()))
         except ValueError as error:
             raise InputError(
                 "images", str(error), "Use `registry/namespace/name`, lower case, no tag."
             ) from None
     return tuple(images)
+
+
+def _images(reader: InputReader) -> tuple[ImageName, ...]:
+    images = image_names(reader.raw("images"))
+    if not images:
+        raise InputError(
+            "images",
+            "no image name given",
+            "Name the image(s) to build, one per line, e.g.\n  images: ghcr.io/${{ github.repository }}",
+        )
+    return images
 
 
 def read_inputs(env: Mapping[str, str]) -> Inputs:
