@@ -88,14 +88,17 @@ def _cancelled(
     written: list[tuple[TagRepository, str]],
     previous: dict[str, Manifest | None],
 ) -> Cancelled:
+    undone = _undo(written, previous)
+    detail = f"tagging stopped; {undone}" if undone else "tagging stopped before any tag moved"
+    return Cancelled(cancelled.signal_name, detail)
+
+
+def _undo(written: list[tuple[TagRepository, str]], previous: dict[str, Manifest | None]) -> str:
+    """Put back what was written; what a message says of it ("" when nothing was written)."""
     stuck = _put_back(written, previous)
     if stuck:
-        detail = "tagging stopped; " + UNDO_INCOMPLETE.format(refs=", ".join(stuck))
-    elif written:
-        detail = f"tagging stopped; the {len(written)} tag(s) already written were put back"
-    else:
-        detail = "tagging stopped before any tag moved"
-    return Cancelled(cancelled.signal_name, detail)
+        return UNDO_INCOMPLETE.format(refs=", ".join(stuck))
+    return f"the {len(written)} tag(s) already written were put back" if written else ""
 
 
 def _put_back(
@@ -122,12 +125,10 @@ def _rolled_back(
     written: list[tuple[TagRepository, str]],
     previous: dict[str, Manifest | None],
 ) -> RegistryError:
-    stuck = _put_back(written, previous)
+    undone = _undo(written, previous)
     message = TAG_FAILED.format(ref=ref, reason=error.message)
-    if stuck:
-        message += "; " + UNDO_INCOMPLETE.format(refs=", ".join(stuck))
-    elif written:
-        message += f"; the {len(written)} tag(s) already written were put back"
+    if undone:
+        message += f"; {undone}"
     return RegistryError(
         message, error.hint or "Re-run the job: tagging is idempotent.", status=error.status
     )
