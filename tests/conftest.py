@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +18,45 @@ from tests.support.devenv import ROOT, DevEnv, load_devenv
 pytest_plugins = ["tests.support.pytest_github"]
 
 TIERS = ("integration", "e2e")  # tests/<tier>/: marked as such, whatever the module says
+
+
+_SNAPSHOT = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Sessions on pytest-xdist's workers (``-n``), as scripts/test runs the engine tiers:
+
+    * each worker's runs of Slipway get a state folder of their own (``XDG_CACHE_HOME``), as
+      on a machine of their own: one folder serves one run at a time
+      (slipway.runner.paths.held), so workers sharing one would wait for each other;
+    * the workers leave the kept builders to the controller, which removes what they kept once
+      all ended (the snapshot of tests.support.session_builders), unless scripts/test took
+      one already for sessions beside this one.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        os.environ["XDG_CACHE_HOME"] = str(Path(base) / "slipway-test-workers" / worker)
+        return
+    if not getattr(config.option, "numprocesses", None) or shutil.which("docker") is None:
+        return
+    if session_builders.SHARED in os.environ:
+        return
+    handle, name = tempfile.mkstemp(prefix="slipway-builders-", suffix=".json")
+    os.close(handle)
+    path = Path(name)
+    session_builders.main(["snapshot", str(path)])
+    os.environ[session_builders.SHARED] = str(path)
+    config.stash[_SNAPSHOT] = path
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path = config.stash.get(_SNAPSHOT, None)
+    if path is None:
+        return
+    del os.environ[session_builders.SHARED]
+    session_builders.main(["remove-new", str(path)])
+    path.unlink(missing_ok=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -8,12 +8,14 @@ from datetime import datetime
 
 from slipway.commands import bake
 from slipway.commands import run as pipeline
+from slipway.runner import paths
 from slipway.runner.workflow import Workflow
 
 
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
-    """The whole pipeline, for every image the step builds."""
-    (bake.run if bake.wanted(env) else pipeline.run)(env, workflow, now)
+    """The whole pipeline, for every image the step builds, with the state folder to itself."""
+    with paths.held(env, workflow.info):
+        (bake.run if bake.wanted(env) else pipeline.run)(env, workflow, now)
 
 
 def dry_run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
