@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import remove_session_builders
+from tests.support import session_builders
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -22,5 +23,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="module", autouse=True)
 def _a_new_machine_has_no_kept_builder(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("new_machine") is not None:
+    """Before a ``new_machine`` module, the builders this session's runs kept. Not when the
+    sessions leave the kept builders to whoever took the snapshot (scripts/test, or
+    pytest-xdist's controller): sessions then run beside each other, and what is new on an
+    engine may be the builder of another session's job that is still running (launcher jobs
+    on one engine take turns, tests.support.engines.EngineJobs; jobs on two engines do not)."""
+    if request.node.get_closest_marker("new_machine") is None:
+        return
+    if session_builders.shared_snapshot() is None:
         remove_session_builders()

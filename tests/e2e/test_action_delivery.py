@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.act import action_image
 from tests.support.devenv import DevEnv, load_devenv
+from tests.support.engines import ENGINE_JOBS
 from tests.support.images import small_app
 from tests.support.launcher import Engine, Machine, job, pull_action_image
 from tests.support.payloads import load_event
@@ -34,9 +36,12 @@ def engines() -> list[Engine]:
 
 
 @pytest.fixture(params=engines(), ids=lambda e: e.name)
-def engine(request: pytest.FixtureRequest) -> Engine:
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The engine, held for the whole test: it removes the action image that other sessions'
+    launcher jobs on this engine run, and pulls it back."""
     value: Engine = request.param
-    return value
+    with ENGINE_JOBS.held(value):
+        yield value
 
 
 def released() -> str:

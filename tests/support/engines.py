@@ -17,7 +17,8 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -115,6 +116,16 @@ class EngineJobs:
             handle = self.path(engine).open("a", encoding="utf-8")
             fcntl.flock(handle, fcntl.LOCK_EX)
         self._held[engine.socket] = (depth + 1, handle)
+
+    @contextmanager
+    def held(self, engine: Engine) -> Iterator[None]:
+        """``engine`` taken for what is not a job but changes what jobs find on it (its image
+        store): no other process's job runs there meanwhile."""
+        self.acquire(engine)
+        try:
+            yield
+        finally:
+            self.release(engine)
 
     def release(self, engine: Engine) -> None:
         """A job of this process on ``engine`` has ended."""
