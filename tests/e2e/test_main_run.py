@@ -7,7 +7,6 @@ downloaded from the registry, a real push payload from @octokit/webhooks-example
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -151,7 +150,6 @@ def test_auth_registry_with_tls_and_credentials(devenv: DevEnv, tmp_path: Path) 
 
 
 def test_wrong_password_fails_before_building(devenv: DevEnv, tmp_path: Path) -> None:
-    started = time.monotonic()
     repository = unique_repository()
     given = inputs(
         devenv, repository, tmp_path, USERNAME=devenv.auth_user, PASSWORD="wrong-password"
@@ -159,7 +157,6 @@ def test_wrong_password_fails_before_building(devenv: DevEnv, tmp_path: Path) ->
     given["IMAGES"] = f"{devenv.auth_registry}/{repository}"
     run = run_action(tmp_path, "push", load_event("push", index=4), given)
     assert run.returncode == 4, run.log
-    assert time.monotonic() - started < 10
     assert (
         f"::error title=Registry error::{devenv.auth_registry} refused the credentials" in run.log
     )

@@ -315,7 +315,6 @@ def test_large_blob_streams_in_bounded_memory(front_process: tuple[str, int]) ->
             check.update(piece)
             received += len(piece)
     assert (received, f"sha256:{check.hexdigest()}") == (size, ref)
-    assert time.monotonic() - began < 30
     status = Path(f"/proc/{pid}/status").read_text()
     peak_kib = int(
         next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]
