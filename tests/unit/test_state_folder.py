@@ -4,6 +4,7 @@ says for what; the whole step (one image, or a Bake definition's targets) holds 
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import threading
 from collections.abc import Iterator, Mapping
@@ -16,6 +17,7 @@ import pytest
 from slipway.commands import bake as bake_command
 from slipway.commands import run as one_image
 from slipway.commands import step
+from slipway.errors import InputError
 from slipway.runner import paths
 from slipway.runner.workflow import Workflow
 
@@ -102,3 +104,24 @@ def test_the_whole_step_holds_the_folder(
     step.run(env, Workflow(env), datetime(2026, 1, 1, tzinfo=UTC))
     assert seen == [True]
     assert not is_held(folder)
+
+
+def test_a_refused_input_does_not_wait_for_the_other_run(tmp_path: Path) -> None:
+    folder = tmp_path / "state"
+    env = {"SLIPWAY_STATE_DIR": str(folder), "INPUT_IMAGES": "", "GITHUB_WORKSPACE": str(tmp_path)}
+    raised: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            step.run(env, Workflow(env, io.StringIO()), datetime(2026, 1, 1, tzinfo=UTC))
+        except InputError as error:
+            raised.append(error)
+
+    with another_run(folder):
+        thread = threading.Thread(target=second, daemon=True)
+        thread.start()
+        thread.join(30)
+        assert not thread.is_alive()  # refused while the other run still holds the folder
+    assert len(raised) == 1
+    assert isinstance(raised[0], InputError)
+    assert "images" in str(raised[0])

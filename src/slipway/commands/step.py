@@ -13,9 +13,21 @@ from slipway.runner.workflow import Workflow
 
 
 def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
-    """The whole pipeline, for every image the step builds, with the state folder to itself."""
-    with paths.held(env, workflow.info):
+    """The whole pipeline, for every image the step builds, with the state folder to itself
+    (`slipway.runner.paths.held`)."""
+    with paths.held(env, lambda message: _checked_then_waiting(env, workflow, message)):
         (bake.run if bake.wanted(env) else pipeline.run)(env, workflow, now)
+
+
+def _checked_then_waiting(env: Mapping[str, str], workflow: Workflow, message: str) -> None:
+    """Another run has the state folder: the inputs are checked before this one waits for
+    it, so a refusal comes at once (the run checks them again once it has the folder)."""
+    if bake.wanted(env):
+        for target_env in bake.target_envs(env, bake.read_definition(env, workflow)):
+            pipeline.checked_inputs(target_env)
+    else:
+        pipeline.checked_inputs(env)
+    workflow.info(message)
 
 
 def dry_run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
