@@ -71,12 +71,17 @@ def test_a_released_image_is_pulled_anonymously_then_run(
             result = current.run_step(
                 reference,
                 {
-                    "images": f"{devenv.registry}/acme/delivered", "push": "false",
-                    "scan": "false", "buildkit-image": devenv.buildkit_image,
-                    "github-token": "", "check-run": "false", "pr-comment": "never",
+                    "images": f"{devenv.registry}/acme/delivered",
+                    "push": "false",
+                    "scan": "false",
+                    "buildkit-image": devenv.buildkit_image,
+                    "github-token": "",
+                    "check-run": "false",
+                    "pr-comment": "never",
                 },
-                payload=load_event("push", index=4), api_url="http://127.0.0.1:9",
-            )  # fmt: skip
+                payload=load_event("push", index=4),
+                api_url="http://127.0.0.1:9",
+            )
     assert result.returncode == 0, result.log
     assert result.argv[-1] == reference  # the pulled image, by digest, is what ran
 
@@ -90,17 +95,32 @@ def test_an_image_the_runner_cannot_pull_anonymously_fails_after_three_tries(
     config.mkdir()
     env = {**os.environ, "DOCKER_HOST": f"unix://{engine.socket}", "DOCKER_CONFIG": str(config)}
     login = subprocess.run(
-        ["docker", "login", devenv.auth_registry, "--username", devenv.auth_user,
-         "--password-stdin"], input=devenv.auth_password, env=env, capture_output=True,
-        text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            "docker",
+            "login",
+            devenv.auth_registry,
+            "--username",
+            devenv.auth_user,
+            "--password-stdin",
+        ],
+        input=devenv.auth_password,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert login.returncode == 0, login.stderr
     engine.docker("pull", released(), timeout=600)
     engine.docker("tag", released(), private)
     pushed = subprocess.run(
-        ["docker", "push", "--quiet", private], env=env, capture_output=True, text=True,
-        timeout=600, check=False,
-    )  # fmt: skip
+        ["docker", "push", "--quiet", private],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert pushed.returncode == 0, pushed.stderr
     remove(engine, private)
     try:

@@ -46,9 +46,12 @@ def test_annotations_on_the_introducing_line(tmp_path: Path) -> None:
         "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
     }
     run = run_action(
-        tmp_path, "push", load_event("push", index=4), given,
+        tmp_path,
+        "push",
+        load_event("push", index=4),
+        given,
         extra_env={"GITHUB_WORKSPACE": str(workspace)},
-    )  # fmt: skip
+    )
     assert run.returncode == 0, run.log
     # The most important findings are annotated (GitHub shows 10 per level and step)...
     base = [
@@ -110,9 +113,12 @@ def test_a_secret_in_a_layer_is_sw017_at_its_copy_and_breaks_the_gate(tmp_path: 
         "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
     }
     run = run_action(
-        tmp_path, "push", load_event("push", index=4), given,
+        tmp_path,
+        "push",
+        load_event("push", index=4),
+        given,
         extra_env={"GITHUB_WORKSPACE": str(workspace)},
-    )  # fmt: skip
+    )
     assert run.returncode == 1, run.log
     assert "Dockerfile policy finding(s) at or above CRITICAL" in run.log
     sw017 = [a for a in run.log.splitlines() if a.startswith("::error title=SW017")]

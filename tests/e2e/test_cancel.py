@@ -127,9 +127,11 @@ def test_cancelled_while_tagging_moves_no_tag_half_way(machine: Machine, devenv:
         given = inputs(devenv, image, tags="type=raw,value=one\ntype=raw,value=two", scan="false")
         with job(machine, HOSTED, host_network=True) as current:
             first = current.run_step(
-                action_image(), given, payload=load_event("push", index=4),
+                action_image(),
+                given,
+                payload=load_event("push", index=4),
                 api_url="http://127.0.0.1:9",
-            )  # fmt: skip
+            )
         assert first.returncode == 0, first.log
         before = first.outputs["digest"]
         app = machine.workspace / "src" / "hello" / "app.py"

@@ -130,8 +130,9 @@ def test_a_second_job_of_the_same_commit_reuses_the_build_and_the_scan(
     registry, _, repository = image.partition("/")
     tagged = requests.head(
         f"http://{registry}/v2/{repository}/manifests/master",
-        headers={"Accept": f"{INDEX}, {MANIFEST}"}, timeout=30,
-    )  # fmt: skip
+        headers={"Accept": f"{INDEX}, {MANIFEST}"},
+        timeout=30,
+    )
     assert tagged.headers["Docker-Content-Digest"] == digest  # the reused index was tagged
     assert len(cache.entries) == entries  # nothing new to save: nothing saved
     for result in (first, second):
@@ -252,9 +253,7 @@ def test_a_pull_request_reads_what_its_base_branch_kept(
     image = f"{devenv.registry}/{unique_repository('slipway-test/pull')}"
     main = one_job(tmp_path, "main", Runtime.for_cache(cache), image, devenv)
     assert main.returncode == 0, main.log
-    pull_token = cache.issue_token(
-        (Scope("refs/pull/3/merge"), Scope("refs/heads/main", READ))
-    )  # fmt: skip
+    pull_token = cache.issue_token((Scope("refs/pull/3/merge"), Scope("refs/heads/main", READ)))
     runtime = Runtime(token=pull_token, results_url=cache.url, cache_url=cache.url)
     with new_machine(tmp_path, "pull") as machine:
         source = machine.workspace / "src" / "hello" / "app.py"
@@ -264,15 +263,20 @@ def test_a_pull_request_reads_what_its_base_branch_kept(
             pull = current.run_step(
                 action_image(),
                 {
-                    "images": image, "push": "true", "platforms": "linux/amd64",
-                    "trivy-db-repository": devenv.trivy_db, "check-run": "false",
-                    "pr-comment": "never", "fail-on": "none",
-                    "buildkit-image": devenv.buildkit_image, "github-token": "",
+                    "images": image,
+                    "push": "true",
+                    "platforms": "linux/amd64",
+                    "trivy-db-repository": devenv.trivy_db,
+                    "check-run": "false",
+                    "pr-comment": "never",
+                    "fail-on": "none",
+                    "buildkit-image": devenv.buildkit_image,
+                    "github-token": "",
                 },
                 event="pull_request",
                 payload=load_event("pull_request", "opened"),
                 api_url="http://127.0.0.1:9",
-            )  # fmt: skip
+            )
     assert pull.returncode == 0, pull.log
     assert re.search(r"^#\d+ importing cache manifest from gha", pull.log, flags=re.MULTILINE)
     # main's root layer: taken from its cache, not built again (BuildKit fetches the blob and

@@ -16,9 +16,14 @@ pytestmark = pytest.mark.e2e
 def test_the_demo_shows_a_terminal_not_the_runners_protocol() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
     done = subprocess.run(
-        [str(ROOT / "scripts" / "demo")], cwd=ROOT, env={**env, "NO_COLOR": "1"},
-        capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
+        [str(ROOT / "scripts" / "demo")],
+        cwd=ROOT,
+        env={**env, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     lines = out.splitlines()

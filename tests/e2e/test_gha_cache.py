@@ -88,8 +88,10 @@ def test_a_fresh_job_reads_what_the_first_wrote(machine: Machine, cache: GhaCach
     # a new job, a new machine: empty runner temp and home, no builder; only the service crosses
     with job(machine, HOSTED, runtime=runtime, host_network=True) as second:
         assert sorted(p.name for p in machine.temp.iterdir()) == [
-            "_github_home", "_github_workflow", "_runner_file_commands",
-        ]  # fmt: skip
+            "_github_home",
+            "_github_workflow",
+            "_runner_file_commands",
+        ]
         read = step(second, platforms="linux/amd64", **{"cache-from": "type=gha"})
     assert read.returncode == 0, read.log
     assert cached_steps(read.log) == 2, read.log  # the base root's COPY and the app's

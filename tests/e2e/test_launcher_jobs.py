@@ -64,9 +64,13 @@ def look(current: Job, probe: str, *, create: bool = False) -> StepResult:
     if create:
         env["PROBE_CREATE"] = "1"
     result = current.run_step(
-        action_image(), {}, payload=load_event("push", index=4), extra_env=env,
-        entrypoint="/bin/sh", args=("-c", SCRIPT),
-    )  # fmt: skip
+        action_image(),
+        {},
+        payload=load_event("push", index=4),
+        extra_env=env,
+        entrypoint="/bin/sh",
+        args=("-c", SCRIPT),
+    )
     assert result.returncode == 0, result.log
     return result
 
@@ -141,11 +145,24 @@ def test_a_hosted_job_that_finds_a_builder_is_not_on_a_new_machine(tmp_path: Pat
     probe = f"launcher-probe-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as config:
         made = subprocess.run(
-            ["docker", "buildx", "create", "--name", probe, "--driver", "docker-container",
-             "--driver-opt", f"image={load_devenv().buildkit_image}", "--bootstrap"],
-            env={**HOSTED.env, "DOCKER_CONFIG": config}, capture_output=True, text=True,
-            timeout=300, check=False,
-        )  # fmt: skip
+            [
+                "docker",
+                "buildx",
+                "create",
+                "--name",
+                probe,
+                "--driver",
+                "docker-container",
+                "--driver-opt",
+                f"image={load_devenv().buildkit_image}",
+                "--bootstrap",
+            ],
+            env={**HOSTED.env, "DOCKER_CONFIG": config},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     try:
         assert made.returncode == 0, made.stderr
         with Machine(tmp_path / "runner") as machine:

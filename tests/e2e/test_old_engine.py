@@ -91,11 +91,25 @@ def push_base(engine: Engine, tmp_path: Path, repository: str) -> str:
     (base / "Dockerfile").write_text("FROM scratch\nCOPY root/ /\n", encoding="utf-8")
     name = f"{registry()}/{repository}:1"
     pushed = subprocess.run(
-        ["docker", "buildx", "build", "--builder", oci_builder(f"unix://{engine.socket}"),
-         "--platform", PLATFORMS, "--provenance=false",
-         "--output", f"type=image,name={name},push=true", str(base)],
-        env=engine.env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            "docker",
+            "buildx",
+            "build",
+            "--builder",
+            oci_builder(f"unix://{engine.socket}"),
+            "--platform",
+            PLATFORMS,
+            "--provenance=false",
+            "--output",
+            f"type=image,name={name},push=true",
+            str(base),
+        ],
+        env=engine.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert pushed.returncode == 0, pushed.stderr
     return name
 
@@ -121,8 +135,11 @@ def builder_config(engine: Engine, container: str) -> str:
     """The builder container's /etc/buildkit/buildkitd.toml ("" when there is none)."""
     done = subprocess.run(
         ["docker", "cp", f"{container}:/etc/buildkit/buildkitd.toml", "-"],
-        env=engine.env, capture_output=True, timeout=60, check=False,
-    )  # fmt: skip
+        env=engine.env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     if done.returncode != 0:
         assert b"Could not find the file" in done.stderr or b"No such" in done.stderr, done.stderr
         return ""

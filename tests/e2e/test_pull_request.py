@@ -37,9 +37,13 @@ def pr_run(
     workspace = tmp_path / "workspace"
     workspace.mkdir(parents=True, exist_ok=True)
     return run_action(
-        tmp_path / "run", "pull_request", payload, given, api_url=github.url,
+        tmp_path / "run",
+        "pull_request",
+        payload,
+        given,
+        api_url=github.url,
         extra_env={"GITHUB_WORKSPACE": str(workspace)},
-    )  # fmt: skip
+    )
 
 
 def test_pull_request_gets_one_sticky_comment_updated_on_rerun(

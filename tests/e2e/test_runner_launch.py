@@ -87,10 +87,24 @@ def registry_job(machine: Machine, engine: Engine) -> Iterator[Job]:
     with job(machine, engine, [registry_service(engine)]) as current:
         host = current.published("registry", 5000)
         pushed = subprocess.run(
-            [sys.executable, "-m", "tests.support.trivydb", "push", "--registry", host,
-             "--repository", DB_REPOSITORY, "--tag", "2"],
-            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "tests.support.trivydb",
+                "push",
+                "--registry",
+                host,
+                "--repository",
+                DB_REPOSITORY,
+                "--tag",
+                "2",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert pushed.returncode == 0, pushed.stderr
         yield current
 
@@ -182,10 +196,24 @@ def test_a_base_image_from_the_services_registry(
     host = services_job.published("registry", 5000)
     base = scratch_context(machine.root.parent / "base", ("linux/amd64",))
     pushed = subprocess.run(
-        ["docker", "buildx", "build", "--builder", oci_builder(), "--platform", "linux/amd64",
-         "--provenance=false", "--output", f"type=image,name={host}/acme/base:1,push=true", str(base)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            "docker",
+            "buildx",
+            "build",
+            "--builder",
+            oci_builder(),
+            "--platform",
+            "linux/amd64",
+            "--provenance=false",
+            "--output",
+            f"type=image,name={host}/acme/base:1,push=true",
+            str(base),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert pushed.returncode == 0, pushed.stderr
     (machine.workspace / "Dockerfile").write_text(
         f"FROM {SERVICE}/acme/base:1\nCOPY src /src\nUSER 10001\n", encoding="utf-8"
@@ -219,8 +247,10 @@ def test_a_second_job_is_a_new_machine(machine: Machine, engine: Engine, image: 
     with registry_job(machine, engine) as second:  # its own services: registry, a new one
         assert list(second.home.iterdir()) == []
         assert sorted(p.name for p in machine.temp.iterdir()) == [
-            "_github_home", "_github_workflow", "_runner_file_commands",
-        ]  # fmt: skip
+            "_github_home",
+            "_github_workflow",
+            "_runner_file_commands",
+        ]
         assert made & engine.builder_parts() == set()
         again = run(second, image, inputs)
         assert again.returncode == 0, again.log

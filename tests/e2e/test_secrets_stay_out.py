@@ -50,16 +50,18 @@ def planted(secret: str, devenv: DevEnv, build_secret: str) -> dict[str, str]:
         for spec in INPUTS
         if spec.sensitive and spec.name not in NO_FULL_RUN
     }
-    found.update({
-        # a login the plain registry accepts (it asks for none) with the planted password
-        "username": "slipway",
-        "registry-auth": f"- registry: {devenv.registry}\n  username: u\n  password: \"{secret}\"",
-        "build-args": f"NPM_TOKEN={secret}\nREPO_URL=https://ci:{secret}@pypi.example/simple",
-        "secrets": f"api_key={build_secret}",
-        "secret-envs": "npm=NPM_TOKEN",
-        "cache-from": S3.format(secret=secret),
-        "cache-to": S3.format(secret=secret),  # a failed export does not fail the build
-    })  # fmt: skip
+    found.update(
+        {
+            # a login the plain registry accepts (it asks for none) with the planted password
+            "username": "slipway",
+            "registry-auth": f'- registry: {devenv.registry}\n  username: u\n  password: "{secret}"',
+            "build-args": f"NPM_TOKEN={secret}\nREPO_URL=https://ci:{secret}@pypi.example/simple",
+            "secrets": f"api_key={build_secret}",
+            "secret-envs": "npm=NPM_TOKEN",
+            "cache-from": S3.format(secret=secret),
+            "cache-to": S3.format(secret=secret),  # a failed export does not fail the build
+        }
+    )
     return found
 
 
@@ -96,10 +98,13 @@ def test_planted_secrets_are_found_nowhere(tmp_path: Path, github: GitHubStandIn
         "SIGN": "false",
     }
     run = run_action(
-        tmp_path, "push", load_event("push", index=4), given,
+        tmp_path,
+        "push",
+        load_event("push", index=4),
+        given,
         api_url=github.url,  # answers (the planted token is refused), so no retries are waited
         extra_env={"GITHUB_WORKSPACE": str(workspace), "NPM_TOKEN": secret},
-    )  # fmt: skip
+    )
     assert run.returncode == 0, run.log
     assert "build-arg NPM_TOKEN looks like a secret" in run.log
     shown = [

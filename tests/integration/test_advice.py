@@ -41,8 +41,9 @@ def packages(*, openssl: bool, python: bool) -> tuple[OsPackage, ...]:
         "openssl": OPENSSL_FIXED if openssl else "",
         "python3.11": PYTHON_FIXED if python else "",
     }
-    return tuple(replace(p, version=fixed[p.source]) if fixed.get(p.source) else p
-                 for p in BOOKWORM_PACKAGES)  # fmt: skip
+    return tuple(
+        replace(p, version=fixed[p.source]) if fixed.get(p.source) else p for p in BOOKWORM_PACKAGES
+    )
 
 
 BASES = {
@@ -64,11 +65,21 @@ def base_image(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> str:
         write_debian_root(ctx / "root", installed)
         (ctx / "Dockerfile").write_text("FROM scratch\nCOPY root/ /\n")
         run = run_action(
-            folder / f"run-{tag}", "push", load_event("push", index=4),
-            {"IMAGES": image, "CONTEXT": str(ctx), "PLATFORMS": "linux/amd64", "PUSH": "true",
-             "SCAN": "false", "POLICY": "none", "PROVENANCE": "false", "ATTACH": "none",
-             "TAGS": f"type=raw,value={tag}"},
-        )  # fmt: skip
+            folder / f"run-{tag}",
+            "push",
+            load_event("push", index=4),
+            {
+                "IMAGES": image,
+                "CONTEXT": str(ctx),
+                "PLATFORMS": "linux/amd64",
+                "PUSH": "true",
+                "SCAN": "false",
+                "POLICY": "none",
+                "PROVENANCE": "false",
+                "ATTACH": "none",
+                "TAGS": f"type=raw,value={tag}",
+            },
+        )
         assert run.returncode == 0, run.log
     return image
 
@@ -86,22 +97,34 @@ def pull_request(
     devenv: DevEnv, github: GitHubStandIn, base: str, folder: Path, **more: str
 ) -> ActionRun:
     return run_action(
-        folder / "run", "pull_request", load_event("pull_request", "opened"),
-        {"IMAGES": f"{devenv.registry}/{unique_repository('slipway-test/advice-app')}",
-         "CONTEXT": str(folder / "ctx"), "PLATFORMS": "linux/amd64", "PROVENANCE": "false",
-         "POLICY": "none", "SCANNERS": "vuln", "FAIL-ON": "none", "BASELINE": "none",
-         "TRIVY-DB-REPOSITORY": devenv.trivy_db, "TRIVY-CACHE-DIR": str(folder / "cache"),
-         "GITHUB-TOKEN": TOKEN, **more},
+        folder / "run",
+        "pull_request",
+        load_event("pull_request", "opened"),
+        {
+            "IMAGES": f"{devenv.registry}/{unique_repository('slipway-test/advice-app')}",
+            "CONTEXT": str(folder / "ctx"),
+            "PLATFORMS": "linux/amd64",
+            "PROVENANCE": "false",
+            "POLICY": "none",
+            "SCANNERS": "vuln",
+            "FAIL-ON": "none",
+            "BASELINE": "none",
+            "TRIVY-DB-REPOSITORY": devenv.trivy_db,
+            "TRIVY-CACHE-DIR": str(folder / "cache"),
+            "GITHUB-TOKEN": TOKEN,
+            **more,
+        },
         api_url=github.url,
-    )  # fmt: skip
+    )
 
 
 def seed(github: GitHubStandIn, permission: str = "write") -> None:
     github.add_token(TOKEN, permission)
     payload: dict[str, Any] = load_event("pull_request", "opened")
     head = payload["pull_request"]["head"]["sha"]
-    github.seed_repo("Codertocat", "Hello-World",
-                     pulls=[{"number": payload["number"], "head_sha": head}])  # fmt: skip
+    github.seed_repo(
+        "Codertocat", "Hello-World", pulls=[{"number": payload["number"], "head_sha": head}]
+    )
 
 
 def test_the_best_newer_tag_on_the_track_is_advised_and_suggested_once(

@@ -40,9 +40,13 @@ def run(devenv: DevEnv, tmp_path: Path, repository: str, **more: str) -> ActionR
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     return run_action(
-        tmp_path / "run", "push", load_event("push", index=4), inputs,
-        extra_env={"GITHUB_WORKSPACE": str(workspace)}, cwd=workspace,
-    )  # fmt: skip
+        tmp_path / "run",
+        "push",
+        load_event("push", index=4),
+        inputs,
+        extra_env={"GITHUB_WORKSPACE": str(workspace)},
+        cwd=workspace,
+    )
 
 
 def referrers(client: oras.provider.Registry, name: str, digest: str) -> list[dict[str, Any]]:

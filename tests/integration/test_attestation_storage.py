@@ -42,9 +42,13 @@ def run(devenv: DevEnv, tmp_path: Path, repository: str, **more: str) -> ActionR
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     return run_action(
-        tmp_path / "run", "push", load_event("push", index=4), inputs,
-        extra_env={"GITHUB_WORKSPACE": str(workspace)}, cwd=workspace,
-    )  # fmt: skip
+        tmp_path / "run",
+        "push",
+        load_event("push", index=4),
+        inputs,
+        extra_env={"GITHUB_WORKSPACE": str(workspace)},
+        cwd=workspace,
+    )
 
 
 def discover(client: oras.provider.Registry, name: str, digest: str) -> list[dict[str, Any]]:
@@ -136,12 +140,24 @@ def test_a_merge_moves_the_parts_provenance_out_of_the_index(
     parts = []
     for platform in PLATFORMS:
         folder = tmp_path / platform.replace("/", "-")
-        part = run(devenv, folder, repository, PLATFORMS=platform, SCAN="false",
-                   **{"PUSH-BY-DIGEST": "true"})  # fmt: skip
+        part = run(
+            devenv,
+            folder,
+            repository,
+            PLATFORMS=platform,
+            SCAN="false",
+            **{"PUSH-BY-DIGEST": "true"},
+        )
         assert part.returncode == 0, part.log
         parts.append(part.outputs["digest"])
-    merged = run(devenv, tmp_path / "merge", repository, SCAN="false", ATTACH="none",
-                 **{"MERGE-DIGESTS": "\n".join(parts), "ATTESTATION-STORAGE": "referrers"})  # fmt: skip
+    merged = run(
+        devenv,
+        tmp_path / "merge",
+        repository,
+        SCAN="false",
+        ATTACH="none",
+        **{"MERGE-DIGESTS": "\n".join(parts), "ATTESTATION-STORAGE": "referrers"},
+    )
     assert merged.returncode == 0, merged.log
     tagged = RegistryView(devenv.registry).manifest(repository, "master")
     assert tagged is not None

@@ -60,10 +60,14 @@ def test_tags_move_only_when_every_target_passed(devenv: DevEnv, tmp_path: Path)
     view = RegistryView(devenv.registry)
 
     # Both pass: both are tagged, and the outputs cover both.
-    first = bake(tmp_path / "1", devenv, {
-        "api": (scratch_context(tmp_path / "api1", ("linux/amd64",)), images["api"]),
-        "web": (scratch_context(tmp_path / "web1", ("linux/amd64",)), images["web"]),
-    })  # fmt: skip
+    first = bake(
+        tmp_path / "1",
+        devenv,
+        {
+            "api": (scratch_context(tmp_path / "api1", ("linux/amd64",)), images["api"]),
+            "web": (scratch_context(tmp_path / "web1", ("linux/amd64",)), images["web"]),
+        },
+    )
     assert first.returncode == 0, first.log
     result = json.loads(first.outputs["bake-result"])
     assert set(result) == {"api", "web"}
@@ -79,10 +83,14 @@ def test_tags_move_only_when_every_target_passed(devenv: DevEnv, tmp_path: Path)
     assert "Bake target `web`" in first.summary
 
     # web carries a planted CRITICAL: neither target's tag moves; both were pushed by digest.
-    second = bake(tmp_path / "2", devenv, {
-        "api": (scratch_context(tmp_path / "api2", ("linux/amd64",)), images["api"]),
-        "web": (small_app(tmp_path / "web2"), images["web"]),
-    })  # fmt: skip
+    second = bake(
+        tmp_path / "2",
+        devenv,
+        {
+            "api": (scratch_context(tmp_path / "api2", ("linux/amd64",)), images["api"]),
+            "web": (small_app(tmp_path / "web2"), images["web"]),
+        },
+    )
     assert second.returncode == 1, second.log
     again = json.loads(second.outputs["bake-result"])
     assert again["api"]["passed"] is True
@@ -149,7 +157,7 @@ def test_a_failed_tag_write_puts_the_other_targets_tags_back(
         pytest.param({}, 'target "a" {\n  secret = ["id=npm"]\n}', "bake-files", id="a-secret"),
         pytest.param({}, 'target "a" {}\ntarget "b" {}', "bake-files", id="no-image"),
     ],
-)  # fmt: skip
+)
 def test_refused_before_anything_is_built(
     tmp_path: Path, given: dict[str, str], hcl: str, named: str
 ) -> None:

@@ -68,20 +68,35 @@ def published(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> dict[
     base = tmp_path_factory.mktemp("baseline")
     image = f"{devenv.registry}/{unique_repository('slipway-test/baseline')}"
     run = run_action(
-        base / "run", "push", push_to("master"),
-        inputs(devenv, image, context(base / "ctx"), base / "cache", PUSH="true",
-               **{"FAIL-ON": "none", "ATTACH": "scan-report"}),
-    )  # fmt: skip
+        base / "run",
+        "push",
+        push_to("master"),
+        inputs(
+            devenv,
+            image,
+            context(base / "ctx"),
+            base / "cache",
+            PUSH="true",
+            **{"FAIL-ON": "none", "ATTACH": "scan-report"},
+        ),
+    )
     assert run.returncode == 0, run.log
     return {"image": image, "digest": run.outputs["digest"], "base": base}
 
 
 def pull_request(devenv: DevEnv, published: dict[str, Any], folder: Path, **more: str) -> ActionRun:
     return run_action(
-        folder / "run", "pull_request", load_event("pull_request", "opened"),
-        inputs(devenv, published["image"], folder / "ctx", folder / "cache",
-               **{"FAIL-ON": "HIGH", "FAIL-ON-SCOPE": "new", **more}),
-    )  # fmt: skip
+        folder / "run",
+        "pull_request",
+        load_event("pull_request", "opened"),
+        inputs(
+            devenv,
+            published["image"],
+            folder / "ctx",
+            folder / "cache",
+            **{"FAIL-ON": "HIGH", "FAIL-ON-SCOPE": "new", **more},
+        ),
+    )
 
 
 def test_a_change_that_adds_a_vulnerable_package_fails_for_that_package_alone(
@@ -135,10 +150,19 @@ def test_a_baseline_without_a_report_is_scanned_once_then_reused(
 ) -> None:
     bare = tmp_path / "bare"
     run = run_action(
-        bare / "run", "push", push_to("legacy"),
-        inputs(devenv, published["image"], context(bare / "ctx"), bare / "cache", PUSH="true",
-               SCAN="false", ATTACH="none"),
-    )  # fmt: skip
+        bare / "run",
+        "push",
+        push_to("legacy"),
+        inputs(
+            devenv,
+            published["image"],
+            context(bare / "ctx"),
+            bare / "cache",
+            PUSH="true",
+            SCAN="false",
+            ATTACH="none",
+        ),
+    )
     assert run.returncode == 0, run.log
     context(tmp_path / "ctx", vulnerable=True)
     first = pull_request(devenv, published, tmp_path, BASELINE="legacy")
@@ -168,12 +192,23 @@ def test_the_sticky_comment_leads_with_what_the_change_adds(
     github.seed_repo("Codertocat", "Hello-World", pulls=[{"number": payload["number"]}])
     context(tmp_path / "ctx", vulnerable=True)
     run = run_action(
-        tmp_path / "run", "pull_request", payload,
-        inputs(devenv, published["image"], tmp_path / "ctx", tmp_path / "cache",
-               **{"FAIL-ON": "HIGH", "FAIL-ON-SCOPE": "new", "GITHUB-TOKEN": TOKEN,
-                  "BASE-ADVICE": "none"}),
+        tmp_path / "run",
+        "pull_request",
+        payload,
+        inputs(
+            devenv,
+            published["image"],
+            tmp_path / "ctx",
+            tmp_path / "cache",
+            **{
+                "FAIL-ON": "HIGH",
+                "FAIL-ON-SCOPE": "new",
+                "GITHUB-TOKEN": TOKEN,
+                "BASE-ADVICE": "none",
+            },
+        ),
         api_url=github.url,
-    )  # fmt: skip
+    )
     assert run.returncode != 0, run.log
     (sticky,) = github.comments("Codertocat", "Hello-World", payload["number"])
     assert "This change adds 1" in sticky.body, sticky.body
@@ -199,10 +234,18 @@ def published_with_policy(
     ctx = context(base / "ctx")
     (ctx / "Dockerfile").write_text(POLICY_BASE)
     run = run_action(
-        base / "run", "push", push_to("policy-main"),
-        inputs(devenv, published["image"], ctx, base / "cache", PUSH="true",
-               **{"FAIL-ON": "none", "ATTACH": "scan-report", **POLICY_SCAN}),
-    )  # fmt: skip
+        base / "run",
+        "push",
+        push_to("policy-main"),
+        inputs(
+            devenv,
+            published["image"],
+            ctx,
+            base / "cache",
+            PUSH="true",
+            **{"FAIL-ON": "none", "ATTACH": "scan-report", **POLICY_SCAN},
+        ),
+    )
     assert run.returncode == 0, run.log
     report = json.loads(Path(run.outputs["report-file"]).read_text())
     assert "SW001" in [f["id"] for f in report["policy"]], report["policy"]  # what is attached
@@ -224,9 +267,12 @@ def test_policy_findings_are_diffed_by_rule_and_instruction_not_line(
     # blocks in new-only mode.
     policy_change(tmp_path / "moved", "# a comment\n\nFROM scratch\nLABEL x=y\nCOPY root/ /\n")
     moved = pull_request(
-        devenv, published_with_policy, tmp_path / "moved",
-        BASELINE="policy-main", **POLICY_SCAN,
-    )  # fmt: skip
+        devenv,
+        published_with_policy,
+        tmp_path / "moved",
+        BASELINE="policy-main",
+        **POLICY_SCAN,
+    )
     assert moved.returncode == 0, moved.log
     assert "findings: attached report" in moved.log
     assert "policy findings are unknown" not in moved.log
@@ -234,9 +280,12 @@ def test_policy_findings_are_diffed_by_rule_and_instruction_not_line(
     # An EXPOSE 22 (SW008, MEDIUM) is what the change adds: that alone blocks at MEDIUM.
     policy_change(tmp_path / "port", POLICY_BASE + "EXPOSE 22\n")
     port = pull_request(
-        devenv, published_with_policy, tmp_path / "port",
-        BASELINE="policy-main", **{"FAIL-ON": "MEDIUM", **POLICY_SCAN},
-    )  # fmt: skip
+        devenv,
+        published_with_policy,
+        tmp_path / "port",
+        BASELINE="policy-main",
+        **{"FAIL-ON": "MEDIUM", **POLICY_SCAN},
+    )
     assert port.returncode != 0, port.log
     assert "1 new Dockerfile policy finding(s) at or above MEDIUM" in port.log, port.log
     assert "Of the Dockerfile practices, **it adds 1** (1 MEDIUM)" in port.summary, port.summary
@@ -247,9 +296,12 @@ def test_policy_findings_are_diffed_by_rule_and_instruction_not_line(
     assert states["SW001"] == "unchanged"
     # The default scope still counts the unchanged SW001.
     everything = pull_request(
-        devenv, published_with_policy, tmp_path / "moved",
-        BASELINE="policy-main", **{"FAIL-ON-SCOPE": "all", **POLICY_SCAN},
-    )  # fmt: skip
+        devenv,
+        published_with_policy,
+        tmp_path / "moved",
+        BASELINE="policy-main",
+        **{"FAIL-ON-SCOPE": "all", **POLICY_SCAN},
+    )
     assert everything.returncode != 0, everything.log
     assert "1 Dockerfile policy finding(s) at or above HIGH" in everything.log
 

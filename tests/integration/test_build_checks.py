@@ -22,12 +22,20 @@ def build(devenv: DevEnv, tmp_path: Path, *, annotations: str = "true") -> str:
     (ctx / "file").write_text("x\n")
     (ctx / "Dockerfile").write_text(DOCKERFILE)
     run = run_action(
-        tmp_path / "run", "push", load_event("push", index=4),
-        {"IMAGES": f"{devenv.registry}/{unique_repository('slipway-test/checks')}",
-         "CONTEXT": str(ctx), "PLATFORMS": "linux/amd64", "PUSH": "false", "SCAN": "false",
-         "POLICY": "none", "PROVENANCE": "false"},
+        tmp_path / "run",
+        "push",
+        load_event("push", index=4),
+        {
+            "IMAGES": f"{devenv.registry}/{unique_repository('slipway-test/checks')}",
+            "CONTEXT": str(ctx),
+            "PLATFORMS": "linux/amd64",
+            "PUSH": "false",
+            "SCAN": "false",
+            "POLICY": "none",
+            "PROVENANCE": "false",
+        },
         extra_env={"DOCKER_BUILD_CHECKS_ANNOTATIONS": annotations},
-    )  # fmt: skip
+    )
     assert run.returncode == 0, run.log
     return run.log
 

@@ -41,24 +41,38 @@ def test_without_buildkit_image_the_builder_runs_buildx_default(
     """No `buildkit-image`: the builder Slipway creates runs buildx's default BuildKit image,
     ``moby/buildkit:buildx-stable-1``, pulled as the engine pulls it (here the stand-in that the
     engine's Docker Hub mirror serves under that exact name)."""
-    result = run(tmp_path, devenv.registry, unique_repository("slipway-test/default-buildkit"),
-                 scratch_context(tmp_path / "ctx", ("linux/amd64",)), PLATFORMS="linux/amd64",
-                 PROVENANCE="false")  # fmt: skip
+    result = run(
+        tmp_path,
+        devenv.registry,
+        unique_repository("slipway-test/default-buildkit"),
+        scratch_context(tmp_path / "ctx", ("linux/amd64",)),
+        PLATFORMS="linux/amd64",
+        PROVENANCE="false",
+    )
     assert result.returncode == 0, result.log
     assert "--driver-opt image=" not in result.log
     (name,) = set(re.findall(r"kept the builder (slipway-[0-9a-f]{12})", result.log))
     image = subprocess.run(
         ["docker", "inspect", "--format", "{{.Config.Image}}", f"buildx_buildkit_{name}0"],
-        capture_output=True, text=True, timeout=60, check=True,
-    ).stdout.strip()  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
     assert image == "moby/buildkit:buildx-stable-1"
 
 
 def test_three_platforms_each_with_labels(devenv: DevEnv, tmp_path: Path) -> None:
     platforms = ("linux/amd64", "linux/arm64", "linux/s390x")
     repository = unique_repository("slipway-test/three")
-    result = run(tmp_path, devenv.registry, repository, scratch_context(tmp_path / "ctx", platforms),
-                 PLATFORMS=",".join(platforms), PROVENANCE="false")  # fmt: skip
+    result = run(
+        tmp_path,
+        devenv.registry,
+        repository,
+        scratch_context(tmp_path / "ctx", platforms),
+        PLATFORMS=",".join(platforms),
+        PROVENANCE="false",
+    )
     assert result.returncode == 0, result.log
     view = RegistryView(devenv.registry)
     served = view.manifest(repository, "master")
@@ -98,8 +112,13 @@ def test_push_survives_transient_registry_errors(
         }
     )
     repository = unique_repository("slipway-test/faults")
-    result = run(tmp_path, front.address, repository, scratch_context(tmp_path / "ctx", ("linux/amd64", "linux/arm64")),
-                 PLATFORMS="linux/amd64,linux/arm64")  # fmt: skip
+    result = run(
+        tmp_path,
+        front.address,
+        repository,
+        scratch_context(tmp_path / "ctx", ("linux/amd64", "linux/arm64")),
+        PLATFORMS="linux/amd64,linux/arm64",
+    )
     assert result.returncode == 0, result.log
     assert front.stats.faults_total >= 3
     served = RegistryView(devenv.registry).manifest(repository, "master")
@@ -112,8 +131,14 @@ def test_registry_down_fails_clearly_and_tags_nothing(
 ) -> None:
     front.set_down(True)
     repository = unique_repository("slipway-test/down")
-    result = run(tmp_path, front.address, repository, scratch_context(tmp_path / "ctx", ("linux/amd64",)),
-                 PLATFORMS="linux/amd64", **{"REGISTRY-TIMEOUT": "8"})  # fmt: skip
+    result = run(
+        tmp_path,
+        front.address,
+        repository,
+        scratch_context(tmp_path / "ctx", ("linux/amd64",)),
+        PLATFORMS="linux/amd64",
+        **{"REGISTRY-TIMEOUT": "8"},
+    )
     assert result.returncode == 4, result.log
     assert "::error title=Registry error::" in result.log
     assert "Traceback" not in result.log
@@ -176,18 +201,37 @@ def test_registry_cache_is_reused(devenv: DevEnv, tmp_path: Path) -> None:
     # A builder of this test's own (a driver option makes another configuration, so another
     # name): its cache is forgotten below, which must not touch the builders other runs use.
     own = {"DRIVER-OPTS": f"env.SLIPWAY_TEST_BUILDER={uuid.uuid4().hex[:8]}"}
-    first = run(tmp_path / "1", devenv.registry, repository, context, PLATFORMS="linux/amd64",
-                **{"CACHE-TO": f"type=registry,ref={cache},mode=max"}, **own)  # fmt: skip
+    first = run(
+        tmp_path / "1",
+        devenv.registry,
+        repository,
+        context,
+        PLATFORMS="linux/amd64",
+        **{"CACHE-TO": f"type=registry,ref={cache},mode=max"},
+        **own,
+    )
     assert first.returncode == 0, first.log
     assert "exporting cache" in first.log.lower() or "writing cache manifest" in first.log
     # Forget the local build cache of the builder Slipway kept, so only the registry cache can
     # satisfy the RUN step.
     (builder,) = set(re.findall(r"--builder (slipway-[0-9a-f]{12})", first.log))
-    subprocess.run(["docker", "buildx", "prune", "--all", "--force", "--builder", builder],
-                   check=True, capture_output=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        ["docker", "buildx", "prune", "--all", "--force", "--builder", builder],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     # cache: false, or the identical build would be reused (no build, no cache import)
-    second = run(tmp_path / "2", devenv.registry, repository, context, PLATFORMS="linux/amd64",
-                 CACHE="false", **{"CACHE-FROM": f"type=registry,ref={cache}"}, **own)  # fmt: skip
+    second = run(
+        tmp_path / "2",
+        devenv.registry,
+        repository,
+        context,
+        PLATFORMS="linux/amd64",
+        CACHE="false",
+        **{"CACHE-FROM": f"type=registry,ref={cache}"},
+        **own,
+    )
     assert f"--builder {builder}" in second.log
     assert second.returncode == 0, second.log
     assert "importing cache manifest from" in second.log
@@ -209,8 +253,13 @@ def test_preflight_refusal_fails_in_seconds_before_building(
 ) -> None:
     front.set_faults({"rules": [{"kind": "403", "method": "POST", "path": "/blobs/uploads/"}]})
     repository = unique_repository("slipway-test/denied")
-    result = run(tmp_path, front.address, repository, scratch_context(tmp_path / "ctx", ("linux/amd64",)),
-                 PLATFORMS="linux/amd64")  # fmt: skip
+    result = run(
+        tmp_path,
+        front.address,
+        repository,
+        scratch_context(tmp_path / "ctx", ("linux/amd64",)),
+        PLATFORMS="linux/amd64",
+    )
     assert result.returncode == 4, result.log
     assert front.stats.requests == 1, front.stats  # a refusal is not retried
     assert f"push to {front.address}/{repository} (preflight): HTTP 403" in result.log
@@ -223,16 +272,27 @@ def test_split_build_push_by_digest_then_merge(devenv: DevEnv, tmp_path: Path) -
     context = scratch_context(tmp_path / "ctx", ("linux/amd64", "linux/arm64"))
     parts = []
     for platform in ("linux/amd64", "linux/arm64"):
-        part = run(tmp_path / platform.replace("/", "-"), devenv.registry, repository, context,
-                   PLATFORMS=platform, **{"PUSH-BY-DIGEST": "true"})  # fmt: skip
+        part = run(
+            tmp_path / platform.replace("/", "-"),
+            devenv.registry,
+            repository,
+            context,
+            PLATFORMS=platform,
+            **{"PUSH-BY-DIGEST": "true"},
+        )
         assert part.returncode == 0, part.log
         assert "applied by the merge job" in part.summary
         parts.append(part.outputs["digest"])
     view = RegistryView(devenv.registry)
     assert view.tags(repository) == []  # the parts are untagged
 
-    merged = run(tmp_path / "merge", devenv.registry, repository, context,
-                 **{"MERGE-DIGESTS": "\n".join(parts)})  # fmt: skip
+    merged = run(
+        tmp_path / "merge",
+        devenv.registry,
+        repository,
+        context,
+        **{"MERGE-DIGESTS": "\n".join(parts)},
+    )
     assert merged.returncode == 0, merged.log
     assert "docker buildx build" not in merged.log
     assert view.tags(repository) == ["master"]
@@ -251,12 +311,23 @@ def test_merging_two_parts_of_the_same_platform_is_refused(devenv: DevEnv, tmp_p
     parts = []
     for number in (1, 2):
         context = scratch_context(tmp_path / f"ctx{number}", ("linux/amd64",))
-        part = run(tmp_path / str(number), devenv.registry, repository, context, PLATFORMS="linux/amd64",
-                   **{"PUSH-BY-DIGEST": "true"})  # fmt: skip
+        part = run(
+            tmp_path / str(number),
+            devenv.registry,
+            repository,
+            context,
+            PLATFORMS="linux/amd64",
+            **{"PUSH-BY-DIGEST": "true"},
+        )
         assert part.returncode == 0, part.log
         parts.append(part.outputs["digest"])
-    merged = run(tmp_path / "merge", devenv.registry, repository, tmp_path / "ctx1",
-                 **{"MERGE-DIGESTS": "\n".join(parts)})  # fmt: skip
+    merged = run(
+        tmp_path / "merge",
+        devenv.registry,
+        repository,
+        tmp_path / "ctx1",
+        **{"MERGE-DIGESTS": "\n".join(parts)},
+    )
     assert merged.returncode == 2, merged.log
     assert "two sources carry linux/amd64" in merged.log
     assert RegistryView(devenv.registry).tags(repository) == []
@@ -346,8 +417,14 @@ def test_the_users_buildkitd_config_reaches_the_builder(devenv: DevEnv, tmp_path
         "  max-parallelism = 2\n"
     )
     repository = unique_repository("slipway-test/buildkitd-config")
-    result = run(tmp_path, devenv.registry, repository, context, PLATFORMS="linux/amd64",
-                 **{"BUILDKITD-CONFIG-INLINE": config})  # fmt: skip
+    result = run(
+        tmp_path,
+        devenv.registry,
+        repository,
+        context,
+        PLATFORMS="linux/amd64",
+        **{"BUILDKITD-CONFIG-INLINE": config},
+    )
     assert result.returncode == 0, result.log
     assert "--buildkitd-config" in result.log
     assert RegistryView(devenv.registry).tags(repository) == ["master"]

@@ -45,37 +45,70 @@ def test_two_jobs_creating_one_builder_both_get_it(
     try:
         assert names[0] == names[1]
         listed = subprocess.run(
-            ["docker", "ps", "--filter", f"name=^buildx_buildkit_{names[0]}0$", "--format",
-             "{{.Status}}"], capture_output=True, text=True, check=True, timeout=60,
-        ).stdout.split("\n")  # fmt: skip
+            [
+                "docker",
+                "ps",
+                "--filter",
+                f"name=^buildx_buildkit_{names[0]}0$",
+                "--format",
+                "{{.Status}}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split("\n")
         assert len([line for line in listed if line.startswith("Up")]) == 1
     finally:
-        subprocess.run(["docker", "rm", "-f", "-v", f"buildx_buildkit_{names[0]}0"],
-                       capture_output=True, check=False, timeout=60)  # fmt: skip
-        subprocess.run(["docker", "volume", "rm", "-f", f"buildx_buildkit_{names[0]}0_state"],
-                       capture_output=True, check=False, timeout=60)  # fmt: skip
+        subprocess.run(
+            ["docker", "rm", "-f", "-v", f"buildx_buildkit_{names[0]}0"],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+        subprocess.run(
+            ["docker", "volume", "rm", "-f", f"buildx_buildkit_{names[0]}0_state"],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
     assert _locks() == []  # neither job left its lock on the engine
 
 
 def _locks() -> list[str]:
     return subprocess.run(
-        ["docker", "ps", "-a", "--filter", f"label={builder.LOCK_LABEL}", "--format",
-         "{{.Names}}"], capture_output=True, text=True, check=True, timeout=60,
-    ).stdout.split()  # fmt: skip
+        ["docker", "ps", "-a", "--filter", f"label={builder.LOCK_LABEL}", "--format", "{{.Names}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
 
 
 def _remove_builder(name: str) -> None:
-    subprocess.run(["docker", "rm", "-f", "-v", f"buildx_buildkit_{name}0"],
-                   capture_output=True, check=False, timeout=60)  # fmt: skip
-    subprocess.run(["docker", "volume", "rm", "-f", f"buildx_buildkit_{name}0_state"],
-                   capture_output=True, check=False, timeout=60)  # fmt: skip
+    subprocess.run(
+        ["docker", "rm", "-f", "-v", f"buildx_buildkit_{name}0"],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    subprocess.run(
+        ["docker", "volume", "rm", "-f", f"buildx_buildkit_{name}0_state"],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
 
 
 def _hold_lock(name: str, image: str) -> str:
     """Another job's lock on builder ``name``."""
     lock = builder.LOCK_PREFIX + name
-    subprocess.run(["docker", "container", "create", "--name", lock, "--label",
-                    builder.LOCK_LABEL, image], capture_output=True, check=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        ["docker", "container", "create", "--name", lock, "--label", builder.LOCK_LABEL, image],
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
     return lock
 
 

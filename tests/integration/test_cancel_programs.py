@@ -51,8 +51,10 @@ def test_the_running_program_is_stopped_and_the_run_ends_cancelled(
     process = subprocess.Popen(
         [sys.executable, "-c", SCRIPT, how, str(mark)],
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not _has_child(process.pid, "sleep"):  # the program runs

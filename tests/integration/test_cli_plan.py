@@ -22,8 +22,9 @@ TOKEN = "ghs_" + "T" * 36  # what ${{ secrets.GITHUB_TOKEN }} is on the runner
 
 
 def git(folder: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True,
-                          check=True)  # fmt: skip
+    done = subprocess.run(
+        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True
+    )
     return done.stdout.strip()
 
 
@@ -32,8 +33,10 @@ def checkout(tmp_path: Path) -> Path:
     """A clone of acme/hello on main, with the README's example workflow in it."""
     folder = tmp_path / "hello"
     (folder / ".github" / "workflows").mkdir(parents=True)
-    shutil.copy(ROOT / "examples" / "workflows" / "single-step.yml",
-                folder / ".github" / "workflows" / "image.yml")  # fmt: skip
+    shutil.copy(
+        ROOT / "examples" / "workflows" / "single-step.yml",
+        folder / ".github" / "workflows" / "image.yml",
+    )
     (folder / "Dockerfile").write_text("FROM scratch\nCOPY Dockerfile /\n")
     git(folder, "init", "-q", "-b", "main")
     git(folder, "remote", "add", "origin", "https://github.com/acme/hello.git")
@@ -44,9 +47,14 @@ def checkout(tmp_path: Path) -> Path:
 
 def slipway(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "slipway", *args], cwd=folder, env=env, capture_output=True,
-        text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "slipway", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def plan_of(output: str) -> list[str]:
@@ -61,27 +69,47 @@ def local_env() -> dict[str, str]:
 
 
 def test_the_dry_run_here_is_the_plan_under_actions(checkout: Path, tmp_path: Path) -> None:
-    here = slipway(checkout, local_env(), "--workflow", ".github/workflows/image.yml",
-                   "--step", "image", "--dry-run")  # fmt: skip
+    here = slipway(
+        checkout,
+        local_env(),
+        "--workflow",
+        ".github/workflows/image.yml",
+        "--step",
+        "image",
+        "--dry-run",
+    )
     assert here.returncode == 0, here.stdout + here.stderr
     sha = git(checkout, "rev-parse", "HEAD")
     payload = {
-        "ref": "refs/heads/main", "after": sha,
+        "ref": "refs/heads/main",
+        "after": sha,
         "head_commit": {"id": sha, "timestamp": git(checkout, "show", "-s", "--format=%cI")},
-        "repository": {"full_name": "acme/hello", "name": "hello", "owner": {"login": "acme"},
-                       "html_url": "https://github.com/acme/hello", "default_branch": "main"},
-    }  # fmt: skip
+        "repository": {
+            "full_name": "acme/hello",
+            "name": "hello",
+            "owner": {"login": "acme"},
+            "html_url": "https://github.com/acme/hello",
+            "default_branch": "main",
+        },
+    }
     event = tmp_path / "event.json"
     event.write_text(json.dumps(payload))
     # What the runner passes for that step: its `with:` block evaluated, the rest defaults.
-    inputs = {"IMAGES": "ghcr.io/acme/hello", "PLATFORMS": "linux/amd64,linux/arm64",
-              "PUSH": "true", "USERNAME": "acme", "PASSWORD": TOKEN, "FAIL-ON": "CRITICAL",
-              "GITHUB-TOKEN": ""}  # fmt: skip
+    inputs = {
+        "IMAGES": "ghcr.io/acme/hello",
+        "PLATFORMS": "linux/amd64,linux/arm64",
+        "PUSH": "true",
+        "USERNAME": "acme",
+        "PASSWORD": TOKEN,
+        "FAIL-ON": "CRITICAL",
+        "GITHUB-TOKEN": "",
+    }
     actions_env = {
-        **local_env(), **runner_env("push", payload, event, "http://127.0.0.1:9"),
+        **local_env(),
+        **runner_env("push", payload, event, "http://127.0.0.1:9"),
         "GITHUB_WORKSPACE": str(checkout),
         **{f"INPUT_{k}": v for k, v in inputs.items()},
-    }  # fmt: skip
+    }
     there = slipway(checkout, actions_env, "--dry-run")
     assert there.returncode == 0, there.stdout + there.stderr
     assert plan_of(here.stdout) == plan_of(there.stdout)
@@ -104,8 +132,13 @@ def test_help_lists_every_input_and_a_bad_option_is_refused(checkout: Path) -> N
 
 
 def test_outside_a_checkout_the_error_says_so(tmp_path: Path) -> None:
-    result = slipway(tmp_path, {**local_env(), "GIT_CEILING_DIRECTORIES": str(tmp_path)},
-                     "--images", "ghcr.io/acme/app", "--dry-run")  # fmt: skip
+    result = slipway(
+        tmp_path,
+        {**local_env(), "GIT_CEILING_DIRECTORIES": str(tmp_path)},
+        "--images",
+        "ghcr.io/acme/app",
+        "--dry-run",
+    )
     assert result.returncode == 2
     assert "not a git checkout" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
@@ -130,8 +163,9 @@ def test_the_commands_plan_shows_no_planted_secret(spec: Input, checkout: Path) 
     }
     more = needs.get(spec.name, [])
     env = {**local_env(), "NPM_TOKEN": PLANTED}  # what secret-envs' planted entry names
-    result = slipway(checkout, env, "--images", "ghcr.io/acme/hello", f"--{spec.name}", value,
-                     *more, "--dry-run")  # fmt: skip
+    result = slipway(
+        checkout, env, "--images", "ghcr.io/acme/hello", f"--{spec.name}", value, *more, "--dry-run"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "plan:" in result.stdout
     assert PLANTED not in result.stdout + result.stderr

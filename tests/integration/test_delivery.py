@@ -54,9 +54,15 @@ def test_a_refused_comment_with_always_still_delivers_the_check_run_and_sarif(
     github.inject("POST", r"/issues/2/comments$", 422, times=100)  # GitHub refuses the comment
     runner = Runner(Workflow({}, io.StringIO()), {**env, "SLIPWAY_STATE_DIR": str(tmp_path)})
     run = Run(
-        runner, access_for(inputs), plan, context, tmp_path, datetime(2026, 12, 1, tzinfo=UTC),
-        Builders(runner, tmp_path), None,
-    )  # fmt: skip
+        runner,
+        access_for(inputs),
+        plan,
+        context,
+        tmp_path,
+        datetime(2026, 12, 1, tzinfo=UTC),
+        Builders(runner, tmp_path),
+        None,
+    )
     report = [Block("report", ("## Slipway: passed",), required=True)]
     delivered = deliver(run, report=report, marks=[], failed=False, sarif=sarif)
     assert delivered.error is not None  # `always`: the run fails with it, at the end

@@ -256,13 +256,23 @@ def sts_error(code: str, message: str) -> bytes:
 @pytest.mark.parametrize(
     ("code", "message", "hint"),
     [
-        ("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity",
-         "token.actions.githubusercontent.com"),
-        ("InvalidIdentityToken", "Token {jwt} audience is not allowed",
-         "token.actions.githubusercontent.com"),
-        ("ValidationError", "1 validation error detected: Value at 'roleArn'", "aws-role-to-assume"),
+        (
+            "AccessDenied",
+            "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+            "token.actions.githubusercontent.com",
+        ),
+        (
+            "InvalidIdentityToken",
+            "Token {jwt} audience is not allowed",
+            "token.actions.githubusercontent.com",
+        ),
+        (
+            "ValidationError",
+            "1 validation error detected: Value at 'roleArn'",
+            "aws-role-to-assume",
+        ),
     ],
-)  # fmt: skip
+)
 def test_sts_refusals_name_the_aws_code(code: str, message: str, hint: str) -> None:
     jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm8vciJ9.c2lnbmF0dXJl"
     body = sts_error(code, message.format(jwt=jwt))

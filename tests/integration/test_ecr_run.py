@@ -25,8 +25,10 @@ from tests.support.payloads import load_event
 pytestmark = pytest.mark.integration
 ACCOUNT = "123456789012"
 HOST = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com"
-KEYS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}  # fmt: skip
+KEYS = {
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +39,13 @@ def moto() -> Iterator[str]:
 
 def ecr_password(moto: str) -> str:
     """What ECR's API answers any key here (moto's token is the same for every caller)."""
-    client: Any = boto3.client("ecr", region_name="eu-west-1", endpoint_url=moto,
-                               aws_access_key_id="x", aws_secret_access_key="y")  # fmt: skip
+    client: Any = boto3.client(
+        "ecr",
+        region_name="eu-west-1",
+        endpoint_url=moto,
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+    )
     token = client.get_authorization_token()["authorizationData"][0]["authorizationToken"]
     return base64.b64decode(token).decode().partition(":")[2]
 
@@ -47,12 +54,20 @@ def run(tmp_path: Path, moto: str, inputs: dict[str, str], env: dict[str, str]) 
     context = tmp_path / "ctx"
     context.mkdir()
     (context / "Dockerfile").write_text("FROM scratch\n")
-    given = {"IMAGES": f"{HOST}/team/app", "CONTEXT": str(context), "PUSH": "true",
-             "REGISTRY-TIMEOUT": "1", **inputs}  # fmt: skip
+    given = {
+        "IMAGES": f"{HOST}/team/app",
+        "CONTEXT": str(context),
+        "PUSH": "true",
+        "REGISTRY-TIMEOUT": "1",
+        **inputs,
+    }
     return run_action(
-        tmp_path, "push", load_event("push", index=4), given,
+        tmp_path,
+        "push",
+        load_event("push", index=4),
+        given,
         extra_env={"AWS_ENDPOINT_URL": moto, **env},
-    )  # fmt: skip
+    )
 
 
 def assert_bought_then_stopped(result: ActionRun, moto: str) -> None:
@@ -75,17 +90,21 @@ def test_the_environments_keys_buy_the_login_of_an_ecr_image(moto: str, tmp_path
 def test_a_registry_auth_entry_may_be_an_aws_key_as_in_login_action(
     moto: str, tmp_path: Path
 ) -> None:
-    entry = (f"- registry: {HOST}\n  username: {KEYS['AWS_ACCESS_KEY_ID']}\n"
-             f"  password: {KEYS['AWS_SECRET_ACCESS_KEY']}")  # fmt: skip
+    entry = (
+        f"- registry: {HOST}\n  username: {KEYS['AWS_ACCESS_KEY_ID']}\n"
+        f"  password: {KEYS['AWS_SECRET_ACCESS_KEY']}"
+    )
     assert_bought_then_stopped(run(tmp_path, moto, {"REGISTRY-AUTH": entry}, {}), moto)
 
 
 def test_keyless_through_the_oidc_token_and_sts(moto: str, tmp_path: Path) -> None:
     with OidcStandin() as github:
         result = run(
-            tmp_path, moto,
-            {"AWS-ROLE-TO-ASSUME": f"arn:aws:iam::{ACCOUNT}:role/ci-push"}, github.env,
-        )  # fmt: skip
+            tmp_path,
+            moto,
+            {"AWS-ROLE-TO-ASSUME": f"arn:aws:iam::{ACCOUNT}:role/ci-push"},
+            github.env,
+        )
         assert [r.path.split("?")[0] for r in github.requests] == [TOKEN_PATH]  # asked once
     assert_bought_then_stopped(result, moto)
     assert github.request_token not in result.log

@@ -294,32 +294,101 @@ def test_sas_urls_are_checked_by_azurite(cache: GhaCacheStandin, client: GoV2Cli
 
 BAD_REQUESTS = [
     # (id, http method, method name, headers override, body, status, twirp code)
-    ("wrong-token", "POST", "CreateCacheEntry", {"Authorization": "Bearer nope"},
-     {"key": "k", "version": GO_VERSION}, 401, "unauthenticated"),
-    ("no-token", "POST", "CreateCacheEntry", {"Authorization": None},
-     {"key": "k", "version": GO_VERSION}, 401, "unauthenticated"),
-    ("known-field-wrong-type-nested", "POST", "CreateCacheEntry", {},
-     {"key": "k", "version": GO_VERSION, "metadata": {"repository_id": "one"}}, 400,
-     "malformed"),
+    (
+        "wrong-token",
+        "POST",
+        "CreateCacheEntry",
+        {"Authorization": "Bearer nope"},
+        {"key": "k", "version": GO_VERSION},
+        401,
+        "unauthenticated",
+    ),
+    (
+        "no-token",
+        "POST",
+        "CreateCacheEntry",
+        {"Authorization": None},
+        {"key": "k", "version": GO_VERSION},
+        401,
+        "unauthenticated",
+    ),
+    (
+        "known-field-wrong-type-nested",
+        "POST",
+        "CreateCacheEntry",
+        {},
+        {"key": "k", "version": GO_VERSION, "metadata": {"repository_id": "one"}},
+        400,
+        "malformed",
+    ),
     ("missing-version", "POST", "CreateCacheEntry", {}, {"key": "k"}, 400, "invalid_argument"),
-    ("missing-size", "POST", "FinalizeCacheEntryUpload", {},
-     {"key": "k", "version": GO_VERSION}, 400, "invalid_argument"),
-    ("key-not-string", "POST", "CreateCacheEntry", {},
-     {"key": 5, "version": GO_VERSION}, 400, "malformed"),
-    ("size-not-int", "POST", "FinalizeCacheEntryUpload", {},
-     {"key": "k", "version": GO_VERSION, "size_bytes": "12kB"}, 400, "malformed"),
-    ("restore-keys-not-list", "POST", "GetCacheEntryDownloadURL", {},
-     {"key": "k", "version": GO_VERSION, "restore_keys": "k"}, 400, "malformed"),
-    ("metadata-bad-scope", "POST", "GetCacheEntryDownloadURL", {},
-     {"key": "k", "version": GO_VERSION, "metadata": {"scope": [{"scope": 1}]}}, 400, "malformed"),
+    (
+        "missing-size",
+        "POST",
+        "FinalizeCacheEntryUpload",
+        {},
+        {"key": "k", "version": GO_VERSION},
+        400,
+        "invalid_argument",
+    ),
+    (
+        "key-not-string",
+        "POST",
+        "CreateCacheEntry",
+        {},
+        {"key": 5, "version": GO_VERSION},
+        400,
+        "malformed",
+    ),
+    (
+        "size-not-int",
+        "POST",
+        "FinalizeCacheEntryUpload",
+        {},
+        {"key": "k", "version": GO_VERSION, "size_bytes": "12kB"},
+        400,
+        "malformed",
+    ),
+    (
+        "restore-keys-not-list",
+        "POST",
+        "GetCacheEntryDownloadURL",
+        {},
+        {"key": "k", "version": GO_VERSION, "restore_keys": "k"},
+        400,
+        "malformed",
+    ),
+    (
+        "metadata-bad-scope",
+        "POST",
+        "GetCacheEntryDownloadURL",
+        {},
+        {"key": "k", "version": GO_VERSION, "metadata": {"scope": [{"scope": 1}]}},
+        400,
+        "malformed",
+    ),
     ("not-an-object", "POST", "CreateCacheEntry", {}, ["k"], 400, "malformed"),
-    ("text-content-type", "POST", "CreateCacheEntry", {"Content-Type": "text/plain"},
-     {"key": "k", "version": GO_VERSION}, 404, "bad_route"),
-    ("protobuf", "POST", "CreateCacheEntry", {"Content-Type": "application/protobuf"},
-     {"key": "k", "version": GO_VERSION}, 404, "bad_route"),
+    (
+        "text-content-type",
+        "POST",
+        "CreateCacheEntry",
+        {"Content-Type": "text/plain"},
+        {"key": "k", "version": GO_VERSION},
+        404,
+        "bad_route",
+    ),
+    (
+        "protobuf",
+        "POST",
+        "CreateCacheEntry",
+        {"Content-Type": "application/protobuf"},
+        {"key": "k", "version": GO_VERSION},
+        404,
+        "bad_route",
+    ),
     ("get", "GET", "GetCacheEntryDownloadURL", {}, None, 404, "bad_route"),
     ("unknown-method", "POST", "ListCacheEntries", {}, {}, 404, "bad_route"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -428,10 +497,18 @@ def gha_builder() -> Iterator[str]:
     """A docker-container builder on the host network (it must reach 127.0.0.1 services)."""
     _docker("buildx", "rm", "--force", BUILDER)  # a leftover of an interrupted run
     created = _docker(
-        "buildx", "create", "--name", BUILDER, "--driver", "docker-container",
-        "--driver-opt", "network=host", "--driver-opt", f"image={_buildkit_image()}",
+        "buildx",
+        "create",
+        "--name",
+        BUILDER,
+        "--driver",
+        "docker-container",
+        "--driver-opt",
+        "network=host",
+        "--driver-opt",
+        f"image={_buildkit_image()}",
         "--bootstrap",
-    )  # fmt: skip
+    )
     try:
         assert created.returncode == 0, created.stderr
         yield BUILDER
@@ -456,9 +533,16 @@ def _build(
 ) -> subprocess.CompletedProcess[str]:
     """``docker buildx build`` with plain progress; asserts success."""
     done = _docker(
-        "buildx", "build", "--builder", builder, "--progress", "plain", *options, str(context),
+        "buildx",
+        "build",
+        "--builder",
+        builder,
+        "--progress",
+        "plain",
+        *options,
+        str(context),
         env=env,
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
     return done
 

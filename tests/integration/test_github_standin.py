@@ -357,8 +357,9 @@ def test_attestations_are_stored_and_listed_by_subject_digest(gh: GitHubStandIn)
     for query, expected in (("provenance", [provenance]), (COSIGN_SIGN_PREDICATE, [signature])):
         found = requests.get(
             f"{gh.url}/repos/{OWNER}/{REPO}/attestations/{INDEX}",
-            params={"predicate_type": query}, timeout=10,
-        )  # fmt: skip
+            params={"predicate_type": query},
+            timeout=10,
+        )
         assert [a["bundle"] for a in found.json()["attestations"]] == expected
     platform = requests.get(f"{gh.url}/repos/{OWNER}/{REPO}/attestations/{PLATFORM}", timeout=10)
     assert [a["bundle"] for a in platform.json()["attestations"]] == [provenance]

@@ -58,9 +58,14 @@ def test_refused_by_python_m_slipway_itself(stand_ins: Path, tmp_path: Path) -> 
     row = INVALID[0]
     env, workspace, started = environment(row, stand_ins, tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "slipway"], cwd=workspace, env=env, capture_output=True,
-        text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "slipway"],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     log = done.stdout + done.stderr
     assert done.returncode == 2, log
     assert f"::error title=Invalid input::input '{row.named}'" in log, log

@@ -112,10 +112,13 @@ def write_layout(layout: Path, files: Mapping[str, bytes]) -> stage.ScanTarget:
         "schemaVersion": 2,
         "mediaType": OCI_INDEX,
         "manifests": [
-            {"mediaType": OCI_MANIFEST, **manifest_ref,
-             "platform": {"architecture": "amd64", "os": "linux"}},
+            {
+                "mediaType": OCI_MANIFEST,
+                **manifest_ref,
+                "platform": {"architecture": "amd64", "os": "linux"},
+            },
         ],
-    }  # fmt: skip
+    }
     index_ref = _blob(layout, json.dumps(index).encode())
     top = {"schemaVersion": 2, "manifests": [{"mediaType": OCI_INDEX, **index_ref}]}
     (layout / "index.json").write_text(json.dumps(top))
@@ -138,9 +141,12 @@ def repositories(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> di
     vulnerability_db = f"slipway-test/java-{run}/trivy-db"
     push_db(devenv.registry, vulnerability_db, "2", tarball, created=now)
     java_db = push_java_db(
-        devenv.registry, f"slipway-test/java-{run}/trivy-java-db", "1", [GREETER_ROW],
+        devenv.registry,
+        f"slipway-test/java-{run}/trivy-java-db",
+        "1",
+        [GREETER_ROW],
         updated_at=now,
-    )  # fmt: skip
+    )
     return {"db": f"{devenv.registry}/{vulnerability_db}:2", "java_db": java_db}
 
 
@@ -205,8 +211,9 @@ def test_a_jar_is_named_by_the_java_db_slipway_fetched_past_a_failing_repository
     assert "connection refused" in warning
     assert warning.endswith(f"using the DB from {java_db} instead.")
     # The next run has the Java DB already: one scan, no download.
-    again, runner = scan(tmp_path / "again", replace(options, scanners=("vuln", "secret")),
-                         images["jar"])  # fmt: skip
+    again, runner = scan(
+        tmp_path / "again", replace(options, scanners=("vuln", "secret")), images["jar"]
+    )
     assert greeter(again) == FOUND
     assert runner.count("--download-java-db-only") == 0
     assert runner.count("--scanners") == 1
@@ -311,9 +318,12 @@ def job(
     now = datetime.now(UTC)
     plan = make_plan(inputs, context, env=env, now=now)
     runner = RecordingRunner(
-        {**env, "PATH": str(ROOT / ".venv" / "bin") + ":/usr/bin:/bin",
-         "SLIPWAY_STATE_DIR": str(tmp_path / "state")}
-    )  # fmt: skip
+        {
+            **env,
+            "PATH": str(ROOT / ".venv" / "bin") + ":/usr/bin:/bin",
+            "SLIPWAY_STATE_DIR": str(tmp_path / "state"),
+        }
+    )
     work = tmp_path / "work"
     work.mkdir(parents=True, exist_ok=True)
     run = Run(runner, access_for(inputs), plan, context, work, now, Builders(runner, work), None)
@@ -327,10 +337,15 @@ def job(
 def scan_in_job(run: Run, state: State, target: stage.ScanTarget) -> stage.ScanOutcome:
     """The scan stage as `stages.scan.scan` wires it to the cache service."""
     scan_job = stage.ScanJob(
-        run.plan.scan, [target], None, run.work, run.work / "out", run.now,
+        run.plan.scan,
+        [target],
+        None,
+        run.work,
+        run.work / "out",
+        run.now,
         prepare_java_db=lambda: cache.prepare_java_db(run, state),
         java_db_ready=lambda updated: cache.keep_java_db(run, state, updated),
-    )  # fmt: skip
+    )
     return stage.scan_platforms(run.runner, scan_job, sleep=lambda _seconds: None)
 
 

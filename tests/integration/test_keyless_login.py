@@ -172,15 +172,18 @@ def test_docker_hub_token_through_the_connection(github: OidcStandin) -> None:
 
 @pytest.mark.parametrize(
     ("standin", "status"),
-    [({"connection_id": "1b5e7f3a-6c1d-4e8f-9a2b-3c4d5e6f7a8b"}, 401),
-     ({"subject": "repo:octo-org/other:ref:refs/heads/main"}, 403)],
-)  # fmt: skip
+    [
+        ({"connection_id": "1b5e7f3a-6c1d-4e8f-9a2b-3c4d5e6f7a8b"}, 401),
+        ({"subject": "repo:octo-org/other:ref:refs/heads/main"}, 403),
+    ],
+)
 def test_docker_refusals_say_what_the_connection_needs(
     github: OidcStandin, standin: dict[str, str], status: int
 ) -> None:
     with DockerIdentityStandin(**standin) as docker, pytest.raises(RegistryError) as caught:
-        dockerhub.dockerhub_login("octo-org", CONNECTION, env=github.env, identity=docker.url,
-                                  **NO_WAIT)  # fmt: skip
+        dockerhub.dockerhub_login(
+            "octo-org", CONNECTION, env=github.env, identity=docker.url, **NO_WAIT
+        )
     assert caught.value.status == status
     assert "ruleset" in caught.value.hint
     assert "eyJ" not in f"{caught.value} {caught.value.hint}"
@@ -227,16 +230,19 @@ def test_the_stage_buys_every_keyless_login_and_masks_it(
         monkeypatch.setattr(dockerhub, "IDENTITY_URL", docker.url)
         acr_registry = f"{ACR_HOST}:{acr.url.rpartition(':')[2]}"
         env = {
-            **github.env, **google.env, **entra.env,
+            **github.env,
+            **google.env,
+            **entra.env,
             "INPUT_IMAGES": f"europe-docker.pkg.dev/p/r/app\n{acr_registry}/team/app\n"
-                            "us-docker.pkg.dev/p/r/app",
+            "us-docker.pkg.dev/p/r/app",
             "INPUT_REGISTRY-AUTH": "- registry: docker.io\n  username: octo-org",
             "INPUT_INSECURE-REGISTRIES": acr_registry,
             "INPUT_GCP-WORKLOAD-IDENTITY-PROVIDER": PROVIDER,
             "INPUT_GCP-SERVICE-ACCOUNT": SERVICE_ACCOUNT,
-            "INPUT_AZURE-CLIENT-ID": APP, "INPUT_AZURE-TENANT-ID": TENANT,
+            "INPUT_AZURE-CLIENT-ID": APP,
+            "INPUT_AZURE-TENANT-ID": TENANT,
             "INPUT_DOCKERHUB-OIDC-CONNECTION-ID": CONNECTION,
-        }  # fmt: skip
+        }
         inputs = read_inputs(env)
         log = io.StringIO()
         bought = buy_logins(inputs, env, Workflow(env, log))

@@ -69,9 +69,11 @@ def test_without_the_ca_nothing_is_built_and_the_error_names_registry_ca(
 ) -> None:
     registry, _ = tls_registry
     run = run_action(
-        tmp_path, "push", load_event("push", index=4),
+        tmp_path,
+        "push",
+        load_event("push", index=4),
         inputs(devenv, registry, context(tmp_path, registry), tmp_path),
-    )  # fmt: skip
+    )
     assert run.returncode == 4, run.log  # a registry error, before the build
     assert "not signed by a CA Slipway trusts" in run.log
     assert "registry-ca" in run.log
@@ -92,11 +94,13 @@ def test_with_the_ca_the_image_is_built_from_it_pushed_to_it_and_scanned(
     repository = given["IMAGES"].split("/", 1)[1]
     served = requests.get(
         f"https://{registry}/v2/{repository}/manifests/master",
-        headers={"Accept": "application/vnd.oci.image.index.v1+json, "
-                 "application/vnd.oci.image.manifest.v1+json"},
+        headers={
+            "Accept": "application/vnd.oci.image.index.v1+json, "
+            "application/vnd.oci.image.manifest.v1+json"
+        },
         verify=str(ca),
         timeout=30,
-    )  # fmt: skip
+    )
     assert served.status_code == 200
     assert served.headers["Docker-Content-Digest"] == run.outputs["digest"]
     assert "BEGIN CERTIFICATE" not in run.log  # the PEM is not echoed
@@ -111,8 +115,11 @@ def test_the_ca_can_be_a_file_in_the_workspace(
     (workspace / ".github" / "registry-ca.pem").write_text(ca.read_text())
     given = inputs(devenv, registry, context(workspace, registry), tmp_path)
     run = run_action(
-        tmp_path / "run", "push", load_event("push", index=4),
+        tmp_path / "run",
+        "push",
+        load_event("push", index=4),
         {**given, "REGISTRY-CA": ".github/registry-ca.pem", "SCAN": "false"},
-        extra_env={"GITHUB_WORKSPACE": str(workspace)}, cwd=workspace,
-    )  # fmt: skip
+        extra_env={"GITHUB_WORKSPACE": str(workspace)},
+        cwd=workspace,
+    )
     assert run.returncode == 0, run.log

@@ -117,23 +117,47 @@ ACR_SP, ACR_SECRET = str(uuid.uuid4()), hex_token("Q8u8Q~")
 HUB_PAT, GHCR_TOKEN = hex_token("dckr_pat_"), hex_token("ghs_")
 ACR_HOST = "myregistry.azurecr.io"
 RECIPES = [
-    Recipe("gar", "europe-docker.pkg.dev", "oauth2accesstoken", GAR_TOKEN,
-           {"steps.auth.outputs.access_token": GAR_TOKEN}),
-    Recipe("acr-service-principal", ACR_HOST, ACR_SP, ACR_SECRET,
-           {"vars.ACR_CLIENT_ID": ACR_SP, "secrets.ACR_CLIENT_SECRET": ACR_SECRET}),
-    Recipe("docker-hub", "docker.io", "octodev", HUB_PAT,
-           {"vars.DOCKERHUB_USERNAME": "octodev", "secrets.DOCKERHUB_TOKEN": HUB_PAT}),
-    Recipe("ghcr", "ghcr.io", "octocat", GHCR_TOKEN,
-           {"github.actor": "octocat", "secrets.GITHUB_TOKEN": GHCR_TOKEN}),
-]  # fmt: skip
+    Recipe(
+        "gar",
+        "europe-docker.pkg.dev",
+        "oauth2accesstoken",
+        GAR_TOKEN,
+        {"steps.auth.outputs.access_token": GAR_TOKEN},
+    ),
+    Recipe(
+        "acr-service-principal",
+        ACR_HOST,
+        ACR_SP,
+        ACR_SECRET,
+        {"vars.ACR_CLIENT_ID": ACR_SP, "secrets.ACR_CLIENT_SECRET": ACR_SECRET},
+    ),
+    Recipe(
+        "docker-hub",
+        "docker.io",
+        "octodev",
+        HUB_PAT,
+        {"vars.DOCKERHUB_USERNAME": "octodev", "secrets.DOCKERHUB_TOKEN": HUB_PAT},
+    ),
+    Recipe(
+        "ghcr",
+        "ghcr.io",
+        "octocat",
+        GHCR_TOKEN,
+        {"github.actor": "octocat", "secrets.GITHUB_TOKEN": GHCR_TOKEN},
+    ),
+]
 READ_ONLY = ("reader", hex_token("ro_"))
 
 
 # ACR's other login, in the same entry: `az acr login --expose-token`'s token, with the
 # all-zero username README's comment gives (test_readme_shows_the_four_recipes checks it)
-ACR_TOKEN_RECIPE = Recipe("acr-token", ACR_HOST, ACR_TOKEN_USER, ACR_TOKEN,
-                          {"vars.ACR_CLIENT_ID": ACR_TOKEN_USER,
-                           "secrets.ACR_CLIENT_SECRET": ACR_TOKEN})  # fmt: skip
+ACR_TOKEN_RECIPE = Recipe(
+    "acr-token",
+    ACR_HOST,
+    ACR_TOKEN_USER,
+    ACR_TOKEN,
+    {"vars.ACR_CLIENT_ID": ACR_TOKEN_USER, "secrets.ACR_CLIENT_SECRET": ACR_TOKEN},
+)
 ALL_RECIPES = [*RECIPES, ACR_TOKEN_RECIPE]
 
 
@@ -153,8 +177,11 @@ def fresh(registry: TokenRegistry) -> TokenRegistry:
 
 def inputs_for(address: str, registry_auth: str = "") -> Inputs:
     """The inputs of a push of ``address/team/app`` with ``registry-auth``."""
-    env = {"INPUT_IMAGES": f"{address}/{REPOSITORY}", "INPUT_PUSH": "true",
-           "INPUT_REGISTRY-TIMEOUT": "2"}  # fmt: skip
+    env = {
+        "INPUT_IMAGES": f"{address}/{REPOSITORY}",
+        "INPUT_PUSH": "true",
+        "INPUT_REGISTRY-TIMEOUT": "2",
+    }
     if registry_auth:
         env["INPUT_REGISTRY-AUTH"] = registry_auth
     return read_inputs(env)
@@ -179,8 +206,13 @@ def push_image(registry: RegistryClient, folder: Path) -> Manifest:
         member.size = len(content)
         archive.addfile(member, io.BytesIO(content))
     layer = gzip.compress(tar.getvalue(), mtime=0)
-    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {
-        "type": "layers", "diff_ids": [sha256(tar.getvalue())]}}).encode()  # fmt: skip
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [sha256(tar.getvalue())]},
+        }
+    ).encode()
     descriptors = []
     for name, blob, media_type in (
         ("config", config, "application/vnd.oci.image.config.v1+json"),
@@ -190,8 +222,14 @@ def push_image(registry: RegistryClient, folder: Path) -> Manifest:
         path.write_bytes(blob)
         assert registry.push_blob(REPOSITORY, sha256(blob), path)  # new: really sent
         descriptors.append({"mediaType": media_type, "digest": sha256(blob), "size": len(blob)})
-    body = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                       "config": descriptors[0], "layers": descriptors[1:]}).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": descriptors[0],
+            "layers": descriptors[1:],
+        }
+    ).encode()
     return Manifest(sha256(body), OCI_MANIFEST, body)
 
 
@@ -201,8 +239,9 @@ def sha256(data: bytes) -> str:
 
 def served_digest(registry: TokenRegistry, reference: str) -> str:
     """The digest the registry serves for ``team/app:reference`` (a pull token of its own)."""
-    served = registry.get(f"/v2/{REPOSITORY}/manifests/{reference}", REPOSITORY,
-                          headers={"Accept": OCI_MANIFEST})  # fmt: skip
+    served = registry.get(
+        f"/v2/{REPOSITORY}/manifests/{reference}", REPOSITORY, headers={"Accept": OCI_MANIFEST}
+    )
     assert served.status_code == 200, served.text
     return served.headers["Docker-Content-Digest"]
 

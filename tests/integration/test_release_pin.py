@@ -20,8 +20,11 @@ IMAGE = "ghcr.io/slipway/slipway@sha256:" + "b" * 64
 def git(repo: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -42,12 +45,21 @@ def release(repo: Path, version: str, image: str = IMAGE) -> subprocess.Complete
     return subprocess.run(
         ["scripts/release-pin"],
         cwd=repo,
-        env={"PATH": "/usr/bin:/bin", "IMAGE": image, "VERSION": version,
-             "GITHUB_REPOSITORY": "acme/slipway", "HOME": str(repo),
-             "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env={
+            "PATH": "/usr/bin:/bin",
+            "IMAGE": image,
+            "VERSION": version,
+            "GITHUB_REPOSITORY": "acme/slipway",
+            "HOME": str(repo),
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.invalid",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_the_workflow_runs_the_action_of_a_fixed_commit_which_runs_the_image(repo: Path) -> None:

@@ -36,10 +36,18 @@ def buildkitd(tmp_path: Path) -> Iterator[str]:
     address = f"tcp://127.0.0.1:{free_port()}"
     log = (tmp_path / "buildkitd.log").open("w")
     daemon = subprocess.Popen(
-        [str(binary), "--addr", address, "--root", str(tmp_path / "root"),
-         "--oci-worker=true", "--containerd-worker=false"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            str(binary),
+            "--addr",
+            address,
+            "--root",
+            str(tmp_path / "root"),
+            "--oci-worker=true",
+            "--containerd-worker=false",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 30
         host, port = address.removeprefix("tcp://").split(":")

@@ -110,12 +110,18 @@ def local_build(pushed: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
         "POLICY": "none",
     }
     run = run_action(
-        base / "run", "push", load_event("push", index=4), inputs,
+        base / "run",
+        "push",
+        load_event("push", index=4),
+        inputs,
         extra_env={"SLIPWAY_LAYOUT_DIR": str(base / "layout")},
-    )  # fmt: skip
+    )
     assert run.returncode == 0, run.log
-    return {"layout": base / "layout", "index": run.outputs["digest"],
-            "digests": json.loads(run.outputs["platform-digests"])}  # fmt: skip
+    return {
+        "layout": base / "layout",
+        "index": run.outputs["digest"],
+        "digests": json.loads(run.outputs["platform-digests"]),
+    }
 
 
 def targets(pushed: dict[str, Any]) -> list[stage.ScanTarget]:
@@ -163,8 +169,13 @@ def test_planted_findings_on_both_platforms_one_db_download_then_reuse(
 ) -> None:
     cache = tmp_path / "cache"
     outcome, runner = scan(pushed, tmp_path, options_for(devenv, cache))
-    expected = {"CVE-2099-10001", "CVE-2099-10002", "CVE-2099-10003", "CVE-2099-10004",
-                "CVE-2099-10005"}  # fmt: skip
+    expected = {
+        "CVE-2099-10001",
+        "CVE-2099-10002",
+        "CVE-2099-10003",
+        "CVE-2099-10004",
+        "CVE-2099-10005",
+    }
     for platform in PLATFORMS:
         assert found(outcome, platform) == expected
     # One DB download shared by both platforms; both scans skip the update.
@@ -232,8 +243,9 @@ def warm_cache(devenv: DevEnv, tmp_path_factory: pytest.TempPathFactory) -> Path
     runner = RecordingRunner({"PATH": str(ROOT / ".venv" / "bin") + ":/usr/bin:/bin"})
     from slipway.tools import trivy
 
-    trivy.run_trivy(runner, trivy.download_db_argv(devenv.trivy_db, str(cache), insecure=True),
-                    timeout=120)  # fmt: skip
+    trivy.run_trivy(
+        runner, trivy.download_db_argv(devenv.trivy_db, str(cache), insecure=True), timeout=120
+    )
     return cache
 
 
@@ -251,16 +263,28 @@ def fresh_copy(cache: Path, target: Path, updated: datetime, *, due: bool = Fals
 
 FILTERS = [
     ({"ignore_unfixed": True}, {"CVE-2099-10003"}, set()),
-    ({"trivyignores": (str(DATA / "trivyignore" / "plain.trivyignore"),)}, {"CVE-2099-10002"},
-     set()),
-    ({"trivyignores": (str(DATA / "trivyignore" / "expiry.trivyignore.yaml"),)},
-     {"CVE-2099-10004"}, {"CVE-2099-10001"}),
-    ({"vex": (str(DATA / "vex" / "python-not-affected.openvex.json"),)}, {"CVE-2099-10002"},
-     set()),
-    ({"trivyignores": (str(DATA / "trivyignore" / "plain.trivyignore"),
-                       str(DATA / "trivyignore" / "expiry.trivyignore.yaml"))},
-     {"CVE-2099-10002", "CVE-2099-10004"}, {"CVE-2099-10001"}),
-]  # fmt: skip
+    (
+        {"trivyignores": (str(DATA / "trivyignore" / "plain.trivyignore"),)},
+        {"CVE-2099-10002"},
+        set(),
+    ),
+    (
+        {"trivyignores": (str(DATA / "trivyignore" / "expiry.trivyignore.yaml"),)},
+        {"CVE-2099-10004"},
+        {"CVE-2099-10001"},
+    ),
+    ({"vex": (str(DATA / "vex" / "python-not-affected.openvex.json"),)}, {"CVE-2099-10002"}, set()),
+    (
+        {
+            "trivyignores": (
+                str(DATA / "trivyignore" / "plain.trivyignore"),
+                str(DATA / "trivyignore" / "expiry.trivyignore.yaml"),
+            )
+        },
+        {"CVE-2099-10002", "CVE-2099-10004"},
+        {"CVE-2099-10001"},
+    ),
+]
 
 
 @pytest.mark.parametrize(("changes", "gone", "kept"), FILTERS)
@@ -353,15 +377,22 @@ def test_all_down_and_no_cache_is_a_clear_failure(
 
 
 def test_local_build_is_scanned_from_the_layout_with_sboms(
-    devenv: DevEnv, pushed: dict[str, Any], local_build: dict[str, Any], warm_cache: Path,
+    devenv: DevEnv,
+    pushed: dict[str, Any],
+    local_build: dict[str, Any],
+    warm_cache: Path,
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     cache = fresh_copy(warm_cache, tmp_path / "cache", datetime.now(UTC))
     local = [
-        stage.ScanTarget(platform, digest, f"local@{digest}",
-                     layout_dir=f"{local_build['layout']}@{local_build['index']}")
+        stage.ScanTarget(
+            platform,
+            digest,
+            f"local@{digest}",
+            layout_dir=f"{local_build['layout']}@{local_build['index']}",
+        )
         for platform, digest in sorted(local_build["digests"].items())
-    ]  # fmt: skip
+    ]
     sbom = tmp_path / "sbom" / "image.cdx.json"
     options = options_for(devenv, cache, scanners=("vuln",), sbom_file=str(sbom))
     outcome, runner = scan(pushed, tmp_path, options, targets=local)
@@ -395,9 +426,12 @@ def test_the_main_run_uses_the_stage(
         "TRIVY-CACHE-DIR": str(tmp_path / "trivy"),
     }
     run = run_action(
-        tmp_path / "run", "push", load_event("push", index=4), inputs,
+        tmp_path / "run",
+        "push",
+        load_event("push", index=4),
+        inputs,
         extra_env={"GITHUB_WORKSPACE": str(workspace)},
-    )  # fmt: skip
+    )
     assert run.returncode == 1, run.log
     reason = "2 CRITICAL vulnerabilities with fixes, 1 CRITICAL secret in linux/arm64"
     assert f"{reason} (fail-on: CRITICAL)" in run.log

@@ -137,34 +137,53 @@ def push_image(registry: RegistryClient, work: Path) -> Image:
     repository = f"slipway-test/sign-{uuid.uuid4().hex[:10]}"
     layer = _layer(f"hello {uuid.uuid4().hex}\n")
     diff_id = sha256(gzip.decompress(layer))
-    config = _canonical({
-        "architecture": "amd64",
-        "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-        "config": {},
-    })  # fmt: skip
+    config = _canonical(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+            "config": {},
+        }
+    )
     for blob in (layer, config):
         path = work / sha256(blob).removeprefix("sha256:")
         path.write_bytes(blob)
         registry.push_blob(repository, sha256(blob), path)
-    manifest = _canonical({
-        "schemaVersion": 2,
-        "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": sha256(config), "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                    "digest": sha256(layer), "size": len(layer)}],
-    })  # fmt: skip
+    manifest = _canonical(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": sha256(config),
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": sha256(layer),
+                    "size": len(layer),
+                }
+            ],
+        }
+    )
     registry.put_manifest(
         repository, sha256(manifest), Manifest(sha256(manifest), OCI_MANIFEST, manifest)
     )
-    index = _canonical({
-        "schemaVersion": 2,
-        "mediaType": OCI_INDEX,
-        "manifests": [{"mediaType": OCI_MANIFEST, "digest": sha256(manifest),
-                       "size": len(manifest),
-                       "platform": {"architecture": "amd64", "os": "linux"}}],
-    })  # fmt: skip
+    index = _canonical(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_INDEX,
+            "manifests": [
+                {
+                    "mediaType": OCI_MANIFEST,
+                    "digest": sha256(manifest),
+                    "size": len(manifest),
+                    "platform": {"architecture": "amd64", "os": "linux"},
+                }
+            ],
+        }
+    )
     top = Manifest(sha256(index), OCI_INDEX, index)
     registry.put_manifest(repository, "latest", top)
     return Image(registry.registry, repository, top)
@@ -405,16 +424,32 @@ def test_cosign_verifies_a_key_mode_signature_with_the_key(
     # Never logged, so nothing for cosign to find in a log: that is what the flag says.
     done = cosign(tmp_path, "verify", "--key", str(key), "--insecure-ignore-tlog", image.ref)
     assert done.returncode == 0, done.stderr
-    done = cosign(tmp_path, "verify-attestation", "--key", str(key), "--insecure-ignore-tlog",
-                  "--type", VSA_PREDICATE, image.ref)  # fmt: skip
+    done = cosign(
+        tmp_path,
+        "verify-attestation",
+        "--key",
+        str(key),
+        "--insecure-ignore-tlog",
+        "--type",
+        VSA_PREDICATE,
+        image.ref,
+    )
     assert done.returncode == 0, done.stderr
 
     changed = push_image(registry, tmp_path)
     tampered = _tampered(bundles[VSA_PREDICATE])
     piece, payload = bundle_artifact(changed.subject, tampered, VSA_PREDICATE, datetime.now(UTC))
     push_artifact(registry, changed.repository, piece, payload, tmp_path)
-    done = cosign(tmp_path, "verify-attestation", "--key", str(key), "--insecure-ignore-tlog",
-                  "--type", VSA_PREDICATE, changed.ref)  # fmt: skip
+    done = cosign(
+        tmp_path,
+        "verify-attestation",
+        "--key",
+        str(key),
+        "--insecure-ignore-tlog",
+        "--type",
+        VSA_PREDICATE,
+        changed.ref,
+    )
     assert done.returncode != 0, done.stdout
     assert "signature" in done.stderr.lower()
 
@@ -429,8 +464,7 @@ def test_a_key_mode_signature_logged_in_rekor_verifies_with_its_entry(
     standin: SigstoreStandin, registry: RegistryClient, tmp_path: Path
 ) -> None:
     image = push_image(registry, tmp_path)
-    signer = KeySigner.from_pem(key_pem(), services=Services(rekor_url=standin.url),
-                                sleep=no_sleep)  # fmt: skip
+    signer = KeySigner.from_pem(key_pem(), services=Services(rekor_url=standin.url), sleep=no_sleep)
     bundles = attach(registry, image, signer, tmp_path)
     assert all(len(b["verificationMaterial"]["tlogEntries"]) == 1 for b in bundles.values())
     key = public_file(signer, tmp_path)

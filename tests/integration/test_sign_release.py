@@ -46,8 +46,12 @@ def test_the_release_script_signs_an_image_cosign_verifies(
     }
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "sign-image")],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     [command] = done.stdout.splitlines()
     argv = shlex.split(command.replace("trusted_root.json", str(standin.trusted_root_path)))

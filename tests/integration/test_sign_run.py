@@ -103,10 +103,18 @@ def run(
     payload = load_event("push", index=4)
     payload["repository"]["private"] = private
     return run_action(
-        tmp_path / "run", "push", payload, inputs, cwd=workspace, api_url=api_url,
-        extra_env={"GITHUB_WORKSPACE": str(workspace),
-                   "GITHUB_WORKFLOW_REF": WORKFLOW_REF, **(extra_env or {})},
-    )  # fmt: skip
+        tmp_path / "run",
+        "push",
+        payload,
+        inputs,
+        cwd=workspace,
+        api_url=api_url,
+        extra_env={
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_WORKFLOW_REF": WORKFLOW_REF,
+            **(extra_env or {}),
+        },
+    )
 
 
 def cosign(work: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -160,9 +168,13 @@ def test_a_keyless_run_signs_the_image_its_verdict_sboms_and_provenance(
 ) -> None:
     repository = unique_repository("slipway-test/sign-keyless")
     result = run(
-        devenv, tmp_path, repository, platforms=PLATFORMS, extra_env=oidc.env,
+        devenv,
+        tmp_path,
+        repository,
+        platforms=PLATFORMS,
+        extra_env=oidc.env,
         more={"SIGN": "true", "SIGSTORE-CONFIG": signing_config(standin, tsa=False)},
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.log
     assert result.outputs["signed"] == "true"
     digest = result.outputs["digest"]
@@ -210,9 +222,13 @@ def test_a_private_repository_is_timestamped_not_logged(
 ) -> None:
     repository = unique_repository("slipway-test/sign-private")
     result = run(
-        devenv, tmp_path, repository, private=True, extra_env=oidc.env,
+        devenv,
+        tmp_path,
+        repository,
+        private=True,
+        extra_env=oidc.env,
         more={"SIGSTORE-CONFIG": signing_config(standin, tsa=True), "PROVENANCE": "false"},
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.log
     assert result.outputs["signed"] == "true"
     verify = commands(result, standin.trusted_root_path)
@@ -243,8 +259,9 @@ def test_a_key_mode_run_verifies_with_the_key_and_not_with_another(
 ) -> None:
     repository = unique_repository("slipway-test/sign-key")
     pem, public = _key(tmp_path)
-    result = run(devenv, tmp_path, repository, private=True,
-                 more={"SIGN-KEY": pem, "PROVENANCE": "false"})  # fmt: skip
+    result = run(
+        devenv, tmp_path, repository, private=True, more={"SIGN-KEY": pem, "PROVENANCE": "false"}
+    )
     assert result.returncode == 0, result.log
     assert result.outputs["signed"] == "true"
     unmasked = "\n".join(x for x in result.log.splitlines() if not x.startswith("::add-mask::"))
@@ -266,10 +283,17 @@ def test_a_failed_gate_signs_nothing(
 ) -> None:
     repository = unique_repository("slipway-test/sign-fail")
     result = run(
-        devenv, tmp_path, repository, extra_env=oidc.env,
-        more={"SIGN": "true", "SIGSTORE-CONFIG": signing_config(standin, tsa=False),
-           "MAX-SIZE": "1", "PROVENANCE": "false"},
-    )  # fmt: skip
+        devenv,
+        tmp_path,
+        repository,
+        extra_env=oidc.env,
+        more={
+            "SIGN": "true",
+            "SIGSTORE-CONFIG": signing_config(standin, tsa=False),
+            "MAX-SIZE": "1",
+            "PROVENANCE": "false",
+        },
+    )
     assert result.returncode == 1, result.log
     assert result.outputs["signed"] == "false"
     assert result.outputs["verify-commands"] == ""
@@ -294,17 +318,28 @@ def registry_bundles(devenv: DevEnv, repository: str, digest: str) -> list[bytes
 
 
 def test_github_attestations_stores_each_signed_statement_with_the_api(
-    devenv: DevEnv, standin: SigstoreStandin, oidc: OidcStandin, github: GitHubStandIn,
+    devenv: DevEnv,
+    standin: SigstoreStandin,
+    oidc: OidcStandin,
+    github: GitHubStandIn,
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     github.seed_repo(OWNER, REPO)
     github.add_token(TOKEN, "write", scopes={"attestations": "write"})
     repository = unique_repository("slipway-test/sign-attest")
     result = run(
-        devenv, tmp_path, repository, extra_env=oidc.env, api_url=github.url,
-        more={"SIGN": "true", "SIGSTORE-CONFIG": signing_config(standin, tsa=False),
-              "GITHUB-ATTESTATIONS": "true", "GITHUB-TOKEN": TOKEN},
-    )  # fmt: skip
+        devenv,
+        tmp_path,
+        repository,
+        extra_env=oidc.env,
+        api_url=github.url,
+        more={
+            "SIGN": "true",
+            "SIGSTORE-CONFIG": signing_config(standin, tsa=False),
+            "GITHUB-ATTESTATIONS": "true",
+            "GITHUB-TOKEN": TOKEN,
+        },
+    )
     assert result.returncode == 0, result.log
     assert result.outputs["signed"] == "true"
     digest = result.outputs["digest"]
@@ -324,8 +359,9 @@ def test_github_attestations_stores_each_signed_statement_with_the_api(
     # what `gh attestation verify` asks: the bundles about the image's digest
     listed = requests.get(
         f"{github.url}/repos/{OWNER}/{REPO}/attestations/{digest}",
-        headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10,
-    )  # fmt: skip
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=10,
+    )
     assert listed.status_code == 200
     assert [a["bundle"] for a in listed.json()["attestations"]] == [a.bundle for a in stored]
     assert result.log.count("stored the bundle with GitHub's attestations API") == 4
@@ -340,10 +376,18 @@ def test_github_attestations_without_the_permission_is_a_warning(
     repository = unique_repository("slipway-test/sign-attest-denied")
     pem, _ = _key(tmp_path)
     result = run(
-        devenv, tmp_path, repository, private=True, api_url=github.url,
-        more={"SIGN-KEY": pem, "PROVENANCE": "false", "GITHUB-ATTESTATIONS": "true",
-              "GITHUB-TOKEN": TOKEN},
-    )  # fmt: skip
+        devenv,
+        tmp_path,
+        repository,
+        private=True,
+        api_url=github.url,
+        more={
+            "SIGN-KEY": pem,
+            "PROVENANCE": "false",
+            "GITHUB-ATTESTATIONS": "true",
+            "GITHUB-TOKEN": TOKEN,
+        },
+    )
     assert result.returncode == 0, result.log
     assert result.outputs["signed"] == "true"
     digest = result.outputs["digest"]
@@ -364,8 +408,14 @@ def test_provenance_stored_as_referrers_is_signed_too(devenv: DevEnv, tmp_path: 
     the sign step: it signs the statements the push moved, about the published index."""
     repository = unique_repository("slipway-test/sign-referrers")
     pem, public = _key(tmp_path)
-    result = run(devenv, tmp_path, repository, platforms=PLATFORMS, private=True,
-                 more={"SIGN-KEY": pem, "ATTESTATION-STORAGE": "referrers"})  # fmt: skip
+    result = run(
+        devenv,
+        tmp_path,
+        repository,
+        platforms=PLATFORMS,
+        private=True,
+        more={"SIGN-KEY": pem, "ATTESTATION-STORAGE": "referrers"},
+    )
     assert result.returncode == 0, result.log
     index = RegistryView(devenv.registry).manifest(repository, result.outputs["digest"])
     assert index is not None

@@ -72,8 +72,10 @@ def job_image() -> str:
     if found.returncode != 0:
         subprocess.run(
             ["docker", "build", "--quiet", "-t", name, str(JOB_IMAGE_DIR)],
-            capture_output=True, check=True, timeout=300,
-        )  # fmt: skip
+            capture_output=True,
+            check=True,
+            timeout=300,
+        )
     return name
 
 

@@ -482,10 +482,19 @@ FREE_TEXT = {spec.name for spec in INPUTS if spec.kind is Kind.ANY}
 # One wrong value of each input's kind, derived from the declaration (slipway.inputs.spec):
 # whatever else the hand-written rows above try, every input is refused by name for these.
 WRONG_FOR_KIND = {
-    Kind.BOOLEAN: "maybe", Kind.CHOICE: "bogus", Kind.DURATION: "\u0665m", Kind.NUMBER: "\u0665",
-    Kind.WORD: "a\x07b", Kind.LINE: "a\x07b", Kind.TOKEN: "a b", Kind.SECRET: "a\nb",
-    Kind.LIST: "a\x1bb", Kind.LINES: "a\x1bb", Kind.PAIRS: "a=\x1bb", Kind.TEXT: "a\x7fb",
-}  # fmt: skip
+    Kind.BOOLEAN: "maybe",
+    Kind.CHOICE: "bogus",
+    Kind.DURATION: "\u0665m",
+    Kind.NUMBER: "\u0665",
+    Kind.WORD: "a\x07b",
+    Kind.LINE: "a\x07b",
+    Kind.TOKEN: "a b",
+    Kind.SECRET: "a\nb",
+    Kind.LIST: "a\x1bb",
+    Kind.LINES: "a\x1bb",
+    Kind.PAIRS: "a=\x1bb",
+    Kind.TEXT: "a\x7fb",
+}
 DERIVED: list[Row] = [
     Row(spec.name, WRONG_FOR_KIND[spec.kind]) for spec in INPUTS if spec.kind is not Kind.ANY
 ]

@@ -153,8 +153,15 @@ class GoogleStandin(_Standin):
             return _oauth(400, "invalid_grant", why)
         token = "ya29.federated-" + secrets.token_urlsafe(24)
         self.issued.append(token)
-        return answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600,
-                            "issued_token_type": expected["requestedTokenType"]})  # fmt: skip
+        return answer(
+            200,
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "issued_token_type": expected["requestedTokenType"],
+            },
+        )
 
     def _generate(self, request: Recorded, email: str) -> Answer:
         bearer = header(request, "Authorization").removeprefix("Bearer ")
@@ -263,8 +270,15 @@ class EntraStandin(_Standin):
             )
         token = "eyJ0eXAiOiJKV1QifQ.aad-" + secrets.token_urlsafe(24)
         self.issued.append(token)
-        return answer(200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                            "access_token": token})  # fmt: skip
+        return answer(
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": token,
+            },
+        )
 
 
 def _entra(status: int, error: str, code: int, text: str) -> Answer:
@@ -355,5 +369,6 @@ class DockerIdentityStandin(_Standin):
             return answer(403, {"message": "no ruleset of the connection matches the token"})
         issued = "dckr_oat_" + secrets.token_urlsafe(24)
         self.issued.append(issued)
-        return answer(200, {"access_token": issued, "token_type": "Bearer",
-                            "expires_in": int(expires)})  # fmt: skip
+        return answer(
+            200, {"access_token": issued, "token_type": "Bearer", "expires_in": int(expires)}
+        )

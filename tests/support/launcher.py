@@ -244,10 +244,20 @@ class Machine:
         nothing in the checkout (not even ignored files)."""
         done = subprocess.run(
             # --no-optional-locks: a status must not rewrite .git/index (as root, here)
-            ["git", "--no-optional-locks", "-c", "safe.directory=*", "status", "--porcelain",
-             "--ignored"],
-            cwd=self.workspace, capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            [
+                "git",
+                "--no-optional-locks",
+                "-c",
+                "safe.directory=*",
+                "status",
+                "--porcelain",
+                "--ignored",
+            ],
+            cwd=self.workspace,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return done.stdout
 
     def give_to_runner(self, path: Path) -> None:
@@ -515,15 +525,25 @@ class Job:
         if self.closed:
             raise RuntimeError(f"job {self.id} has ended: start a new job for more steps")
         env = self.step_env(
-            event, payload, inputs, api_url=api_url, extra_env=extra_env or {},
-            uses=uses, step_id=step_id,
-        )  # fmt: skip
+            event,
+            payload,
+            inputs,
+            api_url=api_url,
+            extra_env=extra_env or {},
+            uses=uses,
+            step_id=step_id,
+        )
         translated = {key: self.translate(value) for key, value in env.items()}
         argv = docker_run_argv(
-            self.machine.layout, image, translated,
-            name=display_name(image, uuid.uuid4().hex), socket=self.engine.socket,
-            network=self.network, entrypoint=entrypoint, args=args,
-        )  # fmt: skip
+            self.machine.layout,
+            image,
+            translated,
+            name=display_name(image, uuid.uuid4().hex),
+            socket=self.engine.socket,
+            network=self.network,
+            entrypoint=entrypoint,
+            args=args,
+        )
         client_env = {
             "PATH": os.environ["PATH"],
             "DOCKER_HOST": f"unix://{self.engine.socket}",
@@ -648,15 +668,22 @@ def pull_action_image(
     the runner user before any step ran, so with no ``docker login`` at all (an empty
     ``DOCKER_CONFIG``: anonymous). The runner fails the job on the last failed try."""
     config = home or Path(tempfile.mkdtemp(prefix="runner-docker-config-"))
-    env = {"PATH": os.environ["PATH"], "DOCKER_HOST": f"unix://{engine.socket}",
-           "DOCKER_CONFIG": str(config)}  # fmt: skip
+    env = {
+        "PATH": os.environ["PATH"],
+        "DOCKER_HOST": f"unix://{engine.socket}",
+        "DOCKER_CONFIG": str(config),
+    }
     codes: list[int] = []
     output = ""
     for attempt in range(PULL_TRIES):
         done = subprocess.run(
-            ["docker", "pull", reference], env=env, capture_output=True, text=True,
-            timeout=600, check=False,
-        )  # fmt: skip
+            ["docker", "pull", reference],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         codes.append(done.returncode)
         output += done.stdout + done.stderr
         if done.returncode == 0:

@@ -40,8 +40,12 @@ def on_engine(engine: Engine) -> list[str]:
     ]
     builders = subprocess.run(
         ["docker", "buildx", "ls", "--format", "{{.Name}}"],
-        env=engine.env, capture_output=True, text=True, timeout=60, check=False,
-    ).stdout.split()  # fmt: skip
+        env=engine.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout.split()
     found += [
         f"builder {b}"
         for b in builders

@@ -194,8 +194,12 @@ class TokenRegistry(Running):
             self._signer = Signer.load(cert, key)
             self._server = _TokenServer(self)
             serve_in_thread(self._server)
-            auth = {"realm": self.realm, "service": self.service,
-                    "issuer": self.issuer, "rootcertbundle": str(cert)}  # fmt: skip
+            auth = {
+                "realm": self.realm,
+                "service": self.service,
+                "issuer": self.issuer,
+                "rootcertbundle": str(cert),
+            }
             self._backend = _Backend(self._root / "registry", auth)
             self._backend.start()
         except BaseException:
@@ -267,8 +271,12 @@ class TokenRegistry(Running):
         ]
         token = self.issue(username, access)
         issued = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-        body = {"token": token, "access_token": token,
-                "expires_in": self.token_seconds, "issued_at": issued}  # fmt: skip
+        body = {
+            "token": token,
+            "access_token": token,
+            "expires_in": self.token_seconds,
+            "issued_at": issued,
+        }
         return 200, body
 
     def issue(self, subject: str, access: list[dict[str, Any]]) -> str:

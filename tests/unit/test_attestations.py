@@ -102,13 +102,21 @@ def test_the_statements_of_an_attestation_manifest_provenance_and_sbom() -> None
     manifest = {
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json"},
         "layers": [
-            {"mediaType": IN_TOTO_TYPE, "digest": "sha256:1", "size": 10,
-             "annotations": {"in-toto.io/predicate-type": SPDX}},
-            {"mediaType": IN_TOTO_TYPE, "digest": "sha256:2", "size": 20,
-             "annotations": {"in-toto.io/predicate-type": PROVENANCE}},
+            {
+                "mediaType": IN_TOTO_TYPE,
+                "digest": "sha256:1",
+                "size": 10,
+                "annotations": {"in-toto.io/predicate-type": SPDX},
+            },
+            {
+                "mediaType": IN_TOTO_TYPE,
+                "digest": "sha256:2",
+                "size": 20,
+                "annotations": {"in-toto.io/predicate-type": PROVENANCE},
+            },
             {"mediaType": "application/octet-stream", "digest": "sha256:3", "size": 1},
         ],
-    }  # fmt: skip
+    }
     found = statements(manifest)
     assert [(s.predicate_type, s.digest, s.size) for s in found] == [
         (SPDX, "sha256:1", 10),
@@ -158,12 +166,20 @@ def test_every_statement_read_back_becomes_one_artifact_and_a_wrong_one_is_refus
     sbom = json.dumps({"predicateType": SPDX, "subject": named}).encode()
     manifest = {
         "layers": [
-            {"mediaType": IN_TOTO_TYPE, "digest": sha256(sbom), "size": len(sbom),
-             "annotations": {"in-toto.io/predicate-type": SPDX}},
-            {"mediaType": IN_TOTO_TYPE, "digest": sha256(provenance), "size": len(provenance),
-             "annotations": {"in-toto.io/predicate-type": PROVENANCE}},
+            {
+                "mediaType": IN_TOTO_TYPE,
+                "digest": sha256(sbom),
+                "size": len(sbom),
+                "annotations": {"in-toto.io/predicate-type": SPDX},
+            },
+            {
+                "mediaType": IN_TOTO_TYPE,
+                "digest": sha256(provenance),
+                "size": len(provenance),
+                "annotations": {"in-toto.io/predicate-type": PROVENANCE},
+            },
         ]
-    }  # fmt: skip
+    }
     blobs = {ATT_AMD64: json.dumps(manifest).encode(), sha256(sbom): sbom}
     blobs[sha256(provenance)] = provenance
     _, attached = detach(BUILT)

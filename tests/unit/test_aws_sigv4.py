@@ -31,29 +31,80 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 
 # (credentials, region, service, method, url, headers, body, time)
 CASES: list[tuple[AwsCredentials, str, str, str, str, dict[str, str], bytes, datetime]] = [
-    (KEY, "eu-west-3", "ecr", "POST", "https://api.ecr.eu-west-3.amazonaws.com/",
-     {**ECR_JSON, "X-Amz-Target": GET_TOKEN}, b'{"registryIds": ["012345678901"]}',
-     datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
-    (SESSION, "cn-north-1", "ecr", "POST", "https://api.ecr.cn-north-1.amazonaws.com.cn/",
-     {**ECR_JSON, "X-Amz-Target": GET_TOKEN}, b"{}",
-     datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)),
-    (SESSION, "us-east-1", "ecr-public", "POST", "https://api.ecr-public.us-east-1.amazonaws.com",
-     {**ECR_JSON, "X-Amz-Target": "SpencerFrontendService.GetAuthorizationToken"}, b"{}",
-     datetime(2024, 2, 29, 12, 0, 0, tzinfo=UTC)),
-    (KEY, "us-west-2", "sts", "GET",
-     "https://sts.us-west-2.amazonaws.com/?Version=2011-06-15&Action=GetCallerIdentity", {}, b"",
-     datetime(2026, 6, 1, 0, 0, 0, tzinfo=UTC)),
-    (SESSION, "ap-southeast-2", "execute-api", "GET",
-     ("https://example.execute-api.ap-southeast-2.amazonaws.com/v1/items/a%20b?b=2&a=1&a=0"
-      "&c=x%20y&d=&slash=%2F&t=a~b"), {"X-Custom": "  spaced   out  value "}, b"",
-     datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)),
-    (KEY, "eu-central-1", "sts", "POST", "http://127.0.0.1:5000/",
-     FORM, b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx",
-     datetime(2026, 7, 8, 9, 10, 11, tzinfo=UTC)),
-    (KEY, "eusc-de-east-1", "ecr", "POST", "https://API.ECR.eusc-de-east-1.amazonaws.eu:443/",
-     {**ECR_JSON, "X-Amz-Target": GET_TOKEN}, "{\"é\": 1}".encode(),
-     datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC)),
-]  # fmt: skip
+    (
+        KEY,
+        "eu-west-3",
+        "ecr",
+        "POST",
+        "https://api.ecr.eu-west-3.amazonaws.com/",
+        {**ECR_JSON, "X-Amz-Target": GET_TOKEN},
+        b'{"registryIds": ["012345678901"]}',
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    ),
+    (
+        SESSION,
+        "cn-north-1",
+        "ecr",
+        "POST",
+        "https://api.ecr.cn-north-1.amazonaws.com.cn/",
+        {**ECR_JSON, "X-Amz-Target": GET_TOKEN},
+        b"{}",
+        datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ),
+    (
+        SESSION,
+        "us-east-1",
+        "ecr-public",
+        "POST",
+        "https://api.ecr-public.us-east-1.amazonaws.com",
+        {**ECR_JSON, "X-Amz-Target": "SpencerFrontendService.GetAuthorizationToken"},
+        b"{}",
+        datetime(2024, 2, 29, 12, 0, 0, tzinfo=UTC),
+    ),
+    (
+        KEY,
+        "us-west-2",
+        "sts",
+        "GET",
+        "https://sts.us-west-2.amazonaws.com/?Version=2011-06-15&Action=GetCallerIdentity",
+        {},
+        b"",
+        datetime(2026, 6, 1, 0, 0, 0, tzinfo=UTC),
+    ),
+    (
+        SESSION,
+        "ap-southeast-2",
+        "execute-api",
+        "GET",
+        (
+            "https://example.execute-api.ap-southeast-2.amazonaws.com/v1/items/a%20b?b=2&a=1&a=0"
+            "&c=x%20y&d=&slash=%2F&t=a~b"
+        ),
+        {"X-Custom": "  spaced   out  value "},
+        b"",
+        datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC),
+    ),
+    (
+        KEY,
+        "eu-central-1",
+        "sts",
+        "POST",
+        "http://127.0.0.1:5000/",
+        FORM,
+        b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx",
+        datetime(2026, 7, 8, 9, 10, 11, tzinfo=UTC),
+    ),
+    (
+        KEY,
+        "eusc-de-east-1",
+        "ecr",
+        "POST",
+        "https://API.ECR.eusc-de-east-1.amazonaws.eu:443/",
+        {**ECR_JSON, "X-Amz-Target": GET_TOKEN},
+        '{"é": 1}'.encode(),
+        datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC),
+    ),
+]
 
 
 def botocore_headers(case: tuple[Any, ...]) -> dict[str, str]:
@@ -94,25 +145,64 @@ def test_signature_matches_aws_test_suite_get_vanilla() -> None:
 @pytest.mark.parametrize(
     ("host", "expected"),
     [
-        ("012345678901.dkr.ecr.eu-west-3.amazonaws.com", EcrRegistry(
-            "012345678901.dkr.ecr.eu-west-3.amazonaws.com", "eu-west-3", False, "012345678901")),
-        ("876820548815.dkr.ecr.cn-north-1.amazonaws.com.cn", EcrRegistry(
-            "876820548815.dkr.ecr.cn-north-1.amazonaws.com.cn", "cn-north-1", False,
-            "876820548815")),
-        ("390948362332.dkr.ecr.cn-northwest-1.amazonaws.com.cn", EcrRegistry(
-            "390948362332.dkr.ecr.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1", False,
-            "390948362332")),
-        ("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", EcrRegistry(
-            "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "us-gov-west-1", False,
-            "123456789012", fips=True)),
-        ("012345678901.dkr-ecr.eu-north-1.on.aws", EcrRegistry(
-            "012345678901.dkr-ecr.eu-north-1.on.aws", "eu-north-1", False, "012345678901")),
-        ("012345678901.dkr.ecr.eusc-de-east-1.amazonaws.eu", EcrRegistry(
-            "012345678901.dkr.ecr.eusc-de-east-1.amazonaws.eu", "eusc-de-east-1", False,
-            "012345678901")),
-        ("012345678901.DKR.ECR.AP-SOUTHEAST-2.AMAZONAWS.COM", EcrRegistry(
-            "012345678901.dkr.ecr.ap-southeast-2.amazonaws.com", "ap-southeast-2", False,
-            "012345678901")),
+        (
+            "012345678901.dkr.ecr.eu-west-3.amazonaws.com",
+            EcrRegistry(
+                "012345678901.dkr.ecr.eu-west-3.amazonaws.com", "eu-west-3", False, "012345678901"
+            ),
+        ),
+        (
+            "876820548815.dkr.ecr.cn-north-1.amazonaws.com.cn",
+            EcrRegistry(
+                "876820548815.dkr.ecr.cn-north-1.amazonaws.com.cn",
+                "cn-north-1",
+                False,
+                "876820548815",
+            ),
+        ),
+        (
+            "390948362332.dkr.ecr.cn-northwest-1.amazonaws.com.cn",
+            EcrRegistry(
+                "390948362332.dkr.ecr.cn-northwest-1.amazonaws.com.cn",
+                "cn-northwest-1",
+                False,
+                "390948362332",
+            ),
+        ),
+        (
+            "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com",
+            EcrRegistry(
+                "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com",
+                "us-gov-west-1",
+                False,
+                "123456789012",
+                fips=True,
+            ),
+        ),
+        (
+            "012345678901.dkr-ecr.eu-north-1.on.aws",
+            EcrRegistry(
+                "012345678901.dkr-ecr.eu-north-1.on.aws", "eu-north-1", False, "012345678901"
+            ),
+        ),
+        (
+            "012345678901.dkr.ecr.eusc-de-east-1.amazonaws.eu",
+            EcrRegistry(
+                "012345678901.dkr.ecr.eusc-de-east-1.amazonaws.eu",
+                "eusc-de-east-1",
+                False,
+                "012345678901",
+            ),
+        ),
+        (
+            "012345678901.DKR.ECR.AP-SOUTHEAST-2.AMAZONAWS.COM",
+            EcrRegistry(
+                "012345678901.dkr.ecr.ap-southeast-2.amazonaws.com",
+                "ap-southeast-2",
+                False,
+                "012345678901",
+            ),
+        ),
         ("public.ecr.aws", EcrRegistry("public.ecr.aws", "us-east-1", True)),
         ("ecr-public.aws.com", EcrRegistry("ecr-public.aws.com", "us-east-1", True)),
         ("123.dkr.ecr.us-east-1.amazonaws.com", None),
@@ -131,7 +221,7 @@ def test_signature_matches_aws_test_suite_get_vanilla() -> None:
         ("gcr.io", None),
         ("", None),
     ],
-)  # fmt: skip
+)
 def test_ecr_registry(host: str, expected: EcrRegistry | None) -> None:
     assert ecr_registry(host) == expected
 
@@ -185,26 +275,49 @@ def ecr_answer(password: str) -> tuple[int, bytes]:
 @pytest.mark.parametrize(
     ("host", "env", "url"),
     [
-        ("012345678901.dkr.ecr.eu-west-3.amazonaws.com", {},
-         "https://api.ecr.eu-west-3.amazonaws.com"),
-        ("012345678901.dkr.ecr.cn-north-1.amazonaws.com.cn", {},
-         "https://api.ecr.cn-north-1.amazonaws.com.cn"),
-        ("012345678901.dkr.ecr-fips.us-east-2.amazonaws.com", {},
-         "https://api.ecr-fips.us-east-2.amazonaws.com"),
-        ("012345678901.dkr.ecr.eusc-de-east-1.amazonaws.eu", {},
-         "https://api.ecr.eusc-de-east-1.amazonaws.eu"),
+        (
+            "012345678901.dkr.ecr.eu-west-3.amazonaws.com",
+            {},
+            "https://api.ecr.eu-west-3.amazonaws.com",
+        ),
+        (
+            "012345678901.dkr.ecr.cn-north-1.amazonaws.com.cn",
+            {},
+            "https://api.ecr.cn-north-1.amazonaws.com.cn",
+        ),
+        (
+            "012345678901.dkr.ecr-fips.us-east-2.amazonaws.com",
+            {},
+            "https://api.ecr-fips.us-east-2.amazonaws.com",
+        ),
+        (
+            "012345678901.dkr.ecr.eusc-de-east-1.amazonaws.eu",
+            {},
+            "https://api.ecr.eusc-de-east-1.amazonaws.eu",
+        ),
         ("public.ecr.aws", {}, "https://api.ecr-public.us-east-1.amazonaws.com"),
-        ("public.ecr.aws", {"AWS_ENDPOINT_URL_ECR": "http://no", "AWS_ENDPOINT_URL": "http://all"},
-         "http://all"),
-        ("public.ecr.aws", {"AWS_ENDPOINT_URL_ECR_PUBLIC": "http://pub", "AWS_ENDPOINT_URL": "x"},
-         "http://pub"),
-        ("012345678901.dkr.ecr.eu-west-3.amazonaws.com",
-         {"AWS_ENDPOINT_URL_ECR": "http://ecr", "AWS_ENDPOINT_URL": "http://all"}, "http://ecr"),
-        ("012345678901.dkr.ecr.eu-west-3.amazonaws.com",
-         {"AWS_ENDPOINT_URL": "http://all", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
-         "https://api.ecr.eu-west-3.amazonaws.com"),
+        (
+            "public.ecr.aws",
+            {"AWS_ENDPOINT_URL_ECR": "http://no", "AWS_ENDPOINT_URL": "http://all"},
+            "http://all",
+        ),
+        (
+            "public.ecr.aws",
+            {"AWS_ENDPOINT_URL_ECR_PUBLIC": "http://pub", "AWS_ENDPOINT_URL": "x"},
+            "http://pub",
+        ),
+        (
+            "012345678901.dkr.ecr.eu-west-3.amazonaws.com",
+            {"AWS_ENDPOINT_URL_ECR": "http://ecr", "AWS_ENDPOINT_URL": "http://all"},
+            "http://ecr",
+        ),
+        (
+            "012345678901.dkr.ecr.eu-west-3.amazonaws.com",
+            {"AWS_ENDPOINT_URL": "http://all", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+            "https://api.ecr.eu-west-3.amazonaws.com",
+        ),
     ],
-)  # fmt: skip
+)
 def test_ecr_endpoints(
     host: str, env: dict[str, str], url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -221,9 +334,11 @@ def test_ecr_endpoints(
 
 @pytest.mark.parametrize(
     ("region", "url"),
-    [("eu-west-1", "https://sts.eu-west-1.amazonaws.com"),
-     ("cn-northwest-1", "https://sts.cn-northwest-1.amazonaws.com.cn")],
-)  # fmt: skip
+    [
+        ("eu-west-1", "https://sts.eu-west-1.amazonaws.com"),
+        ("cn-northwest-1", "https://sts.cn-northwest-1.amazonaws.com.cn"),
+    ],
+)
 def test_sts_endpoint_and_form(region: str, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     xml = (
         b"<AssumeRoleWithWebIdentityResponse xmlns='https://sts.amazonaws.com/doc/2011-06-15/'>"
@@ -242,9 +357,13 @@ def test_sts_endpoint_and_form(region: str, url: str, monkeypatch: pytest.Monkey
     assert (call["method"], call["url"]) == ("POST", url)
     assert "headers" not in call  # unsigned: the web identity token is the proof
     assert call["data"] == {
-        "Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15", "RoleArn": role,
-        "RoleSessionName": "slipway", "WebIdentityToken": "a.b.c", "DurationSeconds": "900",
-    }  # fmt: skip
+        "Action": "AssumeRoleWithWebIdentity",
+        "Version": "2011-06-15",
+        "RoleArn": role,
+        "RoleSessionName": "slipway",
+        "WebIdentityToken": "a.b.c",
+        "DurationSeconds": "900",
+    }
 
 
 def test_transient_failures_are_retried_a_bounded_number_of_times(

@@ -31,16 +31,36 @@ COMPOSE = '{"target": {"app": {"context": ".", "dockerfile": "Dockerfile", "no-c
 API = parse_image_name("127.0.0.1:5000/acme/api")
 
 READ = [
-    pytest.param(TWO_TARGETS, (
-        BakeTarget("api", "a", "Dockerfile", "", (("FOO", "bar"),), (("x.y", "z"),),
-                   ("linux/amd64",), (API,)),
-        BakeTarget("web", "b", "Dockerfile", "final",
-                   images=(parse_image_name("127.0.0.1:5000/acme/web"),)),
-    ), id="hcl-two-targets"),
+    pytest.param(
+        TWO_TARGETS,
+        (
+            BakeTarget(
+                "api",
+                "a",
+                "Dockerfile",
+                "",
+                (("FOO", "bar"),),
+                (("x.y", "z"),),
+                ("linux/amd64",),
+                (API,),
+            ),
+            BakeTarget(
+                "web",
+                "b",
+                "Dockerfile",
+                "final",
+                images=(parse_image_name("127.0.0.1:5000/acme/web"),),
+            ),
+        ),
+        id="hcl-two-targets",
+    ),
     pytest.param(COMPOSE, (BakeTarget("app", no_cache=True),), id="compose-service"),
-    pytest.param('{"target": {"x": {"description": "only words", "pull": false}}}',
-                 (BakeTarget("x"),), id="every-field-optional"),
-]  # fmt: skip
+    pytest.param(
+        '{"target": {"x": {"description": "only words", "pull": false}}}',
+        (BakeTarget("x"),),
+        id="every-field-optional",
+    ),
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), READ)
@@ -67,9 +87,12 @@ REFUSED = [
     pytest.param(target(**{"cache-to": ["type=gha"]}), "sets 'cache-to'", id="cache-to"),
     pytest.param(target(tags=["127.0.0.1:5000/acme/api:v1"]), "has a tag", id="tag-in-tags"),
     pytest.param(target(tags=["ghcr.io/acme/a b"]), "not a valid image name", id="bad-name"),
-    pytest.param(json.dumps({"target": {"a": {"tags": ["r.io/x"]}, "b": {"tags": ["r.io/x"]}}}),
-                 "both publish", id="one-repository-twice"),
-]  # fmt: skip
+    pytest.param(
+        json.dumps({"target": {"a": {"tags": ["r.io/x"]}, "b": {"tags": ["r.io/x"]}}}),
+        "both publish",
+        id="one-repository-twice",
+    ),
+]
 
 
 @pytest.mark.parametrize(("text", "message"), REFUSED)
@@ -81,9 +104,19 @@ def test_refused_by_name(text: str, message: str) -> None:
 
 def test_print_argv() -> None:
     assert print_argv(["a.hcl", "b.hcl"], ["api"], ["*.platform=linux/amd64"]) == [
-        "docker", "buildx", "bake", "--print", "--file", "a.hcl", "--file", "b.hcl",
-        "--set", "*.platform=linux/amd64", "--", "api",
-    ]  # fmt: skip
+        "docker",
+        "buildx",
+        "bake",
+        "--print",
+        "--file",
+        "a.hcl",
+        "--file",
+        "b.hcl",
+        "--set",
+        "*.platform=linux/amd64",
+        "--",
+        "api",
+    ]
     assert print_argv([], [], []) == ["docker", "buildx", "bake", "--print"]
 
 
@@ -92,10 +125,16 @@ def test_target_inputs() -> None:
     step = {"bake-files": "docker-bake.hcl", "labels": "a=b", "fail-on": "HIGH", "push": "true"}
     got = target_inputs(BakeTarget(**{**api.__dict__, "args": (("Q", 'x,"y"'),)}), step, [API])
     assert got == {
-        "images": "127.0.0.1:5000/acme/api", "context": "a", "file": "a/Dockerfile", "target": "",
-        "build-args": '"Q=x,""y"""', "platforms": "linux/amd64", "labels": "a=b\nx.y=z",
-        "fail-on": "HIGH", "push": "true",
-    }  # fmt: skip
+        "images": "127.0.0.1:5000/acme/api",
+        "context": "a",
+        "file": "a/Dockerfile",
+        "target": "",
+        "build-args": '"Q=x,""y"""',
+        "platforms": "linux/amd64",
+        "labels": "a=b\nx.y=z",
+        "fail-on": "HIGH",
+        "push": "true",
+    }
     remote = BakeTarget("r", context="https://github.com/acme/app.git#main", dockerfile="d/Df")
     assert target_inputs(remote, {}, [API])["file"] == "d/Df"  # a path inside that context
 

@@ -36,23 +36,35 @@ def warning(
 
 
 def test_checks_are_read_with_their_rule_line_and_docs() -> None:
-    metadata = {WARNINGS_KEY: [
-        warning("FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 3)"),
-        warning("FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 3)"),
-        warning("UndefinedVar: Usage of undefined variable '$FOO'", line=None, url="javascript:x"),
-    ]}  # fmt: skip
+    metadata = {
+        WARNINGS_KEY: [
+            warning("FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 3)"),
+            warning("FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 3)"),
+            warning(
+                "UndefinedVar: Usage of undefined variable '$FOO'", line=None, url="javascript:x"
+            ),
+        ]
+    }
     assert build_checks(metadata) == [
-        BuildCheck("FromAsCasing", "'as' and 'FROM' keywords' casing do not match (line 3)", 3,
-                   "https://docs.docker.com/go/dockerfile/rule/from-as-casing/"),
+        BuildCheck(
+            "FromAsCasing",
+            "'as' and 'FROM' keywords' casing do not match (line 3)",
+            3,
+            "https://docs.docker.com/go/dockerfile/rule/from-as-casing/",
+        ),
         BuildCheck("UndefinedVar", "Usage of undefined variable '$FOO'", None, ""),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize(
     "metadata",
-    [{}, {WARNINGS_KEY: "x"}, {WARNINGS_KEY: [1, None, {"short": "!!"}, {"short": 5}]},
-     {WARNINGS_KEY: [warning("no rule here")]}],
-)  # fmt: skip
+    [
+        {},
+        {WARNINGS_KEY: "x"},
+        {WARNINGS_KEY: [1, None, {"short": "!!"}, {"short": 5}]},
+        {WARNINGS_KEY: [warning("no rule here")]},
+    ],
+)
 def test_anything_else_is_left_out(metadata: dict[str, Any]) -> None:
     assert build_checks(metadata) == []
 
@@ -64,11 +76,14 @@ def test_a_line_that_is_no_line_number_is_none() -> None:
 
 def test_a_check_a_rule_already_says_on_that_line_is_not_repeated() -> None:
     env = {"INPUT_IMAGES": "127.0.0.1:5000/acme/app"}
-    plan = make_plan(read_inputs(env), Context(event_name="push"), env=env,
-                     now=datetime(2026, 12, 6, tzinfo=UTC))  # fmt: skip
-    checks = [BuildCheck("SecretsUsedInArgOrEnv", "Do not use ARG or ENV for secrets", 4),
-              BuildCheck("SecretsUsedInArgOrEnv", "Do not use ARG or ENV for secrets", 9),
-              BuildCheck("FromAsCasing", "casing", 1)]  # fmt: skip
+    plan = make_plan(
+        read_inputs(env), Context(event_name="push"), env=env, now=datetime(2026, 12, 6, tzinfo=UTC)
+    )
+    checks = [
+        BuildCheck("SecretsUsedInArgOrEnv", "Do not use ARG or ENV for secrets", 4),
+        BuildCheck("SecretsUsedInArgOrEnv", "Do not use ARG or ENV for secrets", 9),
+        BuildCheck("FromAsCasing", "casing", 1),
+    ]
     marks = finding_annotations(plan, [], _with_sw005_at(4), None, checks)
     titles = sorted((m.title, m.line) for m in marks)
     assert ("BuildKit check SecretsUsedInArgOrEnv", 4) not in titles  # SW005 says it there
@@ -78,6 +93,13 @@ def test_a_check_a_rule_already_says_on_that_line_is_not_repeated() -> None:
 
 
 def _with_sw005_at(line: int) -> PolicyFindings:
-    finding = Finding("SW005", "Credential in ARG/ENV", Severity.CRITICAL, "Dockerfile", line,
-                      "Pass it as a build secret", "slipway")  # fmt: skip
+    finding = Finding(
+        "SW005",
+        "Credential in ARG/ENV",
+        Severity.CRITICAL,
+        "Dockerfile",
+        line,
+        "Pass it as a build secret",
+        "slipway",
+    )
     return PolicyFindings(PolicyResult((finding,)))

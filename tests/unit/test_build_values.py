@@ -172,8 +172,12 @@ def test_the_dockerfile_of_a_remote_context_is_the_contexts_own(
 def test_a_remote_context_is_built_with_its_own_dockerfile_and_no_path_joined_to_it() -> None:
     context = "https://x-access-token:t0k3n@github.com/acme/app.git#main"
     inputs = read(context=context)
-    plan = make_plan(inputs, read_context({"GITHUB_REF": "refs/heads/main"}, {}), env={},
-                     now=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+    plan = make_plan(
+        inputs,
+        read_context({"GITHUB_REF": "refs/heads/main"}, {}),
+        env={},
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     argv = build_argv(plan, "/m.json", "/layout")
     assert "--file" not in argv
     assert argv[-1] == context  # buildx fetches it; the log shows it redacted

@@ -45,13 +45,17 @@ CLASSIC_INFO = {
     "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
     "RegistryConfig": {
         "IndexConfigs": {
-            "docker.io": {"Mirrors": ["http://127.0.0.1:5000/"], "Name": "docker.io",
-                          "Official": True, "Secure": True},
+            "docker.io": {
+                "Mirrors": ["http://127.0.0.1:5000/"],
+                "Name": "docker.io",
+                "Official": True,
+                "Secure": True,
+            },
         },
         "InsecureRegistryCIDRs": ["::1/128", "127.0.0.0/8"],
         "Mirrors": ["http://127.0.0.1:5000/"],
     },
-}  # fmt: skip
+}
 CONTAINERD_INFO = {
     **CLASSIC_INFO,
     "Driver": "overlayfs",
@@ -91,22 +95,50 @@ CONTAINERD = EngineFacts(containerd_store=True)
 @pytest.mark.parametrize(
     ("requested", "builder_platforms", "driver", "engine", "expected"),
     [
-        (("linux/amd64", "linux/arm64"), ("linux/amd64", "linux/arm64"), "docker", CONTAINERD, Setup()),
+        (
+            ("linux/amd64", "linux/arm64"),
+            ("linux/amd64", "linux/arm64"),
+            "docker",
+            CONTAINERD,
+            Setup(),
+        ),
         (("linux/amd64/v2",), ("linux/amd64",), "docker", CONTAINERD, Setup()),
-        (("linux/amd64", "linux/arm64"), ("linux/amd64",), "docker", CONTAINERD, Setup(qemu=("aarch64",))),
-        (("linux/arm/v7", "linux/arm/v6", "linux/s390x"), ("linux/amd64",), "docker", CONTAINERD,
-         Setup(qemu=("arm", "s390x"))),
+        (
+            ("linux/amd64", "linux/arm64"),
+            ("linux/amd64",),
+            "docker",
+            CONTAINERD,
+            Setup(qemu=("aarch64",)),
+        ),
+        (
+            ("linux/arm/v7", "linux/arm/v6", "linux/s390x"),
+            ("linux/amd64",),
+            "docker",
+            CONTAINERD,
+            Setup(qemu=("arm", "s390x")),
+        ),
         # The classic store's docker driver cannot export the OCI layout: for several
         # platforms, for one, and with `platforms` unset.
-        (("linux/amd64", "linux/arm64"), ("linux/amd64", "linux/arm64"), "docker", CLASSIC,
-         Setup(create_builder=True)),
+        (
+            ("linux/amd64", "linux/arm64"),
+            ("linux/amd64", "linux/arm64"),
+            "docker",
+            CLASSIC,
+            Setup(create_builder=True),
+        ),
         (("linux/amd64",), ("linux/amd64",), "docker", CLASSIC, Setup(create_builder=True)),
         ((), ("linux/amd64",), "docker", CLASSIC, Setup(create_builder=True)),
         # A docker-container builder (Slipway's or the user's) can, whatever the engine.
         (("linux/amd64",), ("linux/amd64",), "docker-container", CLASSIC, Setup()),
-        (("linux/amd64", "linux/arm64"), ("linux/amd64",), "remote", CLASSIC, Setup(qemu=("aarch64",))),
+        (
+            ("linux/amd64", "linux/arm64"),
+            ("linux/amd64",),
+            "remote",
+            CLASSIC,
+            Setup(qemu=("aarch64",)),
+        ),
     ],
-)  # fmt: skip
+)
 def test_plan_setup(
     requested: tuple[str, ...],
     builder_platforms: tuple[str, ...],
@@ -118,11 +150,14 @@ def test_plan_setup(
     assert plan_setup(platforms(*requested), facts) == expected
 
 
-@pytest.mark.parametrize(("driver", "engine", "expected"), [
-    ("docker", CONTAINERD, True),  # the engine cannot resolve a services: alias
-    ("docker", CLASSIC, True),
-    ("docker-container", CONTAINERD, False),  # Slipway's own builder already maps it
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("driver", "engine", "expected"),
+    [
+        ("docker", CONTAINERD, True),  # the engine cannot resolve a services: alias
+        ("docker", CLASSIC, True),
+        ("docker-container", CONTAINERD, False),  # Slipway's own builder already maps it
+    ],
+)
 def test_a_registry_only_the_job_network_knows_needs_an_own_builder(
     driver: str, engine: EngineFacts, expected: bool
 ) -> None:
@@ -233,10 +268,21 @@ def test_a_buildkitd_config_of_the_run_needs_a_builder_slipway_creates(
 def test_create_argv() -> None:
     spec = BuilderSpec("slipway-1", image="reg/buildkit:1", config_file="/w/b.toml")
     assert create_argv(spec) == [
-        "docker", "buildx", "create", "--name", "slipway-1", "--driver", "docker-container",
-        "--driver-opt", "network=host", "--driver-opt", "image=reg/buildkit:1",
-        "--buildkitd-config", "/w/b.toml", "--bootstrap",
-    ]  # fmt: skip
+        "docker",
+        "buildx",
+        "create",
+        "--name",
+        "slipway-1",
+        "--driver",
+        "docker-container",
+        "--driver-opt",
+        "network=host",
+        "--driver-opt",
+        "image=reg/buildkit:1",
+        "--buildkitd-config",
+        "/w/b.toml",
+        "--bootstrap",
+    ]
     remote = create_argv(BuilderSpec("slipway-2", "remote", endpoint="tcp://buildkitd:1234"))
     assert remote[-3:] == ["remote", "--bootstrap", "tcp://buildkitd:1234"]
     assert "--driver-opt" not in remote
@@ -252,9 +298,12 @@ def test_qemu_argv() -> None:
 
 def test_the_users_driver_opts_and_buildkitd_flags_come_after_slipways() -> None:
     spec = BuilderSpec(
-        "slipway-x", image="mirror/buildkit:v0.25.2", config_file="/w/x.toml",
-        driver_opts=("memory=4g", "network=bridge"), buildkitd_flags="--debug",
-    )  # fmt: skip
+        "slipway-x",
+        image="mirror/buildkit:v0.25.2",
+        config_file="/w/x.toml",
+        driver_opts=("memory=4g", "network=bridge"),
+        buildkitd_flags="--debug",
+    )
     argv = create_argv(spec)
     opts = [argv[i + 1] for i, a in enumerate(argv) if a == "--driver-opt"]
     assert opts == ["network=host", "image=mirror/buildkit:v0.25.2", "memory=4g", "network=bridge"]

@@ -78,21 +78,41 @@ USABLE = [
     ("empty-server-url-means-github.com", runner(GITHUB_SERVER_URL=""), True, True, Mode.WRITE),
     ("ghe.com", runner(GITHUB_SERVER_URL="https://octo.ghe.com"), True, True, Mode.WRITE),
     ("upper-case-host", runner(GITHUB_SERVER_URL="https://GitHub.COM/"), True, True, Mode.WRITE),
-    ("dev-localhost", runner(GITHUB_SERVER_URL="http://github.localhost:3000"), True, True,
-     Mode.WRITE),
-    ("full-width-github.com", runner(GITHUB_SERVER_URL="https://\uff47\uff49\uff54\uff48\uff55\uff42.com"),
-     True, True, Mode.WRITE),
+    (
+        "dev-localhost",
+        runner(GITHUB_SERVER_URL="http://github.localhost:3000"),
+        True,
+        True,
+        Mode.WRITE,
+    ),
+    (
+        "full-width-github.com",
+        runner(GITHUB_SERVER_URL="https://\uff47\uff49\uff54\uff48\uff55\uff42.com"),
+        True,
+        True,
+        Mode.WRITE,
+    ),
     ("mode-write", runner(ACTIONS_CACHE_MODE="write"), True, True, Mode.WRITE),
     ("mode-empty", runner(ACTIONS_CACHE_MODE=""), True, True, Mode.WRITE),
-    ("mode-case-and-spaces", runner(ACTIONS_CACHE_MODE=" Write-Only\n"), False, True,
-     Mode.WRITE_ONLY),
+    (
+        "mode-case-and-spaces",
+        runner(ACTIONS_CACHE_MODE=" Write-Only\n"),
+        False,
+        True,
+        Mode.WRITE_ONLY,
+    ),
     ("mode-read", runner(ACTIONS_CACHE_MODE="read"), True, False, Mode.READ),
     ("mode-write-only", runner(ACTIONS_CACHE_MODE="write-only"), False, True, Mode.WRITE_ONLY),
     ("token-read-only", runner(ACTIONS_RUNTIME_TOKEN=READ_ONLY), True, False, Mode.WRITE),
     ("token-write-only", runner(ACTIONS_RUNTIME_TOKEN=WRITE_ONLY), False, True, Mode.WRITE),
     ("token-mixed-scopes", runner(ACTIONS_RUNTIME_TOKEN=MIXED), True, True, Mode.WRITE),
-    ("token-read-only-mode-read", runner(ACTIONS_RUNTIME_TOKEN=READ_ONLY, ACTIONS_CACHE_MODE="read"),
-     True, False, Mode.READ),
+    (
+        "token-read-only-mode-read",
+        runner(ACTIONS_RUNTIME_TOKEN=READ_ONLY, ACTIONS_CACHE_MODE="read"),
+        True,
+        False,
+        Mode.READ,
+    ),
     # Tokens Slipway cannot read are used as they are: the service decides.
     ("token-not-a-jwt", runner(ACTIONS_RUNTIME_TOKEN="ghs_opaque"), True, True, Mode.WRITE),
     ("token-bad-base64", runner(ACTIONS_RUNTIME_TOKEN="a.!!!.c"), True, True, Mode.WRITE),
@@ -100,13 +120,28 @@ USABLE = [
     ("token-claims-a-list", runner(ACTIONS_RUNTIME_TOKEN=jwt([1, 2])), True, True, Mode.WRITE),
     ("token-without-ac", runner(ACTIONS_RUNTIME_TOKEN=jwt({"exp": 1})), True, True, Mode.WRITE),
     ("token-ac-not-json", runner(ACTIONS_RUNTIME_TOKEN=jwt({"ac": "[{"})), True, True, Mode.WRITE),
-    ("token-ac-odd-entries", runner(ACTIONS_RUNTIME_TOKEN=jwt({"ac": '[{"Permission": true}, 3]'})),
-     True, True, Mode.WRITE),
-    ("token-ac-a-list", runner(ACTIONS_RUNTIME_TOKEN=jwt({"ac": [{"Scope": "x", "Permission": 1}]})),
-     True, False, Mode.WRITE),
-    ("token-permission-digits", runner(ACTIONS_RUNTIME_TOKEN=jwt({"ac": '[{"Permission": "2"}]'})),
-     False, True, Mode.WRITE),
-]  # fmt: skip
+    (
+        "token-ac-odd-entries",
+        runner(ACTIONS_RUNTIME_TOKEN=jwt({"ac": '[{"Permission": true}, 3]'})),
+        True,
+        True,
+        Mode.WRITE,
+    ),
+    (
+        "token-ac-a-list",
+        runner(ACTIONS_RUNTIME_TOKEN=jwt({"ac": [{"Scope": "x", "Permission": 1}]})),
+        True,
+        False,
+        Mode.WRITE,
+    ),
+    (
+        "token-permission-digits",
+        runner(ACTIONS_RUNTIME_TOKEN=jwt({"ac": '[{"Permission": "2"}]'})),
+        False,
+        True,
+        Mode.WRITE,
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -146,11 +181,17 @@ UNUSABLE = [
     ("no-results-url", runner(ACTIONS_RESULTS_URL=None), ["ACTIONS_RESULTS_URL not set"]),
     ("empty-results-url", runner(ACTIONS_RESULTS_URL=""), ["ACTIONS_RESULTS_URL not set"]),
     ("no-token", runner(ACTIONS_RUNTIME_TOKEN=None), ["ACTIONS_RUNTIME_TOKEN not set"]),
-    ("ghes", runner(GITHUB_SERVER_URL="https://github.example.com"),
-     ["'github.example.com' is GitHub Enterprise Server", "starts cold"]),
+    (
+        "ghes",
+        runner(GITHUB_SERVER_URL="https://github.example.com"),
+        ["'github.example.com' is GitHub Enterprise Server", "starts cold"],
+    ),
     ("ghes-ip", runner(GITHUB_SERVER_URL="http://10.0.0.5"), ["Enterprise Server"]),
-    ("ghes-lookalike", runner(GITHUB_SERVER_URL="https://github.com.example.org"),
-     ["Enterprise Server"]),
+    (
+        "ghes-lookalike",
+        runner(GITHUB_SERVER_URL="https://github.com.example.org"),
+        ["Enterprise Server"],
+    ),
     ("ghes-ghe.com-lookalike", runner(GITHUB_SERVER_URL="https://ghe.com"), ["Enterprise Server"]),
     # config.ts: only hosts *ending* in .localhost are not GHES; localhost itself is.
     ("plain-localhost", runner(GITHUB_SERVER_URL="http://localhost:8080"), ["Enterprise Server"]),
@@ -158,8 +199,11 @@ UNUSABLE = [
     ("server-url-no-host", runner(GITHUB_SERVER_URL="github.com"), ["cannot tell"]),
     ("mode-none", runner(ACTIONS_CACHE_MODE="none"), [MODE_NONE]),
     ("mode-none-upper", runner(ACTIONS_CACHE_MODE="NONE"), [MODE_NONE]),
-    ("mode-unknown", runner(ACTIONS_CACHE_MODE="readonly"),
-     ["ACTIONS_CACHE_MODE is 'readonly'", "treats it as none"]),
+    (
+        "mode-unknown",
+        runner(ACTIONS_CACHE_MODE="readonly"),
+        ["ACTIONS_CACHE_MODE is 'readonly'", "treats it as none"],
+    ),
     ("mode-cyrillic-a", runner(ACTIONS_CACHE_MODE="re\u0430d"), ["'re\\u0430d'", "as none"]),
     ("mode-zero-width", runner(ACTIONS_CACHE_MODE="read\u200b"), ["'read\\u200b'"]),
     ("mode-full-width", runner(ACTIONS_CACHE_MODE="\uff52\uff45\uff41\uff44"), ["as none"]),
@@ -168,15 +212,22 @@ UNUSABLE = [
     ("mode-long", runner(ACTIONS_CACHE_MODE="x" * 500), ["'" + "x" * 40 + "...'"]),
     ("results-url-not-http", runner(ACTIONS_RESULTS_URL="ftp://results/"), ["not an http(s) URL"]),
     ("results-url-garbage", runner(ACTIONS_RESULTS_URL="results"), ["not an http(s) URL"]),
-    ("token-no-scopes", runner(ACTIONS_RUNTIME_TOKEN=NO_SCOPES),
-     [READS_OFF_SCOPE, SAVES_OFF_SCOPE]),
-    ("read-mode-write-only-token",
-     runner(ACTIONS_CACHE_MODE="read", ACTIONS_RUNTIME_TOKEN=WRITE_ONLY),
-     [READS_OFF_SCOPE, SAVES_OFF_MODE]),
-    ("write-only-mode-read-only-token",
-     runner(ACTIONS_CACHE_MODE="write-only", ACTIONS_RUNTIME_TOKEN=READ_ONLY),
-     [READS_OFF_MODE, SAVES_OFF_SCOPE]),
-]  # fmt: skip
+    (
+        "token-no-scopes",
+        runner(ACTIONS_RUNTIME_TOKEN=NO_SCOPES),
+        [READS_OFF_SCOPE, SAVES_OFF_SCOPE],
+    ),
+    (
+        "read-mode-write-only-token",
+        runner(ACTIONS_CACHE_MODE="read", ACTIONS_RUNTIME_TOKEN=WRITE_ONLY),
+        [READS_OFF_SCOPE, SAVES_OFF_MODE],
+    ),
+    (
+        "write-only-mode-read-only-token",
+        runner(ACTIONS_CACHE_MODE="write-only", ACTIONS_RUNTIME_TOKEN=READ_ONLY),
+        [READS_OFF_MODE, SAVES_OFF_SCOPE],
+    ),
+]
 
 
 @pytest.mark.parametrize(("env", "words"), [pytest.param(*c[1:], id=c[0]) for c in UNUSABLE])

@@ -86,11 +86,13 @@ def test_redact_never_leaves_the_secret(secret: str, before: str, after: str) ->
     [
         ({"ok": False, "signed_download_url": "", "matched_key": ""}, None),
         ({}, None),  # protojson without EmitUnpopulated leaves ok=false out
-        ({"ok": True, "signed_download_url": "https://b/c?sig=1", "matched_key": "k"},
-         ("k", "https://b/c?sig=1")),
+        (
+            {"ok": True, "signed_download_url": "https://b/c?sig=1", "matched_key": "k"},
+            ("k", "https://b/c?sig=1"),
+        ),
         ({"ok": True, "signedDownloadUrl": "http://b/c", "matchedKey": "k2"}, ("k2", "http://b/c")),
     ],
-)  # fmt: skip
+)
 def test_parse_download(body: dict[str, Any], found: tuple[str, str] | None) -> None:
     assert parse_download(body) == found
 
@@ -100,12 +102,15 @@ def test_parse_download(body: dict[str, Any], found: tuple[str, str] | None) -> 
     [
         ({"ok": "true"}, "ok is not true or false"),
         ({"ok": True, "matched_key": "k"}, "signed_download_url is not an http(s) URL"),
-        ({"ok": True, "matched_key": "", "signed_download_url": "http://b"}, "matched_key is empty"),
+        (
+            {"ok": True, "matched_key": "", "signed_download_url": "http://b"},
+            "matched_key is empty",
+        ),
         ({"ok": True, "matched_key": 1, "signed_download_url": "http://b"}, "not a string"),
         ({"ok": True, "matched_key": "k", "signed_download_url": "http://[::1"}, "not a URL"),
         ({"ok": True, "matched_key": "k", "signed_download_url": "file:///etc/passwd"}, "http(s)"),
     ],
-)  # fmt: skip
+)
 def test_malformed_download_answers(body: dict[str, Any], error: str) -> None:
     with pytest.raises(MalformedAnswer, match=error.replace("(", r"\(").replace(")", r"\)")):
         parse_download(body)

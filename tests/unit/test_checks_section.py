@@ -10,9 +10,15 @@ from slipway.report.policy_section import LAYERS_LEFT_OUT, MAX_ROWS, policy_sect
 
 def test_policy_rows_escape_details_but_keep_the_fix_markdown() -> None:
     finding = Finding(
-        "SW008", "Port not allowed", Severity.MEDIUM, "Dockerfile", 7, "Remove the `EXPOSE` line.", "own",
+        "SW008",
+        "Port not allowed",
+        Severity.MEDIUM,
+        "Dockerfile",
+        7,
+        "Remove the `EXPOSE` line.",
+        "own",
         detail="22 <img src=x onerror=alert(1)> @everyone",
-    )  # fmt: skip
+    )
     lines = render(PolicyFindings(policy=PolicyResult((finding,))))
     assert "| MEDIUM | `SW008` | 7 |" in lines
     assert "Remove the `EXPOSE` line." in lines
@@ -42,11 +48,23 @@ def test_size_section_has_the_layer_table_and_largest_files() -> None:
     from slipway.size.model import FileEntry, Layer, LayerContents, PlatformSize
     from slipway.size.report import SizeReport
 
-    big = Layer("sha256:b", "application/vnd.oci.image.layer.v1.tar+gzip", 40_000_000,
-                "RUN pip install -r requirements.txt # buildkit", line=14, stage="final",
-                contents=LayerContents(90_000_000, (FileEntry("usr/lib/<b>big</b>.so", 30_000_000),)))  # fmt: skip
-    base = Layer("sha256:a", "application/vnd.oci.image.layer.v1.tar+gzip", 20_000_000, "ADD rootfs.tar /",
-                 stage="base image", contents=LayerContents(60_000_000))  # fmt: skip
+    big = Layer(
+        "sha256:b",
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        40_000_000,
+        "RUN pip install -r requirements.txt # buildkit",
+        line=14,
+        stage="final",
+        contents=LayerContents(90_000_000, (FileEntry("usr/lib/<b>big</b>.so", 30_000_000),)),
+    )
+    base = Layer(
+        "sha256:a",
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        20_000_000,
+        "ADD rootfs.tar /",
+        stage="base image",
+        contents=LayerContents(60_000_000),
+    )
     size = PlatformSize("linux/amd64", "sha256:m", (base, big))
     checks = PolicyFindings(size=SizeReport({"linux/amd64": size}))
     lines = render(checks)

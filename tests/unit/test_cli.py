@@ -35,8 +35,12 @@ def test_options_become_inputs_as_the_runner_passes_them() -> None:
     argv = "--images ghcr.io/acme/app --push --scan false --tags type=sha --tags"
     args = parser().parse_args([*argv.split(), "type=ref,event=branch"])
     given = given_inputs(args)
-    assert given == {"images": "ghcr.io/acme/app", "push": "true", "scan": "false",
-                     "tags": "type=sha\ntype=ref,event=branch"}  # fmt: skip
+    assert given == {
+        "images": "ghcr.io/acme/app",
+        "push": "true",
+        "scan": "false",
+        "tags": "type=sha\ntype=ref,event=branch",
+    }
     env = runner_inputs(given)
     assert env["INPUT_PUSH"] == "true"
     assert env["INPUT_FAIL-ON"] == action_inputs()["fail-on"]["default"]  # defaults, as the runner

@@ -183,8 +183,17 @@ GO_MATCH_TESTS = [
 ]
 # ... and those where filepath.Match reports ErrBadPattern: patternmatcher.New fails the build.
 GO_MATCH_ERRORS = [
-    "[]a]", "[-]", "[x-]", "[-x]", "\\", "[a-b-c]", "[", "[^", "[^bc", "a[",
-]  # fmt: skip
+    "[]a]",
+    "[-]",
+    "[x-]",
+    "[-x]",
+    "\\",
+    "[a-b-c]",
+    "[",
+    "[^",
+    "[^bc",
+    "a[",
+]
 
 
 @pytest.mark.parametrize(("pattern", "text", "expected"), PATTERNMATCHER_MATCHES + GO_MATCH_TESTS)
@@ -245,8 +254,14 @@ def test_ignorefile_read_all_case() -> None:
         b"test1\n/test2\n/a/file/here\n\nlastfile\n# this is a comment\n! /inverted/abs/path\n!\n! "
     )
     assert [p for _, p in read_patterns(content, "f")] == [
-        "test1", "test2", "a/file/here", "lastfile", "!inverted/abs/path", "!", "!",
-    ]  # fmt: skip
+        "test1",
+        "test2",
+        "a/file/here",
+        "lastfile",
+        "!inverted/abs/path",
+        "!",
+        "!",
+    ]
     with pytest.raises(IgnoreFileRefused, match=r'^f line 8: illegal exclusion pattern "!"'):
         parse_ignore_file(content, "f")
 
@@ -371,19 +386,45 @@ def test_refusals_name_the_file_and_line(content: bytes, message: str) -> None:
 @pytest.mark.parametrize(
     ("path", "cleaned"),
     [
-        ("abc", "abc"), ("abc/def", "abc/def"), ("a/b/c", "a/b/c"), (".", "."), ("..", ".."),
-        ("../..", "../.."), ("../../abc", "../../abc"), ("/abc", "/abc"), ("/", "/"), ("", "."),
-        ("abc/", "abc"), ("abc/def/", "abc/def"), ("a/b/c/", "a/b/c"), ("./", "."),
-        ("../", ".."), ("../../", "../.."), ("/abc/", "/abc"), ("abc//def//ghi", "abc/def/ghi"),
-        ("//abc", "/abc"), ("///abc", "/abc"), ("//abc//", "/abc"), ("abc//", "abc"),
-        ("abc/./def", "abc/def"), ("/./abc/def", "/abc/def"), ("abc/.", "abc"),
-        ("abc/def/ghi/../jkl", "abc/def/jkl"), ("abc/def/../ghi/../jkl", "abc/jkl"),
-        ("abc/def/..", "abc"), ("abc/def/../..", "."), ("/abc/def/../..", "/"),
-        ("abc/def/../../..", ".."), ("/abc/def/../../..", "/"),
-        ("abc/def/../../../ghi/jkl/../../../mno", "../../mno"), ("/../abc", "/abc"),
-        ("abc/./../def", "def"), ("abc//./../def", "def"), ("abc/../../././../def", "../../def"),
+        ("abc", "abc"),
+        ("abc/def", "abc/def"),
+        ("a/b/c", "a/b/c"),
+        (".", "."),
+        ("..", ".."),
+        ("../..", "../.."),
+        ("../../abc", "../../abc"),
+        ("/abc", "/abc"),
+        ("/", "/"),
+        ("", "."),
+        ("abc/", "abc"),
+        ("abc/def/", "abc/def"),
+        ("a/b/c/", "a/b/c"),
+        ("./", "."),
+        ("../", ".."),
+        ("../../", "../.."),
+        ("/abc/", "/abc"),
+        ("abc//def//ghi", "abc/def/ghi"),
+        ("//abc", "/abc"),
+        ("///abc", "/abc"),
+        ("//abc//", "/abc"),
+        ("abc//", "abc"),
+        ("abc/./def", "abc/def"),
+        ("/./abc/def", "/abc/def"),
+        ("abc/.", "abc"),
+        ("abc/def/ghi/../jkl", "abc/def/jkl"),
+        ("abc/def/../ghi/../jkl", "abc/jkl"),
+        ("abc/def/..", "abc"),
+        ("abc/def/../..", "."),
+        ("/abc/def/../..", "/"),
+        ("abc/def/../../..", ".."),
+        ("/abc/def/../../..", "/"),
+        ("abc/def/../../../ghi/jkl/../../../mno", "../../mno"),
+        ("/../abc", "/abc"),
+        ("abc/./../def", "def"),
+        ("abc//./../def", "def"),
+        ("abc/../../././../def", "../../def"),
     ],
-)  # fmt: skip
+)
 def test_go_clean(path: str, cleaned: str) -> None:
     assert go_path.clean(path) == cleaned
 

@@ -89,9 +89,15 @@ def test_summary_when_gate_failed_shows_no_tags() -> None:
 
 def test_hostile_findings_are_inert() -> None:
     hostile = Vulnerability(
-        "CVE-9<img src=x onerror=alert(1)>", "x%0A::error::pwned", "1\n@everyone", "", Severity.CRITICAL,
-        "[x](javascript:alert(1))", "javascript:alert(1)", "t",
-    )  # fmt: skip
+        "CVE-9<img src=x onerror=alert(1)>",
+        "x%0A::error::pwned",
+        "1\n@everyone",
+        "",
+        Severity.CRITICAL,
+        "[x](javascript:alert(1))",
+        "javascript:alert(1)",
+        "t",
+    )
     outcome = Outcome("sha256:1", {}, (), (PlatformScan("linux/amd64", "r", (hostile,)),), ())
     summary = render_summary(plan(), outcome)
     assert "<img" not in summary
@@ -134,9 +140,12 @@ def test_the_provenance_note_says_where_the_provenance_is(
     storage: str, said: str, not_said: str
 ) -> None:
     inputs = read_inputs(
-        {"INPUT_IMAGES": "ghcr.io/o/app", "INPUT_PROVENANCE": "mode=min",
-         "INPUT_ATTESTATION-STORAGE": storage}
-    )  # fmt: skip
+        {
+            "INPUT_IMAGES": "ghcr.io/o/app",
+            "INPUT_PROVENANCE": "mode=min",
+            "INPUT_ATTESTATION-STORAGE": storage,
+        }
+    )
     context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, {})
     summary = render_summary(
         make_plan(inputs, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC)),

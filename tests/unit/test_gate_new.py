@@ -29,9 +29,16 @@ def v(
     published: str = "",
 ) -> Vulnerability:
     return Vulnerability(
-        vuln_id, package, installed, fixed, severity, "title", f"https://avd.test/{vuln_id}",
-        "debian", published=published,
-    )  # fmt: skip
+        vuln_id,
+        package,
+        installed,
+        fixed,
+        severity,
+        "title",
+        f"https://avd.test/{vuln_id}",
+        "debian",
+        published=published,
+    )
 
 
 SECRET = Secret("aws-access-key-id", "AWS", Severity.CRITICAL, "AWS key", "/app/.env", 3)

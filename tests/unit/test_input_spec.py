@@ -69,10 +69,14 @@ REFUSED_BY_KIND: dict[Kind, tuple[str, ...]] = {
 
 @pytest.mark.parametrize(
     ("spec", "value"),
-    [(s, v) for s in INPUTS for v in (*REFUSED_BY_KIND[s.kind], "x" * (s.kind.max_length + 1))
-     if s.kind is not Kind.ANY],
+    [
+        (s, v)
+        for s in INPUTS
+        for v in (*REFUSED_BY_KIND[s.kind], "x" * (s.kind.max_length + 1))
+        if s.kind is not Kind.ANY
+    ],
     ids=lambda p: p.name if isinstance(p, Input) else repr(p)[:20],
-)  # fmt: skip
+)
 def test_each_kind_refuses_its_wrong_values_by_name(spec: Input, value: str) -> None:
     with pytest.raises(InputError) as caught:
         check_declared(env(**{spec.name: value}))

@@ -94,9 +94,19 @@ def test_stages_follow_the_job_whichever_side_has_them() -> None:
         ],
     }
     assert report.stage_names(sides) == [
-        "start", "Preflight", "builder", "build+push", "build", "scan DB", "scan linux/amd64",
-        "Save for the next job", "exit", "mystery", "fixed overhead", "total",
-    ]  # fmt: skip
+        "start",
+        "Preflight",
+        "builder",
+        "build+push",
+        "build",
+        "scan DB",
+        "scan linux/amd64",
+        "Save for the next job",
+        "exit",
+        "mystery",
+        "fixed overhead",
+        "total",
+    ]
 
 
 def test_the_stage_table_is_markdown_with_a_column_per_side() -> None:

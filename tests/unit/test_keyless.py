@@ -66,8 +66,9 @@ def test_google_images_get_a_login_bought_with_the_provider() -> None:
         gcp_service_account="ci-push@my-project.iam.gserviceaccount.com",
     )
     assert {r: c.keyless for r, c in found.items()} == {
-        "europe-docker.pkg.dev": Keyless.GCP, "gcr.io": Keyless.GCP
-    }  # fmt: skip
+        "europe-docker.pkg.dev": Keyless.GCP,
+        "gcr.io": Keyless.GCP,
+    }
     identities = read_inputs(
         env(images="gcr.io/p/app", gcp_workload_identity_provider=PROVIDER)
     ).identities
@@ -88,13 +89,20 @@ def test_a_login_given_a_password_is_not_bought() -> None:
 
 
 def test_docker_hub_needs_the_organisation_as_username() -> None:
-    found = logins(images="docker.io/octo-org/app", username="octo-org",
-                   dockerhub_oidc_connection_id=CONNECTION.upper())  # fmt: skip
+    found = logins(
+        images="docker.io/octo-org/app",
+        username="octo-org",
+        dockerhub_oidc_connection_id=CONNECTION.upper(),
+    )
     assert found["docker.io"] == Credential("docker.io", "octo-org", keyless=Keyless.DOCKER_HUB)
     inputs = read_inputs(
-        env(images="ghcr.io/o/app", registry_auth="- registry: dhi.io\n  username: octo-org",
-            dockerhub_oidc_connection_id=CONNECTION, dockerhub_oidc_expires_in="15m")
-    )  # fmt: skip
+        env(
+            images="ghcr.io/o/app",
+            registry_auth="- registry: dhi.io\n  username: octo-org",
+            dockerhub_oidc_connection_id=CONNECTION,
+            dockerhub_oidc_expires_in="15m",
+        )
+    )
     assert inputs.identities.dockerhub is not None
     assert (inputs.identities.dockerhub.connection_id, inputs.identities.dockerhub.expires_in) == (
         CONNECTION,
@@ -106,30 +114,68 @@ def test_docker_hub_needs_the_organisation_as_username() -> None:
 @pytest.mark.parametrize(
     ("inputs", "blame", "fix"),
     [
-        ({"gcp_workload_identity_provider": "projects/my-project/locations/global/"
-          "workloadIdentityPools/github/providers/repo"}, "gcp-workload-identity-provider",
-         "gcloud iam workload-identity-pools providers describe"),
-        ({"gcp_workload_identity_provider": PROVIDER, "images": "ghcr.io/o/app"},
-         "gcp-workload-identity-provider", "europe-docker.pkg.dev"),
-        ({"gcp_workload_identity_provider": PROVIDER, "gcp_service_account": "ci@my-project"},
-         "gcp-service-account", "iam.gserviceaccount.com"),
+        (
+            {
+                "gcp_workload_identity_provider": "projects/my-project/locations/global/"
+                "workloadIdentityPools/github/providers/repo"
+            },
+            "gcp-workload-identity-provider",
+            "gcloud iam workload-identity-pools providers describe",
+        ),
+        (
+            {"gcp_workload_identity_provider": PROVIDER, "images": "ghcr.io/o/app"},
+            "gcp-workload-identity-provider",
+            "europe-docker.pkg.dev",
+        ),
+        (
+            {"gcp_workload_identity_provider": PROVIDER, "gcp_service_account": "ci@my-project"},
+            "gcp-service-account",
+            "iam.gserviceaccount.com",
+        ),
         ({"azure_client_id": "my-app", "azure_tenant_id": TENANT}, "azure-client-id", "UUID"),
         ({"azure_client_id": APP, "azure_tenant_id": "contoso"}, "azure-tenant-id", "UUID"),
         ({"azure_client_id": APP}, "azure-client-id", "Set both"),
-        ({"azure_client_id": APP, "azure_tenant_id": TENANT, "images": "ghcr.io/o/app"},
-         "azure-client-id", "azurecr.io"),
-        ({"dockerhub_oidc_connection_id": "conn-1", "username": "o",
-          "images": "docker.io/o/app"}, "dockerhub-oidc-connection-id", "DOCKERHUB_OIDC"),
-        ({"dockerhub_oidc_connection_id": CONNECTION, "images": "docker.io/o/app"},
-         "dockerhub-oidc-connection-id", "username: my-org"),
-        ({"dockerhub_oidc_connection_id": CONNECTION, "username": "o", "images": "docker.io/o/a",
-          "dockerhub_oidc_expires_in": "2h"}, "dockerhub-oidc-expires-in", "`5m` to `60m`"),
-        ({"username": "o", "images": "docker.io/o/app"}, "username",
-         "username alone, with `dockerhub-oidc-connection-id`"),
-        ({"registry_auth": "- registry: europe-docker.pkg.dev"}, "registry-auth",
-         "or neither, with `gcp-workload-identity-provider`"),
+        (
+            {"azure_client_id": APP, "azure_tenant_id": TENANT, "images": "ghcr.io/o/app"},
+            "azure-client-id",
+            "azurecr.io",
+        ),
+        (
+            {
+                "dockerhub_oidc_connection_id": "conn-1",
+                "username": "o",
+                "images": "docker.io/o/app",
+            },
+            "dockerhub-oidc-connection-id",
+            "DOCKERHUB_OIDC",
+        ),
+        (
+            {"dockerhub_oidc_connection_id": CONNECTION, "images": "docker.io/o/app"},
+            "dockerhub-oidc-connection-id",
+            "username: my-org",
+        ),
+        (
+            {
+                "dockerhub_oidc_connection_id": CONNECTION,
+                "username": "o",
+                "images": "docker.io/o/a",
+                "dockerhub_oidc_expires_in": "2h",
+            },
+            "dockerhub-oidc-expires-in",
+            "`5m` to `60m`",
+        ),
+        (
+            {"username": "o", "images": "docker.io/o/app"},
+            "username",
+            "username alone, with `dockerhub-oidc-connection-id`",
+        ),
+        (
+            {"registry_auth": "- registry: europe-docker.pkg.dev"},
+            "registry-auth",
+            "or neither, with `gcp-workload-identity-provider`",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_values_are_refused_by_name_with_the_fix(
     inputs: dict[str, str], blame: str, fix: str
 ) -> None:
@@ -164,12 +210,14 @@ def response(status: int, body: bytes) -> requests.Response:
     ("body", "said"),
     [
         (b'{"error": "invalid_grant", "error_description": "rejected"}', "invalid_grant: rejected"),
-        (b'{"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}',
-         "PERMISSION_DENIED: denied"),
+        (
+            b'{"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}',
+            "PERMISSION_DENIED: denied",
+        ),
         (b'{"message": "unknown connection"}', "unknown connection"),
         (b"<html>busy</html>", "HTTP 401"),
     ],
-)  # fmt: skip
+)
 def test_token_services_errors_are_read_in_each_shape(body: bytes, said: str) -> None:
     assert oidc.oauth_error(response(401, body)) == said
 

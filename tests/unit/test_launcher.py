@@ -200,9 +200,15 @@ def test_docker_run_names_variables_but_never_their_values() -> None:
 
 def test_docker_run_order_as_dockerrun_builds_it() -> None:
     argv = docker_run_argv(
-        Layout(Path("/r")), "img", {"CI": "false"}, name="n", socket="/s",
-        network="github_network_x", entrypoint="/bin/sh", args=("-c", "true"),
-    )  # fmt: skip
+        Layout(Path("/r")),
+        "img",
+        {"CI": "false"},
+        name="n",
+        socket="/s",
+        network="github_network_x",
+        entrypoint="/bin/sh",
+        args=("-c", "true"),
+    )
     assert "CI=true" not in argv  # the step set CI itself
     assert argv.index("--entrypoint") < argv.index("--network") < argv.index("-v")
     assert argv[-3:] == ["img", "-c", "true"]

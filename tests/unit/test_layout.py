@@ -21,12 +21,34 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "slipway"
 ROOT_MODULES = {"__init__.py", "__main__.py", "errors.py"}
-PURE = ("core", "oci", "buildx", "cache", "dockerfile", "scan", "policy", "size", "report",
-        "meta", "inputs", "sign")  # fmt: skip
+PURE = (
+    "core",
+    "oci",
+    "buildx",
+    "cache",
+    "dockerfile",
+    "scan",
+    "policy",
+    "size",
+    "report",
+    "meta",
+    "inputs",
+    "sign",
+)
 EFFECT_PACKAGES = ("stages", "tools", "github", "commands", "runner", "cli", "terminal")
 EFFECTS = (*(f"slipway.{name}" for name in EFFECT_PACKAGES), "slipway.__main__")
-EFFECT_STDLIB = ("subprocess", "socket", "urllib.request", "http.client", "threading",
-                 "concurrent", "shutil", "tempfile", "multiprocessing", "asyncio")  # fmt: skip
+EFFECT_STDLIB = (
+    "subprocess",
+    "socket",
+    "urllib.request",
+    "http.client",
+    "threading",
+    "concurrent",
+    "shutil",
+    "tempfile",
+    "multiprocessing",
+    "asyncio",
+)
 CHOKEPOINT = SRC / "tools" / "run.py"
 
 
@@ -75,8 +97,9 @@ def test_the_root_holds_only_the_entry_point_and_the_errors() -> None:
 
 
 def test_every_package_is_pure_or_effects() -> None:
-    packages = sorted(p.name for p in SRC.iterdir() if (p / "__init__.py").exists() or
-                      any(p.glob("*.py")))  # fmt: skip
+    packages = sorted(
+        p.name for p in SRC.iterdir() if (p / "__init__.py").exists() or any(p.glob("*.py"))
+    )
     unplaced = [p for p in packages if p not in PURE + EFFECT_PACKAGES]
     assert unplaced == [], f"say in test_layout whether {unplaced} is pure or has effects"
 

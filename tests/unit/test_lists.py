@@ -28,10 +28,13 @@ from slipway.inputs.reader import split_list
         ("# c\na#b\n  # c2", {"ignore_comma": True, "comment": "#"}, ["a#b"]),
         ("# not a comment here", {"ignore_comma": True}, ["# not a comment here"]),
         ('type=local,"dest=/a,b"', {"ignore_comma": True}, ["type=local,dest=/a,b"]),
-        ('type=local,"dest=/a,b"', {"ignore_comma": True, "keep_quotes": True},
-         ['type=local,"dest=/a,b"']),
+        (
+            'type=local,"dest=/a,b"',
+            {"ignore_comma": True, "keep_quotes": True},
+            ['type=local,"dest=/a,b"'],
+        ),
     ],
-)  # fmt: skip
+)
 def test_items(text: str, options: dict[str, Any], items: list[str]) -> None:
     assert input_list(text, **options) == items
 

@@ -36,9 +36,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     ],
 )
 def test_bad_input(
-    inputs: dict[str, str], needle: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch,
+    inputs: dict[str, str],
+    needle: str,
+    clean_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     for key, value in inputs.items():
         monkeypatch.setenv(key, value)
     assert main(["run"]) == 2

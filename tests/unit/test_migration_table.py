@@ -15,8 +15,11 @@ from tests.unit.test_action_yml import migration_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 ANCHORS = json.loads((ROOT / "tests" / "data" / "anchors" / "actions.json").read_text())["actions"]
-VERDICT = re.compile(r"^(same names?|`[^`]+`|different: .+|not offered( yet)?: .+|not needed: .+"
-                     r"|not applicable.*|automatic: .+|always.*|computed .+)", re.IGNORECASE)  # fmt: skip
+VERDICT = re.compile(
+    r"^(same names?|`[^`]+`|different: .+|not offered( yet)?: .+|not needed: .+"
+    r"|not applicable.*|automatic: .+|always.*|computed .+)",
+    re.IGNORECASE,
+)
 
 
 def named(cell: str) -> tuple[set[str], set[str]]:

@@ -25,9 +25,12 @@ CURRENT = (ROOT, PORT, LOW)
 
 def compared(found: tuple[Misconfiguration, ...] | None) -> Delta:
     base = Baseline(
-        "ghcr.io/o/app:main", "sha256:b", SCANS, source="attached report",
+        "ghcr.io/o/app:main",
+        "sha256:b",
+        SCANS,
+        source="attached report",
         misconfigurations=found,
-    )  # fmt: skip
+    )
     return diff(SCANS, base).with_misconfigurations(CURRENT)
 
 

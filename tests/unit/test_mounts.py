@@ -112,15 +112,17 @@ def test_outside_a_container_nothing_moves() -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/github/runner_temp/slipway/reports/__run/slipway-scan.sarif",
-         f"{TEMP}/slipway/reports/__run/slipway-scan.sarif"),
+        (
+            "/github/runner_temp/slipway/reports/__run/slipway-scan.sarif",
+            f"{TEMP}/slipway/reports/__run/slipway-scan.sarif",
+        ),
         ("/github/home/x", f"{TEMP}/_github_home/x"),
         ("/github/workspace/out/sbom.json", f"{WORKSPACE}/out/sbom.json"),
         ("/github/runner_temp", TEMP),
         ("/github/runner_tempfoo/x", "/github/runner_tempfoo/x"),  # not under the mount
         ("/tmp/elsewhere.json", "/tmp/elsewhere.json"),  # no mount: as is
     ],
-)  # fmt: skip
+)
 def test_outputs_name_the_runners_path(path: str, expected: str) -> None:
     assert host_path(path, MOUNTS) == expected
     assert host_path(path, ()) == path  # outside a container nothing moves

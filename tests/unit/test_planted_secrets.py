@@ -28,8 +28,11 @@ SECRET_ENVS_VARIABLE = "NPM_TOKEN"  # the variable secret-envs' planted entry na
 
 
 def inputs_for(spec: Input) -> dict[str, str]:
-    return {"images": "127.0.0.1:5000/acme/app", **MORE.get(spec.name, {}),
-            spec.name: spec.sensitive.replace("{secret}", SECRET)}  # fmt: skip
+    return {
+        "images": "127.0.0.1:5000/acme/app",
+        **MORE.get(spec.name, {}),
+        spec.name: spec.sensitive.replace("{secret}", SECRET),
+    }
 
 
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inputs: dict[str, str]) -> tuple[int, str]:
@@ -44,12 +47,16 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inputs: dict[str, str])
             monkeypatch.delenv(key)
     output, summary = tmp_path / "output", tmp_path / "summary"
     environment = {
-        "GITHUB_WORKSPACE": str(workspace), "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_REF": "refs/heads/main",
-        "GITHUB_SHA": "a" * 40, "GITHUB_REPOSITORY": "acme/app", "GITHUB_EVENT_NAME": "push",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_SHA": "a" * 40,
+        "GITHUB_REPOSITORY": "acme/app",
+        "GITHUB_EVENT_NAME": "push",
         SECRET_ENVS_VARIABLE: SECRET,
         **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},
-    }  # fmt: skip
+    }
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(workspace)
@@ -84,9 +91,12 @@ def test_the_dry_run_shows_no_planted_secret(
     ids=["late", "while-reading", "first"],
 )
 def test_errors_show_no_planted_secret(
-    spec: Input, breakage: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    spec: Input,
+    breakage: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     code, written = run(tmp_path, monkeypatch, {**inputs_for(spec), **breakage})
     out, err = capsys.readouterr()
     assert code == 2, out + err

@@ -57,24 +57,41 @@ def test_secret_looking_build_args_are_masked_and_named() -> None:
 @pytest.mark.parametrize(
     ("word", "shown"),
     [
-        ("type=s3,region=eu,bucket=b,secret_access_key=SeCrEt,access_key_id=AKIA1",
-         "type=s3,region=eu,bucket=b,secret_access_key=***,access_key_id=***"),
+        (
+            "type=s3,region=eu,bucket=b,secret_access_key=SeCrEt,access_key_id=AKIA1",
+            "type=s3,region=eu,bucket=b,secret_access_key=***,access_key_id=***",
+        ),
         ("type=gha,token=abc,scope=x", "type=gha,token=***,scope=x"),
-        ("type=azblob,account_url=https://a.blob,secret=\"p,q\"",
-         "type=azblob,account_url=https://a.blob,secret=***"),
+        (
+            'type=azblob,account_url=https://a.blob,secret="p,q"',
+            "type=azblob,account_url=https://a.blob,secret=***",
+        ),
         ("ctx=https://user:ghp_x@github.com/o/r.git", "ctx=https://***@github.com/o/r.git"),
         ("type=registry,ref=r/cache:main", "type=registry,ref=r/cache:main"),
     ],
-)  # fmt: skip
+)
 def test_credentials_in_a_command_line_are_hidden(word: str, shown: str) -> None:
     assert argv_for_log(["docker", "buildx", "build", "--cache-to", word]) == [
-        "docker", "buildx", "build", "--cache-to", shown,
-    ]  # fmt: skip
+        "docker",
+        "buildx",
+        "build",
+        "--cache-to",
+        shown,
+    ]
 
 
 def test_secret_looking_build_args_are_hidden_in_the_printed_command_line() -> None:
-    argv = ["docker", "buildx", "build", "--build-arg", f"NPM_TOKEN={TOKEN}",
-            "--build-arg", "VERSION=1.2.3", "--build-arg", f"X={TOKEN}"]  # fmt: skip
+    argv = [
+        "docker",
+        "buildx",
+        "build",
+        "--build-arg",
+        f"NPM_TOKEN={TOKEN}",
+        "--build-arg",
+        "VERSION=1.2.3",
+        "--build-arg",
+        f"X={TOKEN}",
+    ]
     shown = argv_for_log(argv)
     assert TOKEN not in " ".join(shown)
     assert "NPM_TOKEN=***" in shown

@@ -23,24 +23,37 @@ TOKEN = "ghp_" + "a1B2" * 9
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
-        ("https://x-access-token:s3cr3t@github.com/o/r.git#main",
-         "https://***@github.com/o/r.git#main"),
+        (
+            "https://x-access-token:s3cr3t@github.com/o/r.git#main",
+            "https://***@github.com/o/r.git#main",
+        ),
         ("git+https://TOKENVALUE@github.com/o/r", "git+https://***@github.com/o/r"),
         ("lib=https://u:p@h/x and more", "lib=https://***@h/x and more"),
-        ("type=s3,bucket=b,secret_access_key=abc,session_token=def,region=r",
-         "type=s3,bucket=b,secret_access_key=***,session_token=***,region=r"),
-        ("'--driver-opt' 'env.AWS_SECRET_ACCESS_KEY=abc'", "'--driver-opt' 'env.AWS_SECRET_ACCESS_KEY=***'"),
-        ("API_TOKEN=abc DB_PASSWORD=\"a b\"", "API_TOKEN=*** DB_PASSWORD=***"),
-        ("https://acct.blob.core.windows.net/c/b?sv=1&sig=AbC%2Fd&se=2", "https://acct.blob.core.windows.net/c/b?sv=1&sig=***&se=2"),
+        (
+            "type=s3,bucket=b,secret_access_key=abc,session_token=def,region=r",
+            "type=s3,bucket=b,secret_access_key=***,session_token=***,region=r",
+        ),
+        (
+            "'--driver-opt' 'env.AWS_SECRET_ACCESS_KEY=abc'",
+            "'--driver-opt' 'env.AWS_SECRET_ACCESS_KEY=***'",
+        ),
+        ('API_TOKEN=abc DB_PASSWORD="a b"', "API_TOKEN=*** DB_PASSWORD=***"),
+        (
+            "https://acct.blob.core.windows.net/c/b?sv=1&sig=AbC%2Fd&se=2",
+            "https://acct.blob.core.windows.net/c/b?sv=1&sig=***&se=2",
+        ),
         (f"token {TOKEN} in the log", "token *** in the log"),
         # left alone: what holds no credential
         ("git@github.com:acme/app.git", "git@github.com:acme/app.git"),
         ("org.opencontainers.image.authors=Acme", "org.opencontainers.image.authors=Acme"),
         ("ghcr.io/acme/app:v1 sha256:abc", "ghcr.io/acme/app:v1 sha256:abc"),
         ("secrets: npm=NPM_TOKEN", "secrets: npm=NPM_TOKEN"),
-        ("--secret id=npm,env=SLIPWAY_BUILD_SECRET_0", "--secret id=npm,env=SLIPWAY_BUILD_SECRET_0"),
+        (
+            "--secret id=npm,env=SLIPWAY_BUILD_SECRET_0",
+            "--secret id=npm,env=SLIPWAY_BUILD_SECRET_0",
+        ),
     ],
-)  # fmt: skip
+)
 def test_redact(text: str, shown: str) -> None:
     assert redact(text) == shown
 
@@ -91,14 +104,20 @@ def test_the_terminal_redacts_too() -> None:
 def test_the_comment_file_is_redacted(tmp_path: Path) -> None:
     workflow = Workflow({}, io.StringIO())
     workflow.mask("hunter2hunter2")
-    context = Context(event_name="pull_request", repository="acme/app",
-                      payload={"pull_request": {"number": 7}})  # fmt: skip
+    context = Context(
+        event_name="pull_request", repository="acme/app", payload={"pull_request": {"number": 7}}
+    )
     report = "built from https://u:pw@git.example/x, hunter2hunter2"
     body = CommentBody("ghcr.io/acme/app", (Block("report", (report,), required=True),), False)
     outcome = post_comment(
-        workflow, context, ReportOptions(pr_comment=CommentMode.NEVER),
-        token="", body=body, base=tmp_path, retrier=Retrier(),
-    )  # fmt: skip
+        workflow,
+        context,
+        ReportOptions(pr_comment=CommentMode.NEVER),
+        token="",
+        body=body,
+        base=tmp_path,
+        retrier=Retrier(),
+    )
     written = Path(outcome.file).read_text() + Path(outcome.file).with_suffix(".md").read_text()
     assert "hunter2" not in written
     assert ":pw@" not in written

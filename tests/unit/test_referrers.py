@@ -52,9 +52,12 @@ def test_the_fallback_tag_is_the_digest_with_a_dash() -> None:
 def test_the_fallback_index_keeps_other_referrers_and_lists_each_once() -> None:
     first = artifact(INDEX, SCAN_REPORT_TYPE, b"1", {}).index_entry()
     second = artifact(INDEX, "application/vnd.cyclonedx+json", b"2", {}).index_entry()
-    someone_elses = {"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                     "digest": "sha256:" + "c" * 64, "size": 10,
-                     "artifactType": "application/vnd.dev.cosign.artifact.sig.v1+json"}  # fmt: skip
+    someone_elses = {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": "sha256:" + "c" * 64,
+        "size": 10,
+        "artifactType": "application/vnd.dev.cosign.artifact.sig.v1+json",
+    }
     listing = json.loads(with_referrer({"manifests": [someone_elses, first]}, second))
     assert listing["mediaType"] == "application/vnd.oci.image.index.v1+json"
     assert [m["digest"] for m in listing["manifests"]] == [

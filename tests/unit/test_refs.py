@@ -23,9 +23,12 @@ from slipway.oci.refs import (
         ("[::1]:5000/a", ImageName("[::1]:5000", "a")),
         ("localhost/x", ImageName("localhost", "x")),
         ("alpine", ImageName("docker.io", "library/alpine")),
-        ("my-registry.example.com:443/a/b__c-d.e", ImageName("my-registry.example.com:443", "a/b__c-d.e")),
+        (
+            "my-registry.example.com:443/a/b__c-d.e",
+            ImageName("my-registry.example.com:443", "a/b__c-d.e"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_names(value: str, expected: ImageName) -> None:
     assert parse_image_name(value) == expected
 

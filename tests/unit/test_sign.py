@@ -168,8 +168,14 @@ def test_a_vsa_without_a_report_or_thresholds_keeps_the_required_fields() -> Non
     assert predicate["inputAttestations"] == []
     assert predicate["policy"] == {"uri": "https://github.com/slipway/slipway@v1#gate"}
     assert predicate["verifier"] == {"id": "https://github.com/slipway/slipway@v1"}
-    assert {"verifier", "timeVerified", "resourceUri", "policy", "verificationResult",
-            "verifiedLevels"} <= predicate.keys()  # fmt: skip
+    assert {
+        "verifier",
+        "timeVerified",
+        "resourceUri",
+        "policy",
+        "verificationResult",
+        "verifiedLevels",
+    } <= predicate.keys()
 
 
 # --- Rekor ---------------------------------------------------------------------------------
@@ -300,14 +306,21 @@ def test_a_key_mode_bundle_names_the_key_and_may_have_no_log() -> None:
 def test_the_timestamp_request_is_der_for_the_signatures_sha256() -> None:
     der = rfc3161.request(b"sig", 0x1234)
     digest = hashlib.sha256(b"sig").digest()
-    assert der == bytes.fromhex(
-        "303d"  # TimeStampReq
-        "020101"  # version 1
-        "3031" "300d" "0609608648016503040201" "0500"  # messageImprint: sha256, NULL
-        "0420" + digest.hex() +  # hashedMessage
-        "02021234"  # nonce
-        "0101ff"  # certReq TRUE
-    )  # fmt: skip
+    assert (
+        der
+        == bytes.fromhex(
+            "303d"  # TimeStampReq
+            "020101"  # version 1
+            "3031"
+            "300d"
+            "0609608648016503040201"
+            "0500"  # messageImprint: sha256, NULL
+            "0420"
+            + digest.hex()  # hashedMessage
+            + "02021234"  # nonce
+            "0101ff"  # certReq TRUE
+        )
+    )
 
 
 def test_the_timestamp_request_is_what_rfc3161_client_reads() -> None:

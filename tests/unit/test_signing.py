@@ -37,8 +37,13 @@ def signing(
     given = {"images": "ghcr.io/acme/app", "push": "true", **(inputs or {})}
     full = {f"INPUT_{k.upper()}": v for k, v in given.items()} | (env or {})
     payload: dict[str, Any] = {} if private is None else {"repository": {"private": private}}
-    context = Context(event_name="push", ref="refs/heads/main", sha="a" * 40,
-                      repository="acme/app", payload=payload)  # fmt: skip
+    context = Context(
+        event_name="push",
+        ref="refs/heads/main",
+        sha="a" * 40,
+        repository="acme/app",
+        payload=payload,
+    )
     return make_plan(read_inputs(full), context, env=full, now=NOW).sign
 
 
@@ -131,19 +136,23 @@ def test_a_signing_config_that_cannot_be_used_says_why(text: str, message: str) 
 def test_rekor_v2_is_passed_over_and_loopback_http_allowed() -> None:
     text = _config(
         caUrls=[{"url": "http://127.0.0.1:8080/"}],
-        rekorTlogUrls=[{"url": "https://v2.example", "majorApiVersion": 2},
-                       {"url": "https://v1.example", "majorApiVersion": 1}],
-    )  # fmt: skip
+        rekorTlogUrls=[
+            {"url": "https://v2.example", "majorApiVersion": 2},
+            {"url": "https://v1.example", "majorApiVersion": 1},
+        ],
+    )
     found = parse_signing_config(text)
     assert (found.fulcio, found.rekor, found.tsa) == (
         "http://127.0.0.1:8080",
         "https://v1.example",
         "",
     )
-    wrapped = json.dumps({
-        "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
-        "signingConfig": json.loads(text),
-    })  # fmt: skip
+    wrapped = json.dumps(
+        {
+            "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+            "signingConfig": json.loads(text),
+        }
+    )
     assert parse_signing_config(wrapped) == found
 
 
@@ -156,27 +165,41 @@ TYPES = ("https://sigstore.dev/cosign/sign/v1", "https://slsa.dev/verification_s
     [
         (
             Signer(IDENTITY, ISSUER),
-            [f"cosign verify --certificate-identity={IDENTITY} --certificate-oidc-issuer={ISSUER} {REF}",
-             (f"cosign verify-attestation --type={TYPES[1]} --certificate-identity={IDENTITY} "
-             f"--certificate-oidc-issuer={ISSUER} {REF}")],
+            [
+                f"cosign verify --certificate-identity={IDENTITY} --certificate-oidc-issuer={ISSUER} {REF}",
+                (
+                    f"cosign verify-attestation --type={TYPES[1]} --certificate-identity={IDENTITY} "
+                    f"--certificate-oidc-issuer={ISSUER} {REF}"
+                ),
+            ],
         ),
         (
             Signer(IDENTITY, ISSUER, logged=False, timestamped=True, trusted_root=True),
-            [(f"cosign verify --certificate-identity={IDENTITY} --certificate-oidc-issuer={ISSUER} "
-             f"--insecure-ignore-tlog=true --use-signed-timestamps --trusted-root=trusted_root.json {REF}"),
-             (f"cosign verify-attestation --type={TYPES[1]} --certificate-identity={IDENTITY} "
-             f"--certificate-oidc-issuer={ISSUER} --insecure-ignore-tlog=true --use-signed-timestamps "
-             f"--trusted-root=trusted_root.json {REF}")],
+            [
+                (
+                    f"cosign verify --certificate-identity={IDENTITY} --certificate-oidc-issuer={ISSUER} "
+                    f"--insecure-ignore-tlog=true --use-signed-timestamps --trusted-root=trusted_root.json {REF}"
+                ),
+                (
+                    f"cosign verify-attestation --type={TYPES[1]} --certificate-identity={IDENTITY} "
+                    f"--certificate-oidc-issuer={ISSUER} --insecure-ignore-tlog=true --use-signed-timestamps "
+                    f"--trusted-root=trusted_root.json {REF}"
+                ),
+            ],
         ),
         (
             Signer(logged=False),
-            [f"cosign verify --key=cosign.pub --insecure-ignore-tlog=true {REF}",
-             (f"cosign verify-attestation --type={TYPES[1]} --key=cosign.pub "
-             f"--insecure-ignore-tlog=true {REF}")],
+            [
+                f"cosign verify --key=cosign.pub --insecure-ignore-tlog=true {REF}",
+                (
+                    f"cosign verify-attestation --type={TYPES[1]} --key=cosign.pub "
+                    f"--insecure-ignore-tlog=true {REF}"
+                ),
+            ],
         ),
     ],
     ids=["keyless", "keyless-timestamped-private-instance", "key"],
-)  # fmt: skip
+)
 def test_the_verify_commands(signer: Signer, expected: list[str]) -> None:
     assert verify_commands(REF, TYPES, signer) == expected
 

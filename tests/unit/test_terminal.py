@@ -47,10 +47,16 @@ def vuln(vuln_id: str, package: str, **fields: str) -> Vulnerability:
     base = {"installed": "1.0", "fixed": "1.1", "severity": "HIGH", "title": "t"}
     values = {**base, **fields}
     return Vulnerability(
-        vuln_id, package, values["installed"], values["fixed"], Severity(values["severity"]),
-        values["title"], values.get("url", f"https://avd.aquasec.com/nvd/{vuln_id.lower()}"),
-        "debian", dockerfile_line=int(values.get("line", "0")) or None,
-    )  # fmt: skip
+        vuln_id,
+        package,
+        values["installed"],
+        values["fixed"],
+        Severity(values["severity"]),
+        values["title"],
+        values.get("url", f"https://avd.aquasec.com/nvd/{vuln_id.lower()}"),
+        "debian",
+        dockerfile_line=int(values.get("line", "0")) or None,
+    )
 
 
 HOSTILE = (
@@ -74,20 +80,27 @@ SECRETS = (
 )
 MISCONFIG = (
     Misconfiguration(
-        "DS002", Severity.HIGH, "Image user should not be 'root' `x`", "m",
-        "https://avd.aquasec.com/misconfig/ds002", "Dockerfile", 1,
+        "DS002",
+        Severity.HIGH,
+        "Image user should not be 'root' `x`",
+        "m",
+        "https://avd.aquasec.com/misconfig/ds002",
+        "Dockerfile",
+        1,
     ),
-)  # fmt: skip
+)
 
 
 def plan() -> Plan:
-    inputs = read_inputs({
-        "INPUT_IMAGES": "ghcr.io/acme/app",
-        "INPUT_PLATFORMS": "linux/amd64,linux/arm64",
-        "INPUT_LABELS": f"evil=::error::x |  y\nmaint=@octocat <img src=x>\nkey={SECRET}",
-        "INPUT_SEVERITY": "CRITICAL,HIGH,MEDIUM",
-        "INPUT_FAIL-ON": "HIGH",
-    })  # fmt: skip
+    inputs = read_inputs(
+        {
+            "INPUT_IMAGES": "ghcr.io/acme/app",
+            "INPUT_PLATFORMS": "linux/amd64,linux/arm64",
+            "INPUT_LABELS": f"evil=::error::x |  y\nmaint=@octocat <img src=x>\nkey={SECRET}",
+            "INPUT_SEVERITY": "CRITICAL,HIGH,MEDIUM",
+            "INPUT_FAIL-ON": "HIGH",
+        }
+    )
     context = read_context({"GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a" * 40}, {})
     made = make_plan(inputs, context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
     # An input cannot hold an escape (it is refused), a label from the API's description can
@@ -156,8 +169,15 @@ def session(color: bool) -> str:
                 workflow.verbatim(f"trivy: scanning {platform}\n2 CRITICAL, 3 HIGH\n")
                 clock.now += 3.2
         clock.now += 0.5
-    marks = [ann.Annotation(Level.ERROR, "openssl 3.0.1 (CRITICAL, fixed in 1.1)",
-                            title="CVE-2024-0001 in openssl", file="Dockerfile", line=4)]  # fmt: skip
+    marks = [
+        ann.Annotation(
+            Level.ERROR,
+            "openssl 3.0.1 (CRITICAL, fixed in 1.1)",
+            title="CVE-2024-0001 in openssl",
+            file="Dockerfile",
+            line=4,
+        )
+    ]
     ann.emit(workflow, ann.select(marks))
     workflow.notice("1 more finding(s) not annotated here")
     with pytest.raises(RuntimeError, match="went away"):
@@ -198,8 +218,9 @@ def test_session_is_inert(color: bool) -> None:
     lines = SGR_PATTERN.sub("", out).splitlines()
     assert not [line for line in lines if line.lstrip().startswith("::")]
     assert not UNSAFE.search(SGR_PATTERN.sub("", out))  # no ESC but the SGR, no C1, no bidi
-    assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in out.replace("\n", "")
-                   if c != "\x1b")  # fmt: skip
+    assert not any(
+        unicodedata.category(c) in ("Cc", "Cf") for c in out.replace("\n", "") if c != "\x1b"
+    )
     if not color:
         assert "\x1b" not in out
         return

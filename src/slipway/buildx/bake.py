@@ -84,8 +84,9 @@ def _target(name: str, body: Any) -> BakeTarget:
         raise InputError(FILES, f"target {name!r} is not an object", HINT)
     for field in body:
         if field not in READ and field not in IGNORED:
-            raise InputError(FILES, f"target {name!r} sets {field!r}", NOT_TAKEN.format(
-                field=field, target=name))  # fmt: skip
+            raise InputError(
+                FILES, f"target {name!r} sets {field!r}", NOT_TAKEN.format(field=field, target=name)
+            )
     return BakeTarget(
         name=name,
         context=_text(name, body, "context") or ".",

@@ -161,7 +161,13 @@ def build_key(
         "ssh": sorted(entry.split("=", 1)[0] for entry in options.ssh),
         "pulled": sorted(resolved.items()),
         "builder": list(builder),
-        "build": [options.network, options.shm_size, *options.ulimit, *options.add_hosts,
-                  *options.allow, options.cgroup_parent],
-    }  # fmt: skip
+        "build": [
+            options.network,
+            options.shm_size,
+            *options.ulimit,
+            *options.add_hosts,
+            *options.allow,
+            options.cgroup_parent,
+        ],
+    }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

@@ -13,8 +13,10 @@ from slipway.errors import InputError, ToolError
 from slipway.tools.run import Runner
 
 GIT_HINT = "Run slipway inside a git checkout with at least one commit (or under GitHub Actions)."
-_REMOTE = re.compile(r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)"
-                     r"(?P<host>[^/:]+)(?::[0-9]+)?[:/](?P<path>[^\s]+?)(?:\.git)?/?$")  # fmt: skip
+_REMOTE = re.compile(
+    r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)"
+    r"(?P<host>[^/:]+)(?::[0-9]+)?[:/](?P<path>[^\s]+?)(?:\.git)?/?$"
+)
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,14 @@ def github_env(checkout: Checkout, event_path: Path) -> dict[str, str]:
         "ref": checkout.ref,
         "after": checkout.sha,
         "head_commit": {"id": checkout.sha, "timestamp": checkout.commit_date},
-        "repository": {"full_name": checkout.repository, "name": name,
-                       "owner": {"login": owner}, "html_url": f"{server}/{checkout.repository}",
-                       "default_branch": checkout.default_branch},
-    }  # fmt: skip
+        "repository": {
+            "full_name": checkout.repository,
+            "name": name,
+            "owner": {"login": owner},
+            "html_url": f"{server}/{checkout.repository}",
+            "default_branch": checkout.default_branch,
+        },
+    }
     event_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     ref_type = "tag" if checkout.ref.startswith("refs/tags/") else "branch"
     return {

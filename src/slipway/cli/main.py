@@ -112,14 +112,21 @@ def main(argv: Sequence[str], environ: Mapping[str, str], now: datetime) -> int:
     code = int(ExitCode.OK)
     with tempfile.TemporaryDirectory(prefix="slipway-cli-") as scratch:
         try:
-            env = local_env(environ, given_inputs(args), workflow_file=args.workflow or "",
-                            step=args.step or "", scratch=Path(scratch), workflow=workflow)  # fmt: skip
+            env = local_env(
+                environ,
+                given_inputs(args),
+                workflow_file=args.workflow or "",
+                step=args.step or "",
+                scratch=Path(scratch),
+                workflow=workflow,
+            )
             from slipway.commands import step as pipeline  # noqa: PLC0415 (not for --help: 0.4 s)
 
             (pipeline.dry_run if args.dry_run else pipeline.run)(env, workflow, now)
         except (SlipwayError, Cancelled) as error:
-            workflow.error(error.message + (f"\n{error.hint}" if error.hint else ""),
-                           title=error.title)  # fmt: skip
+            workflow.error(
+                error.message + (f"\n{error.hint}" if error.hint else ""), title=error.title
+            )
             code = int(error.exit_code)
         except KeyboardInterrupt:  # before the handlers were installed
             workflow.error("interrupted")

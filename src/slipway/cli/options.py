@@ -76,8 +76,11 @@ def given_inputs(args: argparse.Namespace) -> dict[str, str]:
         if key.startswith("input:") and values is not None:
             name = key.removeprefix("input:")
             if len(values) > 1 and SPECS[name].kind.single:
-                raise InputError(f"--{name}", "is given more than once; it takes one value",
-                                 f"Give --{name} once.")  # fmt: skip
+                raise InputError(
+                    f"--{name}",
+                    "is given more than once; it takes one value",
+                    f"Give --{name} once.",
+                )
             found[name] = "\n".join(values)
     return found
 

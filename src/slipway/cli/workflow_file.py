@@ -103,8 +103,19 @@ def step_inputs(path: Path, step_id: str, context: Mapping[str, str]) -> StepInp
 
 def expression_context(env: Mapping[str, str]) -> dict[str, str]:
     """The ``github.*`` names a push's ``GITHUB_*`` variables answer."""
-    names = ("sha", "ref", "ref_name", "ref_type", "repository", "repository_owner",
-             "event_name", "actor", "server_url", "api_url", "workspace")  # fmt: skip
+    names = (
+        "sha",
+        "ref",
+        "ref_name",
+        "ref_type",
+        "repository",
+        "repository_owner",
+        "event_name",
+        "actor",
+        "server_url",
+        "api_url",
+        "workspace",
+    )
     return {
         f"github.{n}": env[f"GITHUB_{n.upper()}"] for n in names if f"GITHUB_{n.upper()}" in env
     }

@@ -56,16 +56,24 @@ def images_of(
     """Each target's repositories: its bake ``tags``, else (one target at most) `images`."""
     untagged = [t.name for t in targets if not t.images]
     if len(untagged) > 1 and fallback:
-        raise InputError("images", f"targets {untagged[0]!r} and {untagged[1]!r} have no `tags` "
-                         "in the bake file, and would both publish to `images`", NO_IMAGE)  # fmt: skip
+        raise InputError(
+            "images",
+            f"targets {untagged[0]!r} and {untagged[1]!r} have no `tags` "
+            "in the bake file, and would both publish to `images`",
+            NO_IMAGE,
+        )
     found = [t.images or fallback for t in targets]
     for target, images in zip(targets, found, strict=True):
         if not images:
             raise InputError(bake.FILES, f"target {target.name!r} names no image", NO_IMAGE)
         for other, theirs in zip(targets, found, strict=True):
             if other is not target and set(images) & set(theirs):
-                raise InputError("images", f"targets {target.name!r} and {other.name!r} would "
-                                 "publish to the same repository", NO_IMAGE)  # fmt: skip
+                raise InputError(
+                    "images",
+                    f"targets {target.name!r} and {other.name!r} would "
+                    "publish to the same repository",
+                    NO_IMAGE,
+                )
     return found
 
 
@@ -74,8 +82,12 @@ def read_definition(env: Mapping[str, str], workflow: Workflow) -> tuple[BakeTar
     check_declared(env)  # every value and combination first, as a single build's run does
     for name in SINGLE_ONLY:
         if env.get(input_env_name(name), "").strip():
-            raise InputError(name, "belongs to one build; with bake-files each target's comes "
-                             "from the bake definition", "Set `context` in the bake file's target.")  # fmt: skip
+            raise InputError(
+                name,
+                "belongs to one build; with bake-files each target's comes "
+                "from the bake definition",
+                "Set `context` in the bake file's target.",
+            )
     step = step_inputs(env)
     files = split_list(step.get(bake.FILES, ""))
     allowed = validation.folders(env.get("GITHUB_WORKSPACE", ""), env.get("RUNNER_TEMP", ""))
@@ -90,8 +102,12 @@ def read_definition(env: Mapping[str, str], workflow: Workflow) -> tuple[BakeTar
     runner = Runner(workflow, child_environment(env))
     result = runner.run(bake.print_argv(files, targets, sets))
     if result.returncode != 0:
-        raise InputError(bake.FILES, "buildx could not read the bake definition: "
-                         + (result.stderr.strip().splitlines() or ["(no message)"])[-1][:300], bake.HINT)  # fmt: skip
+        raise InputError(
+            bake.FILES,
+            "buildx could not read the bake definition: "
+            + (result.stderr.strip().splitlines() or ["(no message)"])[-1][:300],
+            bake.HINT,
+        )
     return bake.parse_definition(result.stdout)
 
 
@@ -122,10 +138,15 @@ def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
             done.append(pipeline.run_image(target_env, workflow, now, work, hold_tags=True))
         tagged, tag_error = _tag_all(done)
     rows = [
-        BakeRow(t.name, tuple(map(str, d.run.plan.images)), d.state.digest,
-                not d.state.failures, d.state.failures)
+        BakeRow(
+            t.name,
+            tuple(map(str, d.run.plan.images)),
+            d.state.digest,
+            not d.state.failures,
+            d.state.failures,
+        )
         for t, d in zip(targets, done, strict=True)
-    ]  # fmt: skip
+    ]
     workflow.append_summary(bake_summary(rows, tagged, tag_error.message if tag_error else ""))
     _outputs(workflow, rows, done, tagged)
     _finish(rows, done, tag_error)
@@ -136,10 +157,14 @@ def _tag_all(done: Sequence[pipeline.ImageRun]) -> tuple[list[str], RegistryErro
     if any(d.state.failures for d in done) or not all(d.run.plan.push for d in done):
         return [], None
     sets = [
-        TagSet([TagRepository(i, client(d.run, i)) for i in d.run.plan.images], d.run.plan.tags,
-               d.state.index)
-        for d in done if d.state.index is not None
-    ]  # fmt: skip
+        TagSet(
+            [TagRepository(i, client(d.run, i)) for i in d.run.plan.images],
+            d.run.plan.tags,
+            d.state.index,
+        )
+        for d in done
+        if d.state.index is not None
+    ]
     try:
         apply_tag_sets(sets)
     except RegistryError as error:

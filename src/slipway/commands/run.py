@@ -85,10 +85,20 @@ def run_image(
         child_env["SSL_CERT_FILE"] = access.trust.bundle
     runner = Runner(workflow, {**child_env, "DOCKER_CONFIG": str(config)})
     stages = Run(
-        runner, access, plan, context, work, now, Builders(runner, work), dockerfile,
-        github=github, mounts=own_mounts, engine=builder.engine_info(runner),
-        registry_clients=clients, id_token_env=_id_token_env(env, plan),
-    )  # fmt: skip
+        runner,
+        access,
+        plan,
+        context,
+        work,
+        now,
+        Builders(runner, work),
+        dockerfile,
+        github=github,
+        mounts=own_mounts,
+        engine=builder.engine_info(runner),
+        registry_clients=clients,
+        id_token_env=_id_token_env(env, plan),
+    )
     state = State(cache_service=cache.open_service(stages, env))
     try:
         stages, facts = _decide(stages, state, env)

@@ -97,20 +97,35 @@ _OBJECT, _LIST = dict, list
 # What Slipway reads of a payload, and its type there (GitHub's webhook schemas): anything
 # else in the file is never looked at. (path, types); None stands for JSON's null.
 PAYLOAD_FIELDS: tuple[tuple[tuple[str, ...], tuple[type | None, ...]], ...] = (
-    (("ref",), (str, None)), (("after",), (str, None)), (("base_ref",), (str, None)),
-    (("number",), (int,)), (("commits",), (_LIST, None)), (("head_commit",), (_OBJECT, None)),
-    (("head_commit", "id"), (str,)), (("head_commit", "timestamp"), (str, None)),
-    (("repository",), (_OBJECT, None)), (("repository", "default_branch"), (str, None)),
-    (("repository", "private"), (bool,)), (("repository", "name"), (str, None)),
-    (("repository", "full_name"), (str, None)), (("repository", "html_url"), (str, None)),
-    (("repository", "description"), (str, None)), (("repository", "license"), (_OBJECT, None)),
-    (("pull_request",), (_OBJECT, None)), (("pull_request", "number"), (int,)),
-    (("pull_request", "head"), (_OBJECT,)), (("pull_request", "head", "sha"), (str,)),
-    (("pull_request", "head", "ref"), (str,)), (("pull_request", "head", "repo"), (_OBJECT, None)),
-    (("pull_request", "base"), (_OBJECT,)), (("pull_request", "base", "ref"), (str,)),
-    (("pull_request", "base", "repo"), (_OBJECT, None)), (("merge_group",), (_OBJECT, None)),
-    (("merge_group", "head_ref"), (str,)), (("merge_group", "base_ref"), (str,)),
-)  # fmt: skip
+    (("ref",), (str, None)),
+    (("after",), (str, None)),
+    (("base_ref",), (str, None)),
+    (("number",), (int,)),
+    (("commits",), (_LIST, None)),
+    (("head_commit",), (_OBJECT, None)),
+    (("head_commit", "id"), (str,)),
+    (("head_commit", "timestamp"), (str, None)),
+    (("repository",), (_OBJECT, None)),
+    (("repository", "default_branch"), (str, None)),
+    (("repository", "private"), (bool,)),
+    (("repository", "name"), (str, None)),
+    (("repository", "full_name"), (str, None)),
+    (("repository", "html_url"), (str, None)),
+    (("repository", "description"), (str, None)),
+    (("repository", "license"), (_OBJECT, None)),
+    (("pull_request",), (_OBJECT, None)),
+    (("pull_request", "number"), (int,)),
+    (("pull_request", "head"), (_OBJECT,)),
+    (("pull_request", "head", "sha"), (str,)),
+    (("pull_request", "head", "ref"), (str,)),
+    (("pull_request", "head", "repo"), (_OBJECT, None)),
+    (("pull_request", "base"), (_OBJECT,)),
+    (("pull_request", "base", "ref"), (str,)),
+    (("pull_request", "base", "repo"), (_OBJECT, None)),
+    (("merge_group",), (_OBJECT, None)),
+    (("merge_group", "head_ref"), (str,)),
+    (("merge_group", "base_ref"), (str,)),
+)
 _COMMIT_FIELDS = (("id", (str,)), ("timestamp", (str, None)))
 # A timestamp Slipway can shift by any time zone and still format (datetime's years 1-9999)
 MIN_YEAR, MAX_YEAR = 2, 9998
@@ -128,8 +143,13 @@ def _check_type(where: str, value: Any, types: tuple[type | None, ...]) -> None:
         )
 
 
-_JSON_NAMES: dict[type, str] = {str: "a string", int: "a number", bool: "true or false",
-                                dict: "an object", list: "a list"}  # fmt: skip
+_JSON_NAMES: dict[type, str] = {
+    str: "a string",
+    int: "a number",
+    bool: "true or false",
+    dict: "an object",
+    list: "a list",
+}
 
 
 def _check_timestamp(where: str, stamp: Any) -> None:

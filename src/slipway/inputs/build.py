@@ -78,9 +78,12 @@ def _secrets(reader: InputReader) -> tuple[tuple[str, str], ...]:
     """``secrets`` and ``secret-envs`` (id, value) pairs; every id once, ``secret-files`` too."""
     from_envs = reader.pairs("secret-envs")
     check_ids(
-        (("secrets", reader.pairs("secrets")), ("secret-envs", from_envs),
-         ("secret-files", reader.pairs("secret-files")))
-    )  # fmt: skip
+        (
+            ("secrets", reader.pairs("secrets")),
+            ("secret-envs", from_envs),
+            ("secret-files", reader.pairs("secret-files")),
+        )
+    )
     return reader.pairs("secrets") + secret_envs(from_envs, reader.environment)
 
 

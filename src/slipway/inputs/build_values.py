@@ -24,8 +24,23 @@ _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", re.ASCII)
 _SHM = re.compile(r"([0-9.]{1,30}) ?([bkmg]?)b?", re.ASCII | re.IGNORECASE)
 _SHM_UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 MAX_SHM = 2**40  # 1 TiB: no runner has that much memory for /dev/shm
-_ULIMITS = ("core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
-            "nproc", "rss", "rtprio", "rttime", "sigpending", "stack")  # fmt: skip
+_ULIMITS = (
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+)
 ENTITLEMENTS = ("network.host", "security.insecure")
 NETWORKS = ("default", "none", "host")
 CONTEXT_HINT = (

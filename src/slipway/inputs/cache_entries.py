@@ -64,8 +64,11 @@ def _check_cache(
 ) -> None:
     kind = attrs.get("type", "")
     if kind not in CACHE_TYPES:
-        raise InputError(name, f"entry {number}: unknown cache type {kind[:20]!r}",
-                         f"Use one of {', '.join(CACHE_TYPES)}.")  # fmt: skip
+        raise InputError(
+            name,
+            f"entry {number}: unknown cache type {kind[:20]!r}",
+            f"Use one of {', '.join(CACHE_TYPES)}.",
+        )
     needed = {"registry": "ref", "local": "src" if name == "cache-from" else "dest"}.get(kind)
     if needed and not attrs.get(needed, "").strip():
         raise InputError(name, f"entry {number}: type={kind} needs {needed}=", CACHE_HINT)

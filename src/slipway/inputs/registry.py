@@ -270,8 +270,11 @@ class Identities:
         kind = keyless_kind(registry)
         if password or kind is None:
             return None
-        given = {Keyless.GCP: self.gcp, Keyless.AZURE: self.azure,
-                 Keyless.DOCKER_HUB: self.dockerhub}[kind]  # fmt: skip
+        given = {
+            Keyless.GCP: self.gcp,
+            Keyless.AZURE: self.azure,
+            Keyless.DOCKER_HUB: self.dockerhub,
+        }[kind]
         wants_username = kind is Keyless.DOCKER_HUB
         return kind if given is not None and bool(username) == wants_username else None
 

@@ -39,8 +39,9 @@ class SignInputs:
 def _key(reader: InputReader) -> str:
     raw = reader.raw("sign-key").strip()
     if raw and not looks_like_pem_key(raw):  # the value is never shown: it is a secret
-        raise InputError("sign-key", "holds no PEM private key (-----BEGIN ... PRIVATE KEY-----)",
-                         KEY_HINT)  # fmt: skip
+        raise InputError(
+            "sign-key", "holds no PEM private key (-----BEGIN ... PRIVATE KEY-----)", KEY_HINT
+        )
     return raw + "\n" if raw else ""
 
 

@@ -42,14 +42,31 @@ class RefEvent(StrEnum):
 
 
 DEFAULT_PRIORITIES = {
-    TagType.SCHEDULE: 1000, TagType.SEMVER: 900, TagType.PEP440: 900, TagType.MATCH: 800,
-    TagType.EDGE: 700, TagType.REF: 600, TagType.RAW: 200, TagType.SHA: 100,
-}  # fmt: skip
+    TagType.SCHEDULE: 1000,
+    TagType.SEMVER: 900,
+    TagType.PEP440: 900,
+    TagType.MATCH: 800,
+    TagType.EDGE: 700,
+    TagType.REF: 600,
+    TagType.RAW: 200,
+    TagType.SHA: 100,
+}
 DEFAULT_TAGS = "type=schedule\ntype=ref,event=branch\ntype=ref,event=tag\ntype=ref,event=pr"
 KNOWN_ATTRIBUTES = (
-    "type", "enable", "priority", "prefix", "suffix", "value", "pattern", "match", "group",
-    "format", "branch", "event", "prerelease",
-)  # fmt: skip
+    "type",
+    "enable",
+    "priority",
+    "prefix",
+    "suffix",
+    "value",
+    "pattern",
+    "match",
+    "group",
+    "format",
+    "branch",
+    "event",
+    "prerelease",
+)
 LATEST_MODES = ("auto", "true", "false", "highest")
 TAGS_HINT = "Example:\n  tags: |\n    type=ref,event=branch\n    type=semver,pattern={{version}}"
 FLAVOR_HINT = "Example:\n  flavor: |\n    latest=auto\n    prefix=v,onlatest=true"

@@ -158,10 +158,14 @@ def _semver(engine: Engine, rule: TagRule, version: Version) -> None:
         version.warnings.append(NOT_SEMVER.format(value=raw))
         return
     scope: handlebars.Scope = {
-        "raw": parsed.raw, "version": parsed.version, "major": parsed.major,
-        "minor": parsed.minor, "patch": parsed.patch, "build": list(parsed.build),
+        "raw": parsed.raw,
+        "version": parsed.version,
+        "major": parsed.major,
+        "minor": parsed.minor,
+        "patch": parsed.patch,
+        "build": list(parsed.build),
         "prerelease": list(parsed.prerelease),
-    }  # fmt: skip
+    }
     pattern = rule.get("pattern")
     if parsed.prerelease:
         if rule.get("prerelease") == "false":
@@ -188,9 +192,12 @@ def _pep440(engine: Engine, rule: TagRule, version: Version) -> None:
         value = raw if raw_pattern else parsed.clean()
     else:
         scope: handlebars.Scope = {
-            "raw": raw, "version": parsed.clean(), "major": parsed.segment(0),
-            "minor": parsed.segment(1), "patch": parsed.segment(2),
-        }  # fmt: skip
+            "raw": raw,
+            "version": parsed.clean(),
+            "major": parsed.segment(0),
+            "minor": parsed.segment(1),
+            "patch": parsed.segment(2),
+        }
         value = engine.render(rule.get("pattern"), scope, rule)
     _add(version, _set_value(engine, value, rule), engine.auto(not parsed.is_special), raw)
 
@@ -255,10 +262,15 @@ def _sha(engine: Engine, rule: TagRule, version: Version) -> None:
 
 
 _PROCESSORS: dict[TagType, Callable[[Engine, TagRule, Version], None]] = {
-    TagType.SCHEDULE: _schedule, TagType.SEMVER: _semver, TagType.PEP440: _pep440,
-    TagType.MATCH: _match, TagType.REF: _ref, TagType.EDGE: _edge, TagType.RAW: _raw,
+    TagType.SCHEDULE: _schedule,
+    TagType.SEMVER: _semver,
+    TagType.PEP440: _pep440,
+    TagType.MATCH: _match,
+    TagType.REF: _ref,
+    TagType.EDGE: _edge,
+    TagType.RAW: _raw,
     TagType.SHA: _sha,
-}  # fmt: skip
+}
 
 
 def compute_version(engine: Engine, rules: tuple[TagRule, ...]) -> Version:

@@ -48,9 +48,13 @@ class AzureCloud:
 # AzureAuthorityHosts, and each cloud's resource manager)
 AZURE_CLOUDS = {
     "io": AzureCloud("https://login.microsoftonline.com", "https://management.azure.com/.default"),
-    "cn": AzureCloud("https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn/.default"),
-    "us": AzureCloud("https://login.microsoftonline.us", "https://management.usgovcloudapi.net/.default"),
-}  # fmt: skip
+    "cn": AzureCloud(
+        "https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn/.default"
+    ),
+    "us": AzureCloud(
+        "https://login.microsoftonline.us", "https://management.usgovcloudapi.net/.default"
+    ),
+}
 
 
 def google_registry(host: str) -> bool:

@@ -26,80 +26,145 @@ class Rule:
 
 
 ROOT_USER = Rule(
-    "SW001", "root-user", "Final stage runs as root", Severity.HIGH,
+    "SW001",
+    "root-user",
+    "Final stage runs as root",
+    Severity.HIGH,
     "Add `USER <uid>` (non-root, numeric) as the last USER of the final stage.",
-)  # fmt: skip
+)
 UNTRUSTED_BASE = Rule(
-    "SW002", "untrusted-base", "Base image not from a trusted registry", Severity.HIGH,
+    "SW002",
+    "untrusted-base",
+    "Base image not from a trusted registry",
+    Severity.HIGH,
     "Use a base image from a registry listed in `trusted-registries`, or add that registry.",
-)  # fmt: skip
+)
 UNPINNED_BASE = Rule(
-    "SW003", "unpinned-base", "Base image not pinned (latest or no tag)", Severity.MEDIUM,
+    "SW003",
+    "unpinned-base",
+    "Base image not pinned (latest or no tag)",
+    Severity.MEDIUM,
     "Name a release tag, e.g. `FROM python:3.12-slim-bookworm`, not `latest` or no tag.",
-)  # fmt: skip
+)
 NO_DIGEST = Rule(
-    "SW004", "base-not-digest-pinned", "Base image not pinned by digest", OFF,
+    "SW004",
+    "base-not-digest-pinned",
+    "Base image not pinned by digest",
+    OFF,
     "Pin the base by digest: `FROM image:tag@sha256:...` (let Dependabot/Renovate bump it).",
-)  # fmt: skip
+)
 SECRET_ARG_ENV = Rule(
-    "SW005", "secret-in-arg-env", "Credential in ARG/ENV", Severity.CRITICAL,
+    "SW005",
+    "secret-in-arg-env",
+    "Credential in ARG/ENV",
+    Severity.CRITICAL,
     "Pass secrets with `RUN --mount=type=secret,id=NAME` (the `secrets` input), not ARG/ENV.",
-)  # fmt: skip
+)
 SECRET_FILE = Rule(
-    "SW006", "secret-file-copied", "Key or credential file copied into the image", Severity.CRITICAL,
+    "SW006",
+    "secret-file-copied",
+    "Key or credential file copied into the image",
+    Severity.CRITICAL,
     "Do not COPY keys or credential files; use `RUN --mount=type=secret` and .dockerignore.",
-)  # fmt: skip
+)
 TOKEN_IN_RUN = Rule(
-    "SW007", "token-in-run", "Token or password in a RUN line", Severity.CRITICAL,
+    "SW007",
+    "token-in-run",
+    "Token or password in a RUN line",
+    Severity.CRITICAL,
     "Read the token from a build secret: `RUN --mount=type=secret,id=token ...`.",
-)  # fmt: skip
+)
 PORT = Rule(
-    "SW008", "port-not-allowed", "Port exposed that is not allowed", Severity.MEDIUM,
+    "SW008",
+    "port-not-allowed",
+    "Port exposed that is not allowed",
+    Severity.MEDIUM,
     "Remove the port from EXPOSE, or add it to the `allowed-ports` input if it is needed.",
-)  # fmt: skip
+)
 PRIVILEGED = Rule(
-    "SW009", "privileged-build", "Privileged step (sudo or RUN --security=insecure)", Severity.HIGH,
+    "SW009",
+    "privileged-build",
+    "Privileged step (sudo or RUN --security=insecure)",
+    Severity.HIGH,
     "Drop `sudo` (RUN already runs as the current USER) and `--security=insecure`.",
-)  # fmt: skip
+)
 BUILD_TOOLS = Rule(
-    "SW010", "build-tools-in-final", "Compilers/build tools in the final image", Severity.MEDIUM,
+    "SW010",
+    "build-tools-in-final",
+    "Compilers/build tools in the final image",
+    Severity.MEDIUM,
     "Build in a first stage and `COPY --from=build` only the result into the final stage.",
-)  # fmt: skip
+)
 APT_LISTS = Rule(
-    "SW011", "apt-lists-left", "apt lists left in the layer", Severity.LOW,
+    "SW011",
+    "apt-lists-left",
+    "apt lists left in the layer",
+    Severity.LOW,
     "End the RUN with `&& rm -rf /var/lib/apt/lists/*`.",
-)  # fmt: skip
+)
 PIP_CACHE = Rule(
-    "SW012", "pip-cache-left", "pip cache left in the layer", Severity.LOW,
+    "SW012",
+    "pip-cache-left",
+    "pip cache left in the layer",
+    Severity.LOW,
     "Use `pip install --no-cache-dir` (or `ENV PIP_NO_CACHE_DIR=1`).",
-)  # fmt: skip
+)
 APK_CACHE = Rule(
-    "SW013", "apk-cache-left", "apk cache left in the layer", Severity.LOW,
+    "SW013",
+    "apk-cache-left",
+    "apk cache left in the layer",
+    Severity.LOW,
     "Use `apk add --no-cache`.",
-)  # fmt: skip
+)
 PKG_CACHE = Rule(
-    "SW014", "package-cache-left", "yum/dnf/zypper cache left in the layer", Severity.LOW,
+    "SW014",
+    "package-cache-left",
+    "yum/dnf/zypper cache left in the layer",
+    Severity.LOW,
     "End the RUN with `&& yum clean all` (dnf/microdnf: `clean all`, zypper: `clean`).",
-)  # fmt: skip
+)
 ADD_URL = Rule(
-    "SW015", "add-remote-url", "ADD of a remote URL", Severity.MEDIUM,
+    "SW015",
+    "add-remote-url",
+    "ADD of a remote URL",
+    Severity.MEDIUM,
     "Download in a RUN with a checksum check (`curl -fsSL URL | sha256sum -c`), or `ADD --checksum=`.",
-)  # fmt: skip
+)
 NO_HEALTHCHECK = Rule(
-    "SW016", "healthcheck-missing", "No HEALTHCHECK", Severity.INFO,
+    "SW016",
+    "healthcheck-missing",
+    "No HEALTHCHECK",
+    Severity.INFO,
     'Add `HEALTHCHECK CMD ["/app/healthcheck"]`, or `HEALTHCHECK NONE` to say there is none.',
-)  # fmt: skip
+)
 
 SECRET_IN_LAYER = Rule(
-    "SW017", "secret-in-layer", "Secret found in an image layer (Trivy secret scan)", Severity.CRITICAL,
+    "SW017",
+    "secret-in-layer",
+    "Secret found in an image layer (Trivy secret scan)",
+    Severity.CRITICAL,
     "Keep the file out of the image (.dockerignore, `RUN --mount=type=secret`) and rotate it.",
-)  # fmt: skip
+)
 
 RULES: tuple[Rule, ...] = (
-    ROOT_USER, UNTRUSTED_BASE, UNPINNED_BASE, NO_DIGEST, SECRET_ARG_ENV, SECRET_FILE,
-    TOKEN_IN_RUN, PORT, PRIVILEGED, BUILD_TOOLS, APT_LISTS, PIP_CACHE, APK_CACHE, PKG_CACHE,
-    ADD_URL, NO_HEALTHCHECK, SECRET_IN_LAYER,
-)  # fmt: skip
+    ROOT_USER,
+    UNTRUSTED_BASE,
+    UNPINNED_BASE,
+    NO_DIGEST,
+    SECRET_ARG_ENV,
+    SECRET_FILE,
+    TOKEN_IN_RUN,
+    PORT,
+    PRIVILEGED,
+    BUILD_TOOLS,
+    APT_LISTS,
+    PIP_CACHE,
+    APK_CACHE,
+    PKG_CACHE,
+    ADD_URL,
+    NO_HEALTHCHECK,
+    SECRET_IN_LAYER,
+)
 BY_ID = {rule.id: rule for rule in RULES}
 BY_SLUG = {rule.slug: rule for rule in RULES}
 

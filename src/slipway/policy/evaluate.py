@@ -92,13 +92,25 @@ def evaluate(
             continue
         tool_id = item.check_id if item.source in _TOOLS else ""
         about = identity.subject(
-            rule.id, source=item.source, platform=platform, detail=item.message,
+            rule.id,
+            source=item.source,
+            platform=platform,
+            detail=item.message,
             instruction=dockerfile.at_line(line) if line else None,
-        )  # fmt: skip
+        )
         finding = Finding(
-            rule.id, rule.title, severity, dockerfile.path, line, rule.fix, item.source,
-            platform, item.message, tool_id, identity.fingerprint(rule.id, about),
-        )  # fmt: skip
+            rule.id,
+            rule.title,
+            severity,
+            dockerfile.path,
+            line,
+            rule.fix,
+            item.source,
+            platform,
+            item.message,
+            tool_id,
+            identity.fingerprint(rule.id, about),
+        )
         silenced = _suppression(dockerfile, finding, tool_id)
         if silenced is not None:
             suppressed[key] = silenced

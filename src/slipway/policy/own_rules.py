@@ -18,11 +18,30 @@ from slipway.policy.secrets import is_key_file, token_kind
 
 BUILD_TOOLS = frozenset(
     {
-        "gcc", "g++", "clang", "make", "cmake", "build-essential", "build-base", "musl-dev",
-        "libc6-dev", "libc-dev", "golang", "golang-go", "go", "rustc", "cargo", "python3-dev",
-        "python-dev", "autoconf", "automake", "libtool", "gcc-c++", "ninja-build",
+        "gcc",
+        "g++",
+        "clang",
+        "make",
+        "cmake",
+        "build-essential",
+        "build-base",
+        "musl-dev",
+        "libc6-dev",
+        "libc-dev",
+        "golang",
+        "golang-go",
+        "go",
+        "rustc",
+        "cargo",
+        "python3-dev",
+        "python-dev",
+        "autoconf",
+        "automake",
+        "libtool",
+        "gcc-c++",
+        "ninja-build",
     }
-)  # fmt: skip
+)
 _INSTALL = re.compile(
     r"\b(?:apt-get|apt|aptitude)\s+(?:[-\w=]+\s+)*install\b|\bapk\s+(?:[-\w=]+\s+)*add\b"
     r"|\b(?:yum|dnf|microdnf)\s+(?:[-\w=]+\s+)*install\b|\bzypper\s+(?:[-\w=]+\s+)*(?:in|install)\b"

@@ -39,11 +39,25 @@ COMMAND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 KEY_FILE_NAMES = frozenset(
     {
-        "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".env", ".npmrc", ".pypirc", ".netrc",
-        ".git-credentials", "credentials", "credentials.json", "kubeconfig", ".dockercfg",
-        "secrets.json", "secrets.yaml", "secrets.yml", "service-account.json",
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        ".env",
+        ".npmrc",
+        ".pypirc",
+        ".netrc",
+        ".git-credentials",
+        "credentials",
+        "credentials.json",
+        "kubeconfig",
+        ".dockercfg",
+        "secrets.json",
+        "secrets.yaml",
+        "secrets.yml",
+        "service-account.json",
     }
-)  # fmt: skip
+)
 KEY_FILE_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".ppk")
 KEY_FILE_PATHS = (".aws/credentials", ".docker/config.json", ".ssh/")
 

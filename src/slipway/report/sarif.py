@@ -215,7 +215,15 @@ def policy_sarif_findings(checks: PolicyFindings, delta: Delta | None = None) ->
 
     found = [f for f in checks.policy.findings if f.severity is not Severity.INFO]
     return [
-        (f.id, f.title, f.severity, POLICY_DOCS, f"{f.title}. Fix: {f.fix}", f.file,
-         f.line or None, state(f))
+        (
+            f.id,
+            f.title,
+            f.severity,
+            POLICY_DOCS,
+            f"{f.title}. Fix: {f.fix}",
+            f.file,
+            f.line or None,
+            state(f),
+        )
         for f in found
-    ]  # fmt: skip
+    ]

@@ -199,18 +199,23 @@ def _policy_change(delta: Delta) -> str:
     the baseline's are unknown ("": the policy was not compared, or nothing is found now of
     a baseline whose findings are unknown)."""
     return _image_change(
-        "Dockerfile practices", delta.policy, delta.baseline.policy_unknown_why,
-        delta.policy_added(), delta.policy_fixed(),
-    )  # fmt: skip
+        "Dockerfile practices",
+        delta.policy,
+        delta.baseline.policy_unknown_why,
+        delta.policy_added(),
+        delta.policy_fixed(),
+    )
 
 
 def _misconfiguration_change(delta: Delta) -> str:
     """The same of the Dockerfile checks (`policy: none`: trivy config's misconfigurations)."""
     return _image_change(
-        "Dockerfile checks", delta.misconfigurations,
+        "Dockerfile checks",
+        delta.misconfigurations,
         delta.baseline.misconfigurations_unknown_why,
-        delta.misconfigurations_added(), delta.misconfigurations_fixed(),
-    )  # fmt: skip
+        delta.misconfigurations_added(),
+        delta.misconfigurations_fixed(),
+    )
 
 
 def _image_change(

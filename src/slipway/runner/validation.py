@@ -138,8 +138,11 @@ def read_dockerfile(inputs: Inputs, allowed: tuple[Path, ...]) -> Dockerfile | N
     target = inputs.build.target
     names = [stage.name for stage in dockerfile.stages if stage.name]
     if target and target.lower() not in (n.lower() for n in names):
-        raise InputError("target", NO_STAGE.format(path=path[:80], target=target[:40]),
-                         did_you_mean(target, names) if names else "Name a stage: `FROM ... AS runtime`.")  # fmt: skip
+        raise InputError(
+            "target",
+            NO_STAGE.format(path=path[:80], target=target[:40]),
+            did_you_mean(target, names) if names else "Name a stage: `FROM ... AS runtime`.",
+        )
     return for_target(dockerfile, target)
 
 

@@ -28,13 +28,23 @@ class Database:
 
 
 VULNERABILITY_DB = Database(
-    "Trivy DB", "the Trivy vulnerability DB", "db", "trivy.db",
-    "--download-db-only", "--db-repository", "trivy-db-repository",
-)  # fmt: skip
+    "Trivy DB",
+    "the Trivy vulnerability DB",
+    "db",
+    "trivy.db",
+    "--download-db-only",
+    "--db-repository",
+    "trivy-db-repository",
+)
 JAVA_DB = Database(
-    "Trivy Java DB", "Trivy's Java DB", "java-db", "trivy-java.db",
-    "--download-java-db-only", "--java-db-repository", "trivy-java-db-repository",
-)  # fmt: skip
+    "Trivy Java DB",
+    "Trivy's Java DB",
+    "java-db",
+    "trivy-java.db",
+    "--download-java-db-only",
+    "--java-db-repository",
+    "trivy-java-db-repository",
+)
 
 DB_REPOSITORY_FAILED = (
     "{name} repository {repository} failed ({error}); using the DB from {served} instead."

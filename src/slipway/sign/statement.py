@@ -51,8 +51,9 @@ def digest_map(digest: str) -> dict[str, str]:
     return {algorithm: encoded}
 
 
-def statement(subject_digest: str, predicate_type: str, predicate: Mapping[str, Any],
-              name: str = "") -> dict[str, Any]:  # fmt: skip
+def statement(
+    subject_digest: str, predicate_type: str, predicate: Mapping[str, Any], name: str = ""
+) -> dict[str, Any]:
     """An in-toto Statement v1 with one subject: the image by ``subject_digest``."""
     subject: dict[str, Any] = {"digest": digest_map(subject_digest)}
     if name:

@@ -65,9 +65,12 @@ def platform_hints(size: PlatformSize) -> list[Hint]:
         for directory, count in layer.contents.cache_bytes:
             if count >= MIN_BYTES:
                 message = CACHE_HINT.format(
-                    instruction=_short(layer.instruction), line=layer.line,
-                    size=format_size(count), directory=directory, fix=CACHE_FIXES[directory],
-                )  # fmt: skip
+                    instruction=_short(layer.instruction),
+                    line=layer.line,
+                    size=format_size(count),
+                    directory=directory,
+                    fix=CACHE_FIXES[directory],
+                )
                 hints.append(Hint("cache-cleanup", size.platform, layer.line, count, message))
         tools = layer.contents.build_tool_bytes
         if tools >= MIN_BYTES:
@@ -83,9 +86,11 @@ def platform_hints(size: PlatformSize) -> list[Hint]:
         and not _SLIM_NAMES.search(size.base)
     ):
         message = SLIM_HINT.format(
-            base=size.base or "image", size=format_size(base),
-            total=format_size(size.compressed), share=base / size.compressed,
-        )  # fmt: skip
+            base=size.base or "image",
+            size=format_size(base),
+            total=format_size(size.compressed),
+            share=base / size.compressed,
+        )
         hints.append(Hint("slim-base", size.platform, 0, base, message))
     return sorted(hints, key=lambda h: -h.saving)
 

@@ -102,9 +102,14 @@ def _advise(
         digest, scan, size = _scanned(run, state, registry, name, tag, platform=platform)
         scanned.append((tag, digest, scan, size))
     options = rank(
-        base, final, current, scanned, current_size, run.plan.scan.severity,
+        base,
+        final,
+        current,
+        scanned,
+        current_size,
+        run.plan.scan.severity,
         digest_pinned=base.pinned,
-    )  # fmt: skip
+    )
     if not options and not note:
         note = "no newer tag on its track removes more than it adds"
     return Advice(base, current_digest, options, note)
@@ -124,9 +129,14 @@ def _listed(run: Run, image: ImageName) -> tuple[ImageName, RegistryClient, list
 
 
 def _scanned(
-    run: Run, state: State, registry: RegistryClient, name: ImageName, reference: str, *,
+    run: Run,
+    state: State,
+    registry: RegistryClient,
+    name: ImageName,
+    reference: str,
+    *,
     platform: str,
-) -> tuple[str, PlatformScan, int]:  # fmt: skip
+) -> tuple[str, PlatformScan, int]:
     """(index digest, the scan of its ``platform`` image, that image's compressed size)."""
     top = registry.get_manifest(name.repository, reference)
     digest = top.digest
@@ -154,9 +164,13 @@ def _suggest(run: Run, advice: Advice) -> None:
         return
     suggestion = Suggestion(body, review_marker(advice.current_digest), path, advice.base.line)
     post_suggestion(
-        run.workflow, run.context, run.plan.report, suggestion,
-        token=run.access.github_token, retrier=run.github,
-    )  # fmt: skip
+        run.workflow,
+        run.context,
+        run.plan.report,
+        suggestion,
+        token=run.access.github_token,
+        retrier=run.github,
+    )
 
 
 def _repository_path(run: Run) -> str:

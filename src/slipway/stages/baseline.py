@@ -135,9 +135,13 @@ def _with_findings(
     if attached is not None:
         scans, policy, misconfigurations = attached
         return Baseline(
-            reference, digest, scans, source="attached report", policy=policy,
+            reference,
+            digest,
+            scans,
+            source="attached report",
+            policy=policy,
             misconfigurations=misconfigurations,
-        )  # fmt: skip
+        )
     if why:
         run.workflow.info(f"the report attached to {reference} is not used: {why}")
     scans = _scan(run, registry, name, digest, known_db)

@@ -108,9 +108,14 @@ def _pushed_by_builder(run: Run, name: str) -> buildx.BuildResult | None:
     """The build, pushed by digest by builder ``name``; None when only its push failed."""
     try:
         built = buildx.build(
-            run.runner, run.plan, run.work, None, builder=name,
-            service_env=run.cache_env, export="push",
-        )  # fmt: skip
+            run.runner,
+            run.plan,
+            run.work,
+            None,
+            builder=name,
+            service_env=run.cache_env,
+            export="push",
+        )
     except buildx.PushFailed as error:
         run.workflow.warning(
             f"the builder could not push the image ({error.message.splitlines()[-1][:200]}); "

@@ -122,8 +122,11 @@ def _ecr_login(inputs: Inputs, credential: Credential, env: Mapping[str, str]) -
     keys = dict(env)
     role = inputs.aws_role_to_assume
     if credential.username:  # login-action's ECR form: the entry is an AWS access key
-        keys.update(AWS_ACCESS_KEY_ID=credential.username,
-                    AWS_SECRET_ACCESS_KEY=credential.password, AWS_SESSION_TOKEN="")  # fmt: skip
+        keys.update(
+            AWS_ACCESS_KEY_ID=credential.username,
+            AWS_SECRET_ACCESS_KEY=credential.password,
+            AWS_SESSION_TOKEN="",
+        )
         role = ""
     return aws.ecr_login(registry, env=keys, role_to_assume=role)
 

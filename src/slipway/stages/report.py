@@ -81,46 +81,78 @@ def finding_annotations(
             if v.severity not in plan.scan.severity:
                 continue
             fix = f"fixed in {v.fixed}" if v.fixed else "no fix yet"
-            found.setdefault(f"{v.id} {v.package}", ann.Annotation(
-                shown(v.severity, scan.platform, v),
-                f"{v.package} {v.installed} ({v.severity}, {fix}) — introduced here",
-                title=ann.finding_title(f"{v.id} in {v.package}", scan.platform, v, delta),
-                file=dockerfile, line=v.dockerfile_line,
-                rank=v.severity.rank, fixable=v.fixable, key=f"{v.id} {v.package}",
-            ))  # fmt: skip
+            found.setdefault(
+                f"{v.id} {v.package}",
+                ann.Annotation(
+                    shown(v.severity, scan.platform, v),
+                    f"{v.package} {v.installed} ({v.severity}, {fix}) — introduced here",
+                    title=ann.finding_title(f"{v.id} in {v.package}", scan.platform, v, delta),
+                    file=dockerfile,
+                    line=v.dockerfile_line,
+                    rank=v.severity.rank,
+                    fixable=v.fixable,
+                    key=f"{v.id} {v.package}",
+                ),
+            )
         for s in scan.secrets:
-            found.setdefault(f"{s.rule} {s.path}", ann.Annotation(
-                shown(s.severity, scan.platform, s), f"secret ({s.title}) in {s.path} of this layer",
-                title=ann.finding_title(f"Secret: {s.rule}", scan.platform, s, delta),
-                file=dockerfile, line=s.dockerfile_line,
-                rank=s.severity.rank, key=f"{s.rule} {s.path}",
-            ))  # fmt: skip
+            found.setdefault(
+                f"{s.rule} {s.path}",
+                ann.Annotation(
+                    shown(s.severity, scan.platform, s),
+                    f"secret ({s.title}) in {s.path} of this layer",
+                    title=ann.finding_title(f"Secret: {s.rule}", scan.platform, s, delta),
+                    file=dockerfile,
+                    line=s.dockerfile_line,
+                    rank=s.severity.rank,
+                    key=f"{s.rule} {s.path}",
+                ),
+            )
     said: set[tuple[str, int | None]] = set()
     for f in checks.policy.findings if checks.policy else ():
         said.add((f.id, f.line or None))
-        found.setdefault(f"{f.id} {f.line}", ann.Annotation(
-            shown(f.severity, "", f), f"{f.title}. Fix: {f.fix}",
-            title=ann.finding_title(f"{f.id} {f.title}", "", f, delta),
-            file=f.file or dockerfile, line=f.line or None,
-            rank=f.severity.rank, key=f"{f.id} {f.line}",
-        ))  # fmt: skip
+        found.setdefault(
+            f"{f.id} {f.line}",
+            ann.Annotation(
+                shown(f.severity, "", f),
+                f"{f.title}. Fix: {f.fix}",
+                title=ann.finding_title(f"{f.id} {f.title}", "", f, delta),
+                file=f.file or dockerfile,
+                line=f.line or None,
+                rank=f.severity.rank,
+                key=f"{f.id} {f.line}",
+            ),
+        )
     for m in misconfigurations:
         if m.severity not in plan.scan.severity:
             continue
-        found.setdefault(f"{m.id} {m.start_line}", ann.Annotation(
-            shown(m.severity, "", m), f"{m.title}: {m.message}",
-            title=ann.finding_title(f"{m.id} {m.title}", "", m, delta),
-            file=m.file or dockerfile, line=m.start_line, end_line=m.end_line,
-            rank=m.severity.rank, key=f"{m.id} {m.start_line}",
-        ))  # fmt: skip
+        found.setdefault(
+            f"{m.id} {m.start_line}",
+            ann.Annotation(
+                shown(m.severity, "", m),
+                f"{m.title}: {m.message}",
+                title=ann.finding_title(f"{m.id} {m.title}", "", m, delta),
+                file=m.file or dockerfile,
+                line=m.start_line,
+                end_line=m.end_line,
+                rank=m.severity.rank,
+                key=f"{m.id} {m.start_line}",
+            ),
+        )
     for c in build:  # BuildKit's own checks, unless one of Slipway's rules says it there
         if (SAME_AS.get(c.rule, ""), c.line) in said:
             continue
-        found.setdefault(f"{c.rule} {c.line}", ann.Annotation(
-            Level.WARNING, c.message + (f" ({c.url})" if c.url else ""),
-            title=f"BuildKit check {c.rule}", file=dockerfile, line=c.line,
-            rank=Severity.LOW.rank, key=f"{c.rule} {c.line}",
-        ))  # fmt: skip
+        found.setdefault(
+            f"{c.rule} {c.line}",
+            ann.Annotation(
+                Level.WARNING,
+                c.message + (f" ({c.url})" if c.url else ""),
+                title=f"BuildKit check {c.rule}",
+                file=dockerfile,
+                line=c.line,
+                rank=Severity.LOW.rank,
+                key=f"{c.rule} {c.line}",
+            ),
+        )
     return list(found.values())
 
 
@@ -152,9 +184,14 @@ def deliver(
     delivered = Delivered()
     try:
         outcome = post_comment(
-            run.workflow, context, plan.report,
-            token=run.access.github_token, body=body, base=base, retrier=run.github,
-        )  # fmt: skip
+            run.workflow,
+            context,
+            plan.report,
+            token=run.access.github_token,
+            body=body,
+            base=base,
+            retrier=run.github,
+        )
         delivered = Delivered(comment_file=outcome.file)
     except CommentError as error:
         delivered = Delivered(error=error)
@@ -206,9 +243,13 @@ def write_sarif(run: Run, state: State) -> Path:
     misconfigurations) and the policy's; written with `scan: false` too."""
     scan = run.plan.scan
     rendered = render_sarif(
-        state.scans, state.misconfigurations, scan.severity, run.plan.dockerfile, scan.fail_on,
+        state.scans,
+        state.misconfigurations,
+        scan.severity,
+        run.plan.dockerfile,
+        scan.fail_on,
         delta=state.delta,
-    )  # fmt: skip
+    )
     sarif = add_results(rendered, policy_sarif_findings(state.checks, state.delta), scan.fail_on)
     path = run.reports_dir / SARIF_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -258,9 +299,13 @@ def report(
         else []
     )
     marks = finding_annotations(
-        plan, state.scans, state.checks, state.delta, build,
+        plan,
+        state.scans,
+        state.checks,
+        state.delta,
+        build,
         misconfigurations=state.misconfigurations,
-    )  # fmt: skip
+    )
     delivered = deliver(run, report=report, marks=marks, failed=bool(failures), sarif=sarif)
     comment_file = delivered.comment_file
     workflow.set_output("comment-file", run.output_path(comment_file) if comment_file else "")

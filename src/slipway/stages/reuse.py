@@ -76,12 +76,23 @@ def _key_or_why(run: Run) -> str:
     if unresolved:
         return f"{unresolved[0]} could not be resolved to a digest"
     options = plan.build
-    builder = [options.driver, options.buildkit_image, options.endpoint, *options.driver_opts,
-               options.buildkitd_flags, options.buildkitd_config_inline, options.buildkitd_config]  # fmt: skip
+    builder = [
+        options.driver,
+        options.buildkit_image,
+        options.endpoint,
+        *options.driver_opts,
+        options.buildkitd_flags,
+        options.buildkitd_config_inline,
+        options.buildkitd_config,
+    ]
     key = keys.build_key(
-        plan, dockerfile_text=text, context_digest=context.sha256, named_contexts=named,
-        resolved=digests, builder=builder,
-    )  # fmt: skip
+        plan,
+        dockerfile_text=text,
+        context_digest=context.sha256,
+        named_contexts=named,
+        resolved=digests,
+        builder=builder,
+    )
     return f"sha256:{key}"
 
 

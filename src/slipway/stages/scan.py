@@ -282,9 +282,13 @@ def _fetch_java_db(scanning: _Scanning) -> None:
         job.prepare_java_db()
     bring_back_java_db(cache_dir)
     fetched = fetch_db(
-        scanning.runner, job.options, cache_dir, now=job.now, sleep=scanning.sleep,
+        scanning.runner,
+        job.options,
+        cache_dir,
+        now=job.now,
+        sleep=scanning.sleep,
         database=db.JAVA_DB,
-    )  # fmt: skip
+    )
     outcome.java_db_updated_at, outcome.java_db_downloads = fetched.updated_at, fetched.runs
     outcome.warnings.extend(fetched.warnings)
     if job.java_db_ready is not None and not fetched.warnings:  # fetched, not a fallback
@@ -378,9 +382,14 @@ def scan_published(
         for platform, digest in platforms
     ]
     job = ScanJob(
-        replace(options, sbom_file=""), targets, None, run.work, run.work / folder, run.now,
+        replace(options, sbom_file=""),
+        targets,
+        None,
+        run.work,
+        run.work / folder,
+        run.now,
         known_db=known_db,
-    )  # fmt: skip
+    )
     return scan_platforms(run.runner, job)
 
 
@@ -404,14 +413,20 @@ def scan(run: Run, state: State) -> None:
     if config_checked and state.lint is not None:
         state.misconfigurations = state.lint.result().misconfigurations
     job = ScanJob(
-        plan.scan, targets, run.dockerfile, run.work, run.reports_dir, run.now,
+        plan.scan,
+        targets,
+        run.dockerfile,
+        run.work,
+        run.reports_dir,
+        run.now,
         known_db=saved.updated_at if saved and saved.day == run.now.date() else "",
         prepare_db=lambda: cache.prepare_db(run, state),
         db_ready=lambda updated: cache.start_saving_db(run, state, updated),
         prepare_java_db=lambda: cache.prepare_java_db(run, state),
         java_db_ready=lambda updated: cache.keep_java_db(run, state, updated),
-        misconfigurations=state.misconfigurations, config_checked=config_checked,
-    )  # fmt: skip
+        misconfigurations=state.misconfigurations,
+        config_checked=config_checked,
+    )
     outcome = scan_platforms(run.runner, job)
     state.db_updated_at = outcome.db_updated_at
     for warning in outcome.warnings:

@@ -131,10 +131,15 @@ def _sign_everywhere(run: Run, state: State, index: Manifest, signer: Signer, wh
         if attest:  # the shared statements once, each image's verdict; a refusal (warned) ends it
             todo = mine if number == 0 else mine[1:2]
             attest = all(
-                store_bundle(run.workflow, run.context, token=run.access.github_token,
-                             bundle=bundle, retrier=run.github)
+                store_bundle(
+                    run.workflow,
+                    run.context,
+                    token=run.access.github_token,
+                    bundle=bundle,
+                    retrier=run.github,
+                )
                 for _, bundle in todo
-            )  # fmt: skip
+            )
         reference = image.with_digest(index.digest)
         kinds = tuple(kind for kind, _ in mine)
         commands = tuple(verify_commands(reference, kinds, who))

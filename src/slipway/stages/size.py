@@ -106,9 +106,14 @@ def measure_image(
     for entry in platform_manifests(top.json()):
         manifest = client.get_manifest(repository, entry.digest)
         sizes[entry.platform] = measure_manifest(
-            client, repository, entry.platform, manifest, dockerfile,
-            cache=shared, read_layers=read_layers,
-        )  # fmt: skip
+            client,
+            repository,
+            entry.platform,
+            manifest,
+            dockerfile,
+            cache=shared,
+            read_layers=read_layers,
+        )
     return sizes
 
 

@@ -184,9 +184,14 @@ def assume_role_with_web_identity(
 ) -> AwsCredentials:
     """STS AssumeRoleWithWebIdentity (unsigned: the token is the proof) -> temporary credentials."""
     url = _endpoint(env, "STS", "sts", region)
-    form = {"Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15", "RoleArn": role_arn,
-            "RoleSessionName": session_name, "WebIdentityToken": web_identity_token,
-            "DurationSeconds": str(duration_seconds)}  # fmt: skip
+    form = {
+        "Action": "AssumeRoleWithWebIdentity",
+        "Version": "2011-06-15",
+        "RoleArn": role_arn,
+        "RoleSessionName": session_name,
+        "WebIdentityToken": web_identity_token,
+        "DurationSeconds": str(duration_seconds),
+    }
     response = _send(f"AWS STS for role {role_arn}", "POST", url, data=form, sleep=sleep)
     names = ("AccessKeyId", "SecretAccessKey", "SessionToken")
     fields = _xml_fields(response.text, *names) if response.status_code == 200 else None

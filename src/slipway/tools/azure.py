@@ -54,8 +54,13 @@ def entra_token(
     """Entra ID's access token for the app ``client_id`` (in ``tenant``) to the cloud's
     resource manager, with the job's OIDC token ``jwt`` as the client assertion."""
     url = f"{authority(env, cloud)}/{tenant}/oauth2/v2.0/token"
-    form = {"client_id": client_id, "scope": cloud.scope, "grant_type": "client_credentials",
-            "client_assertion_type": JWT_BEARER, "client_assertion": jwt}  # fmt: skip
+    form = {
+        "client_id": client_id,
+        "scope": cloud.scope,
+        "grant_type": "client_credentials",
+        "client_assertion_type": JWT_BEARER,
+        "client_assertion": jwt,
+    }
     response = oidc.send("Entra ID", "POST", url, data=form, sleep=sleep)
     if response.status_code != 200:
         detail = oidc.scrub(oidc.oauth_error(response), jwt)
@@ -70,8 +75,12 @@ def acr_refresh_token(session: RegistrySession, tenant: str, aad_token: str) -> 
     (with ``session``: the run's way to that registry)."""
     registry = session.registry
     service = registry.rpartition(":")[0] if ":" in registry else registry  # no port
-    form = {"grant_type": "access_token", "service": service, "tenant": tenant,
-            "access_token": aad_token}  # fmt: skip
+    form = {
+        "grant_type": "access_token",
+        "service": service,
+        "tenant": tenant,
+        "access_token": aad_token,
+    }
     response = session.unauthenticated("POST", "/oauth2/exchange", data=form)
     if response.status_code != 200:
         detail = oidc.scrub(oidc.oauth_error(response), aad_token)

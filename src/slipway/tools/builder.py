@@ -162,8 +162,7 @@ class Builders:
         """Hold ``slipway-lock-<name>`` on the engine while the builder is made. Without an
         image to make the lock from (none can be pulled), go on without it: buildx says why."""
         lock = LOCK_PREFIX + name
-        create = ["docker", "container", "create", "--name", lock, "--label", LOCK_LABEL,
-                  image]  # fmt: skip
+        create = ["docker", "container", "create", "--name", lock, "--label", LOCK_LABEL, image]
         deadline = self._clock() + LOCK_WAIT
         held = False
         while True:

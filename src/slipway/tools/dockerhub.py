@@ -45,8 +45,13 @@ def dockerhub_login(
     at Docker's identity service (``identity``, else `IDENTITY_URL`)."""
     jwt = oidc.github_oidc_token(env, AUDIENCE, sleep=sleep)
     url = f"{(identity or IDENTITY_URL).rstrip('/')}/oauth/token"
-    form = {"grant_type": TOKEN_EXCHANGE, "subject_token_type": ID_TOKEN, "subject_token": jwt,
-            "connection_id": connection_id, "expires_in": str(expires_in)}  # fmt: skip
+    form = {
+        "grant_type": TOKEN_EXCHANGE,
+        "subject_token_type": ID_TOKEN,
+        "subject_token": jwt,
+        "connection_id": connection_id,
+        "expires_in": str(expires_in),
+    }
     headers = {"Accept": "application/json"}
     response = oidc.send(
         "Docker's identity service", "POST", url, data=form, headers=headers, sleep=sleep

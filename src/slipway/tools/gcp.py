@@ -26,8 +26,10 @@ USERNAME = "oauth2accesstoken"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 (a type's name)
 JWT = "urn:ietf:params:oauth:token-type:jwt"
-ENDPOINTS = {"STS": "https://sts.googleapis.com/",
-             "IAMCREDENTIALS": "https://iamcredentials.googleapis.com/"}  # fmt: skip
+ENDPOINTS = {
+    "STS": "https://sts.googleapis.com/",
+    "IAMCREDENTIALS": "https://iamcredentials.googleapis.com/",
+}
 PROVIDER_HINT = (
     "The provider must accept this job's token: issuer https://token.actions.githubusercontent"
     ".com, its attribute condition (e.g. assertion.repository_owner == '<owner>') and the "
@@ -54,9 +56,14 @@ def federated_token(
     """STS ``v1/token``: the job's OIDC token ``jwt`` exchanged for a federated access token
     of the workload identity ``provider`` (``projects/<n>/locations/global/...``)."""
     url = endpoint(env, "STS") + "v1/token"
-    body = {"grantType": TOKEN_EXCHANGE, "audience": f"//iam.googleapis.com/{provider}",
-            "scope": CLOUD_PLATFORM, "requestedTokenType": ACCESS_TOKEN,
-            "subjectToken": jwt, "subjectTokenType": JWT}  # fmt: skip
+    body = {
+        "grantType": TOKEN_EXCHANGE,
+        "audience": f"//iam.googleapis.com/{provider}",
+        "scope": CLOUD_PLATFORM,
+        "requestedTokenType": ACCESS_TOKEN,
+        "subjectToken": jwt,
+        "subjectTokenType": JWT,
+    }
     response = oidc.send("Google STS", "POST", url, json=body, sleep=sleep)
     if response.status_code != 200:
         detail = oidc.scrub(oidc.oauth_error(response), jwt)

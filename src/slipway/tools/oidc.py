@@ -23,9 +23,12 @@ Sleep = Callable[[float], None]
 # any failure to get an answer, waiting as long as a Retry-After asks up to 30 s
 # (login-action waits out Docker's 429s the same way); a login is a handful of requests.
 POLICY = Policy(
-    statuses=TRANSIENT_STATUS, failures=EVERY_FAILURE, attempts=3, backoff=1.0,
+    statuses=TRANSIENT_STATUS,
+    failures=EVERY_FAILURE,
+    attempts=3,
+    backoff=1.0,
     retry_after_cap=30.0,
-)  # fmt: skip
+)
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 (RFC 8693's grant)
 PERMISSIONS_HINT = "Let the job ask GitHub for its OIDC token:\npermissions:\n  id-token: write"
 

@@ -48,9 +48,12 @@ TIMEOUT = 30.0  # seconds, every request
 # answer, waiting as long as a Retry-After asks up to 30 s. A repeated Rekor POST whose
 # first answer was lost is answered 409 with the entry's Location, which is then read.
 POLICY = Policy(
-    statuses=TRANSIENT_STATUS, failures=EVERY_FAILURE, attempts=3, backoff=1.0,
+    statuses=TRANSIENT_STATUS,
+    failures=EVERY_FAILURE,
+    attempts=3,
+    backoff=1.0,
     retry_after_cap=30.0,
-)  # fmt: skip
+)
 SIGNING_CERT_PATH = "/api/v2/signingCert"
 LOG_ENTRIES_PATH = "/api/v1/log/entries"
 Sleep = Callable[[float], None]
@@ -181,8 +184,9 @@ class Signer:
         url = self._client.services.tsa_url
         body = rfc3161.request(signature, secrets.randbits(63) + 1)
         headers = {"Content-Type": rfc3161.MEDIA_QUERY}
-        response = self._client.send("the timestamp authority", "POST", url, data=body,
-                                     headers=headers)  # fmt: skip
+        response = self._client.send(
+            "the timestamp authority", "POST", url, data=body, headers=headers
+        )
         if response.status_code not in (200, 201):
             raise self._client.refused("the timestamp authority", response)
         try:

@@ -46,9 +46,14 @@ def fetch_db(
     repositories = repositories_of(options, database)
     for repository in repositories:
         error = _download(
-            runner, options, repository, cache_dir=cache_dir, sleep=sleep, outcome=outcome,
+            runner,
+            options,
+            repository,
+            cache_dir=cache_dir,
+            sleep=sleep,
+            outcome=outcome,
             database=database,
-        )  # fmt: skip
+        )
         if not error:
             if attempts:
                 failed = "; ".join(f"{a.repository}: {a.error}" for a in attempts)

@@ -89,13 +89,24 @@ def create_attestation(call: Call) -> Reply:
         raise ApiError(
             422,
             "Validation Failed",
-            errors=[{"resource": "Attestation", "code": "invalid", "field": "bundle",
-                     "message": str(exc)}],
-        ) from None  # fmt: skip
+            errors=[
+                {
+                    "resource": "Attestation",
+                    "code": "invalid",
+                    "field": "bundle",
+                    "message": str(exc),
+                }
+            ],
+        ) from None
     record = Attestation(
-        call.state.next_id(), repo.owner, repo.name, dict(bundle),
-        subject_digests(statement), statement["predicateType"], call.state.now(),
-    )  # fmt: skip
+        call.state.next_id(),
+        repo.owner,
+        repo.name,
+        dict(bundle),
+        subject_digests(statement),
+        statement["predicateType"],
+        call.state.now(),
+    )
     call.state.attestations[record.id] = record
     return Reply(201, {"id": record.id})
 

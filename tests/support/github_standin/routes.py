@@ -254,14 +254,25 @@ def create_review_comment(call: Call) -> Reply:
         raise ApiError(
             422,
             "Validation Failed",
-            errors=[{"resource": "PullRequestReviewComment", "code": "invalid", "message": p}
-                    for p in problems],
-        )  # fmt: skip
+            errors=[
+                {"resource": "PullRequestReviewComment", "code": "invalid", "message": p}
+                for p in problems
+            ],
+        )
     assert call.token is not None
     record = ReviewComment(
-        call.state.next_id(), repo.owner, repo.name, number, body["body"], call.token.login,
-        body["commit_id"], body["path"], int(body["line"]), "RIGHT", call.state.now(),
-    )  # fmt: skip
+        call.state.next_id(),
+        repo.owner,
+        repo.name,
+        number,
+        body["body"],
+        call.token.login,
+        body["commit_id"],
+        body["path"],
+        int(body["line"]),
+        "RIGHT",
+        call.state.now(),
+    )
     call.state.review_comments[record.id] = record
     obj = threads.review_comment(call.spec, call.api, repo, record)
     return Reply(201, obj, {"Location": obj["url"]})

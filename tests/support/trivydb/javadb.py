@@ -127,7 +127,12 @@ def push_java_db(
         tarball = Path(tmp) / LAYER_TITLE
         tarball.write_bytes(tarball_bytes(files, mtime=updated_at))
         push_db(
-            registry, repository, tag, tarball, created=updated_at,
-            media_type=LAYER_MEDIA_TYPE, title=LAYER_TITLE,
-        )  # fmt: skip
+            registry,
+            repository,
+            tag,
+            tarball,
+            created=updated_at,
+            media_type=LAYER_MEDIA_TYPE,
+            title=LAYER_TITLE,
+        )
     return f"{registry}/{repository}:{tag}"

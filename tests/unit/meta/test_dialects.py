@@ -113,9 +113,14 @@ def test_handlebars_invalid(template: str) -> None:
 
 @pytest.mark.parametrize(
     ("pattern", "raw"),
-    [("{{ raw }}.{{ version }}", False), ("{{ version }},{{raw }.", False), ("{{ raw }}", True),
-     ("{{raw}}", True), ("v{{raw}}", False)],
-)  # fmt: skip
+    [
+        ("{{ raw }}.{{ version }}", False),
+        ("{{ version }},{{raw }.", False),
+        ("{{ raw }}", True),
+        ("{{raw}}", True),
+        ("v{{raw}}", False),
+    ],
+)
 def test_is_raw_statement(pattern: str, raw: bool) -> None:
     """ma:isRawStatement."""
     assert is_raw_statement(pattern) is raw
@@ -123,10 +128,16 @@ def test_is_raw_statement(pattern: str, raw: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "version", "prerelease"),
-    [("v1.2.3", "1.2.3", ()), ("2.0.8-beta.67", "2.0.8-beta.67", ("beta", 67)),
-     (" v1.0.0+build.1 ", "1.0.0", ()), ("1.2", None, ()), ("01.2.3", None, ()),
-     ("release1", None, ()), ("v1.2.3-", None, ())],
-)  # fmt: skip
+    [
+        ("v1.2.3", "1.2.3", ()),
+        ("2.0.8-beta.67", "2.0.8-beta.67", ("beta", 67)),
+        (" v1.0.0+build.1 ", "1.0.0", ()),
+        ("1.2", None, ()),
+        ("01.2.3", None, ()),
+        ("release1", None, ()),
+        ("v1.2.3-", None, ()),
+    ],
+)
 def test_semver(text: str, version: str | None, prerelease: tuple[object, ...]) -> None:
     parsed = semver.parse(text)
     assert (parsed.version if parsed else None) == version
@@ -135,11 +146,17 @@ def test_semver(text: str, version: str | None, prerelease: tuple[object, ...]) 
 
 @pytest.mark.parametrize(
     ("text", "clean", "special", "segments"),
-    [("1.2.3", "1.2.3", False, (1, 2, 3)), ("v1.2.3rc2", "1.2.3rc2", True, (1, 2, 3)),
-     ("1.2.3beta2", "1.2.3b2", True, (1, 2, 3)), ("1.0dev4", "1.0.dev4", True, (1, 0, 0)),
-     ("1.2post1", "1.2.post1", True, (1, 2, 0)), ("1.2-1", "1.2.post1", True, (1, 2, 0)),
-     ("2!1.0.PREVIEW", "2!1.0rc0", True, (1, 0, 0)), ("1.0+Ubuntu-1", "1.0+ubuntu.1", False, (1, 0, 0))],
-)  # fmt: skip
+    [
+        ("1.2.3", "1.2.3", False, (1, 2, 3)),
+        ("v1.2.3rc2", "1.2.3rc2", True, (1, 2, 3)),
+        ("1.2.3beta2", "1.2.3b2", True, (1, 2, 3)),
+        ("1.0dev4", "1.0.dev4", True, (1, 0, 0)),
+        ("1.2post1", "1.2.post1", True, (1, 2, 0)),
+        ("1.2-1", "1.2.post1", True, (1, 2, 0)),
+        ("2!1.0.PREVIEW", "2!1.0rc0", True, (1, 0, 0)),
+        ("1.0+Ubuntu-1", "1.0+ubuntu.1", False, (1, 0, 0)),
+    ],
+)
 def test_pep440(text: str, clean: str, special: bool, segments: tuple[int, int, int]) -> None:
     parsed = pep440.parse(text)
     assert parsed is not None
@@ -154,9 +171,13 @@ def test_pep440_invalid() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "entries"),
-    [("a\n\n# comment\n  b  ", ["a", "b"]), ('type=match,"pattern=\\d,x"', ["type=match,pattern=\\d,x"]),
-     ('k=this is a "good" one', ['k=this is a "good" one']), ("x#y", ["x#y"])],
-)  # fmt: skip
+    [
+        ("a\n\n# comment\n  b  ", ["a", "b"]),
+        ('type=match,"pattern=\\d,x"', ["type=match,pattern=\\d,x"]),
+        ('k=this is a "good" one', ['k=this is a "good" one']),
+        ("x#y", ["x#y"]),
+    ],
+)
 def test_get_list(raw: str, entries: list[str]) -> None:
     assert metadata_list(raw) == entries
 

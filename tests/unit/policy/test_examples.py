@@ -95,8 +95,16 @@ def test_exposed_port_from_the_base_image_config() -> None:
 
 
 def secret_scan(platform: str, line: int | None) -> PlatformScan:
-    found = Secret("aws-access-key-id", "AWS", Severity.CRITICAL, "AWS Access Key ID", "/app/settings.ini",
-                   3, "sha256:e11a", dockerfile_line=line)  # fmt: skip
+    found = Secret(
+        "aws-access-key-id",
+        "AWS",
+        Severity.CRITICAL,
+        "AWS Access Key ID",
+        "/app/settings.ini",
+        3,
+        "sha256:e11a",
+        dockerfile_line=line,
+    )
     return PlatformScan(platform, "r@sha256:1", (), (found,))
 
 

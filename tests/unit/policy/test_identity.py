@@ -134,8 +134,9 @@ def test_the_identity_does_not_make_findings_unequal() -> None:
         [ToolFinding(Source.SLIPWAY, "SW008", 2, "22")],
         CONFIG,
     ).findings
-    plain = Finding("SW008", found.title, found.severity, found.file, 2, found.fix, "slipway",
-                    None, "22")  # fmt: skip
+    plain = Finding(
+        "SW008", found.title, found.severity, found.file, 2, found.fix, "slipway", None, "22"
+    )
     assert found.identity
     assert not plain.identity
     assert found == plain
@@ -154,9 +155,16 @@ def test_a_finding_made_without_an_identity_falls_back_to_its_place(
     other: dict[str, Any], same: bool
 ) -> None:
     base: dict[str, Any] = {
-        "id": "SW008", "title": "Port", "severity": Severity.MEDIUM, "file": "Dockerfile",
-        "line": 2, "fix": "x", "source": "slipway", "platform": None, "detail": "22",
-    }  # fmt: skip
+        "id": "SW008",
+        "title": "Port",
+        "severity": Severity.MEDIUM,
+        "file": "Dockerfile",
+        "line": 2,
+        "fix": "x",
+        "source": "slipway",
+        "platform": None,
+        "detail": "22",
+    }
     assert (identity(Finding(**base)) == identity(Finding(**{**base, **other}))) is same
     given = Finding(**{**base, "identity": "f" * 32})
     assert identity(given) == "f" * 32

@@ -11,21 +11,88 @@ from slipway.inputs.spec import Input
 ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=80)
 CONTROLS = st.text(st.characters(categories=("Cc", "Cf", "Zl", "Zp")), min_size=1, max_size=4)
 ODD_NUMBERS = st.sampled_from(
-    ["nan", "NaN", "-nan", "inf", "-Infinity", "1e999", "-0", "0x1F", "1_000", "+7", " 7 ", "7.",
-     ".5", "1e3", "²", "\u0665", "\uff17", "\u2167", "9" * 40, "9" * 5000, "-1", "0", "65536",
-     "18446744073709551616", "1.5.3"]
-)  # fmt: skip
+    [
+        "nan",
+        "NaN",
+        "-nan",
+        "inf",
+        "-Infinity",
+        "1e999",
+        "-0",
+        "0x1F",
+        "1_000",
+        "+7",
+        " 7 ",
+        "7.",
+        ".5",
+        "1e3",
+        "²",
+        "\u0665",
+        "\uff17",
+        "\u2167",
+        "9" * 40,
+        "9" * 5000,
+        "-1",
+        "0",
+        "65536",
+        "18446744073709551616",
+        "1.5.3",
+    ]
+)
 NUMBERS = st.one_of(
     st.integers(min_value=-(10**40), max_value=10**40).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     ODD_NUMBERS,
 )
 FRAGMENTS = st.sampled_from(
-    ['"', '""', ",", "=", "\n", "\r\n", "\t", " ", ":", "/", "@", "#", "-", "--", "..", "*", "|",
-     "{{", "}}", "type=", "ref=", "dest=", "src=", "mode=", "id=", "env=", "push=", "name=",
-     "https://", "u:p@", "docker-image://", "oci-layout://", "sha256:", "a" * 64, "latest",
-     "linux/amd64", "true", "false", "\\", "'", "${{ x }}", "\x00", "\x1b[2J", "\u202e", "é"]
-)  # fmt: skip
+    [
+        '"',
+        '""',
+        ",",
+        "=",
+        "\n",
+        "\r\n",
+        "\t",
+        " ",
+        ":",
+        "/",
+        "@",
+        "#",
+        "-",
+        "--",
+        "..",
+        "*",
+        "|",
+        "{{",
+        "}}",
+        "type=",
+        "ref=",
+        "dest=",
+        "src=",
+        "mode=",
+        "id=",
+        "env=",
+        "push=",
+        "name=",
+        "https://",
+        "u:p@",
+        "docker-image://",
+        "oci-layout://",
+        "sha256:",
+        "a" * 64,
+        "latest",
+        "linux/amd64",
+        "true",
+        "false",
+        "\\",
+        "'",
+        "${{ x }}",
+        "\x00",
+        "\x1b[2J",
+        "\u202e",
+        "é",
+    ]
+)
 CSV_LIKE = st.lists(st.one_of(FRAGMENTS, ANY_TEXT.filter(lambda s: len(s) < 8)), max_size=12).map(
     "".join
 )
@@ -54,10 +121,17 @@ def values_for(spec: Input) -> st.SearchStrategy[str]:
     """Every kind of wrong (and some right) value for input ``spec``."""
     seeds = [s for s in (spec.example, spec.default, *spec.choices) if s and "${{" not in s]
     return st.one_of(
-        RUNS, RUNS, RUNS, ANY_TEXT, NUMBERS, CSV_LIKE, CONTROLS, LONG,
+        RUNS,
+        RUNS,
+        RUNS,
+        ANY_TEXT,
+        NUMBERS,
+        CSV_LIKE,
+        CONTROLS,
+        LONG,
         *(mutated(seed) for seed in seeds),
         *(st.just(seed) for seed in seeds),
-    )  # fmt: skip
+    )
 
 
 ANY_VALUE = st.one_of(ANY_TEXT, NUMBERS, CSV_LIKE, CONTROLS, RUNS)

@@ -19,12 +19,27 @@ from tests.unit.properties.strategies import ANY_VALUE, NUMBERS
 
 # Every variable besides the inputs that the validation pass reads
 VARIABLES = (
-    "SOURCE_DATE_EPOCH", "DOCKER_METADATA_SHORT_SHA_LENGTH", "DOCKER_METADATA_ANNOTATIONS_LEVELS",
-    "DOCKER_METADATA_SET_OUTPUT_ENV", "DOCKER_METADATA_PR_HEAD_SHA", "GITHUB_REF", "GITHUB_SHA",
-    "GITHUB_EVENT_NAME", "GITHUB_HEAD_REF", "GITHUB_BASE_REF", "GITHUB_REPOSITORY",
-    "GITHUB_SERVER_URL", "GITHUB_API_URL", "GITHUB_RUN_ID", "GITHUB_RUN_NUMBER", "GITHUB_ACTOR",
-    "GITHUB_WORKFLOW", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL", "NPM_TOKEN",
-)  # fmt: skip
+    "SOURCE_DATE_EPOCH",
+    "DOCKER_METADATA_SHORT_SHA_LENGTH",
+    "DOCKER_METADATA_ANNOTATIONS_LEVELS",
+    "DOCKER_METADATA_SET_OUTPUT_ENV",
+    "DOCKER_METADATA_PR_HEAD_SHA",
+    "GITHUB_REF",
+    "GITHUB_SHA",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_HEAD_REF",
+    "GITHUB_BASE_REF",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SERVER_URL",
+    "GITHUB_API_URL",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_NUMBER",
+    "GITHUB_ACTOR",
+    "GITHUB_WORKFLOW",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_RESULTS_URL",
+    "NPM_TOKEN",
+)
 NAMES = {spec.name for spec in INPUTS} | set(VARIABLES) | {"GITHUB_EVENT_PATH"}
 
 
@@ -38,8 +53,12 @@ NAMES = {spec.name for spec in INPUTS} | set(VARIABLES) | {"GITHUB_EVENT_PATH"}
 def test_any_environment_is_read_or_refused_by_name(
     variables: dict[str, str], workspace: Path
 ) -> None:
-    env = {**base_env(workspace), **variables, "INPUT_SECRET-ENVS": "npm=NPM_TOKEN",
-           "INPUT_TAGS": "type=sha\ntype=schedule,pattern={{date 'YYYYMMDD'}}\ntype=ref,event=pr"}  # fmt: skip
+    env = {
+        **base_env(workspace),
+        **variables,
+        "INPUT_SECRET-ENVS": "npm=NPM_TOKEN",
+        "INPUT_TAGS": "type=sha\ntype=schedule,pattern={{date 'YYYYMMDD'}}\ntype=ref,event=pr",
+    }
     assert refused_by(env) in {"", *NAMES}
 
 
@@ -66,19 +85,75 @@ STAMPS = st.one_of(
     st.text(max_size=30),
 )
 FIELDS = {
-    "ref": st.text(max_size=40), "after": st.text(max_size=40), "base_ref": JSON, "number": JSON,
-    "commits": st.one_of(JSON, st.lists(st.fixed_dictionaries(
-        {"id": st.one_of(st.just("a" * 40), JSON), "timestamp": st.one_of(STAMPS, JSON)}), max_size=3)),
-    "head_commit": st.one_of(JSON, st.fixed_dictionaries(
-        {"id": st.one_of(st.just("a" * 40), JSON), "timestamp": st.one_of(STAMPS, JSON)})),
-    "repository": st.one_of(JSON, st.fixed_dictionaries({}, optional=dict.fromkeys(("default_branch", "private", "name", "full_name", "html_url", "description", "license"), JSON))),
-    "pull_request": st.one_of(JSON, st.fixed_dictionaries({}, optional={
-        "number": JSON, "head": st.one_of(JSON, st.fixed_dictionaries({}, optional={"sha": JSON, "ref": JSON, "repo": JSON})),
-        "base": st.one_of(JSON, st.fixed_dictionaries({}, optional={"ref": JSON, "repo": JSON}))})),
-    "merge_group": st.one_of(JSON, st.fixed_dictionaries({}, optional={"head_ref": JSON, "base_ref": JSON})),
-}  # fmt: skip
-EVENTS = st.sampled_from(["push", "pull_request", "pull_request_target", "merge_group", "schedule",
-                          "release", "workflow_dispatch", "x"])  # fmt: skip
+    "ref": st.text(max_size=40),
+    "after": st.text(max_size=40),
+    "base_ref": JSON,
+    "number": JSON,
+    "commits": st.one_of(
+        JSON,
+        st.lists(
+            st.fixed_dictionaries(
+                {"id": st.one_of(st.just("a" * 40), JSON), "timestamp": st.one_of(STAMPS, JSON)}
+            ),
+            max_size=3,
+        ),
+    ),
+    "head_commit": st.one_of(
+        JSON,
+        st.fixed_dictionaries(
+            {"id": st.one_of(st.just("a" * 40), JSON), "timestamp": st.one_of(STAMPS, JSON)}
+        ),
+    ),
+    "repository": st.one_of(
+        JSON,
+        st.fixed_dictionaries(
+            {},
+            optional=dict.fromkeys(
+                (
+                    "default_branch",
+                    "private",
+                    "name",
+                    "full_name",
+                    "html_url",
+                    "description",
+                    "license",
+                ),
+                JSON,
+            ),
+        ),
+    ),
+    "pull_request": st.one_of(
+        JSON,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "number": JSON,
+                "head": st.one_of(
+                    JSON,
+                    st.fixed_dictionaries({}, optional={"sha": JSON, "ref": JSON, "repo": JSON}),
+                ),
+                "base": st.one_of(
+                    JSON, st.fixed_dictionaries({}, optional={"ref": JSON, "repo": JSON})
+                ),
+            },
+        ),
+    ),
+    "merge_group": st.one_of(
+        JSON, st.fixed_dictionaries({}, optional={"head_ref": JSON, "base_ref": JSON})
+    ),
+}
+EVENTS = st.sampled_from(
+    [
+        "push",
+        "pull_request",
+        "pull_request_target",
+        "merge_group",
+        "schedule",
+        "release",
+        "workflow_dispatch",
+        "x",
+    ]
+)
 
 
 @PROFILE
@@ -87,8 +162,11 @@ EVENTS = st.sampled_from(["push", "pull_request", "pull_request_target", "merge_
 def test_any_payload_is_read_or_refused_by_name(
     payload: dict[str, Any], event: str, workspace: Path
 ) -> None:
-    env = {**base_env(workspace), "GITHUB_EVENT_NAME": event,
-           "INPUT_TAGS": "type=ref,event=pr\ntype=ref,event=branch\ntype=sha\n"
-                         "type=raw,value={{commit_date 'YYYY-MM-DD' tz='Asia/Tokyo'}}\n"
-                         "type=edge\ntype=schedule"}  # fmt: skip
+    env = {
+        **base_env(workspace),
+        "GITHUB_EVENT_NAME": event,
+        "INPUT_TAGS": "type=ref,event=pr\ntype=ref,event=branch\ntype=sha\n"
+        "type=raw,value={{commit_date 'YYYY-MM-DD' tz='Asia/Tokyo'}}\n"
+        "type=edge\ntype=schedule",
+    }
     assert refused_by(env, json.loads(json.dumps(payload))) in {"", "GITHUB_EVENT_PATH"}

@@ -58,10 +58,12 @@ def test_any_combination_is_read_or_refused_by_name(
 @PROFILE
 @given(
     given_inputs=st.dictionaries(
-        NAMES, st.sampled_from([s.example or s.default for s in INPUTS if "${{" not in s.default]),
-        min_size=2, max_size=12,
+        NAMES,
+        st.sampled_from([s.example or s.default for s in INPUTS if "${{" not in s.default]),
+        min_size=2,
+        max_size=12,
     )
-)  # fmt: skip
+)
 @bounded
 def test_valid_values_combined_are_read_or_refused_by_name(
     given_inputs: dict[str, str], workspace: Path

@@ -88,8 +88,15 @@ def test_tag_rules_flavor_images(text: str) -> None:
 
 
 @scaled(3)
-@given(text=st.one_of(CSV_LIKE, TEXT, st.sampled_from(["{{", "{{#if x}}", "{{{x}}}"]).flatmap(
-    lambda start: TEXT.map(lambda rest: start + rest))))  # fmt: skip
+@given(
+    text=st.one_of(
+        CSV_LIKE,
+        TEXT,
+        st.sampled_from(["{{", "{{#if x}}", "{{{x}}}"]).flatmap(
+            lambda start: TEXT.map(lambda rest: start + rest)
+        ),
+    )
+)
 @bounded
 def test_templates_and_patterns(text: str) -> None:
     with contextlib.suppress(TemplateError):
@@ -121,10 +128,18 @@ def test_redaction_leaves_no_masked_value(before: str, secret: str, after: str) 
 
 @scaled(5)
 @given(
-    user=st.text(st.characters(codec="ascii", exclude_characters="/@ \t\n\r\x0b\x0c\""), min_size=1, max_size=30),
-    token=st.text(st.characters(codec="ascii", exclude_characters="/@ \t\n\r\x0b\x0c\""), min_size=8, max_size=60),
+    user=st.text(
+        st.characters(codec="ascii", exclude_characters='/@ \t\n\r\x0b\x0c"'),
+        min_size=1,
+        max_size=30,
+    ),
+    token=st.text(
+        st.characters(codec="ascii", exclude_characters='/@ \t\n\r\x0b\x0c"'),
+        min_size=8,
+        max_size=60,
+    ),
     before=st.sampled_from(["", " ", "x=", "'", "(", "\n"]),
-)  # fmt: skip
+)
 @bounded
 def test_redaction_hides_every_url_password(user: str, token: str, before: str) -> None:
     shown = redact(f"{before}https://{user}:{token}@github.com/acme/app.git")

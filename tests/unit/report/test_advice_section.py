@@ -22,9 +22,14 @@ HOSTILE = "evil`<script>alert(1)</script>@everyone [x](javascript:alert(1)) **b*
 
 def option(tag: str, removes: Counter[Severity], adds: Counter[Severity], size: int) -> Option:
     return Option(
-        tag, f"docker.io/library/python:{tag}", DIGEST, removes, adds, size,
+        tag,
+        f"docker.io/library/python:{tag}",
+        DIGEST,
+        removes,
+        adds,
+        size,
         f"FROM python:{tag} AS app",
-    )  # fmt: skip
+    )
 
 
 BEST = option("3.11.9-slim", Counter({C: 2, H: 1}), Counter(), 12_300_000)

@@ -39,9 +39,15 @@ def v(
     fixed: str = "9.9",
 ) -> Vulnerability:
     return Vulnerability(
-        vuln_id, package, installed, fixed, severity, f"title {vuln_id}",
-        f"https://avd.test/{vuln_id}", "debian",
-    )  # fmt: skip
+        vuln_id,
+        package,
+        installed,
+        fixed,
+        severity,
+        f"title {vuln_id}",
+        f"https://avd.test/{vuln_id}",
+        "debian",
+    )
 
 
 SECRET = Secret("aws-access-key-id", "AWS", Severity.CRITICAL, "AWS Access Key ID", "/app/.env", 2)

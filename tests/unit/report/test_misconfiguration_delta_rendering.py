@@ -28,8 +28,17 @@ SCANS = (PlatformScan(AMD, "r@a", (VULN,)),)
 
 
 def m(check: str, key: str, severity: Severity, line: int | None) -> Misconfiguration:
-    return Misconfiguration(check, severity, f"title {check}", "msg", "https://avd",
-                            "Dockerfile", line, line, identity=key)  # fmt: skip
+    return Misconfiguration(
+        check,
+        severity,
+        f"title {check}",
+        "msg",
+        "https://avd",
+        "Dockerfile",
+        line,
+        line,
+        identity=key,
+    )
 
 
 ROOT = m("DS-0002", "root", Severity.HIGH, 1)  # the baseline has it
@@ -40,8 +49,13 @@ CURRENT = (ROOT, PORT, HEALTH)
 
 
 def plan(**inputs: str) -> Plan:
-    env = {"INPUT_IMAGES": "ghcr.io/o/app", "INPUT_PUSH": "true", "INPUT_FAIL-ON": "HIGH",
-           "INPUT_POLICY": "none", "INPUT_SEVERITY": "MEDIUM,HIGH,CRITICAL"}  # fmt: skip
+    env = {
+        "INPUT_IMAGES": "ghcr.io/o/app",
+        "INPUT_PUSH": "true",
+        "INPUT_FAIL-ON": "HIGH",
+        "INPUT_POLICY": "none",
+        "INPUT_SEVERITY": "MEDIUM,HIGH,CRITICAL",
+    }
     env |= {f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()}
     context = read_context({"GITHUB_REF": "refs/heads/feature", "GITHUB_SHA": "a" * 40}, {})
     return make_plan(read_inputs(env), context, env={}, now=datetime(2026, 1, 1, tzinfo=UTC))
@@ -60,9 +74,17 @@ SCANNED = delta(None, source="scanned")
 def summary(found: Delta | None, current: tuple[Misconfiguration, ...] = CURRENT) -> str:
     return render_summary(
         plan(),
-        Outcome("sha256:1", {}, (), SCANS, (), checks=PolicyFindings(), delta=found,
-                misconfigurations=current),
-    )  # fmt: skip
+        Outcome(
+            "sha256:1",
+            {},
+            (),
+            SCANS,
+            (),
+            checks=PolicyFindings(),
+            delta=found,
+            misconfigurations=current,
+        ),
+    )
 
 
 def test_the_lead_line_says_the_checks_the_change_adds_and_fixes() -> None:
@@ -121,8 +143,9 @@ def test_without_a_delta_the_checks_table_is_todays() -> None:
 
 
 def sarif(found: Delta | None) -> list[dict[str, Any]]:
-    rendered = render_sarif(SCANS, CURRENT, (Severity.MEDIUM, Severity.HIGH), "Dockerfile",
-                            Severity.HIGH, delta=found)  # fmt: skip
+    rendered = render_sarif(
+        SCANS, CURRENT, (Severity.MEDIUM, Severity.HIGH), "Dockerfile", Severity.HIGH, delta=found
+    )
     results: list[dict[str, Any]] = rendered["runs"][0]["results"]
     return results
 
@@ -130,8 +153,11 @@ def sarif(found: Delta | None) -> list[dict[str, Any]]:
 def test_sarif_marks_new_misconfigurations() -> None:
     states = {r["ruleId"]: r.get("baselineState") for r in sarif(KNOWN)}
     assert states == {
-        "CVE-1": "unchanged", "DS-0002": "unchanged", "DS-0004": "new", "DS-0026": "new",
-    }  # fmt: skip
+        "CVE-1": "unchanged",
+        "DS-0002": "unchanged",
+        "DS-0004": "new",
+        "DS-0026": "new",
+    }
 
 
 @pytest.mark.parametrize("found", [None, OLD_REPORT], ids=["no delta", "unknown"])

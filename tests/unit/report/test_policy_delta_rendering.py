@@ -27,8 +27,9 @@ SCANS = (PlatformScan(AMD, "r@a", (VULN,)),)
 
 
 def p(rule: str, key: str, severity: Severity, line: int) -> Finding:
-    return Finding(rule, f"title {rule}", severity, "Dockerfile", line, "fix it", "slipway",
-                   identity=key)  # fmt: skip
+    return Finding(
+        rule, f"title {rule}", severity, "Dockerfile", line, "fix it", "slipway", identity=key
+    )
 
 
 ROOT = p("SW001", "root", Severity.HIGH, 1)  # the baseline has it
@@ -113,8 +114,9 @@ def test_without_a_delta_the_practices_table_is_todays() -> None:
 
 
 def sarif(found: Delta | None) -> list[dict[str, Any]]:
-    rendered = render_sarif(SCANS, (), (Severity.MEDIUM, Severity.HIGH), "Dockerfile",
-                            Severity.HIGH, delta=found)  # fmt: skip
+    rendered = render_sarif(
+        SCANS, (), (Severity.MEDIUM, Severity.HIGH), "Dockerfile", Severity.HIGH, delta=found
+    )
     results: list[dict[str, Any]] = add_results(
         rendered, policy_sarif_findings(CHECKS, found), Severity.HIGH
     )["runs"][0]["results"]
@@ -170,8 +172,10 @@ def test_unknown_baseline_practices_and_nothing_found_now_says_nothing() -> None
     base = Baseline(REF, "sha256:b", SCANS, source="scanned")
     clean = diff(SCANS, base).with_policy(())
     report = render_summary(
-        plan(), Outcome("sha256:1", {}, (), SCANS, (), checks=PolicyFindings(PolicyResult(())),
-                        delta=clean),
-    )  # fmt: skip
+        plan(),
+        Outcome(
+            "sha256:1", {}, (), SCANS, (), checks=PolicyFindings(PolicyResult(())), delta=clean
+        ),
+    )
     assert "Dockerfile practices: " not in report
     assert "Of the Dockerfile practices" not in report

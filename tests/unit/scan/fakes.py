@@ -57,12 +57,18 @@ def synthetic_report(findings: int, *, secrets: int = 0) -> dict[str, Any]:
                 "Target": "/app/.env",
                 "Class": "secret",
                 "Secrets": [
-                    {"RuleID": "aws-access-key-id", "Category": "AWS", "Severity": "CRITICAL",
-                     "Title": "AWS Access Key ID", "StartLine": n + 1, "EndLine": n + 1}
+                    {
+                        "RuleID": "aws-access-key-id",
+                        "Category": "AWS",
+                        "Severity": "CRITICAL",
+                        "Title": "AWS Access Key ID",
+                        "StartLine": n + 1,
+                        "EndLine": n + 1,
+                    }
                     for n in range(secrets)
                 ],
             }
-        )  # fmt: skip
+        )
     return {**golden, "Results": results}
 
 
@@ -92,9 +98,14 @@ class FakeTrivyRunner(Runner):
         args = list(argv)
         for flag, repository_flag, folder, file, metadata in (
             ("--download-db-only", "--db-repository", "db", "trivy.db", METADATA),
-            ("--download-java-db-only", "--java-db-repository", "java-db", "trivy-java.db",
-             JAVA_METADATA),
-        ):  # fmt: skip
+            (
+                "--download-java-db-only",
+                "--java-db-repository",
+                "java-db",
+                "trivy-java.db",
+                JAVA_METADATA,
+            ),
+        ):
             if flag not in args:
                 continue
             repository = args[args.index(repository_flag) + 1]

@@ -10,9 +10,15 @@ def vuln(
     vuln_id: str, severity: Severity, fixed: str = "1.1", package: str = "openssl"
 ) -> Vulnerability:
     return Vulnerability(
-        vuln_id, package, "1.0", fixed, severity, f"title {vuln_id}",
-        f"https://avd.test/{vuln_id}", "debian",
-    )  # fmt: skip
+        vuln_id,
+        package,
+        "1.0",
+        fixed,
+        severity,
+        f"title {vuln_id}",
+        f"https://avd.test/{vuln_id}",
+        "debian",
+    )
 
 
 SECRET = Secret(

@@ -471,10 +471,14 @@ def candidate(
 
 def shape(options: tuple[Option, ...]) -> list[tuple[str, dict[str, int], dict[str, int], int]]:
     return [
-        (o.tag, {str(s): n for s, n in o.removes.items()}, {str(s): n for s, n in o.adds.items()},
-         o.size_delta)
+        (
+            o.tag,
+            {str(s): n for s, n in o.removes.items()},
+            {str(s): n for s, n in o.adds.items()},
+            o.size_delta,
+        )
         for o in options
-    ]  # fmt: skip
+    ]
 
 
 RANKS: list[
@@ -605,9 +609,14 @@ def test_rank_pins_the_line_by_digest_when_asked_or_when_the_base_is_pinned() ->
 
 def option(tag: str = "3.11.9-slim", line: str = "FROM python:3.11.9-slim AS app") -> Option:
     return Option(
-        tag, f"docker.io/library/python:{tag}", DIGEST_B, Counter({C: 2, H: 1}), Counter({L: 1}),
-        -4_000_000, line,
-    )  # fmt: skip
+        tag,
+        f"docker.io/library/python:{tag}",
+        DIGEST_B,
+        Counter({C: 2, H: 1}),
+        Counter({L: 1}),
+        -4_000_000,
+        line,
+    )
 
 
 def test_review_marker() -> None:

@@ -35,24 +35,58 @@ def context(event: str, ref: str = "refs/heads/main", base_ref: str = "") -> Con
     ("option", "ctx", "version", "expected"),
     [
         ("none", context("push"), "main", BaselineChoice("none", "`baseline: none`")),
-        ("prod", context("push"), "main",
-         BaselineChoice("references", "the `baseline` input", ("ghcr.io/acme/app:prod",))),
-        ("quay.io/acme/app:live", context("pull_request"), "pr-1",
-         BaselineChoice("references", "the `baseline` input", ("quay.io/acme/app:live",))),
-        (f"ghcr.io/acme/app@{DIGEST}", context("push"), "main",
-         BaselineChoice("references", "the `baseline` input", (f"ghcr.io/acme/app@{DIGEST}",))),
-        ("", context("pull_request", "refs/pull/1/merge", "release/2.x"), "pr-1",
-         BaselineChoice("references", "the base branch's tag", ("ghcr.io/acme/app:release-2.x",))),
-        ("", context("pull_request_target", "refs/heads/main", "main"), "pr-1",
-         BaselineChoice("references", "the base branch's tag", ("ghcr.io/acme/app:main",))),
-        ("", context("push"), "main",
-         BaselineChoice("references", "what the tags about to move point at now", MOVING[:2])),
-        ("", context("push", "refs/tags/v1.4.0"), "1.4.0",
-         BaselineChoice("previous-release", "the previous release", version="1.4.0")),
-        ("", context("release", "refs/tags/v2.0.0"), "2.0.0",
-         BaselineChoice("previous-release", "the previous release", version="2.0.0")),
+        (
+            "prod",
+            context("push"),
+            "main",
+            BaselineChoice("references", "the `baseline` input", ("ghcr.io/acme/app:prod",)),
+        ),
+        (
+            "quay.io/acme/app:live",
+            context("pull_request"),
+            "pr-1",
+            BaselineChoice("references", "the `baseline` input", ("quay.io/acme/app:live",)),
+        ),
+        (
+            f"ghcr.io/acme/app@{DIGEST}",
+            context("push"),
+            "main",
+            BaselineChoice("references", "the `baseline` input", (f"ghcr.io/acme/app@{DIGEST}",)),
+        ),
+        (
+            "",
+            context("pull_request", "refs/pull/1/merge", "release/2.x"),
+            "pr-1",
+            BaselineChoice(
+                "references", "the base branch's tag", ("ghcr.io/acme/app:release-2.x",)
+            ),
+        ),
+        (
+            "",
+            context("pull_request_target", "refs/heads/main", "main"),
+            "pr-1",
+            BaselineChoice("references", "the base branch's tag", ("ghcr.io/acme/app:main",)),
+        ),
+        (
+            "",
+            context("push"),
+            "main",
+            BaselineChoice("references", "what the tags about to move point at now", MOVING[:2]),
+        ),
+        (
+            "",
+            context("push", "refs/tags/v1.4.0"),
+            "1.4.0",
+            BaselineChoice("previous-release", "the previous release", version="1.4.0"),
+        ),
+        (
+            "",
+            context("release", "refs/tags/v2.0.0"),
+            "2.0.0",
+            BaselineChoice("previous-release", "the previous release", version="2.0.0"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_baseline_by_event(
     option: str, ctx: Context, version: str, expected: BaselineChoice
 ) -> None:
@@ -81,9 +115,13 @@ def test_the_previous_release(tags: list[str], version: str, previous: str | Non
 
 def report(options: ScanOptions, scans: tuple[PlatformScan, ...] = SCANS) -> dict[str, Any]:
     return merged_report(
-        scans, (), options.severity, "2026-12-01T00:00:00Z",
-        scanners=options.image_scanners, ignore_unfixed=options.ignore_unfixed,
-    )  # fmt: skip
+        scans,
+        (),
+        options.severity,
+        "2026-12-01T00:00:00Z",
+        scanners=options.image_scanners,
+        ignore_unfixed=options.ignore_unfixed,
+    )
 
 
 def test_a_report_made_as_this_scan_would_be_is_compatible() -> None:
@@ -128,13 +166,23 @@ def test_a_report_reads_back_into_the_findings_of_each_platform() -> None:
 @pytest.mark.parametrize(
     "document",
     [
-        {}, {"platforms": []}, {"platforms": {"linux/amd64": "x"}, "vulnerabilities": "x"},
+        {},
+        {"platforms": []},
+        {"platforms": {"linux/amd64": "x"}, "vulnerabilities": "x"},
         {"platforms": {"linux/amd64": {}}, "vulnerabilities": [1, None, {"platforms": "all"}]},
-        {"platforms": {"linux/amd64": {}},
-         "vulnerabilities": [{"id": 5, "severity": ["HIGH"], "platforms": ["linux/amd64", 3],
-                              "dockerfile_line": True}]},
+        {
+            "platforms": {"linux/amd64": {}},
+            "vulnerabilities": [
+                {
+                    "id": 5,
+                    "severity": ["HIGH"],
+                    "platforms": ["linux/amd64", 3],
+                    "dockerfile_line": True,
+                }
+            ],
+        },
     ],
-)  # fmt: skip
+)
 def test_whatever_a_registry_serves_is_read_or_left_out(document: dict[str, Any]) -> None:
     for scan in scans_from_report(document):
         for found in scan.vulnerabilities:
@@ -143,7 +191,8 @@ def test_whatever_a_registry_serves_is_read_or_left_out(document: dict[str, Any]
 
 
 def test_a_finding_keeps_its_fields_through_the_report() -> None:
-    finding = replace(vuln("CVE-9", Severity.HIGH), published="2024-01-02T00:00:00Z",
-                      dockerfile_line=7)  # fmt: skip
+    finding = replace(
+        vuln("CVE-9", Severity.HIGH), published="2024-01-02T00:00:00Z", dockerfile_line=7
+    )
     scans = (PlatformScan("linux/amd64", "i", (finding,)),)
     assert scans_from_report(report(ScanOptions(), scans))[0].vulnerabilities == (finding,)

@@ -32,9 +32,16 @@ def v(
     pkg_path: str = "",
 ) -> Vulnerability:
     return Vulnerability(
-        vuln_id, package, installed, "9.9", severity, f"title {vuln_id}",
-        f"https://avd.test/{vuln_id}", "debian", pkg_path=pkg_path,
-    )  # fmt: skip
+        vuln_id,
+        package,
+        installed,
+        "9.9",
+        severity,
+        f"title {vuln_id}",
+        f"https://avd.test/{vuln_id}",
+        "debian",
+        pkg_path=pkg_path,
+    )
 
 
 def s(

@@ -20,8 +20,11 @@ def test_same_finding_on_two_platforms_is_one_entry() -> None:
 def test_counts_per_platform_and_merged_with_fixability() -> None:
     counts = vulnerability_counts(SCANS, (Severity.HIGH, Severity.CRITICAL))
     assert counts["linux/amd64"] == {
-        "CRITICAL": 1, "HIGH": 1, "fixable": {"CRITICAL": 1, "HIGH": 1}, "unfixable": {},
-    }  # fmt: skip
+        "CRITICAL": 1,
+        "HIGH": 1,
+        "fixable": {"CRITICAL": 1, "HIGH": 1},
+        "unfixable": {},
+    }
     assert counts["linux/arm64"]["CRITICAL"] == 2
     assert counts["linux/arm64"]["unfixable"] == {"CRITICAL": 1}
     assert counts["all"]["CRITICAL"] == 2  # CVE-1 once, CVE-4

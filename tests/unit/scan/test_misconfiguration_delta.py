@@ -42,9 +42,16 @@ def m(
     line: int | None = 2,
 ) -> Misconfiguration:
     return Misconfiguration(
-        check, severity, f"title {check}", "message", "https://avd", "Dockerfile", line, line,
+        check,
+        severity,
+        f"title {check}",
+        "message",
+        "https://avd",
+        "Dockerfile",
+        line,
+        line,
         identity=key,
-    )  # fmt: skip
+    )
 
 
 KEPT = m("DS-0029", "kept")
@@ -110,8 +117,10 @@ def test_known_misconfigurations_split_into_new_fixed_and_unchanged() -> None:
     moved = m("DS-0029", "kept", line=9)
     found = diff_misconfigurations([ADDED, moved], baseline((KEPT, GONE)))
     assert (names(found.new), names(found.fixed), names(found.unchanged)) == (
-        ["added"], ["gone"], ["kept"],
-    )  # fmt: skip
+        ["added"],
+        ["gone"],
+        ["kept"],
+    )
     assert found.known
     assert found.unchanged[0].start_line == 9  # as found now
 
@@ -160,9 +169,12 @@ def test_the_delta_says_which_misconfiguration_is_new() -> None:
 def report(found: list[Misconfiguration], *, config_checked: bool = True) -> dict[str, Any]:
     """A scan report as attached to an image, through JSON (what the registry serves)."""
     made = merged_report(
-        SCANS, found, [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM], "2026-01-01T00:00:00Z",
+        SCANS,
+        found,
+        [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM],
+        "2026-01-01T00:00:00Z",
         config_checked=config_checked,
-    )  # fmt: skip
+    )
     read: dict[str, Any] = json.loads(json.dumps(made))
     return read
 

@@ -32,8 +32,11 @@ VALID: list[tuple[dict[str, str], str, Any]] = [
     ({"fail-on": "none"}, "fail_on", "none"),
     ({"fail-on": "high"}, "fail_on", "HIGH"),
     ({"ignore-unfixed": "true"}, "ignore_unfixed", True),
-    ({"trivyignores": ".trivyignore\nsec/.trivyignore.yaml"}, "trivyignores",
-     (".trivyignore", "sec/.trivyignore.yaml")),
+    (
+        {"trivyignores": ".trivyignore\nsec/.trivyignore.yaml"},
+        "trivyignores",
+        (".trivyignore", "sec/.trivyignore.yaml"),
+    ),
     ({"vex": "a.openvex.json,b.cdx.json"}, "vex", ("a.openvex.json", "b.cdx.json")),
     ({"scanners": "vuln, misconfig"}, "scanners", ("vuln", "config")),
     ({"trivy-db-repository": "a:1\nb:2"}, "db_repositories", ("a:1", "b:2")),
@@ -44,7 +47,7 @@ VALID: list[tuple[dict[str, str], str, Any]] = [
     ({"scan-timeout": "15m"}, "timeout", 900.0),
     ({"scan": "false"}, "enabled", False),
     ({"sbom-file": "sbom.cdx.json"}, "sbom_file", "sbom.cdx.json"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("inputs", "attribute", "expected"), VALID)

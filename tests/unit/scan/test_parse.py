@@ -34,13 +34,17 @@ def test_misconfigurations_keep_failures_only() -> None:
         "Results": [
             {
                 "Misconfigurations": [
-                    {"ID": "DS-0029", "Severity": "HIGH", "Status": "FAIL",
-                     "CauseMetadata": {"StartLine": 2, "EndLine": 3}},
+                    {
+                        "ID": "DS-0029",
+                        "Severity": "HIGH",
+                        "Status": "FAIL",
+                        "CauseMetadata": {"StartLine": 2, "EndLine": 3},
+                    },
                     {"ID": "DS-0001", "Severity": "LOW", "Status": "PASS"},
                 ]
             }
         ]
-    }  # fmt: skip
+    }
     found = trivy.parse_misconfigurations(json.dumps(lines), "Dockerfile")
     assert [(m.id, m.start_line, m.end_line) for m in found] == [("DS-0029", 2, 3)]
 

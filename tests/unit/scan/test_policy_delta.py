@@ -29,8 +29,18 @@ def p(
     line: int = 2,
     platform: str | None = None,
 ) -> Finding:
-    return Finding(rule, f"title {rule}", severity, "Dockerfile", line, "fix it", "slipway",
-                   platform, "detail", identity=key)  # fmt: skip
+    return Finding(
+        rule,
+        f"title {rule}",
+        severity,
+        "Dockerfile",
+        line,
+        "fix it",
+        "slipway",
+        platform,
+        "detail",
+        identity=key,
+    )
 
 
 KEPT = p("SW008", "kept", line=4)
@@ -50,8 +60,10 @@ def test_known_findings_split_into_new_fixed_and_unchanged() -> None:
     moved = p("SW008", "kept", line=9)  # the same finding, another line
     found = diff_policy([ADDED, moved], baseline((KEPT, GONE)))
     assert (names(found.new), names(found.fixed), names(found.unchanged)) == (
-        ["added"], ["gone"], ["kept"],
-    )  # fmt: skip
+        ["added"],
+        ["gone"],
+        ["kept"],
+    )
     assert found.known
     assert found.unchanged[0].line == 9  # as found now; the fixed one as found in the baseline
 
@@ -131,9 +143,18 @@ def test_the_attached_report_carries_the_policy_findings_back() -> None:
 def test_the_report_holds_the_digest_never_the_instruction() -> None:
     record = report([ADDED])["policy"][0]
     assert set(record) == {
-        "id", "title", "severity", "file", "line", "fix", "source", "platform", "detail",
-        "tool_id", "identity",
-    }  # fmt: skip
+        "id",
+        "title",
+        "severity",
+        "file",
+        "line",
+        "fix",
+        "source",
+        "platform",
+        "detail",
+        "tool_id",
+        "identity",
+    }
     assert record["severity"] == "CRITICAL"
 
 

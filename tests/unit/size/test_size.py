@@ -32,9 +32,15 @@ def load(name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("text", "size"),
-    [("123", 123), ("500MB", 500_000_000), ("1.5GiB", int(1.5 * 2**30)), ("800k", 800_000),
-     ("2 mib", 2 * 2**20), ("10b", 10)],
-)  # fmt: skip
+    [
+        ("123", 123),
+        ("500MB", 500_000_000),
+        ("1.5GiB", int(1.5 * 2**30)),
+        ("800k", 800_000),
+        ("2 mib", 2 * 2**20),
+        ("10b", 10),
+    ],
+)
 def test_parse_size(text: str, size: int) -> None:
     assert parse_size(text) == size
 
@@ -75,8 +81,13 @@ def test_layers_are_attributed_to_their_lines() -> None:
     config = load("caches-config.json")
     origins = layer_origins(config, 6, caches_dockerfile())
     assert [(o.line, o.stage) for o in origins] == [
-        (0, BASE), (4, "stage 0"), (5, "stage 0"), (7, "stage 0"), (8, "stage 0"), (9, "stage 0"),
-    ]  # fmt: skip
+        (0, BASE),
+        (4, "stage 0"),
+        (5, "stage 0"),
+        (7, "stage 0"),
+        (8, "stage 0"),
+        (9, "stage 0"),
+    ]
 
 
 def test_unexplained_layers_count_as_base() -> None:

@@ -33,8 +33,16 @@ class Kind(StrEnum):
     @property
     def single(self) -> bool:
         """One value, never a list: it holds no line break, and the command line takes it once."""
-        return self in (Kind.BOOLEAN, Kind.CHOICE, Kind.WORD, Kind.LINE, Kind.TOKEN,
-                        Kind.SECRET, Kind.DURATION, Kind.NUMBER)  # fmt: skip
+        return self in (
+            Kind.BOOLEAN,
+            Kind.CHOICE,
+            Kind.WORD,
+            Kind.LINE,
+            Kind.TOKEN,
+            Kind.SECRET,
+            Kind.DURATION,
+            Kind.NUMBER,
+        )
 
     @property
     def max_length(self) -> int:
