@@ -122,12 +122,21 @@ def target_envs(env: Mapping[str, str], targets: Sequence[BakeTarget]) -> list[d
     ]
 
 
-def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
-    """Build, push, scan and gate every target; tag all of them or none."""
+def checked(
+    env: Mapping[str, str], workflow: Workflow
+) -> tuple[tuple[BakeTarget, ...], list[dict[str, str]]]:
+    """The definition's targets and each one's environment, every input of every target
+    checked: every refusal before the first build."""
     targets = read_definition(env, workflow)
     envs = target_envs(env, targets)
-    for target_env in envs:  # every refusal before the first build
+    for target_env in envs:
         pipeline.checked_inputs(target_env)
+    return targets, envs
+
+
+def run(env: Mapping[str, str], workflow: Workflow, now: datetime) -> None:
+    """Build, push, scan and gate every target; tag all of them or none."""
+    targets, envs = checked(env, workflow)
     with tempfile.TemporaryDirectory(prefix="slipway-bake-") as tmp:
         done: list[pipeline.ImageRun] = []
         for number, (target, target_env) in enumerate(zip(targets, envs, strict=True)):

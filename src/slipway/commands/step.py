@@ -23,8 +23,7 @@ def _checked_then_waiting(env: Mapping[str, str], workflow: Workflow, message: s
     """Another run has the state folder: the inputs are checked before this one waits for
     it, so a refusal comes at once (the run checks them again once it has the folder)."""
     if bake.wanted(env):
-        for target_env in bake.target_envs(env, bake.read_definition(env, workflow)):
-            pipeline.checked_inputs(target_env)
+        bake.checked(env, workflow)
     else:
         pipeline.checked_inputs(env)
     workflow.info(message)
