@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import oras.provider
-import oras.schemas
 import pytest
 
 from tests.support.actionrun import ActionRun, run_action, unique_repository
 from tests.support.devenv import DevEnv
 from tests.support.images import scratch_context
 from tests.support.oci import RegistryView
+from tests.support.oras_read import discover, pull
 from tests.support.payloads import load_event
 
 pytestmark = pytest.mark.integration
@@ -49,28 +48,6 @@ def run(devenv: DevEnv, tmp_path: Path, repository: str, **more: str) -> ActionR
     )
 
 
-def referrers(client: oras.provider.Registry, name: str, digest: str) -> list[dict[str, Any]]:
-    """The artifacts the referrers tag schema lists for ``digest``, each manifest checked
-    against ORAS's own schema."""
-    listing = client.get_manifest(f"{name}:{digest.replace(':', '-')}")
-    found = []
-    for entry in listing["manifests"]:
-        manifest = client.get_manifest(
-            f"{name}@{entry['digest']}", validation_schema=oras.schemas.manifest
-        )
-        assert manifest["subject"]["digest"] == digest
-        assert manifest["artifactType"] == entry["artifactType"]
-        found.append(manifest)
-    return found
-
-
-def payload(client: oras.provider.Registry, name: str, manifest: dict[str, Any]) -> bytes:
-    [layer] = manifest["layers"]
-    response = client.get_blob(name, layer["digest"])
-    response.raise_for_status()
-    return bytes(response.content)
-
-
 def test_the_scan_report_and_each_platforms_sbom_refer_to_what_they_describe(
     devenv: DevEnv, tmp_path: Path
 ) -> None:
@@ -79,18 +56,18 @@ def test_the_scan_report_and_each_platforms_sbom_refer_to_what_they_describe(
     assert result.returncode == 0, result.log
     client = oras.provider.Registry(hostname=devenv.registry, insecure=True)
     name = f"{devenv.registry}/{repository}"
-    [report] = referrers(client, name, result.outputs["digest"])
+    [report] = discover(client, name, result.outputs["digest"])
     assert report["artifactType"] == "application/vnd.slipway.scan-report.v1+json"
     report_file = tmp_path / "workspace" / result.outputs["report-file"]
-    assert payload(client, name, report) == report_file.read_bytes()
+    assert pull(client, name, report) == report_file.read_bytes()
     sboms = json.loads(result.outputs["sbom-files"])
     platform_digests = json.loads(result.outputs["platform-digests"])
     assert sorted(sboms) == sorted(PLATFORMS)
     for platform, path in sboms.items():
-        [sbom] = referrers(client, name, platform_digests[platform])
+        [sbom] = discover(client, name, platform_digests[platform])
         assert sbom["artifactType"] == "application/vnd.cyclonedx+json"
         assert sbom["annotations"]["dev.slipway.platform"] == platform
-        assert payload(client, name, sbom) == (tmp_path / "workspace" / path).read_bytes()
+        assert pull(client, name, sbom) == (tmp_path / "workspace" / path).read_bytes()
     view = RegistryView(devenv.registry)
     assert view.tags(repository) == ["master"]
     assert len(view.referrer_tags(repository)) == 3

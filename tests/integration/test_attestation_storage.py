@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import oras.provider
-import oras.schemas
 import pytest
 
 from tests.support.actionrun import ActionRun, run_action, unique_repository
 from tests.support.devenv import DevEnv
 from tests.support.images import scratch_context
 from tests.support.oci import RegistryView
+from tests.support.oras_read import discover, pull
 from tests.support.payloads import load_event
 
 pytestmark = pytest.mark.integration
@@ -49,31 +49,6 @@ def run(devenv: DevEnv, tmp_path: Path, repository: str, **more: str) -> ActionR
         extra_env={"GITHUB_WORKSPACE": str(workspace)},
         cwd=workspace,
     )
-
-
-def discover(client: oras.provider.Registry, name: str, digest: str) -> list[dict[str, Any]]:
-    """What ``oras discover NAME@DIGEST`` lists on a registry without the referrers API: the
-    referrers tag schema's index, each manifest checked against ORAS's own schema."""
-    try:
-        listing = client.get_manifest(f"{name}:{digest.replace(':', '-')}")
-    except ValueError:  # oras-py: no such tag
-        return []
-    found = []
-    for entry in listing["manifests"]:
-        manifest = client.get_manifest(
-            f"{name}@{entry['digest']}", validation_schema=oras.schemas.manifest
-        )
-        assert manifest["subject"]["digest"] == digest
-        assert manifest["artifactType"] == entry["artifactType"]
-        found.append(manifest)
-    return found
-
-
-def pull(client: oras.provider.Registry, name: str, manifest: dict[str, Any]) -> bytes:
-    [layer] = manifest["layers"]
-    response = client.get_blob(name, layer["digest"])
-    response.raise_for_status()
-    return bytes(response.content)
 
 
 def platforms_of(index: dict[str, Any]) -> list[str]:
